@@ -1,0 +1,59 @@
+/* cli.c — shared helpers for the reckon subcommands (see cli.h). */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+int cli_exit_code(enum rk_rc rc)
+{
+	switch (rc) {
+	case RK_OK: return EX_OK;
+	case RK_EINVAL: case RK_ECONFLICT: case RK_ECORRUPT: case RK_EVERSION: return EX_DATAERR;
+	case RK_ENOTFOUND: return EX_NOINPUT;
+	case RK_ECONFIG: return EX_CONFIG;
+	case RK_EPERM: return EX_NOPERM;
+	case RK_EIO: case RK_EDB: return EX_IOERR;
+	case RK_EUNKNOWN: case RK_EREJECTED: return EX_UNAVAILABLE;
+	case RK_ENOMEM: case RK_EOVERFLOW: return EX_SOFTWARE;
+	}
+	return EX_SOFTWARE;
+}
+
+int cli_fail(const struct rk_err *err)
+{
+	fprintf(stderr, "reckon: %s\n", err->msg[0] ? err->msg : rk_rc_name(err->rc));
+	return cli_exit_code(err->rc);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "reckon %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'reckon %s --help'.\n", command);
+	return EX_USAGE;
+}
+
+struct journal *cli_open_journal(const char *path, int *exit_code)
+{
+	struct journal *j = NULL;
+	struct rk_err err = {0};
+	if (journal_open(path, &j, &err)) {
+		*exit_code = cli_fail(&err);
+		return NULL;
+	}
+	return j;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,207 @@
+/* ingest.c — validating and journaling JSON-lines input (see ingest.h). */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "jsonin.h"
+#include "record.h"
+
+int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len, int *too_long)
+{
+	size_t n = 0;
+	int c, any = 0;
+	*too_long = 0;
+	while ((c = getc(in)) != EOF) {
+		any = 1;
+		if (c == '\n')
+			break;
+		if (*too_long)
+			continue;
+		if (n >= max) {
+			*too_long = 1;
+			continue;
+		}
+		if (n + 1 >= *cap) {
+			size_t ncap = *cap ? *cap * 2 : 4096;
+			char *nb = realloc(*buf, ncap);
+			if (!nb)
+				return -1;
+			*buf = nb;
+			*cap = ncap;
+		}
+		(*buf)[n++] = (char)c;
+	}
+	if (ferror(in))
+		return -1;
+	if (!any)
+		return 0;
+	if (*too_long)
+		n = 0;
+	if (n > 0 && (*buf)[n - 1] == '\r') /* CRLF files */
+		n--;
+	if (*buf)
+		(*buf)[n] = '\0';
+	*len = n;
+	return 1;
+}
+
+static void sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Builds the journal event for a validated record and appends it. */
+static enum rk_rc append_record(struct journal *j, enum record_type type, const struct jsonin *in,
+				const char *source, enum journal_append_result *res,
+				struct rk_err *err)
+{
+	struct order_rec o;
+	struct fill_rec f;
+	char *payload = NULL;
+	char dedup[MODEL_ID_MAX + 100];
+	struct journal_event ev = {.source = source};
+	enum rk_rc rc;
+
+	if (type == RECORD_ORDER) {
+		if ((rc = record_order_read(in, &o, err)))
+			return rc;
+		payload = record_order_json(&o);
+		ev = (struct journal_event){"order", source, o.ts, venue_name(o.venue), o.account,
+					    o.symbol, payload, dedup};
+	} else {
+		if ((rc = record_fill_read(in, &f, err)))
+			return rc;
+		payload = record_fill_json(&f);
+		ev = (struct journal_event){"fill", source, f.ts, venue_name(f.venue), f.account,
+					    f.symbol, payload, dedup};
+	}
+	if (!payload)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	if (type == RECORD_ORDER) {
+		/* The same order report twice is a duplicate; a new state is an event. */
+		char h[65];
+		sha256_hex(payload, h);
+		snprintf(dedup, sizeof dedup, "order:%s", h);
+	} else {
+		/* A fill is identified by its venue and fill id. */
+		snprintf(dedup, sizeof dedup, "fill:%s:%s", ev.venue, f.fill_id);
+	}
+	rc = journal_append(j, &ev, res, NULL, err);
+	free(payload);
+	return rc;
+}
+
+static bool is_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const char *source,
+		       enum ingest_outcome *outcome, struct rk_err *err)
+{
+	struct jsonin in;
+	enum record_type type = RECORD_UNKNOWN;
+	enum journal_append_result res = JOURNAL_APPENDED;
+	enum rk_rc rc;
+
+	*outcome = INGEST_REJECTED;
+	if ((rc = jsonin_parse(line, len, &in, err)))
+		return RK_OK; /* rejected: err says why */
+	if ((rc = record_type_of(&in, &type, err))) {
+		jsonin_close(&in);
+		return RK_OK;
+	}
+	if ((rc = journal_savepoint(j, err))) {
+		jsonin_close(&in);
+		return rc;
+	}
+	rc = append_record(j, type, &in, source, &res, err);
+	jsonin_close(&in);
+	if (rc == RK_EDB || rc == RK_ENOMEM || rc == RK_EIO) {
+		journal_rollback_to_savepoint(j);
+		return rc;
+	}
+	if (rc) {
+		journal_rollback_to_savepoint(j);
+		return RK_OK;
+	}
+	if ((rc = journal_release(j, err)))
+		return rc;
+	*outcome = res == JOURNAL_DUPLICATE ? INGEST_DUPLICATE : INGEST_ACCEPTED;
+	return RK_OK;
+}
+
+enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
+			 struct ingest_stats *stats, struct rk_err *err)
+{
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	long lineno = 0, in_batch = 0;
+	int too_long = 0, r;
+	enum rk_rc rc = RK_OK;
+	bool open_tx = false;
+
+	memset(stats, 0, sizeof *stats);
+	while ((r = ingest_read_line(in, INGEST_MAX_LINE, &buf, &cap, &len, &too_long)) == 1) {
+		lineno++;
+		if (!too_long && is_blank(buf ? buf : "", len))
+			continue;
+		if (too_long) {
+			fprintf(diag, "line %ld: line longer than %d bytes, skipped\n", lineno,
+				INGEST_MAX_LINE);
+			stats->rejected++;
+			continue;
+		}
+		if (!open_tx) {
+			if ((rc = journal_begin(j, err)))
+				goto out;
+			open_tx = true;
+		}
+		struct rk_err lerr = {0};
+		enum ingest_outcome oc;
+		if ((rc = ingest_line(j, buf, len, source, &oc, &lerr))) {
+			rk_err_set(err, rc, "line %ld: %s", lineno, lerr.msg);
+			goto out;
+		}
+		if (oc == INGEST_ACCEPTED)
+			stats->accepted++;
+		else if (oc == INGEST_DUPLICATE)
+			stats->duplicates++;
+		else {
+			stats->rejected++;
+			fprintf(diag, "line %ld: %s\n", lineno, lerr.msg);
+		}
+		if (++in_batch >= INGEST_BATCH) {
+			if ((rc = journal_commit(j, err)))
+				goto out;
+			open_tx = false;
+			in_batch = 0;
+		}
+	}
+	if (r < 0)
+		rc = rk_err_set(err, RK_EIO, "read error after line %ld", lineno);
+out:
+	if (open_tx) {
+		if (rc == RK_OK || rc == RK_EIO) {
+			/* Keep every good line read before a read error. */
+			struct rk_err cerr = {0};
+			enum rk_rc crc = journal_commit(j, &cerr);
+			if (crc && !rc)
+				rc = rk_err_set(err, crc, "%s", cerr.msg);
+		} else {
+			journal_rollback(j);
+		}
+	}
+	free(buf);
+	return rc;
+}

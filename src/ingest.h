@@ -1,0 +1,52 @@
+/*
+ * ingest.h — the bot -> reckon interface: JSON lines of orders and fills
+ * (contract in README.md, "Ingest contract").
+ *
+ * Every line is validated on its own. A bad line is reported with its line
+ * number and field and skipped; good lines are committed; a line identical to
+ * one already journaled is counted as a duplicate and changes nothing.
+ */
+#ifndef RECKON_INGEST_H
+#define RECKON_INGEST_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "journal.h"
+
+#define INGEST_MAX_LINE (1024 * 1024) /* longer lines are rejected unread */
+#define INGEST_BATCH 512              /* lines per transaction in ingest_stream */
+
+enum ingest_outcome { INGEST_ACCEPTED = 0, INGEST_DUPLICATE, INGEST_REJECTED };
+
+struct ingest_stats {
+	long accepted, duplicates, rejected;
+};
+
+/*
+ * Validates one line and journals it. Must be called inside a transaction
+ * (journal_begin); uses a savepoint so a refused line leaves no trace.
+ * Returns RK_OK with *outcome set for accepted, duplicate and rejected lines
+ * (err holds the reason for a rejection); any other return is a database
+ * failure that should stop the caller.
+ */
+enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const char *source,
+		       enum ingest_outcome *outcome /* OUT */, struct rk_err *err);
+
+/*
+ * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH
+ * per transaction. Writes "line N: reason" for each rejected line to
+ * `diag`. *stats (OUT) counts the outcomes. Returns non-OK only when
+ * reading or the database fails; lines committed before that stay.
+ */
+enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
+			 struct ingest_stats *stats /* OUT */, struct rk_err *err);
+
+/* Reads one line of at most `max` bytes into *buf (grown as needed, caller
+ * frees). Returns 1 with *len set, 0 at EOF, -1 on a read error. A longer
+ * line is consumed to its end and returned with *too_long set and *len 0. */
+int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len,
+		     int *too_long);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * jsonin.h — reading one untrusted JSON object exactly and with clear errors.
+ *
+ * cJSON turns every JSON number into a double, which cannot carry money
+ * exactly. jsonin keeps the raw text of every number that is a member of the
+ * top-level object (scanned from the input before cJSON parses it), so an
+ * amount written as a JSON number is read from its own digits. Per the ingest
+ * contract a JSON number amount is accepted only with at most 15 significant
+ * digits (the precision a double is guaranteed to carry, so no client that
+ * produced it from a double can have lost digits); longer ones are refused
+ * with a request to send the amount as a string.
+ *
+ * Error messages name the field: "field 'qty': must be > 0".
+ */
+#ifndef RECKON_JSONIN_H
+#define RECKON_JSONIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "dec.h"
+#include "err.h"
+
+#define JSONIN_MAX_NUMBERS 64        /* top-level numeric members tracked */
+#define JSONIN_MAX_NUMBER_DIGITS 15  /* significant digits allowed in a JSON number amount */
+
+struct jsonin_num {
+	char key[64];        /* member name (raw bytes between the quotes) */
+	const char *text;    /* points into the caller's input buffer */
+	size_t len;
+};
+
+struct jsonin {
+	cJSON *root;                                   /* owned; freed by jsonin_close */
+	struct jsonin_num nums[JSONIN_MAX_NUMBERS];
+	size_t nnums;
+};
+
+/*
+ * Parses `len` bytes of `text` as one JSON object. Checks, in order: no NUL
+ * byte, valid UTF-8, well-formed JSON, an object at the top. `text` must
+ * outlive `in` (number texts point into it). On success the caller must call
+ * jsonin_close(in); on failure nothing needs freeing.
+ */
+enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in /* OUT */,
+			struct rk_err *err);
+
+/* Frees what jsonin_parse allocated. NULL-safe and idempotent. */
+void jsonin_close(struct jsonin *in);
+
+/* True when `field` is present and not JSON null. */
+bool jsonin_has(const struct jsonin *in, const char *field);
+
+/*
+ * Reads a string member into buf (cap bytes incl. NUL). Absent or null:
+ * RK_ENOTFOUND when `required`, else writes "" and returns RK_OK. Wrong type,
+ * empty string or too long: RK_EINVAL.
+ */
+enum rk_rc jsonin_str(const struct jsonin *in, const char *field, bool required, char *buf,
+		      size_t cap, struct rk_err *err);
+
+/*
+ * Reads an exact decimal from a JSON string ("0.1") or a JSON number (0.1,
+ * at most 15 significant digits). *present (OUT, may be NULL) says whether
+ * the field was there. Absent/null and not required: RK_OK with *present
+ * false. Bad syntax, NaN/Infinity, too many decimals: RK_EINVAL.
+ */
+enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
+		      bool *present, struct dec *out, struct rk_err *err);
+
+/* Reads a boolean member; absent/null gives `dflt`. */
+enum rk_rc jsonin_bool(const struct jsonin *in, const char *field, bool dflt, bool *out,
+		       struct rk_err *err);
+
+/* Validates UTF-8 (rejects overlongs, surrogates, > U+10FFFF). */
+bool jsonin_utf8_valid(const char *s, size_t len);
+
+/* Counts significant digits of a JSON number literal (leading zeros and the
+ * exponent excluded; trailing zeros of the mantissa count). */
+int jsonin_sig_digits(const char *text, size_t len);
+
+#endif

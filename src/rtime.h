@@ -1,0 +1,37 @@
+/*
+ * rtime.h — timestamps: RFC 3339 parsing into microseconds since the Unix
+ * epoch (UTC), the canonical text form stored in the journal, and the clock
+ * seam that tests replace.
+ *
+ * Canonical form: "YYYY-MM-DDTHH:MM:SS.ffffffZ" — always UTC, always six
+ * fractional digits, so text order is time order in SQL. Input with more than
+ * six fractional digits is truncated to the microsecond (documented; these
+ * are timestamps, not amounts).
+ */
+#ifndef RECKON_RTIME_H
+#define RECKON_RTIME_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+#define RTIME_STR_MAX 40
+/* Accepted years: anything outside is an absurd timestamp for this domain. */
+#define RTIME_MIN_YEAR 2000
+#define RTIME_MAX_YEAR 2199
+
+/* Parses "2025-11-23T03:03:42.2655Z" or with a numeric offset ("+02:00"),
+ * converting to UTC. 't' and 'z' are accepted in lower case. */
+enum rk_rc rtime_parse(const char *s, int64_t *us_out /* OUT */, struct rk_err *err);
+
+/* Writes the canonical form of `us` into buf (RTIME_STR_MAX bytes). */
+char *rtime_format(int64_t us, char buf[RTIME_STR_MAX]);
+
+/* Now, in microseconds since the epoch, from the installed clock. */
+int64_t rtime_now_us(void);
+
+/* Replaces the clock (NULL restores the system clock). For tests and the
+ * simulated venue's scenario time. */
+void rtime_set_clock(int64_t (*now_us)(void));
+
+#endif
