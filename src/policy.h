@@ -1,0 +1,64 @@
+/*
+ * policy.h — what reckon is allowed to do, per venue and per symbol: stop
+ * distance, take profit, bracket or stop-only, what to do with orphans and
+ * with stops that would trigger, circuit-breaker limits, dust threshold.
+ *
+ * Loaded from a JSON file (documented in README.md, example in
+ * config/policy.example.json):
+ *   { "defaults": { RULE }, "venues": { "coinbase": { RULE,
+ *       "symbols": { "TOWNS-USD": { RULE } } } } }
+ * A symbol rule overrides its venue's, which overrides the defaults; every
+ * key is optional. Unknown keys are errors (a typo must not silently fall
+ * back to a default).
+ */
+#ifndef RECKON_POLICY_H
+#define RECKON_POLICY_H
+
+#include <stdbool.h>
+
+#include "dec.h"
+#include "err.h"
+#include "model.h"
+
+enum stop_ref { STOP_REF_ENTRY = 0, STOP_REF_LAST };
+/* A position whose price is already past the entry-based stop level. */
+enum far_choice { FAR_STOP_FROM_LAST = 0, FAR_EXIT_NOW };
+enum orphan_choice { ORPHAN_ADOPT = 0, ORPHAN_CANCEL, ORPHAN_REPORT };
+/* A working stop the price is already through, or a placement refused as
+ * "would immediately trigger". */
+enum trigger_choice { TRIGGER_EMERGENCY_CLOSE = 0, TRIGGER_REPRICE };
+enum protect_style { PROTECT_STOP_ONLY = 0, PROTECT_BRACKET };
+
+struct policy_rule {
+	struct dec stop_pct;           /* "stop_pct": distance, percent (default 5) */
+	enum stop_ref stop_ref;        /* "stop_from": "entry" (default) | "last" */
+	enum far_choice far;           /* "past_stop": "stop_from_last" (default) | "exit_now" */
+	bool has_take_profit;
+	struct dec take_profit_pct;    /* "take_profit_pct": percent, absent = none */
+	bool has_hard_stop;
+	struct dec hard_stop_pct;      /* "hard_stop_pct": loss from entry that means exit now */
+	enum protect_style style;      /* "protect": "stop" (default) | "bracket" */
+	enum orphan_choice orphans;    /* "orphans": "adopt" (default) | "cancel" | "report" */
+	enum trigger_choice on_trigger;/* "would_trigger": "emergency_close" (default) | "reprice" */
+	struct dec reprice_buffer_pct; /* "reprice_buffer_pct": default 1 */
+	struct dec dust_notional;      /* "dust_notional": quote value below which a holding is dust (default 1) */
+	int stale_quiet_seconds;       /* "stale_quiet_seconds": default 60 */
+	int stale_min_passes;          /* "stale_min_passes": default 2 */
+	int breaker_per_pass;          /* "max_destructive_per_pass": default 20 */
+	int breaker_per_hour;          /* "max_destructive_per_hour": default 100 */
+};
+
+struct policy; /* opaque */
+
+/* The built-in defaults (documented above). Caller frees with policy_free. */
+enum rk_rc policy_default(struct policy **out /* OUT */, struct rk_err *err);
+/* Parses a policy document. Errors name the JSON path: "venues.coinbase.stop_pct: ...". */
+enum rk_rc policy_parse(const char *json, struct policy **out /* OUT */, struct rk_err *err);
+enum rk_rc policy_load_file(const char *path, struct policy **out /* OUT */, struct rk_err *err);
+void policy_free(struct policy *p); /* NULL-safe */
+
+/* The effective rule for venue + symbol (never NULL; borrowed from p). */
+const struct policy_rule *policy_for(const struct policy *p, enum venue_kind venue,
+				     const char *symbol);
+
+#endif
