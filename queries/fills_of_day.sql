@@ -1,0 +1,43 @@
+-- fills_of_day: every fill of one UTC day, in time order
+--
+-- Answers: what traded on a given day? One row per fill whose timestamp
+-- falls on :day (UTC), oldest first, from the fills table. inferred = 1
+-- marks a fill the reconciler reconstructed rather than one reported.
+--
+-- Parameters:
+--   :day      the UTC day, 'YYYY-MM-DD' (optional; default: today, UTC)
+--   :venue    'coinbase', 'binance-usdm' or 'sim' (optional; default: all)
+--   :account  account name (optional; default: all)
+--   :symbol   e.g. 'BTC-USD' (optional; default: all)
+--
+-- Amounts: qty, price and fee are the exact decimal TEXT as journaled.
+-- notional is CAST(qty AS REAL) * CAST(price AS REAL): display only, never
+-- for accounting.
+--
+-- Example:
+--   reckon query fills_of_day --db reckon.db --param day=2025-11-22
+--   sqlite3 reckon.db
+--     sqlite> .parameter set :day '2025-11-22'
+--     sqlite> .read queries/fills_of_day.sql
+--   (quote the date: unquoted, 2025-11-22 is arithmetic)
+SELECT ts,
+       venue,
+       account,
+       symbol,
+       side,
+       qty,
+       price,
+       CAST(qty AS REAL) * CAST(price AS REAL) AS notional,
+       fee,
+       fee_currency,
+       liquidity,
+       fill_id,
+       order_id,
+       inferred
+FROM fills
+WHERE ts >= COALESCE(:day, date('now'))
+  AND ts < date(COALESCE(:day, date('now')), '+1 day')
+  AND venue = COALESCE(:venue, venue)
+  AND account = COALESCE(:account, account)
+  AND symbol = COALESCE(:symbol, symbol)
+ORDER BY ts, seq;

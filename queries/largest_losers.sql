@@ -1,0 +1,43 @@
+-- largest_losers: the closing fills that lost the most
+--
+-- Answers: which trades hurt most? The :limit closing fills with the most
+-- negative realized P&L (v_realized_pnl), worst first. A closing fill whose
+-- cost basis is unknown (an unmatched sell) has no realized_pnl and is not
+-- listed; see the unmatched_sell findings (findings_open).
+--
+-- Parameters (all optional):
+--   :limit    how many rows (default 10)
+--   :from     first day included, 'YYYY-MM-DD' (UTC date of closed_at; default: all)
+--   :to       last day included, 'YYYY-MM-DD' (default: all)
+--   :venue    'coinbase', 'binance-usdm' or 'sim' (default: all)
+--   :account  account name (default: all)
+--   :symbol   e.g. 'BTC-USD' (default: all)
+--
+-- Amounts: every amount column is the view's exact decimal TEXT. The ranking
+-- compares CAST(realized_pnl AS REAL) (display ordering only; the sign test
+-- is exact).
+--
+-- Example:
+--   reckon query largest_losers --db reckon.db --param limit=5
+--   sqlite3 reckon.db
+--     sqlite> .parameter set :limit 5
+--     sqlite> .read queries/largest_losers.sql
+SELECT closed_at,
+       venue,
+       account,
+       symbol,
+       fill_id,
+       qty,
+       proceeds,
+       cost_basis,
+       fees,
+       realized_pnl
+FROM v_realized_pnl
+WHERE CAST(realized_pnl AS REAL) < 0
+  AND substr(closed_at, 1, 10) >= COALESCE(:from, '')
+  AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
+  AND venue = COALESCE(:venue, venue)
+  AND account = COALESCE(:account, account)
+  AND symbol = COALESCE(:symbol, symbol)
+ORDER BY CAST(realized_pnl AS REAL), closed_at, venue, fill_id
+LIMIT CAST(COALESCE(:limit, 10) AS INTEGER);

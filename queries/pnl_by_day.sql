@@ -1,0 +1,51 @@
+-- pnl_by_day: realized P&L per UTC day, venue, account and quote currency
+--
+-- Answers: how much did the closing fills of each day realize? One row per
+-- day (UTC date of closed_at), venue, account and quote currency, from the
+-- FIFO view v_realized_pnl. P&L is in the symbol's quote currency, so days
+-- are split by quote (USD and USDT are never added together). The quote is
+-- derived from the symbol the way symbol_split() in src/model.c does it:
+-- "BTC-USD" -> USD; "ETHUSDT" -> USDT (suffixes FDUSD USDT USDC BUSD BTC ETH BNB).
+--
+-- Parameters (all optional; an unset parameter means "all"):
+--   :from     first day included, 'YYYY-MM-DD'
+--   :to       last day included, 'YYYY-MM-DD'
+--   :venue    'coinbase', 'binance-usdm' or 'sim'
+--   :account  account name
+--   :symbol   e.g. 'BTC-USD'
+--
+-- Amounts: qty, proceeds, cost_basis, fees and realized_pnl are sums of the
+-- view's exact decimal TEXT computed as CAST(x AS REAL): for display only,
+-- never for accounting (per-fill exact values: largest_losers, v_realized_pnl).
+--
+-- Example:
+--   reckon query pnl_by_day --db reckon.db --param from=2025-11-01 --param venue=coinbase
+--   sqlite3 reckon.db
+--     sqlite> .parameter set :from '2025-11-01'
+--     sqlite> .parameter set :venue 'coinbase'
+--     sqlite> .read queries/pnl_by_day.sql
+--   (quote dates in .parameter set: unquoted, 2025-11-01 is arithmetic)
+SELECT substr(closed_at, 1, 10)                  AS day,
+       venue,
+       account,
+       CASE
+         WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)
+         WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(symbol, -4)
+         WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(symbol, -3)
+       END                                       AS quote,
+       COUNT(*)                                  AS closing_fills,
+       SUM(CAST(proceeds AS REAL))               AS proceeds,
+       SUM(CAST(cost_basis AS REAL))             AS cost_basis,
+       SUM(CAST(fees AS REAL))                   AS fees,
+       SUM(CAST(realized_pnl AS REAL))           AS realized_pnl
+FROM v_realized_pnl
+WHERE substr(closed_at, 1, 10) >= COALESCE(:from, '')
+  AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
+  AND venue = COALESCE(:venue, venue)
+  AND account = COALESCE(:account, account)
+  AND symbol = COALESCE(:symbol, symbol)
+GROUP BY day, venue, account, quote
+ORDER BY day, venue, account, quote;

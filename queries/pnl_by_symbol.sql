@@ -1,0 +1,42 @@
+-- pnl_by_symbol: realized P&L per venue, account and symbol
+--
+-- Answers: which symbols made or lost money? One row per venue, account and
+-- symbol with at least one closing fill in the period, from the FIFO view
+-- v_realized_pnl; amounts are in the symbol's quote currency.
+--
+-- Parameters (all optional; an unset parameter means "all"):
+--   :from     first day included, 'YYYY-MM-DD' (UTC date of closed_at)
+--   :to       last day included, 'YYYY-MM-DD'
+--   :venue    'coinbase', 'binance-usdm' or 'sim'
+--   :account  account name
+--   :symbol   e.g. 'BTC-USD'
+--
+-- Amounts: qty, proceeds, cost_basis, fees and realized_pnl are sums of the
+-- view's exact decimal TEXT computed as CAST(x AS REAL): for display only,
+-- never for accounting.
+--
+-- Example:
+--   reckon query pnl_by_symbol --db reckon.db --param from=2025-11-01 --param to=2025-11-30
+--   sqlite3 reckon.db
+--     sqlite> .parameter set :from '2025-11-01'
+--     sqlite> .parameter set :to '2025-11-30'
+--     sqlite> .read queries/pnl_by_symbol.sql
+SELECT venue,
+       account,
+       symbol,
+       COUNT(*)                          AS closing_fills,
+       SUM(CAST(qty AS REAL))            AS qty,
+       SUM(CAST(proceeds AS REAL))       AS proceeds,
+       SUM(CAST(cost_basis AS REAL))     AS cost_basis,
+       SUM(CAST(fees AS REAL))           AS fees,
+       SUM(CAST(realized_pnl AS REAL))   AS realized_pnl,
+       MIN(closed_at)                    AS first_close,
+       MAX(closed_at)                    AS last_close
+FROM v_realized_pnl
+WHERE substr(closed_at, 1, 10) >= COALESCE(:from, '')
+  AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
+  AND venue = COALESCE(:venue, venue)
+  AND account = COALESCE(:account, account)
+  AND symbol = COALESCE(:symbol, symbol)
+GROUP BY venue, account, symbol
+ORDER BY venue, account, symbol;

@@ -1,0 +1,279 @@
+/* test_ingest.c — the ingest contract: every bad line is refused with its line
+ * number and field, good lines are committed exactly, re-ingesting changes
+ * nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "testutil.h"
+
+#define FILL_HEAD "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f1\",\"order_id\":\"o1\",\"side\":\"buy\""
+
+struct fixture {
+	char path[128];
+	struct journal *j;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->j = tu_open_temp_journal(f->path, sizeof f->path);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	journal_close(f->j);
+	tu_remove_db(f->path);
+	free(f);
+	return 0;
+}
+
+/* Ingests one line that must be rejected with a reason containing `want`,
+ * and checks that nothing was journaled. */
+static void expect_rejected(struct journal *j, const char *line, const char *want)
+{
+	char reason[512];
+	long long before = tu_query_int(j, "SELECT count(*) FROM events");
+	assert_int_equal(tu_ingest(j, line, reason, sizeof reason), INGEST_REJECTED);
+	if (!strstr(reason, want))
+		fail_msg("reason '%s' does not mention '%s'", reason, want);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), before);
+}
+
+static void test_malformed_json_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, "{\"type\":\"fill\",", "malformed JSON");
+	expect_rejected(f->j, "not json at all", "malformed JSON");
+	expect_rejected(f->j, "[1,2,3]", "not an object");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\"} trailing", "trailing");
+}
+
+static void test_invalid_utf8_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, "{\"type\":\"fill\",\"symbol\":\"UNI\xC3\x28\"}", "UTF-8");
+	expect_rejected(f->j, "{\"type\":\"fill\",\"symbol\":\"\xED\xA0\x80\"}", "UTF-8"); /* surrogate */
+	expect_rejected(f->j, "{\"type\":\"fill\",\"symbol\":\"\xC0\xAF\"}", "UTF-8");     /* overlong */
+}
+
+static void test_nan_and_infinity_are_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":NaN,\"price\":\"2\"}", "malformed JSON");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"NaN\",\"price\":\"2\"}", "field 'qty'");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"Infinity\"}", "field 'price'");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":1e999}", "field 'price'");
+}
+
+static void test_negative_and_zero_quantities_are_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"-1\",\"price\":\"2\"}", "field 'qty': must not be negative");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":0,\"price\":\"2\"}", "field 'qty': must be greater than zero");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"0\"}", "field 'price': must be greater than zero");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"fee\":\"-0.1\",\"fee_currency\":\"USD\"}",
+			"field 'fee': must not be negative");
+}
+
+static void test_absurd_numbers_are_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1000000000000001\",\"price\":\"2\"}", "field 'qty': absurdly large");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"1e30\"}", "field 'price'");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"0.0000000000000000001\",\"price\":\"2\"}",
+			"field 'qty': more than 18");
+}
+
+static void test_json_number_with_too_many_digits_asks_for_a_string(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":0.12345678901234567,\"price\":\"2\"}",
+			"field 'qty': JSON number has more than 15 significant digits");
+}
+
+static void test_json_numbers_are_read_exactly(void **state)
+{
+	struct fixture *f = *state;
+	char v[64];
+	assert_int_equal(tu_ingest(f->j, FILL_HEAD ",\"qty\":0.1,\"price\":1e-8,\"fee\":12345.6789012345,\"fee_currency\":\"USD\"}", NULL, 0),
+			 INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT qty || ' ' || price || ' ' || fee FROM fills", v, sizeof v);
+	assert_string_equal(v, "0.1 0.00000001 12345.6789012345");
+}
+
+static void test_unknown_type_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, "{\"type\":\"teleport\",\"ts\":\"2025-11-22T10:00:01Z\"}",
+			"field 'type': unknown event type 'teleport'");
+	expect_rejected(f->j, "{\"ts\":\"2025-11-22T10:00:01Z\"}", "field 'type': missing");
+}
+
+static void test_missing_and_mistyped_fields_are_named(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"price\":\"2\"}", "field 'qty': missing");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":true,\"price\":\"2\"}", "field 'qty': must be a decimal");
+	expect_rejected(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":7,\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}",
+		"field 'fill_id': must be a string");
+	expect_rejected(f->j,
+		"{\"type\":\"fill\",\"ts\":\"yesterday\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"x\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}",
+		"field 'ts'");
+	expect_rejected(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"kraken\",\"symbol\":\"UNI-USD\",\"fill_id\":\"x\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}",
+		"field 'venue': 'kraken' is not one of");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"qty\":\"2\",\"price\":\"2\"}", "field 'qty': appears twice");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"fee\":\"0.1\"}", "field 'fee_currency': missing");
+}
+
+static void test_impossible_order_transition_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	const char *cancelled =
+		"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:00Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		"\"order_id\":\"o9\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"cancelled\",\"qty\":\"1\",\"price\":\"9\"}";
+	const char *reopened =
+		"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:05Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		"\"order_id\":\"o9\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"open\",\"qty\":\"1\",\"price\":\"9\"}";
+	assert_int_equal(tu_ingest(f->j, cancelled, NULL, 0), INGEST_ACCEPTED);
+	expect_rejected(f->j, reopened, "impossible transition cancelled -> open");
+	char st[32];
+	tu_query_text(f->j, "SELECT status FROM orders WHERE order_id = 'o9'", st, sizeof st);
+	assert_string_equal(st, "cancelled");
+}
+
+static void test_fill_without_order_creates_the_order(void **state)
+{
+	struct fixture *f = *state;
+	char row[256];
+	assert_int_equal(tu_ingest(f->j, FILL_HEAD ",\"qty\":\"4.158\",\"price\":\"7.5\"}", NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT side || ' ' || status || ' ' || qty || ' ' || filled_qty || ' ' || from_fill"
+			    " FROM orders WHERE order_id = 'o1'", row, sizeof row);
+	assert_string_equal(row, "buy filled 4.158 4.158 1");
+	tu_query_text(f->j, "SELECT qty || ' ' || avg_entry FROM positions WHERE symbol = 'UNI-USD'", row, sizeof row);
+	assert_string_equal(row, "4.158 7.5");
+}
+
+static void test_fills_update_order_and_position(void **state)
+{
+	struct fixture *f = *state;
+	char row[256];
+	assert_int_equal(tu_ingest(f->j,
+		"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:00Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\",\"qty\":\"3\",\"price\":\"10\"}",
+		NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"10\"}", NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 1");
+	assert_int_equal(tu_ingest(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:02Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f2\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"2\",\"price\":\"7\"}", NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 3");
+	/* (1*10 + 2*7) / 3 = 8 exactly. */
+	tu_query_text(f->j, "SELECT qty || ' ' || avg_entry FROM positions", row, sizeof row);
+	assert_string_equal(row, "3 8");
+	/* A third fill would overfill the order: refused. */
+	expect_rejected(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:03Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f3\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"7\"}", "would be filled 4 of qty 3");
+}
+
+/* Feeds text through ingest_stream; returns the diagnostics written. */
+static char *run_stream(struct journal *j, const char *text, size_t len, struct ingest_stats *stats)
+{
+	FILE *in = fmemopen((void *)text, len, "rb");
+	char *diag = NULL;
+	size_t dlen = 0;
+	FILE *d = open_memstream(&diag, &dlen);
+	struct rk_err err = {0};
+	assert_int_equal(ingest_stream(j, in, d, "test", stats, &err), RK_OK);
+	fclose(in);
+	fclose(d);
+	return diag;
+}
+
+static void test_ten_megabyte_line_is_rejected_and_the_rest_ingested(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 10 * 1024 * 1024;
+	const char *good = FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\"}\n";
+	size_t glen = strlen(good);
+	char *text = malloc(big + 2 + glen);
+	memset(text, 'x', big);
+	text[0] = '{';
+	text[big] = '\n';
+	memcpy(text + big + 1, good, glen + 1);
+	struct ingest_stats st;
+	char *diag = run_stream(f->j, text, big + 1 + glen, &st);
+	assert_int_equal(st.accepted, 1);
+	assert_int_equal(st.rejected, 1);
+	assert_non_null(strstr(diag, "line 1: line longer than"));
+	free(diag);
+	free(text);
+}
+
+static void test_mixed_stream_commits_good_lines_and_second_run_is_duplicates(void **state)
+{
+	struct fixture *f = *state;
+	const char *text =
+		FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\"}\n"
+		"\n"
+		"{oops\n"
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:02Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f2\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"-3\",\"price\":\"2\"}\r\n"
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:03Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f3\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"3\",\"price\":\"2\"}"; /* no final newline */
+	struct ingest_stats st;
+	char *diag = run_stream(f->j, text, strlen(text), &st);
+	assert_int_equal(st.accepted, 2);
+	assert_int_equal(st.duplicates, 0);
+	assert_int_equal(st.rejected, 2);
+	assert_non_null(strstr(diag, "line 3: malformed JSON"));
+	assert_non_null(strstr(diag, "line 4: field 'qty': must not be negative"));
+	free(diag);
+	char *before = tu_dump_tables(f->j);
+	diag = run_stream(f->j, text, strlen(text), &st);
+	assert_int_equal(st.accepted, 0);
+	assert_int_equal(st.duplicates, 2);
+	assert_int_equal(st.rejected, 2);
+	char *after = tu_dump_tables(f->j);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(diag);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_malformed_json_is_rejected),
+		T(test_invalid_utf8_is_rejected),
+		T(test_nan_and_infinity_are_rejected),
+		T(test_negative_and_zero_quantities_are_rejected),
+		T(test_absurd_numbers_are_rejected),
+		T(test_json_number_with_too_many_digits_asks_for_a_string),
+		T(test_json_numbers_are_read_exactly),
+		T(test_unknown_type_is_rejected),
+		T(test_missing_and_mistyped_fields_are_named),
+		T(test_impossible_order_transition_is_rejected),
+		T(test_fill_without_order_creates_the_order),
+		T(test_fills_update_order_and_position),
+		T(test_ten_megabyte_line_is_rejected_and_the_rest_ingested),
+		T(test_mixed_stream_commits_good_lines_and_second_run_is_duplicates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
