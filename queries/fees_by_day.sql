@@ -19,9 +19,11 @@
 -- Example:
 --   reckon query fees_by_day --db reckon.db --param from=2025-11-22 --param currency=BNB
 --   sqlite3 reckon.db
---     sqlite> .parameter set :from '2025-11-22'
---     sqlite> .parameter set :currency 'BNB'
+--     sqlite> .parameter set :from "'2025-11-22'"
+--     sqlite> .parameter set :currency "'BNB'"
 --     sqlite> .read queries/fees_by_day.sql
+--   (the shell strips one level of quotes, then reads the value as SQL:
+--   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
 SELECT substr(ts, 1, 10)           AS day,
        venue,
        account,

@@ -17,9 +17,10 @@
 -- Example:
 --   reckon query fills_of_day --db reckon.db --param day=2025-11-22
 --   sqlite3 reckon.db
---     sqlite> .parameter set :day '2025-11-22'
+--     sqlite> .parameter set :day "'2025-11-22'"
 --     sqlite> .read queries/fills_of_day.sql
---   (quote the date: unquoted, 2025-11-22 is arithmetic)
+--   (the shell strips one level of quotes, then reads the value as SQL:
+--   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
 SELECT ts,
        venue,
        account,

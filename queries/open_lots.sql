@@ -16,7 +16,7 @@
 -- Example:
 --   reckon query open_lots --db reckon.db --param symbol=BTC-USD
 --   sqlite3 reckon.db
---     sqlite> .parameter set :symbol 'BTC-USD'
+--     sqlite> .parameter set :symbol "'BTC-USD'"
 --     sqlite> .read queries/open_lots.sql
 SELECT venue,
        account,

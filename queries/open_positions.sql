@@ -3,8 +3,9 @@
 -- Answers: what is held right now, and at what cost? One row per venue,
 -- account and symbol whose FIFO position (v_positions) is not flat. qty is
 -- signed (a short is negative); side spells it out. cost_basis is the cost
--- of the open lots (opening fees included) and avg_entry = cost_basis / |qty|,
--- both as computed by the lot engine.
+-- of the open lots, opening fees included (for a short it is negative: the
+-- entry proceeds net of fees), and avg_entry = cost_basis / qty, both as
+-- computed exactly by the lot engine (see migrations/0003_lots.sql).
 --
 -- Parameters (all optional; an unset parameter means "all"):
 --   :venue    'coinbase', 'binance-usdm' or 'sim'
@@ -17,7 +18,7 @@
 -- Example:
 --   reckon query open_positions --db reckon.db --param venue=binance-usdm
 --   sqlite3 reckon.db
---     sqlite> .parameter set :venue 'binance-usdm'
+--     sqlite> .parameter set :venue "'binance-usdm'"
 --     sqlite> .read queries/open_positions.sql
 SELECT venue,
        account,

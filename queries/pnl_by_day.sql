@@ -14,6 +14,10 @@
 --   :account  account name
 --   :symbol   e.g. 'BTC-USD'
 --
+-- unmatched_fills counts closing fills whose cost basis is unknown (sold
+-- beyond the open lots, see findings_open): their proceeds and fees are in
+-- the sums, but they add nothing to cost_basis and realized_pnl.
+--
 -- Amounts: qty, proceeds, cost_basis, fees and realized_pnl are sums of the
 -- view's exact decimal TEXT computed as CAST(x AS REAL): for display only,
 -- never for accounting (per-fill exact values: largest_losers, v_realized_pnl).
@@ -21,10 +25,11 @@
 -- Example:
 --   reckon query pnl_by_day --db reckon.db --param from=2025-11-01 --param venue=coinbase
 --   sqlite3 reckon.db
---     sqlite> .parameter set :from '2025-11-01'
---     sqlite> .parameter set :venue 'coinbase'
+--     sqlite> .parameter set :from "'2025-11-01'"
+--     sqlite> .parameter set :venue "'coinbase'"
 --     sqlite> .read queries/pnl_by_day.sql
---   (quote dates in .parameter set: unquoted, 2025-11-01 is arithmetic)
+--   (the shell strips one level of quotes, then reads the value as SQL:
+--   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
 SELECT substr(closed_at, 1, 10)                  AS day,
        venue,
        account,
@@ -37,6 +42,7 @@ SELECT substr(closed_at, 1, 10)                  AS day,
            THEN substr(symbol, -3)
        END                                       AS quote,
        COUNT(*)                                  AS closing_fills,
+       COUNT(*) - COUNT(realized_pnl)            AS unmatched_fills,
        SUM(CAST(proceeds AS REAL))               AS proceeds,
        SUM(CAST(cost_basis AS REAL))             AS cost_basis,
        SUM(CAST(fees AS REAL))                   AS fees,

@@ -11,6 +11,10 @@
 --   :account  account name
 --   :symbol   e.g. 'BTC-USD'
 --
+-- unmatched_fills counts closing fills whose cost basis is unknown (sold
+-- beyond the open lots, see findings_open): their proceeds and fees are in
+-- the sums, but they add nothing to cost_basis and realized_pnl.
+--
 -- Amounts: qty, proceeds, cost_basis, fees and realized_pnl are sums of the
 -- view's exact decimal TEXT computed as CAST(x AS REAL): for display only,
 -- never for accounting.
@@ -18,13 +22,16 @@
 -- Example:
 --   reckon query pnl_by_symbol --db reckon.db --param from=2025-11-01 --param to=2025-11-30
 --   sqlite3 reckon.db
---     sqlite> .parameter set :from '2025-11-01'
---     sqlite> .parameter set :to '2025-11-30'
+--     sqlite> .parameter set :from "'2025-11-01'"
+--     sqlite> .parameter set :to "'2025-11-30'"
 --     sqlite> .read queries/pnl_by_symbol.sql
+--   (the shell strips one level of quotes, then reads the value as SQL:
+--   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
 SELECT venue,
        account,
        symbol,
        COUNT(*)                          AS closing_fills,
+       COUNT(*) - COUNT(realized_pnl)    AS unmatched_fills,
        SUM(CAST(qty AS REAL))            AS qty,
        SUM(CAST(proceeds AS REAL))       AS proceeds,
        SUM(CAST(cost_basis AS REAL))     AS cost_basis,
