@@ -9,7 +9,12 @@
  *       "symbols": { "TOWNS-USD": { RULE } } } } }
  * A symbol rule overrides its venue's, which overrides the defaults; every
  * key is optional. Unknown keys are errors (a typo must not silently fall
- * back to a default).
+ * back to a default), and so are duplicate keys and out-of-range values.
+ * Amounts may be strings ("2.5") or JSON numbers that read back exactly
+ * with at most 15 significant digits. "take_profit_pct": null and
+ * "hard_stop_pct": null switch an inherited value off at that level.
+ * The breaker limits (max_destructive_*) apply to a whole pass, so they are
+ * allowed in defaults and venues only; in a symbol rule they are an error.
  */
 #ifndef RECKON_POLICY_H
 #define RECKON_POLICY_H
@@ -60,5 +65,13 @@ void policy_free(struct policy *p); /* NULL-safe */
 /* The effective rule for venue + symbol (never NULL; borrowed from p). */
 const struct policy_rule *policy_for(const struct policy *p, enum venue_kind venue,
 				     const char *symbol);
+
+/* The spelling of each choice in the policy file ("stop_from_last", "reprice",
+ * ...), for notes and finding details. "" for a value out of range. */
+const char *policy_stop_ref_name(enum stop_ref r);
+const char *policy_far_name(enum far_choice f);
+const char *policy_style_name(enum protect_style s);
+const char *policy_orphan_name(enum orphan_choice o);
+const char *policy_trigger_name(enum trigger_choice t);
 
 #endif

@@ -31,11 +31,32 @@
  *     level is preserved; no stop is armed for a position that is closing
  *     (a marketable exit order working for its full size);
  *  6. client order ids derive from the finding key and the count of earlier
- *     confirmed-failed attempts, so a retry never places twice;
+ *     finished attempts, so a retry never places twice;
  *  7. destructive actions beyond the breaker limits (per pass, per hour
  *     including local.destructive_last_hour) are planned as skipped with the
  *     reason "circuit breaker";
  *  9. holdings below the venue minimum or the dust threshold: `dust`, no stop.
+ *
+ * Details of the plan (reconcile.c):
+ *  - gates: adopt_order and record_inferred_fill are planned unless the symbol
+ *    is halted; every other action needs a complete snapshot too. A finding is
+ *    reported either way. position_drift is computed on complete snapshots only.
+ *  - an orphan that is a stop on the reducing side of a position is adopted
+ *    even with orphans=cancel; on venues where orders hold the balance, an
+ *    orphan reducing non-stop order is left to the protection step (cancelled
+ *    there as blocking_order when the stop needs its size).
+ *  - protection, per exchange position: dust -> `dust` only; a marketable exit
+ *    for the full size -> nothing; stops on the reducing side whose remaining
+ *    sizes add up to the position and none through the price -> preserved;
+ *    otherwise the best stop is kept, extra stops are duplicate_stop, and a
+ *    kept stop through the price or of the wrong size is replaced.
+ *  - depends_on is one index, always earlier in the list. Where a placement
+ *    needs several cancels first they are chained (each cancel depends on the
+ *    previous one, the placement on the last), so "the previous succeeded"
+ *    transitively means "all succeeded".
+ *  - finding keys: "KIND:VENUE:ACCOUNT:SYMBOL", plus ":ORDER_ID" (or
+ *    ":FILL_ID") for findings about one order or fill. Placements take their
+ *    client order id from the key of the finding they answer.
  */
 #ifndef RECKON_RECONCILE_H
 #define RECKON_RECONCILE_H
@@ -84,6 +105,8 @@ enum action_status {
 const char *finding_kind_name(enum finding_kind k);
 const char *action_kind_name(enum action_kind k);
 const char *action_status_name(enum action_status s);
+/* NULL or an unknown spelling gives ASTAT_SENT: an unreadable status means
+ * "outcome unknown", which is resolved by a lookup, never by sending again. */
 enum action_status action_status_parse(const char *s);
 /* cancel_order, emergency_close and close_local_order are destructive. */
 bool action_kind_is_destructive(enum action_kind k);
@@ -104,10 +127,15 @@ struct local_position {
 	struct dec avg_entry;
 };
 
-/* Earlier confirmed-failed attempts for a finding key (rule 6). */
+/* Earlier finished placement attempts (failed or succeeded) for a finding
+ * key (rule 6). A `sent` attempt without an answer is not counted: it keeps
+ * its client order id and is resolved by looking that id up. Succeeded ones
+ * are counted so that a later episode of the same key (a stop placed, filled,
+ * and needed again weeks later) gets a new id: some venues (Coinbase) answer
+ * a reused client order id with the old order instead of placing a new one. */
 struct local_attempts {
 	char key[RECON_KEY_MAX];
-	int failed;
+	int finished;
 };
 
 struct local_state {
@@ -160,7 +188,8 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 void recon_plan_free(struct recon_plan *p); /* NULL-safe; zeroes *p */
 
 /* Deterministic client order id for a finding key and attempt number:
- * "rk-" + 24 hex digits of SHA-256(key "#" attempt). Fits every venue's limit. */
+ * "rk-" + 24 hex digits of SHA-256(key "#" attempt). Fits every venue's limit.
+ * Writes "" only if OpenSSL fails (allocation); never send with an empty id. */
 void reconcile_client_order_id(const char *key, int attempt, char out[MODEL_ID_MAX]);
 
 #endif

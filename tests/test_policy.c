@@ -1,0 +1,238 @@
+/*
+ * test_policy.c — the policy file (src/policy.c): documented defaults,
+ * layering defaults <- venue <- symbol, and errors that name the JSON path
+ * for unknown keys and bad values.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "policy.h"
+
+static void assert_dec_text(struct dec d, const char *want)
+{
+	char buf[DEC_STR_MAX];
+	assert_string_equal(dec_format(d, buf), want);
+}
+
+static struct policy *parse_ok(const char *json)
+{
+	struct policy *p = NULL;
+	struct rk_err err = {0};
+	if (policy_parse(json, &p, &err) != RK_OK)
+		fail_msg("policy_parse(%s): %s", json, err.msg);
+	return p;
+}
+
+/* Parses `json`, expecting RK_ECONFIG with `want` in the message. */
+static void check_rejected(const char *json, const char *want, const char *file, int line)
+{
+	struct policy *p = NULL;
+	struct rk_err err = {0};
+	enum rk_rc rc = policy_parse(json, &p, &err);
+	if (rc != RK_ECONFIG || p != NULL)
+		fail_msg("%s:%d: %s accepted (rc %d)", file, line, json, (int)rc);
+	if (!strstr(err.msg, want))
+		fail_msg("%s:%d: error \"%s\" lacks \"%s\"", file, line, err.msg, want);
+}
+#define assert_rejected(json, want) check_rejected((json), (want), __FILE__, __LINE__)
+
+static void check_defaults(const struct policy_rule *r)
+{
+	assert_dec_text(r->stop_pct, "5");
+	assert_int_equal(r->stop_ref, STOP_REF_ENTRY);
+	assert_int_equal(r->far, FAR_STOP_FROM_LAST);
+	assert_false(r->has_take_profit);
+	assert_false(r->has_hard_stop);
+	assert_int_equal(r->style, PROTECT_STOP_ONLY);
+	assert_int_equal(r->orphans, ORPHAN_ADOPT);
+	assert_int_equal(r->on_trigger, TRIGGER_EMERGENCY_CLOSE);
+	assert_dec_text(r->reprice_buffer_pct, "1");
+	assert_dec_text(r->dust_notional, "1");
+	assert_int_equal(r->stale_quiet_seconds, 60);
+	assert_int_equal(r->stale_min_passes, 2);
+	assert_int_equal(r->breaker_per_pass, 20);
+	assert_int_equal(r->breaker_per_hour, 100);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct policy *p = NULL;
+	struct rk_err err;
+	assert_int_equal(policy_default(&p, &err), RK_OK);
+	check_defaults(policy_for(p, VENUE_COINBASE, "TOWNS-USD"));
+	check_defaults(policy_for(p, VENUE_BINANCE_USDM, NULL));
+	policy_free(p);
+}
+
+static void test_empty_document_gives_defaults(void **state)
+{
+	(void)state;
+	struct policy *p = parse_ok("{}");
+	check_defaults(policy_for(p, VENUE_SIM, "X-USD"));
+	policy_free(p);
+}
+
+static void test_symbol_overrides_venue_overrides_defaults(void **state)
+{
+	(void)state;
+	/* "venues" before "defaults": the order of keys must not matter. */
+	struct policy *p = parse_ok(
+		"{\"venues\":{\"coinbase\":{\"stop_pct\":\"3\",\"protect\":\"bracket\","
+		"\"symbols\":{\"TOWNS-USD\":{\"stop_pct\":2.5,\"past_stop\":\"exit_now\"}}}},"
+		"\"defaults\":{\"stop_pct\":4,\"take_profit_pct\":\"8\",\"orphans\":\"report\"}}");
+	const struct policy_rule *sym = policy_for(p, VENUE_COINBASE, "TOWNS-USD");
+	const struct policy_rule *ven = policy_for(p, VENUE_COINBASE, "UNI-USD");
+	const struct policy_rule *def = policy_for(p, VENUE_BINANCE_USDM, "ATOMUSDT");
+	assert_dec_text(sym->stop_pct, "2.5");
+	assert_int_equal(sym->far, FAR_EXIT_NOW);
+	assert_int_equal(sym->style, PROTECT_BRACKET);   /* from the venue */
+	assert_int_equal(sym->orphans, ORPHAN_REPORT);   /* from the defaults */
+	assert_true(sym->has_take_profit);
+	assert_dec_text(sym->take_profit_pct, "8");
+	assert_dec_text(ven->stop_pct, "3");
+	assert_int_equal(ven->far, FAR_STOP_FROM_LAST);
+	assert_dec_text(def->stop_pct, "4");
+	assert_int_equal(def->style, PROTECT_STOP_ONLY);
+	policy_free(p);
+}
+
+static void test_every_key_is_read(void **state)
+{
+	(void)state;
+	struct policy *p = parse_ok(
+		"{\"defaults\":{\"stop_pct\":\"7\",\"stop_from\":\"last\",\"past_stop\":\"exit_now\","
+		"\"take_profit_pct\":12,\"hard_stop_pct\":\"20\",\"protect\":\"bracket\","
+		"\"orphans\":\"cancel\",\"would_trigger\":\"reprice\",\"reprice_buffer_pct\":0.5,"
+		"\"dust_notional\":\"2.5\",\"stale_quiet_seconds\":0,\"stale_min_passes\":4,"
+		"\"max_destructive_per_pass\":3,\"max_destructive_per_hour\":0}}");
+	const struct policy_rule *r = policy_for(p, VENUE_SIM, NULL);
+	assert_dec_text(r->stop_pct, "7");
+	assert_int_equal(r->stop_ref, STOP_REF_LAST);
+	assert_int_equal(r->far, FAR_EXIT_NOW);
+	assert_dec_text(r->take_profit_pct, "12");
+	assert_true(r->has_hard_stop);
+	assert_dec_text(r->hard_stop_pct, "20");
+	assert_int_equal(r->style, PROTECT_BRACKET);
+	assert_int_equal(r->orphans, ORPHAN_CANCEL);
+	assert_int_equal(r->on_trigger, TRIGGER_REPRICE);
+	assert_dec_text(r->reprice_buffer_pct, "0.5");
+	assert_dec_text(r->dust_notional, "2.5");
+	assert_int_equal(r->stale_quiet_seconds, 0);
+	assert_int_equal(r->stale_min_passes, 4);
+	assert_int_equal(r->breaker_per_pass, 3);
+	assert_int_equal(r->breaker_per_hour, 0);
+	policy_free(p);
+}
+
+static void test_null_switches_inherited_take_profit_off(void **state)
+{
+	(void)state;
+	struct policy *p = parse_ok("{\"defaults\":{\"take_profit_pct\":\"8\"},\"venues\":"
+				    "{\"sim\":{\"symbols\":{\"A-USD\":{\"take_profit_pct\":null}}}}}");
+	assert_false(policy_for(p, VENUE_SIM, "A-USD")->has_take_profit);
+	assert_true(policy_for(p, VENUE_SIM, "B-USD")->has_take_profit);
+	policy_free(p);
+}
+
+static void test_unknown_key_error_names_the_path(void **state)
+{
+	(void)state;
+	assert_rejected("{\"defaults\":{\"stop_pc\":5}}", "defaults.stop_pc: unknown key");
+	assert_rejected("{\"venues\":{\"coinbase\":{\"symbols\":{\"TOWNS-USD\":{\"stopp\":1}}}}}",
+			"venues.coinbase.symbols.TOWNS-USD.stopp: unknown key");
+	assert_rejected("{\"default\":{}}", "default: unknown key");
+	assert_rejected("{\"venues\":{\"kraken\":{}}}", "venues.kraken: unknown venue");
+	assert_rejected("{\"defaults\":{\"symbols\":{}}}", "defaults.symbols: unknown key");
+}
+
+static void test_bad_values_are_rejected_with_their_path(void **state)
+{
+	(void)state;
+	assert_rejected("{\"defaults\":{\"stop_pct\":0}}", "defaults.stop_pct: must be greater");
+	assert_rejected("{\"defaults\":{\"stop_pct\":\"100\"}}", "defaults.stop_pct");
+	assert_rejected("{\"defaults\":{\"stop_pct\":-1}}", "defaults.stop_pct");
+	assert_rejected("{\"defaults\":{\"stop_pct\":\"five\"}}", "defaults.stop_pct");
+	assert_rejected("{\"defaults\":{\"stop_pct\":true}}", "defaults.stop_pct");
+	assert_rejected("{\"venues\":{\"sim\":{\"take_profit_pct\":0}}}",
+			"venues.sim.take_profit_pct: must be greater than 0");
+	assert_rejected("{\"defaults\":{\"hard_stop_pct\":\"-5\"}}", "defaults.hard_stop_pct");
+	assert_rejected("{\"defaults\":{\"reprice_buffer_pct\":0}}", "defaults.reprice_buffer_pct");
+	assert_rejected("{\"defaults\":{\"dust_notional\":\"-0.01\"}}",
+			"defaults.dust_notional: must not be negative");
+	assert_rejected("{\"defaults\":{\"max_destructive_per_pass\":-1}}",
+			"defaults.max_destructive_per_pass: must be >= 0");
+	assert_rejected("{\"defaults\":{\"max_destructive_per_hour\":1.5}}",
+			"defaults.max_destructive_per_hour: must be a whole number");
+	assert_rejected("{\"defaults\":{\"stale_quiet_seconds\":\"60\"}}",
+			"defaults.stale_quiet_seconds: must be a whole number");
+	assert_rejected("{\"defaults\":{\"stale_min_passes\":0}}",
+			"defaults.stale_min_passes: must be >= 1");
+	assert_rejected("{\"defaults\":{\"past_stop\":\"sell\"}}",
+			"defaults.past_stop: must be one of \"stop_from_last\", \"exit_now\"");
+	assert_rejected("{\"defaults\":{\"orphans\":3}}", "defaults.orphans: must be one of");
+	assert_rejected("{\"defaults\":{\"stop_pct\":1.23456789012345678}}",
+			"write it as a string");
+	assert_rejected("{\"defaults\":{\"stop_pct\":1,\"stop_pct\":2}}",
+			"defaults.stop_pct: appears twice");
+	assert_rejected("{\"venues\":{\"sim\":{\"symbols\":{\"A-USD\":"
+			"{\"max_destructive_per_pass\":1}}}}}",
+			"venues.sim.symbols.A-USD.max_destructive_per_pass: only allowed");
+	assert_rejected("{\"defaults\":[]}", "defaults: must be an object");
+	assert_rejected("{\"defaults\":{}} trailing", "malformed JSON");
+	assert_rejected("[]", "must be an object");
+}
+
+static void test_example_file_loads(void **state)
+{
+	(void)state;
+	struct policy *p = NULL;
+	struct rk_err err = {0};
+	if (policy_load_file(RECKON_SOURCE_DIR "/config/policy.example.json", &p, &err) != RK_OK)
+		fail_msg("example: %s", err.msg);
+	assert_int_equal(policy_for(p, VENUE_COINBASE, NULL)->far, FAR_STOP_FROM_LAST);
+	policy_free(p);
+}
+
+static void test_missing_file_is_an_io_error(void **state)
+{
+	(void)state;
+	struct policy *p = NULL;
+	struct rk_err err = {0};
+	assert_int_equal(policy_load_file("/nonexistent/policy.json", &p, &err), RK_EIO);
+	assert_null(p);
+	assert_non_null(strstr(err.msg, "/nonexistent/policy.json"));
+}
+
+static void test_choice_names_match_the_file_spellings(void **state)
+{
+	(void)state;
+	assert_string_equal(policy_far_name(FAR_STOP_FROM_LAST), "stop_from_last");
+	assert_string_equal(policy_far_name(FAR_EXIT_NOW), "exit_now");
+	assert_string_equal(policy_trigger_name(TRIGGER_REPRICE), "reprice");
+	assert_string_equal(policy_orphan_name(ORPHAN_REPORT), "report");
+	assert_string_equal(policy_style_name(PROTECT_BRACKET), "bracket");
+	assert_string_equal(policy_stop_ref_name(STOP_REF_LAST), "last");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_empty_document_gives_defaults),
+		cmocka_unit_test(test_symbol_overrides_venue_overrides_defaults),
+		cmocka_unit_test(test_every_key_is_read),
+		cmocka_unit_test(test_null_switches_inherited_take_profit_off),
+		cmocka_unit_test(test_unknown_key_error_names_the_path),
+		cmocka_unit_test(test_bad_values_are_rejected_with_their_path),
+		cmocka_unit_test(test_example_file_loads),
+		cmocka_unit_test(test_missing_file_is_an_io_error),
+		cmocka_unit_test(test_choice_names_match_the_file_spellings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

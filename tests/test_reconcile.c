@@ -1,0 +1,1022 @@
+/*
+ * test_reconcile.c — the reconciliation pass (src/reconcile.c) as a
+ * specification: each test builds a local state and a venue snapshot by hand,
+ * runs one pass, and asserts on the findings and the planned actions. Every
+ * safety rule of reconcile.h has a test here that fails if the rule breaks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "reconcile.h"
+
+#define NOW_US ((int64_t)1763866000 * 1000000)
+#define CAP 8
+
+/* ---- fixture ---- */
+
+struct fx {
+	struct local_state local;
+	struct local_order lorders[CAP];
+	struct local_position lpos[CAP];
+	struct local_attempts attempts[CAP];
+	char halted[CAP][MODEL_SYM_MAX];
+	bool known[CAP];
+
+	struct venue_snapshot snap;
+	struct order_rec orders[CAP];
+	struct venue_position pos[CAP];
+	struct fill_rec fills[CAP];
+	struct venue_price prices[CAP];
+	struct instrument inst[CAP];
+
+	struct venue_caps caps;
+	struct policy *pol;
+	struct recon_plan plan;
+};
+
+static struct dec D(const char *s)
+{
+	struct dec d;
+	if (dec_parse_cstr(s, &d) != DEC_OK)
+		fail_msg("bad decimal in test: %s", s);
+	return d;
+}
+
+static void use_policy(struct fx *f, const char *json)
+{
+	struct rk_err err;
+	policy_free(f->pol);
+	f->pol = NULL;
+	if (policy_parse(json, &f->pol, &err) != RK_OK)
+		fail_msg("policy: %s", err.msg);
+}
+
+static void fx_venue(struct fx *f, enum venue_kind v, bool hold, bool bracket, bool futures)
+{
+	f->local.venue = v;
+	f->caps = (struct venue_caps){.orders_hold_balance = hold, .has_bracket = bracket,
+				      .is_futures = futures};
+}
+
+/* Coinbase-like spot without brackets unless a test turns them on. */
+static void spot(struct fx *f)
+{
+	fx_venue(f, VENUE_COINBASE, true, false, false);
+}
+
+static void futures(struct fx *f)
+{
+	fx_venue(f, VENUE_BINANCE_USDM, false, false, true);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct rk_err err;
+	if (!f || policy_default(&f->pol, &err) != RK_OK)
+		return -1;
+	snprintf(f->local.account, sizeof f->local.account, "default");
+	f->local.now_us = NOW_US;
+	f->local.orders = f->lorders;
+	f->local.positions = f->lpos;
+	f->local.attempts = f->attempts;
+	f->local.halted = f->halted;
+	f->local.fill_known = f->known;
+	f->snap.complete = true;
+	f->snap.orders = f->orders;
+	f->snap.positions = f->pos;
+	f->snap.fills = f->fills;
+	f->snap.prices = f->prices;
+	f->snap.instruments = f->inst;
+	spot(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	recon_plan_free(&f->plan);
+	policy_free(f->pol);
+	free(f);
+	return 0;
+}
+
+/* An exchange position (and its price); entry may be NULL. */
+static void position(struct fx *f, const char *sym, const char *qty, const char *entry,
+		     const char *last)
+{
+	struct venue_position *p = &f->pos[f->snap.npositions++];
+	snprintf(p->symbol, sizeof p->symbol, "%s", sym);
+	p->qty = D(qty);
+	if (entry) {
+		p->has_entry = true;
+		p->entry_price = D(entry);
+	}
+	struct venue_price *px = &f->prices[f->snap.nprices++];
+	snprintf(px->symbol, sizeof px->symbol, "%s", sym);
+	px->last = D(last);
+}
+
+/* The journal's position; avg may be NULL. */
+static void journal_position(struct fx *f, const char *sym, const char *qty, const char *avg)
+{
+	struct local_position *p = &f->lpos[f->local.npositions++];
+	snprintf(p->symbol, sizeof p->symbol, "%s", sym);
+	p->qty = D(qty);
+	if (avg) {
+		p->has_avg = true;
+		p->avg_entry = D(avg);
+	}
+}
+
+/* An exchange position the journal agrees with (no drift). */
+static void held(struct fx *f, const char *sym, const char *qty, const char *entry,
+		 const char *last)
+{
+	position(f, sym, qty, f->caps.is_futures ? entry : NULL, last);
+	journal_position(f, sym, qty, entry);
+}
+
+static void instrument(struct fx *f, const char *sym, const char *tick, const char *step,
+		       const char *min_qty, const char *min_notional)
+{
+	struct instrument *in = &f->inst[f->snap.ninstruments++];
+	snprintf(in->symbol, sizeof in->symbol, "%s", sym);
+	in->tick_size = D(tick);
+	in->step_size = D(step);
+	in->min_qty = D(min_qty);
+	in->min_notional = D(min_notional);
+}
+
+static struct order_rec make_order(struct fx *f, const char *sym, const char *id,
+				   enum side side, enum order_type type, const char *qty,
+				   const char *price, const char *stop)
+{
+	struct order_rec o;
+	memset(&o, 0, sizeof o);
+	o.venue = f->local.venue;
+	snprintf(o.account, sizeof o.account, "default");
+	snprintf(o.symbol, sizeof o.symbol, "%s", sym);
+	snprintf(o.order_id, sizeof o.order_id, "%s", id);
+	o.side = side;
+	o.type = type;
+	o.status = OSTATUS_OPEN;
+	o.qty = D(qty);
+	if (price) {
+		o.has_price = true;
+		o.price = D(price);
+	}
+	if (stop) {
+		o.has_stop_price = true;
+		o.stop_price = D(stop);
+	}
+	return o;
+}
+
+/* An open order on the exchange that the journal also knows. */
+static struct order_rec *known_order(struct fx *f, const char *sym, const char *id,
+				     enum side side, enum order_type type, const char *qty,
+				     const char *price, const char *stop)
+{
+	struct order_rec *o = &f->orders[f->snap.norders++];
+	*o = make_order(f, sym, id, side, type, qty, price, stop);
+	f->lorders[f->local.norders++].rec = *o;
+	return o;
+}
+
+/* An open order on the exchange only. */
+static struct order_rec *orphan_order(struct fx *f, const char *sym, const char *id,
+				      enum side side, enum order_type type, const char *qty,
+				      const char *price, const char *stop)
+{
+	struct order_rec *o = &f->orders[f->snap.norders++];
+	*o = make_order(f, sym, id, side, type, qty, price, stop);
+	return o;
+}
+
+/* A journaled open order the exchange no longer lists. */
+static void missing_order(struct fx *f, const char *sym, const char *id, int passes,
+			  int64_t since_us)
+{
+	struct local_order *lo = &f->lorders[f->local.norders++];
+	lo->rec = make_order(f, sym, id, SIDE_BUY, OTYPE_LIMIT, "1", "10", NULL);
+	lo->missing_passes = passes;
+	lo->missing_since_us = since_us;
+}
+
+static struct fill_rec *exchange_fill(struct fx *f, const char *sym, const char *id,
+				      enum side side, const char *qty, const char *price,
+				      bool known)
+{
+	struct fill_rec *fl = &f->fills[f->snap.nfills];
+	memset(fl, 0, sizeof *fl);
+	fl->venue = f->local.venue;
+	snprintf(fl->symbol, sizeof fl->symbol, "%s", sym);
+	snprintf(fl->fill_id, sizeof fl->fill_id, "%s", id);
+	snprintf(fl->order_id, sizeof fl->order_id, "o-%s", id);
+	fl->side = side;
+	fl->qty = D(qty);
+	fl->price = D(price);
+	f->known[f->snap.nfills++] = known;
+	return fl;
+}
+
+static void run(struct fx *f)
+{
+	struct rk_err err = {0};
+	recon_plan_free(&f->plan);
+	if (reconcile_plan(&f->local, &f->snap, &f->caps, f->pol, &f->plan, &err) != RK_OK)
+		fail_msg("reconcile_plan: %s", err.msg);
+}
+
+/* ---- plan queries ---- */
+
+static size_t count_findings(const struct fx *f, enum finding_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->plan.nfindings; i++)
+		n += f->plan.findings[i].kind == k;
+	return n;
+}
+
+static const struct finding *finding_of(const struct fx *f, enum finding_kind k,
+					const char *sym)
+{
+	for (size_t i = 0; i < f->plan.nfindings; i++)
+		if (f->plan.findings[i].kind == k && strcmp(f->plan.findings[i].symbol, sym) == 0)
+			return &f->plan.findings[i];
+	fail_msg("no %s finding for %s", finding_kind_name(k), sym);
+	return NULL;
+}
+
+static size_t count_actions(const struct fx *f, enum action_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		n += f->plan.actions[i].kind == k;
+	return n;
+}
+
+/* Index of the nth (0-based) action of kind k; fails the test if absent. */
+static int action_at(const struct fx *f, enum action_kind k, int nth)
+{
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		if (f->plan.actions[i].kind == k && nth-- == 0)
+			return (int)i;
+	fail_msg("no %s action", action_kind_name(k));
+	return -1;
+}
+
+static const struct action *act(const struct fx *f, int i)
+{
+	return &f->plan.actions[i];
+}
+
+static size_t count_destructive_or_placing(const struct fx *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->plan.nactions; i++) {
+		enum action_kind k = f->plan.actions[i].kind;
+		n += k != ACT_ADOPT_ORDER && k != ACT_RECORD_INFERRED_FILL;
+	}
+	return n;
+}
+
+static void assert_dec_text(struct dec d, const char *want)
+{
+	char buf[DEC_STR_MAX];
+	assert_string_equal(dec_format(d, buf), want);
+}
+
+/* The string value of `key` in a finding's JSON detail. */
+static void assert_detail(const struct finding *fd, const char *key, const char *want)
+{
+	cJSON *o = cJSON_Parse(fd->detail);
+	assert_non_null(o);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsString(v))
+		fail_msg("detail %s has no string %s", fd->detail, key);
+	assert_string_equal(v->valuestring, want);
+	cJSON_Delete(o);
+}
+
+/* ---- rule 1: incomplete snapshot ---- */
+
+static void test_incomplete_snapshot_plans_no_destructive_action(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"orphans\":\"cancel\"}}");
+	f->snap.complete = false;
+	snprintf(f->snap.incomplete_reason, sizeof f->snap.incomplete_reason,
+		 "open orders page 2: timeout");
+	held(f, "TOWNS-USD", "536.6", "0.021", "0.005");
+	known_order(f, "TOWNS-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "536.6", "0.03", NULL);
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	missing_order(f, "UNI-USD", "gone-1", 5, NOW_US - 3600 * (int64_t)1000000);
+	run(f);
+	assert_false(f->plan.complete);
+	assert_non_null(strstr(f->plan.reason, "open orders page 2: timeout"));
+	assert_int_equal(count_destructive_or_placing(f), 0);
+	/* The findings are still reported. */
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 1);
+	assert_int_equal(count_findings(f, FIND_ORPHAN_EXCHANGE_ORDER), 1);
+	assert_int_equal(count_findings(f, FIND_STALE_LOCAL_ORDER), 1);
+}
+
+static void test_incomplete_snapshot_still_adopts_and_records_fills(void **state)
+{
+	struct fx *f = *state;
+	f->snap.complete = false;
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	exchange_fill(f, "ELA-USD", "f-1", SIDE_BUY, "2", "1", false);
+	run(f);
+	assert_int_equal(count_actions(f, ACT_ADOPT_ORDER), 1);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 1);
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+}
+
+/* ---- rule 2: stale local orders ---- */
+
+static void test_stale_order_first_seen_is_finding_only(void **state)
+{
+	struct fx *f = *state;
+	/* Even with no quiet period and one pass required, the first sighting
+	 * only starts the clock. */
+	use_policy(f, "{\"defaults\":{\"stale_min_passes\":1,\"stale_quiet_seconds\":0}}");
+	missing_order(f, "UNI-USD", "gone-1", 0, 0);
+	run(f);
+	assert_int_equal(count_findings(f, FIND_STALE_LOCAL_ORDER), 1);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_stale_order_not_closed_before_quiet_period(void **state)
+{
+	struct fx *f = *state;
+	/* Enough passes (1 earlier + this one = 2), but only 30 s of the 60 s. */
+	missing_order(f, "UNI-USD", "gone-1", 1, NOW_US - 30 * (int64_t)1000000);
+	run(f);
+	assert_int_equal(count_findings(f, FIND_STALE_LOCAL_ORDER), 1);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 0);
+}
+
+static void test_stale_order_not_closed_before_min_passes(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"stale_min_passes\":3}}");
+	missing_order(f, "UNI-USD", "gone-1", 1, NOW_US - 600 * (int64_t)1000000);
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 0);
+}
+
+static void test_stale_order_closed_after_passes_and_quiet_period(void **state)
+{
+	struct fx *f = *state;
+	missing_order(f, "UNI-USD", "gone-1", 1, NOW_US - 61 * (int64_t)1000000);
+	run(f);
+	int i = action_at(f, ACT_CLOSE_LOCAL_ORDER, 0);
+	assert_string_equal(act(f, i)->order_id, "gone-1");
+	assert_int_equal(act(f, i)->status, ASTAT_PLANNED);
+	assert_int_equal(f->plan.findings[act(f, i)->finding].kind, FIND_STALE_LOCAL_ORDER);
+}
+
+static void test_stale_order_matched_by_client_order_id_is_not_stale(void **state)
+{
+	struct fx *f = *state;
+	struct order_rec *o =
+		orphan_order(f, "UNI-USD", "exch-7", SIDE_BUY, OTYPE_LIMIT, "1", "10", NULL);
+	snprintf(o->client_order_id, sizeof o->client_order_id, "bot-7");
+	missing_order(f, "UNI-USD", "", 3, NOW_US - 600 * (int64_t)1000000);
+	snprintf(f->lorders[0].rec.client_order_id, MODEL_ID_MAX, "bot-7");
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+}
+
+/* ---- rule 2c: fill regression ---- */
+
+static void test_fill_regression_halts_symbol(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.19");
+	struct order_rec *o =
+		known_order(f, "ICXUSDT", "tp-1", SIDE_SELL, OTYPE_LIMIT, "100", "0.3", NULL);
+	o->has_filled_qty = true;
+	o->filled_qty = D("3");
+	f->lorders[0].rec.has_filled_qty = true;
+	f->lorders[0].rec.filled_qty = D("5");
+	held(f, "ATOMUSDT", "10", "2.5", "2.5"); /* unprotected, not halted */
+	run(f);
+	const struct finding *fr = finding_of(f, FIND_FILL_REGRESSION, "ICXUSDT");
+	assert_detail(fr, "journal_filled_qty", "5");
+	assert_detail(fr, "exchange_filled_qty", "3");
+	/* ICXUSDT is unprotected too: reported, but nothing is done there. */
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 2);
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		assert_string_not_equal(f->plan.actions[i].symbol, "ICXUSDT");
+	assert_string_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->symbol, "ATOMUSDT");
+}
+
+static void test_halted_symbol_gets_findings_but_no_actions(void **state)
+{
+	struct fx *f = *state;
+	held(f, "TOWNS-USD", "536.6", "0.021", "0.02");
+	orphan_order(f, "TOWNS-USD", "x-1", SIDE_BUY, OTYPE_LIMIT, "5", "0.01", NULL);
+	snprintf(f->halted[f->local.nhalted++], MODEL_SYM_MAX, "TOWNS-USD");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 1);
+	assert_int_equal(count_findings(f, FIND_ORPHAN_EXCHANGE_ORDER), 1);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+/* ---- orphans ---- */
+
+static void test_orphan_adopted_by_default(void **state)
+{
+	struct fx *f = *state;
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	run(f);
+	int i = action_at(f, ACT_ADOPT_ORDER, 0);
+	assert_string_equal(act(f, i)->order.order_id, "buy-9");
+	assert_int_equal(act(f, i)->order.purpose, PURPOSE_ENTRY);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 0);
+}
+
+static void test_orphan_cancelled_per_policy(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"orphans\":\"cancel\"}}");
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	run(f);
+	assert_string_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->order_id, "buy-9");
+	assert_int_equal(count_actions(f, ACT_ADOPT_ORDER), 0);
+}
+
+static void test_orphan_reported_per_policy(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"orphans\":\"report\"}}");
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	run(f);
+	assert_int_equal(count_findings(f, FIND_ORPHAN_EXCHANGE_ORDER), 1);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_orphan_protective_stop_is_adopted_not_cancelled(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	use_policy(f, "{\"defaults\":{\"orphans\":\"cancel\"}}");
+	held(f, "ATOMUSDT", "-494.07", "2.529", "2.52");
+	orphan_order(f, "ATOMUSDT", "sl-1", SIDE_BUY, OTYPE_STOP_MARKET, "494.07", NULL, "2.534");
+	run(f);
+	int i = action_at(f, ACT_ADOPT_ORDER, 0);
+	assert_int_equal(act(f, i)->order.purpose, PURPOSE_STOP_LOSS);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 0);
+	assert_int_equal(f->plan.nactions, 1);
+}
+
+/* ---- rule 5: preservation and closing positions ---- */
+
+static void test_working_stop_is_preserved(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ATOMUSDT", "-494.07", "2.529", "2.52");
+	known_order(f, "ATOMUSDT", "sl-1", SIDE_BUY, OTYPE_STOP_MARKET, "494.07", NULL, "2.534");
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_split_stops_covering_position_are_preserved(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ATOM-USD", "38.45", "5", "4.9");
+	known_order(f, "ATOM-USD", "sl-a", SIDE_SELL, OTYPE_STOP_LIMIT, "20", "4.5", "4.6");
+	known_order(f, "ATOM-USD", "sl-b", SIDE_SELL, OTYPE_STOP_LIMIT, "18.45", "4.4", "4.5");
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_no_stop_for_closing_position(void **state)
+{
+	struct fx *f = *state;
+	held(f, "UNFI-USD", "12", "10", "9.5");
+	/* A limit sell below the last price is marketable: the position is closing. */
+	known_order(f, "UNFI-USD", "exit-1", SIDE_SELL, OTYPE_LIMIT, "12", "9.4", NULL);
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_partial_exit_does_not_count_as_closing(void **state)
+{
+	struct fx *f = *state;
+	held(f, "UNFI-USD", "12", "10", "9.5");
+	known_order(f, "UNFI-USD", "exit-1", SIDE_SELL, OTYPE_MARKET, "5", NULL, NULL);
+	run(f);
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 1);
+}
+
+/* ---- placing stops ---- */
+
+static void test_missing_stop_on_spot_places_stop_limit(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ATOM-USD", "38.45", "5", "4.9");
+	instrument(f, "ATOM-USD", "0.001", "0.01", "0.01", "1");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 1);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_int_equal(a->req.type, OTYPE_STOP_LIMIT);
+	assert_int_equal(a->req.side, SIDE_SELL);
+	assert_int_equal(a->req.purpose, PURPOSE_STOP_LOSS);
+	assert_dec_text(a->req.qty, "38.45");
+	assert_dec_text(a->req.stop_price, "4.75");  /* 5 × 0.95 */
+	assert_dec_text(a->req.price, "4.702");      /* 4.75 × 0.99, down to the tick */
+	assert_false(a->req.reduce_only);
+	assert_int_equal(a->depends_on, -1);
+}
+
+static void test_missing_stop_on_futures_places_close_position_stop(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ATOMUSDT", "-494.07", "2.529", "2.52");
+	run(f);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_int_equal(a->req.type, OTYPE_STOP_MARKET);
+	assert_int_equal(a->req.side, SIDE_BUY);
+	assert_true(a->req.reduce_only);
+	assert_true(a->req.close_position);
+	assert_dec_text(a->req.stop_price, "2.65545"); /* 2.529 × 1.05 */
+}
+
+static void test_stop_price_quantized_away_from_trigger(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "LONGUSDT", "10.7", "1", "1");
+	instrument(f, "LONGUSDT", "0.03", "0.5", "0", "0");
+	held(f, "SHORTUSDT", "-10", "1", "1");
+	instrument(f, "SHORTUSDT", "0.04", "1", "0", "0");
+	run(f);
+	const struct action *lng = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	const struct action *sht = act(f, action_at(f, ACT_PLACE_STOP, 1));
+	assert_string_equal(lng->symbol, "LONGUSDT");
+	assert_dec_text(lng->req.stop_price, "0.93"); /* 0.95 down to 0.03 ticks */
+	assert_dec_text(lng->req.qty, "10.5");        /* 10.7 down to 0.5 steps */
+	assert_dec_text(sht->req.stop_price, "1.08"); /* 1.05 up to 0.04 ticks */
+}
+
+static void test_far_below_entry_stops_from_last_by_default(void **state)
+{
+	struct fx *f = *state;
+	held(f, "TOWNS-USD", "536.6", "0.021", "0.005");
+	run(f);
+	const struct finding *fd = finding_of(f, FIND_MISSING_STOP, "TOWNS-USD");
+	assert_detail(fd, "loss_pct", "76.19");
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_dec_text(a->req.stop_price, "0.00475"); /* 5% below the last price */
+	assert_non_null(strstr(a->note, "76.19% below entry"));
+	assert_non_null(strstr(a->note, "past_stop=stop_from_last"));
+	assert_int_equal(count_actions(f, ACT_EMERGENCY_CLOSE), 0);
+}
+
+static void test_far_below_entry_exits_when_policy_says(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"past_stop\":\"exit_now\"}}");
+	held(f, "TOWNS-USD", "536.6", "0.021", "0.005");
+	run(f);
+	const struct action *a = act(f, action_at(f, ACT_EMERGENCY_CLOSE, 0));
+	assert_int_equal(a->req.type, OTYPE_MARKET);
+	assert_int_equal(a->req.purpose, PURPOSE_EXIT);
+	assert_dec_text(a->req.qty, "536.6");
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 0);
+}
+
+static void test_hard_stop_exits_at_market(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"hard_stop_pct\":\"10\"}}");
+	held(f, "UNI-USD", "4.158", "10", "8.454"); /* 15.46% loss */
+	run(f);
+	const struct action *a = act(f, action_at(f, ACT_EMERGENCY_CLOSE, 0));
+	assert_non_null(strstr(a->note, "hard_stop_pct"));
+}
+
+static void test_stop_from_last_when_policy_says(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"stop_from\":\"last\",\"stop_pct\":2}}");
+	held(f, "ATOM-USD", "38.45", "5", "4");
+	run(f);
+	assert_dec_text(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.stop_price, "3.92");
+}
+
+/* ---- rule 9: dust ---- */
+
+static void test_dust_is_reported_not_protected(void **state)
+{
+	struct fx *f = *state;
+	held(f, "CLANKER-USD", "0.4542", "40", "1.5");   /* worth 0.68 < 1 */
+	held(f, "ZORA-USD", "497", "0.1", "0.09");
+	instrument(f, "ZORA-USD", "0.0001", "1", "1000", "0"); /* below the venue minimum */
+	run(f);
+	assert_int_equal(count_findings(f, FIND_DUST), 2);
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+/* ---- rule 3: replacing a stop ---- */
+
+static void test_replace_on_futures_places_before_cancel(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.2");
+	known_order(f, "ICXUSDT", "sl-old", SIDE_SELL, OTYPE_STOP_MARKET, "50", NULL, "0.18");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_STOP_SIZE_MISMATCH), 1);
+	int place = action_at(f, ACT_REPLACE_STOP, 0);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	assert_true(place < cancel);
+	assert_int_equal(act(f, place)->depends_on, -1);
+	assert_int_equal(act(f, cancel)->depends_on, place);
+	assert_string_equal(act(f, cancel)->order_id, "sl-old");
+	assert_dec_text(act(f, place)->req.qty, "100");
+	/* The old stop is still working while the new one goes in. */
+	assert_false(act(f, place)->req.close_position);
+	assert_true(act(f, place)->req.reduce_only);
+}
+
+static void test_replace_on_spot_cancels_before_place(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ATOM-USD", "38.45", "5", "4.9");
+	known_order(f, "ATOM-USD", "sl-old", SIDE_SELL, OTYPE_STOP_LIMIT, "20", "4.5", "4.6");
+	run(f);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	int place = action_at(f, ACT_REPLACE_STOP, 0);
+	assert_true(cancel < place);
+	assert_int_equal(act(f, cancel)->depends_on, -1);
+	assert_int_equal(act(f, place)->depends_on, cancel);
+	assert_dec_text(act(f, place)->req.qty, "38.45");
+}
+
+/* ---- rule 4: stops through the price ---- */
+
+static void test_stop_through_price_takes_emergency_path(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.185");
+	known_order(f, "ICXUSDT", "sl-dead", SIDE_SELL, OTYPE_STOP_MARKET, "100", NULL, "0.19");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_STOP_WOULD_TRIGGER), 1);
+	int close = action_at(f, ACT_EMERGENCY_CLOSE, 0);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	assert_true(close < cancel);
+	assert_int_equal(act(f, cancel)->depends_on, close);
+	assert_string_equal(act(f, cancel)->order_id, "sl-dead");
+	assert_int_equal(act(f, close)->req.type, OTYPE_MARKET);
+	assert_int_equal(act(f, close)->req.side, SIDE_SELL);
+	assert_true(act(f, close)->req.reduce_only);
+	assert_dec_text(act(f, close)->req.qty, "100");
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP) + count_actions(f, ACT_REPLACE_STOP), 0);
+}
+
+static void test_stop_through_price_on_spot_cancels_before_emergency_close(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ATOM-USD", "38.45", "5", "4.5");
+	known_order(f, "ATOM-USD", "sl-dead", SIDE_SELL, OTYPE_STOP_LIMIT, "38.45", "4.5", "4.6");
+	run(f);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	int close = action_at(f, ACT_EMERGENCY_CLOSE, 0);
+	assert_true(cancel < close);
+	assert_int_equal(act(f, close)->depends_on, cancel);
+}
+
+static void test_stop_through_price_reprices_when_policy_says(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	use_policy(f, "{\"defaults\":{\"would_trigger\":\"reprice\",\"reprice_buffer_pct\":1}}");
+	held(f, "ICXUSDT", "100", "0.2", "0.185");
+	instrument(f, "ICXUSDT", "0.0001", "1", "1", "5");
+	known_order(f, "ICXUSDT", "sl-dead", SIDE_SELL, OTYPE_STOP_MARKET, "100", NULL, "0.19");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_EMERGENCY_CLOSE), 0);
+	int place = action_at(f, ACT_REPLACE_STOP, 0);
+	assert_dec_text(act(f, place)->req.stop_price, "0.1831"); /* 0.18315 down to the tick */
+	assert_int_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->depends_on, place);
+}
+
+/* ---- blocking orders ---- */
+
+static void test_blocking_sell_is_cancelled_before_stop(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ELA-USD", "20.23", "2", "1.62");
+	known_order(f, "ELA-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "20.23", "2.5", NULL);
+	run(f);
+	const struct finding *b = finding_of(f, FIND_BLOCKING_ORDER, "ELA-USD");
+	assert_string_equal(b->order_id, "sell-1");
+	assert_int_equal(count_findings(f, FIND_MISSING_STOP), 1);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	int place = action_at(f, ACT_PLACE_STOP, 0);
+	assert_string_equal(act(f, cancel)->order_id, "sell-1");
+	assert_true(cancel < place);
+	assert_int_equal(act(f, place)->depends_on, cancel);
+	assert_int_equal(act(f, place)->req.type, OTYPE_STOP_LIMIT); /* no brackets here */
+}
+
+static void test_every_blocking_cancel_precedes_the_stop(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ELA-USD", "20.23", "2", "1.62");
+	known_order(f, "ELA-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "10", "2.5", NULL);
+	known_order(f, "ELA-USD", "sell-2", SIDE_SELL, OTYPE_LIMIT, "10.23", "2.6", NULL);
+	run(f);
+	int c1 = action_at(f, ACT_CANCEL_ORDER, 0), c2 = action_at(f, ACT_CANCEL_ORDER, 1);
+	int place = action_at(f, ACT_PLACE_STOP, 0);
+	/* One depends_on each: a chain, so the stop waits for both cancels. */
+	assert_int_equal(act(f, c2)->depends_on, c1);
+	assert_int_equal(act(f, place)->depends_on, c2);
+}
+
+static void test_blocking_take_profit_becomes_bracket(void **state)
+{
+	struct fx *f = *state;
+	fx_venue(f, VENUE_COINBASE, true, true, false);
+	held(f, "ELA-USD", "20.23", "2", "1.62");
+	known_order(f, "ELA-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "20.23", "2.5", NULL);
+	run(f);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_int_equal(a->req.type, OTYPE_BRACKET);
+	assert_dec_text(a->req.price, "2.5"); /* the user's exit intent is kept */
+	assert_int_equal(a->req.purpose, PURPOSE_STOP_LOSS);
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "take_profit", "2.5");
+}
+
+static void test_blocking_orders_ignored_where_balance_is_not_held(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.2");
+	known_order(f, "ICXUSDT", "tp-1", SIDE_SELL, OTYPE_LIMIT, "100", "0.3", NULL);
+	run(f);
+	assert_int_equal(count_findings(f, FIND_BLOCKING_ORDER), 0);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 0);
+	assert_int_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->depends_on, -1);
+}
+
+/* ---- duplicate stops ---- */
+
+static void test_duplicate_stop_cancels_extra(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.2");
+	known_order(f, "ICXUSDT", "sl-far", SIDE_SELL, OTYPE_STOP_MARKET, "60", NULL, "0.17");
+	known_order(f, "ICXUSDT", "sl-good", SIDE_SELL, OTYPE_STOP_MARKET, "100", NULL, "0.19");
+	run(f);
+	const struct finding *d = finding_of(f, FIND_DUPLICATE_STOP, "ICXUSDT");
+	assert_string_equal(d->order_id, "sl-far");
+	assert_int_equal(f->plan.nactions, 1);
+	assert_string_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->order_id, "sl-far");
+}
+
+/* ---- fills and drift ---- */
+
+static void test_missing_fill_recorded_and_drift_after(void **state)
+{
+	struct fx *f = *state;
+	position(f, "TRUST-USD", "94.4", NULL, "1");
+	journal_position(f, "TRUST-USD", "90", "1");
+	exchange_fill(f, "TRUST-USD", "f-known", SIDE_BUY, "90", "1", true);
+	exchange_fill(f, "TRUST-USD", "f-new", SIDE_BUY, "4.4", "1", false);
+	known_order(f, "TRUST-USD", "sl", SIDE_SELL, OTYPE_STOP_LIMIT, "94.4", "0.9", "0.95");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_MISSING_FILL), 1);
+	const struct action *a = act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 0));
+	assert_string_equal(a->fill.fill_id, "f-new");
+	assert_true(a->fill.inferred);
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0); /* explained by the fill */
+
+	/* One more coin on the exchange than the fills explain: drift. */
+	f->pos[0].qty = D("95.4");
+	f->orders[0].qty = D("95.4");
+	run(f);
+	const struct finding *d = finding_of(f, FIND_POSITION_DRIFT, "TRUST-USD");
+	assert_detail(d, "expected_qty", "94.4");
+	assert_detail(d, "exchange_qty", "95.4");
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 1);
+}
+
+static void test_drift_not_reported_on_incomplete_snapshot(void **state)
+{
+	struct fx *f = *state;
+	journal_position(f, "TRUST-USD", "90", "1");
+	f->snap.complete = false;
+	run(f);
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+	f->snap.complete = true;
+	run(f);
+	assert_detail(finding_of(f, FIND_POSITION_DRIFT, "TRUST-USD"), "exchange_qty", "0");
+}
+
+/* ---- rule 6: client order ids ---- */
+
+static void test_client_order_id_is_deterministic_and_advances_after_failure(void **state)
+{
+	struct fx *f = *state;
+	char a[MODEL_ID_MAX], b[MODEL_ID_MAX], c[MODEL_ID_MAX];
+	const char *key = "missing_stop:binance-usdm:default:ATOMUSDT";
+	reconcile_client_order_id(key, 0, a);
+	reconcile_client_order_id(key, 0, b);
+	reconcile_client_order_id(key, 1, c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 27);
+	assert_memory_equal(a, "rk-", 3);
+	assert_int_equal(strspn(a + 3, "0123456789abcdef"), 24);
+
+	/* In a plan: the id comes from the finding key and the failed attempts. */
+	futures(f);
+	held(f, "ATOMUSDT", "-494.07", "2.529", "2.52");
+	run(f);
+	const struct action *p = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_string_equal(f->plan.findings[p->finding].key, key);
+	assert_string_equal(p->req.client_order_id, a);
+	snprintf(f->attempts[0].key, RECON_KEY_MAX, "%s", key);
+	f->attempts[0].finished = 1;
+	f->local.nattempts = 1;
+	run(f);
+	assert_string_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.client_order_id, c);
+}
+
+/* ---- rule 7: circuit breaker ---- */
+
+static void test_breaker_skips_excess_destructive_actions(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":1}}");
+	held(f, "ELA-USD", "20.23", "2", "1.62");
+	known_order(f, "ELA-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "10", "2.5", NULL);
+	known_order(f, "ELA-USD", "sell-2", SIDE_SELL, OTYPE_LIMIT, "10.23", "2.6", NULL);
+	run(f);
+	const struct action *c1 = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
+	const struct action *c2 = act(f, action_at(f, ACT_CANCEL_ORDER, 1));
+	const struct action *pl = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_int_equal(c1->status, ASTAT_PLANNED);
+	assert_int_equal(c2->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(c2->note, "circuit breaker"));
+	/* The stop depended on the skipped cancel: skipped too. */
+	assert_int_equal(pl->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(pl->note, "circuit breaker"));
+}
+
+static void test_breaker_counts_the_last_hour(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_hour\":10,\"orphans\":\"cancel\"}}");
+	f->local.destructive_last_hour = 10;
+	orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	run(f);
+	const struct action *c = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
+	assert_int_equal(c->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(c->note, "max_destructive_per_hour"));
+}
+
+/* ---- names, details, determinism ---- */
+
+static void test_names_are_exact(void **state)
+{
+	(void)state;
+	static const char *const findings[] = {
+		"orphan_exchange_order", "stale_local_order", "blocking_order", "missing_stop",
+		"stop_size_mismatch", "stop_would_trigger", "position_drift", "duplicate_stop",
+		"unmatched_sell", "dust", "missing_fill", "fill_regression"};
+	static const char *const actions[] = {"cancel_order", "place_stop", "replace_stop",
+					      "emergency_close", "adopt_order", "close_local_order",
+					      "record_inferred_fill"};
+	static const char *const statuses[] = {"planned", "dry_run", "sent",
+					       "succeeded", "failed", "skipped"};
+	for (int k = 0; k < FIND_KIND_COUNT; k++)
+		assert_string_equal(finding_kind_name((enum finding_kind)k), findings[k]);
+	for (int k = 0; k < ACT_KIND_COUNT; k++)
+		assert_string_equal(action_kind_name((enum action_kind)k), actions[k]);
+	for (int k = 0; k <= ASTAT_SKIPPED; k++) {
+		assert_string_equal(action_status_name((enum action_status)k), statuses[k]);
+		assert_int_equal(action_status_parse(statuses[k]), k);
+	}
+	assert_int_equal(action_status_parse("bogus"), ASTAT_SENT);
+	assert_true(action_kind_is_destructive(ACT_CANCEL_ORDER));
+	assert_true(action_kind_is_destructive(ACT_EMERGENCY_CLOSE));
+	assert_true(action_kind_is_destructive(ACT_CLOSE_LOCAL_ORDER));
+	assert_false(action_kind_is_destructive(ACT_PLACE_STOP));
+	assert_false(action_kind_is_destructive(ACT_REPLACE_STOP));
+	assert_false(action_kind_is_destructive(ACT_ADOPT_ORDER));
+	assert_false(action_kind_is_destructive(ACT_RECORD_INFERRED_FILL));
+}
+
+static void test_finding_detail_is_json_with_the_numbers(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	held(f, "ICXUSDT", "100", "0.2", "0.185");
+	known_order(f, "ICXUSDT", "sl-dead", SIDE_SELL, OTYPE_STOP_MARKET, "100", NULL, "0.19");
+	run(f);
+	const struct finding *fd = finding_of(f, FIND_STOP_WOULD_TRIGGER, "ICXUSDT");
+	assert_string_equal(fd->key, "stop_would_trigger:binance-usdm:default:ICXUSDT");
+	assert_detail(fd, "exchange_qty", "100");
+	assert_detail(fd, "stop_price", "0.19");
+	assert_detail(fd, "last", "0.185");
+	assert_detail(fd, "entry", "0.2");
+	assert_detail(fd, "loss_pct", "7.5");
+}
+
+static void test_plan_is_deterministic_and_sorted_by_symbol(void **state)
+{
+	struct fx *f = *state;
+	held(f, "ZORA-USD", "497", "0.1", "0.087");
+	held(f, "ATOM-USD", "38.45", "5", "4.9");
+	run(f);
+	struct recon_plan first = f->plan;
+	memset(&f->plan, 0, sizeof f->plan);
+	run(f);
+	assert_int_equal(first.nfindings, f->plan.nfindings);
+	assert_int_equal(first.nactions, f->plan.nactions);
+	assert_memory_equal(first.findings, f->plan.findings,
+			    first.nfindings * sizeof *first.findings);
+	assert_memory_equal(first.actions, f->plan.actions, first.nactions * sizeof *first.actions);
+	assert_string_equal(f->plan.findings[0].symbol, "ATOM-USD");
+	assert_string_equal(f->plan.findings[1].symbol, "ZORA-USD");
+	recon_plan_free(&first);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_incomplete_snapshot_plans_no_destructive_action),
+		T(test_incomplete_snapshot_still_adopts_and_records_fills),
+		T(test_stale_order_first_seen_is_finding_only),
+		T(test_stale_order_not_closed_before_quiet_period),
+		T(test_stale_order_not_closed_before_min_passes),
+		T(test_stale_order_closed_after_passes_and_quiet_period),
+		T(test_stale_order_matched_by_client_order_id_is_not_stale),
+		T(test_fill_regression_halts_symbol),
+		T(test_halted_symbol_gets_findings_but_no_actions),
+		T(test_orphan_adopted_by_default),
+		T(test_orphan_cancelled_per_policy),
+		T(test_orphan_reported_per_policy),
+		T(test_orphan_protective_stop_is_adopted_not_cancelled),
+		T(test_working_stop_is_preserved),
+		T(test_split_stops_covering_position_are_preserved),
+		T(test_no_stop_for_closing_position),
+		T(test_partial_exit_does_not_count_as_closing),
+		T(test_missing_stop_on_spot_places_stop_limit),
+		T(test_missing_stop_on_futures_places_close_position_stop),
+		T(test_stop_price_quantized_away_from_trigger),
+		T(test_far_below_entry_stops_from_last_by_default),
+		T(test_far_below_entry_exits_when_policy_says),
+		T(test_hard_stop_exits_at_market),
+		T(test_stop_from_last_when_policy_says),
+		T(test_dust_is_reported_not_protected),
+		T(test_replace_on_futures_places_before_cancel),
+		T(test_replace_on_spot_cancels_before_place),
+		T(test_stop_through_price_takes_emergency_path),
+		T(test_stop_through_price_on_spot_cancels_before_emergency_close),
+		T(test_stop_through_price_reprices_when_policy_says),
+		T(test_blocking_sell_is_cancelled_before_stop),
+		T(test_every_blocking_cancel_precedes_the_stop),
+		T(test_blocking_take_profit_becomes_bracket),
+		T(test_blocking_orders_ignored_where_balance_is_not_held),
+		T(test_duplicate_stop_cancels_extra),
+		T(test_missing_fill_recorded_and_drift_after),
+		T(test_drift_not_reported_on_incomplete_snapshot),
+		T(test_client_order_id_is_deterministic_and_advances_after_failure),
+		T(test_breaker_skips_excess_destructive_actions),
+		T(test_breaker_counts_the_last_hour),
+		T(test_names_are_exact),
+		T(test_finding_detail_is_json_with_the_numbers),
+		T(test_plan_is_deterministic_and_sorted_by_symbol),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
