@@ -11,7 +11,8 @@ CREATE TABLE recon_runs (
     finished_at TEXT,                  -- NULL while running (or if it crashed)
     complete    INTEGER,               -- 1 if the venue snapshot was complete
     reason      TEXT,                  -- why destructive actions were withheld
-    dry_run     INTEGER NOT NULL DEFAULT 0
+    dry_run     INTEGER NOT NULL DEFAULT 0,
+    fills_cursor TEXT                  -- venue's fill cursor after this run
 );
 
 CREATE TABLE findings (

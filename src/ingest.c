@@ -57,45 +57,60 @@ static void sha256_hex(const char *s, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* Builds the journal event for a validated record and appends it. */
+/* Appends a canonical payload under its dedup key. Takes ownership of payload. */
+static enum rk_rc append_payload(struct journal *j, const char *type, const char *source,
+				 const char *ts, enum venue_kind venue, const char *account,
+				 const char *symbol, char *payload, const char *dedup,
+				 enum journal_append_result *res, struct rk_err *err)
+{
+	if (!payload)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	struct journal_event ev = {type, source, ts, venue_name(venue), account, symbol, payload, dedup};
+	enum rk_rc rc = journal_append(j, &ev, res, NULL, err);
+	free(payload);
+	return rc;
+}
+
+enum rk_rc ingest_append_order(struct journal *j, const struct order_rec *o, const char *source,
+			       enum journal_append_result *res, struct rk_err *err)
+{
+	/* The same order report twice is a duplicate; a new state is an event. */
+	char *payload = record_order_json(o);
+	char h[65], dedup[80];
+	if (payload) {
+		sha256_hex(payload, h);
+		snprintf(dedup, sizeof dedup, "order:%s", h);
+	}
+	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
+			      dedup, res, err);
+}
+
+enum rk_rc ingest_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
+			      enum journal_append_result *res, struct rk_err *err)
+{
+	/* A fill is identified by its venue and fill id. */
+	char dedup[MODEL_ID_MAX + 64];
+	snprintf(dedup, sizeof dedup, "fill:%s:%s", venue_name(f->venue), f->fill_id);
+	return append_payload(j, "fill", source, f->ts, f->venue, f->account, f->symbol,
+			      record_fill_json(f), dedup, res, err);
+}
+
+/* Validates a record of `type` and appends it. */
 static enum rk_rc append_record(struct journal *j, enum record_type type, const struct jsonin *in,
 				const char *source, enum journal_append_result *res,
 				struct rk_err *err)
 {
-	struct order_rec o;
-	struct fill_rec f;
-	char *payload = NULL;
-	char dedup[MODEL_ID_MAX + 100];
-	struct journal_event ev = {.source = source};
 	enum rk_rc rc;
-
 	if (type == RECORD_ORDER) {
+		struct order_rec o;
 		if ((rc = record_order_read(in, &o, err)))
 			return rc;
-		payload = record_order_json(&o);
-		ev = (struct journal_event){"order", source, o.ts, venue_name(o.venue), o.account,
-					    o.symbol, payload, dedup};
-	} else {
-		if ((rc = record_fill_read(in, &f, err)))
-			return rc;
-		payload = record_fill_json(&f);
-		ev = (struct journal_event){"fill", source, f.ts, venue_name(f.venue), f.account,
-					    f.symbol, payload, dedup};
+		return ingest_append_order(j, &o, source, res, err);
 	}
-	if (!payload)
-		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	if (type == RECORD_ORDER) {
-		/* The same order report twice is a duplicate; a new state is an event. */
-		char h[65];
-		sha256_hex(payload, h);
-		snprintf(dedup, sizeof dedup, "order:%s", h);
-	} else {
-		/* A fill is identified by its venue and fill id. */
-		snprintf(dedup, sizeof dedup, "fill:%s:%s", ev.venue, f.fill_id);
-	}
-	rc = journal_append(j, &ev, res, NULL, err);
-	free(payload);
-	return rc;
+	struct fill_rec f;
+	if ((rc = record_fill_read(in, &f, err)))
+		return rc;
+	return ingest_append_fill(j, &f, source, res, err);
 }
 
 static bool is_blank(const char *s, size_t len)

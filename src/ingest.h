@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "journal.h"
+#include "model.h"
 
 #define INGEST_MAX_LINE (1024 * 1024) /* longer lines are rejected unread */
 #define INGEST_BATCH 512              /* lines per transaction in ingest_stream */
@@ -42,6 +43,17 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
  */
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats /* OUT */, struct rk_err *err);
+
+/*
+ * Journals an already validated order / fill under its dedup key (an order
+ * report by the hash of its canonical JSON, a fill by venue + fill id), with
+ * `source` naming who said so. Used by ingest and by the reconciler for what
+ * it learns from venues. Must run inside a transaction.
+ */
+enum rk_rc ingest_append_order(struct journal *j, const struct order_rec *o, const char *source,
+			       enum journal_append_result *res /* OUT */, struct rk_err *err);
+enum rk_rc ingest_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
+			      enum journal_append_result *res /* OUT */, struct rk_err *err);
 
 /* Reads one line of at most `max` bytes into *buf (grown as needed, caller
  * frees). Returns 1 with *len set, 0 at EOF, -1 on a read error. A longer

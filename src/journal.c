@@ -113,7 +113,10 @@ enum rk_rc journal_open(const char *path, struct journal **out, struct rk_err *e
 				path, version, journal_schema_version());
 		goto out;
 	}
-	if ((rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+	/* A 16 MiB page cache and in-memory temp tables keep large ingest batches
+	 * and replays from spilling to disk mid-transaction. */
+	if ((rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			  " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
 		       err)))
 		goto out;
 	rc = migrate(j, version, err);

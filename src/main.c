@@ -8,7 +8,11 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 const struct cli_command CLI_COMMANDS[] = {
+	{"demo", "run the built-in incident scenario on the simulated venue", cmd_demo},
 	{"ingest", "journal orders and fills from JSON lines", cmd_ingest},
+	{"query", "run a named report (SQL in queries/)", cmd_query},
+	{"reconcile", "diff the journal against a venue and fix what is safe to fix", cmd_reconcile},
+	{"fifo", "FIFO lot allocation maintenance (rebuild)", cmd_fifo},
 	{"audit", "verify the journal's hash chain and tables", cmd_audit},
 	{"help", "show this help, or a command's help", cmd_help},
 	{"version", "print the version", cmd_version},

@@ -106,3 +106,19 @@ bool symbol_split(const char *symbol, char *base, char *quote)
 	}
 	return false;
 }
+
+bool fill_position_delta(const struct fill_rec *f, struct dec *delta)
+{
+	char base[MODEL_SYM_MAX], quote[MODEL_SYM_MAX];
+	struct dec d = f->qty;
+	if (f->side != SIDE_BUY && f->side != SIDE_SELL)
+		return false;
+	if (f->fee_currency[0] && symbol_split(f->symbol, base, quote) &&
+	    strcmp(f->fee_currency, base) == 0 &&
+	    (f->side == SIDE_BUY ? dec_sub(d, f->fee, &d) : dec_add(d, f->fee, &d)) != DEC_OK)
+		return false;
+	if (f->side == SIDE_BUY && dec_sign(d) <= 0)
+		return false;
+	*delta = f->side == SIDE_BUY ? d : dec_neg(d);
+	return true;
+}

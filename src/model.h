@@ -106,4 +106,14 @@ struct fill_rec {
  */
 bool symbol_split(const char *symbol, char *base, char *quote);
 
+/*
+ * The signed quantity a fill adds to its position: +qty for a buy, -qty for a
+ * sell, except that a fee charged in the base asset changes what was actually
+ * received (a buy gets qty - fee) or given up (a sell gives qty + fee). This
+ * one rule serves the journal's positions and the reconciler. Returns false
+ * when it cannot be computed (no side, overflow, a buy's base fee not less
+ * than its qty).
+ */
+bool fill_position_delta(const struct fill_rec *f, struct dec *delta /* OUT */);
+
 #endif

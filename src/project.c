@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lots.h"
 #include "model.h"
+#include "recon_journal.h"
 #include "record.h"
 
-const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", NULL};
+const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
+				      "lot_allocations", "lot_positions", "lot_other_fees",
+				      "recon_runs", "findings", "actions", "halts", NULL};
 
 /* ---- small SQLite helpers ------------------------------------------------ */
 
@@ -230,26 +234,6 @@ static const char SQL_POS_PUT[] =
 	" updated_at = max(positions.updated_at, excluded.updated_at), last_seq = excluded.last_seq";
 
 /*
- * The signed quantity a fill adds to the position. A fee charged in the base
- * asset changes what was actually received (buy) or given up (sell).
- */
-static enum rk_rc fill_position_delta(const struct fill_rec *f, struct dec *delta,
-				      struct rk_err *err)
-{
-	char base[MODEL_SYM_MAX], quote[MODEL_SYM_MAX];
-	struct dec d = f->qty;
-	enum dec_status st = DEC_OK;
-	if (f->fee_currency[0] && symbol_split(f->symbol, base, quote) &&
-	    strcmp(f->fee_currency, base) == 0)
-		st = f->side == SIDE_BUY ? dec_sub(d, f->fee, &d) : dec_add(d, f->fee, &d);
-	if (st != DEC_OK || (f->side == SIDE_BUY && dec_sign(d) <= 0))
-		return rk_err_set(err, RK_EINVAL, "fill %s: base-asset fee is not less than qty",
-				  f->fill_id);
-	*delta = f->side == SIDE_BUY ? d : dec_neg(d);
-	return RK_OK;
-}
-
-/*
  * Average entry of the open quantity: weighted when adding to the same side,
  * unchanged when reducing, the fill price when flipping through zero. The
  * weighted mean is rounded half-even to 18 decimals (the one rounding here).
@@ -261,8 +245,11 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	const char *venue = venue_name(f->venue);
 	struct dec old = dec_zero(), avg = dec_zero(), delta, now;
 	bool has_avg = false;
-	enum rk_rc rc = fill_position_delta(f, &delta, err);
-	if (rc || (rc = journal_stmt(j, SQL_POS_GET, &st, err)))
+	if (!fill_position_delta(f, &delta))
+		return rk_err_set(err, RK_EINVAL, "fill %s: base-asset fee is not less than qty",
+				  f->fill_id);
+	enum rk_rc rc = journal_stmt(j, SQL_POS_GET, &st, err);
+	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
@@ -327,7 +314,9 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 		return journal_sql_error(j, err, "writing fill");
 	}
 	sqlite3_reset(st);
-	return apply_position(j, seq, f, err);
+	if ((rc = apply_position(j, seq, f, err)))
+		return rc;
+	return lots_apply_fill(j, seq, f, err);
 }
 
 /* ---- dispatch, rebuild, verify ------------------------------------------ */
@@ -348,6 +337,9 @@ enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const
 			return rc;
 		return apply_fill(j, seq, &f, err);
 	}
+	rc = recon_journal_project(j, seq, type, payload, err);
+	if (rc != RK_ENOTFOUND)
+		return rc;
 	return rk_err_set(err, RK_EVERSION, "event %lld has type '%s', unknown to this reckon",
 			  (long long)seq, type);
 }

@@ -1,0 +1,162 @@
+/* cmd_reconcile.c — `reckon reconcile`: one pass against a venue. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "policy.h"
+#include "recon_exec.h"
+#include "venues/binance.h"
+#include "venues/coinbase.h"
+#include "venues/sim.h"
+
+static void help(void)
+{
+	printf("Usage: reckon reconcile --once --db FILE --venue NAME [--config FILE]\n"
+	       "                        [--account NAME] [--sim SCENARIO | --base-url URL]\n"
+	       "                        [--dry-run]\n\n"
+	       "Diffs the journal against the venue (open orders, fills, positions), prints\n"
+	       "the findings and the actions taken, and journals every step.\n\n"
+	       "Options:\n"
+	       "  --once           run one pass and exit (the daemon runs passes periodically)\n"
+	       "  --db FILE        journal database\n"
+	       "  --venue NAME     coinbase, binance-usdm or sim\n"
+	       "  --config FILE    policy (JSON, see config/README.md); built-in defaults if absent\n"
+	       "  --account NAME   account within the venue (default: default)\n"
+	       "  --sim SCENARIO   use the simulated venue built from this scenario file, or\n"
+	       "                   the name of an embedded one (demo.json); it starts from the\n"
+	       "                   scenario on every invocation\n"
+	       "  --base-url URL   talk to this address instead of the exchange (https, or\n"
+	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n\n"
+	       "Without --sim reckon talks to the real venue with credentials from the\n"
+	       "environment (or a 0600 file named by the _FILE variant):\n"
+	       "  coinbase:      RECKON_COINBASE_KEY_NAME, RECKON_COINBASE_PRIVATE_KEY (PEM)\n"
+	       "  binance-usdm:  RECKON_BINANCE_API_KEY, RECKON_BINANCE_API_SECRET\n\n"
+	       "  --dry-run        plan and journal everything, send nothing\n"
+	       "  -h, --help       this help\n\n"
+	       "Exit: 0 when the pass ran (findings are not errors), 69 when the venue snapshot\n"
+	       "was incomplete, 64 usage, 74 I/O, 78 bad configuration.\n");
+}
+
+static char *read_text(const char *path, struct rk_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	if (!f) {
+		rk_err_set(err, RK_ENOTFOUND, "cannot read %s", path);
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				rk_err_set(err, RK_ENOMEM, "out of memory");
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t k = fread(buf + n, 1, 4096, f);
+		n += k;
+		if (k < 4096)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+	static const struct option OPTS[] = {
+		{"once", no_argument, NULL, 'o'},     {"db", required_argument, NULL, 'd'},
+		{"venue", required_argument, NULL, 'v'}, {"config", required_argument, NULL, 'c'},
+		{"account", required_argument, NULL, 'a'}, {"sim", required_argument, NULL, 's'},
+		{"dry-run", no_argument, NULL, 'n'},  {"base-url", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0}};
+	const char *db = NULL, *venue = NULL, *config = NULL, *account = "default", *sim = NULL;
+	const char *base_url = NULL;
+	bool once = false, dry_run = false;
+	int c, code = EX_OK;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'd': db = optarg; break;
+		case 'v': venue = optarg; break;
+		case 'c': config = optarg; break;
+		case 'a': account = optarg; break;
+		case 's': sim = optarg; break;
+		case 'n': dry_run = true; break;
+		case 'b': base_url = optarg; break;
+		case 'h': help(); return EX_OK;
+		default: return cli_usage_error("reconcile", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
+	if (!once)
+		return cli_usage_error("reconcile", "--once is required (periodic passes are the daemon's job)");
+	if (!db)
+		return cli_usage_error("reconcile", "--db FILE is required");
+	if (!venue || venue_parse(venue) == VENUE_UNKNOWN)
+		return cli_usage_error("reconcile", "--venue must be coinbase, binance-usdm or sim");
+	if (sim && base_url)
+		return cli_usage_error("reconcile", "--sim and --base-url exclude each other");
+	if (!sim && venue_parse(venue) == VENUE_SIM)
+		return cli_usage_error("reconcile", "--venue sim needs --sim SCENARIO");
+
+	struct rk_err err = {0};
+	struct policy *policy = NULL;
+	struct venue *v = NULL;
+	struct journal *j = NULL;
+	char *scenario_owned = NULL;
+	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
+		code = err.rc == RK_ENOTFOUND ? EX_NOINPUT : EX_CONFIG;
+		fprintf(stderr, "reckon: %s\n", err.msg);
+		goto out;
+	}
+	if (sim) {
+		const char *scenario = sim_scenario_text(sim);
+		if (!scenario)
+			scenario = scenario_owned = read_text(sim, &err);
+		if (!scenario || sim_venue_create(scenario, venue, &v, &err)) {
+			code = cli_fail(&err);
+			goto out;
+		}
+	} else {
+		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
+					? coinbase_venue_from_env(base_url, &v, &err)
+					: binance_venue_from_env(base_url, &v, &err);
+		if (rc) {
+			/* Missing or unreadable credentials are configuration problems. */
+			fprintf(stderr, "reckon: %s\n", err.msg);
+			code = rc == RK_EPERM ? EX_NOPERM
+			       : (rc == RK_ENOTFOUND || rc == RK_ECONFIG || rc == RK_EINVAL) ? EX_CONFIG
+			       : cli_exit_code(rc);
+			goto out;
+		}
+	}
+	if (!(j = cli_open_journal(db, &code)))
+		goto out;
+	struct recon_outcome res;
+	if (recon_run_pass(j, v, account, policy, dry_run, stdout, &res, &err)) {
+		code = cli_fail(&err);
+		goto out;
+	}
+	printf("\nrun %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
+	       (long long)res.run_id, res.nfindings, res.nactions, res.by_status[ASTAT_SUCCEEDED],
+	       res.by_status[ASTAT_FAILED], res.by_status[ASTAT_SKIPPED],
+	       dry_run ? ", dry run: nothing sent" : "");
+	if (!res.complete)
+		code = EX_UNAVAILABLE;
+out:
+	journal_close(j);
+	venue_destroy(v);
+	policy_free(policy);
+	free(scenario_owned);
+	return code;
+}

@@ -1,0 +1,66 @@
+/*
+ * recon_journal.h — the reconciler's journal: every run, finding and action
+ * (and each action's status change) is an event in `events`, projected into
+ * recon_runs, findings, actions and halts. Row ids are the seq of the event
+ * that created the row, so a replay reproduces them.
+ *
+ * Event types: recon_run (start), recon_run_end, finding, action,
+ * action_update, halt. Payloads are canonical JSON built here and read back
+ * by recon_journal_project (called from project_apply).
+ *
+ * All functions must run inside a journal transaction (journal_begin);
+ * callers commit at the points where durability matters (before a request is
+ * sent to a venue, and after its answer).
+ */
+#ifndef RECKON_RECON_JOURNAL_H
+#define RECKON_RECON_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "reconcile.h"
+
+/* Journals the start of a run; *run_id (OUT) is its id. */
+enum rk_rc recon_journal_run_start(struct journal *j, enum venue_kind venue, const char *account,
+				   bool dry_run, int64_t now_us, int64_t *run_id, struct rk_err *err);
+enum rk_rc recon_journal_run_end(struct journal *j, int64_t run_id, enum venue_kind venue,
+				 const char *account, bool complete, const char *reason,
+				 const char *fills_cursor, int64_t now_us, struct rk_err *err);
+enum rk_rc recon_journal_finding(struct journal *j, int64_t run_id, enum venue_kind venue,
+				 const char *account, const struct finding *f, int64_t now_us,
+				 int64_t *finding_id, struct rk_err *err);
+
+/* Journals a planned action (status from a->status: planned, dry_run or
+ * skipped); `request` is JSON text or NULL. *action_id (OUT). */
+enum rk_rc recon_journal_action(struct journal *j, int64_t run_id, int64_t finding_id,
+				enum venue_kind venue, const char *account, const struct action *a,
+				const char *client_order_id, const char *request,
+				int64_t depends_on_id, int64_t now_us, int64_t *action_id,
+				struct rk_err *err);
+
+/* Journals a status change of an action, with the venue's response (JSON
+ * text or NULL), an error text or NULL, and the order id learnt or NULL. */
+enum rk_rc recon_journal_action_update(struct journal *j, int64_t action_id, enum venue_kind venue,
+				       const char *account, const char *symbol,
+				       enum action_status status, const char *order_id,
+				       const char *response, const char *error, int64_t now_us,
+				       struct rk_err *err);
+
+/* Halts a symbol (safety rule 2c). */
+enum rk_rc recon_journal_halt(struct journal *j, enum venue_kind venue, const char *account,
+			      const char *symbol, const char *reason, int64_t now_us,
+			      struct rk_err *err);
+
+/* Journals an order or fill learnt from (or placed on) a venue, through the
+ * same projection as ingest. Identical repeats are duplicates, not errors. */
+enum rk_rc recon_journal_order(struct journal *j, const struct order_rec *o, struct rk_err *err);
+enum rk_rc recon_journal_fill(struct journal *j, const struct fill_rec *f, struct rk_err *err);
+
+/* Projection of the reconciler's event types. RK_ENOTFOUND when `type` is
+ * not one of them (so project_apply can try others). */
+enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *type,
+				 const char *payload, struct rk_err *err);
+
+#endif

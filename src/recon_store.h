@@ -1,0 +1,30 @@
+/*
+ * recon_store.h — reading the reconciler's local state out of the journal:
+ * open orders with how long each has been missing from the exchange, the
+ * journal's positions, which snapshot fills are already known, halted
+ * symbols, earlier failed attempts per finding key, recent destructive
+ * actions, and the venue fill cursor.
+ */
+#ifndef RECKON_RECON_STORE_H
+#define RECKON_RECON_STORE_H
+
+#include "err.h"
+#include "journal.h"
+#include "reconcile.h"
+
+/*
+ * Fills *out (OUT) for venue + account as of now_us. `snap` may be NULL (no
+ * fill_known then). The arrays are owned by *out: recon_store_free.
+ */
+enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char *account,
+			    const struct venue_snapshot *snap, int64_t now_us,
+			    struct local_state *out, struct rk_err *err);
+
+/* Frees what recon_store_load allocated; NULL-safe. */
+void recon_store_free(struct local_state *s);
+
+/* The fill cursor saved by the last finished run ("" when none). */
+enum rk_rc recon_store_fills_cursor(struct journal *j, enum venue_kind venue, const char *account,
+				    char out[MODEL_ID_MAX], struct rk_err *err);
+
+#endif

@@ -1,0 +1,1176 @@
+/*
+ * test_recon_exec.c — the reconciliation executor (src/recon_exec.c) against
+ * the simulated venue, as a specification of the safety rules of issue 4 at
+ * the I/O level: what reckon sends (the sim's request log) and what it
+ * journals (recon_runs, findings, actions, orders, events).
+ *
+ * Each test writes its scenario inline (JSON with ' for ", turned into real
+ * JSON by scenario()), ingests the scenario's "journal" as the bot's view into
+ * a temporary journal, and runs recon_run_pass on a fake clock. Every test is
+ * named for the rule it guards and fails if that rule is broken.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "recon_exec.h"
+#include "rtime.h"
+#include "testutil.h"
+#include "venue.h"
+#include "venues/sim.h"
+
+/* ---- clock ---------------------------------------------------------------- */
+
+static int64_t g_now;
+static int64_t test_clock(void) { return g_now; }
+static void later(int seconds) { g_now += (int64_t)seconds * 1000000; }
+
+/* ---- fixture: a sim venue, a temporary journal, a policy ----------------- */
+
+struct fx {
+	char db[128];
+	struct journal *j;
+	struct venue *v;     /* what recon_run_pass talks to (the sim, or a spy around it) */
+	struct venue *sim;   /* the sim itself, for its request log */
+	struct policy *pol;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	if (!f)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	rtime_set_clock(NULL);
+	if (f->j) {
+		journal_close(f->j);
+		tu_remove_db(f->db);
+	}
+	if (f->v && f->v != f->sim)
+		free(f->v); /* a spy: owns nothing */
+	venue_destroy(f->sim);
+	policy_free(f->pol);
+	free(f);
+	return 0;
+}
+
+/* Test JSON is written with ' for " so it reads cleanly in C. Caller frees. */
+static char *json_text(const char *quoted)
+{
+	char *s = strdup(quoted);
+	assert_non_null(s);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return s;
+}
+
+/*
+ * Builds the sim impersonating `venue` from the scenario, ingests the
+ * scenario's journal (the bot's view), loads the policy (NULL: built-in
+ * defaults) and sets the clock to the scenario's time.
+ */
+static void fx_open(struct fx *f, const char *scenario, const char *venue, const char *policy)
+{
+	struct rk_err err = {0};
+	char *json = json_text(scenario), **lines = NULL;
+	size_t n = 0;
+	if (sim_venue_create(json, venue, &f->sim, &err) != RK_OK)
+		fail_msg("sim_venue_create: %s", err.msg);
+	f->v = f->sim;
+	f->j = tu_open_temp_journal(f->db, sizeof f->db);
+	if (sim_scenario_journal(json, &lines, &n, &err) != RK_OK)
+		fail_msg("sim_scenario_journal: %s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		char reason[256];
+		if (tu_ingest(f->j, lines[i], reason, sizeof reason) != INGEST_ACCEPTED)
+			fail_msg("journal line %zu not accepted: %s", i + 1, reason);
+	}
+	sim_lines_free(lines, n);
+	free(json);
+	if (policy) {
+		char *p = json_text(policy);
+		if (policy_parse(p, &f->pol, &err) != RK_OK)
+			fail_msg("policy: %s", err.msg);
+		free(p);
+	} else if (policy_default(&f->pol, &err) != RK_OK) {
+		fail_msg("policy_default: %s", err.msg);
+	}
+	g_now = sim_venue_now_us(f->sim);
+	rtime_set_clock(test_clock);
+}
+
+static struct recon_outcome pass_mode(struct fx *f, bool dry_run)
+{
+	struct recon_outcome out;
+	struct rk_err err = {0};
+	if (recon_run_pass(f->j, f->v, "default", f->pol, dry_run, NULL, &out, &err) != RK_OK)
+		fail_msg("recon_run_pass: %s", err.msg);
+	return out;
+}
+
+static struct recon_outcome pass(struct fx *f) { return pass_mode(f, false); }
+
+/* ---- journal queries (test constants, text arguments bound to ?1, ?2, ...) */
+
+static sqlite3_stmt *prepare(struct fx *f, const char *sql, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(journal_db(f->j), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(journal_db(f->j)));
+	int i = 1;
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL;)
+		sqlite3_bind_text(st, i++, a, -1, SQLITE_TRANSIENT);
+	return st;
+}
+
+/* The first column of the first row as an integer (0 when no row). Arguments
+ * end with NULL. */
+static long long qint(struct fx *f, const char *sql, ...)
+{
+	va_list ap;
+	va_start(ap, sql);
+	sqlite3_stmt *st = prepare(f, sql, ap);
+	va_end(ap);
+	long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The first column of the first row as text ("" for NULL or no row). */
+static const char *qtext(struct fx *f, char *buf, size_t cap, const char *sql, ...)
+{
+	va_list ap;
+	va_start(ap, sql);
+	sqlite3_stmt *st = prepare(f, sql, ap);
+	va_end(ap);
+	buf[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+#define T(f, sql, ...) qtext((f), (char[512]){0}, 512, (sql), __VA_ARGS__, (const char *)NULL)
+#define N(f, sql, ...) qint((f), (sql), __VA_ARGS__, (const char *)NULL)
+#define T0(f, sql) qtext((f), (char[512]){0}, 512, (sql), (const char *)NULL)
+#define N0(f, sql) qint((f), (sql), (const char *)NULL)
+
+static const char SQL_ORDER_STATUS[] = "SELECT status FROM orders WHERE order_id = ?1";
+static const char SQL_ACTIONS_OF_SYMBOL[] = "SELECT count(*) FROM actions WHERE symbol = ?1";
+static const char SQL_ACTION_STATUS_BY_KIND[] =
+	"SELECT group_concat(status, ',') FROM (SELECT status FROM actions WHERE kind = ?1 ORDER BY id)";
+static const char SQL_OPEN_STOPS[] =
+	"SELECT count(*) FROM orders WHERE symbol = ?1 AND purpose = 'stop_loss'"
+	" AND status IN ('open', 'partially_filled')";
+static const char SQL_POSITION_QTY[] = "SELECT qty FROM positions WHERE symbol = ?1";
+
+/* ---- the sim's request log ------------------------------------------------ */
+
+/* Requests of `kind` (for `symbol`, or any when NULL) received so far. */
+static long calls(const struct fx *f, enum sim_call_kind kind, const char *symbol)
+{
+	long n = 0;
+	struct sim_call c;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
+		if (sim_venue_log_entry(f->sim, i, &c) && c.kind == kind &&
+		    (!symbol || strcmp(c.symbol, symbol) == 0))
+			n++;
+	return n;
+}
+
+/* Index in the log of the first request of `kind` about `symbol` (and about
+ * `order_id`, when given); -1 when there is none. */
+static long first_call(const struct fx *f, enum sim_call_kind kind, const char *symbol,
+		       const char *order_id)
+{
+	struct sim_call c;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
+		if (sim_venue_log_entry(f->sim, i, &c) && c.kind == kind &&
+		    strcmp(c.symbol, symbol) == 0 && (!order_id || strcmp(c.order_id, order_id) == 0))
+			return (long)i;
+	return -1;
+}
+
+static struct dec D(const char *s)
+{
+	struct dec d;
+	if (dec_parse_cstr(s, &d) != DEC_OK)
+		fail_msg("bad decimal in test: %s", s);
+	return d;
+}
+
+static void check_dec_text(const char *have, const char *want, const char *file, int line)
+{
+	struct dec a, b;
+	if (dec_parse_cstr(have, &a) != DEC_OK || dec_parse_cstr(want, &b) != DEC_OK || !dec_eq(a, b))
+		print_error("%s != %s\n", have, want), _fail(file, line);
+}
+/* Two decimal texts are the same amount ("0" == "0.0000"). */
+#define assert_amount(have, want) check_dec_text((have), (want), __FILE__, __LINE__)
+
+/* ---- scenario pieces -------------------------------------------------------- */
+
+#define SCENARIO_NOW "'now': '2025-11-22T18:00:00Z'"
+
+#define ETH_USD "{'symbol': 'ETH-USD', 'tick_size': '0.01', 'step_size': '0.0001', 'min_qty': '0.0001', 'min_notional': '1'}"
+#define SOL_USD "{'symbol': 'SOL-USD', 'tick_size': '0.01', 'step_size': '0.001', 'min_qty': '0.001', 'min_notional': '1'}"
+#define ADA_USD "{'symbol': 'ADA-USD', 'tick_size': '0.0001', 'step_size': '0.01', 'min_qty': '0.01', 'min_notional': '1'}"
+#define BTC_USD "{'symbol': 'BTC-USD', 'tick_size': '0.01', 'step_size': '0.00000001', 'min_qty': '0.00000001', 'min_notional': '1'}"
+#define UNFI_USD "{'symbol': 'UNFI-USD', 'tick_size': '0.0001', 'step_size': '0.1', 'min_qty': '0.1', 'min_notional': '1'}"
+#define ETHUSDT "{'symbol': 'ETHUSDT', 'tick_size': '0.01', 'step_size': '0.001', 'min_qty': '0.001', 'min_notional': '20'}"
+
+/* The bot's buys, journaled (the venue's fill history is left empty, so the
+ * journal and the venue agree and no fill is missing). */
+#define BUY(venue, sym, id, qty, px) \
+	"{'type': 'fill', 'ts': '2025-11-22T12:00:00Z', 'venue': '" venue "', 'account': 'default'," \
+	" 'symbol': '" sym "', 'fill_id': 'f-" id "', 'order_id': 'o-" id "-buy', 'side': 'buy'," \
+	" 'qty': '" qty "', 'price': '" px "', 'liquidity': 'maker'}"
+#define CB_BUY(sym, id, qty, px) BUY("coinbase", sym, id, qty, px)
+
+/* A limit SELL exit for a whole holding, known to the journal and open on the venue. */
+#define EXIT_JOURNAL(sym, id, qty, px) \
+	"{'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default'," \
+	" 'symbol': '" sym "', 'order_id': '" id "', 'client_order_id': 'c-" id "', 'side': 'sell'," \
+	" 'order_type': 'limit', 'status': 'open', 'purpose': 'exit', 'qty': '" qty "'," \
+	" 'price': '" px "', 'filled_qty': '0'}"
+#define EXIT_VENUE(sym, id, qty, px) \
+	"{'order_id': '" id "', 'client_order_id': 'c-" id "', 'symbol': '" sym "', 'side': 'sell'," \
+	" 'order_type': 'limit', 'qty': '" qty "', 'price': '" px "'}"
+
+/* Coinbase spot holding 2 ETH bought at 3000 (last 3000), with `orders` open
+ * on the venue and the bot's `journal` lines after its buy, and `faults`. */
+#define ETH_SPOT(journal, orders, history, faults) \
+	"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") journal "]," \
+	" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " BTC_USD "]," \
+	" 'balances': [{'asset': 'ETH', 'qty': '2'}, {'asset': 'USD', 'qty': '10000'}]," \
+	" 'open_orders': [" orders "], 'order_history': [" history "]," \
+	" 'prices': {'ETH-USD': ['3000.00'], 'BTC-USD': ['80000.00']}, 'faults': [" faults "]}}}"
+
+/* Binance USD-M futures, long 2 ETHUSDT at 3000 (last 3000). */
+#define ETH_FUTURES(journal, orders, faults) \
+	"{" SCENARIO_NOW ", 'journal': [" BUY("binance-usdm", "ETHUSDT", "ethusdt", "2", "3000.00") \
+	journal "], 'venues': {'binance-usdm': {'market': 'futures', 'instruments': [" ETHUSDT "]," \
+	" 'positions': [{'symbol': 'ETHUSDT', 'qty': '2', 'entry_price': '3000.00'}]," \
+	" 'open_orders': [" orders "], 'prices': {'ETHUSDT': ['3000.00']}, 'faults': [" faults "]}}}"
+
+/* A futures stop_market SELL stop_loss, journaled and open on the venue. */
+#define FUT_STOP_JOURNAL(id, qty, stop) \
+	", {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'binance-usdm', 'account': 'default'," \
+	" 'symbol': 'ETHUSDT', 'order_id': '" id "', 'client_order_id': 'c-" id "', 'side': 'sell'," \
+	" 'order_type': 'stop_market', 'status': 'open', 'purpose': 'stop_loss', 'reduce_only': true," \
+	" 'qty': '" qty "', 'stop_price': '" stop "', 'filled_qty': '0'}"
+#define FUT_STOP_VENUE(id, qty, stop) \
+	"{'order_id': '" id "', 'client_order_id': 'c-" id "', 'symbol': 'ETHUSDT', 'side': 'sell'," \
+	" 'order_type': 'stop_market', 'qty': '" qty "', 'stop_price': '" stop "', 'reduce_only': true}"
+
+/* A BTC limit BUY the journal still counts as open; the venue cancelled it. */
+#define GONE_JOURNAL \
+	", {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default'," \
+	" 'symbol': 'BTC-USD', 'order_id': 'o-gone', 'client_order_id': 'c-gone', 'side': 'buy'," \
+	" 'order_type': 'limit', 'status': 'open', 'purpose': 'entry', 'qty': '0.01'," \
+	" 'price': '79000.00', 'filled_qty': '0'}"
+#define GONE_HISTORY \
+	"{'order_id': 'o-gone', 'client_order_id': 'c-gone', 'symbol': 'BTC-USD', 'side': 'buy'," \
+	" 'order_type': 'limit', 'qty': '0.01', 'price': '79000.00', 'filled_qty': '0'," \
+	" 'status': 'cancelled', 'ts': '2025-11-22T14:00:00Z'}"
+
+/* ---- rule 1: incomplete snapshot ------------------------------------------- */
+
+/*
+ * The open-order listing fails (twice), then loses its only page: every local
+ * order looks missing and the ETH holding looks unprotected, yet nothing is
+ * cancelled, placed, looked up or closed, and each run says why. A complete
+ * snapshot afterwards does act, and the incomplete runs did not count towards
+ * the stale order's missing passes.
+ */
+static void test_incomplete_snapshot_sends_no_cancel_and_closes_nothing(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-exit", "2", "3200.00") GONE_JOURNAL,
+			    EXIT_VENUE("ETH-USD", "o-exit", "2", "3200.00"), GONE_HISTORY,
+			    "{'kind': 'snapshot_fails', 'part': 'orders', 'count': 2},"
+			    " {'kind': 'page_missing', 'at_call': 3, 'page': 0}"),
+		/* The loosest thresholds: one counted earlier miss makes o-gone closable. */
+		"coinbase", "{'defaults': {'stale_min_passes': 1, 'stale_quiet_seconds': 0}}");
+
+	for (int k = 0; k < 3; k++) {
+		struct recon_outcome out = pass(f);
+		assert_false(out.complete);
+		assert_true(out.reason[0] != '\0');
+		assert_int_equal(out.nactions, 0);
+		later(600);
+	}
+	assert_int_equal(calls(f, SIM_CALL_SNAPSHOT, NULL), 3);
+	assert_int_equal(sim_venue_log_count(f->sim), 3); /* nothing but the snapshots */
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-exit"), "open");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM recon_runs WHERE complete = 0"
+			       " AND finished_at IS NOT NULL AND length(reason) > 0"), 3);
+	assert_int_equal(N0(f, "SELECT count(*) FROM recon_runs WHERE reason LIKE '%orders%'"), 3);
+	/* The findings are still reported. */
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'stale_local_order'"
+			      " AND order_id = ?1", "o-gone"), 3);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_stop'"
+			      " AND symbol = ?1", "ETH-USD"), 3);
+
+	/* Control: the first complete snapshot acts on the same state. */
+	struct recon_outcome out = pass(f);
+	assert_true(out.complete);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, "ETH-USD"), 1);
+	assert_true(sim_venue_cancel_requested(f->sim, "o-exit"));
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-exit"), "cancelled");
+	/* o-gone is missing for its first counted pass: a finding, no lookup. */
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+	assert_int_equal(N0(f, "SELECT json_extract(detail, '$.missing_passes') FROM findings"
+			       " WHERE kind = 'stale_local_order' AND order_id = 'o-gone'"
+			       " AND run_id = (SELECT max(id) FROM recon_runs)"), 1);
+}
+
+/* ---- rule 2: a missing order closes only on a verified terminal lookup ---- */
+
+static const char SQL_CLOSE_ACTIONS[] =
+	"SELECT count(*) FROM actions WHERE kind = 'close_local_order' AND order_id = ?1";
+
+static void test_missing_order_closed_only_after_verified_terminal_lookup(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(GONE_JOURNAL, "", GONE_HISTORY,
+			    "{'kind': 'get_order_unknown', 'order_id': 'o-gone', 'count': 1}"),
+		"coinbase", "{'defaults': {'stale_min_passes': 3, 'stale_quiet_seconds': 300}}");
+
+	/* Passes 1 and 2: not enough passes. Pass 3 (120 s after the first
+	 * miss): enough passes, not quiet long enough. A finding every time,
+	 * never a lookup. */
+	for (int k = 0; k < 3; k++) {
+		pass(f);
+		assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'stale_local_order'"
+				      " AND order_id = ?1", "o-gone"), k + 1);
+		assert_int_equal(N(f, SQL_CLOSE_ACTIONS, "o-gone"), 0);
+		assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 0);
+		assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+		later(60);
+	}
+
+	/* Pass 4, 360 s after the first miss: eligible; the lookup times out, so
+	 * the order stays open. */
+	later(180);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 1);
+	assert_int_equal(first_call(f, SIM_CALL_GET_ORDER, "BTC-USD", "o-gone") >= 0, 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+
+	/* Pass 5: the lookup answers "cancelled": only now is it terminal. */
+	later(60);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 2);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed,succeeded");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "cancelled");
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+
+	/* And it is no longer stale. */
+	pass(f);
+	assert_int_equal(N(f, SQL_CLOSE_ACTIONS, "o-gone"), 2);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 2);
+}
+
+/* "Not found" with no fills to explain it is not a terminal status: kept open. */
+static void test_missing_order_not_found_without_fills_stays_open(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(GONE_JOURNAL, "", "", ""), "coinbase",
+		"{'defaults': {'stale_min_passes': 2, 'stale_quiet_seconds': 60}}");
+
+	for (int k = 0; k < 3; k++) {
+		pass(f);
+		later(120);
+	}
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 2);
+	assert_int_equal(calls(f, SIM_CALL_ORDER_FILLS, NULL), 2);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed,failed");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+}
+
+/* A cancel whose answer is lost (timeout) is not a cancel: the order stays
+ * open in the journal, and the placement that needed it is not sent. */
+static void test_unverified_cancel_leaves_order_open(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-exit", "2", "3200.00"),
+			    EXIT_VENUE("ETH-USD", "o-exit", "2", "3200.00"), "",
+			    "{'kind': 'cancel_unknown', 'order_id': 'o-exit', 'cancelled': true}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_string_not_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-exit"), "open");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind IN ('place_stop', 'replace_stop')"
+			       " AND status <> 'skipped'"), 0);
+}
+
+/* ---- rule 2b: an unanswered request is resolved by lookup ----------------- */
+
+static void test_sent_action_after_crash_is_resolved_by_lookup_not_resent(void **state)
+{
+	struct fx *f = *state;
+	char cid[MODEL_ID_MAX], oid[MODEL_ID_MAX];
+	fx_open(f, ETH_SPOT("", "", "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': true},"
+			    " {'kind': 'get_order_unknown', 'symbol': 'ETH-USD'}"),
+		"coinbase", NULL);
+
+	/* Pass 1: the placement times out and so does the lookup by client order
+	 * id: the action is left `sent`, as after a crash. */
+	struct recon_outcome out = pass(f);
+	assert_int_equal(out.by_status[ASTAT_SENT], 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "sent");
+	snprintf(cid, sizeof cid, "%s",
+		 T0(f, "SELECT client_order_id FROM actions WHERE kind = 'place_stop'"));
+	assert_true(cid[0] != '\0');
+	assert_int_equal(N(f, "SELECT count(*) FROM orders WHERE client_order_id = ?1", cid), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+
+	/* Pass 2 resolves it by looking the client order id up, and sends nothing. */
+	later(60);
+	out = pass(f);
+	assert_int_equal(out.resolved_pending, 1);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	struct sim_call c;
+	long lookups = 0;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
+		if (sim_venue_log_entry(f->sim, i, &c) && c.kind == SIM_CALL_GET_ORDER &&
+		    strcmp(c.client_order_id, cid) == 0 && !c.order_id[0])
+			lookups++;
+	assert_int_equal(lookups, 2); /* one after the timeout, one to resolve */
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind IN"
+			       " ('place_stop', 'replace_stop', 'emergency_close')"), 1);
+
+	/* The stop is journaled once, under the id the venue gave it. */
+	struct order_rec o;
+	assert_true(sim_venue_find_order_by_client(f->sim, cid, &o));
+	snprintf(oid, sizeof oid, "%s", T0(f, "SELECT order_id FROM actions WHERE kind = 'place_stop'"));
+	assert_string_equal(oid, o.order_id);
+	assert_int_equal(N(f, "SELECT count(*) FROM orders WHERE client_order_id = ?1", cid), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM events WHERE type = 'order'"
+			      " AND json_extract(payload, '$.order_id') = ?1", oid), 1);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+}
+
+/* While the lookup keeps failing, the unresolved attempt keeps its id and
+ * blocks any new placement for the finding; once the venue confirms it never
+ * arrived, the next attempt (a new id) is placed. */
+static void test_unresolved_sent_action_blocks_a_new_placement(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", "", "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false},"
+			    " {'kind': 'get_order_unknown', 'symbol': 'ETH-USD', 'count': 2}"),
+		"coinbase", NULL);
+
+	pass(f); /* placement and its lookup time out: `sent` */
+	later(60);
+	pass(f); /* the resolving lookup times out too: still `sent` */
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "sent,skipped");
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE kind = 'place_stop'"), 1);
+
+	later(60);
+	struct recon_outcome out = pass(f); /* not found: failed; a new attempt is placed */
+	assert_int_equal(out.resolved_pending, 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,skipped,succeeded");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE kind = 'place_stop'"), 2);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+}
+
+/* A market exit left `sent` is resolved with the fills that prove it, so the
+ * journal's position follows the venue's (and nothing contradicts it later). */
+static void test_sent_emergency_close_is_resolved_with_its_fills(void **state)
+{
+	struct fx *f = *state;
+	/* 2500 is 16.67% below the 3000 entry: past hard_stop_pct, exit now. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '2'}, {'asset': 'USD', 'qty': '100'}],"
+		" 'prices': {'ETH-USD': ['2500.00']},"
+		" 'faults': [{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': true},"
+		" {'kind': 'get_order_unknown', 'symbol': 'ETH-USD'}]}}}",
+		"coinbase", "{'defaults': {'hard_stop_pct': '10'}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "sent");
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_is_zero(eth)); /* it did trade */
+
+	for (int k = 0; k < 2; k++) {
+		later(60);
+		pass(f);
+	}
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_amount(T(f, SQL_POSITION_QTY, "ETH-USD"), "0");
+	assert_int_equal(N0(f, "SELECT count(*) FROM fills WHERE symbol = 'ETH-USD' AND side = 'sell'"), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'failed'"), 0);
+	assert_string_equal(T0(f, "SELECT status FROM orders WHERE symbol = 'ETH-USD' AND side = 'sell'"),
+			    "filled");
+	/* The last pass found the journal and the venue in agreement. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE run_id = (SELECT max(id) FROM recon_runs)"), 0);
+}
+
+/* ---- rule 2c: fill regression halts the symbol --------------------------- */
+
+static void test_fill_regression_halts_symbol(void **state)
+{
+	struct fx *f = *state;
+	/* The journal has the ETH exit half filled; the venue says a quarter.
+	 * SOL, untouched by the regression, still gets its stop. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") ", "
+		CB_BUY("SOL-USD", "sol", "10", "130.00") ","
+		" {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default',"
+		" 'symbol': 'ETH-USD', 'order_id': 'o-exit', 'client_order_id': 'c-exit', 'side': 'sell',"
+		" 'order_type': 'limit', 'status': 'partially_filled', 'purpose': 'exit', 'qty': '2',"
+		" 'price': '3200.00', 'filled_qty': '1'}],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '2'}, {'asset': 'SOL', 'qty': '10'},"
+		" {'asset': 'USD', 'qty': '10000'}],"
+		" 'open_orders': [{'order_id': 'o-exit', 'client_order_id': 'c-exit', 'symbol': 'ETH-USD',"
+		" 'side': 'sell', 'order_type': 'limit', 'qty': '2', 'price': '3200.00',"
+		" 'filled_qty': '0.5', 'status': 'partially_filled'}],"
+		" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", NULL);
+
+	for (int k = 0; k < 2; k++) {
+		pass(f);
+		later(60);
+	}
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'fill_regression'"
+			      " AND order_id = ?1", "o-exit"), 2);
+	assert_int_equal(N(f, "SELECT count(*) FROM halts WHERE venue = 'coinbase' AND symbol = ?1",
+			   "ETH-USD"), 1);
+	assert_int_equal(N(f, SQL_ACTIONS_OF_SYMBOL, "ETH-USD"), 0);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, "ETH-USD"), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-exit"), "partially_filled");
+	assert_string_equal(T(f, "SELECT filled_qty FROM orders WHERE order_id = ?1", "o-exit"), "1");
+	/* The halt is per symbol. */
+	assert_int_equal(calls(f, SIM_CALL_PLACE, "SOL-USD"), 1);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "SOL-USD"), 1);
+}
+
+/* ---- rule 3: replacement order by venue ----------------------------------- */
+
+#define ETH_SPOT_STOP_JOURNAL \
+	", {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default'," \
+	" 'symbol': 'ETH-USD', 'order_id': 'o-stop', 'client_order_id': 'c-stop', 'side': 'sell'," \
+	" 'order_type': 'stop_limit', 'status': 'open', 'purpose': 'stop_loss', 'qty': '1'," \
+	" 'price': '2790.00', 'stop_price': '2800.00', 'filled_qty': '0'}"
+#define ETH_SPOT_STOP_VENUE \
+	"{'order_id': 'o-stop', 'client_order_id': 'c-stop', 'symbol': 'ETH-USD', 'side': 'sell'," \
+	" 'order_type': 'stop_limit', 'qty': '1', 'price': '2790.00', 'stop_price': '2800.00'}"
+
+/* Spot: the wrong-size stop holds coins the new one needs, so it is cancelled
+ * first, the new stop placed after, and the bare interval journaled. */
+static void test_spot_replace_cancels_then_places_and_journals_gap(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "", ""), "coinbase", NULL);
+
+	pass(f);
+	long cancel = first_call(f, SIM_CALL_CANCEL, "ETH-USD", "o-stop");
+	long place = first_call(f, SIM_CALL_PLACE, "ETH-USD", NULL);
+	assert_true(cancel >= 0 && place >= 0);
+	assert_true(cancel < place);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "succeeded");
+	/* The placement waited for the cancel, and says how long the position was bare. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions p JOIN actions c ON c.id = p.depends_on"
+			       " WHERE p.kind = 'replace_stop' AND c.kind = 'cancel_order'"), 1);
+	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
+				 " WHERE kind = 'replace_stop'"), "integer");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-stop"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	assert_amount(T0(f, "SELECT qty FROM orders WHERE symbol = 'ETH-USD' AND purpose = 'stop_loss'"
+			   " AND status = 'open'"), "2");
+}
+
+/* Spot: when the placement after the cancel fails, the bare position takes
+ * the emergency path (a market exit), and the exit is journaled with its fills. */
+static void test_spot_refused_replacement_after_cancel_takes_emergency_path(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	struct sim_call c;
+	long cancel = first_call(f, SIM_CALL_CANCEL, "ETH-USD", "o-stop"), last_place = -1;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
+		if (sim_venue_log_entry(f->sim, i, &c) && c.kind == SIM_CALL_PLACE)
+			last_place = (long)i;
+	assert_true(sim_venue_log_entry(f->sim, (size_t)last_place, &c));
+	assert_int_equal(c.type, OTYPE_MARKET);
+	assert_int_equal(c.side, SIDE_SELL);
+	assert_true(cancel < last_place);
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_is_zero(eth));
+	assert_amount(T(f, SQL_POSITION_QTY, "ETH-USD"), "0");
+}
+
+/* Futures: both can work at once, so the new stop is placed (and
+ * acknowledged) before the old one is cancelled. */
+static void test_futures_replace_places_before_cancel(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "1", "2800.00"),
+			       FUT_STOP_VENUE("f-stop", "1", "2800.00"), ""),
+		"binance-usdm", NULL);
+
+	pass(f);
+	long place = first_call(f, SIM_CALL_PLACE, "ETHUSDT", NULL);
+	long cancel = first_call(f, SIM_CALL_CANCEL, "ETHUSDT", "f-stop");
+	assert_true(place >= 0 && cancel >= 0);
+	assert_true(place < cancel);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions c JOIN actions p ON p.id = c.depends_on"
+			       " WHERE c.kind = 'cancel_order' AND p.kind = 'replace_stop'"), 1);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+}
+
+/* Futures: a refused replacement leaves the old stop working, uncancelled. */
+static void test_futures_refused_replacement_keeps_old_stop(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "1", "2800.00"),
+			       FUT_STOP_VENUE("f-stop", "1", "2800.00"),
+			       "{'kind': 'place_unknown', 'symbol': 'ETHUSDT', 'placed': false}"),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "skipped");
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "open");
+	struct order_rec o;
+	assert_true(sim_venue_find_order(f->sim, "f-stop", &o));
+	assert_int_equal(o.status, OSTATUS_OPEN);
+}
+
+/* ---- rule 4: a stop that would trigger is never dropped ------------------- */
+
+static void test_refused_stop_would_trigger_takes_emergency_path(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'}"),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	assert_string_equal(T0(f, "SELECT json_extract(response, '$.reject') FROM actions"
+				 " WHERE kind = 'place_stop'"), "would_trigger");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_is_zero(q));
+	assert_amount(T(f, SQL_POSITION_QTY, "ETHUSDT"), "0");
+	/* The follow-up answers the same finding. */
+	assert_int_equal(N0(f, "SELECT count(DISTINCT finding_id) FROM actions"), 1);
+}
+
+static void test_refused_stop_would_trigger_is_repriced_by_policy(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'}"),
+		"binance-usdm", "{'defaults': {'would_trigger': 'reprice', 'reprice_buffer_pct': '1'}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE kind = 'place_stop'"), 2);
+	/* 1% below the last price 3000, on the tick. */
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2970");
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_eq(q, D("2")));
+}
+
+/* ---- rule 5: preserve working stops; no stop for a closing position ------- */
+
+static void test_working_stop_is_not_cancelled(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "2", "2850.00"),
+			       FUT_STOP_VENUE("f-stop", "2", "2850.00"), ""),
+		"binance-usdm", NULL);
+
+	for (int k = 0; k < 2; k++) {
+		pass(f);
+		later(60);
+	}
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "open");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	struct order_rec o;
+	assert_true(sim_venue_find_order(f->sim, "f-stop", &o));
+	assert_int_equal(o.status, OSTATUS_OPEN);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+}
+
+/* Two stops that together cover the position are working protection too:
+ * neither is replaced by one full-size stop. */
+static void test_stops_that_together_cover_the_position_are_kept(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop-a", "1", "2850.00")
+				       FUT_STOP_JOURNAL("f-stop-b", "1", "2800.00"),
+			       FUT_STOP_VENUE("f-stop-a", "1", "2850.00") ", "
+				       FUT_STOP_VENUE("f-stop-b", "1", "2800.00"), ""),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 0);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 2);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 2);
+}
+
+/* Two full-size stops: the extra one is cancelled, the one kept is not
+ * touched (never cancelled and placed again). */
+static void test_duplicate_stop_is_cancelled_and_the_kept_stop_untouched(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop-a", "2", "2850.00")
+				       FUT_STOP_JOURNAL("f-stop-b", "2", "2800.00"),
+			       FUT_STOP_VENUE("f-stop-a", "2", "2850.00") ", "
+				       FUT_STOP_VENUE("f-stop-b", "2", "2800.00"), ""),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'duplicate_stop'"), 1);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+	bool a = sim_venue_cancel_requested(f->sim, "f-stop-a"),
+	     b = sim_venue_cancel_requested(f->sim, "f-stop-b");
+	assert_true(a != b);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, a ? "f-stop-b" : "f-stop-a"), "open");
+}
+
+static void test_no_stop_for_closing_position(void **state)
+{
+	struct fx *f = *state;
+	/* A limit SELL at the market for the whole holding: the position is closing. */
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-exit", "2", "2990.00"),
+			    EXIT_VENUE("ETH-USD", "o-exit", "2", "2990.00"), "", ""),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(N(f, SQL_ACTIONS_OF_SYMBOL, "ETH-USD"), 0);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE symbol = ?1 AND kind IN"
+			      " ('missing_stop', 'blocking_order')", "ETH-USD"), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-exit"), "open");
+}
+
+/* ---- rule 6: deterministic client order ids, no duplicate placement ------- */
+
+static void test_retry_does_not_place_twice(void **state)
+{
+	struct fx *f = *state;
+	char key[RECON_KEY_MAX], id0[MODEL_ID_MAX], id1[MODEL_ID_MAX];
+	fx_open(f, ETH_SPOT("", "", "", "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false}"),
+		"coinbase", NULL);
+
+	/* Pass 1: the placement is confirmed absent (lookup: not found): failed. */
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	/* Pass 2: a new attempt, under the next id: placed. */
+	later(60);
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	/* Pass 3 (and 4): the same pass again after the success: nothing sent. */
+	for (int k = 0; k < 2; k++) {
+		later(60);
+		struct recon_outcome out = pass(f);
+		assert_int_equal(out.nactions, 0);
+	}
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+
+	/* The ids derive from the finding key and the attempt number. */
+	snprintf(key, sizeof key, "%s",
+		 T0(f, "SELECT finding_key FROM actions WHERE kind = 'place_stop' ORDER BY id LIMIT 1"));
+	assert_string_equal(key, "missing_stop:coinbase:default:ETH-USD");
+	assert_int_equal(N(f, "SELECT count(DISTINCT finding_key) FROM actions WHERE finding_key = ?1",
+			   key), 1);
+	reconcile_client_order_id(key, 0, id0);
+	reconcile_client_order_id(key, 1, id1);
+	assert_string_not_equal(id0, id1);
+	char both[2 * MODEL_ID_MAX + 2];
+	snprintf(both, sizeof both, "%s,%s", id0, id1);
+	assert_string_equal(T0(f, "SELECT group_concat(client_order_id, ',') FROM (SELECT"
+				 " client_order_id FROM actions WHERE kind = 'place_stop' ORDER BY id)"),
+			    both);
+	struct sim_call c;
+	long first = first_call(f, SIM_CALL_PLACE, "ETH-USD", NULL);
+	assert_true(sim_venue_log_entry(f->sim, (size_t)first, &c));
+	assert_string_equal(c.client_order_id, id0);
+	struct order_rec o;
+	assert_false(sim_venue_find_order_by_client(f->sim, id0, &o));
+	assert_true(sim_venue_find_order_by_client(f->sim, id1, &o));
+	assert_int_equal(N(f, "SELECT count(*) FROM orders WHERE client_order_id = ?1", id1), 1);
+}
+
+/* ---- rule 7: circuit breaker ------------------------------------------------ */
+
+static void test_breaker_stops_destructive_actions(void **state)
+{
+	struct fx *f = *state;
+	/* Three holdings, each blocked by its exit: three cancels wanted. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ADA-USD", "ada", "1000", "0.4000") ", "
+		CB_BUY("ETH-USD", "eth", "2", "3000.00") ", " CB_BUY("SOL-USD", "sol", "10", "130.00") ", "
+		EXIT_JOURNAL("ADA-USD", "o-ada", "1000", "0.5000") ", "
+		EXIT_JOURNAL("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_JOURNAL("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ADA_USD ", " ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ADA', 'qty': '1000'}, {'asset': 'ETH', 'qty': '2'},"
+		" {'asset': 'SOL', 'qty': '10'}, {'asset': 'USD', 'qty': '10000'}],"
+		" 'open_orders': [" EXIT_VENUE("ADA-USD", "o-ada", "1000", "0.5000") ", "
+		EXIT_VENUE("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_VENUE("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'prices': {'ADA-USD': ['0.4000'], 'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", "{'defaults': {'max_destructive_per_pass': 1}}");
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'cancel_order'"), 3);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'cancel_order'"
+			       " AND status = 'succeeded'"), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'cancel_order'"
+			       " AND status = 'skipped' AND note LIKE '%circuit breaker%'"), 2);
+	/* The placements waiting on a skipped cancel are skipped too, saying why. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'skipped'"), 4);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'skipped'"
+			       " AND note NOT LIKE '%circuit breaker%'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	/* Exactly one exit was cancelled; the other two are still open. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE purpose = 'exit' AND status = 'open'"), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE purpose = 'exit' AND status = 'cancelled'"), 1);
+}
+
+/* The per-hour limit counts what earlier passes did (journal), not only this pass. */
+static void test_breaker_counts_destructive_actions_of_the_last_hour(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") ", "
+		CB_BUY("SOL-USD", "sol", "10", "130.00") ", "
+		EXIT_JOURNAL("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_JOURNAL("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '2'}, {'asset': 'SOL', 'qty': '10'},"
+		" {'asset': 'USD', 'qty': '10000'}],"
+		" 'open_orders': [" EXIT_VENUE("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_VENUE("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", "{'defaults': {'max_destructive_per_pass': 5, 'max_destructive_per_hour': 1}}");
+
+	pass(f); /* one cancel (ETH), the SOL one over the hourly limit */
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	later(600);
+	pass(f); /* ten minutes later: the hour still holds one cancel */
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_true(N0(f, "SELECT count(*) FROM actions WHERE kind = 'cancel_order' AND status = 'skipped'"
+			  " AND note LIKE '%circuit breaker%max_destructive_per_hour%'") >= 2);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-sol"), "open");
+	later(3600);
+	pass(f); /* an hour on: SOL's turn */
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 2);
+	assert_true(sim_venue_cancel_requested(f->sim, "o-sol"));
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-sol"), "cancelled");
+}
+
+/* ---- rule 8: dry run -------------------------------------------------------- */
+
+static void test_dry_run_sends_nothing(void **state)
+{
+	struct fx *f = *state;
+	/* ETH blocked by its exit (cancel + placement); SOL without a stop, whose
+	 * placement will time out and be left `sent` by a real pass. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") ", "
+		CB_BUY("SOL-USD", "sol", "10", "130.00") ", "
+		EXIT_JOURNAL("ETH-USD", "o-eth", "2", "3200.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '2'}, {'asset': 'SOL', 'qty': '10'},"
+		" {'asset': 'USD', 'qty': '10000'}],"
+		" 'open_orders': [" EXIT_VENUE("ETH-USD", "o-eth", "2", "3200.00") "],"
+		" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']},"
+		" 'faults': [{'kind': 'place_unknown', 'symbol': 'SOL-USD', 'placed': true},"
+		" {'kind': 'get_order_unknown', 'symbol': 'SOL-USD'}]}}}",
+		"coinbase", NULL);
+
+	struct recon_outcome out = pass_mode(f, true);
+	assert_true(out.nactions >= 3);
+	assert_int_equal(out.by_status[ASTAT_DRY_RUN], out.nactions);
+	assert_int_equal(sim_venue_log_count(f->sim), 1); /* the snapshot, nothing else */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status <> 'dry_run'"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), (long long)out.nactions);
+	assert_int_equal(N0(f, "SELECT count(*) FROM events WHERE type = 'action_update'"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM recon_runs WHERE dry_run = 1"
+			       " AND finished_at IS NOT NULL AND complete = 1"), 1);
+	assert_true(N0(f, "SELECT count(*) FROM findings WHERE kind = 'blocking_order'") == 1);
+	assert_true(N0(f, "SELECT count(*) FROM findings WHERE kind = 'missing_stop'") == 2);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-eth"), "open");
+
+	/* A real pass leaves the SOL stop `sent`; a dry run does not look it up. */
+	later(60);
+	pass(f);
+	assert_string_equal(T0(f, "SELECT status FROM actions WHERE kind = 'place_stop'"
+				 " AND symbol = 'SOL-USD' AND status <> 'dry_run'"), "sent");
+	long before = (long)sim_venue_log_count(f->sim);
+	later(60);
+	out = pass_mode(f, true);
+	assert_int_equal(out.resolved_pending, 0);
+	assert_int_equal((long)sim_venue_log_count(f->sim), before + 1);
+	assert_int_equal(calls(f, SIM_CALL_SNAPSHOT, NULL), 3);
+	assert_string_equal(T0(f, "SELECT status FROM actions WHERE kind = 'place_stop'"
+				 " AND symbol = 'SOL-USD' AND status <> 'dry_run'"), "sent");
+}
+
+/* ---- rule 9: dust ----------------------------------------------------------- */
+
+static void test_dust_not_protected(void **state)
+{
+	struct fx *f = *state;
+	/* UNFI: 12 x 0.0650 = 0.78 USD, below the 1 USD minimum. ETH is not dust. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("UNFI-USD", "unfi", "12.0", "0.0700") ", "
+		CB_BUY("ETH-USD", "eth", "2", "3000.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" UNFI_USD ", " ETH_USD "],"
+		" 'balances': [{'asset': 'UNFI', 'qty': '12.0'}, {'asset': 'ETH', 'qty': '2'},"
+		" {'asset': 'USD', 'qty': '100'}],"
+		" 'prices': {'UNFI-USD': ['0.0650'], 'ETH-USD': ['3000.00']}}}}",
+		"coinbase", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, "UNFI-USD"), 0);
+	assert_int_equal(N(f, SQL_ACTIONS_OF_SYMBOL, "UNFI-USD"), 0);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'dust' AND symbol = ?1",
+			   "UNFI-USD"), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_stop' AND symbol = ?1",
+			   "UNFI-USD"), 0);
+	/* The pass does protect what is not dust. */
+	assert_int_equal(calls(f, SIM_CALL_PLACE, "ETH-USD"), 1);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+}
+
+/* ---- intent before action: journaled before and after every request ------ */
+
+/*
+ * A spy venue around the sim: before passing a state-changing request on, it
+ * reads the journal through a second, read-only connection — so it sees only
+ * what is committed — and checks that the action the request belongs to is
+ * already `sent`.
+ */
+static struct {
+	const char *db;
+	struct venue *inner;
+	int checked, bad;
+	char why[256];
+} g_spy;
+
+static void spy_expect_sent(const char *sql, const char *arg)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char status[32] = "";
+	if (sqlite3_open_v2(g_spy.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	g_spy.checked++;
+	if (strcmp(status, "sent") != 0 && !g_spy.bad++)
+		snprintf(g_spy.why, sizeof g_spy.why, "request for %s sent while its action is '%s'",
+			 arg, status);
+}
+
+static enum rk_rc spy_snapshot(struct venue *v, const char *account, const char *cursor,
+			       struct venue_snapshot *out, struct rk_err *err)
+{
+	return venue_snapshot(g_spy.inner, account, cursor, out, err);
+}
+
+static enum rk_rc spy_place(struct venue *v, const struct venue_order_req *req,
+			    struct venue_place_result *out, struct rk_err *err)
+{
+	spy_expect_sent("SELECT status FROM actions WHERE client_order_id = ?1 ORDER BY id DESC LIMIT 1",
+			req->client_order_id);
+	return venue_place(g_spy.inner, req, out, err);
+}
+
+static enum rk_rc spy_cancel(struct venue *v, const char *symbol, const char *const *ids, size_t n,
+			     struct venue_cancel_result *out, struct rk_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		spy_expect_sent("SELECT status FROM actions WHERE kind = 'cancel_order' AND order_id = ?1"
+				" ORDER BY id DESC LIMIT 1", ids[i]);
+	return venue_cancel_orders(g_spy.inner, symbol, ids, n, out, err);
+}
+
+static enum rk_rc spy_get_order(struct venue *v, const char *symbol, const char *order_id,
+				const char *cid, struct venue_order_result *out, struct rk_err *err)
+{
+	if (order_id && order_id[0])
+		spy_expect_sent("SELECT status FROM actions WHERE order_id = ?1 AND kind IN"
+				" ('cancel_order', 'close_local_order') ORDER BY id DESC LIMIT 1", order_id);
+	else
+		spy_expect_sent("SELECT status FROM actions WHERE client_order_id = ?1"
+				" ORDER BY id DESC LIMIT 1", cid);
+	return venue_get_order(g_spy.inner, symbol, order_id, cid, out, err);
+}
+
+static enum rk_rc spy_order_fills(struct venue *v, const char *symbol, const char *order_id,
+				  struct fill_rec **fills, size_t *n, struct rk_err *err)
+{
+	return venue_order_fills(g_spy.inner, symbol, order_id, fills, n, err);
+}
+
+static void spy_destroy(struct venue *v) { (void)v; }
+
+static const struct venue_ops SPY_OPS = {spy_snapshot, spy_place,       spy_cancel,
+					 spy_get_order, spy_order_fills, spy_destroy};
+
+static void test_every_action_journaled_before_and_after_send(void **state)
+{
+	struct fx *f = *state;
+	/* A cancel, a placement and (on the second pass) a close_local_order. */
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-exit", "2", "3200.00") GONE_JOURNAL,
+			    EXIT_VENUE("ETH-USD", "o-exit", "2", "3200.00"), GONE_HISTORY, ""),
+		"coinbase", "{'defaults': {'stale_min_passes': 2, 'stale_quiet_seconds': 60}}");
+	struct venue *spy = calloc(1, sizeof *spy);
+	assert_non_null(spy);
+	*spy = *f->sim;
+	spy->ops = &SPY_OPS;
+	spy->impl = NULL;
+	f->v = spy;
+	memset(&g_spy, 0, sizeof g_spy);
+	g_spy.db = f->db;
+	g_spy.inner = f->sim;
+
+	pass(f);
+	later(120);
+	pass(f);
+	assert_int_equal(g_spy.bad, 0);
+	if (g_spy.bad)
+		fail_msg("%s", g_spy.why);
+	assert_true(g_spy.checked >= 3);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_true(calls(f, SIM_CALL_GET_ORDER, NULL) >= 1);
+
+	/* Every action that reached the venue has its `sent` event before its
+	 * answer, and the answer carries the venue's response. */
+	long long executed = N0(f, "SELECT count(*) FROM actions WHERE kind IN ('cancel_order',"
+				   " 'place_stop', 'replace_stop', 'emergency_close', 'close_local_order')");
+	assert_int_equal(executed, 3);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions a WHERE a.kind IN ('cancel_order',"
+			       " 'place_stop', 'replace_stop', 'emergency_close', 'close_local_order')"
+			       " AND a.status IN ('succeeded', 'failed') AND a.response IS NOT NULL"
+			       " AND (SELECT min(e.seq) FROM events e WHERE e.type = 'action_update'"
+			       "      AND json_extract(e.payload, '$.action_id') = a.id"
+			       "      AND json_extract(e.payload, '$.status') = 'sent')"
+			       "   < (SELECT max(e.seq) FROM events e WHERE e.type = 'action_update'"
+			       "      AND json_extract(e.payload, '$.action_id') = a.id"
+			       "      AND json_extract(e.payload, '$.status') = a.status)"
+			       " AND a.id < (SELECT min(e.seq) FROM events e WHERE e.type = 'action_update'"
+			       "      AND json_extract(e.payload, '$.action_id') = a.id)"),
+			 executed);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "cancelled");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define TEST(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+		TEST(test_incomplete_snapshot_sends_no_cancel_and_closes_nothing),
+		TEST(test_missing_order_closed_only_after_verified_terminal_lookup),
+		TEST(test_missing_order_not_found_without_fills_stays_open),
+		TEST(test_unverified_cancel_leaves_order_open),
+		TEST(test_sent_action_after_crash_is_resolved_by_lookup_not_resent),
+		TEST(test_unresolved_sent_action_blocks_a_new_placement),
+		TEST(test_sent_emergency_close_is_resolved_with_its_fills),
+		TEST(test_fill_regression_halts_symbol),
+		TEST(test_spot_replace_cancels_then_places_and_journals_gap),
+		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
+		TEST(test_futures_replace_places_before_cancel),
+		TEST(test_futures_refused_replacement_keeps_old_stop),
+		TEST(test_refused_stop_would_trigger_takes_emergency_path),
+		TEST(test_refused_stop_would_trigger_is_repriced_by_policy),
+		TEST(test_working_stop_is_not_cancelled),
+		TEST(test_stops_that_together_cover_the_position_are_kept),
+		TEST(test_duplicate_stop_is_cancelled_and_the_kept_stop_untouched),
+		TEST(test_no_stop_for_closing_position),
+		TEST(test_retry_does_not_place_twice),
+		TEST(test_breaker_stops_destructive_actions),
+		TEST(test_breaker_counts_destructive_actions_of_the_last_hour),
+		TEST(test_dry_run_sends_nothing),
+		TEST(test_dust_not_protected),
+		TEST(test_every_action_journaled_before_and_after_send),
+#undef TEST
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
