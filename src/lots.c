@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "fifo.h"
+#include "sqlx.h"
 
 /*
  * The projection allocates FIFO. LIFO would only change SQL_LOTS_OPEN's
@@ -60,20 +61,6 @@ static void sym_free(struct sym *s)
 
 /* ---- SQLite helpers ---------------------------------------------------- */
 
-static void bind_dec(sqlite3_stmt *st, int i, struct dec v)
-{
-	char buf[DEC_STR_MAX];
-	sqlite3_bind_text(st, i, dec_format(v, buf), -1, SQLITE_TRANSIENT);
-}
-
-static void bind_opt_dec(sqlite3_stmt *st, int i, bool has, struct dec v)
-{
-	if (has)
-		bind_dec(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 static void bind_key(const struct sym *s, sqlite3_stmt *st)
 {
 	sqlite3_bind_text(st, 1, s->venue, -1, SQLITE_STATIC);
@@ -81,36 +68,6 @@ static void bind_key(const struct sym *s, sqlite3_stmt *st)
 	sqlite3_bind_text(st, 3, s->symbol, -1, SQLITE_STATIC);
 }
 
-/* Reads a decimal column reckon wrote; anything else is corruption. */
-static enum rk_rc col_dec(sqlite3_stmt *st, int i, struct dec *out, struct rk_err *err)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	if (!s || dec_parse_cstr(s, out) != DEC_OK)
-		return rk_err_set(err, RK_ECORRUPT, "column %s holds '%s', not a decimal",
-				  sqlite3_column_name(st, i), s ? s : "NULL");
-	return RK_OK;
-}
-
-static enum rk_rc step_done(struct journal *j, sqlite3_stmt *st, const char *what,
-			    struct rk_err *err)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
-}
-
-static enum rk_rc exec_sql(struct journal *j, const char *sql, struct rk_err *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(journal_db(j), sql, NULL, NULL, &msg) == SQLITE_OK)
-		return RK_OK;
-	enum rk_rc rc = rk_err_set(err, RK_EDB, "%s", msg ? msg : "unknown SQLite error");
-	sqlite3_free(msg);
-	return rc;
-}
-
-/* Reads fill columns starting at `c`: seq, ts, fill_id, order_id, side,
- * qty, price, fee, fee_currency. Strings stay valid until the next step. */
 static enum rk_rc col_fill(sqlite3_stmt *st, int c, struct lfill *out, struct rk_err *err)
 {
 	enum rk_rc rc;
@@ -120,9 +77,9 @@ static enum rk_rc col_fill(sqlite3_stmt *st, int c, struct lfill *out, struct rk
 	out->f.fill_id = (const char *)sqlite3_column_text(st, c + 2);
 	out->order_id = (const char *)sqlite3_column_text(st, c + 3);
 	out->f.side = side_parse((const char *)sqlite3_column_text(st, c + 4));
-	if ((rc = col_dec(st, c + 5, &out->f.qty, err)) ||
-	    (rc = col_dec(st, c + 6, &out->f.price, err)) ||
-	    (rc = col_dec(st, c + 7, &out->f.fee, err)))
+	if ((rc = sqlx_col_dec(st, c + 5, &out->f.qty, err)) ||
+	    (rc = sqlx_col_dec(st, c + 6, &out->f.price, err)) ||
+	    (rc = sqlx_col_dec(st, c + 7, &out->f.fee, err)))
 		return rc;
 	out->f.fee_currency = (const char *)sqlite3_column_text(st, c + 8);
 	if (!out->f.ts || !out->f.fill_id)
@@ -153,8 +110,8 @@ static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		s->found = true;
-		if (!(rc = col_dec(st, 0, &s->pos.qty, err)))
-			rc = col_dec(st, 1, &s->pos.cost, err);
+		if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
+			rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
 		s->pos.open_lots = sqlite3_column_int64(st, 2);
 		snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
 		s->last_seq = sqlite3_column_int64(st, 4);
@@ -173,13 +130,13 @@ static enum rk_rc pos_store(struct sym *s, struct rk_err *err)
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	bind_dec(st, 4, s->pos.qty);
-	bind_dec(st, 5, s->pos.cost);
-	bind_opt_dec(st, 6, fifo_position_avg_entry(&s->pos, &avg), avg);
+	sqlx_bind_dec(st, 4, s->pos.qty);
+	sqlx_bind_dec(st, 5, s->pos.cost);
+	sqlx_bind_opt_dec(st, 6, fifo_position_avg_entry(&s->pos, &avg), avg);
 	sqlite3_bind_int64(st, 7, s->pos.open_lots);
 	sqlite3_bind_text(st, 8, s->last_ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, s->last_seq);
-	return step_done(s->j, st, "writing lot position", err);
+	return sqlx_step_done(s->j, st, "writing lot position", err);
 }
 
 /* ---- lots --------------------------------------------------------------- */
@@ -209,10 +166,10 @@ static enum rk_rc col_lot(sqlite3_stmt *st, struct fifo_lot *lot, struct rk_err 
 	if (!dir)
 		return rk_err_set(err, RK_ECORRUPT, "lot %lld has no side", (long long)lot->lot_id);
 	lot->dir = dir;
-	if ((rc = col_dec(st, 2, &lot->qty, err)) || (rc = col_dec(st, 3, &lot->cost, err)) ||
-	    (rc = col_dec(st, 4, &lot->qty_remaining, err)))
+	if ((rc = sqlx_col_dec(st, 2, &lot->qty, err)) || (rc = sqlx_col_dec(st, 3, &lot->cost, err)) ||
+	    (rc = sqlx_col_dec(st, 4, &lot->qty_remaining, err)))
 		return rc;
-	return col_dec(st, 5, &lot->cost_remaining, err);
+	return sqlx_col_dec(st, 5, &lot->cost_remaining, err);
 }
 
 /* Loads open lots in FIFO order until they hold `need` (or run out). */
@@ -267,11 +224,11 @@ static enum rk_rc lot_update(struct sym *s, const struct fifo_lot *lot, struct r
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, lot->lot_id);
-	bind_dec(st, 2, lot->qty_remaining);
-	bind_dec(st, 3, lot->cost_remaining);
-	bind_opt_dec(st, 4, fifo_lot_unit_cost(lot, &unit), unit);
+	sqlx_bind_dec(st, 2, lot->qty_remaining);
+	sqlx_bind_dec(st, 3, lot->cost_remaining);
+	sqlx_bind_opt_dec(st, 4, fifo_lot_unit_cost(lot, &unit), unit);
 	sqlite3_bind_int(st, 5, dec_sign(lot->qty_remaining) > 0);
-	return step_done(s->j, st, "updating lot", err);
+	return sqlx_step_done(s->j, st, "updating lot", err);
 }
 
 static enum rk_rc lot_insert(struct sym *s, const struct lfill *lf, const struct fifo_lot *lot,
@@ -287,10 +244,10 @@ static enum rk_rc lot_insert(struct sym *s, const struct lfill *lf, const struct
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, fifo_dir_name(lot->dir), -1, SQLITE_STATIC);
-	bind_dec(st, 8, lot->qty);
-	bind_dec(st, 9, lot->cost);
-	bind_opt_dec(st, 10, fifo_lot_unit_cost(lot, &unit), unit);
-	return step_done(s->j, st, "writing lot", err);
+	sqlx_bind_dec(st, 8, lot->qty);
+	sqlx_bind_dec(st, 9, lot->cost);
+	sqlx_bind_opt_dec(st, 10, fifo_lot_unit_cost(lot, &unit), unit);
+	return sqlx_step_done(s->j, st, "writing lot", err);
 }
 
 /* ---- closes, allocations, findings --------------------------------------- */
@@ -322,13 +279,13 @@ static enum rk_rc close_insert(struct sym *s, const struct lfill *lf, const stru
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, fifo_dir_name(c->dir), -1, SQLITE_STATIC);
-	bind_dec(st, 8, c->qty);
-	bind_dec(st, 9, c->proceeds);
-	bind_dec(st, 10, c->fees);
-	bind_opt_dec(st, 11, c->has_cost, c->cost_basis);
-	bind_opt_dec(st, 12, c->has_cost, c->realized_pnl);
-	bind_dec(st, 13, c->unmatched_qty);
-	return step_done(s->j, st, "writing closing fill", err);
+	sqlx_bind_dec(st, 8, c->qty);
+	sqlx_bind_dec(st, 9, c->proceeds);
+	sqlx_bind_dec(st, 10, c->fees);
+	sqlx_bind_opt_dec(st, 11, c->has_cost, c->cost_basis);
+	sqlx_bind_opt_dec(st, 12, c->has_cost, c->realized_pnl);
+	sqlx_bind_dec(st, 13, c->unmatched_qty);
+	return sqlx_step_done(s->j, st, "writing closing fill", err);
 }
 
 static enum rk_rc alloc_insert(struct sym *s, const struct fifo_alloc *a, struct rk_err *err)
@@ -344,12 +301,12 @@ static enum rk_rc alloc_insert(struct sym *s, const struct fifo_alloc *a, struct
 		sqlite3_bind_int64(st, 6, a->lot_id);
 	else
 		sqlite3_bind_null(st, 6);
-	bind_dec(st, 7, a->qty);
-	bind_opt_dec(st, 8, a->matched, a->cost_basis);
-	bind_dec(st, 9, a->proceeds);
-	bind_dec(st, 10, a->fees);
-	bind_opt_dec(st, 11, a->matched, a->realized_pnl);
-	return step_done(s->j, st, "writing lot allocation", err);
+	sqlx_bind_dec(st, 7, a->qty);
+	sqlx_bind_opt_dec(st, 8, a->matched, a->cost_basis);
+	sqlx_bind_dec(st, 9, a->proceeds);
+	sqlx_bind_dec(st, 10, a->fees);
+	sqlx_bind_opt_dec(st, 11, a->matched, a->realized_pnl);
+	return sqlx_step_done(s->j, st, "writing lot allocation", err);
 }
 
 static enum rk_rc finding_insert(struct sym *s, const struct lfill *lf, const struct fifo_close *c,
@@ -379,7 +336,7 @@ static enum rk_rc finding_insert(struct sym *s, const struct lfill *lf, const st
 	sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, lf->f.ts, -1, SQLITE_STATIC);
-	rc = step_done(s->j, st, "writing unmatched_sell finding", err);
+	rc = sqlx_step_done(s->j, st, "writing unmatched_sell finding", err);
 out:
 	cJSON_free(detail);
 	cJSON_Delete(o);
@@ -396,9 +353,9 @@ static enum rk_rc other_fee_insert(struct sym *s, const struct lfill *lf, struct
 	sqlite3_bind_int64(st, 4, lf->f.seq);
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
-	bind_dec(st, 7, lf->f.fee);
+	sqlx_bind_dec(st, 7, lf->f.fee);
 	sqlite3_bind_text(st, 8, lf->f.fee_currency ? lf->f.fee_currency : "", -1, SQLITE_STATIC);
-	return step_done(s->j, st, "writing other-currency fee", err);
+	return sqlx_step_done(s->j, st, "writing other-currency fee", err);
 }
 
 /* ---- allocating one fill in order ------------------------------------------ */
@@ -473,7 +430,7 @@ static enum rk_rc exec_seq(struct sym *s, const char *sql, int64_t seq, const ch
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	return step_done(s->j, st, what, err);
+	return sqlx_step_done(s->j, st, what, err);
 }
 
 /* Reads lot `lot_id` into *lot; *found false when there is none. */
@@ -527,7 +484,7 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 		struct fifo_lot lot;
 		struct dec q, c;
 		bool found;
-		if ((rc = col_dec(st, 1, &q, err)) || (rc = col_dec(st, 2, &c, err)) ||
+		if ((rc = sqlx_col_dec(st, 1, &q, err)) || (rc = sqlx_col_dec(st, 2, &c, err)) ||
 		    (rc = lot_get(s, sqlite3_column_int64(st, 0), &lot, &found, err)))
 			break;
 		if (!found) {
@@ -625,7 +582,7 @@ enum rk_rc lots_apply_fill(struct journal *j, int64_t seq, const struct fill_rec
 		if ((rc = journal_stmt(j, SQL_FINDINGS_CLEAR_SYMBOL, &st, err)))
 			goto out;
 		bind_key(&s, st);
-		if ((rc = step_done(j, st, "clearing unmatched_sell findings", err)))
+		if ((rc = sqlx_step_done(j, st, "clearing unmatched_sell findings", err)))
 			goto out;
 	}
 	if (fifo_fee_is_other(&s.params, &lf.f) && (rc = other_fee_insert(&s, &lf, err)))
@@ -659,7 +616,7 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 	struct sym s;
 	bool have = false;
 	int step = SQLITE_DONE;
-	enum rk_rc rc = exec_sql(j, SQL_CLEAR_ALL, err);
+	enum rk_rc rc = sqlx_exec(j, SQL_CLEAR_ALL, err);
 
 	memset(&s, 0, sizeof s);
 	if (rc)

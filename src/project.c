@@ -8,34 +8,11 @@
 #include "model.h"
 #include "recon_journal.h"
 #include "record.h"
+#include "sqlx.h"
 
 const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
 				      "lot_allocations", "lot_positions", "lot_other_fees",
 				      "recon_runs", "findings", "actions", "halts", NULL};
-
-/* ---- small SQLite helpers ------------------------------------------------ */
-
-static void bind_dec(sqlite3_stmt *st, int i, struct dec v)
-{
-	char buf[DEC_STR_MAX];
-	sqlite3_bind_text(st, i, dec_format(v, buf), -1, SQLITE_TRANSIENT);
-}
-
-static void bind_opt_dec(sqlite3_stmt *st, int i, bool has, struct dec v)
-{
-	if (has)
-		bind_dec(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s && s[0])
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
 
 /* Reads a decimal column written by reckon; NULL reads as zero. */
 static struct dec col_dec(sqlite3_stmt *st, int i)
@@ -45,13 +22,6 @@ static struct dec col_dec(sqlite3_stmt *st, int i)
 	if (s)
 		dec_parse_cstr(s, &v);
 	return v;
-}
-
-static enum rk_rc step_done(struct journal *j, sqlite3_stmt *st, const char *what, struct rk_err *err)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
 }
 
 /* ---- orders ------------------------------------------------------------- */
@@ -142,19 +112,19 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 	sqlite3_bind_text(st, 2, o->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, o->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, o->order_id, -1, SQLITE_STATIC);
-	bind_opt_text(st, 5, o->client_order_id);
+	sqlx_bind_opt_text(st, 5, o->client_order_id);
 	sqlite3_bind_text(st, 6, side_name(o->side), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, order_type_name(o->type), -1, SQLITE_STATIC);
-	bind_opt_text(st, 8, purpose_name(o->purpose));
+	sqlx_bind_opt_text(st, 8, purpose_name(o->purpose));
 	sqlite3_bind_int(st, 9, o->reduce_only);
-	bind_dec(st, 10, o->qty);
-	bind_opt_dec(st, 11, o->has_price, o->price);
-	bind_opt_dec(st, 12, o->has_stop_price, o->stop_price);
-	bind_dec(st, 13, filled);
+	sqlx_bind_dec(st, 10, o->qty);
+	sqlx_bind_opt_dec(st, 11, o->has_price, o->price);
+	sqlx_bind_opt_dec(st, 12, o->has_stop_price, o->stop_price);
+	sqlx_bind_dec(st, 13, filled);
 	sqlite3_bind_text(st, 14, order_status_name(o->status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, o->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, seq);
-	return step_done(j, st, "writing order", err);
+	return sqlx_step_done(j, st, "writing order", err);
 }
 
 /* ---- fills -------------------------------------------------------------- */
@@ -189,10 +159,10 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 		sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, f->order_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, side_name(f->side), -1, SQLITE_STATIC);
-		bind_dec(st, 6, f->qty);
+		sqlx_bind_dec(st, 6, f->qty);
 		sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 8, seq);
-		return step_done(j, st, "creating order from fill", err);
+		return sqlx_step_done(j, st, "creating order from fill", err);
 	}
 	if (strcmp(row.symbol, f->symbol) != 0 || strcmp(row.account, f->account) != 0 ||
 	    row.side != f->side)
@@ -217,12 +187,12 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->order_id, -1, SQLITE_STATIC);
-	bind_dec(st, 3, qty);
-	bind_dec(st, 4, filled);
+	sqlx_bind_dec(st, 3, qty);
+	sqlx_bind_dec(st, 4, filled);
 	sqlite3_bind_text(st, 5, order_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, seq);
-	return step_done(j, st, "updating order from fill", err);
+	return sqlx_step_done(j, st, "updating order from fill", err);
 }
 
 static const char SQL_POS_GET[] =
@@ -281,11 +251,11 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
-	bind_dec(st, 4, now);
-	bind_opt_dec(st, 5, has_avg, avg);
+	sqlx_bind_dec(st, 4, now);
+	sqlx_bind_opt_dec(st, 5, has_avg, avg);
 	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, seq);
-	return step_done(j, st, "writing position", err);
+	return sqlx_step_done(j, st, "writing position", err);
 }
 
 static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
@@ -301,11 +271,11 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 	sqlite3_bind_text(st, 4, f->fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, f->order_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, side_name(f->side), -1, SQLITE_STATIC);
-	bind_dec(st, 7, f->qty);
-	bind_dec(st, 8, f->price);
-	bind_dec(st, 9, f->fee);
-	bind_opt_text(st, 10, f->fee_currency);
-	bind_opt_text(st, 11, liquidity_name(f->liquidity));
+	sqlx_bind_dec(st, 7, f->qty);
+	sqlx_bind_dec(st, 8, f->price);
+	sqlx_bind_dec(st, 9, f->fee);
+	sqlx_bind_opt_text(st, 10, f->fee_currency);
+	sqlx_bind_opt_text(st, 11, liquidity_name(f->liquidity));
 	sqlite3_bind_text(st, 12, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 13, f->inferred);
 	sqlite3_bind_int64(st, 14, seq);
@@ -344,16 +314,6 @@ enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const
 			  (long long)seq, type);
 }
 
-static enum rk_rc exec_sql(struct journal *j, const char *sql, struct rk_err *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(journal_db(j), sql, NULL, NULL, &msg) == SQLITE_OK)
-		return RK_OK;
-	enum rk_rc rc = rk_err_set(err, RK_EDB, "%s", msg ? msg : "unknown SQLite error");
-	sqlite3_free(msg);
-	return rc;
-}
-
 /* Empties every materialized table. Names come from PROJECT_TABLES, never
  * from input. Reverse order: later tables may reference earlier ones. */
 static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
@@ -364,7 +324,7 @@ static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
 	while (n-- > 0) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "DELETE FROM main.%s;", PROJECT_TABLES[n]);
-		enum rk_rc rc = exec_sql(j, sql, err);
+		enum rk_rc rc = sqlx_exec(j, sql, err);
 		if (rc)
 			return rc;
 	}
@@ -429,7 +389,7 @@ enum rk_rc project_verify(struct journal *j, struct rk_err *err)
 		snprintf(sql, sizeof sql,
 			 "DROP TABLE IF EXISTS temp.rk_%s; CREATE TEMP TABLE rk_%s AS SELECT * FROM main.%s;",
 			 PROJECT_TABLES[i], PROJECT_TABLES[i], PROJECT_TABLES[i]);
-		rc = exec_sql(j, sql, err);
+		rc = sqlx_exec(j, sql, err);
 	}
 	if (!rc)
 		rc = project_rebuild(j, err);

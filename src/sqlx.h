@@ -1,0 +1,38 @@
+/*
+ * sqlx.h — small SQLite helpers for reckon's own types, shared by every
+ * module that writes the materialized tables: binding and reading exact
+ * decimals as canonical TEXT, optional values as NULL, and stepping or
+ * executing with errors translated into reckon's (via journal_sql_error).
+ */
+#ifndef RECKON_SQLX_H
+#define RECKON_SQLX_H
+
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "dec.h"
+#include "err.h"
+#include "journal.h"
+
+/* Binds `v` as its canonical decimal text. */
+void sqlx_bind_dec(sqlite3_stmt *st, int i, struct dec v);
+/* Binds `v` when `has`, else NULL. */
+void sqlx_bind_opt_dec(sqlite3_stmt *st, int i, bool has, struct dec v);
+/* Binds `s` as text, or NULL when s is NULL or "". */
+void sqlx_bind_opt_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Reads a decimal column reckon wrote. NULL or anything that is not a
+ * decimal is RK_ECORRUPT naming the column. */
+enum rk_rc sqlx_col_dec(sqlite3_stmt *st, int i, struct dec *out /* OUT */, struct rk_err *err);
+/* Reads an optional decimal column: NULL gives *has false and zero. */
+enum rk_rc sqlx_col_opt_dec(sqlite3_stmt *st, int i, bool *has /* OUT */, struct dec *out /* OUT */,
+			    struct rk_err *err);
+
+/* Steps a statement that returns no rows, then resets it. */
+enum rk_rc sqlx_step_done(struct journal *j, sqlite3_stmt *st, const char *what,
+			  struct rk_err *err);
+/* Runs SQL text that is a constant of the caller (never input). */
+enum rk_rc sqlx_exec(struct journal *j, const char *sql, struct rk_err *err);
+
+#endif
