@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_exit_code(enum rk_rc rc)
 {
@@ -56,4 +57,34 @@ bool cli_wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+int cli_parse_db_options(int argc, char **argv, const char *command, void (*help)(void),
+			 const char **db)
+{
+	static const struct option OPTS[] = {
+		{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+	int c;
+	*db = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
+		if (c == 'd')
+			*db = optarg;
+		else if (c == 'h')
+			return help(), EX_OK;
+		else
+			return cli_usage_error(command, "unknown option");
+	}
+	return -1;
+}
+
+int cli_require_existing_db(const char *command, const char *db)
+{
+	if (!db)
+		return cli_usage_error(command, "--db FILE is required");
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "reckon: no database at %s\n", db);
+		return EX_NOINPUT;
+	}
+	return -1;
 }

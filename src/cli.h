@@ -8,6 +8,7 @@
 #ifndef RECKON_CLI_H
 #define RECKON_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sysexits.h>
@@ -44,6 +45,20 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* Opens the journal at `path` (created if needed). On failure prints the
  * reason and returns NULL with *exit_code set. */
 struct journal *cli_open_journal(const char *path, int *exit_code);
+
+/*
+ * Parses the options the journal commands share: --db FILE and -h/--help.
+ * Returns -1 when the command should go on (*db set, possibly NULL, and
+ * positional arguments starting at argv[optind]), or the exit code to return:
+ * EX_OK after printing help, EX_USAGE after an unknown option.
+ */
+int cli_parse_db_options(int argc, char **argv, const char *command, void (*help)(void),
+			 const char **db /* OUT */);
+
+/* Checks that the journal at `db` exists (commands that only read must not
+ * create one). Returns -1 when it does, else prints why and returns the exit
+ * code (EX_USAGE when db is NULL, EX_NOINPUT when missing). */
+int cli_require_existing_db(const char *command, const char *db);
 
 /* True when argv holds -h or --help (before any "--"). */
 bool cli_wants_help(int argc, char **argv);

@@ -1,7 +1,5 @@
 /* cmd_audit.c — `reckon audit`: journal verification (and, later, post-mortems). */
-#include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -19,29 +17,18 @@ static void help(void)
 
 int cmd_audit(int argc, char **argv)
 {
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
 	const char *db = NULL;
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error("audit", "unknown option");
-	}
+	int code = cli_parse_db_options(argc, argv, "audit", help, &db);
+	if (code >= 0)
+		return code;
+	code = EX_OK;
 	if (optind >= argc)
 		return cli_usage_error("audit", "missing subcommand (verify)");
 	if (strcmp(argv[optind], "verify") != 0)
 		return cli_usage_error("audit", "unknown subcommand '%s'", argv[optind]);
-	if (!db)
-		return cli_usage_error("audit", "--db FILE is required");
-	if (access(db, F_OK) != 0) {
-		fprintf(stderr, "reckon: no database at %s\n", db);
-		return EX_NOINPUT;
-	}
+	if ((code = cli_require_existing_db("audit", db)) >= 0)
+		return code;
+	code = EX_OK;
 	struct journal *j = cli_open_journal(db, &code);
 	if (!j)
 		return code;

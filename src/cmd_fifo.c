@@ -1,7 +1,5 @@
 /* cmd_fifo.c — `reckon fifo`: maintenance of the FIFO lot allocation. */
-#include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "lots.h"
@@ -19,31 +17,20 @@ static void help(void)
 
 int cmd_fifo(int argc, char **argv)
 {
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
 	const char *db = NULL;
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error("fifo", "unknown option");
-	}
+	int code = cli_parse_db_options(argc, argv, "fifo", help, &db);
+	if (code >= 0)
+		return code;
+	code = EX_OK;
 	if (optind >= argc)
 		return cli_usage_error("fifo", "missing subcommand (rebuild)");
 	if (strcmp(argv[optind], "rebuild") != 0)
 		return cli_usage_error("fifo", "unknown subcommand '%s'", argv[optind]);
 	if (optind + 1 < argc)
 		return cli_usage_error("fifo", "unexpected argument '%s'", argv[optind + 1]);
-	if (!db)
-		return cli_usage_error("fifo", "--db FILE is required");
-	if (access(db, F_OK) != 0) {
-		fprintf(stderr, "reckon: no database at %s\n", db);
-		return EX_NOINPUT;
-	}
+	if ((code = cli_require_existing_db("fifo", db)) >= 0)
+		return code;
+	code = EX_OK;
 	struct journal *j = cli_open_journal(db, &code);
 	if (!j)
 		return code;

@@ -1,6 +1,5 @@
 /* cmd_ingest.c — `reckon ingest`: JSON lines from a file or stdin into the journal. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -22,19 +21,11 @@ static void help(void)
 
 int cmd_ingest(int argc, char **argv)
 {
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
 	const char *db = NULL, *path = "-";
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error("ingest", "unknown option");
-	}
+	int code = cli_parse_db_options(argc, argv, "ingest", help, &db);
+	if (code >= 0)
+		return code;
+	code = EX_OK;
 	if (!db)
 		return cli_usage_error("ingest", "--db FILE is required");
 	if (argc - optind > 1)

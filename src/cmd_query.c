@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "query.h"
@@ -113,15 +112,10 @@ int cmd_query(int argc, char **argv)
 		fputs(q.sql, stdout);
 		goto out;
 	}
-	if (!db) {
-		code = cli_usage_error("query", "--db FILE is required");
+	/* Never create a database just to query it. */
+	if ((code = cli_require_existing_db("query", db)) >= 0)
 		goto out;
-	}
-	if (access(db, F_OK) != 0) { /* never create a database just to query it */
-		fprintf(stderr, "reckon: no database at %s\n", db);
-		code = EX_NOINPUT;
-		goto out;
-	}
+	code = EX_OK;
 	if (!(j = cli_open_journal(db, &code)))
 		goto out;
 	if (query_run(journal_db(j), &q, args, nargs, fmt, stdout, NULL, &err))
