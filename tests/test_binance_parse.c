@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "venues/binance_parse.h"
+#include "testutil.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/binance-usdm/"
 
@@ -35,36 +36,8 @@ static char *load(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s%s", FIXDIR, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return tu_read_file(path, len);
 }
-
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
-static void check_dec(struct dec d, const char *want, const char *file, int line)
-{
-	char buf[DEC_STR_MAX];
-	_assert_string_equal(dec_format(d, buf), dec_format(D(want), (char[DEC_STR_MAX]){0}), file,
-			     line);
-}
-#define assert_dec(d, want) check_dec((d), (want), __FILE__, __LINE__)
 
 /* A member of a ccxt-parsed file (first element if it is an array),
  * following a NULL-terminated key path. */
@@ -85,7 +58,7 @@ static const cJSON *ccxt_item(const cJSON *root, ...)
 static struct dec ccxt_dec(const cJSON *item)
 {
 	char *text = cJSON_PrintUnformatted(item);
-	struct dec d = D(text);
+	struct dec d = tu_dec(text);
 	cJSON_free(text);
 	return d;
 }
@@ -782,7 +755,7 @@ static struct venue_order_req order_req(const char *symbol, enum side side, enum
 	snprintf(r.symbol, sizeof r.symbol, "%s", symbol);
 	r.side = side;
 	r.type = t;
-	r.qty = D(qty);
+	r.qty = tu_dec(qty);
 	return r;
 }
 
@@ -797,7 +770,7 @@ static void test_signing_matches_the_documented_vector(void **state)
 	char *signed_q = NULL;
 	struct rk_err err = {0};
 	req.has_price = true;
-	req.price = D("9000");
+	req.price = tu_dec("9000");
 	assert_int_equal(binance_place_params(&req, &p, &err), RK_OK);
 	assert_false(p.algo);
 	assert_string_equal(p.path, "/fapi/v1/order");
@@ -821,7 +794,7 @@ static void test_close_position_stop_goes_to_the_algo_api_without_reduce_only(vo
 	struct rk_err err = {0};
 	snprintf(req.client_order_id, sizeof req.client_order_id, "rk-0123456789abcdef01234567");
 	req.has_stop_price = true;
-	req.stop_price = D("2.534");
+	req.stop_price = tu_dec("2.534");
 	req.reduce_only = true; /* what the reconciler sends for futures */
 	req.close_position = true;
 	assert_int_equal(binance_place_params(&req, &p, &err), RK_OK);
@@ -842,7 +815,7 @@ static void test_sized_stop_carries_quantity_and_reduce_only(void **state)
 	struct rk_err err = {0};
 	snprintf(req.client_order_id, sizeof req.client_order_id, "rk-1");
 	req.has_stop_price = true;
-	req.stop_price = D("2.534");
+	req.stop_price = tu_dec("2.534");
 	req.reduce_only = true;
 	assert_int_equal(binance_place_params(&req, &p, &err), RK_OK);
 	assert_string_equal(p.query, "algoType=CONDITIONAL&symbol=ATOMUSDT&side=BUY&type=STOP_MARKET"
@@ -872,8 +845,8 @@ static void test_stop_limit_and_take_profit_map_to_algo_types(void **state)
 	struct binance_place_req p;
 	struct rk_err err = {0};
 	sl.has_price = sl.has_stop_price = tp.has_stop_price = true;
-	sl.price = D("59000");
-	sl.stop_price = tp.stop_price = D("60000");
+	sl.price = tu_dec("59000");
+	sl.stop_price = tp.stop_price = tu_dec("60000");
 	assert_int_equal(binance_place_params(&sl, &p, &err), RK_OK);
 	assert_true(p.algo);
 	assert_non_null(strstr(p.query, "&type=STOP&"));
@@ -916,10 +889,10 @@ static void test_callback_rate_range_is_checked(void **state)
 {
 	(void)state;
 	struct rk_err err = {0};
-	assert_int_equal(binance_check_callback_rate(D("0.1"), &err), RK_OK);
-	assert_int_equal(binance_check_callback_rate(D("20"), &err), RK_OK);
-	assert_int_equal(binance_check_callback_rate(D("0.09"), &err), RK_EINVAL);
-	assert_int_equal(binance_check_callback_rate(D("20.1"), &err), RK_EINVAL);
+	assert_int_equal(binance_check_callback_rate(tu_dec("0.1"), &err), RK_OK);
+	assert_int_equal(binance_check_callback_rate(tu_dec("20"), &err), RK_OK);
+	assert_int_equal(binance_check_callback_rate(tu_dec("0.09"), &err), RK_EINVAL);
+	assert_int_equal(binance_check_callback_rate(tu_dec("20.1"), &err), RK_EINVAL);
 	assert_non_null(strstr(err.msg, "20.1"));
 }
 

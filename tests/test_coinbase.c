@@ -32,6 +32,7 @@
 #include "sign.h"
 #include "venue.h"
 #include "venues/coinbase.h"
+#include "testutil.h"
 
 #define API "/api/v3/brokerage"
 #define KEY_NAME "organizations/test/apiKeys/k1"
@@ -252,21 +253,6 @@ static char *ec_key_pem(void)
 	BIO_free(bio);
 	EVP_PKEY_free(pkey);
 	return pem;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 #define FIXTURE(name) RECKON_SHARED_DIR "/fixtures/coinbase/" name
@@ -505,7 +491,7 @@ static void test_place_sends_rounded_body_and_reads_order_id(void **state)
 	struct fx *f = *state;
 	struct venue_order_req r = stop_req();
 	struct venue_place_result res;
-	char *ok = read_file(FIXTURE("create_order--ccxt-src-1.json"));
+	char *ok = tu_read_file(FIXTURE("create_order--ccxt-src-1.json"), NULL);
 	route(f->srv, "GET", API "/products/TOWNS-USD", 200, PRODUCT, -1);
 	route(f->srv, "POST", API "/orders", 200, ok, 1);
 	assert_int_equal(venue_place(f->v, &r, &res, NULL), RK_OK);
@@ -529,7 +515,7 @@ static void test_place_success_false_is_rejected(void **state)
 	struct fx *f = *state;
 	struct venue_order_req r = stop_req();
 	struct venue_place_result res;
-	char *no = read_file(FIXTURE("create_order--ccxt-src-2.json"));
+	char *no = tu_read_file(FIXTURE("create_order--ccxt-src-2.json"), NULL);
 	route(f->srv, "GET", API "/products/TOWNS-USD", 200, PRODUCT, -1);
 	route(f->srv, "POST", API "/orders", 200, no, 1);
 	assert_int_equal(venue_place(f->v, &r, &res, NULL), RK_OK);
@@ -631,7 +617,7 @@ static void test_get_order_by_id(void **state)
 {
 	struct fx *f = *state;
 	struct venue_order_result q;
-	char *body = read_file(FIXTURE("order--ccxt-src-1.json"));
+	char *body = tu_read_file(FIXTURE("order--ccxt-src-1.json"), NULL);
 	route(f->srv, "GET", API "/orders/historical/9bc1eb3b-5b46-4b71-9628-ae2ed0cca75b", 200,
 	      body, -1);
 	assert_int_equal(venue_get_order(f->v, "LTC-BTC", "9bc1eb3b-5b46-4b71-9628-ae2ed0cca75b",

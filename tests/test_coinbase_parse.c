@@ -25,43 +25,18 @@
 #include "venue.h"
 #include "venues/coinbase.h"
 #include "venues/coinbase_parse.h"
+#include "testutil.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/coinbase/"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
-#define assert_dec(actual, expected)                                                  \
-	do {                                                                          \
-		char buf_[DEC_STR_MAX];                                               \
-		assert_string_equal(dec_format((actual), buf_), (expected));          \
-	} while (0)
 
 /* Reads a fixture file; the caller frees. */
 static char *fixture(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof path, FIXDIR "%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return tu_read_file(path, len);
 }
 
 /* The ccxt-parsed expectation (a JSON value); the caller cJSON_Deletes. */
@@ -82,10 +57,10 @@ static struct dec jnum(const cJSON *obj, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char buf[64];
 	if (cJSON_IsString(v))
-		return D(v->valuestring);
+		return tu_dec(v->valuestring);
 	assert_true(cJSON_IsNumber(v));
 	snprintf(buf, sizeof buf, "%.15g", v->valuedouble);
-	return D(buf);
+	return tu_dec(buf);
 }
 
 static const char *jstr(const cJSON *obj, const char *key)
@@ -217,7 +192,7 @@ static void test_intx_positions_body_is_not_an_accounts_body(void **state)
 static void test_holdings_one_position_per_base(void **state)
 {
 	struct coinbase_balance b[] = {
-		{"TOWNS", D("500"), D("36.6")}, {"USD", D("10"), D("0")}, {"TOWNS", D("1"), D("0")}};
+		{"TOWNS", tu_dec("500"), tu_dec("36.6")}, {"USD", tu_dec("10"), tu_dec("0")}, {"TOWNS", tu_dec("1"), tu_dec("0")}};
 	const char *products[] = {"TOWNS-USD", "ATOM-USD", "TOWNS-USDC"};
 	struct venue_position *p = NULL;
 	size_t n = 0;
@@ -811,21 +786,21 @@ static struct venue_order_req req_of(enum order_type t, enum side s, const char 
 	snprintf(r.symbol, sizeof r.symbol, "TOWNS-USD");
 	r.side = s;
 	r.type = t;
-	r.qty = D(qty);
+	r.qty = tu_dec(qty);
 	if (price)
-		r.has_price = true, r.price = D(price);
+		r.has_price = true, r.price = tu_dec(price);
 	if (stop)
-		r.has_stop_price = true, r.stop_price = D(stop);
+		r.has_stop_price = true, r.stop_price = tu_dec(stop);
 	return r;
 }
 
 static struct instrument towns_rules(void)
 {
 	struct instrument i = {.symbol = "TOWNS-USD"};
-	i.tick_size = D("0.0001");
-	i.step_size = D("0.1");
-	i.min_qty = D("1");
-	i.min_notional = D("1");
+	i.tick_size = tu_dec("0.0001");
+	i.step_size = tu_dec("0.1");
+	i.min_qty = tu_dec("1");
+	i.min_notional = tu_dec("1");
 	return i;
 }
 

@@ -18,21 +18,7 @@
 #include <string.h>
 
 #include "fifo.h"
-
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
-static void check_dec(struct dec d, const char *want, const char *file, int line)
-{
-	char buf[DEC_STR_MAX];
-	_assert_string_equal(dec_format(d, buf), want, file, line);
-}
-#define assert_dec(d, want) check_dec((d), (want), __FILE__, __LINE__)
+#include "testutil.h"
 
 /* A fill at second `sec` of the test day. Timestamps live in a static ring
  * (enough for every test's fills). */
@@ -43,8 +29,8 @@ static struct fifo_fill F(int64_t seq, int sec, enum side side, const char *qty,
 	static int next;
 	char *t = ts[next++ % 64];
 	snprintf(t, 48, "2025-03-01T00:%02d:%02d.000000Z", sec / 60 % 60, sec % 60);
-	return (struct fifo_fill){.seq = seq, .ts = t, .fill_id = "f", .side = side, .qty = D(qty),
-				  .price = D(price), .fee = D(fee ? fee : "0"),
+	return (struct fifo_fill){.seq = seq, .ts = t, .fill_id = "f", .side = side, .qty = tu_dec(qty),
+				  .price = tu_dec(price), .fee = tu_dec(fee ? fee : "0"),
 				  .fee_currency = fee_ccy ? fee_ccy : ""};
 }
 
@@ -427,9 +413,9 @@ static void test_hifo_policy_consumes_the_costliest_lot_first(void **state)
 static void test_execute_refuses_lots_that_do_not_cover_the_position(void **state)
 {
 	(void)state;
-	struct fifo_position pos = {.qty = D("2"), .cost = D("200"), .open_lots = 2};
-	struct fifo_lot l1 = {.lot_id = 1, .dir = FIFO_LONG, .qty = D("1"), .cost = D("100"),
-			      .qty_remaining = D("1"), .cost_remaining = D("100")};
+	struct fifo_position pos = {.qty = tu_dec("2"), .cost = tu_dec("200"), .open_lots = 2};
+	struct fifo_lot l1 = {.lot_id = 1, .dir = FIFO_LONG, .qty = tu_dec("1"), .cost = tu_dec("100"),
+			      .qty_remaining = tu_dec("1"), .cost_remaining = tu_dec("100")};
 	struct fifo_lot *lots[] = {&l1};
 	struct fifo_fill f = F(3, 3, SIDE_SELL, "2", "100", 0, 0);
 	struct fifo_plan plan;
@@ -505,8 +491,8 @@ static void test_random_streams_conserve_cash_and_never_go_negative(void **state
 			snprintf(ts[i], 32, "2025-03-01T00:00:%02d.000000Z", (int)(rnd() % 30));
 			fills[i] = (struct fifo_fill){.seq = (int64_t)i + 1, .ts = ts[i], .fill_id = "r",
 						      .side = rnd() % 2 ? SIDE_BUY : SIDE_SELL,
-						      .qty = D(text[i][0]), .price = D(text[i][1]),
-						      .fee = D(text[i][2]), .fee_currency = ccy};
+						      .qty = tu_dec(text[i][0]), .price = tu_dec(text[i][1]),
+						      .fee = tu_dec(text[i][2]), .fee_currency = ccy};
 			if (fills[i].side == SIDE_BUY && strcmp(ccy, base) == 0 &&
 			    dec_cmp(fills[i].fee, fills[i].qty) >= 0)
 				fills[i].fee = dec_zero();

@@ -186,21 +186,6 @@ static void test_same_dedup_key_with_other_content_conflicts(void **state)
 	tu_remove_db(path);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot read %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static const char SCHEMA_SQL[] =
 	"SELECT type || ' ' || name || ' ' || tbl_name || ': ' || sql FROM sqlite_master"
 	" WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name";
@@ -229,7 +214,7 @@ static void test_schema_file_equals_what_migrations_produce(void **state)
 {
 	char path[128];
 	struct journal *j = tu_open_temp_journal(path, sizeof path);
-	char *schema = read_file(RECKON_SOURCE_DIR "/schema/schema.sql");
+	char *schema = tu_read_file(RECKON_SOURCE_DIR "/schema/schema.sql", NULL);
 	sqlite3 *mem;
 	assert_int_equal(sqlite3_open(":memory:", &mem), SQLITE_OK);
 	char *msg = NULL;

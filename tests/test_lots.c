@@ -357,18 +357,10 @@ static const struct market MARKETS[] = {{"coinbase", "BTC-USD", "BTC", "USD"},
 					{"binance-usdm", "ATOMUSDT", "ATOM", "USDT"},
 					{"sim", "ETH-USD", "ETH", "USD"}};
 
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal %s", s);
-	return d;
-}
-
 static struct dec col_d(sqlite3_stmt *st, int c)
 {
 	const char *s = (const char *)sqlite3_column_text(st, c);
-	return s ? D(s) : dec_zero();
+	return s ? tu_dec(s) : dec_zero();
 }
 
 /* Statements the per-stream check reuses (test constants). */

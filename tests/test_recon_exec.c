@@ -205,14 +205,6 @@ static long first_call(const struct fx *f, enum sim_call_kind kind, const char *
 	return -1;
 }
 
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
 static void check_dec_text(const char *have, const char *want, const char *file, int line)
 {
 	struct dec a, b;
@@ -733,7 +725,7 @@ static void test_refused_stop_would_trigger_is_repriced_by_policy(void **state)
 			   " AND purpose = 'stop_loss' AND status = 'open'"), "2970");
 	struct dec q;
 	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
-	assert_true(dec_eq(q, D("2")));
+	assert_true(dec_eq(q, tu_dec("2")));
 }
 
 /* ---- rule 5: preserve working stops; no stop for a closing position ------- */

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "reconcile.h"
+#include "testutil.h"
 
 #define NOW_US ((int64_t)1763866000 * 1000000)
 #define CAP 8
@@ -42,14 +43,6 @@ struct fx {
 	struct policy *pol;
 	struct recon_plan plan;
 };
-
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
 
 static void use_policy(struct fx *f, const char *json)
 {
@@ -117,14 +110,14 @@ static void position(struct fx *f, const char *sym, const char *qty, const char 
 {
 	struct venue_position *p = &f->pos[f->snap.npositions++];
 	snprintf(p->symbol, sizeof p->symbol, "%s", sym);
-	p->qty = D(qty);
+	p->qty = tu_dec(qty);
 	if (entry) {
 		p->has_entry = true;
-		p->entry_price = D(entry);
+		p->entry_price = tu_dec(entry);
 	}
 	struct venue_price *px = &f->prices[f->snap.nprices++];
 	snprintf(px->symbol, sizeof px->symbol, "%s", sym);
-	px->last = D(last);
+	px->last = tu_dec(last);
 }
 
 /* The journal's position; avg may be NULL. */
@@ -132,10 +125,10 @@ static void journal_position(struct fx *f, const char *sym, const char *qty, con
 {
 	struct local_position *p = &f->lpos[f->local.npositions++];
 	snprintf(p->symbol, sizeof p->symbol, "%s", sym);
-	p->qty = D(qty);
+	p->qty = tu_dec(qty);
 	if (avg) {
 		p->has_avg = true;
-		p->avg_entry = D(avg);
+		p->avg_entry = tu_dec(avg);
 	}
 }
 
@@ -152,10 +145,10 @@ static void instrument(struct fx *f, const char *sym, const char *tick, const ch
 {
 	struct instrument *in = &f->inst[f->snap.ninstruments++];
 	snprintf(in->symbol, sizeof in->symbol, "%s", sym);
-	in->tick_size = D(tick);
-	in->step_size = D(step);
-	in->min_qty = D(min_qty);
-	in->min_notional = D(min_notional);
+	in->tick_size = tu_dec(tick);
+	in->step_size = tu_dec(step);
+	in->min_qty = tu_dec(min_qty);
+	in->min_notional = tu_dec(min_notional);
 }
 
 static struct order_rec make_order(struct fx *f, const char *sym, const char *id,
@@ -171,14 +164,14 @@ static struct order_rec make_order(struct fx *f, const char *sym, const char *id
 	o.side = side;
 	o.type = type;
 	o.status = OSTATUS_OPEN;
-	o.qty = D(qty);
+	o.qty = tu_dec(qty);
 	if (price) {
 		o.has_price = true;
-		o.price = D(price);
+		o.price = tu_dec(price);
 	}
 	if (stop) {
 		o.has_stop_price = true;
-		o.stop_price = D(stop);
+		o.stop_price = tu_dec(stop);
 	}
 	return o;
 }
@@ -225,8 +218,8 @@ static struct fill_rec *exchange_fill(struct fx *f, const char *sym, const char 
 	snprintf(fl->fill_id, sizeof fl->fill_id, "%s", id);
 	snprintf(fl->order_id, sizeof fl->order_id, "o-%s", id);
 	fl->side = side;
-	fl->qty = D(qty);
-	fl->price = D(price);
+	fl->qty = tu_dec(qty);
+	fl->price = tu_dec(price);
 	f->known[f->snap.nfills++] = known;
 	return fl;
 }
@@ -411,9 +404,9 @@ static void test_fill_regression_halts_symbol(void **state)
 	struct order_rec *o =
 		known_order(f, "ICXUSDT", "tp-1", SIDE_SELL, OTYPE_LIMIT, "100", "0.3", NULL);
 	o->has_filled_qty = true;
-	o->filled_qty = D("3");
+	o->filled_qty = tu_dec("3");
 	f->lorders[0].rec.has_filled_qty = true;
-	f->lorders[0].rec.filled_qty = D("5");
+	f->lorders[0].rec.filled_qty = tu_dec("5");
 	held(f, "ATOMUSDT", "10", "2.5", "2.5"); /* unprotected, not halted */
 	run(f);
 	const struct finding *fr = finding_of(f, FIND_FILL_REGRESSION, "ICXUSDT");
@@ -818,8 +811,8 @@ static void test_missing_fill_recorded_and_drift_after(void **state)
 	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0); /* explained by the fill */
 
 	/* One more coin on the exchange than the fills explain: drift. */
-	f->pos[0].qty = D("95.4");
-	f->orders[0].qty = D("95.4");
+	f->pos[0].qty = tu_dec("95.4");
+	f->orders[0].qty = tu_dec("95.4");
 	run(f);
 	const struct finding *d = finding_of(f, FIND_POSITION_DRIFT, "TRUST-USD");
 	assert_detail(d, "expected_qty", "94.4");

@@ -30,21 +30,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static struct dec D(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
-static void check_dec(struct dec d, const char *want, const char *file, int line)
-{
-	char buf[DEC_STR_MAX];
-	_assert_string_equal(dec_format(d, buf), want, file, line);
-}
-#define assert_dec(d, want) check_dec((d), (want), __FILE__, __LINE__)
-
 static struct venue *open_sim(const char *scenario, const char *venue)
 {
 	struct venue *v = NULL;
@@ -76,14 +61,14 @@ static struct venue_order_req req(const char *cid, const char *symbol, enum side
 	r.side = side;
 	r.type = type;
 	r.purpose = PURPOSE_STOP_LOSS;
-	r.qty = D(qty);
+	r.qty = tu_dec(qty);
 	if (price[0]) {
 		r.has_price = true;
-		r.price = D(price);
+		r.price = tu_dec(price);
 	}
 	if (stop[0]) {
 		r.has_stop_price = true;
-		r.stop_price = D(stop);
+		r.stop_price = tu_dec(stop);
 	}
 	return r;
 }
@@ -239,7 +224,7 @@ static void loss_pct(struct dec entry, struct dec last, char out[DEC_STR_MAX])
 	struct dec diff, r, pct;
 	assert_int_equal(dec_sub(last, entry, &diff), DEC_OK);
 	assert_int_equal(dec_muldiv(diff, dec_from_int(100), entry, DEC_ROUND_HALF_EVEN, &r), DEC_OK);
-	assert_int_equal(dec_quantize(r, D("0.01"), DEC_ROUND_HALF_EVEN, &pct), DEC_OK);
+	assert_int_equal(dec_quantize(r, tu_dec("0.01"), DEC_ROUND_HALF_EVEN, &pct), DEC_OK);
 	dec_format(pct, out);
 }
 
@@ -474,7 +459,7 @@ static void test_futures_stop_through_price_is_rejected_would_trigger(void **sta
 	assert_int_equal(p.reject, VREJ_WOULD_TRIGGER);
 	assert_int_equal(p.venue_code, -2021);
 	/* Below the price it is a working stop. */
-	r.stop_price = D("0.0676");
+	r.stop_price = tu_dec("0.0676");
 	snprintf(r.client_order_id, sizeof r.client_order_id, "rk-icx-2");
 	p = place(v, &r);
 	assert_int_equal(p.outcome, VOUT_OK);
@@ -736,7 +721,7 @@ static void test_stop_limit_triggers_then_rests_as_limit(void **state)
 	assert_int_equal(fills_of(v, "64740263", NULL), 0);
 	assert_dec(position(v, "ICXUSDT"), "2630");
 
-	assert_int_equal(sim_venue_set_price(v, "ICXUSDT", D("0.0741"), &err), RK_OK);
+	assert_int_equal(sim_venue_set_price(v, "ICXUSDT", tu_dec("0.0741"), &err), RK_OK);
 	assert_int_equal(order_of(v, "64740263").status, OSTATUS_FILLED);
 	assert_int_equal(fills_of(v, "64740263", &f), 1);
 	assert_dec(f.price, "0.074");
@@ -843,7 +828,7 @@ static char *scripted_run(void)
 				       "2900.00");
 	place(v, &r);
 	advance(v, 3);
-	assert_int_equal(sim_venue_set_price(v, "ETH-USD", D("2500.00"), &err), RK_OK);
+	assert_int_equal(sim_venue_set_price(v, "ETH-USD", tu_dec("2500.00"), &err), RK_OK);
 	advance(v, 10);
 	snapshot(v, "", &s);
 	venue_snapshot_free(&s);
