@@ -14,7 +14,7 @@ static void help(void)
 {
 	printf("Usage: reckon reconcile --once --db FILE --venue NAME [--config FILE]\n"
 	       "                        [--account NAME] [--sim SCENARIO | --base-url URL]\n"
-	       "                        [--dry-run]\n\n"
+	       "                        [--timeout-ms N] [--dry-run]\n\n"
 	       "Diffs the journal against the venue (open orders, fills, positions), prints\n"
 	       "the findings and the actions taken, and journals every step.\n\n"
 	       "Options:\n"
@@ -27,7 +27,10 @@ static void help(void)
 	       "                   the name of an embedded one (demo.json); it starts from the\n"
 	       "                   scenario on every invocation\n"
 	       "  --base-url URL   talk to this address instead of the exchange (https, or\n"
-	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n\n"
+	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n"
+	       "  --timeout-ms N   HTTP timeout of each request to the venue, 1..600000\n"
+	       "                   (default 10000); a placement that times out is resolved by\n"
+	       "                   looking its client order id up, never by sending it again\n\n"
 	       "Without --sim reckon talks to the real venue with credentials from the\n"
 	       "environment (or a 0600 file named by the _FILE variant):\n"
 	       "  coinbase:      RECKON_COINBASE_KEY_NAME, RECKON_COINBASE_PRIVATE_KEY (PEM)\n"
@@ -75,10 +78,12 @@ int cmd_reconcile(int argc, char **argv)
 		{"venue", required_argument, NULL, 'v'}, {"config", required_argument, NULL, 'c'},
 		{"account", required_argument, NULL, 'a'}, {"sim", required_argument, NULL, 's'},
 		{"dry-run", no_argument, NULL, 'n'},  {"base-url", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
+		{"timeout-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0}};
 	const char *db = NULL, *venue = NULL, *config = NULL, *account = "default", *sim = NULL;
 	const char *base_url = NULL;
+	long timeout_ms = 0;
+	char *end;
 	bool once = false, dry_run = false;
 	int c, code = EX_OK;
 	optind = 1;
@@ -92,6 +97,11 @@ int cmd_reconcile(int argc, char **argv)
 		case 's': sim = optarg; break;
 		case 'n': dry_run = true; break;
 		case 'b': base_url = optarg; break;
+		case 't':
+			timeout_ms = strtol(optarg, &end, 10);
+			if (end == optarg || *end || timeout_ms < 1 || timeout_ms > 600000)
+				return cli_usage_error("reconcile", "--timeout-ms must be 1..600000");
+			break;
 		case 'h': help(); return EX_OK;
 		default: return cli_usage_error("reconcile", "unknown option");
 		}
@@ -106,6 +116,8 @@ int cmd_reconcile(int argc, char **argv)
 		return cli_usage_error("reconcile", "--venue must be coinbase, binance-usdm or sim");
 	if (sim && base_url)
 		return cli_usage_error("reconcile", "--sim and --base-url exclude each other");
+	if (sim && timeout_ms)
+		return cli_usage_error("reconcile", "--timeout-ms applies to a real venue, not --sim");
 	if (!sim && venue_parse(venue) == VENUE_SIM)
 		return cli_usage_error("reconcile", "--venue sim needs --sim SCENARIO");
 
@@ -128,9 +140,12 @@ int cmd_reconcile(int argc, char **argv)
 			goto out;
 		}
 	} else {
+		struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
+		struct http_options http = {.timeout_ms = timeout_ms};
+		struct binance_options bn = {.base_url = base_url, .http = &http};
 		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
-					? coinbase_venue_from_env(base_url, &v, &err)
-					: binance_venue_from_env(base_url, &v, &err);
+					? coinbase_venue_from_env_opts(&cb, &v, &err)
+					: binance_venue_from_env_opts(&bn, &v, &err);
 		if (rc) {
 			/* Missing or unreadable credentials are configuration problems. */
 			fprintf(stderr, "reckon: %s\n", err.msg);

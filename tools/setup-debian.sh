@@ -7,9 +7,9 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libsqlite3-dev sqlite3
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev curl  # curl: the fake-exchange tests drive it over HTTP
   libcjson-dev
-  libssl-dev
+  libssl-dev openssl  # openssl: the fake-exchange tests make keys and HMACs with it
   libev-dev
   libcmocka-dev
   libmicrohttpd-dev

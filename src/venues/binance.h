@@ -72,7 +72,7 @@
  * Secrets: the key and secret are copied into the venue, wiped on destroy,
  * and never appear in a message; requests are not logged (http.h).
  *
- * Ownership: binance_venue_create / binance_venue_from_env return a venue
+ * Ownership: binance_venue_create / binance_venue_from_env[_opts] return a venue
  * released with venue_destroy. Options are copied; nothing is kept from them.
  * A venue is used by one thread at a time.
  */
@@ -123,5 +123,13 @@ enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue 
  */
 enum rk_rc binance_venue_from_env(const char *base_url, struct venue **out /* OUT */,
 				  struct rk_err *err);
+
+/*
+ * Same, with every other option taken from `opt` (may be NULL: defaults);
+ * its api_key and api_secret are ignored and come from the environment.
+ * Nothing is kept from `opt`.
+ */
+enum rk_rc binance_venue_from_env_opts(const struct binance_options *opt,
+				       struct venue **out /* OUT */, struct rk_err *err);
 
 #endif

@@ -75,7 +75,7 @@
  *
  * Threads: one venue is used by one thread at a time.
  *
- * Ownership: coinbase_venue_create / coinbase_venue_from_env return a venue
+ * Ownership: coinbase_venue_create / coinbase_venue_from_env[_opts] return a venue
  * released with venue_destroy; it copies everything it keeps from `opt`
  * (the private key copy is zeroed when released).
  */
@@ -124,6 +124,14 @@ enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venu
  */
 enum rk_rc coinbase_venue_from_env(const char *base_url, struct venue **out /* OUT */,
 				   struct rk_err *err);
+
+/*
+ * Same, with every other option taken from `opt` (may be NULL: defaults);
+ * its key_name and private_key_pem are ignored and come from the
+ * environment. Nothing is kept from `opt`.
+ */
+enum rk_rc coinbase_venue_from_env_opts(const struct coinbase_options *opt,
+					struct venue **out /* OUT */, struct rk_err *err);
 
 /*
  * The JWT this venue sends for one request: method, the base URL's host and

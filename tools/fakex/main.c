@@ -4,6 +4,7 @@
  *
  *   reckon-fakex --scenario FILE --coinbase-port N --binance-port N
  *                [--log FILE] [--faults FILE]
+ *   reckon-fakex --scenario FILE --print-journal
  *
  * Prints "coinbase=PORT binance=PORT" as the first line of stdout once both
  * daemons listen, serves until SIGTERM or SIGINT, and exits 0. Exit 2 is a
@@ -23,6 +24,7 @@
 static const char USAGE[] =
 	"usage: reckon-fakex --scenario FILE [--coinbase-port N] [--binance-port N]\n"
 	"                    [--log FILE] [--faults FILE]\n"
+	"       reckon-fakex --scenario FILE --print-journal\n"
 	"\n"
 	"A fake Coinbase Advanced Trade + Binance USD-M futures exchange on 127.0.0.1,\n"
 	"driven by a sim scenario (scenarios/README.md). Port 0 (the default) picks a\n"
@@ -31,6 +33,9 @@ static const char USAGE[] =
 	"  --scenario FILE   scenario JSON (a file, or the name of an embedded one)\n"
 	"  --log FILE        append every venue request as a JSON line\n"
 	"  --faults FILE     HTTP faults to arm at start (JSON object or array)\n"
+	"  --print-journal   print the scenario's journal (the bot's view, ingest JSON\n"
+	"                    lines) and exit; seed a journal:\n"
+	"                    reckon-fakex --scenario demo.json --print-journal | reckon ingest --db x.db -\n"
 	"\n"
 	"Credentials to accept come from RECKON_BINANCE_API_KEY, RECKON_BINANCE_API_SECRET,\n"
 	"RECKON_COINBASE_KEY_NAME and RECKON_COINBASE_PRIVATE_KEY (or NAME_FILE).\n"
@@ -45,6 +50,7 @@ struct options {
 	const char *faults;
 	unsigned ports[FX_NVENUES];
 	const char *jwt_method, *jwt_path, *jwt_host; /* --make-jwt */
+	bool print_journal;                           /* --print-journal */
 };
 
 static bool parse_port(const char *s, unsigned *out)
@@ -71,6 +77,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->jwt_path = argv[++i];
 			if (i + 1 < argc && argv[i + 1][0] != '-')
 				o->jwt_host = argv[++i];
+		} else if (strcmp(a, "--print-journal") == 0) {
+			o->print_journal = true;
 		} else if (strcmp(a, "--scenario") == 0 && next) {
 			o->scenario = argv[++i];
 		} else if (strcmp(a, "--log") == 0 && next) {
@@ -137,6 +145,31 @@ static int make_jwt(const struct options *o)
 	free(jwt);
 	secret_free(name);
 	secret_free(pem);
+	return status;
+}
+
+/* ---- --print-journal ------------------------------------------------------- */
+
+/* The scenario's journal lines on stdout: the bot's view that reckon ingests
+ * before reconciling against this fake exchange. */
+static int print_journal(const struct options *o)
+{
+	struct rk_err err;
+	char *scenario = NULL, **lines = NULL;
+	size_t n = 0;
+	int status = 2;
+
+	rk_err_clear(&err);
+	if ((scenario = read_text(o->scenario, &err)) &&
+	    sim_scenario_journal(scenario, &lines, &n, &err) == RK_OK) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", lines[i]);
+		status = fflush(stdout) == 0 ? 0 : 1;
+	} else {
+		fprintf(stderr, "reckon-fakex: %s\n", err.msg);
+	}
+	sim_lines_free(lines, n);
+	free(scenario);
 	return status;
 }
 
@@ -259,6 +292,8 @@ int main(int argc, char **argv)
 		return status == 1 ? 0 : 2;
 	if (o.jwt_method)
 		return make_jwt(&o);
+	if (o.print_journal)
+		return print_journal(&o);
 	memset(&fx, 0, sizeof fx);
 	pthread_mutex_init(&fx.lock, NULL);
 	rk_err_clear(&err);
