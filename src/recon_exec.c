@@ -104,9 +104,9 @@ static enum rk_rc update(struct exec *x, size_t i, enum action_status st, const 
 	return journal_commit(x->j, err);
 }
 
-/* Journals an order and/or fills learnt from the venue plus the action's
+/* Journals orders and/or fills learnt from the venue plus the action's
  * final status, atomically. */
-static enum rk_rc settle(struct exec *x, size_t i, const struct order_rec *order,
+static enum rk_rc settle(struct exec *x, size_t i, const struct order_rec *orders, size_t norders,
 			 const struct fill_rec *fills, size_t nfills, enum action_status st,
 			 const char *order_id, const char *response, const char *error,
 			 struct rk_err *err)
@@ -114,8 +114,8 @@ static enum rk_rc settle(struct exec *x, size_t i, const struct order_rec *order
 	enum rk_rc rc = journal_begin(x->j, err);
 	for (size_t k = 0; !rc && k < nfills; k++)
 		rc = recon_journal_fill(x->j, &fills[k], err);
-	if (!rc && order)
-		rc = recon_journal_order(x->j, order, err);
+	for (size_t k = 0; !rc && k < norders; k++)
+		rc = recon_journal_order(x->j, &orders[k], err);
 	if (!rc)
 		rc = recon_journal_action_update(x->j, x->action_ids[i], x->v->kind, x->account,
 						 x->plan->actions[i].symbol, st, order_id, response,
@@ -150,6 +150,42 @@ static void stamp(struct order_rec *o, const struct exec *x)
 	rtime_format(rtime_now_us(), o->ts);
 	o->venue = x->v->kind;
 	snprintf(o->account, sizeof o->account, "%s", x->account);
+}
+
+/*
+ * The order rows a verified cancel of `order_id` closes, as cancelled:
+ * the order itself as reckon knows it (exchange snapshot first, then the
+ * journal), and every local open order of the same symbol with the same
+ * non-empty client order id under another id. A venue can report an order
+ * under an id other than the one the bot journaled (Binance lists algo
+ * orders as "algo:<algoId>" where the bot kept the bare number); the planner
+ * matches them by client order id, so the cancel's verified result is that
+ * order's too, and a row left open would linger as stale. *out (OUT) is
+ * malloc'd (NULL when *n is 0); free() it.
+ */
+static enum rk_rc cancelled_rows(const struct exec *x, const char *order_id,
+				 struct order_rec **out, size_t *n, struct rk_err *err)
+{
+	struct order_rec o;
+	*out = NULL, *n = 0;
+	if (!find_order(x, order_id, &o))
+		return RK_OK;
+	struct order_rec *v = malloc((x->local->norders + 1) * sizeof *v);
+	if (!v)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	v[(*n)++] = o;
+	for (size_t k = 0; o.client_order_id[0] && k < x->local->norders; k++) {
+		const struct order_rec *l = &x->local->orders[k].rec;
+		if (strcmp(l->order_id, order_id) != 0 && strcmp(l->symbol, o.symbol) == 0 &&
+		    strcmp(l->client_order_id, o.client_order_id) == 0)
+			v[(*n)++] = *l;
+	}
+	for (size_t k = 0; k < *n; k++) {
+		v[k].status = OSTATUS_CANCELLED;
+		stamp(&v[k], x);
+	}
+	*out = v;
+	return RK_OK;
 }
 
 /* Fills of `order_id` the journal does not have yet. *out owned by caller.
@@ -321,7 +357,7 @@ static enum rk_rc exec_place(struct exec *x, size_t i, int64_t unprotected_since
 		char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, NULL, NULL, unprotected_ms);
 		set_result(x, i, "refused: %s%s", r.reason[0] ? r.reason : venue_reject_name(r.reject),
 			   r.reject == VREJ_WOULD_TRIGGER ? " (would trigger)" : "");
-		rc = settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 		free(resp);
 		bool protective = a->kind == ACT_PLACE_STOP || a->kind == ACT_REPLACE_STOP;
 		/* Rule 3/4: a refused protective placement, or one that left a position
@@ -397,15 +433,19 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 	}
 	char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, a->order_id, NULL, -1);
 	if (r.outcome == VOUT_OK) {
-		/* Only this order's own success result takes it out of the open set. */
-		struct order_rec o;
-		bool known = find_order(x, a->order_id, &o);
-		if (known) {
-			o.status = OSTATUS_CANCELLED;
-			stamp(&o, x);
+		/* Only this order's own success result takes it out of the open set:
+		 * under its exchange id, and under any other id the journal knows the
+		 * same order by (the planner's same-order rule). */
+		struct order_rec *closed = NULL;
+		size_t nclosed = 0;
+		if ((rc = cancelled_rows(x, a->order_id, &closed, &nclosed, err))) {
+			free(resp);
+			return rc;
 		}
-		set_result(x, i, "cancelled %s (verified)%s", a->order_id, "");
-		rc = settle(x, i, known ? &o : NULL, NULL, 0, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
+		set_result(x, i, "cancelled %s (verified)%s", a->order_id,
+			   nclosed > 1 ? ", closed under its journaled id too" : "");
+		rc = settle(x, i, closed, nclosed, NULL, 0, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
+		free(closed);
 	} else if (r.outcome == VOUT_UNKNOWN) {
 		/* No answer is not a refusal: it stays `sent` and the next pass looks
 		 * the order up (resolve_pending). The order stays open meanwhile. */
@@ -415,7 +455,7 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 	} else {
 		set_result(x, i, "cancel not verified: %s%s",
 			   r.reason[0] ? r.reason : venue_outcome_name(r.outcome), "");
-		rc = settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 	}
 	free(resp);
 	return rc;
@@ -437,14 +477,14 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 	if (rc)
 		return rc;
 	if (!find_order(x, a->order_id, &o))
-		return settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, NULL, "order not in the journal", err);
+		return settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, NULL, "order not in the journal", err);
 	if (venue_get_order(x->v, a->symbol, a->order_id, o.client_order_id, &q, &verr) != RK_OK)
 		q.outcome = VOUT_UNKNOWN;
 	char *resp = resp_json(q.outcome, VREJ_NONE, 0, q.reason[0] ? q.reason : verr.msg, a->order_id,
 			       q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL, -1);
 	if (q.outcome == VOUT_OK && !order_status_is_terminal(q.order.status)) {
 		set_result(x, i, "still %s on the exchange: kept open%s", order_status_name(q.order.status), "");
-		rc = settle(x, i, NULL, NULL, 0, ASTAT_SKIPPED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_SKIPPED, NULL, resp, x->result[i], err);
 	} else if (q.outcome == VOUT_OK || q.outcome == VOUT_NOT_FOUND) {
 		/* "Not found" is normal for an order that filled: its fills decide. */
 		rc = unknown_fills(x->j, x->v, x->account, a->symbol, a->order_id, &fills, &nfills,
@@ -452,24 +492,24 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 		if (rc == RK_EUNKNOWN) {
 			rc = RK_OK;
 			set_result(x, i, "fills of %s could not be fetched: kept open%s", a->order_id, "");
-			rc = settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 		} else if (!rc && q.outcome == VOUT_OK) {
 			o.status = q.order.status;
 			if (q.order.has_filled_qty)
 				o.has_filled_qty = true, o.filled_qty = q.order.filled_qty;
 			stamp(&o, x);
 			set_result(x, i, "exchange says %s: closed locally%s", order_status_name(o.status), "");
-			rc = settle(x, i, &o, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
+			rc = settle(x, i, &o, 1, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		} else if (!rc && dec_cmp(total, o.qty) >= 0) {
 			set_result(x, i, "not found, but its fills cover it: closed as filled%s%s", "", "");
-			rc = settle(x, i, NULL, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
+			rc = settle(x, i, NULL, 0, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		} else if (!rc) {
 			set_result(x, i, "not found and no fills explain it: kept open, needs a look%s%s", "", "");
-			rc = settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 		}
 	} else {
 		set_result(x, i, "lookup failed (%s): kept open", q.reason[0] ? q.reason : verr.msg, "");
-		rc = settle(x, i, NULL, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 	}
 	free(resp);
 	free(fills);
@@ -487,14 +527,14 @@ static enum rk_rc exec_record(struct exec *x, size_t i, struct rk_err *err)
 		if (!o.ts[0])
 			rtime_format(rtime_now_us(), o.ts);
 		set_result(x, i, "adopted %s into the journal%s", o.order_id, "");
-		rc = settle(x, i, &o, NULL, 0, ASTAT_SUCCEEDED, o.order_id, NULL, NULL, err);
+		rc = settle(x, i, &o, 1, NULL, 0, ASTAT_SUCCEEDED, o.order_id, NULL, NULL, err);
 	} else {
 		struct fill_rec f = a->fill;
 		f.venue = x->v->kind;
 		f.inferred = true;
 		snprintf(f.account, sizeof f.account, "%s", x->account);
 		set_result(x, i, "journaled fill %s (inferred)%s", f.fill_id, "");
-		rc = settle(x, i, NULL, &f, 1, ASTAT_SUCCEEDED, NULL, NULL, NULL, err);
+		rc = settle(x, i, NULL, 0, &f, 1, ASTAT_SUCCEEDED, NULL, NULL, NULL, err);
 		if (rc == RK_ECONFLICT || rc == RK_EINVAL) {
 			/* The journal refused it (it contradicts what is recorded). */
 			x->inferred_fill_failed = true;
@@ -508,12 +548,16 @@ static enum rk_rc exec_record(struct exec *x, size_t i, struct rk_err *err)
 /* ---- crash recovery: actions left `sent` -------------------------------- */
 
 static const char SQL_PENDING[] =
-	"SELECT id, kind, symbol, order_id, client_order_id FROM actions"
+	"SELECT id, kind, symbol, order_id, client_order_id,"
+	" json_extract(request, '$.purpose'), json_extract(request, '$.reduce_only'),"
+	" json_extract(request, '$.close_position') FROM actions"
 	" WHERE venue = ?1 AND account = ?2 AND status = 'sent' ORDER BY id";
 
 struct pending {
 	int64_t id;
 	char kind[32], symbol[MODEL_SYM_MAX], order_id[MODEL_ID_MAX], client_id[MODEL_ID_MAX];
+	enum purpose purpose; /* placements: what reckon placed it for (its request) */
+	bool reduce_only;     /* placements: reduce-only or close-position */
 };
 
 /* Resolves one pending action by looking it up. Returns true if resolved. */
@@ -568,6 +612,12 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 	if (!rc && q.outcome == VOUT_OK) {
 		q.order.venue = v->kind;
 		snprintf(q.order.account, sizeof q.order.account, "%s", account);
+		/* The venue does not know why reckon placed it; the request does, as
+		 * exec_place journals it (a stop found this way is a stop_loss). */
+		if (placement && q.order.purpose == PURPOSE_NONE)
+			q.order.purpose = p->purpose;
+		if (placement)
+			q.order.reduce_only |= p->reduce_only;
 		if (!q.order.ts[0])
 			rtime_format(rtime_now_us(), q.order.ts);
 		/* A journal that already holds a later state keeps it: the refused
@@ -583,10 +633,17 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 			}
 		}
 	}
+	/* The verified answer replaces the "outcome unknown" one the action
+	 * carried since it was interrupted. */
+	char *resp = resp_json(q.outcome, VREJ_NONE, 0,
+			       placement ? "resolved by client order id lookup" : "resolved by order lookup",
+			       q.outcome == VOUT_OK ? q.order.order_id : NULL,
+			       q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL, -1);
 	if (!rc)
 		rc = recon_journal_action_update(j, p->id, v->kind, account, p->symbol, st,
-						 q.outcome == VOUT_OK ? q.order.order_id : NULL, NULL,
+						 q.outcome == VOUT_OK ? q.order.order_id : NULL, resp,
 						 note, rtime_now_us(), err);
+	free(resp);
 	if (rc) {
 		journal_rollback(j);
 		return rc;
@@ -621,6 +678,9 @@ static enum rk_rc resolve_pending(struct journal *j, struct venue *v, const char
 		COPY(p->order_id, 3);
 		COPY(p->client_id, 4);
 #undef COPY
+		const unsigned char *purpose = sqlite3_column_text(st, 5);
+		p->purpose = purpose ? purpose_parse((const char *)purpose) : PURPOSE_NONE;
+		p->reduce_only = sqlite3_column_int(st, 6) || sqlite3_column_int(st, 7);
 	}
 	sqlite3_reset(st);
 	for (size_t k = 0; !rc && k < n; k++) {

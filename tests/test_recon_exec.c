@@ -794,6 +794,58 @@ static void test_duplicate_stop_is_cancelled_and_the_kept_stop_untouched(void **
 	assert_string_equal(T(f, SQL_ORDER_STATUS, a ? "f-stop-b" : "f-stop-a"), "open");
 }
 
+/* A venue may name an order otherwise than the bot journaled it (Binance
+ * lists algo orders as "algo:<algoId>"; the bot kept the bare number). The
+ * planner matches them by client order id; a verified cancel of the venue's
+ * order closes the journal's row too, so no stale local order lingers. */
+#define FUT_STOP_AS(venue_id, id, qty, stop) \
+	"{'order_id': '" venue_id "', 'client_order_id': 'c-" id "', 'symbol': 'ETHUSDT', 'side': 'sell'," \
+	" 'order_type': 'stop_market', 'qty': '" qty "', 'stop_price': '" stop "', 'reduce_only': true}"
+
+static void test_verified_cancel_closes_the_order_under_its_journaled_id(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("8001", "2", "2850.00")
+				       FUT_STOP_JOURNAL("8002", "2", "2800.00"),
+			       FUT_STOP_AS("algo:8001", "8001", "2", "2850.00") ", "
+				       FUT_STOP_AS("algo:8002", "8002", "2", "2800.00"), ""),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	bool a = sim_venue_cancel_requested(f->sim, "algo:8001");
+	assert_true(a != sim_venue_cancel_requested(f->sim, "algo:8002"));
+	const char *gone = a ? "8001" : "8002", *kept = a ? "8002" : "8001";
+	assert_string_equal(T(f, SQL_ORDER_STATUS, gone), "cancelled");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, kept), "open");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+
+	later(600);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE run_id = (SELECT max(id) FROM recon_runs)"), 0);
+}
+
+/* ... but only on the venue's own success result: a refused cancel closes
+ * neither row. */
+static void test_refused_cancel_closes_the_order_under_no_id(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("8001", "2", "2850.00")
+				       FUT_STOP_JOURNAL("8002", "2", "2800.00"),
+			       FUT_STOP_AS("algo:8001", "8001", "2", "2850.00") ", "
+				       FUT_STOP_AS("algo:8002", "8002", "2", "2800.00"),
+			       "{'kind': 'cancel_fails', 'reason': 'Unknown order sent.', 'code': -2011,"
+			       " 'reject': 'unknown_order', 'count': -1}"),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "failed");
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE status <> 'open' AND purpose = 'stop_loss'"), 0);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 2);
+}
+
 static void test_no_stop_for_closing_position(void **state)
 {
 	struct fx *f = *state;
@@ -1086,6 +1138,81 @@ static void spy_destroy(struct venue *v) { (void)v; }
 static const struct venue_ops SPY_OPS = {spy_snapshot, spy_place,       spy_cancel,
 					 spy_get_order, spy_order_fills, spy_destroy};
 
+/* The real venues do not know why reckon placed an order: a wrapper around
+ * the sim that forgets purposes, in snapshots and lookups, as they do. */
+static enum rk_rc forgetful_snapshot(struct venue *v, const char *account, const char *cursor,
+				     struct venue_snapshot *out, struct rk_err *err)
+{
+	enum rk_rc rc = venue_snapshot(g_spy.inner, account, cursor, out, err);
+	for (size_t i = 0; rc == RK_OK && i < out->norders; i++)
+		out->orders[i].purpose = PURPOSE_NONE;
+	return rc;
+}
+
+static enum rk_rc forgetful_place(struct venue *v, const struct venue_order_req *req,
+				  struct venue_place_result *out, struct rk_err *err)
+{
+	return venue_place(g_spy.inner, req, out, err);
+}
+
+static enum rk_rc forgetful_cancel(struct venue *v, const char *symbol, const char *const *ids,
+				   size_t n, struct venue_cancel_result *out, struct rk_err *err)
+{
+	return venue_cancel_orders(g_spy.inner, symbol, ids, n, out, err);
+}
+
+static enum rk_rc forgetful_get_order(struct venue *v, const char *symbol, const char *order_id,
+				      const char *cid, struct venue_order_result *out,
+				      struct rk_err *err)
+{
+	enum rk_rc rc = venue_get_order(g_spy.inner, symbol, order_id, cid, out, err);
+	if (rc == RK_OK)
+		out->order.purpose = PURPOSE_NONE;
+	return rc;
+}
+
+static const struct venue_ops FORGETFUL_OPS = {forgetful_snapshot, forgetful_place,
+					       forgetful_cancel,   forgetful_get_order,
+					       spy_order_fills,    spy_destroy};
+
+/* A stop resolved by client order id after a crash is journaled as what
+ * reckon placed it for (a stop_loss, so the position reads protected), and
+ * the action carries the lookup's answer instead of "outcome unknown". */
+static void test_resolved_placement_is_journaled_with_its_purpose(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", "", "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': true},"
+			    " {'kind': 'get_order_unknown', 'symbol': 'ETH-USD'}"),
+		"coinbase", NULL);
+	struct venue *forgetful = calloc(1, sizeof *forgetful);
+	assert_non_null(forgetful);
+	*forgetful = *f->sim;
+	forgetful->ops = &FORGETFUL_OPS;
+	forgetful->impl = NULL;
+	f->v = forgetful;
+	memset(&g_spy, 0, sizeof g_spy);
+	g_spy.inner = f->sim;
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "sent");
+	assert_string_equal(T0(f, "SELECT json_extract(response, '$.outcome') FROM actions"
+				 " WHERE kind = 'place_stop'"), "unknown");
+	later(60);
+	struct recon_outcome out = pass(f);
+	assert_int_equal(out.resolved_pending, 1);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "succeeded");
+	assert_string_equal(T0(f, "SELECT json_extract(response, '$.outcome') || ' ' ||"
+				 " json_extract(response, '$.reason') FROM actions WHERE kind = 'place_stop'"),
+			    "ok resolved by client order id lookup");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	/* Nothing left to do: the stop protects the holding. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id = (SELECT max(id) FROM recon_runs)"), 0);
+}
+
 static void test_every_action_journaled_before_and_after_send(void **state)
 {
 	struct fx *f = *state;
@@ -1155,12 +1282,15 @@ int main(void)
 		TEST(test_working_stop_is_not_cancelled),
 		TEST(test_stops_that_together_cover_the_position_are_kept),
 		TEST(test_duplicate_stop_is_cancelled_and_the_kept_stop_untouched),
+		TEST(test_verified_cancel_closes_the_order_under_its_journaled_id),
+		TEST(test_refused_cancel_closes_the_order_under_no_id),
 		TEST(test_no_stop_for_closing_position),
 		TEST(test_retry_does_not_place_twice),
 		TEST(test_breaker_stops_destructive_actions),
 		TEST(test_breaker_counts_destructive_actions_of_the_last_hour),
 		TEST(test_dry_run_sends_nothing),
 		TEST(test_dust_not_protected),
+		TEST(test_resolved_placement_is_journaled_with_its_purpose),
 		TEST(test_every_action_journaled_before_and_after_send),
 #undef TEST
 	};
