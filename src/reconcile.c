@@ -32,7 +32,8 @@
 static const char *const FINDING_NAMES[FIND_KIND_COUNT] = {
 	"orphan_exchange_order", "stale_local_order", "blocking_order", "missing_stop",
 	"stop_size_mismatch",    "stop_would_trigger", "position_drift", "duplicate_stop",
-	"unmatched_sell",        "dust",               "missing_fill",   "fill_regression"};
+	"unmatched_sell",        "dust",               "missing_fill",   "fill_regression",
+	"stray_stop"};
 static const char *const ACTION_NAMES[ACT_KIND_COUNT] = {
 	"cancel_order", "place_stop",        "replace_stop",        "emergency_close",
 	"adopt_order",  "close_local_order", "record_inferred_fill"};
@@ -1325,6 +1326,39 @@ out:
 	return rc;
 }
 
+/* Orders that can only reduce a position, resting where there is none. */
+static bool is_stray_stop(const struct plan_ctx *c, const struct order_rec *o)
+{
+	const struct venue_position *pos = venue_snapshot_position(c->snap, o->symbol);
+	if (pos && !dec_is_zero(pos->qty))
+		return false;
+	return o->reduce_only || o->purpose == PURPOSE_STOP_LOSS;
+}
+
+static enum rk_rc plan_stray_stops(struct plan_ctx *c)
+{
+	/* Only with a complete positions listing can "flat" be trusted (rule 1). */
+	for (size_t i = 0; i < c->snap->norders; i++) {
+		const struct order_rec *o = &c->snap->orders[i];
+		size_t fi, ai;
+		if (c->cancel_of[i] >= 0 || !is_stray_stop(c, o))
+			continue;
+		struct jd d;
+		jd_init(&d);
+		jd_order(&d, o);
+		jd_str(&d, "why", "no position on the exchange: the order protects nothing");
+		enum rk_rc rc = add_finding(c, FIND_STRAY_STOP, o->symbol, o->order_id, o->order_id,
+					    &d, &fi);
+		if (rc)
+			return rc;
+		if (may_change(c, o->symbol) &&
+		    (rc = add_cancel(c, i, fi, -1, "cancel a protective order left on a flat position",
+				     &ai)))
+			return rc;
+	}
+	return RK_OK;
+}
+
 static enum rk_rc phase_protection(struct plan_ctx *c)
 {
 	size_t n = c->snap->npositions, *order = malloc((n ? n : 1) * sizeof *order);
@@ -1345,7 +1379,7 @@ static enum rk_rc phase_protection(struct plan_ctx *c)
 		if (!dec_is_zero(c->snap->positions[order[i]].qty))
 			rc = protect_position(c, &c->snap->positions[order[i]]);
 	free(order);
-	return rc;
+	return rc ? rc : plan_stray_stops(c);
 }
 
 /* ---- circuit breaker (rule 7) ---- */

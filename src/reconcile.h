@@ -37,6 +37,11 @@
  *     reason "circuit breaker";
  *  9. holdings below the venue minimum or the dust threshold: `dust`, no stop.
  *
+ * A reduce-only or stop_loss order resting on a symbol with no position (left
+ * behind when an emergency close's cleanup cancel failed, say) protects
+ * nothing: `stray_stop`, cancelled on a complete snapshot. Stop orders that
+ * could open a position (entry stops) are not touched.
+ *
  * Details of the plan (reconcile.c):
  *  - gates: adopt_order and record_inferred_fill are planned unless the symbol
  *    is halted; every other action needs a complete snapshot too. A finding is
@@ -83,6 +88,7 @@ enum finding_kind {
 	FIND_DUST,                      /* too small to protect, reported */
 	FIND_MISSING_FILL,              /* a fill on the exchange the journal lacks */
 	FIND_FILL_REGRESSION,           /* exchange reports less filled than journaled: halt */
+	FIND_STRAY_STOP,                /* a reduce-only / stop_loss order on a flat symbol */
 	FIND_KIND_COUNT
 };
 

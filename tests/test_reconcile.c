@@ -793,6 +793,29 @@ static void test_duplicate_stop_cancels_extra(void **state)
 	assert_string_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->order_id, "sl-far");
 }
 
+static void test_stray_stop_on_flat_position_is_cancelled(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	/* The cleanup cancel after an emergency close failed: the reduce-only stop
+	 * is still there, the position is gone. A stop that could open a position
+	 * (an entry stop) is not the reconciler's to cancel. */
+	struct order_rec *left = known_order(f, "ICXUSDT", "sl-left", SIDE_SELL, OTYPE_STOP_MARKET,
+					     "100", NULL, "0.19");
+	left->reduce_only = f->lorders[0].rec.reduce_only = true;
+	known_order(f, "ICXUSDT", "entry-stop", SIDE_BUY, OTYPE_STOP_MARKET, "50", NULL, "0.25");
+	run(f);
+	assert_string_equal(finding_of(f, FIND_STRAY_STOP, "ICXUSDT")->order_id, "sl-left");
+	assert_int_equal(count_findings(f, FIND_STRAY_STOP), 1);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 1);
+	assert_string_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->order_id, "sl-left");
+	/* "Flat" from an incomplete snapshot is not trusted: reported, not cancelled. */
+	f->snap.complete = false;
+	run(f);
+	assert_int_equal(count_findings(f, FIND_STRAY_STOP), 1);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 0);
+}
+
 /* ---- fills and drift ---- */
 
 static void test_missing_fill_recorded_and_drift_after(void **state)
@@ -903,7 +926,7 @@ static void test_names_are_exact(void **state)
 	static const char *const findings[] = {
 		"orphan_exchange_order", "stale_local_order", "blocking_order", "missing_stop",
 		"stop_size_mismatch", "stop_would_trigger", "position_drift", "duplicate_stop",
-		"unmatched_sell", "dust", "missing_fill", "fill_regression"};
+		"unmatched_sell", "dust", "missing_fill", "fill_regression", "stray_stop"};
 	static const char *const actions[] = {"cancel_order", "place_stop", "replace_stop",
 					      "emergency_close", "adopt_order", "close_local_order",
 					      "record_inferred_fill"};
@@ -1001,6 +1024,7 @@ int main(void)
 		T(test_blocking_take_profit_becomes_bracket),
 		T(test_blocking_orders_ignored_where_balance_is_not_held),
 		T(test_duplicate_stop_cancels_extra),
+		T(test_stray_stop_on_flat_position_is_cancelled),
 		T(test_missing_fill_recorded_and_drift_after),
 		T(test_drift_not_reported_on_incomplete_snapshot),
 		T(test_client_order_id_is_deterministic_and_advances_after_failure),
