@@ -4,15 +4,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "http.h"
 #include "policy.h"
 #include "recon_exec.h"
 #include "venues/binance.h"
 #include "venues/coinbase.h"
 #include "venues/sim.h"
 
+#define DEFAULT_SCENARIO "demo.json" /* the embedded simulated venue */
+
 static void help(void)
 {
-	printf("Usage: reckon reconcile --once --db FILE --venue NAME [--config FILE]\n"
+	printf("Usage: reckon reconcile --once --db FILE [--venue NAME] [--config FILE]\n"
 	       "                        [--account NAME] [--sim SCENARIO | --base-url URL]\n"
 	       "                        [--timeout-ms N] [--dry-run]\n\n"
 	       "Diffs the journal against the venue (open orders, fills, positions), prints\n"
@@ -20,12 +23,14 @@ static void help(void)
 	       "Options:\n"
 	       "  --once           run one pass and exit (the daemon runs passes periodically)\n"
 	       "  --db FILE        journal database\n"
-	       "  --venue NAME     coinbase, binance-usdm or sim\n"
+	       "  --venue NAME     coinbase, binance-usdm or sim; without it (and without\n"
+	       "                   --base-url) every venue of the simulated scenario\n"
 	       "  --config FILE    policy (JSON, see config/README.md); built-in defaults if absent\n"
 	       "  --account NAME   account within the venue (default: default)\n"
 	       "  --sim SCENARIO   use the simulated venue built from this scenario file, or\n"
-	       "                   the name of an embedded one (demo.json); it starts from the\n"
-	       "                   scenario on every invocation\n"
+	       "                   the name of an embedded one (default: demo.json, when no\n"
+	       "                   --venue is given); it starts from the scenario on every\n"
+	       "                   invocation\n"
 	       "  --base-url URL   talk to this address instead of the exchange (https, or\n"
 	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n"
 	       "  --timeout-ms N   HTTP timeout of each request to the venue, 1..600000\n"
@@ -112,18 +117,25 @@ int cmd_reconcile(int argc, char **argv)
 		return cli_usage_error("reconcile", "--once is required (periodic passes are the daemon's job)");
 	if (!db)
 		return cli_usage_error("reconcile", "--db FILE is required");
-	if (!venue || venue_parse(venue) == VENUE_UNKNOWN)
+	if (venue && venue_parse(venue) == VENUE_UNKNOWN)
 		return cli_usage_error("reconcile", "--venue must be coinbase, binance-usdm or sim");
+	if (!venue && (base_url || timeout_ms))
+		return cli_usage_error("reconcile", "--venue NAME is required with a real venue");
 	if (sim && base_url)
 		return cli_usage_error("reconcile", "--sim and --base-url exclude each other");
 	if (sim && timeout_ms)
 		return cli_usage_error("reconcile", "--timeout-ms applies to a real venue, not --sim");
-	if (!sim && venue_parse(venue) == VENUE_SIM)
+	if (venue && !sim && venue_parse(venue) == VENUE_SIM)
 		return cli_usage_error("reconcile", "--venue sim needs --sim SCENARIO");
+	/* No venue named: the embedded simulated venue, every venue of its scenario. */
+	if (!venue && !sim)
+		sim = DEFAULT_SCENARIO;
 
+	static const char *const ALL[] = {"coinbase", "binance-usdm", "sim"};
 	struct rk_err err = {0};
 	struct policy *policy = NULL;
-	struct venue *v = NULL;
+	struct venue *venues[3] = {NULL, NULL, NULL};
+	size_t nvenues = 0;
 	struct journal *j = NULL;
 	char *scenario_owned = NULL;
 	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
@@ -133,10 +145,24 @@ int cmd_reconcile(int argc, char **argv)
 	}
 	if (sim) {
 		const char *scenario = sim_scenario_text(sim);
-		if (!scenario)
-			scenario = scenario_owned = read_text(sim, &err);
-		if (!scenario || sim_venue_create(scenario, venue, &v, &err)) {
+		if (!scenario && !(scenario = scenario_owned = read_text(sim, &err))) {
 			code = cli_fail(&err);
+			goto out;
+		}
+		for (size_t k = 0; k < 3; k++) {
+			if (venue && strcmp(venue, ALL[k]) != 0)
+				continue;
+			/* Without --venue, the scenario's venues are the ones it defines. */
+			if (sim_venue_create(scenario, ALL[k], &venues[nvenues], &err) == RK_OK)
+				nvenues++;
+			else if (venue || err.rc != RK_ENOTFOUND) {
+				code = cli_fail(&err);
+				goto out;
+			}
+		}
+		if (nvenues == 0) {
+			fprintf(stderr, "reckon: scenario %s defines no venue\n", sim);
+			code = EX_DATAERR;
 			goto out;
 		}
 	} else {
@@ -144,8 +170,8 @@ int cmd_reconcile(int argc, char **argv)
 		struct http_options http = {.timeout_ms = timeout_ms};
 		struct binance_options bn = {.base_url = base_url, .http = &http};
 		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
-					? coinbase_venue_from_env_opts(&cb, &v, &err)
-					: binance_venue_from_env_opts(&bn, &v, &err);
+					? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
+					: binance_venue_from_env_opts(&bn, &venues[0], &err);
 		if (rc) {
 			/* Missing or unreadable credentials are configuration problems. */
 			fprintf(stderr, "reckon: %s\n", err.msg);
@@ -154,23 +180,27 @@ int cmd_reconcile(int argc, char **argv)
 			       : cli_exit_code(rc);
 			goto out;
 		}
+		nvenues = 1;
 	}
 	if (!(j = cli_open_journal(db, &code)))
 		goto out;
-	struct recon_outcome res;
-	if (recon_run_pass(j, v, account, policy, dry_run, stdout, &res, &err)) {
-		code = cli_fail(&err);
-		goto out;
+	for (size_t k = 0; k < nvenues; k++) {
+		struct recon_outcome res;
+		if (recon_run_pass(j, venues[k], account, policy, dry_run, stdout, &res, &err)) {
+			code = cli_fail(&err);
+			goto out;
+		}
+		printf("\n%s run %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
+		       venue_name(venues[k]->kind), (long long)res.run_id, res.nfindings, res.nactions,
+		       res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
+		       res.by_status[ASTAT_SKIPPED], dry_run ? ", dry run: nothing sent" : "");
+		if (!res.complete)
+			code = EX_UNAVAILABLE;
 	}
-	printf("\nrun %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
-	       (long long)res.run_id, res.nfindings, res.nactions, res.by_status[ASTAT_SUCCEEDED],
-	       res.by_status[ASTAT_FAILED], res.by_status[ASTAT_SKIPPED],
-	       dry_run ? ", dry run: nothing sent" : "");
-	if (!res.complete)
-		code = EX_UNAVAILABLE;
 out:
 	journal_close(j);
-	venue_destroy(v);
+	for (size_t k = 0; k < nvenues; k++)
+		venue_destroy(venues[k]);
 	policy_free(policy);
 	free(scenario_owned);
 	return code;
