@@ -652,6 +652,48 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 	return journal_commit(j, err);
 }
 
+static const char SQL_STRANDED[] =
+	"SELECT id, symbol FROM actions WHERE venue = ?1 AND account = ?2 AND status = 'planned'"
+	" ORDER BY id";
+
+/* Actions still `planned` belong to a run that was interrupted before it got
+ * to them: nothing was sent, and a new pass plans afresh. Say so in the
+ * journal rather than leave them looking pending forever. */
+static enum rk_rc close_stranded(struct journal *j, struct venue *v, const char *account,
+				 struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t ids[64];
+	char syms[64][MODEL_SYM_MAX];
+	size_t n = 0;
+	enum rk_rc rc;
+	do {
+		if ((rc = journal_stmt(j, SQL_STRANDED, &st, err)))
+			return rc;
+		sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+		for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) {
+			ids[n] = sqlite3_column_int64(st, 0);
+			snprintf(syms[n], sizeof syms[n], "%s", sqlite3_column_text(st, 1));
+		}
+		sqlite3_reset(st);
+		if (n == 0 || (rc = journal_begin(j, err)))
+			return rc;
+		for (size_t k = 0; !rc && k < n; k++)
+			rc = recon_journal_action_update(j, ids[k], v->kind, account, syms[k], ASTAT_SKIPPED,
+							 NULL, NULL,
+							 "its run was interrupted before it was sent",
+							 rtime_now_us(), err);
+		if (rc) {
+			journal_rollback(j);
+			return rc;
+		}
+		if ((rc = journal_commit(j, err)))
+			return rc;
+	} while (n == 64);
+	return RK_OK;
+}
+
 static enum rk_rc resolve_pending(struct journal *j, struct venue *v, const char *account,
 				  size_t *count, struct rk_err *err)
 {
@@ -849,7 +891,8 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	struct rk_err verr = {0};
 
 	memset(out, 0, sizeof *out);
-	if (!dry_run && (rc = resolve_pending(j, v, account, &out->resolved_pending, err)))
+	if (!dry_run && ((rc = close_stranded(j, v, account, err)) ||
+			 (rc = resolve_pending(j, v, account, &out->resolved_pending, err))))
 		goto out;
 	if ((rc = recon_store_fills_cursor(j, v->kind, account, cursor, err)))
 		goto out;

@@ -21,6 +21,7 @@
 
 #include "policy.h"
 #include "recon_exec.h"
+#include "recon_journal.h"
 #include "rtime.h"
 #include "testutil.h"
 #include "venue.h"
@@ -1033,6 +1034,39 @@ static void test_dry_run_sends_nothing(void **state)
 
 /* ---- rule 9: dust ----------------------------------------------------------- */
 
+static void test_actions_of_an_interrupted_run_are_closed_as_skipped(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("SOL-USD", "sol", "10", "130.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" SOL_USD "],"
+		" 'balances': [{'asset': 'SOL', 'qty': '10'}, {'asset': 'USD', 'qty': '100'}],"
+		" 'prices': {'SOL-USD': ['130.00']}}}}",
+		"coinbase", NULL);
+	/* A run that journaled its plan and died before sending anything. */
+	int64_t run_id = 0, action_id = 0;
+	struct action a = {.kind = ACT_PLACE_STOP, .status = ASTAT_PLANNED, .depends_on = -1};
+	snprintf(a.symbol, sizeof a.symbol, "SOL-USD");
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(recon_journal_run_start(f->j, VENUE_COINBASE, "default", false, g_now, &run_id,
+						 &err), RK_OK);
+	assert_int_equal(recon_journal_action(f->j, run_id, 0, VENUE_COINBASE, "default", &a,
+					      "rk-interrupted", NULL, 0, g_now, &action_id, &err),
+			 RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+
+	later(60);
+	pass(f);
+	assert_string_equal(T0(f, "SELECT status FROM actions WHERE client_order_id = 'rk-interrupted'"),
+			    "skipped");
+	assert_string_equal(T0(f, "SELECT error FROM actions WHERE client_order_id = 'rk-interrupted'"),
+			    "its run was interrupted before it was sent");
+	/* Nothing was sent for it; the new pass planned and placed its own stop. */
+	assert_int_equal(calls(f, SIM_CALL_PLACE, "SOL-USD"), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'planned'"), 0);
+}
+
 static void test_dust_not_protected(void **state)
 {
 	struct fx *f = *state;
@@ -1289,6 +1323,7 @@ int main(void)
 		TEST(test_breaker_stops_destructive_actions),
 		TEST(test_breaker_counts_destructive_actions_of_the_last_hour),
 		TEST(test_dry_run_sends_nothing),
+		TEST(test_actions_of_an_interrupted_run_are_closed_as_skipped),
 		TEST(test_dust_not_protected),
 		TEST(test_resolved_placement_is_journaled_with_its_purpose),
 		TEST(test_every_action_journaled_before_and_after_send),
