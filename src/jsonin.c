@@ -2,6 +2,7 @@
 #include "jsonin.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool jsonin_utf8_valid(const char *str, size_t len)
@@ -51,61 +52,60 @@ int jsonin_sig_digits(const char *text, size_t len)
 	return n;
 }
 
-/*
- * Walks the raw JSON text and records every number that is a direct member
- * of the top-level object, with its key. Only string state, nesting depth and
- * "the last string at depth 1 followed by ':'" are tracked; cJSON does the
- * real validation afterwards, so this scanner may be lenient.
- */
-static void scan_numbers(const char *t, size_t len, struct jsonin *in)
+/* The next number literal in text[*pos, len) outside strings; true with
+ * *start and *n set, false when there is none. true/false/null hold no
+ * digit, so every '-' or digit outside a string starts a number. */
+static bool next_number(const char *t, size_t len, size_t *pos, size_t *start, size_t *n)
 {
-	int depth = 0;
-	const char *key = NULL;
-	size_t keylen = 0;
-	const char *str = NULL;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = *pos; i < len; i++) {
 		char c = t[i];
 		if (c == '"') {
-			str = t + i + 1;
 			for (i++; i < len && t[i] != '"'; i++)
 				if (t[i] == '\\')
 					i++;
-			if (depth == 1) {
-				size_t j = i + 1;
-				while (j < len && isspace((unsigned char)t[j]))
-					j++;
-				if (j < len && t[j] == ':') {
-					key = str;
-					keylen = (size_t)(t + i - str);
-				}
-			}
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		} else if (depth == 1 && (c == '-' || isdigit((unsigned char)c))) {
-			size_t start = i;
-			while (i + 1 < len && (isdigit((unsigned char)t[i + 1]) || strchr("+-.eE", t[i + 1])))
-				i++;
-			if (key && in->nnums < JSONIN_MAX_NUMBERS && keylen < sizeof in->nums[0].key) {
-				struct jsonin_num *n = &in->nums[in->nnums++];
-				memcpy(n->key, key, keylen);
-				n->key[keylen] = '\0';
-				n->text = t + start;
-				n->len = i - start + 1;
-			}
-			key = NULL;
+		} else if (c == '-' || isdigit((unsigned char)c)) {
+			size_t j = i + 1;
+			while (j < len && (isdigit((unsigned char)t[j]) || strchr("+-.eE", t[j])))
+				j++;
+			*start = i, *n = j - i, *pos = j;
+			return true;
 		}
 	}
+	*pos = len;
+	return false;
+}
+
+/* Attaches to each number node, in pre-order (document order), the text of
+ * the next number literal. cJSON_Delete frees valuestring of any node. */
+static bool attach_numbers(cJSON *node, const char *t, size_t len, size_t *pos)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsNumber(node)) {
+			size_t start, n;
+			if (!next_number(t, len, pos, &start, &n) || !(node->valuestring = malloc(n + 1)))
+				return false;
+			memcpy(node->valuestring, t + start, n);
+			node->valuestring[n] = '\0';
+		} else if ((cJSON_IsObject(node) || cJSON_IsArray(node)) &&
+			   !attach_numbers(node->child, t, len, pos)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+const char *jsonin_number_text(const cJSON *v)
+{
+	return cJSON_IsNumber(v) ? v->valuestring : NULL;
 }
 
 enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in, struct rk_err *err)
 {
 	memset(in, 0, sizeof *in);
 	if (memchr(text, '\0', len))
-		return rk_err_set(err, RK_EINVAL, "line contains a NUL byte");
+		return rk_err_set(err, RK_EINVAL, "contains a NUL byte");
 	if (!jsonin_utf8_valid(text, len))
-		return rk_err_set(err, RK_EINVAL, "line is not valid UTF-8");
+		return rk_err_set(err, RK_EINVAL, "not valid UTF-8");
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
@@ -119,12 +119,12 @@ enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in, struct 
 	for (const char *p = end; p && p < text + len; p++) {
 		if (!isspace((unsigned char)*p)) {
 			cJSON_Delete(root);
-			return rk_err_set(err, RK_EINVAL, "trailing data after the JSON object");
+			return rk_err_set(err, RK_EINVAL, "malformed JSON: trailing data after the JSON object");
 		}
 	}
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return rk_err_set(err, RK_EINVAL, "line is JSON but not an object");
+		return rk_err_set(err, RK_EINVAL, "JSON text is not an object (the top level must be an object)");
 	}
 	/* Duplicate member names are ambiguous (which one counts?): refuse. */
 	int members = 0;
@@ -142,8 +142,12 @@ enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in, struct 
 			}
 		}
 	}
+	size_t pos = 0;
+	if (!attach_numbers(root, text, end ? (size_t)(end - text) : len, &pos)) {
+		cJSON_Delete(root);
+		return rk_err_set(err, RK_ENOMEM, "out of memory reading JSON numbers");
+	}
 	in->root = root;
-	scan_numbers(text, len, in);
 	return RK_OK;
 }
 
@@ -153,7 +157,6 @@ void jsonin_close(struct jsonin *in)
 		return;
 	cJSON_Delete(in->root);
 	in->root = NULL;
-	in->nnums = 0;
 }
 
 bool jsonin_has(const struct jsonin *in, const char *field)
@@ -188,9 +191,27 @@ enum rk_rc jsonin_str(const struct jsonin *in, const char *field, bool required,
 	return RK_OK;
 }
 
-static enum rk_rc dec_error(struct rk_err *err, const char *field, enum dec_status st)
+enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out, struct rk_err *err)
 {
-	return rk_err_set(err, RK_EINVAL, "field '%s': %s", field, dec_status_str(st));
+	const char *text;
+	size_t len;
+	if (cJSON_IsString(v)) {
+		text = v->valuestring, len = strlen(text);
+	} else if (cJSON_IsNumber(v) && (text = jsonin_number_text(v))) {
+		len = strlen(text);
+		if (jsonin_sig_digits(text, len) > JSONIN_MAX_NUMBER_DIGITS)
+			return rk_err_set(err, RK_EINVAL,
+					  "JSON number has more than %d significant digits and may not "
+					  "be exact; write it as a string",
+					  JSONIN_MAX_NUMBER_DIGITS);
+	} else if (cJSON_IsNumber(v)) {
+		return rk_err_set(err, RK_EINVAL,
+				  "number could not be read exactly; write it as a string");
+	} else {
+		return rk_err_set(err, RK_EINVAL, "must be a decimal string or number");
+	}
+	enum dec_status st = dec_parse(text, len, out);
+	return st == DEC_OK ? RK_OK : rk_err_set(err, RK_EINVAL, "%s", dec_status_str(st));
 }
 
 enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
@@ -204,32 +225,8 @@ enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
 			return rk_err_set(err, RK_ENOTFOUND, "field '%s': missing", field);
 		return RK_OK;
 	}
-	enum dec_status st;
-	if (cJSON_IsString(v)) {
-		st = dec_parse_cstr(v->valuestring, out);
-		if (st != DEC_OK)
-			return dec_error(err, field, st);
-	} else if (cJSON_IsNumber(v)) {
-		const struct jsonin_num *num = NULL;
-		for (size_t i = 0; i < in->nnums; i++)
-			if (strcmp(in->nums[i].key, field) == 0)
-				num = &in->nums[i];
-		if (!num)
-			return rk_err_set(err, RK_EINVAL,
-					  "field '%s': number could not be read exactly; send it as a string",
-					  field);
-		if (jsonin_sig_digits(num->text, num->len) > JSONIN_MAX_NUMBER_DIGITS)
-			return rk_err_set(err, RK_EINVAL,
-					  "field '%s': JSON number has more than %d significant digits "
-					  "and may not be exact; send it as a string",
-					  field, JSONIN_MAX_NUMBER_DIGITS);
-		st = dec_parse(num->text, num->len, out);
-		if (st != DEC_OK)
-			return dec_error(err, field, st);
-	} else {
-		return rk_err_set(err, RK_EINVAL, "field '%s': must be a decimal string or number",
-				  field);
-	}
+	if (jsonin_node_dec(v, out, err) != RK_OK)
+		return rk_err_prefix(err, "field '%s'", field);
 	if (present)
 		*present = true;
 	return RK_OK;

@@ -1,14 +1,15 @@
 /*
- * jsonin.h — reading one untrusted JSON object exactly and with clear errors.
+ * jsonin.h — reading untrusted JSON exactly and with clear errors.
  *
  * cJSON turns every JSON number into a double, which cannot carry money
- * exactly. jsonin keeps the raw text of every number that is a member of the
- * top-level object (scanned from the input before cJSON parses it), so an
- * amount written as a JSON number is read from its own digits. Per the ingest
- * contract a JSON number amount is accepted only with at most 15 significant
- * digits (the precision a double is guaranteed to carry, so no client that
- * produced it from a double can have lost digits); longer ones are refused
- * with a request to send the amount as a string.
+ * exactly. jsonin_parse therefore attaches to every number node, at any
+ * depth, the raw text of its literal (cJSON keeps document order, so the
+ * n-th number literal of the text is the n-th number node of a pre-order
+ * walk); jsonin_number_text returns it and jsonin_node_dec reads amounts from
+ * those digits, never from the double. A JSON number amount is accepted only
+ * with at most 15 significant digits (the precision a double is guaranteed to
+ * carry, so no client that produced it from a double can have lost digits);
+ * longer ones are refused with a request to send the amount as a string.
  *
  * Error messages name the field: "field 'qty': must be > 0".
  */
@@ -23,32 +24,36 @@
 #include "dec.h"
 #include "err.h"
 
-#define JSONIN_MAX_NUMBERS 64        /* top-level numeric members tracked */
 #define JSONIN_MAX_NUMBER_DIGITS 15  /* significant digits allowed in a JSON number amount */
 
-struct jsonin_num {
-	char key[64];        /* member name (raw bytes between the quotes) */
-	const char *text;    /* points into the caller's input buffer */
-	size_t len;
-};
-
 struct jsonin {
-	cJSON *root;                                   /* owned; freed by jsonin_close */
-	struct jsonin_num nums[JSONIN_MAX_NUMBERS];
-	size_t nnums;
+	cJSON *root; /* owned; freed by jsonin_close. Number nodes carry their literal. */
 };
 
 /*
  * Parses `len` bytes of `text` as one JSON object. Checks, in order: no NUL
- * byte, valid UTF-8, well-formed JSON, an object at the top. `text` must
- * outlive `in` (number texts point into it). On success the caller must call
- * jsonin_close(in); on failure nothing needs freeing.
+ * byte, valid UTF-8, well-formed JSON, an object at the top, no member name
+ * twice at the top. Every number node gets its literal's text attached
+ * (jsonin_number_text). On success the caller must call jsonin_close(in); on
+ * failure nothing needs freeing. `text` may be freed after the call.
  */
 enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in /* OUT */,
 			struct rk_err *err);
 
 /* Frees what jsonin_parse allocated. NULL-safe and idempotent. */
 void jsonin_close(struct jsonin *in);
+
+/* The literal text of a number node parsed by jsonin_parse ("1e-8",
+ * "0.10"), or NULL for any other node. Borrowed from the node. */
+const char *jsonin_number_text(const cJSON *v);
+
+/*
+ * Reads an exact decimal from a node: a JSON string ("0.1"), or a number
+ * node from jsonin_parse with at most 15 significant digits, read from its
+ * own digits. RK_EINVAL otherwise, with a reason that names no field (the
+ * caller prefixes it).
+ */
+enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out /* OUT */, struct rk_err *err);
 
 /* True when `field` is present and not JSON null. */
 bool jsonin_has(const struct jsonin *in, const char *field);

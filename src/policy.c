@@ -9,22 +9,22 @@
  * not matter. Every effective rule is computed once at load time, which is
  * why policy_for can hand out borrowed pointers.
  *
- * JSON numbers reach us as doubles. An amount written as a number is
- * accepted only when its shortest 15-significant-digit text reads back as
- * the same double (so the digits the user wrote are the digits we keep);
- * otherwise the error asks for a string. Money never passes through the
- * double: the decimal is parsed from that text.
+ * The document is parsed by jsonin, so every number keeps the text of its
+ * literal: amounts and whole numbers are read from the digits the user wrote
+ * (jsonin_node_dec; at most 15 significant digits for a JSON number, else the
+ * error asks for a string). Nothing here passes through a double.
  */
 #include "policy.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "jsonin.h"
 
 #define POLICY_FILE_MAX (1024 * 1024)
 #define POLICY_VENUES (VENUE_SIM + 1) /* indexable by enum venue_kind */
@@ -136,49 +136,37 @@ static void rule_apply(struct policy_rule *dst, const struct partial_rule *p)
 
 /* ---- reading values ----------------------------------------------------- */
 
-/* A JSON number as exact decimal text, or false if it is not "simple". */
-static bool number_text(const cJSON *v, char *buf, size_t cap)
-{
-	double d = v->valuedouble;
-	if (!isfinite(d))
-		return false;
-	snprintf(buf, cap, "%.15g", d);
-	return strtod(buf, NULL) == d;
-}
-
 static enum rk_rc read_dec(const cJSON *v, const char *path, struct dec *out,
 			   struct rk_err *err)
 {
-	char buf[64];
-	const char *text;
-	if (cJSON_IsString(v)) {
-		text = v->valuestring;
-	} else if (cJSON_IsNumber(v)) {
-		if (!number_text(v, buf, sizeof buf))
-			return rk_err_set(err, RK_ECONFIG,
-					  "%s: number cannot be read exactly; write it as a string",
-					  path);
-		text = buf;
-	} else {
-		return rk_err_set(err, RK_ECONFIG, "%s: must be a decimal number or string", path);
-	}
-	enum dec_status st = dec_parse_cstr(text, out);
-	if (st != DEC_OK)
-		return rk_err_set(err, RK_ECONFIG, "%s: \"%s\": %s", path, text, dec_status_str(st));
-	return RK_OK;
+	if (jsonin_node_dec(v, out, err) == RK_OK)
+		return RK_OK;
+	err->rc = RK_ECONFIG;
+	return rk_err_prefix(err, "%s", path);
 }
 
+/* A whole number from its literal's digits ("60", "-3"; no fraction or
+ * exponent), within int range. */
 static enum rk_rc read_int(const cJSON *v, const char *path, int min, int *out,
 			   struct rk_err *err)
 {
-	if (!cJSON_IsNumber(v))
+	const char *t = jsonin_number_text(v);
+	long long n = 0;
+	bool neg = t && t[0] == '-';
+	const char *d = t ? t + neg : NULL;
+	if (!d || !*d || strlen(d) > 10)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
-	double d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d > INT_MAX || d < INT_MIN)
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
+		n = n * 10 + (*d - '0');
+	}
+	n = neg ? -n : n;
+	if (n > INT_MAX || n < INT_MIN)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
-	if (d < min)
+	if (n < min)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be >= %d", path, min);
-	*out = (int)d;
+	*out = (int)n;
 	return RK_OK;
 }
 
@@ -418,26 +406,24 @@ enum rk_rc policy_default(struct policy **out, struct rk_err *err)
 enum rk_rc policy_parse(const char *json, struct policy **out, struct rk_err *err)
 {
 	struct policy *p = NULL;
-	cJSON *root = NULL;
+	struct jsonin in = {0};
 	enum rk_rc rc = RK_OK;
 	*out = NULL;
 	if (!json)
 		return rk_err_set(err, RK_ECONFIG, "policy: no document");
-	root = cJSON_ParseWithOpts(json, NULL, true);
-	if (!root) {
-		const char *where = cJSON_GetErrorPtr();
-		size_t off = where && where >= json ? (size_t)(where - json) : 0;
-		rc = rk_err_set(err, RK_ECONFIG, "policy: malformed JSON near byte %zu", off + 1);
+	if ((rc = jsonin_parse(json, strlen(json), &in, err))) {
+		err->rc = rc = rc == RK_ENOMEM ? rc : RK_ECONFIG;
+		rk_err_prefix(err, "policy");
 		goto out;
 	}
 	if ((rc = policy_default(&p, err)))
 		goto out;
-	if ((rc = parse_document(p, root, err)))
+	if ((rc = parse_document(p, in.root, err)))
 		goto out;
 	*out = p;
 	p = NULL;
 out:
-	cJSON_Delete(root);
+	jsonin_close(&in);
 	policy_free(p);
 	return rc;
 }

@@ -151,6 +151,27 @@ static void test_unknown_key_error_names_the_path(void **state)
 	assert_rejected("{\"defaults\":{\"symbols\":{}}}", "defaults.symbols: unknown key");
 }
 
+static void test_numbers_are_read_from_their_own_digits(void **state)
+{
+	(void)state;
+	/* Literals are read from the digits written, not through a double. */
+	struct policy *p = parse_ok("{\"defaults\":{\"stop_pct\":2.5e0,\"dust_notional\":0.10,"
+				    "\"stale_quiet_seconds\":90},\"venues\":{\"coinbase\":"
+				    "{\"symbols\":{\"TOWNS-USD\":{\"reprice_buffer_pct\":1e-1}}}}}");
+	const struct policy_rule *r = policy_for(p, VENUE_COINBASE, "TOWNS-USD");
+	assert_dec_text(r->stop_pct, "2.5");
+	assert_dec_text(r->dust_notional, "0.1");
+	assert_dec_text(r->reprice_buffer_pct, "0.1");
+	assert_int_equal(r->stale_quiet_seconds, 90);
+	policy_free(p);
+	/* A double would round 5.0000000000000001 to exactly 5, and its 15-digit
+	 * text would read back the same: refused, not silently made 5. */
+	assert_rejected("{\"defaults\":{\"stop_pct\":5.0000000000000001}}",
+			"defaults.stop_pct: JSON number has more than 15 significant digits");
+	assert_rejected("{\"defaults\":{\"stale_quiet_seconds\":6e1}}",
+			"defaults.stale_quiet_seconds: must be a whole number");
+}
+
 static void test_bad_values_are_rejected_with_their_path(void **state)
 {
 	(void)state;
@@ -229,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_every_key_is_read),
 		cmocka_unit_test(test_null_switches_inherited_take_profit_off),
 		cmocka_unit_test(test_unknown_key_error_names_the_path),
+		cmocka_unit_test(test_numbers_are_read_from_their_own_digits),
 		cmocka_unit_test(test_bad_values_are_rejected_with_their_path),
 		cmocka_unit_test(test_example_file_loads),
 		cmocka_unit_test(test_missing_file_is_an_io_error),

@@ -81,10 +81,8 @@ static enum rk_rc rd_int(const struct jsonin *in, const char *field, bool requir
 	if (cJSON_IsString(v)) {
 		text = v->valuestring;
 		len = strlen(text);
-	} else if (cJSON_IsNumber(v)) {
-		for (size_t i = 0; i < in->nnums; i++)
-			if (strcmp(in->nums[i].key, field) == 0)
-				text = in->nums[i].text, len = in->nums[i].len;
+	} else if ((text = jsonin_number_text(v))) {
+		len = strlen(text);
 	}
 	if (!text || !int_from_text(text, len, out))
 		return rk_err_set(err, RK_EINVAL,
