@@ -313,6 +313,27 @@ static void copy_str(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/*
+ * The start of every list parser: opens `body`, finds its `key` array and
+ * allocates one element of `size` bytes per item. On success the caller owns
+ * *in (jsonin_close) and *arr (free); on failure nothing is left to free.
+ */
+static enum rk_rc open_list(const char *body, size_t len, const char *what, const char *key,
+			    size_t size, struct jsonin *in, const cJSON **list, void **arr,
+			    struct rk_err *err)
+{
+	enum rk_rc rc = open_body(body, len, what, in, err);
+	if (rc)
+		return rc;
+	if (!(*list = get_array(in->root, what, key, err)))
+		rc = RK_EINVAL;
+	else if (!(*arr = alloc_n((size_t)cJSON_GetArraySize(*list), size)))
+		rc = rk_err_set(err, RK_ENOMEM, "%s: out of memory", what);
+	if (rc)
+		jsonin_close(in);
+	return rc;
+}
+
 /* ---- orders -------------------------------------------------------------- */
 
 /* order_configuration -> type, qty (base_size), price, stop. *quote_sized
@@ -415,18 +436,10 @@ enum rk_rc coinbase_parse_orders_page(const char *body, size_t len, const char *
 	*orders = NULL;
 	*n = 0;
 	memset(page, 0, sizeof *page);
-	if ((rc = open_body(body, len, "orders", &in, err)))
+	const cJSON *list = NULL;
+	if ((rc = open_list(body, len, "orders", "orders", sizeof *arr, &in, &list,
+			     (void **)&arr, err)))
 		return rc;
-	const cJSON *list = get_array(in.root, "orders", "orders", err);
-	if (!list) {
-		rc = RK_EINVAL;
-		goto out;
-	}
-	arr = alloc_n((size_t)cJSON_GetArraySize(list), sizeof *arr);
-	if (!arr) {
-		rc = rk_err_set(err, RK_ENOMEM, "orders: out of memory");
-		goto out;
-	}
 	for (const cJSON *o = list->child; o; o = o->next, k++) {
 		char where[WHERE_MAX];
 		snprintf(where, sizeof where, "orders[%zu]", k);
@@ -520,18 +533,10 @@ enum rk_rc coinbase_parse_fills_page(const char *body, size_t len, const char *a
 	*fills = NULL;
 	*n = 0;
 	memset(page, 0, sizeof *page);
-	if ((rc = open_body(body, len, "fills", &in, err)))
+	const cJSON *list = NULL;
+	if ((rc = open_list(body, len, "fills", "fills", sizeof *arr, &in, &list,
+			     (void **)&arr, err)))
 		return rc;
-	const cJSON *list = get_array(in.root, "fills", "fills", err);
-	if (!list) {
-		rc = RK_EINVAL;
-		goto out;
-	}
-	arr = alloc_n((size_t)cJSON_GetArraySize(list), sizeof *arr);
-	if (!arr) {
-		rc = rk_err_set(err, RK_ENOMEM, "fills: out of memory");
-		goto out;
-	}
 	int64_t newest = 0;
 	for (const cJSON *o = list->child; o; o = o->next, k++) {
 		char where[WHERE_MAX];
@@ -601,18 +606,10 @@ enum rk_rc coinbase_parse_accounts_page(const char *body, size_t len,
 	*balances = NULL;
 	*n = 0;
 	memset(page, 0, sizeof *page);
-	if ((rc = open_body(body, len, "accounts", &in, err)))
+	const cJSON *list = NULL;
+	if ((rc = open_list(body, len, "accounts", "accounts", sizeof *arr, &in, &list,
+			     (void **)&arr, err)))
 		return rc;
-	const cJSON *list = get_array(in.root, "accounts", "accounts", err);
-	if (!list) {
-		rc = RK_EINVAL;
-		goto out;
-	}
-	arr = alloc_n((size_t)cJSON_GetArraySize(list), sizeof *arr);
-	if (!arr) {
-		rc = rk_err_set(err, RK_ENOMEM, "accounts: out of memory");
-		goto out;
-	}
 	for (const cJSON *a = list->child; a; a = a->next, k++) {
 		char where[WHERE_MAX], currency[MODEL_SYM_MAX];
 		struct dec available, hold;
@@ -742,18 +739,10 @@ enum rk_rc coinbase_parse_best_bid_ask(const char *body, size_t len, struct venu
 
 	*prices = NULL;
 	*n = 0;
-	if ((rc = open_body(body, len, "best_bid_ask", &in, err)))
+	const cJSON *list = NULL;
+	if ((rc = open_list(body, len, "best_bid_ask", "pricebooks", sizeof *arr, &in, &list,
+			     (void **)&arr, err)))
 		return rc;
-	const cJSON *list = get_array(in.root, "best_bid_ask", "pricebooks", err);
-	if (!list) {
-		rc = RK_EINVAL;
-		goto out;
-	}
-	arr = alloc_n((size_t)cJSON_GetArraySize(list), sizeof *arr);
-	if (!arr) {
-		rc = rk_err_set(err, RK_ENOMEM, "best_bid_ask: out of memory");
-		goto out;
-	}
 	for (const cJSON *b = list->child; b; b = b->next, idx++) {
 		char where[WHERE_MAX];
 		bool has_bid, has_ask;
