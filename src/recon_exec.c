@@ -1,6 +1,7 @@
 /* recon_exec.c — executing a reconciliation plan against a venue (see recon_exec.h). */
 #include "recon_exec.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,9 +129,14 @@ static enum rk_rc settle(struct exec *x, size_t i, const struct order_rec *order
 	return journal_commit(x->j, err);
 }
 
-static void set_result(struct exec *x, size_t i, const char *fmt, const char *a, const char *b)
+static void set_result(struct exec *x, size_t i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_result(struct exec *x, size_t i, const char *fmt, ...)
 {
-	snprintf(x->result[i], sizeof x->result[i], fmt, a ? a : "", b ? b : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->result[i], sizeof x->result[i], fmt, ap);
+	va_end(ap);
 }
 
 /* The order as reckon knows it: exchange snapshot first, then the journal. */
@@ -345,8 +351,8 @@ static enum rk_rc exec_place(struct exec *x, size_t i, int64_t unprotected_since
 			r.reject = VREJ_OTHER;
 		} else {
 			char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, NULL, NULL, -1);
-			set_result(x, i, "outcome unknown (%s): resolved by client order id next pass%s",
-				   r.reason, "");
+			set_result(x, i, "outcome unknown (%s): resolved by client order id next pass",
+				   r.reason);
 			rc = update(x, i, ASTAT_SENT, NULL, resp, x->result[i], err);
 			free(resp);
 			return rc;
@@ -449,12 +455,12 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 	} else if (r.outcome == VOUT_UNKNOWN) {
 		/* No answer is not a refusal: it stays `sent` and the next pass looks
 		 * the order up (resolve_pending). The order stays open meanwhile. */
-		set_result(x, i, "cancel outcome unknown (%s): resolved by lookup next pass%s",
-			   r.reason[0] ? r.reason : "no answer", "");
+		set_result(x, i, "cancel outcome unknown (%s): resolved by lookup next pass",
+			   r.reason[0] ? r.reason : "no answer");
 		rc = update(x, i, ASTAT_SENT, NULL, resp, x->result[i], err);
 	} else {
-		set_result(x, i, "cancel not verified: %s%s",
-			   r.reason[0] ? r.reason : venue_outcome_name(r.outcome), "");
+		set_result(x, i, "cancel not verified: %s",
+			   r.reason[0] ? r.reason : venue_outcome_name(r.outcome));
 		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 	}
 	free(resp);
@@ -483,7 +489,7 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 	char *resp = resp_json(q.outcome, VREJ_NONE, 0, q.reason[0] ? q.reason : verr.msg, a->order_id,
 			       q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL, -1);
 	if (q.outcome == VOUT_OK && !order_status_is_terminal(q.order.status)) {
-		set_result(x, i, "still %s on the exchange: kept open%s", order_status_name(q.order.status), "");
+		set_result(x, i, "still %s on the exchange: kept open", order_status_name(q.order.status));
 		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_SKIPPED, NULL, resp, x->result[i], err);
 	} else if (q.outcome == VOUT_OK || q.outcome == VOUT_NOT_FOUND) {
 		/* "Not found" is normal for an order that filled: its fills decide. */
@@ -491,24 +497,24 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 				   &total, err);
 		if (rc == RK_EUNKNOWN) {
 			rc = RK_OK;
-			set_result(x, i, "fills of %s could not be fetched: kept open%s", a->order_id, "");
+			set_result(x, i, "fills of %s could not be fetched: kept open", a->order_id);
 			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 		} else if (!rc && q.outcome == VOUT_OK) {
 			o.status = q.order.status;
 			if (q.order.has_filled_qty)
 				o.has_filled_qty = true, o.filled_qty = q.order.filled_qty;
 			stamp(&o, x);
-			set_result(x, i, "exchange says %s: closed locally%s", order_status_name(o.status), "");
+			set_result(x, i, "exchange says %s: closed locally", order_status_name(o.status));
 			rc = settle(x, i, &o, 1, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		} else if (!rc && dec_cmp(total, o.qty) >= 0) {
-			set_result(x, i, "not found, but its fills cover it: closed as filled%s%s", "", "");
+			set_result(x, i, "not found, but its fills cover it: closed as filled");
 			rc = settle(x, i, NULL, 0, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		} else if (!rc) {
-			set_result(x, i, "not found and no fills explain it: kept open, needs a look%s%s", "", "");
+			set_result(x, i, "not found and no fills explain it: kept open, needs a look");
 			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 		}
 	} else {
-		set_result(x, i, "lookup failed (%s): kept open", q.reason[0] ? q.reason : verr.msg, "");
+		set_result(x, i, "lookup failed (%s): kept open", q.reason[0] ? q.reason : verr.msg);
 		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
 	}
 	free(resp);
@@ -526,19 +532,19 @@ static enum rk_rc exec_record(struct exec *x, size_t i, struct rk_err *err)
 		snprintf(o.account, sizeof o.account, "%s", x->account);
 		if (!o.ts[0])
 			rtime_format(rtime_now_us(), o.ts);
-		set_result(x, i, "adopted %s into the journal%s", o.order_id, "");
+		set_result(x, i, "adopted %s into the journal", o.order_id);
 		rc = settle(x, i, &o, 1, NULL, 0, ASTAT_SUCCEEDED, o.order_id, NULL, NULL, err);
 	} else {
 		struct fill_rec f = a->fill;
 		f.venue = x->v->kind;
 		f.inferred = true;
 		snprintf(f.account, sizeof f.account, "%s", x->account);
-		set_result(x, i, "journaled fill %s (inferred)%s", f.fill_id, "");
+		set_result(x, i, "journaled fill %s (inferred)", f.fill_id);
 		rc = settle(x, i, NULL, 0, &f, 1, ASTAT_SUCCEEDED, NULL, NULL, NULL, err);
 		if (rc == RK_ECONFLICT || rc == RK_EINVAL) {
 			/* The journal refused it (it contradicts what is recorded). */
 			x->inferred_fill_failed = true;
-			set_result(x, i, "journal refused the fill: %s%s", err->msg, "");
+			set_result(x, i, "journal refused the fill: %s", err->msg);
 			rc = update(x, i, ASTAT_FAILED, NULL, NULL, x->result[i], err);
 		}
 	}
