@@ -1,7 +1,7 @@
 /*
  * test_binance_parse.c — conformance of the Binance USDⓈ-M payload reader
  * (src/venues/binance_parse.c) with the venue's published payloads in
- * ../shared/fixtures/binance-usdm/, field by field; the error-code mapping;
+ * tests/fixtures/binance-usdm/, field by field; the error-code mapping;
  * the placement parameters and their signing (the documented HMAC example
  * through reckon's own request builder); the fills cursor.
  *

@@ -1,6 +1,6 @@
 /*
  * test_coinbase_parse.c — conformance of src/venues/coinbase_parse.c: every
- * Coinbase payload in ../shared/fixtures/coinbase is read and checked field
+ * Coinbase payload in tests/fixtures/coinbase is read and checked field
  * by field (against the ccxt-parsed expectations where they exist), each
  * enumeration mapping is pinned, and the placement request bodies are
  * checked byte for byte. Also: the JWT uri claim leaves the query out.

@@ -333,7 +333,7 @@ static void assert_cdp_fields(const char *jwt, const char *alg)
 	cJSON_Delete(h);
 }
 
-/* --- HMAC-SHA256 (Binance), vectors from shared/fixtures/README.md -------- */
+/* --- HMAC-SHA256 (Binance), vectors from tests/fixtures/README.md -------- */
 
 static void assert_hmac(const char *key, const char *msg, const char *expect)
 {
