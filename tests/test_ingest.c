@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "project.h"
 #include "testutil.h"
 
 #define FILL_HEAD "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f1\",\"order_id\":\"o1\",\"side\":\"buy\""
@@ -256,6 +257,99 @@ static void test_mixed_stream_commits_good_lines_and_second_run_is_duplicates(vo
 	free(diag);
 }
 
+/* ---- point 10: a \u0000 escape is refused like a raw NUL ----------------- */
+
+#define FILL_ID(id) "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"" id "\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}"
+
+static void test_nul_escape_in_a_string_is_rejected_with_its_field(void **state)
+{
+	struct fixture *f = *state;
+	/* Both would read as fill "F": the second would pass as a duplicate. */
+	expect_rejected(f->j, FILL_ID("F\\u0000a"), "field 'fill_id': contains \\u0000");
+	expect_rejected(f->j, FILL_ID("F\\u0000b"), "field 'fill_id': contains \\u0000");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\\u00005\",\"price\":\"2\"}", "field 'qty': contains \\u0000");
+	/* In a member name it would turn "qty\u0000x" into a second "qty". */
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"qty\\u0000x\":\"9\",\"price\":\"2\"}",
+			"field name 'qty\\u0000...' contains \\u0000");
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM fills"), 0);
+	/* An escaped backslash before "u0000" is plain text, not a NUL. */
+	assert_int_equal(tu_ingest(f->j, FILL_ID("F\\\\u0000a"), NULL, 0), INGEST_ACCEPTED);
+	char id[32];
+	tu_query_text(f->j, "SELECT fill_id FROM fills", id, sizeof id);
+	assert_string_equal(id, "F\\u0000a");
+}
+
+/* ---- point 16: only what the contract allows ----------------------------- */
+
+static void test_amounts_not_written_as_json_writes_numbers_are_rejected(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const BAD_STRINGS[] = {"+1", ".5", "1.", "01", "00.5", "1.e5", "-.5",
+						  "1e", "1e+", " 1", "1 ", "1 000", "0x10", "1,5"};
+	for (size_t i = 0; i < sizeof BAD_STRINGS / sizeof BAD_STRINGS[0]; i++) {
+		char line[512];
+		snprintf(line, sizeof line, FILL_HEAD ",\"qty\":\"%s\",\"price\":\"2\"}", BAD_STRINGS[i]);
+		expect_rejected(f->j, line, "field 'qty'");
+	}
+	static const char *const BAD_NUMBERS[] = {"01", "-01", "00.5", "1.", "1.e5", "-.5"};
+	for (size_t i = 0; i < sizeof BAD_NUMBERS / sizeof BAD_NUMBERS[0]; i++) {
+		char line[512];
+		snprintf(line, sizeof line, FILL_HEAD ",\"qty\":\"1\",\"price\":%s}", BAD_NUMBERS[i]);
+		expect_rejected(f->j, line, "field 'price': malformed JSON number");
+	}
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":2e}", "malformed JSON");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":+2}", "malformed JSON");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":.5}", "malformed JSON");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":0x10}", "malformed JSON");
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 0);
+}
+
+static void test_amounts_written_as_json_writes_numbers_are_accepted(void **state)
+{
+	struct fixture *f = *state;
+	char v[128];
+	assert_int_equal(tu_ingest(f->j, FILL_HEAD ",\"qty\":\"0.0500\",\"price\":\"1E+2\",\"fee\":\"-0\",\"fee_currency\":\"USD\"}", NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:02Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f2\","
+		"\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":0.5,\"price\":25e-1,\"fee\":0}", NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT group_concat(qty || '@' || price || '/' || fee, ' ') FROM (SELECT * FROM fills ORDER BY seq)",
+		      v, sizeof v);
+	assert_string_equal(v, "0.05@100/0 0.5@2.5/0");
+}
+
+static void test_inferred_flag_from_a_bot_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"inferred\":true}", "field 'inferred'");
+	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"inferred\":false}", "field 'inferred'");
+}
+
+static void test_inferred_fill_from_the_reconciler_is_journaled_and_replays(void **state)
+{
+	struct fixture *f = *state;
+	struct fill_rec fill;
+	struct rk_err err = {0};
+	enum journal_append_result res;
+	memset(&fill, 0, sizeof fill);
+	snprintf(fill.ts, sizeof fill.ts, "2025-11-22T10:00:01.000000Z");
+	fill.venue = VENUE_COINBASE;
+	snprintf(fill.account, sizeof fill.account, "default");
+	snprintf(fill.symbol, sizeof fill.symbol, "UNI-USD");
+	snprintf(fill.fill_id, sizeof fill.fill_id, "inferred-1");
+	snprintf(fill.order_id, sizeof fill.order_id, "o1");
+	fill.side = SIDE_BUY;
+	fill.qty = tu_dec("4");
+	fill.price = tu_dec("20");
+	fill.inferred = true;
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(ingest_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+	assert_int_equal(res, JOURNAL_APPENDED);
+	assert_int_equal(tu_query_int(f->j, "SELECT inferred FROM fills WHERE fill_id = 'inferred-1'"), 1);
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -274,6 +368,11 @@ int main(void)
 		T(test_fills_update_order_and_position),
 		T(test_ten_megabyte_line_is_rejected_and_the_rest_ingested),
 		T(test_mixed_stream_commits_good_lines_and_second_run_is_duplicates),
+		T(test_nul_escape_in_a_string_is_rejected_with_its_field),
+		T(test_amounts_not_written_as_json_writes_numbers_are_rejected),
+		T(test_amounts_written_as_json_writes_numbers_are_accepted),
+		T(test_inferred_flag_from_a_bot_is_rejected),
+		T(test_inferred_fill_from_the_reconciler_is_journaled_and_replays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
