@@ -350,6 +350,88 @@ static void test_inferred_fill_from_the_reconciler_is_journaled_and_replays(void
 	assert_int_equal(project_verify(f->j, &err), RK_OK);
 }
 
+/* ---- point 11: the summary counts only committed lines ------------------- */
+
+/* n distinct fill lines f1..fn of one order, newline-terminated. Caller frees. */
+static char *fill_lines(long n, size_t *len)
+{
+	char *text = NULL;
+	FILE *m = open_memstream(&text, len);
+	for (long i = 1; i <= n; i++)
+		fprintf(m, "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\","
+			   "\"symbol\":\"UNI-USD\",\"fill_id\":\"f%ld\",\"order_id\":\"o%ld\",\"side\":\"buy\","
+			   "\"qty\":\"1\",\"price\":\"2\"}\n", i, i);
+	fclose(m);
+	return text;
+}
+
+static enum rk_rc stream_rc(struct journal *j, const char *text, size_t len,
+			    struct ingest_stats *stats, struct rk_err *err)
+{
+	FILE *in = fmemopen((void *)text, len, "rb");
+	FILE *diag = fopen("/dev/null", "w");
+	enum rk_rc rc = ingest_stream(j, in, diag, "test", stats, err);
+	fclose(in);
+	fclose(diag);
+	return rc;
+}
+
+static int fail_second_commit(void *arg)
+{
+	int *commits = arg;
+	return ++*commits == 2; /* non-zero turns this COMMIT into a ROLLBACK */
+}
+
+static void test_failed_commit_counts_only_committed_lines_and_names_the_first_lost(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	char *text = fill_lines(INGEST_BATCH + 88, &len);
+	int commits = 0;
+	struct ingest_stats st;
+	struct rk_err err = {0};
+	sqlite3_commit_hook(journal_db(f->j), fail_second_commit, &commits);
+	assert_int_not_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
+	sqlite3_commit_hook(journal_db(f->j), NULL, NULL);
+	assert_int_equal(st.accepted, INGEST_BATCH);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), INGEST_BATCH);
+	if (!strstr(err.msg, "line 513"))
+		fail_msg("error '%s' does not name line 513", err.msg);
+	/* The first batch stays; a second run brings the rest. */
+	assert_int_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
+	assert_int_equal(st.accepted, 88);
+	assert_int_equal(st.duplicates, INGEST_BATCH);
+	free(text);
+}
+
+static void test_disk_full_counts_only_committed_lines_and_names_the_first_lost(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	char *text = fill_lines(4 * INGEST_BATCH, &len);
+	struct ingest_stats st;
+	struct rk_err err = {0};
+	/* Room for about one and a half batches. */
+	long long p0 = tu_query_int(f->j, "PRAGMA page_count");
+	char *one = fill_lines(INGEST_BATCH, &(size_t){0});
+	assert_int_equal(stream_rc(f->j, one, strlen(one), &st, &err), RK_OK);
+	long long p1 = tu_query_int(f->j, "PRAGMA page_count");
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", p1 + (p1 - p0) * 3 / 2);
+	assert_int_equal(sqlite3_exec(journal_db(f->j), pragma, NULL, NULL, NULL), SQLITE_OK);
+	long long events0 = tu_query_int(f->j, "SELECT count(*) FROM events");
+	assert_int_not_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
+	assert_int_equal(st.duplicates, INGEST_BATCH);
+	assert_true(st.accepted < 3 * INGEST_BATCH);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), events0 + st.accepted);
+	char want[32];
+	snprintf(want, sizeof want, "line %ld", st.duplicates + st.accepted + 1);
+	if (!strstr(err.msg, want))
+		fail_msg("error '%s' does not name %s", err.msg, want);
+	free(one);
+	free(text);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -373,6 +455,8 @@ int main(void)
 		T(test_amounts_written_as_json_writes_numbers_are_accepted),
 		T(test_inferred_flag_from_a_bot_is_rejected),
 		T(test_inferred_fill_from_the_reconciler_is_journaled_and_replays),
+		T(test_failed_commit_counts_only_committed_lines_and_names_the_first_lost),
+		T(test_disk_full_counts_only_committed_lines_and_names_the_first_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
