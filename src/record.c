@@ -127,6 +127,9 @@ enum rk_rc record_order_read(const struct jsonin *in, struct order_rec *o, struc
 				  order_type_name(o->type));
 	if (o->has_filled_qty && dec_cmp(o->filled_qty, o->qty) > 0)
 		return rk_err_set(err, RK_EINVAL, "field 'filled_qty': exceeds qty");
+	if (o->status == OSTATUS_FILLED && o->has_filled_qty && !dec_eq(o->filled_qty, o->qty))
+		return rk_err_set(err, RK_EINVAL,
+				  "field 'filled_qty': less than qty, but the status says filled");
 	return RK_OK;
 }
 

@@ -432,6 +432,145 @@ static void test_disk_full_counts_only_committed_lines_and_names_the_first_lost(
 	free(text);
 }
 
+/* ---- point 12: the journal holds no contradiction ------------------------ */
+
+#define ORDER_AT(sec, rest)                                                                        \
+	"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:" sec "Z\",\"venue\":\"coinbase\",\"symbol\":" \
+	"\"UNI-USD\",\"order_id\":\"o9\"," rest "}"
+#define FILL_OF(id, sec, rest)                                                                     \
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:" sec "Z\",\"venue\":\"coinbase\",\"symbol\":" \
+	"\"UNI-USD\",\"fill_id\":\"" id "\",\"order_id\":\"o9\"," rest "}"
+#define STOP_CANCELLED(sec, rest)                                                                  \
+	ORDER_AT(sec, "\"client_order_id\":\"bot-9\",\"order_type\":\"stop_limit\",\"status\":"     \
+		      "\"cancelled\",\"purpose\":\"stop_loss\"," rest)
+
+static void test_terminal_order_identity_never_changes(void **state)
+{
+	struct fixture *f = *state;
+	char reason[512];
+	assert_int_equal(tu_ingest(f->j, STOP_CANCELLED("00", "\"side\":\"sell\",\"reduce_only\":true,"
+		"\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), NULL, 0), INGEST_ACCEPTED);
+	char *before = tu_dump_tables(f->j);
+	static const struct {
+		const char *line, *field;
+	} CHANGES[] = {
+		{STOP_CANCELLED("05", "\"side\":\"buy\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), "side"},
+		{ORDER_AT("05", "\"client_order_id\":\"bot-9\",\"order_type\":\"stop_market\",\"status\":\"cancelled\",\"purpose\":\"stop_loss\","
+			  "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), "order_type"},
+		{ORDER_AT("05", "\"client_order_id\":\"bot-9\",\"order_type\":\"stop_limit\",\"status\":\"cancelled\",\"purpose\":\"exit\","
+			  "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), "purpose"},
+		{STOP_CANCELLED("05", "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"999\",\"price\":\"9\",\"stop_price\":\"9.5\""), "qty"},
+		{STOP_CANCELLED("05", "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"8\",\"stop_price\":\"9.5\""), "price"},
+		{STOP_CANCELLED("05", "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"stop_price\":\"9.5\""), "price"},
+		{STOP_CANCELLED("05", "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.4\""), "stop_price"},
+		{STOP_CANCELLED("05", "\"side\":\"sell\",\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), "reduce_only"},
+		{ORDER_AT("05", "\"client_order_id\":\"bot-10\",\"order_type\":\"stop_limit\",\"status\":\"cancelled\",\"purpose\":\"stop_loss\","
+			  "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\""), "client_order_id"},
+		{"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:05Z\",\"venue\":\"coinbase\",\"symbol\":\"ATOM-USD\",\"order_id\":\"o9\","
+		 "\"client_order_id\":\"bot-9\",\"order_type\":\"stop_limit\",\"status\":\"cancelled\",\"purpose\":\"stop_loss\","
+		 "\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\"}", "symbol"},
+	};
+	for (size_t i = 0; i < sizeof CHANGES / sizeof CHANGES[0]; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "field '%s'", CHANGES[i].field);
+		expect_rejected(f->j, CHANGES[i].line, want);
+	}
+	char *after = tu_dump_tables(f->j);
+	assert_string_equal(before, after);
+	/* A later report that agrees is accepted and changes no identity field;
+	 * the same line again is a duplicate. */
+	const char *agrees = ORDER_AT("07", "\"order_type\":\"stop_limit\",\"status\":\"cancelled\","
+		"\"side\":\"sell\",\"reduce_only\":true,\"qty\":\"10\",\"price\":\"9\",\"stop_price\":\"9.5\"");
+	assert_int_equal(tu_ingest(f->j, agrees, reason, sizeof reason), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, agrees, reason, sizeof reason), INGEST_DUPLICATE);
+	char row[256];
+	tu_query_text(f->j, "SELECT client_order_id || ' ' || side || ' ' || order_type || ' ' || purpose || ' ' ||"
+			    " reduce_only || ' ' || qty || ' ' || price || ' ' || stop_price || ' ' || status FROM orders",
+		      row, sizeof row);
+	assert_string_equal(row, "bot-9 sell stop_limit stop_loss 1 10 9 9.5 cancelled");
+	free(before);
+	free(after);
+}
+
+static void test_fill_side_contradicting_its_order_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"10\",\"price\":\"9\""), NULL, 0), INGEST_ACCEPTED);
+	expect_rejected(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"10\",\"price\":\"9\""), "field 'side'");
+	/* An order known only from its fills keeps the fills' side too. */
+	assert_int_equal(tu_ingest(f->j, "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"UNI-USD\",\"fill_id\":\"f7\",\"order_id\":\"o7\",\"side\":\"buy\",\"qty\":\"2\",\"price\":\"9\"}",
+		NULL, 0), INGEST_ACCEPTED);
+	expect_rejected(f->j, "{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:02Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		"\"order_id\":\"o7\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"open\",\"qty\":\"5\",\"price\":\"9\"}",
+		"field 'side'");
+	char row[128];
+	tu_query_text(f->j, "SELECT side || ' ' || status || ' ' || filled_qty FROM orders WHERE order_id = 'o7'", row, sizeof row);
+	assert_string_equal(row, "buy filled 2");
+	tu_query_text(f->j, "SELECT side || ' ' || status || ' ' || filled_qty FROM orders WHERE order_id = 'o9'", row, sizeof row);
+	assert_string_equal(row, "sell open 0");
+}
+
+static void test_order_report_contradicting_completing_fills_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char row[128];
+	/* The fill arrives first and completes the order; a report that the
+	 * order is still open contradicts it. */
+	assert_int_equal(tu_ingest(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"536.6\",\"price\":\"0.05\""),
+				   NULL, 0), INGEST_ACCEPTED);
+	expect_rejected(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"536.6\",\"price\":\"0.05\""), "field 'status'");
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"filled\","
+		"\"qty\":\"536.6\",\"price\":\"0.05\""), NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty || ' ' || from_fill FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 536.6 0");
+}
+
+static void test_fill_completing_a_cancelled_order_leaves_it_filled(void **state)
+{
+	struct fixture *f = *state;
+	char row[128];
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"10\",\"price\":\"9\""), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"4\",\"price\":\"9\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"cancelled\","
+		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"4\""), NULL, 0), INGEST_ACCEPTED);
+	/* The cancel raced the rest of the fills: the fills are the facts. */
+	assert_int_equal(tu_ingest(f->j, FILL_OF("f2", "03", "\"side\":\"buy\",\"qty\":\"6\",\"price\":\"9\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 10");
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+}
+
+static void test_order_report_cannot_lower_filled_qty_or_qty_below_fills(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"10\",\"price\":\"9\""), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"4\",\"price\":\"9\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	char *before = tu_dump_tables(f->j);
+	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
+		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"2\""), "field 'filled_qty'");
+	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
+		"\"qty\":\"3\",\"price\":\"9\""), "field 'qty'");
+	/* "filled" with less than qty filled says two things at once. */
+	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"filled\","
+		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"6\""), "field 'filled_qty'");
+	/* Nor may a report call an order open whose filled_qty completes it. */
+	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
+		"\"qty\":\"4\",\"price\":\"9\""), "field 'status'");
+	char *after = tu_dump_tables(f->j);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -457,6 +596,11 @@ int main(void)
 		T(test_inferred_fill_from_the_reconciler_is_journaled_and_replays),
 		T(test_failed_commit_counts_only_committed_lines_and_names_the_first_lost),
 		T(test_disk_full_counts_only_committed_lines_and_names_the_first_lost),
+		T(test_terminal_order_identity_never_changes),
+		T(test_fill_side_contradicting_its_order_is_rejected),
+		T(test_order_report_contradicting_completing_fills_is_rejected),
+		T(test_fill_completing_a_cancelled_order_leaves_it_filled),
+		T(test_order_report_cannot_lower_filled_qty_or_qty_below_fills),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
