@@ -172,7 +172,8 @@ static enum rk_rc order_report_check(const struct order_row *row, const struct o
 }
 
 /* Refuses a report whose qty or status contradicts the order's filled
- * quantity (the larger of what it reports and what is journaled). */
+ * quantity (the larger of what it reports and what is journaled): an order
+ * filled to its qty is filled, as a fill completing it makes it. */
 static enum rk_rc order_filled_check(const struct order_rec *o, struct dec filled,
 				     struct rk_err *err)
 {
@@ -182,7 +183,7 @@ static enum rk_rc order_filled_check(const struct order_rec *o, struct dec fille
 		return rk_err_set(err, RK_ECONFLICT,
 				  "field 'qty': order %s has %s filled; qty %s is less", o->order_id,
 				  dec_format(filled, a), dec_format(o->qty, b));
-	if (cmp == 0 && order_status_is_open(o->status))
+	if (cmp == 0 && o->status != OSTATUS_FILLED)
 		return rk_err_set(err, RK_ECONFLICT,
 				  "field 'status': order %s is completely filled (%s of %s), not %s",
 				  o->order_id, dec_format(filled, a), dec_format(o->qty, b),

@@ -522,6 +522,8 @@ static void test_order_report_contradicting_completing_fills_is_rejected(void **
 				   NULL, 0), INGEST_ACCEPTED);
 	expect_rejected(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
 		"\"qty\":\"536.6\",\"price\":\"0.05\""), "field 'status'");
+	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"cancelled\","
+		"\"qty\":\"536.6\",\"price\":\"0.05\""), "field 'status'");
 	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"filled\","
 		"\"qty\":\"536.6\",\"price\":\"0.05\""), NULL, 0), INGEST_ACCEPTED);
 	tu_query_text(f->j, "SELECT status || ' ' || filled_qty || ' ' || from_fill FROM orders", row, sizeof row);
