@@ -67,8 +67,10 @@ set -e
 grep -q "newer than this reckon" "$tmp/err4" || fail "newer db message"
 
 # The README's examples are ingestible as printed, one line each, and agree:
-# the fill completes the order.
-awk '/^```json$/ { on = 1; next } /^```$/ { on = 0 } on' "$(dirname "$0")/../../README.md" > "$tmp/readme.jsonl"
+# the fill completes the order. (Every line of a json block in its "Ingest
+# contract" section.)
+awk '/^## / { contract = /^## Ingest contract/ } /^```json$/ { on = contract; next } /^```$/ { on = 0 } on' \
+  "$(dirname "$0")/../../README.md" > "$tmp/readme.jsonl"
 n=$(wc -l < "$tmp/readme.jsonl")
 [ "$n" -ge 2 ] || fail "README has $n JSON example lines, want an order and a fill"
 if grep -qv '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl"; then
