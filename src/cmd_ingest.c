@@ -15,8 +15,11 @@ static void help(void)
 	       "Options:\n"
 	       "  --db FILE   journal database (created if missing)\n"
 	       "  -h, --help  this help\n\n"
-	       "Prints 'accepted A, duplicates D, rejected R'. Exit 0 when nothing was\n"
-	       "rejected, 65 when some line was, 66 when PATH cannot be read, 74 on I/O errors.\n");
+	       "Prints 'accepted A, duplicates D, rejected R', counting a line as accepted\n"
+	       "only once it is committed. When a commit fails, stderr names the first line\n"
+	       "that is not journaled ('line N: not journaled, nor any line after it').\n"
+	       "Exit 0 when nothing was rejected, 65 when some line was, 66 when PATH cannot\n"
+	       "be read, 74 on I/O and database errors.\n");
 }
 
 int cmd_ingest(int argc, char **argv)

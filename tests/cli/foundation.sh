@@ -66,6 +66,24 @@ set -e
 [ "$rc" -eq 65 ] || fail "newer db exit $rc"
 grep -q "newer than this reckon" "$tmp/err4" || fail "newer db message"
 
+# The README's examples are ingestible as printed, one line each, and agree:
+# the fill completes the order. (Every line of a json block in its "Ingest
+# contract" section.)
+awk '/^## / { contract = /^## Ingest contract/ } /^```json$/ { on = contract; next } /^```$/ { on = 0 } on' \
+  "$(dirname "$0")/../../README.md" > "$tmp/readme.jsonl"
+n=$(wc -l < "$tmp/readme.jsonl")
+[ "$n" -ge 2 ] || fail "README has $n JSON example lines, want an order and a fill"
+if grep -qv '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl"; then
+  fail "README JSON example is not one whole line: $(grep -v '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl" | head -1)"
+fi
+"$bin" ingest --db "$tmp/readme.db" "$tmp/readme.jsonl" >"$tmp/out5" 2>"$tmp/err5" \
+  || fail "README examples rejected: $(cat "$tmp/err5")"
+grep -qx "accepted $n, duplicates 0, rejected 0" "$tmp/out5" || fail "README summary: $(cat "$tmp/out5")"
+[ "$(sqlite3 "$tmp/readme.db" "SELECT side || ' ' || status || ' ' || qty || ' ' || filled_qty FROM orders WHERE order_id = 'abc'")" \
+  = "buy filled 536.6 536.6" ] || fail "README order row: $(sqlite3 "$tmp/readme.db" 'SELECT * FROM orders')"
+[ "$(sqlite3 "$tmp/readme.db" "SELECT qty FROM positions WHERE symbol = 'TOWNS-USD'")" = "536.6" ] \
+  || fail "README position"
+
 # Help and usage errors.
 "$bin" help | grep -q "ingest" || fail "help lists ingest"
 "$bin" ingest --help | grep -q -- "--db FILE" || fail "ingest --help"
