@@ -303,7 +303,7 @@ static enum rk_rc plan_follow_up(struct exec *x, size_t i, bool allow_reprice, s
 		snprintf(f.note, sizeof f.note, "protection could not be placed (%s): emergency close at market",
 			 x->result[i]);
 	}
-	reconcile_client_order_id(key, 0, f.req.client_order_id);
+	reconcile_client_order_id(x->local->journal_id, key, 0, f.req.client_order_id);
 	x->plan->actions[n] = f;
 	x->status[n] = ASTAT_PLANNED;
 	x->result[n][0] = '\0';

@@ -896,8 +896,8 @@ static void test_retry_does_not_place_twice(void **state)
 	assert_string_equal(key, "missing_stop:coinbase:default:ETH-USD");
 	assert_int_equal(N(f, "SELECT count(DISTINCT finding_key) FROM actions WHERE finding_key = ?1",
 			   key), 1);
-	reconcile_client_order_id(key, 0, id0);
-	reconcile_client_order_id(key, 1, id1);
+	reconcile_client_order_id("", key, 0, id0);
+	reconcile_client_order_id("", key, 1, id1);
 	assert_string_not_equal(id0, id1);
 	char both[2 * MODEL_ID_MAX + 2];
 	snprintf(both, sizeof both, "%s,%s", id0, id1);
