@@ -622,6 +622,24 @@ static void test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fi
 			      " AND symbol = ?1", "SOL-USD"), 2);
 }
 
+/* A limit SELL the journal does not know holds the whole holding: the planner
+ * cancels it as a blocking order instead of adopting it (issue 8, point 2), so
+ * the verified cancel is what journals it, as cancelled, and the stop follows. */
+static void test_orphan_blocking_exit_is_journaled_cancelled_not_adopted(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", EXIT_VENUE("ETH-USD", "o-orphan", "2", "3200.00"), "", ""),
+		"coinbase", NULL);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'adopt_order'"), 0);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-orphan"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	/* The stop is a bracket keeping the exit's take profit (3200 for 2). */
+	assert_string_equal(T(f, "SELECT order_type || ' ' || price FROM orders WHERE symbol = ?1"
+				 " AND purpose = 'stop_loss'", "ETH-USD"), "bracket 3200");
+}
+
 /* ---- rule 3: replacement order by venue ----------------------------------- */
 
 #define ETH_SPOT_STOP_JOURNAL \
@@ -1351,6 +1369,7 @@ int main(void)
 		TEST(test_sent_emergency_close_is_resolved_with_its_fills),
 		TEST(test_fill_regression_halts_symbol),
 		TEST(test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill),
+		TEST(test_orphan_blocking_exit_is_journaled_cancelled_not_adopted),
 		TEST(test_spot_replace_cancels_then_places_and_journals_gap),
 		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
 		TEST(test_futures_replace_places_before_cancel),
