@@ -347,18 +347,15 @@ static const char SQL_POS_PUT[] =
 	" qty = excluded.qty, avg_entry = excluded.avg_entry,"
 	" updated_at = max(positions.updated_at, excluded.updated_at), last_seq = excluded.last_seq";
 
-/*
- * Average entry of the open quantity: weighted when adding to the same side,
- * unchanged when reducing, the fill price when flipping through zero. The
- * weighted mean is rounded half-even to 18 decimals (the one rounding here).
- */
+/* The position after a fill, by position_apply_fill (model.h): the one rule
+ * for the average entry, shared with the reconciler. */
 static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fill_rec *f,
 				 struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *venue = venue_name(f->venue);
-	struct dec old = dec_zero(), avg = dec_zero(), delta, now;
-	bool has_avg = false;
+	struct position_state pos = {.qty = dec_zero(), .has_avg = false, .avg = dec_zero()};
+	struct dec delta;
 	if (!fill_position_delta(f, &delta))
 		return rk_err_set(err, RK_EINVAL, "fill %s: base-asset fee is not less than qty",
 				  f->fill_id);
@@ -369,34 +366,21 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		old = col_dec(st, 0);
-		has_avg = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		avg = col_dec(st, 1);
+		pos.qty = col_dec(st, 0);
+		pos.has_avg = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		pos.avg = col_dec(st, 1);
 	}
 	sqlite3_reset(st);
-	if (dec_add(old, delta, &now) != DEC_OK)
-		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position overflows", f->fill_id);
-	if (dec_is_zero(now)) {
-		has_avg = false;
-	} else if (dec_is_zero(old) || dec_sign(old) != dec_sign(now)) {
-		avg = f->price, has_avg = true;
-	} else if (dec_sign(delta) == dec_sign(old)) {
-		struct dec cost_old, cost_new, total;
-		if (dec_mul(dec_abs(old), avg, DEC_ROUND_HALF_EVEN, &cost_old) ||
-		    dec_mul(dec_abs(delta), f->price, DEC_ROUND_HALF_EVEN, &cost_new) ||
-		    dec_add(cost_old, cost_new, &total) ||
-		    dec_div(total, dec_abs(now), DEC_ROUND_HALF_EVEN, &avg))
-			return rk_err_set(err, RK_EOVERFLOW, "fill %s: average entry overflows",
-					  f->fill_id);
-		has_avg = true;
-	}
+	if (!position_apply_fill(&pos, f))
+		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position or average entry overflows",
+				  f->fill_id);
 	if ((rc = journal_stmt(j, SQL_POS_PUT, &st, err)))
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
-	sqlx_bind_dec(st, 4, now);
-	sqlx_bind_opt_dec(st, 5, has_avg, avg);
+	sqlx_bind_dec(st, 4, pos.qty);
+	sqlx_bind_opt_dec(st, 5, pos.has_avg, pos.avg);
 	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, seq);
 	return sqlx_step_done(j, st, "writing position", err);

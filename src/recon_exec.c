@@ -303,7 +303,7 @@ static enum rk_rc plan_follow_up(struct exec *x, size_t i, bool allow_reprice, s
 		snprintf(f.note, sizeof f.note, "protection could not be placed (%s): emergency close at market",
 			 x->result[i]);
 	}
-	reconcile_client_order_id(key, 0, f.req.client_order_id);
+	reconcile_client_order_id(x->local->journal_id, key, 0, f.req.client_order_id);
 	x->plan->actions[n] = f;
 	x->status[n] = ASTAT_PLANNED;
 	x->result[n][0] = '\0';
@@ -946,14 +946,19 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 			goto out;
 	}
 	/* The fill cursor moves past the snapshot's fills only when every fill the
-	 * journal lacked was recorded in this pass (a halted symbol's are not). */
-	size_t unknown = 0, recorded = 0;
-	for (size_t k = 0; k < snap.nfills; k++)
-		unknown += local.fill_known && !local.fill_known[k];
-	for (size_t i = 0; i < plan.nactions; i++)
-		recorded += plan.actions[i].kind == ACT_RECORD_INFERRED_FILL &&
-			    x.status[i] == ASTAT_SUCCEEDED;
-	bool advance = !dry_run && snap.complete && !x.inferred_fill_failed && recorded >= unknown;
+	 * journal lacked was recorded in this pass (a halted symbol's are not).
+	 * Matched by fill id: fills inferred from an order's filled quantity are
+	 * not in the listing and must not stand in for one that is. */
+	bool all_recorded = true;
+	for (size_t k = 0; all_recorded && k < snap.nfills; k++) {
+		bool done = local.fill_known && local.fill_known[k];
+		for (size_t i = 0; !done && i < plan.nactions; i++)
+			done = plan.actions[i].kind == ACT_RECORD_INFERRED_FILL &&
+			       x.status[i] == ASTAT_SUCCEEDED &&
+			       strcmp(plan.actions[i].fill.fill_id, snap.fills[k].fill_id) == 0;
+		all_recorded = done;
+	}
+	bool advance = !dry_run && snap.complete && !x.inferred_fill_failed && all_recorded;
 	if ((rc = journal_begin(j, err)))
 		goto out;
 	rc = recon_journal_run_end(j, x.run_id, v->kind, account, snap.complete,

@@ -579,6 +579,67 @@ static void test_fill_regression_halts_symbol(void **state)
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "SOL-USD"), 1);
 }
 
+/* An order the venue reports filled 4 of 10 without a fill record gets an
+ * inferred fill (issue 8, point 7). That fill is not in the venue's listing,
+ * so it must not stand in for a listed fill left unrecorded (SOL, halted):
+ * the fill cursor stays where it was and the SOL fill is listed again. */
+static void test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") ","
+		" {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default',"
+		" 'symbol': 'ETH-USD', 'order_id': 'o-buy', 'client_order_id': 'c-buy', 'side': 'buy',"
+		" 'order_type': 'limit', 'status': 'open', 'purpose': 'entry', 'qty': '10',"
+		" 'price': '2900.00', 'filled_qty': '0'}],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '6'}, {'asset': 'SOL', 'qty': '10'},"
+		" {'asset': 'USD', 'qty': '50000'}],"
+		" 'open_orders': [{'order_id': 'o-buy', 'client_order_id': 'c-buy', 'symbol': 'ETH-USD',"
+		" 'side': 'buy', 'order_type': 'limit', 'qty': '10', 'price': '2900.00',"
+		" 'filled_qty': '4', 'status': 'partially_filled'}],"
+		" 'fills': [{'fill_id': 'f-sol', 'order_id': 'o-sol', 'symbol': 'SOL-USD', 'side': 'buy',"
+		" 'qty': '10', 'price': '130.00', 'ts': '2025-11-22T12:00:00Z'}],"
+		" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", NULL);
+	if (recon_journal_halt(f->j, VENUE_COINBASE, "default", "SOL-USD", "test", g_now, &err))
+		fail_msg("halt: %s", err.msg);
+
+	pass(f);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE fill_id = ?1 AND inferred = 1"
+			      " AND order_id = 'o-buy' AND qty = '4'", "inferred:o-buy:4"), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE fill_id = ?1", "f-sol"), 0);
+	assert_string_equal(T0(f, "SELECT coalesce(fills_cursor, '') FROM recon_runs"
+				 " ORDER BY id DESC LIMIT 1"), "");
+	/* The ETH order now agrees with the venue: no second inferred fill. */
+	later(60);
+	pass(f);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE order_id = ?1", "o-buy"), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_fill'"
+			      " AND order_id = ?1", "f-sol"), 0);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_fill'"
+			      " AND symbol = ?1", "SOL-USD"), 2);
+}
+
+/* A limit SELL the journal does not know holds the whole holding: the planner
+ * cancels it as a blocking order instead of adopting it (issue 8, point 2), so
+ * the verified cancel is what journals it, as cancelled, and the stop follows. */
+static void test_orphan_blocking_exit_is_journaled_cancelled_not_adopted(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", EXIT_VENUE("ETH-USD", "o-orphan", "2", "3200.00"), "", ""),
+		"coinbase", NULL);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'adopt_order'"), 0);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-orphan"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	/* The stop is a bracket keeping the exit's take profit (3200 for 2). */
+	assert_string_equal(T(f, "SELECT order_type || ' ' || price FROM orders WHERE symbol = ?1"
+				 " AND purpose = 'stop_loss'", "ETH-USD"), "bracket 3200");
+}
+
 /* ---- rule 3: replacement order by venue ----------------------------------- */
 
 #define ETH_SPOT_STOP_JOURNAL \
@@ -896,8 +957,8 @@ static void test_retry_does_not_place_twice(void **state)
 	assert_string_equal(key, "missing_stop:coinbase:default:ETH-USD");
 	assert_int_equal(N(f, "SELECT count(DISTINCT finding_key) FROM actions WHERE finding_key = ?1",
 			   key), 1);
-	reconcile_client_order_id(key, 0, id0);
-	reconcile_client_order_id(key, 1, id1);
+	reconcile_client_order_id("", key, 0, id0);
+	reconcile_client_order_id("", key, 1, id1);
 	assert_string_not_equal(id0, id1);
 	char both[2 * MODEL_ID_MAX + 2];
 	snprintf(both, sizeof both, "%s,%s", id0, id1);
@@ -1307,6 +1368,8 @@ int main(void)
 		TEST(test_unresolved_sent_action_blocks_a_new_placement),
 		TEST(test_sent_emergency_close_is_resolved_with_its_fills),
 		TEST(test_fill_regression_halts_symbol),
+		TEST(test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill),
+		TEST(test_orphan_blocking_exit_is_journaled_cancelled_not_adopted),
 		TEST(test_spot_replace_cancels_then_places_and_journals_gap),
 		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
 		TEST(test_futures_replace_places_before_cancel),
