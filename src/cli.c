@@ -9,7 +9,8 @@ int cli_exit_code(enum rk_rc rc)
 {
 	switch (rc) {
 	case RK_OK: return EX_OK;
-	case RK_EINVAL: case RK_ECONFLICT: case RK_ECORRUPT: case RK_EVERSION: return EX_DATAERR;
+	case RK_EINVAL: case RK_ECONFLICT: case RK_ECORRUPT: case RK_EVERSION: case RK_EFOREIGN:
+		return EX_DATAERR;
 	case RK_ENOTFOUND: return EX_NOINPUT;
 	case RK_ECONFIG: return EX_CONFIG;
 	case RK_EPERM: return EX_NOPERM;
