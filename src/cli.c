@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 #include <string.h>
-#include <unistd.h>
 
 int cli_exit_code(enum rk_rc rc)
 {
@@ -21,11 +20,13 @@ int cli_exit_code(enum rk_rc rc)
 	return EX_SOFTWARE;
 }
 
-int cli_fail(const struct rk_err *err)
+int cli_fail_to(FILE *f, const struct rk_err *err)
 {
-	fprintf(stderr, "reckon: %s\n", err->msg[0] ? err->msg : rk_rc_name(err->rc));
+	fprintf(f, "reckon: %s\n", err->msg[0] ? err->msg : rk_rc_name(err->rc));
 	return cli_exit_code(err->rc);
 }
+
+int cli_fail(const struct rk_err *err) { return cli_fail_to(stderr, err); }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
@@ -38,11 +39,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	return EX_USAGE;
 }
 
-struct journal *cli_open_journal(const char *path, int *exit_code)
+struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum journal_kind kind,
+				 int *exit_code)
 {
 	struct journal *j = NULL;
 	struct rk_err err = {0};
-	if (journal_open(path, &j, &err)) {
+	if (journal_open(path, mode, kind, &j, &err)) {
 		*exit_code = cli_fail(&err);
 		return NULL;
 	}
@@ -79,13 +81,7 @@ int cli_parse_db_options(int argc, char **argv, const char *command, void (*help
 	return -1;
 }
 
-int cli_require_existing_db(const char *command, const char *db)
+int cli_require_db(const char *command, const char *db)
 {
-	if (!db)
-		return cli_usage_error(command, "--db FILE is required");
-	if (access(db, F_OK) != 0) {
-		fprintf(stderr, "reckon: no database at %s\n", db);
-		return EX_NOINPUT;
-	}
-	return -1;
+	return db ? -1 : cli_usage_error(command, "--db FILE is required");
 }

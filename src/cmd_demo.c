@@ -153,7 +153,7 @@ int cmd_demo(int argc, char **argv)
 			goto fail;
 	g_demo_now = sim_venue_now_us(venues[0]);
 	rtime_set_clock(demo_clock);
-	if (!(j = cli_open_journal(db, &code)))
+	if (!(j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_SIM, &code)))
 		goto done;
 	printf("reckon demo — journal: %s\n\n", db);
 	if (ingest_bot_view(j, scenario, &ingested, &err))

@@ -76,6 +76,56 @@ static char *read_text(const char *path, struct rk_err *err)
 	return buf;
 }
 
+static const char *const ALL_VENUES[] = {"coinbase", "binance-usdm", "sim"};
+
+/* The simulated venues of scenario `sim` (a file or an embedded name): the
+ * one --venue names, else every venue the scenario defines. Returns -1, or
+ * the exit code after printing why not. */
+static int sim_venues(const char *sim, const char *venue, struct venue **venues, size_t *n,
+		      char **scenario_owned /* OUT */, FILE *errs)
+{
+	struct rk_err err = {0};
+	const char *scenario = sim_scenario_text(sim);
+	if (!scenario && !(scenario = *scenario_owned = read_text(sim, &err)))
+		return cli_fail_to(errs, &err);
+	for (size_t k = 0; k < 3; k++) {
+		if (venue && strcmp(venue, ALL_VENUES[k]) != 0)
+			continue;
+		if (sim_venue_create(scenario, ALL_VENUES[k], &venues[*n], &err) == RK_OK)
+			(*n)++;
+		else if (venue || err.rc != RK_ENOTFOUND)
+			return cli_fail_to(errs, &err);
+	}
+	if (*n == 0) {
+		fprintf(errs, "reckon: scenario %s defines no venue\n", sim);
+		return EX_DATAERR;
+	}
+	return -1;
+}
+
+/* The real venue's client, credentials from the environment. Returns -1, or
+ * the exit code after printing why not. */
+static int real_venue(const char *venue, const char *base_url, long timeout_ms,
+		      struct venue **venues, size_t *n)
+{
+	struct rk_err err = {0};
+	struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
+	struct http_options http = {.timeout_ms = timeout_ms};
+	struct binance_options bn = {.base_url = base_url, .http = &http};
+	enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
+				? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
+				: binance_venue_from_env_opts(&bn, &venues[0], &err);
+	if (rc) {
+		/* Missing or unreadable credentials are configuration problems. */
+		fprintf(stderr, "reckon: %s\n", err.msg);
+		return rc == RK_EPERM ? EX_NOPERM
+		       : (rc == RK_ENOTFOUND || rc == RK_ECONFIG || rc == RK_EINVAL) ? EX_CONFIG
+		       : cli_exit_code(rc);
+	}
+	*n = 1;
+	return -1;
+}
+
 int cmd_reconcile(int argc, char **argv)
 {
 	static const struct option OPTS[] = {
@@ -131,66 +181,34 @@ int cmd_reconcile(int argc, char **argv)
 	if (!venue && !sim)
 		sim = DEFAULT_SCENARIO;
 
-	static const char *const ALL[] = {"coinbase", "binance-usdm", "sim"};
 	struct rk_err err = {0};
 	struct policy *policy = NULL;
 	struct venue *venues[3] = {NULL, NULL, NULL};
 	size_t nvenues = 0;
 	struct journal *j = NULL;
 	char *scenario_owned = NULL;
+	FILE *report = stdout, *errs = stderr;
 	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
 		code = err.rc == RK_ENOTFOUND ? EX_NOINPUT : EX_CONFIG;
-		fprintf(stderr, "reckon: %s\n", err.msg);
+		fprintf(errs, "reckon: %s\n", err.msg);
 		goto out;
 	}
-	if (sim) {
-		const char *scenario = sim_scenario_text(sim);
-		if (!scenario && !(scenario = scenario_owned = read_text(sim, &err))) {
-			code = cli_fail(&err);
-			goto out;
-		}
-		for (size_t k = 0; k < 3; k++) {
-			if (venue && strcmp(venue, ALL[k]) != 0)
-				continue;
-			/* Without --venue, the scenario's venues are the ones it defines. */
-			if (sim_venue_create(scenario, ALL[k], &venues[nvenues], &err) == RK_OK)
-				nvenues++;
-			else if (venue || err.rc != RK_ENOTFOUND) {
-				code = cli_fail(&err);
-				goto out;
-			}
-		}
-		if (nvenues == 0) {
-			fprintf(stderr, "reckon: scenario %s defines no venue\n", sim);
-			code = EX_DATAERR;
-			goto out;
-		}
-	} else {
-		struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
-		struct http_options http = {.timeout_ms = timeout_ms};
-		struct binance_options bn = {.base_url = base_url, .http = &http};
-		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
-					? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
-					: binance_venue_from_env_opts(&bn, &venues[0], &err);
-		if (rc) {
-			/* Missing or unreadable credentials are configuration problems. */
-			fprintf(stderr, "reckon: %s\n", err.msg);
-			code = rc == RK_EPERM ? EX_NOPERM
-			       : (rc == RK_ENOTFOUND || rc == RK_ECONFIG || rc == RK_EINVAL) ? EX_CONFIG
-			       : cli_exit_code(rc);
-			goto out;
-		}
-		nvenues = 1;
-	}
-	if (!(j = cli_open_journal(db, &code)))
+	/* The journal first: it must exist before a venue is contacted. */
+	if (journal_open(db, JOURNAL_WRITE, JOURNAL_ANY, &j, &err)) {
+		code = cli_fail_to(errs, &err);
 		goto out;
+	}
+	if ((code = sim ? sim_venues(sim, venue, venues, &nvenues, &scenario_owned, errs)
+			: real_venue(venue, base_url, timeout_ms, venues, &nvenues)) >= 0)
+		goto out;
+	code = EX_OK;
 	for (size_t k = 0; k < nvenues; k++) {
 		struct recon_outcome res;
-		if (recon_run_pass(j, venues[k], account, policy, dry_run, stdout, &res, &err)) {
-			code = cli_fail(&err);
+		if (recon_run_pass(j, venues[k], account, policy, dry_run, report, &res, &err)) {
+			code = cli_fail_to(errs, &err);
 			goto out;
 		}
-		printf("\n%s run %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
+		fprintf(report, "\n%s run %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
 		       venue_name(venues[k]->kind), (long long)res.run_id, res.nfindings, res.nactions,
 		       res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
 		       res.by_status[ASTAT_SKIPPED], dry_run ? ", dry run: nothing sent" : "");
