@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_exit_code(enum rk_rc rc)
@@ -49,6 +50,46 @@ struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum 
 		return NULL;
 	}
 	return j;
+}
+
+struct prefixed {
+	FILE *to;
+	const char *prefix;
+	bool at_line_start;
+};
+
+static ssize_t prefixed_write(void *cookie, const char *buf, size_t n)
+{
+	struct prefixed *p = cookie;
+	for (size_t i = 0; i < n; i++) {
+		if (p->at_line_start && fputs(p->prefix, p->to) == EOF)
+			return -1;
+		if (putc(buf[i], p->to) == EOF)
+			return -1;
+		p->at_line_start = buf[i] == '\n';
+	}
+	return (ssize_t)n;
+}
+
+static int prefixed_close(void *cookie)
+{
+	struct prefixed *p = cookie;
+	int rc = fflush(p->to);
+	free(p);
+	return rc;
+}
+
+FILE *cli_prefixed_stream(FILE *to, const char *prefix)
+{
+	struct prefixed *p = malloc(sizeof *p);
+	cookie_io_functions_t io = {.write = prefixed_write, .close = prefixed_close};
+	FILE *f;
+	if (!p)
+		return NULL;
+	*p = (struct prefixed){.to = to, .prefix = prefix, .at_line_start = true};
+	if (!(f = fopencookie(p, "w", io)))
+		free(p);
+	return f;
 }
 
 bool cli_wants_help(int argc, char **argv)

@@ -67,6 +67,17 @@ int cli_parse_db_options(int argc, char **argv, const char *command, void (*help
  * EX_USAGE. */
 int cli_require_db(const char *command, const char *db);
 
+/* The prefix of every output line of a simulated pass. */
+#define CLI_SIM_PREFIX "[simulated] "
+
+/*
+ * A stream that writes to `to`, starting every line with `prefix` (a string
+ * constant), so no line of a simulated pass can be read as a real one.
+ * Closed with fclose, which flushes it and leaves `to` open. NULL when out
+ * of memory.
+ */
+FILE *cli_prefixed_stream(FILE *to, const char *prefix);
+
 /* True when argv holds -h or --help (before any "--"). */
 bool cli_wants_help(int argc, char **argv);
 
