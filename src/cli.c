@@ -87,8 +87,12 @@ FILE *cli_prefixed_stream(FILE *to, const char *prefix)
 	if (!p)
 		return NULL;
 	*p = (struct prefixed){.to = to, .prefix = prefix, .at_line_start = true};
-	if (!(f = fopencookie(p, "w", io)))
+	if (!(f = fopencookie(p, "w", io))) {
 		free(p);
+		return NULL;
+	}
+	/* Line by line, so the pass's progress and its errors keep their order. */
+	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
 }
 
