@@ -58,8 +58,9 @@ set -e
 [ "$rc" -ne 0 ] || fail "audit passed a tampered journal"
 grep -q "event 2: hash mismatch" "$tmp/err3" || fail "audit did not name event 2: $(cat "$tmp/err3")"
 
-# A database newer than this binary is refused and left alone.
-sqlite3 "$tmp/new.db" "CREATE TABLE t(x); PRAGMA user_version=4242;"
+# A journal newer than this binary (reckon's by its application_id, 'RKNJ')
+# is refused and left alone.
+sqlite3 "$tmp/new.db" "CREATE TABLE t(x); PRAGMA user_version=4242; PRAGMA application_id=1380666954;"
 set +e
 "$bin" ingest --db "$tmp/new.db" /dev/null 2>"$tmp/err4"; rc=$?
 set -e

@@ -165,7 +165,7 @@ expect_exit 64 "parameter 'day' given twice" \
 expect_exit 64 "unknown format 'xml'" "$bin" query open_orders --db "$db" --format xml
 expect_exit 64 "--db FILE is required" "$bin" query open_orders
 expect_exit 64 "missing report NAME" "$bin" query --db "$db"
-expect_exit 66 "no database at $tmp/none.db" "$bin" query open_orders --db "$tmp/none.db"
+expect_exit 66 "no such journal: $tmp/none.db" "$bin" query open_orders --db "$tmp/none.db"
 [ ! -e "$tmp/none.db" ] || fail "a missing database was created"
 "$bin" query --help | grep -q -- "--param KEY=VALUE" || fail "query --help"
 "$bin" help query | grep -q -- "--format FORMAT" || fail "help query"
