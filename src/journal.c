@@ -11,6 +11,7 @@
 #include "embedded.h"
 #include "project.h"
 #include "rtime.h"
+#include "sqldec.h"
 
 #define STMT_CACHE_SIZE 256 /* power of two; far more than reckon's constants */
 
@@ -101,6 +102,8 @@ enum rk_rc journal_open(const char *path, struct journal **out, struct rk_err *e
 		goto out;
 	}
 	sqlite3_busy_timeout(j->db, 5000);
+	if ((rc = sqldec_register(j->db, err)))
+		goto out;
 	/* The first real read tells a non-database file apart. */
 	if ((rc = pragma_int(j, "PRAGMA user_version;", &version, err))) {
 		rk_err_prefix(err, "%s is not a usable SQLite database", path);
