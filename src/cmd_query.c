@@ -24,7 +24,11 @@ static void help(void)
 	       "  --sql                  print the report's SQL (runs in the sqlite3 shell\n"
 	       "                         with '.parameter set :KEY VALUE')\n"
 	       "  -h, --help             this help\n\n"
-	       "Amounts are exact decimal text; sums in reports are REAL for display only.\n"
+	       "Amounts are exact decimal text. Reports add, multiply and compare them with\n"
+	       "decimal_sum, decimal_add, decimal_sub, decimal_mul and decimal_cmp: the\n"
+	       "functions of SQLite's decimal extension, which the sqlite3 shell ships and\n"
+	       "reckon registers on its own exact decimals (up to 18 places), so --sql prints\n"
+	       "SQL that gives the same figures in the shell.\n"
 	       "Exit 0 on success, 64 for a wrong report name, parameter or option, 66 when\n"
 	       "the database does not exist, 74 on database or output errors.\n");
 }
