@@ -31,6 +31,7 @@ int cmd_query(int argc, char **argv);
 int cmd_fifo(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_halt(int argc, char **argv);
 
 /* Maps an error code to a sysexits.h exit code. */
 int cli_exit_code(enum rk_rc rc);
