@@ -229,6 +229,8 @@ CREATE TABLE exchange_positions (
     account     TEXT NOT NULL,
     symbol      TEXT NOT NULL,
     qty         TEXT NOT NULL,          -- signed (short < 0), exact decimal TEXT
+    orderable_qty TEXT NOT NULL,        -- |qty| rounded down to the venue's step size:
+                                        -- a stop set this size also protects it
     entry_price TEXT,                   -- as the venue reported it (futures)
     run_id      INTEGER NOT NULL,       -- the complete run whose snapshot it is
     as_of       TEXT NOT NULL,          -- when that run journaled it

@@ -392,12 +392,19 @@ static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
 	cJSON *list = o ? cJSON_AddArrayToObject(o, "positions") : NULL;
 	for (size_t i = 0; list && i < snap->npositions; i++) {
 		const struct venue_position *p = &snap->positions[i];
-		char q[DEC_STR_MAX], e[DEC_STR_MAX];
+		const struct instrument *in = venue_snapshot_instrument(snap, p->symbol);
+		char q[DEC_STR_MAX], t[DEC_STR_MAX], e[DEC_STR_MAX];
+		struct dec orderable = dec_abs(p->qty);
 		cJSON *item = dec_is_zero(p->qty) ? NULL : cJSON_CreateObject();
 		if (!item)
 			continue;
+		/* As the planner sizes a stop: |qty| down to the step (else |qty|). */
+		if (in && dec_sign(in->step_size) > 0 &&
+		    dec_quantize(dec_abs(p->qty), in->step_size, DEC_ROUND_DOWN, &orderable) != DEC_OK)
+			orderable = dec_abs(p->qty);
 		add_s(item, "symbol", p->symbol);
 		add_s(item, "qty", dec_format(p->qty, q));
+		add_s(item, "orderable_qty", dec_format(orderable, t));
 		add_s(item, "entry_price", p->has_entry ? dec_format(p->entry_price, e) : NULL);
 		cJSON_AddItemToArray(list, item);
 	}
@@ -468,8 +475,8 @@ static const char SQL_FINDING_RESOLVED[] =
 static const char SQL_EXPOS_CLEAR[] =
 	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2";
 static const char SQL_EXPOS_INSERT[] =
-	"INSERT INTO exchange_positions(venue, account, symbol, qty, entry_price, run_id, as_of)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
+	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_HALT_RELEASE[] =
 	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
 
@@ -527,9 +534,10 @@ static enum rk_rc project_exchange_positions(struct journal *j, const cJSON *o,
 		bind_s(st, 2, account);
 		bind_s(st, 3, get_s(p, "symbol"));
 		bind_s(st, 4, get_s(p, "qty"));
-		bind_s(st, 5, get_s(p, "entry_price"));
-		bind_id(st, 6, get_i(o, "run_id"));
-		bind_s(st, 7, get_s(o, "at"));
+		bind_s(st, 5, get_s(p, "orderable_qty"));
+		bind_s(st, 6, get_s(p, "entry_price"));
+		bind_id(st, 7, get_i(o, "run_id"));
+		bind_s(st, 8, get_s(o, "at"));
 		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
 			return rc;
 	}

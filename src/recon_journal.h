@@ -62,8 +62,10 @@ enum rk_rc recon_journal_fill(struct journal *j, const struct fill_rec *f, struc
 
 /*
  * Settles a pass, in its own transaction, after the run's end is journaled:
- *   - a complete snapshot's non-zero positions replace the venue and
- *     account's rows of exchange_positions (event `exchange_positions`);
+ *   - a complete snapshot's non-zero positions, each with its size rounded
+ *     down to the venue's step (what a stop can be placed for), replace the
+ *     venue and account's rows of exchange_positions (event
+ *     `exchange_positions`);
  *   - every unresolved finding of the venue and account whose last action
  *     succeeded, with none of its actions still planned or sent, is resolved
  *     as 'action_succeeded';

@@ -210,9 +210,11 @@ static void test_complete_pass_records_the_exchange_positions(void **state)
 	pass(f, true);
 	int64_t run = pass(f, true);
 	char want[160];
-	snprintf(want, sizeof want, "ETH-USD 2 %lld,SOL-USD 10 %lld", (long long)run, (long long)run);
+	snprintf(want, sizeof want, "ETH-USD 2 2 %lld,SOL-USD 10 10 %lld", (long long)run,
+		 (long long)run);
 	/* Replaced by each complete pass, SOL included though no fill showed it. */
-	assert_string_equal(T(f, "SELECT group_concat(symbol || ' ' || qty || ' ' || run_id, ',')"
+	assert_string_equal(T(f, "SELECT group_concat(symbol || ' ' || qty || ' ' || orderable_qty"
+				 " || ' ' || run_id, ',')"
 				 " FROM (SELECT * FROM exchange_positions WHERE venue = 'coinbase'"
 				 " AND account = 'default' ORDER BY symbol)"),
 			    want);
