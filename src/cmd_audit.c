@@ -7,11 +7,17 @@
 static void help(void)
 {
 	printf("Usage: reckon audit verify --db FILE\n\n"
-	       "verify  recomputes the SHA-256 hash chain over every event, runs SQLite's\n"
-	       "        integrity check, checks the append-only triggers, and checks that the\n"
-	       "        materialized tables equal a replay of the events. Prints\n"
-	       "        'ok: N events' and exits 0 when sound; otherwise names the first bad\n"
-	       "        event (or table) and exits 65.\n\n"
+	       "verify  runs SQLite's integrity check, recomputes the SHA-256 hash chain\n"
+	       "        over every event, checks that the schema is exactly what reckon's\n"
+	       "        migrations created (the append-only triggers' full definitions; no\n"
+	       "        other trigger or view), and checks that the materialized tables\n"
+	       "        equal a replay of the events into a separate temporary database,\n"
+	       "        where nothing in the journal file can run. It reads one snapshot in\n"
+	       "        a read transaction that never blocks writers (ingest and reconcile\n"
+	       "        keep committing) and writes nothing. Prints 'ok: N events' (the\n"
+	       "        events of that snapshot) and exits 0 when sound; otherwise names\n"
+	       "        the first bad event, schema object, or table, row and column, and\n"
+	       "        exits 65.\n\n"
 	       "Options:\n  --db FILE   journal database\n  -h, --help  this help\n");
 }
 
