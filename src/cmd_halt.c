@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonin.h"
 #include "model.h"
 #include "query.h"
 #include "recon_journal.h"
@@ -87,10 +88,12 @@ static int list(struct journal *j, const struct halt_args *a)
 	return EX_OK;
 }
 
-/* One line of printable text (tabs allowed), not blank. */
+/* One line of printable UTF-8 text (tabs allowed), not blank. */
 static bool reason_ok(const char *r)
 {
 	bool blank = true;
+	if (!jsonin_utf8_valid(r, strlen(r)))
+		return false;
 	for (const unsigned char *p = (const unsigned char *)r; *p; p++) {
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
 			return false;
@@ -127,8 +130,8 @@ static int check_release_args(const struct halt_args *a)
 		return cli_usage_error("halt", "--symbol: empty or longer than %d bytes",
 				       MODEL_SYM_MAX - 1);
 	if (strlen(a->reason) > REASON_MAX || !reason_ok(a->reason))
-		return cli_usage_error("halt", "--reason: one line of text, not blank, at most %d"
-				       " bytes", REASON_MAX);
+		return cli_usage_error("halt", "--reason: one line of UTF-8 text, not blank, at"
+				       " most %d bytes", REASON_MAX);
 	return -1;
 }
 

@@ -47,8 +47,12 @@ grep -q "exchange reports less filled quantity" "$tmp/out" || fail "halt list sh
 expect_exit 0 "(0 rows)" "$bin" halt list --db "$db" --venue binance-usdm
 expect_exit 64 "release needs --venue, --symbol and --reason" \
 	"$bin" halt release --db "$db" --venue coinbase --symbol ETH-USD
-expect_exit 64 "--reason: one line of text" \
+expect_exit 64 "--reason: one line of UTF-8 text" \
 	"$bin" halt release --db "$db" --venue coinbase --symbol ETH-USD --reason "   "
+expect_exit 64 "--reason: one line of UTF-8 text" \
+	"$bin" halt release --db "$db" --venue coinbase --symbol ETH-USD --reason "$(printf 'a\nb')"
+expect_exit 64 "--reason: one line of UTF-8 text" \
+	"$bin" halt release --db "$db" --venue coinbase --symbol ETH-USD --reason "$(printf 'bad \xff')"
 expect_exit 64 "--venue 'kraken'" \
 	"$bin" halt release --db "$db" --venue kraken --symbol ETH-USD --reason x
 expect_exit 66 "no halt on coinbase/default/BTC-USD" \
