@@ -15,6 +15,7 @@
 #include "embedded.h"
 #include "project.h"
 #include "rtime.h"
+#include "sqldec.h"
 
 #define STMT_CACHE_SIZE 256 /* power of two; far more than reckon's constants */
 #define BUSY_TIMEOUT_MS 5000
@@ -434,6 +435,10 @@ static int connect(struct journal *j, const char *name, int flags)
 	if (src != SQLITE_OK)
 		return j->db ? sqlite3_extended_errcode(j->db) : src;
 	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	/* decimal_sum & co. on every connection, as the sqlite3 shell has them. */
+	struct rk_err ignored = {0};
+	if (sqldec_register(j->db, &ignored) != RK_OK)
+		return SQLITE_NOMEM;
 	return SQLITE_OK;
 }
 

@@ -14,6 +14,7 @@ const struct cli_command CLI_COMMANDS[] = {
 	{"query", "run a named report (SQL in queries/)", cmd_query},
 	{"reconcile", "diff the journal against a venue and fix what is safe to fix", cmd_reconcile},
 	{"fifo", "FIFO lot allocation maintenance (rebuild)", cmd_fifo},
+	{"halt", "list halted symbols, or release one (journaled)", cmd_halt},
 	{"audit", "verify the journal's hash chain and tables", cmd_audit},
 	{"help", "show this help, or a command's help", cmd_help},
 	{"version", "print the version", cmd_version},

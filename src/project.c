@@ -12,7 +12,8 @@
 
 const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
 				      "lot_allocations", "lot_positions", "lot_other_fees",
-				      "recon_runs", "findings", "actions", "halts", NULL};
+				      "recon_runs", "findings", "actions", "halts",
+				      "exchange_positions", NULL};
 
 /* Reads a decimal column written by reckon; NULL reads as zero. */
 static struct dec col_dec(sqlite3_stmt *st, int i)

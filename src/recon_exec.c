@@ -968,7 +968,9 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 		journal_rollback(j);
 		goto out;
 	}
-	if ((rc = journal_commit(j, err)))
+	if ((rc = journal_commit(j, err)) ||
+	    (rc = recon_journal_settle_pass(j, x.run_id, v->kind, account, &snap, rtime_now_us(),
+					    NULL, err)))
 		goto out;
 	out->run_id = x.run_id;
 	out->complete = snap.complete;
