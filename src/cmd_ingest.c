@@ -1,6 +1,7 @@
 /* cmd_ingest.c — `reckon ingest`: JSON lines from a file or stdin into the journal. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "ingest.h"
@@ -20,8 +21,8 @@ static void help(void)
 	       "only once it is committed. When a commit fails, stderr names the first line\n"
 	       "that is not journaled ('line N: not journaled, nor any line after it').\n"
 	       "Exit 0 when nothing was rejected, 65 when some line was (or FILE is not a\n"
-	       "reckon journal), 66 when PATH cannot be read, 74 on I/O and database errors,\n"
-	       "77 when FILE or its directory is read-only.\n");
+	       "reckon journal), 66 when PATH cannot be read (missing, or a directory), 74 on\n"
+	       "I/O and database errors, 77 when FILE or its directory is read-only.\n");
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -39,8 +40,18 @@ int cmd_ingest(int argc, char **argv)
 		path = argv[optind];
 
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct stat sb;
 	if (!in) {
 		fprintf(stderr, "reckon: cannot read %s: %s\n", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	/* fopen opens a directory; only reading it fails (EISDIR), which would
+	 * read as an I/O error after line 0. Checked before the journal opens,
+	 * so nothing is created. */
+	if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "reckon: cannot read %s: is a directory\n", path);
+		if (in != stdin)
+			fclose(in);
 		return EX_NOINPUT;
 	}
 	struct journal *j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_ANY, &code);

@@ -92,5 +92,10 @@ set +e
 "$bin" ingest "$tmp/mixed.jsonl" 2>/dev/null; [ $? -eq 64 ] || fail "missing --db must exit 64"
 "$bin" frobnicate 2>/dev/null; [ $? -eq 64 ] || fail "unknown command must exit 64"
 "$bin" ingest --db "$db" "$tmp/nope.jsonl" 2>/dev/null; [ $? -eq 66 ] || fail "missing input must exit 66"
+# A directory as input is named as one (66), and no journal is created.
+"$bin" ingest --db "$tmp/dir.db" "$tmp" 2>"$tmp/err6"; rc=$?
+[ "$rc" -eq 66 ] || fail "a directory as input: exit $rc, want 66"
+grep -qx "reckon: cannot read $tmp: is a directory" "$tmp/err6" || fail "directory message: $(cat "$tmp/err6")"
+[ ! -e "$tmp/dir.db" ] || fail "a directory as input created the journal"
 set -e
 echo "foundation: all checks passed"
