@@ -139,6 +139,32 @@ static void test_missing_and_mistyped_fields_are_named(void **state)
 	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"fee\":\"0.1\"}", "field 'fee_currency': missing");
 }
 
+/* A fill line at timestamp `ts` (fill id from the timestamp's length). */
+static void fill_at(char *buf, size_t cap, const char *id, const char *ts)
+{
+	snprintf(buf, cap,
+		 "{\"type\":\"fill\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		 "\"fill_id\":\"%s\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}",
+		 ts, id);
+}
+
+static void test_timestamp_it_cannot_keep_exactly_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char line[512], ts[64];
+	fill_at(line, sizeof line, "t1", "2025-11-22T17:44:09.1234567Z");
+	expect_rejected(f->j, line, "field 'ts': timestamp has more than 6 fractional digits");
+	fill_at(line, sizeof line, "t2", "2025-11-22T17:44:60Z");
+	expect_rejected(f->j, line, "field 'ts': timestamp has second 60 (a leap second)");
+	fill_at(line, sizeof line, "t3", "2025-11-22T23:59:60.5+00:00");
+	expect_rejected(f->j, line, "field 'ts'");
+	/* Zeros beyond the microsecond change nothing: accepted, kept exactly. */
+	fill_at(line, sizeof line, "t4", "2025-11-22T17:44:09.123456000Z");
+	assert_int_equal(tu_ingest(f->j, line, NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT ts FROM fills WHERE fill_id = 't4'", ts, sizeof ts);
+	assert_string_equal(ts, "2025-11-22T17:44:09.123456Z");
+}
+
 static void test_impossible_order_transition_is_rejected(void **state)
 {
 	struct fixture *f = *state;
@@ -586,6 +612,7 @@ int main(void)
 		T(test_json_numbers_are_read_exactly),
 		T(test_unknown_type_is_rejected),
 		T(test_missing_and_mistyped_fields_are_named),
+		T(test_timestamp_it_cannot_keep_exactly_is_rejected),
 		T(test_impossible_order_transition_is_rejected),
 		T(test_fill_without_order_creates_the_order),
 		T(test_fills_update_order_and_position),
