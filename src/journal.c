@@ -435,6 +435,13 @@ static int connect(struct journal *j, const char *name, int flags)
 	if (src != SQLITE_OK)
 		return j->db ? sqlite3_extended_errcode(j->db) : src;
 	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	/* Until the file is known to be reckon's, closing must not checkpoint:
+	 * the last connection to close a WAL database folds its -wal into the
+	 * main file and deletes it, which would change another application's
+	 * database that still has changes in its -wal. open_writable turns the
+	 * checkpoint back on for a journal. */
+	if (sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL) != SQLITE_OK)
+		return sqlite3_extended_errcode(j->db);
 	/* decimal_sum & co. on every connection, as the sqlite3 shell has them. */
 	struct rk_err ignored = {0};
 	if (sqldec_register(j->db, &ignored) != RK_OK)
@@ -460,6 +467,10 @@ static enum rk_rc open_writable(struct journal *j, const char *path, enum journa
 	rc = update_step(j, path, mode, want, false, &wrote, &done, err);
 	while (!rc && !done)
 		rc = update_step(j, path, mode, want, true, &wrote, &done, err);
+	/* Reckon's own journal: checkpoint on close again, so it leaves no -wal. */
+	if (!rc && sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL) !=
+			   SQLITE_OK)
+		rc = open_failure(j->db, path, sqlite3_extended_errcode(j->db), true, err);
 	/* Settings only now: preparing even a PRAGMA reads the file. */
 	if (!rc)
 		rc = apply_settings(j, false, err);

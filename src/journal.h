@@ -13,7 +13,8 @@
  * refused with RK_EFOREIGN, and nothing touches it: it is classified first
  * through an `immutable` read-only connection (no lock, no -wal or -shm, no
  * hot-journal rollback), then again under the write lock before anything is
- * written.
+ * written. Until a file is known to be reckon's, its connection does not
+ * checkpoint on close, so a WAL database's -wal is never folded into it.
  *
  * Opening for writing runs, in order: busy timeout, a read transaction that
  * looks at the file, the migrations if any are missing, then synchronous=FULL
