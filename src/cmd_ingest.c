@@ -12,13 +12,16 @@ static void help(void)
 	       "Reads JSON lines (one order or fill per line, contract in README.md) from PATH\n"
 	       "or standard input and journals them. Each bad line is reported on stderr as\n"
 	       "'line N: field ...: reason' and skipped; good lines are committed; a line\n"
-	       "already journaled counts as a duplicate and changes nothing.\n\n"
+	       "already journaled counts as a duplicate and changes nothing. An order report\n"
+	       "behind what the journal holds (delivered after a later status or after the\n"
+	       "fills that supersede it) is journaled as stale: it changes nothing, and\n"
+	       "stderr says why ('line N: stale, changes nothing: ...').\n\n"
 	       "Options:\n"
 	       "  --db FILE   journal database (created if missing or empty; any other file\n"
 	       "              that is not a reckon journal is refused, unmodified)\n"
 	       "  -h, --help  this help\n\n"
-	       "Prints 'accepted A, duplicates D, rejected R', counting a line as accepted\n"
-	       "only once it is committed. When a commit fails, stderr names the first line\n"
+	       "Prints 'accepted A, duplicates D, stale S, rejected R', counting a line only\n"
+	       "once it is committed. When a commit fails, stderr names the first line\n"
 	       "that is not journaled ('line N: not journaled, nor any line after it').\n"
 	       "Exit 0 when nothing was rejected, 65 when some line was (or FILE is not a\n"
 	       "reckon journal), 66 when PATH cannot be read (missing, or a directory), 74 on\n"
@@ -59,8 +62,8 @@ int cmd_ingest(int argc, char **argv)
 		struct ingest_stats stats;
 		struct rk_err err = {0};
 		enum rk_rc rc = ingest_stream(j, in, stderr, "ingest", &stats, &err);
-		printf("accepted %ld, duplicates %ld, rejected %ld\n", stats.accepted,
-		       stats.duplicates, stats.rejected);
+		printf("accepted %ld, duplicates %ld, stale %ld, rejected %ld\n", stats.accepted,
+		       stats.duplicates, stats.stale, stats.rejected);
 		if (rc)
 			code = cli_fail(&err);
 		else if (stats.rejected)

@@ -306,8 +306,16 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
 
 /* ---- migrations ----------------------------------------------------------- */
 
+/* Does migration `version` change how events are projected, so that the
+ * journal's materialized tables are rebuilt by a replay once it is applied?
+ * 0006: an order's reported filled quantity and its fills are kept apart. */
+static bool migration_replays(int version)
+{
+	return version == 6;
+}
+
 /* Applies migration number from+1 and its version bump, inside the caller's
- * transaction. */
+ * transaction, then the replay that migration needs, if any. */
 static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *err)
 {
 	const struct embedded_file *m = &EMBEDDED_MIGRATIONS[from];
@@ -320,6 +328,8 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
 	enum rk_rc rc = exec(j, m->text, err);
 	if (!rc)
 		rc = exec(j, bump, err);
+	if (!rc && migration_replays(want))
+		rc = project_rebuild(j, err);
 	if (rc)
 		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
 	return rc;
@@ -718,5 +728,10 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		return journal_sql_error(j, err, "appending event");
 	if (seq_out)
 		*seq_out = seq;
-	return project_apply(j, seq, ev->type, ev->payload, err);
+	bool stale = false;
+	if ((rc = project_apply(j, seq, ev->type, ev->payload, &stale, err)))
+		return rc;
+	if (stale)
+		*res = JOURNAL_STALE;
+	return RK_OK;
 }

@@ -24,6 +24,8 @@
  * the application_id under the write lock and applies only the next missing
  * step with its version bump, so processes opening the same new journal at
  * once serialize: one migrates, the others find the versions applied. A
+ * migration that changes how events are projected (0006) also replays every
+ * event into the materialized tables, in its transaction. A
  * database newer than this binary is refused (RK_EVERSION) unmodified.
  *
  * Opening read-only (JOURNAL_READONLY) uses SQLITE_OPEN_READONLY, never
@@ -142,14 +144,21 @@ struct journal_event {
 	const char *dedup_key; /* NULL: never a duplicate */
 };
 
-enum journal_append_result { JOURNAL_APPENDED = 0, JOURNAL_DUPLICATE };
+enum journal_append_result {
+	JOURNAL_APPENDED = 0, /* journaled and applied */
+	JOURNAL_DUPLICATE,    /* already journaled: nothing written */
+	JOURNAL_STALE         /* journaled, but behind what the journal holds: it
+				 changed no order's state (project_apply) */
+};
 
 /*
  * Appends `ev` and applies it to the materialized tables. Must be called
  * inside journal_begin. When an event with the same dedup_key exists:
  * identical payload -> JOURNAL_DUPLICATE, nothing written; different payload
- * -> RK_ECONFLICT naming the earlier seq. A projection refusal (e.g. an
- * impossible order transition) returns its error; the caller rolls back.
+ * -> RK_ECONFLICT naming the earlier seq. A stale order report is appended
+ * as JOURNAL_STALE, with the reason in err->msg (err->rc RK_OK). A
+ * projection refusal (e.g. a fill of the wrong side) returns its error; the
+ * caller rolls back.
  */
 enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 			  enum journal_append_result *res /* OUT */, int64_t *seq /* OUT, may be NULL */,
