@@ -347,7 +347,7 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 		return rc;
 	if (*stale && !row.from_fill)
 		return rk_err_set(err, RK_OK, "stale, changes nothing: %s", why);
-	struct dec filled = dec_max(cur.filled, report_filled(o));
+	struct dec filled = *stale ? cur.filled : dec_max(cur.filled, report_filled(o));
 	if (dec_cmp(filled, o->qty) > 0)
 		return rk_err_set(err, RK_ECONFLICT,
 				  "field 'qty': order %s has %s filled; qty %s is less", o->order_id,
