@@ -581,6 +581,79 @@ enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_k
 	return RK_OK;
 }
 
+/* ---- the journal's identity --------------------------------------------- */
+
+static const char SQL_META_TABLE[] =
+	"SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'journal_meta'";
+static const char SQL_META_ROWS[] = "SELECT key, value, typeof(value) FROM main.journal_meta";
+
+static bool is_journal_id(const char *v)
+{
+	size_t n = 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= '0' && v[n] <= '9') || (v[n] >= 'a' && v[n] <= 'f')))
+			return false;
+	return n == JOURNAL_ID_HEX - 1;
+}
+
+/* Checks one row of journal_meta (the n-th, counting from 1). */
+static enum rk_rc meta_row(sqlite3_stmt *st, long n, char out[JOURNAL_ID_HEX], struct rk_err *err)
+{
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *value = (const char *)sqlite3_column_text(st, 1);
+	const char *type = (const char *)sqlite3_column_text(st, 2);
+	if (n > 1)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta holds more than one row (one is '%.40s'); reckon "
+				  "writes only the journal_id",
+				  key ? key : "NULL");
+	if (!key || strcmp(key, "journal_id") != 0)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta holds '%.40s' where the journal_id should be",
+				  key ? key : "NULL");
+	if (!value || strcmp(type ? type : "", "text") != 0 || !is_journal_id(value))
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta's journal_id '%.70s' is not 32 lowercase hex digits",
+				  value ? value : "NULL");
+	memcpy(out, value, JOURNAL_ID_HEX);
+	return RK_OK;
+}
+
+enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+	int step;
+	enum rk_rc rc = journal_stmt(j, SQL_META_TABLE, &st, err);
+	out[0] = '\0';
+	if (rc)
+		return rc;
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return journal_sql_error(j, err, "reading the journal identity");
+	}
+	bool table = sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	if (!table)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "the journal has no journal_meta table (its identity, which client "
+				  "order ids are derived from)");
+	if ((rc = journal_stmt(j, SQL_META_ROWS, &st, err)))
+		return rc;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = meta_row(st, ++n, out, err);
+	if (!rc && step != SQLITE_DONE)
+		rc = journal_sql_error(j, err, "reading the journal identity");
+	sqlite3_reset(st);
+	if (!rc && n == 0)
+		rc = rk_err_set(err, RK_ECORRUPT,
+				"journal_meta holds no journal_id (the journal's identity, which "
+				"client order ids are derived from)");
+	if (rc)
+		out[0] = '\0';
+	return rc;
+}
+
 void journal_close(struct journal *j)
 {
 	if (!j)

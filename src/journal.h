@@ -103,6 +103,22 @@ enum journal_kind journal_kind(const struct journal *j);
  * upgraded. */
 int journal_opened_version(const struct journal *j);
 
+#define JOURNAL_ID_HEX 33 /* the journal identity: 32 lowercase hex digits + NUL */
+
+/*
+ * The journal's identity: journal_meta's journal_id, made once by migration
+ * 0004 and guarded by 0006's triggers, which the reconciler mixes into every
+ * client order id it derives (so another journal on the same account never
+ * derives the same id). Copies it into `out`. RK_ECORRUPT, naming what is
+ * wrong, when journal_meta is missing or does not hold exactly one row, the
+ * journal_id, of 32 lowercase hex digits: a caller that derives client
+ * order ids must stop rather than derive them without it. RK_EDB when it
+ * cannot be read. Reads on the journal's connection, inside the caller's
+ * transaction if there is one.
+ */
+enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX] /* OUT */,
+			    struct rk_err *err);
+
 /* Finalizes every cached statement and closes. NULL is a no-op. */
 void journal_close(struct journal *j);
 
