@@ -4,10 +4,9 @@
 -- Orders. A bot or a venue reports an order's filled_qty, and the fills come
 -- on their own, in any order. Adding one to the other counted every fill
 -- twice (a report "filled 100 of 100" then its fill of 100 read as 200 of
--- 100). Now fills_qty is the sum of the order's journaled fills,
+-- 100). Now fills_qty is the sum of the order's journaled fills, and
 -- orders.filled_qty the larger of that and the largest filled quantity a
--- report gave, and reported_at the ts of the latest report applied to the
--- order's state, by which an older report is recognised as stale.
+-- report gave.
 --
 -- These are projections of `events` like every orders column, and the rules
 -- that compute them changed with this migration: applying it replays every
@@ -15,7 +14,6 @@
 -- transaction, so an upgraded journal holds what a replay gives
 -- (`reckon audit verify` checks).
 ALTER TABLE orders ADD COLUMN fills_qty TEXT NOT NULL DEFAULT '0'; -- sum of its fills' qty
-ALTER TABLE orders ADD COLUMN reported_at TEXT; -- latest applied report's ts; NULL: fills only
 
 -- journal_meta holds the journal identity that 0004 created and the
 -- reconciler mixes into every client order id: it is never changed or

@@ -42,7 +42,7 @@ CREATE TABLE orders (
     first_seen      TEXT NOT NULL,
     last_seen       TEXT NOT NULL,
     first_seq       INTEGER NOT NULL,
-    last_seq        INTEGER NOT NULL, fills_qty TEXT NOT NULL DEFAULT '0', reported_at TEXT,
+    last_seq        INTEGER NOT NULL, fills_qty TEXT NOT NULL DEFAULT '0',
     PRIMARY KEY (venue, order_id)
 );
 CREATE INDEX orders_open ON orders(venue, account, symbol, status);

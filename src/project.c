@@ -39,12 +39,11 @@ struct order_row {
 	bool has_qty;
 	struct order_rec rec;           /* rec.filled_qty: max(reported, fills_qty) */
 	struct dec fills_qty;           /* the sum of its journaled fills */
-	char reported_at[MODEL_TS_MAX]; /* ts of the latest report applied; "" if none */
 };
 
 static const char SQL_ORDER_GET[] =
 	"SELECT account, symbol, side, status, from_fill, qty, filled_qty, client_order_id,"
-	" order_type, purpose, reduce_only, price, stop_price, fills_qty, reported_at FROM orders"
+	" order_type, purpose, reduce_only, price, stop_price, fills_qty FROM orders"
 	" WHERE venue = ?1 AND order_id = ?2";
 
 static void col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
@@ -67,7 +66,6 @@ static enum rk_rc order_row_read(sqlite3_stmt *st, struct order_row *row, struct
 	r->type = order_type_parse((const char *)sqlite3_column_text(st, 8));
 	r->purpose = purpose_parse((const char *)sqlite3_column_text(st, 9));
 	r->reduce_only = sqlite3_column_int(st, 10) != 0;
-	col_text(st, 14, row->reported_at, sizeof row->reported_at);
 	if ((rc = sqlx_col_opt_dec(st, 5, &row->has_qty, &r->qty, err)) ||
 	    (rc = sqlx_col_dec(st, 6, &r->filled_qty, err)) ||
 	    (rc = sqlx_col_opt_dec(st, 11, &r->has_price, &r->price, err)) ||
@@ -196,14 +194,13 @@ static enum rk_rc report_self_check(const struct order_rec *o, struct rk_err *er
  * known only from its fills, what those fills make of the report's qty. */
 struct order_state {
 	enum order_status status;
-	struct dec filled;       /* max(reported, fills) */
-	const char *reported_at; /* "" when no report was applied */
-	bool by_fills;           /* the status comes from the fills alone */
+	struct dec filled; /* max(reported, fills) */
+	bool by_fills;     /* the status comes from the fills alone */
 };
 
 static struct order_state state_for_report(const struct order_row *row, const struct order_rec *o)
 {
-	struct order_state cur = {OSTATUS_OPEN, row->rec.filled_qty, row->reported_at, false};
+	struct order_state cur = {OSTATUS_OPEN, row->rec.filled_qty, false};
 	if (!row->found) {
 		cur.filled = dec_zero();
 	} else if (row->from_fill) {
@@ -236,13 +233,13 @@ static bool status_goes_back(enum order_status from, enum order_status to)
 }
 
 /*
- * Is report `o` stale: behind what the journal already holds, so that it
- * changes nothing? It is when its status would take the order back, or when
- * it repeats the order's status but is older than the latest report or,
- * the order not yet finished, states less filled than the journal holds. A
- * report that moves the order forward is never stale, whatever its ts (a
- * venue may stamp every report of an order with the order's creation time).
- * Writes the reason into `why`.
+ * Is report `o` stale: behind what the journal already holds about the
+ * order's progress, which only goes forward? It is when its status would
+ * take the order back, or when it repeats the status of an order not yet
+ * finished but states less filled than the journal holds. Whether a report
+ * is behind is judged by that progress, never by comparing ts: venues stamp
+ * an order's every report with its creation time (Coinbase), bots with
+ * their own clock, fills with the trade's. Writes the reason into `why`.
  */
 static bool report_is_stale(const struct order_state *cur, const struct order_rec *o,
 			    char *why, size_t cap)
@@ -254,9 +251,6 @@ static bool report_is_stale(const struct order_state *cur, const struct order_re
 			 order_status_name(o->status));
 	else if (o->status != cur->status)
 		return false;
-	else if (cur->reported_at[0] && strcmp(o->ts, cur->reported_at) < 0)
-		snprintf(why, cap, "order %s was reported %s at %s; this report is older (%s)",
-			 o->order_id, order_status_name(cur->status), cur->reported_at, o->ts);
 	else if (!order_status_is_terminal(cur->status) && o->has_filled_qty &&
 		 dec_cmp(o->filled_qty, cur->filled) < 0)
 		snprintf(why, cap, "order %s has %s filled in the journal; the report says %s",
@@ -266,16 +260,16 @@ static bool report_is_stale(const struct order_state *cur, const struct order_re
 	return true;
 }
 
-/* The status a report leaves: the journal's when the report is stale;
- * filled when the filled quantity completes qty; partially_filled for an
+/* The status a report leaves: filled when the filled quantity completes
+ * qty; the journal's when the report is stale; partially_filled for an
  * "open" order with some filled; else the report's. */
 static enum order_status status_after_report(const struct order_state *cur, bool stale,
 					     const struct order_rec *o, struct dec filled)
 {
-	if (stale)
-		return cur->status;
 	if (dec_eq(filled, o->qty))
 		return OSTATUS_FILLED;
+	if (stale)
+		return cur->status;
 	if (o->status == OSTATUS_OPEN && dec_sign(filled) > 0)
 		return OSTATUS_PARTIALLY_FILLED;
 	return o->status;
@@ -284,17 +278,16 @@ static enum order_status status_after_report(const struct order_state *cur, bool
 static const char SQL_ORDER_UPSERT[] =
 	"INSERT INTO orders(venue, account, symbol, order_id, client_order_id, side, order_type,"
 	" purpose, reduce_only, qty, price, stop_price, filled_qty, status, from_fill,"
-	" first_seen, last_seen, first_seq, last_seq, fills_qty, reported_at)"
+	" first_seen, last_seen, first_seq, last_seq, fills_qty)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?15, ?16, ?16,"
-	" '0', ?15)"
+	" '0')"
 	" ON CONFLICT(venue, order_id) DO UPDATE SET"
 	" client_order_id = COALESCE(excluded.client_order_id, orders.client_order_id),"
 	" side = excluded.side, order_type = excluded.order_type,"
 	" purpose = COALESCE(excluded.purpose, orders.purpose), reduce_only = excluded.reduce_only,"
 	" qty = excluded.qty, price = excluded.price, stop_price = excluded.stop_price,"
 	" filled_qty = excluded.filled_qty, status = excluded.status, from_fill = 0,"
-	" last_seen = max(orders.last_seen, excluded.last_seen), last_seq = excluded.last_seq,"
-	" reported_at = max(COALESCE(orders.reported_at, ''), excluded.reported_at)";
+	" last_seen = max(orders.last_seen, excluded.last_seen), last_seq = excluded.last_seq";
 
 static enum rk_rc order_write(struct journal *j, int64_t seq, const struct order_rec *o,
 			      struct dec filled, enum order_status status, struct rk_err *err)
@@ -326,10 +319,11 @@ static enum rk_rc order_write(struct journal *j, int64_t seq, const struct order
  * Applies an order report. A contradiction is refused: another account,
  * symbol or side; a finished order's other identity fields; a qty below
  * what is filled; a report that contradicts itself. A stale report
- * (report_is_stale) changes nothing, *stale set and the reason in err
- * (err->rc RK_OK) — except that the first report of an order known only
- * from its fills gives the row the order's details, its status staying what
- * the fills say.
+ * (report_is_stale) sets *stale, with the reason in err (err->rc RK_OK): it
+ * changes no status or filled quantity; of a finished order it changes
+ * nothing at all, and of any other its remaining fields (qty, prices, type,
+ * ids) are recorded as every report's are, the first report of an order
+ * known only from its fills included.
  */
 static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order_rec *o,
 			      bool *stale, struct rk_err *err)
@@ -345,7 +339,7 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 	bool finished = row.found && !row.from_fill && order_status_is_terminal(row.rec.status);
 	if (finished && (rc = terminal_identity_check(&row.rec, o, !*stale, err)))
 		return rc;
-	if (*stale && !row.from_fill)
+	if (*stale && finished)
 		return rk_err_set(err, RK_OK, "stale, changes nothing: %s", why);
 	struct dec filled = *stale ? cur.filled : dec_max(cur.filled, report_filled(o));
 	if (dec_cmp(filled, o->qty) > 0)
@@ -354,7 +348,7 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 				  dec_format(filled, a), dec_format(o->qty, b));
 	rc = order_write(j, seq, o, filled, status_after_report(&cur, *stale, o, filled), err);
 	if (!rc && *stale)
-		rk_err_set(err, RK_OK, "stale, only the order's details are recorded: %s", why);
+		rk_err_set(err, RK_OK, "stale, changes no status or filled quantity: %s", why);
 	return rc;
 }
 
