@@ -798,6 +798,23 @@ static void test_report_moving_an_order_forward_applies_whatever_its_ts(void **s
 	assert_string_equal(row, "cancelled 1 2025-11-22T17:44:05.000000Z");
 }
 
+static void test_report_with_an_older_ts_still_records_a_working_orders_qty(void **state)
+{
+	struct fixture *f = *state;
+	char row[128];
+	/* A journal the previous reckon accepted, in this order: the 10:02
+	 * report amends qty to 10, so the later fill of 2 fits. Judged by ts,
+	 * that report would have been ignored and the fill refused. */
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if1", "23:15", "3"), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("51:29", "partially_filled", "\"qty\":\"4\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("02:23", "partially_filled", "\"qty\":\"10\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if2", "17:37", "2"), NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || qty || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 10 5");
+}
+
 static void test_stale_report_contradicting_the_order_is_still_rejected(void **state)
 {
 	struct fixture *f = *state;
@@ -853,6 +870,7 @@ int main(void)
 		T(test_earlier_reports_delivered_after_the_fill_are_stale),
 		T(test_fills_of_an_order_reported_after_them_keep_it_open),
 		T(test_report_moving_an_order_forward_applies_whatever_its_ts),
+		T(test_report_with_an_older_ts_still_records_a_working_orders_qty),
 		T(test_stale_report_contradicting_the_order_is_still_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
