@@ -124,6 +124,8 @@ struct local_order {
 	struct order_rec rec;     /* as journaled, status open or partially_filled */
 	int missing_passes;       /* consecutive earlier passes that found it missing */
 	int64_t missing_since_us; /* first of those passes; 0 when none */
+	int lookup_failures;      /* consecutive failed close_local_order since the last success */
+	int64_t last_lookup_us;   /* updated_at of the latest close_local_order sent; 0 none */
 };
 
 struct local_position {
@@ -145,6 +147,7 @@ struct local_attempts {
 };
 
 struct local_state {
+	char journal_id[65];              /* the journal's random identity (journal_meta) */
 	enum venue_kind venue;
 	char account[MODEL_NAME_MAX];
 	int64_t now_us;
