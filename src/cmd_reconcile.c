@@ -168,7 +168,11 @@ int cmd_reconcile(int argc, char **argv)
 	} else {
 		struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
 		struct http_options http = {.timeout_ms = timeout_ms};
-		struct binance_options bn = {.base_url = base_url, .http = &http};
+		/* An empty fill cursor reads back as far as the policy says. */
+		struct binance_options bn = {
+			.base_url = base_url, .http = &http,
+			.fills_lookback_hours =
+				policy_for(policy, VENUE_BINANCE_USDM, NULL)->fill_lookback_hours};
 		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
 					? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
 					: binance_venue_from_env_opts(&bn, &venues[0], &err);

@@ -34,7 +34,7 @@ struct bn {
 	long recv_window_ms;
 	char (*watch)[MODEL_SYM_MAX]; /* opt->symbols */
 	size_t nwatch;
-	int lookback_days;
+	int lookback_hours;
 	long weight_limit;
 	/* exchange time = local time + offset_ms */
 	int64_t offset_ms;
@@ -466,7 +466,7 @@ static void part_fills(struct bn *b, const char *account, const char *cursor,
 	int64_t started = exchange_ms(b), from = 0;
 	char reason[VENUE_REASON_MAX] = "";
 
-	if (binance_cursor_parse(cursor, started, b->lookback_days, &from, err) != RK_OK) {
+	if (binance_cursor_parse(cursor, started, b->lookback_hours, &from, err) != RK_OK) {
 		venue_snapshot_mark_incomplete(out, "fills: %s", err->msg);
 		return;
 	}
@@ -846,7 +846,7 @@ enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue 
 	b->base.impl = b;
 	b->recv_window_ms = opt->recv_window_ms ? opt->recv_window_ms
 						: BINANCE_DEFAULT_RECV_WINDOW_MS;
-	b->lookback_days = opt->fills_lookback_days;
+	b->lookback_hours = opt->fills_lookback_hours;
 	b->weight_limit = opt->weight_limit > 0 ? opt->weight_limit : BINANCE_DEFAULT_WEIGHT_LIMIT;
 	b->api_key = strdup(opt->api_key);
 	b->api_secret = strdup(opt->api_secret);
