@@ -1004,16 +1004,19 @@ static bool is_placement(enum action_kind k)
 }
 
 /* Only a cancelled protective stop opens an unprotected interval; a
- * cancelled blocking limit order protected nothing. */
+ * cancelled blocking limit order protected nothing. Cancels are chained
+ * (each depends on the previous one, the placement on the last): the
+ * interval opened by a stop's cancel early in the chain is carried along. */
 static enum rk_rc exec_cancel_noting_gap(struct exec *x, size_t i, struct rk_err *err)
 {
 	struct order_rec o;
 	const struct action *a = &x->plan->actions[i];
+	int64_t earlier = a->depends_on >= 0 ? x->slot[a->depends_on].cancel_done_us : 0;
 	bool protective = find_order(x, a->order_id, &o) &&
 			  (o.purpose == PURPOSE_STOP_LOSS || order_type_is_stop(o.type));
 	enum rk_rc rc = exec_cancel(x, i, err);
-	if (!rc && x->slot[i].status == ASTAT_SUCCEEDED && protective)
-		x->slot[i].cancel_done_us = rtime_now_us();
+	if (!rc && x->slot[i].status == ASTAT_SUCCEEDED)
+		x->slot[i].cancel_done_us = earlier ? earlier : protective ? rtime_now_us() : 0;
 	return rc;
 }
 

@@ -1661,6 +1661,29 @@ static void test_on_protect_failure_alert_never_sells(void **state)
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
 }
 
+/* Spot: the stop (wrong size) and an exit order both hold the coins, so both
+ * are cancelled (chained, in the planner's order), then the new stop is
+ * placed. When it fails for good the position is bare because of reckon,
+ * whichever cancel came last: the policy's path is taken, and the interval
+ * is journaled from the stop's cancel. */
+static void test_failed_replacement_after_a_cancel_chain_takes_the_policy_path(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL ", " EXIT_JOURNAL("ETH-USD", "o-exit", "1", "3200.00"),
+			    ETH_SPOT_STOP_VENUE ", " EXIT_VENUE("ETH-USD", "o-exit", "1", "3200.00"), "",
+			    "{'kind': 'place_fails', 'symbol': 'ETH-USD', 'reason': 'INSUFFICIENT_FUND',"
+			    " 'reject': 'insufficient_funds', 'count': 1}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,succeeded");
+	assert_string_equal(T0(f, "SELECT group_concat(status) FROM actions WHERE kind IN"
+				 " ('place_stop', 'replace_stop')"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
+				 " WHERE kind IN ('place_stop', 'replace_stop')"), "integer");
+}
+
 /* ---- issue 8 point 6: only the order requested is protection --------------- */
 
 #define OLD_STOP_HISTORY \
@@ -1827,6 +1850,7 @@ int main(void)
 		TEST(test_futures_repriced_replacement_then_cancels_the_old_stop),
 		TEST(test_transient_error_on_a_stop_replacement_is_retried_not_liquidated),
 		TEST(test_on_protect_failure_alert_never_sells),
+		TEST(test_failed_replacement_after_a_cancel_chain_takes_the_policy_path),
 		TEST(test_placement_answered_with_a_cancelled_stop_is_not_protection),
 		TEST(test_placement_answered_with_a_foreign_order_is_not_protection),
 		TEST(test_inferred_fill_is_journaled_with_its_basis),
