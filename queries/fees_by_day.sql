@@ -13,8 +13,12 @@
 --   :account   account name
 --   :currency  fee currency, e.g. 'USDT' or 'BNB'
 --
--- Amounts: fees is a sum of the exact decimal TEXT column fills.fee computed
--- as CAST(fee AS REAL): for display only, never for accounting.
+-- Amounts are exact: fees is decimal_sum(fee), the function of SQLite's decimal
+-- extension that the sqlite3 shell ships and that reckon registers on its
+-- own exact decimals, so this file prints the same figures in `reckon query`
+-- and in the shell. A sum shows as many decimal places as its most precise
+-- term (6200 + 2900.5 = 9100.5), and a sum that comes back to zero from
+-- below shows as -0 (or -0.0), as in the shell.
 --
 -- Example:
 --   reckon query fees_by_day --db reckon.db --param from=2025-11-22 --param currency=BNB
@@ -29,7 +33,7 @@ SELECT substr(ts, 1, 10)           AS day,
        account,
        fee_currency,
        COUNT(*)                    AS fills,
-       SUM(CAST(fee AS REAL))      AS fees
+       decimal_sum(fee)            AS fees
 FROM fills
 WHERE fee_currency IS NOT NULL AND fee_currency <> ''
   AND substr(ts, 1, 10) >= COALESCE(:from, '')

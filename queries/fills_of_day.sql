@@ -11,8 +11,12 @@
 --   :symbol   e.g. 'BTC-USD' (optional; default: all)
 --
 -- Amounts: qty, price and fee are the exact decimal TEXT as journaled.
--- notional is CAST(qty AS REAL) * CAST(price AS REAL): display only, never
--- for accounting.
+-- notional = qty x price, exact: decimal_mul, the function of SQLite's
+-- decimal extension that the sqlite3 shell ships and reckon registers on its
+-- own decimals (same figures in both). It keeps every significant digit, but
+-- at least as many places as the shorter of qty and price has (2 x 2000 =
+-- 4000; 536.6 x 0.0525 = 28.1715). reckon's decimals hold 18 places: a
+-- product that needs more is an error in reckon (the shell shows it).
 --
 -- Example:
 --   reckon query fills_of_day --db reckon.db --param day=2025-11-22
@@ -28,7 +32,7 @@ SELECT ts,
        side,
        qty,
        price,
-       CAST(qty AS REAL) * CAST(price AS REAL) AS notional,
+       decimal_mul(qty, price)     AS notional,
        fee,
        fee_currency,
        liquidity,

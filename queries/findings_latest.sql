@@ -4,8 +4,10 @@
 -- account, what disagreed? One row per finding of the latest run (highest
 -- recon_runs.id) of each venue and account, with the run's start, end and
 -- whether its venue snapshot was complete. A run still in progress (or one
--- that crashed) shows an empty run_finished_at. Findings from the FIFO lot
--- engine belong to no run: see findings_open.
+-- that crashed) shows an empty run_finished_at. resolved_at and resolution
+-- ('action_succeeded', or 'gone': a later complete pass no longer found it)
+-- say whether the finding has been resolved since. Findings from the FIFO
+-- lot engine belong to no run: see findings_open.
 --
 -- Parameters (all optional; an unset parameter means "all"):
 --   :venue    'coinbase', 'binance-usdm' or 'sim'
@@ -31,7 +33,8 @@ SELECT r.venue,
        f.finding_key,
        f.detail,
        f.created_at,
-       f.resolved_at
+       f.resolved_at,
+       f.resolution
 FROM recon_runs AS r
 JOIN findings AS f ON f.run_id = r.id
 WHERE r.id = (SELECT MAX(r2.id) FROM recon_runs AS r2

@@ -13,9 +13,10 @@
 --   :account  account name (default: all)
 --   :symbol   e.g. 'BTC-USD' (default: all)
 --
--- Amounts: every amount column is the view's exact decimal TEXT. The ranking
--- compares CAST(realized_pnl AS REAL) (display ordering only; the sign test
--- is exact).
+-- Amounts: every amount column is the view's exact decimal TEXT. The sign
+-- test (decimal_cmp) and the ranking (COLLATE decimal) are exact: both come
+-- from SQLite's decimal extension, which the sqlite3 shell ships and reckon
+-- registers on its own decimals.
 --
 -- Example:
 --   reckon query largest_losers --db reckon.db --param limit=5
@@ -33,11 +34,11 @@ SELECT closed_at,
        fees,
        realized_pnl
 FROM v_realized_pnl
-WHERE CAST(realized_pnl AS REAL) < 0
+WHERE decimal_cmp(realized_pnl, '0') < 0
   AND substr(closed_at, 1, 10) >= COALESCE(:from, '')
   AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)
-ORDER BY CAST(realized_pnl AS REAL), closed_at, venue, fill_id
+ORDER BY realized_pnl COLLATE decimal, closed_at, venue, fill_id
 LIMIT CAST(COALESCE(:limit, 10) AS INTEGER);

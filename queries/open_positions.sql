@@ -13,7 +13,8 @@
 --   :symbol   e.g. 'BTC-USD'
 --
 -- Amounts: qty, cost_basis and avg_entry are the view's exact decimal TEXT,
--- unchanged. CAST(qty AS REAL) is only used to test for zero, which is exact.
+-- unchanged; the zero test is decimal_cmp (SQLite's decimal extension, in
+-- the sqlite3 shell and registered by reckon).
 --
 -- Example:
 --   reckon query open_positions --db reckon.db --param venue=binance-usdm
@@ -28,7 +29,7 @@ SELECT venue,
        cost_basis,
        avg_entry
 FROM v_positions
-WHERE CAST(qty AS REAL) <> 0
+WHERE decimal_cmp(qty, '0') <> 0
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)

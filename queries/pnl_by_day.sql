@@ -16,11 +16,15 @@
 --
 -- unmatched_fills counts closing fills whose cost basis is unknown (sold
 -- beyond the open lots, see findings_open): their proceeds and fees are in
--- the sums, but they add nothing to cost_basis and realized_pnl.
+-- the sums, but they add nothing to cost_basis and realized_pnl (empty when
+-- no fill of the row has a known cost).
 --
--- Amounts: qty, proceeds, cost_basis, fees and realized_pnl are sums of the
--- view's exact decimal TEXT computed as CAST(x AS REAL): for display only,
--- never for accounting (per-fill exact values: largest_losers, v_realized_pnl).
+-- Amounts are exact: sums use decimal_sum, the function of SQLite's decimal
+-- extension that the sqlite3 shell ships and that reckon registers on its
+-- own exact decimals, so this file prints the same figures in `reckon query`
+-- and in the shell. A sum shows as many decimal places as its most precise
+-- term (6200 + 2900.5 = 9100.5), and a sum that comes back to zero from
+-- below shows as -0 (or -0.0), as in the shell.
 --
 -- Example:
 --   reckon query pnl_by_day --db reckon.db --param from=2025-11-01 --param venue=coinbase
@@ -43,10 +47,12 @@ SELECT substr(closed_at, 1, 10)                  AS day,
        END                                       AS quote,
        COUNT(*)                                  AS closing_fills,
        COUNT(*) - COUNT(realized_pnl)            AS unmatched_fills,
-       SUM(CAST(proceeds AS REAL))               AS proceeds,
-       SUM(CAST(cost_basis AS REAL))             AS cost_basis,
-       SUM(CAST(fees AS REAL))                   AS fees,
-       SUM(CAST(realized_pnl AS REAL))           AS realized_pnl
+       decimal_sum(proceeds)                     AS proceeds,
+       CASE WHEN COUNT(cost_basis) > 0
+         THEN decimal_sum(cost_basis) END        AS cost_basis,
+       decimal_sum(fees)                         AS fees,
+       CASE WHEN COUNT(realized_pnl) > 0
+         THEN decimal_sum(realized_pnl) END      AS realized_pnl
 FROM v_realized_pnl
 WHERE substr(closed_at, 1, 10) >= COALESCE(:from, '')
   AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')

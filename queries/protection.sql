@@ -1,32 +1,98 @@
 -- protection: every open position with the stop orders protecting it
 --
--- Answers: is every position protected right now? One row per non-zero
--- position in the journal, with the open orders whose purpose is stop_loss
--- for the same venue, account and symbol. `state` is:
---   protected    exactly one stop_loss order, for exactly the position size
+-- Answers: is every position protected right now, by the planner's own rule?
+-- One row per venue, account and symbol held in the journal (positions, from
+-- fills) or on the exchange (exchange_positions: what the latest complete
+-- reconciliation pass saw there, including positions no fill showed).
+--
+-- qty is the position judged: the exchange's as of that pass (what the
+-- planner protects), unless the journal has learnt a fill of the symbol
+-- since the pass began (the pass's own emergency close, a fill ingested
+-- later) or the pass did not see the position: then the journal's. qty_from
+-- says which; journal_qty and exchange_qty show both sides (a difference the
+-- next pass does not explain is a position_drift finding). Flat rows are left
+-- out.
+--
+-- The stops are the open stop orders (stop_market, stop_limit, bracket,
+-- trailing_stop) on the side that reduces the position (sell for a long, buy
+-- for a short), as the planner (src/reconcile.c) counts them. Each covers
+-- its remaining size, qty - filled_qty; a stop of size 0 (close-position)
+-- covers the whole position. covered_qty is their sum. `state` is:
+--   protected    the stops cover exactly the position: covered_qty equals
+--                |qty|, or the exchange's size rounded down to the venue's
+--                step (orderable_qty); any number of stops (30 + 20 for 50)
 --   dust         the latest reconciliation run reported it as dust (too
 --                small to protect); it is reported, not protected
---   UNPROTECTED  anything else: no stop, several, or a size mismatch
+--   UNPROTECTED  anything else: no stop, or stops that cover more or less
+-- The planner also replaces a stop already through the last price and
+-- leaves a position alone while a marketable exit for its full size works;
+-- the journal keeps no last price, so those show as the coverage says.
 --
 -- Parameters (all optional; an unset parameter means "all"):
 --   :venue    'coinbase', 'binance-usdm' or 'sim'
 --   :account  account name
 --
--- Amounts: qty, stop_qty and stop_price are exact decimal TEXT; sizes are
--- compared as canonical text, which is exact.
+-- Amounts are exact decimal TEXT. Sizes are added and compared with the
+-- decimal extension's functions (decimal_sub, decimal_sum), which the
+-- sqlite3 shell ships and reckon registers on its own decimals: two sizes
+-- are equal when every digit of their difference is 0.
 --
 -- Example:
 --   reckon query protection --db reckon.db --param venue=coinbase
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :venue "'coinbase'"
 --     sqlite> .read queries/protection.sql
-WITH stops AS (
+WITH journal AS (
+    SELECT venue, account, symbol, qty, avg_entry, last_seq FROM positions
+    WHERE venue = COALESCE(:venue, venue) AND account = COALESCE(:account, account)
+),
+exchange AS (
+    SELECT venue, account, symbol, qty, orderable_qty, entry_price, run_id
+    FROM exchange_positions
+    WHERE venue = COALESCE(:venue, venue) AND account = COALESCE(:account, account)
+),
+held AS (
+    SELECT venue, account, symbol FROM journal WHERE decimal_cmp(qty, '0') <> 0
+    UNION
+    SELECT venue, account, symbol FROM exchange
+),
+sides AS (
+    SELECT h.venue, h.account, h.symbol,
+           CASE WHEN e.qty IS NULL OR j.last_seq > e.run_id THEN 'journal'
+                ELSE 'exchange' END AS qty_from,
+           j.qty AS journal_qty, e.qty AS exchange_qty, e.orderable_qty,
+           COALESCE(j.avg_entry, e.entry_price) AS avg_entry
+    FROM held AS h
+    LEFT JOIN journal AS j ON j.venue = h.venue AND j.account = h.account AND j.symbol = h.symbol
+    LEFT JOIN exchange AS e ON e.venue = h.venue AND e.account = h.account AND e.symbol = h.symbol
+),
+judged AS (
+    SELECT venue, account, symbol, qty_from, journal_qty, exchange_qty, avg_entry,
+           CASE qty_from WHEN 'journal' THEN journal_qty ELSE exchange_qty END AS qty,
+           CASE qty_from WHEN 'exchange' THEN orderable_qty END AS orderable_qty
+    FROM sides
+    WHERE decimal_cmp(CASE qty_from WHEN 'journal' THEN journal_qty ELSE exchange_qty END,
+                      '0') <> 0
+),
+stop_orders AS (
+    SELECT p.venue, p.account, p.symbol, o.order_id, o.stop_price,
+           CASE WHEN decimal_cmp(COALESCE(o.qty, '0'), '0') = 0 THEN ltrim(p.qty, '-')
+                WHEN decimal_sub(o.qty, o.filled_qty) LIKE '-%' THEN '0'
+                ELSE decimal_sub(o.qty, o.filled_qty) END AS remaining
+    FROM judged AS p
+    JOIN orders AS o ON o.venue = p.venue AND o.account = p.account AND o.symbol = p.symbol
+    WHERE o.status IN ('open', 'partially_filled')
+      AND o.order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
+      AND o.side = CASE WHEN p.qty LIKE '-%' THEN 'buy' ELSE 'sell' END
+    ORDER BY o.order_id
+),
+stops AS (
     SELECT venue, account, symbol, count(*) AS n,
            group_concat(order_id, ' ') AS order_ids,
-           group_concat(qty, ' ') AS qtys,
-           group_concat(COALESCE(stop_price, ''), ' ') AS stop_prices
-    FROM orders
-    WHERE status IN ('open', 'partially_filled') AND purpose = 'stop_loss'
+           group_concat(remaining, ' ') AS qtys,
+           group_concat(COALESCE(stop_price, ''), ' ') AS stop_prices,
+           decimal_sum(remaining) AS covered
+    FROM stop_orders
     GROUP BY venue, account, symbol
 ),
 latest AS (
@@ -34,18 +100,18 @@ latest AS (
 )
 SELECT p.venue, p.account, p.symbol, p.qty, p.avg_entry,
        COALESCE(s.n, 0) AS stops, s.order_ids AS stop_order_ids, s.qtys AS stop_qty,
-       s.stop_prices AS stop_price,
+       s.stop_prices AS stop_price, s.covered AS covered_qty,
+       p.journal_qty, p.exchange_qty, p.qty_from,
        CASE
-         WHEN s.n = 1 AND s.qtys = ltrim(p.qty, '-') THEN 'protected'
+         WHEN s.n > 0 AND (ltrim(decimal_sub(s.covered, ltrim(p.qty, '-')), '-0.') = ''
+                           OR ltrim(decimal_sub(s.covered, p.orderable_qty), '-0.') = '')
+           THEN 'protected'
          WHEN EXISTS (SELECT 1 FROM findings f JOIN latest l
                         ON l.venue = f.venue AND l.account = f.account AND f.run_id = l.run_id
                       WHERE f.kind = 'dust' AND f.venue = p.venue AND f.account = p.account
                         AND f.symbol = p.symbol) THEN 'dust'
          ELSE 'UNPROTECTED'
        END AS state
-FROM positions p
-LEFT JOIN stops s ON s.venue = p.venue AND s.account = p.account AND s.symbol = p.symbol
-WHERE p.qty <> '0'
-  AND p.venue = COALESCE(:venue, p.venue)
-  AND p.account = COALESCE(:account, p.account)
+FROM judged AS p
+LEFT JOIN stops AS s ON s.venue = p.venue AND s.account = p.account AND s.symbol = p.symbol
 ORDER BY p.venue, p.account, p.symbol;

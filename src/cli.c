@@ -2,14 +2,15 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int cli_exit_code(enum rk_rc rc)
 {
 	switch (rc) {
 	case RK_OK: return EX_OK;
-	case RK_EINVAL: case RK_ECONFLICT: case RK_ECORRUPT: case RK_EVERSION: return EX_DATAERR;
+	case RK_EINVAL: case RK_ECONFLICT: case RK_ECORRUPT: case RK_EVERSION: case RK_EFOREIGN:
+		return EX_DATAERR;
 	case RK_ENOTFOUND: return EX_NOINPUT;
 	case RK_ECONFIG: return EX_CONFIG;
 	case RK_EPERM: return EX_NOPERM;
@@ -20,11 +21,13 @@ int cli_exit_code(enum rk_rc rc)
 	return EX_SOFTWARE;
 }
 
-int cli_fail(const struct rk_err *err)
+int cli_fail_to(FILE *f, const struct rk_err *err)
 {
-	fprintf(stderr, "reckon: %s\n", err->msg[0] ? err->msg : rk_rc_name(err->rc));
+	fprintf(f, "reckon: %s\n", err->msg[0] ? err->msg : rk_rc_name(err->rc));
 	return cli_exit_code(err->rc);
 }
+
+int cli_fail(const struct rk_err *err) { return cli_fail_to(stderr, err); }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
@@ -37,15 +40,60 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	return EX_USAGE;
 }
 
-struct journal *cli_open_journal(const char *path, int *exit_code)
+struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum journal_kind kind,
+				 int *exit_code)
 {
 	struct journal *j = NULL;
 	struct rk_err err = {0};
-	if (journal_open(path, &j, &err)) {
+	if (journal_open(path, mode, kind, &j, &err)) {
 		*exit_code = cli_fail(&err);
 		return NULL;
 	}
 	return j;
+}
+
+struct prefixed {
+	FILE *to;
+	const char *prefix;
+	bool at_line_start;
+};
+
+static ssize_t prefixed_write(void *cookie, const char *buf, size_t n)
+{
+	struct prefixed *p = cookie;
+	for (size_t i = 0; i < n; i++) {
+		if (p->at_line_start && fputs(p->prefix, p->to) == EOF)
+			return -1;
+		if (putc(buf[i], p->to) == EOF)
+			return -1;
+		p->at_line_start = buf[i] == '\n';
+	}
+	return (ssize_t)n;
+}
+
+static int prefixed_close(void *cookie)
+{
+	struct prefixed *p = cookie;
+	int rc = fflush(p->to);
+	free(p);
+	return rc;
+}
+
+FILE *cli_prefixed_stream(FILE *to, const char *prefix)
+{
+	struct prefixed *p = malloc(sizeof *p);
+	cookie_io_functions_t io = {.write = prefixed_write, .close = prefixed_close};
+	FILE *f;
+	if (!p)
+		return NULL;
+	*p = (struct prefixed){.to = to, .prefix = prefix, .at_line_start = true};
+	if (!(f = fopencookie(p, "w", io))) {
+		free(p);
+		return NULL;
+	}
+	/* Line by line, so the pass's progress and its errors keep their order. */
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
 }
 
 bool cli_wants_help(int argc, char **argv)
@@ -78,13 +126,7 @@ int cli_parse_db_options(int argc, char **argv, const char *command, void (*help
 	return -1;
 }
 
-int cli_require_existing_db(const char *command, const char *db)
+int cli_require_db(const char *command, const char *db)
 {
-	if (!db)
-		return cli_usage_error(command, "--db FILE is required");
-	if (access(db, F_OK) != 0) {
-		fprintf(stderr, "reckon: no database at %s\n", db);
-		return EX_NOINPUT;
-	}
-	return -1;
+	return db ? -1 : cli_usage_error(command, "--db FILE is required");
 }

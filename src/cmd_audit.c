@@ -7,11 +7,21 @@
 static void help(void)
 {
 	printf("Usage: reckon audit verify --db FILE\n\n"
-	       "verify  recomputes the SHA-256 hash chain over every event, runs SQLite's\n"
-	       "        integrity check, checks the append-only triggers, and checks that the\n"
-	       "        materialized tables equal a replay of the events. Prints\n"
-	       "        'ok: N events' and exits 0 when sound; otherwise names the first bad\n"
-	       "        event (or table) and exits 65.\n\n"
+	       "verify  runs SQLite's integrity check, recomputes the SHA-256 hash chain\n"
+	       "        over every event, checks that the schema is exactly what reckon's\n"
+	       "        migrations created (the append-only triggers' full definitions; no\n"
+	       "        other trigger or view), and checks that the materialized tables\n"
+	       "        equal a replay of the events into a separate temporary database,\n"
+	       "        where nothing in the journal file can run. It reads one snapshot in\n"
+	       "        a read transaction that never blocks writers (ingest and reconcile\n"
+	       "        keep committing) and writes nothing. Prints 'ok: N events' (the\n"
+	       "        events of that snapshot) and exits 0 when sound; otherwise names\n"
+	       "        the first bad event, schema object, or table, row and column, and\n"
+	       "        exits 65.\n\n"
+	       "The journal is opened read-only and never migrated or written: a read-only\n"
+	       "file, directory or filesystem is fine. A journal of an older schema version\n"
+	       "is refused (65) until 'reckon init --db FILE' upgrades it; a missing one is\n"
+	       "66.\n\n"
 	       "Options:\n  --db FILE   journal database\n  -h, --help  this help\n");
 }
 
@@ -26,10 +36,11 @@ int cmd_audit(int argc, char **argv)
 		return cli_usage_error("audit", "missing subcommand (verify)");
 	if (strcmp(argv[optind], "verify") != 0)
 		return cli_usage_error("audit", "unknown subcommand '%s'", argv[optind]);
-	if ((code = cli_require_existing_db("audit", db)) >= 0)
+	if ((code = cli_require_db("audit", db)) >= 0)
 		return code;
 	code = EX_OK;
-	struct journal *j = cli_open_journal(db, &code);
+	/* Verifying never changes the journal: read-only, never migrated. */
+	struct journal *j = cli_open_journal(db, JOURNAL_READONLY, JOURNAL_ANY, &code);
 	if (!j)
 		return code;
 	struct audit_result res;

@@ -30,7 +30,7 @@ static void help(void)
 	       "what was found and done, the final protection of every position, a second\n"
 	       "pass that must find nothing to do, and an audit of the journal.\n\n"
 	       "Options:\n"
-	       "  --db FILE      journal to create (must not exist); default: a new file\n"
+	       "  --db FILE      simulation journal to create (must not exist); default: a new file\n"
 	       "                 reckon-demo-YYYYMMDD-HHMMSS.db in the current directory\n"
 	       "  --config FILE  policy (default: built-in, see config/README.md)\n"
 	       "  -h, --help     this help\n");
@@ -78,24 +78,30 @@ static enum rk_rc show_query(struct journal *j, const char *name, struct rk_err 
 	return rc;
 }
 
+/* Every line of a pass says it is simulated, as `reckon reconcile --sim` does. */
 static enum rk_rc run_passes(struct journal *j, struct venue **venues, size_t n, const char *account,
 			     const struct policy *policy, int pass, size_t *actions,
 			     struct rk_err *err)
 {
+	enum rk_rc rc = RK_OK;
+	FILE *report = cli_prefixed_stream(stdout, CLI_SIM_PREFIX);
 	*actions = 0;
-	for (size_t i = 0; i < n; i++) {
+	if (!report)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct recon_outcome res;
 		g_demo_now += DEMO_PASS_SECONDS * 1000000LL;
-		enum rk_rc rc = recon_run_pass(j, venues[i], account, policy, false, stdout, &res, err);
-		if (rc)
-			return rc;
+		if ((rc = recon_run_pass(j, venues[i], account, policy, false, report, &res, err)))
+			break;
 		*actions += res.nactions;
-		printf("pass %d on %s: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped)\n",
-		       pass, venue_name(venues[i]->kind), res.nfindings, res.nactions,
-		       res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
-		       res.by_status[ASTAT_SKIPPED]);
+		fprintf(report,
+			"pass %d on %s: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped)\n",
+			pass, venue_name(venues[i]->kind), res.nfindings, res.nactions,
+			res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
+			res.by_status[ASTAT_SKIPPED]);
 	}
-	return RK_OK;
+	fclose(report);
+	return rc;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -153,9 +159,12 @@ int cmd_demo(int argc, char **argv)
 			goto fail;
 	g_demo_now = sim_venue_now_us(venues[0]);
 	rtime_set_clock(demo_clock);
-	if (!(j = cli_open_journal(db, &code)))
+	if (!(j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_SIM, &code)))
 		goto done;
-	printf("reckon demo — journal: %s\n\n", db);
+	printf("reckon demo — simulation journal: %s\n"
+	       "Everything below runs on the embedded simulated venue: no exchange is contacted,\n"
+	       "and the lines of each reconciliation pass start with \"" CLI_SIM_PREFIX "\".\n\n",
+	       db);
 	if (ingest_bot_view(j, scenario, &ingested, &err))
 		goto fail;
 	printf("Journaled the bot's own view: %ld events (buy fills, its open SELL orders and stops).\n"

@@ -12,7 +12,7 @@ static void help(void)
 	       "         in (timestamp, seq) order, in one transaction. The result equals\n"
 	       "         what incremental allocation produced; running it is only needed\n"
 	       "         after a change to the allocator. Prints the row counts.\n\n"
-	       "Options:\n  --db FILE   journal database\n  -h, --help  this help\n");
+	       "Options:\n  --db FILE   journal database (must exist)\n  -h, --help  this help\n");
 }
 
 int cmd_fifo(int argc, char **argv)
@@ -28,10 +28,10 @@ int cmd_fifo(int argc, char **argv)
 		return cli_usage_error("fifo", "unknown subcommand '%s'", argv[optind]);
 	if (optind + 1 < argc)
 		return cli_usage_error("fifo", "unexpected argument '%s'", argv[optind + 1]);
-	if ((code = cli_require_existing_db("fifo", db)) >= 0)
+	if ((code = cli_require_db("fifo", db)) >= 0)
 		return code;
 	code = EX_OK;
-	struct journal *j = cli_open_journal(db, &code);
+	struct journal *j = cli_open_journal(db, JOURNAL_WRITE, JOURNAL_ANY, &code);
 	if (!j)
 		return code;
 	struct lots_counts n;

@@ -13,10 +13,15 @@ static void help(void)
 	       "'line N: field ...: reason' and skipped; good lines are committed; a line\n"
 	       "already journaled counts as a duplicate and changes nothing.\n\n"
 	       "Options:\n"
-	       "  --db FILE   journal database (created if missing)\n"
+	       "  --db FILE   journal database (created if missing or empty; any other file\n"
+	       "              that is not a reckon journal is refused, unmodified)\n"
 	       "  -h, --help  this help\n\n"
-	       "Prints 'accepted A, duplicates D, rejected R'. Exit 0 when nothing was\n"
-	       "rejected, 65 when some line was, 66 when PATH cannot be read, 74 on I/O errors.\n");
+	       "Prints 'accepted A, duplicates D, rejected R', counting a line as accepted\n"
+	       "only once it is committed. When a commit fails, stderr names the first line\n"
+	       "that is not journaled ('line N: not journaled, nor any line after it').\n"
+	       "Exit 0 when nothing was rejected, 65 when some line was (or FILE is not a\n"
+	       "reckon journal), 66 when PATH cannot be read, 74 on I/O and database errors,\n"
+	       "77 when FILE or its directory is read-only.\n");
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -38,7 +43,7 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "reckon: cannot read %s: %s\n", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	struct journal *j = cli_open_journal(db, &code);
+	struct journal *j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_ANY, &code);
 	if (j) {
 		struct ingest_stats stats;
 		struct rk_err err = {0};

@@ -17,16 +17,23 @@ static void help(void)
 	       "passed as text, e.g. --param day=2025-11-22 --param symbol=BTC-USD.\n\n"
 	       "Options:\n"
 	       "  --list                 list the reports\n"
-	       "  --db FILE              journal database (must exist)\n"
+	       "  --db FILE              journal database (must exist; opened read-only, so a\n"
+	       "                         read-only file, directory or filesystem is fine)\n"
 	       "  --param KEY=VALUE      set the report's parameter :KEY (repeatable)\n"
 	       "  --format FORMAT        table (aligned, for people; default), csv (RFC 4180)\n"
 	       "                         or json (an array of objects)\n"
 	       "  --sql                  print the report's SQL (runs in the sqlite3 shell\n"
 	       "                         with '.parameter set :KEY VALUE')\n"
 	       "  -h, --help             this help\n\n"
-	       "Amounts are exact decimal text; sums in reports are REAL for display only.\n"
-	       "Exit 0 on success, 64 for a wrong report name, parameter or option, 66 when\n"
-	       "the database does not exist, 74 on database or output errors.\n");
+	       "Amounts are exact decimal text. Reports add, multiply and compare them with\n"
+	       "decimal_sum, decimal_add, decimal_sub, decimal_mul and decimal_cmp: the\n"
+	       "functions of SQLite's decimal extension, which the sqlite3 shell ships and\n"
+	       "reckon registers on its own exact decimals (up to 18 places), so --sql prints\n"
+	       "SQL that gives the same figures in the shell.\n"
+	       "Exit 0 on success, 64 for a wrong report name, parameter or option, 65 when\n"
+	       "FILE is not a reckon journal or has another schema version (an older one is\n"
+	       "upgraded by 'reckon init --db FILE'), 66 when there is no such journal, 74 on\n"
+	       "database or output errors.\n");
 }
 
 int cmd_query(int argc, char **argv)
@@ -112,11 +119,11 @@ int cmd_query(int argc, char **argv)
 		fputs(q.sql, stdout);
 		goto out;
 	}
-	/* Never create a database just to query it. */
-	if ((code = cli_require_existing_db("query", db)) >= 0)
+	if ((code = cli_require_db("query", db)) >= 0)
 		goto out;
 	code = EX_OK;
-	if (!(j = cli_open_journal(db, &code)))
+	/* Read-only: never creates, migrates or writes the journal. */
+	if (!(j = cli_open_journal(db, JOURNAL_READONLY, JOURNAL_ANY, &code)))
 		goto out;
 	if (query_run(journal_db(j), &q, args, nargs, fmt, stdout, NULL, &err))
 		code = cli_fail(&err);

@@ -11,26 +11,30 @@
 #include "venues/coinbase.h"
 #include "venues/sim.h"
 
-#define DEFAULT_SCENARIO "demo.json" /* the embedded simulated venue */
-
 static void help(void)
 {
-	printf("Usage: reckon reconcile --once --db FILE [--venue NAME] [--config FILE]\n"
-	       "                        [--account NAME] [--sim SCENARIO | --base-url URL]\n"
-	       "                        [--timeout-ms N] [--dry-run]\n\n"
+	printf("Usage: reckon reconcile --once --db FILE --venue NAME [--base-url URL]\n"
+	       "                        [--timeout-ms N] [--config FILE] [--account NAME] [--dry-run]\n"
+	       "       reckon reconcile --once --db FILE --sim SCENARIO [--venue NAME]\n"
+	       "                        [--config FILE] [--account NAME] [--dry-run]\n\n"
 	       "Diffs the journal against the venue (open orders, fills, positions), prints\n"
 	       "the findings and the actions taken, and journals every step.\n\n"
+	       "The journal must exist ('reckon init --db FILE' or 'reckon ingest' create one).\n"
+	       "The simulated venue is used only when --sim names a scenario. Its results go\n"
+	       "only into a simulation journal ('reckon init --sim --db FILE', or one made by\n"
+	       "'reckon demo'), a real venue's never do, and every line a simulated pass\n"
+	       "prints starts with \"" CLI_SIM_PREFIX "\".\n\n"
 	       "Options:\n"
 	       "  --once           run one pass and exit (the daemon runs passes periodically)\n"
-	       "  --db FILE        journal database\n"
-	       "  --venue NAME     coinbase, binance-usdm or sim; without it (and without\n"
-	       "                   --base-url) every venue of the simulated scenario\n"
+	       "  --db FILE        journal database (must exist)\n"
+	       "  --venue NAME     coinbase or binance-usdm; with --sim, the one venue of the\n"
+	       "                   scenario to reconcile (coinbase, binance-usdm or sim;\n"
+	       "                   default: every venue the scenario defines)\n"
 	       "  --config FILE    policy (JSON, see config/README.md); built-in defaults if absent\n"
 	       "  --account NAME   account within the venue (default: default)\n"
 	       "  --sim SCENARIO   use the simulated venue built from this scenario file, or\n"
-	       "                   the name of an embedded one (default: demo.json, when no\n"
-	       "                   --venue is given); it starts from the scenario on every\n"
-	       "                   invocation\n"
+	       "                   the name of an embedded one (demo.json); it starts from the\n"
+	       "                   scenario on every invocation\n"
 	       "  --base-url URL   talk to this address instead of the exchange (https, or\n"
 	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n"
 	       "  --timeout-ms N   HTTP timeout of each request to the venue, 1..600000\n"
@@ -45,7 +49,9 @@ static void help(void)
 	       "  --dry-run        plan and journal everything, send nothing\n"
 	       "  -h, --help       this help\n\n"
 	       "Exit: 0 when the pass ran (findings are not errors), 69 when the venue snapshot\n"
-	       "was incomplete, 64 usage, 74 I/O, 78 bad configuration.\n");
+	       "was incomplete, 64 usage, 65 when FILE is not a reckon journal, is newer than\n"
+	       "this reckon, or is a simulation journal for a real venue (or the reverse),\n"
+	       "66 no such journal, 74 I/O, 77 read-only journal, 78 bad configuration.\n");
 }
 
 static char *read_text(const char *path, struct rk_err *err)
@@ -76,6 +82,59 @@ static char *read_text(const char *path, struct rk_err *err)
 	fclose(f);
 	buf[n] = '\0';
 	return buf;
+}
+
+static const char *const ALL_VENUES[] = {"coinbase", "binance-usdm", "sim"};
+
+/* The simulated venues of scenario `sim` (a file or an embedded name): the
+ * one --venue names, else every venue the scenario defines. Returns -1, or
+ * the exit code after printing why not. */
+static int sim_venues(const char *sim, const char *venue, struct venue **venues, size_t *n,
+		      char **scenario_owned /* OUT */, FILE *errs)
+{
+	struct rk_err err = {0};
+	const char *scenario = sim_scenario_text(sim);
+	if (!scenario && !(scenario = *scenario_owned = read_text(sim, &err)))
+		return cli_fail_to(errs, &err);
+	for (size_t k = 0; k < 3; k++) {
+		if (venue && strcmp(venue, ALL_VENUES[k]) != 0)
+			continue;
+		if (sim_venue_create(scenario, ALL_VENUES[k], &venues[*n], &err) == RK_OK)
+			(*n)++;
+		else if (venue || err.rc != RK_ENOTFOUND)
+			return cli_fail_to(errs, &err);
+	}
+	if (*n == 0) {
+		fprintf(errs, "reckon: scenario %s defines no venue\n", sim);
+		return EX_DATAERR;
+	}
+	return -1;
+}
+
+/* The real venue's client, credentials from the environment. Returns -1, or
+ * the exit code after printing why not. */
+static int real_venue(const char *venue, const char *base_url, long timeout_ms,
+		      const struct policy *policy, struct venue **venues, size_t *n)
+{
+	struct rk_err err = {0};
+	struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
+	struct http_options http = {.timeout_ms = timeout_ms};
+	/* An empty fill cursor reads back as far as the policy says. */
+	struct binance_options bn = {
+		.base_url = base_url, .http = &http,
+		.fills_lookback_hours = policy_for(policy, VENUE_BINANCE_USDM, NULL)->fill_lookback_hours};
+	enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
+				? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
+				: binance_venue_from_env_opts(&bn, &venues[0], &err);
+	if (rc) {
+		/* Missing or unreadable credentials are configuration problems. */
+		fprintf(stderr, "reckon: %s\n", err.msg);
+		return rc == RK_EPERM ? EX_NOPERM
+		       : (rc == RK_ENOTFOUND || rc == RK_ECONFIG || rc == RK_EINVAL) ? EX_CONFIG
+		       : cli_exit_code(rc);
+	}
+	*n = 1;
+	return -1;
 }
 
 int cmd_reconcile(int argc, char **argv)
@@ -121,82 +180,51 @@ int cmd_reconcile(int argc, char **argv)
 		return cli_usage_error("reconcile", "--db FILE is required");
 	if (venue && venue_parse(venue) == VENUE_UNKNOWN)
 		return cli_usage_error("reconcile", "--venue must be coinbase, binance-usdm or sim");
-	if (!venue && (base_url || timeout_ms))
-		return cli_usage_error("reconcile", "--venue NAME is required with a real venue");
+	/* The simulated venue is never a default: it must be asked for. */
+	if (!venue && !sim)
+		return cli_usage_error("reconcile", "--venue NAME is required (or --sim SCENARIO for "
+						    "the simulated venue)");
 	if (sim && base_url)
 		return cli_usage_error("reconcile", "--sim and --base-url exclude each other");
 	if (sim && timeout_ms)
 		return cli_usage_error("reconcile", "--timeout-ms applies to a real venue, not --sim");
 	if (venue && !sim && venue_parse(venue) == VENUE_SIM)
 		return cli_usage_error("reconcile", "--venue sim needs --sim SCENARIO");
-	/* No venue named: the embedded simulated venue, every venue of its scenario. */
-	if (!venue && !sim)
-		sim = DEFAULT_SCENARIO;
 
-	static const char *const ALL[] = {"coinbase", "binance-usdm", "sim"};
 	struct rk_err err = {0};
 	struct policy *policy = NULL;
 	struct venue *venues[3] = {NULL, NULL, NULL};
 	size_t nvenues = 0;
 	struct journal *j = NULL;
 	char *scenario_owned = NULL;
+	FILE *report = stdout, *errs = stderr;
+	if (sim && (!(report = cli_prefixed_stream(stdout, CLI_SIM_PREFIX)) ||
+		    !(errs = cli_prefixed_stream(stderr, CLI_SIM_PREFIX)))) {
+		fprintf(stderr, "reckon: out of memory\n");
+		code = EX_SOFTWARE;
+		goto out;
+	}
 	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
 		code = err.rc == RK_ENOTFOUND ? EX_NOINPUT : EX_CONFIG;
-		fprintf(stderr, "reckon: %s\n", err.msg);
+		fprintf(errs, "reckon: %s\n", err.msg);
 		goto out;
 	}
-	if (sim) {
-		const char *scenario = sim_scenario_text(sim);
-		if (!scenario && !(scenario = scenario_owned = read_text(sim, &err))) {
-			code = cli_fail(&err);
-			goto out;
-		}
-		for (size_t k = 0; k < 3; k++) {
-			if (venue && strcmp(venue, ALL[k]) != 0)
-				continue;
-			/* Without --venue, the scenario's venues are the ones it defines. */
-			if (sim_venue_create(scenario, ALL[k], &venues[nvenues], &err) == RK_OK)
-				nvenues++;
-			else if (venue || err.rc != RK_ENOTFOUND) {
-				code = cli_fail(&err);
-				goto out;
-			}
-		}
-		if (nvenues == 0) {
-			fprintf(stderr, "reckon: scenario %s defines no venue\n", sim);
-			code = EX_DATAERR;
-			goto out;
-		}
-	} else {
-		struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
-		struct http_options http = {.timeout_ms = timeout_ms};
-		/* An empty fill cursor reads back as far as the policy says. */
-		struct binance_options bn = {
-			.base_url = base_url, .http = &http,
-			.fills_lookback_hours =
-				policy_for(policy, VENUE_BINANCE_USDM, NULL)->fill_lookback_hours};
-		enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
-					? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
-					: binance_venue_from_env_opts(&bn, &venues[0], &err);
-		if (rc) {
-			/* Missing or unreadable credentials are configuration problems. */
-			fprintf(stderr, "reckon: %s\n", err.msg);
-			code = rc == RK_EPERM ? EX_NOPERM
-			       : (rc == RK_ENOTFOUND || rc == RK_ECONFIG || rc == RK_EINVAL) ? EX_CONFIG
-			       : cli_exit_code(rc);
-			goto out;
-		}
-		nvenues = 1;
-	}
-	if (!(j = cli_open_journal(db, &code)))
+	/* The journal first: its kind must match the venue's before anything runs. */
+	if (journal_open(db, JOURNAL_WRITE, sim ? JOURNAL_SIM : JOURNAL_REAL, &j, &err)) {
+		code = cli_fail_to(errs, &err);
 		goto out;
+	}
+	if ((code = sim ? sim_venues(sim, venue, venues, &nvenues, &scenario_owned, errs)
+			: real_venue(venue, base_url, timeout_ms, policy, venues, &nvenues)) >= 0)
+		goto out;
+	code = EX_OK;
 	for (size_t k = 0; k < nvenues; k++) {
 		struct recon_outcome res;
-		if (recon_run_pass(j, venues[k], account, policy, dry_run, stdout, &res, &err)) {
-			code = cli_fail(&err);
+		if (recon_run_pass(j, venues[k], account, policy, dry_run, report, &res, &err)) {
+			code = cli_fail_to(errs, &err);
 			goto out;
 		}
-		printf("\n%s run %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
+		fprintf(report, "\n%s run %lld: %zu findings, %zu actions (%zu succeeded, %zu failed, %zu skipped%s)\n",
 		       venue_name(venues[k]->kind), (long long)res.run_id, res.nfindings, res.nactions,
 		       res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
 		       res.by_status[ASTAT_SKIPPED], dry_run ? ", dry run: nothing sent" : "");
@@ -205,6 +233,10 @@ int cmd_reconcile(int argc, char **argv)
 	}
 out:
 	journal_close(j);
+	if (report && report != stdout)
+		fclose(report);
+	if (errs && errs != stderr)
+		fclose(errs);
 	for (size_t k = 0; k < nvenues; k++)
 		venue_destroy(venues[k]);
 	policy_free(policy);

@@ -60,12 +60,13 @@ const char *rk_rc_name(enum rk_rc rc)
 	case RK_ECONFLICT: return "conflict";
 	case RK_ENOTFOUND: return "not found";
 	case RK_EOVERFLOW: return "overflow";
-	case RK_EVERSION: return "version too new";
+	case RK_EVERSION: return "schema version mismatch";
 	case RK_ECORRUPT: return "corrupt";
 	case RK_EUNKNOWN: return "outcome unknown";
 	case RK_EREJECTED: return "rejected";
 	case RK_ECONFIG: return "configuration error";
 	case RK_EPERM: return "permission denied";
+	case RK_EFOREIGN: return "not a reckon journal";
 	}
 	return "unknown error";
 }

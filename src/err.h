@@ -21,12 +21,16 @@ enum rk_rc {
 	RK_ECONFLICT,  /* contradicts something already recorded */
 	RK_ENOTFOUND,  /* the thing asked for does not exist (confirmed) */
 	RK_EOVERFLOW,  /* arithmetic result does not fit */
-	RK_EVERSION,   /* database or file newer than this binary understands */
+	RK_EVERSION,   /* schema version does not fit: newer than this binary, or
+			  older than a read-only command can use */
 	RK_ECORRUPT,   /* integrity check failed (hash chain, replay mismatch) */
 	RK_EUNKNOWN,   /* outcome unknown (timeout, 5xx): never read as "no" */
 	RK_EREJECTED,  /* the venue said no, with a reason */
 	RK_ECONFIG,    /* configuration error */
-	RK_EPERM       /* permission problem (e.g. secret file not 0600) */
+	RK_EPERM,      /* permission problem: a secret file not 0600, a file or
+			  directory reckon must write is read-only */
+	RK_EFOREIGN    /* not reckon's: a file that is not a database, or another
+			  application's database (never modified) */
 };
 
 #define RK_ERR_MSG_MAX 512

@@ -156,15 +156,65 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 	return RK_OK;
 }
 
+/* The open transaction's lines: they count as accepted or duplicates only
+ * once their COMMIT succeeded. */
+struct batch {
+	bool open;
+	long first_line; /* the first line read into the open transaction */
+	long lines;      /* lines ingested in it */
+	long accepted, duplicates;
+};
+
+static enum rk_rc batch_begin(struct journal *j, struct batch *b, long lineno, struct rk_err *err)
+{
+	if (b->open)
+		return RK_OK;
+	enum rk_rc rc = journal_begin(j, err);
+	if (rc)
+		return rk_err_prefix(err, "line %ld: not journaled, nor any line after it", lineno);
+	*b = (struct batch){.open = true, .first_line = lineno};
+	return RK_OK;
+}
+
+/* Commits the open transaction and adds its lines to *stats. On failure the
+ * transaction is rolled back and err names its first line, the first one
+ * that is not in the journal. */
+static enum rk_rc batch_commit(struct journal *j, struct batch *b, struct ingest_stats *stats,
+			       struct rk_err *err)
+{
+	if (!b->open)
+		return RK_OK;
+	b->open = false;
+	enum rk_rc rc = journal_commit(j, err);
+	if (rc) {
+		journal_rollback(j); /* a refused COMMIT may leave the transaction open */
+		return rk_err_prefix(err, "line %ld: not journaled, nor any line after it: commit failed",
+				     b->first_line);
+	}
+	stats->accepted += b->accepted;
+	stats->duplicates += b->duplicates;
+	return RK_OK;
+}
+
+/* Rolls the open transaction back after `rc`, naming its first line. */
+static enum rk_rc batch_abort(struct journal *j, struct batch *b, enum rk_rc rc, struct rk_err *err)
+{
+	if (!b->open)
+		return rc;
+	b->open = false;
+	journal_rollback(j);
+	return rk_err_prefix(err, "line %ld: not journaled, nor any line after it", b->first_line);
+}
+
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats, struct rk_err *err)
 {
 	char *buf = NULL;
 	size_t cap = 0, len = 0;
-	long lineno = 0, in_batch = 0;
+	long lineno = 0;
 	int too_long = 0, r;
 	enum rk_rc rc = RK_OK;
-	bool open_tx = false;
+	struct batch b = {0};
 
 	memset(stats, 0, sizeof *stats);
 	while ((r = ingest_read_line(in, INGEST_MAX_LINE, &buf, &cap, &len, &too_long)) == 1) {
@@ -177,11 +227,8 @@ enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *so
 			stats->rejected++;
 			continue;
 		}
-		if (!open_tx) {
-			if ((rc = journal_begin(j, err)))
-				goto out;
-			open_tx = true;
-		}
+		if ((rc = batch_begin(j, &b, lineno, err)))
+			goto out;
 		struct rk_err lerr = {0};
 		enum ingest_outcome oc;
 		if ((rc = ingest_line(j, buf, len, source, &oc, &lerr))) {
@@ -189,34 +236,28 @@ enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *so
 			goto out;
 		}
 		if (oc == INGEST_ACCEPTED)
-			stats->accepted++;
+			b.accepted++;
 		else if (oc == INGEST_DUPLICATE)
-			stats->duplicates++;
+			b.duplicates++;
 		else {
 			stats->rejected++;
 			fprintf(diag, "line %ld: %s\n", lineno, lerr.msg);
 		}
-		if (++in_batch >= INGEST_BATCH) {
-			if ((rc = journal_commit(j, err)))
-				goto out;
-			open_tx = false;
-			in_batch = 0;
-		}
+		if (++b.lines >= INGEST_BATCH && (rc = batch_commit(j, &b, stats, err)))
+			goto out;
 	}
-	if (r < 0)
-		rc = rk_err_set(err, RK_EIO, "read error after line %ld", lineno);
+	if (r < 0) {
+		/* Keep every good line read before a read error. */
+		struct rk_err cerr = {0};
+		enum rk_rc crc = batch_commit(j, &b, stats, &cerr);
+		rc = rk_err_set(err, RK_EIO, "read error after line %ld%s%s", lineno,
+				crc ? "; " : "", crc ? cerr.msg : "");
+		goto out;
+	}
+	rc = batch_commit(j, &b, stats, err);
 out:
-	if (open_tx) {
-		if (rc == RK_OK || rc == RK_EIO) {
-			/* Keep every good line read before a read error. */
-			struct rk_err cerr = {0};
-			enum rk_rc crc = journal_commit(j, &cerr);
-			if (crc && !rc)
-				rc = rk_err_set(err, crc, "%s", cerr.msg);
-		} else {
-			journal_rollback(j);
-		}
-	}
+	if (rc)
+		rc = batch_abort(j, &b, rc, err);
 	free(buf);
 	return rc;
 }

@@ -38,8 +38,14 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 /*
  * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH
  * per transaction. Writes "line N: reason" for each rejected line to
- * `diag`. *stats (OUT) counts the outcomes. Returns non-OK only when
- * reading or the database fails; lines committed before that stay.
+ * `diag`. *stats (OUT) counts the outcomes: a line counts as accepted or a
+ * duplicate only once its transaction committed; rejected lines count as
+ * they are reported. Returns non-OK only when reading or the database fails
+ * (a failed COMMIT included): then the batch in progress is rolled back,
+ * reading stops, and err begins "line N: not journaled, nor any line after
+ * it", N being the first line that is not in the journal. Lines committed
+ * before that stay. After a read error the lines read before it are
+ * committed.
  */
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats /* OUT */, struct rk_err *err);

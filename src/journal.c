@@ -1,18 +1,28 @@
-/* journal.c — SQLite journal: open sequence, migrations, statement cache and
- * the hash-chained append (see journal.h). */
+/* journal.c — SQLite journal: recognising and opening a journal, migrations,
+ * statement cache and the hash-chained append (see journal.h). */
 #include "journal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "embedded.h"
 #include "project.h"
 #include "rtime.h"
+#include "sqldec.h"
 
 #define STMT_CACHE_SIZE 256 /* power of two; far more than reckon's constants */
+#define BUSY_TIMEOUT_MS 5000
+/* Paths reach SQLite only after stat() accepted them, so they fit PATH_MAX;
+ * a URI percent-encodes at most every byte. */
+#define PATH_BYTES 4096
+#define URI_BYTES (3 * PATH_BYTES + 64)
 
 struct stmt_slot {
 	const char *sql; /* key: address of a string constant */
@@ -21,6 +31,8 @@ struct stmt_slot {
 
 struct journal {
 	sqlite3 *db;
+	enum journal_kind kind; /* JOURNAL_REAL or JOURNAL_SIM */
+	int opened_version;     /* user_version before this open wrote anything */
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
 
@@ -29,6 +41,10 @@ static const char ZERO_HASH[] = "00000000000000000000000000000000000000000000000
 int journal_schema_version(void) { return (int)EMBEDDED_MIGRATIONS_COUNT; }
 
 sqlite3 *journal_db(struct journal *j) { return j->db; }
+
+enum journal_kind journal_kind(const struct journal *j) { return j->kind; }
+
+int journal_opened_version(const struct journal *j) { return j->opened_version; }
 
 enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *what)
 {
@@ -45,82 +61,497 @@ static enum rk_rc exec(struct journal *j, const char *sql, struct rk_err *err)
 	return rc;
 }
 
-static enum rk_rc pragma_int(struct journal *j, const char *sql, int *out, struct rk_err *err)
+/* ---- recognising a journal ---------------------------------------------- */
+
+/* What one look at a database file found. */
+struct look {
+	int app_id;     /* PRAGMA application_id */
+	int version;    /* PRAGMA user_version */
+	int objects;    /* schema objects (tables, indexes, triggers, views) */
+	bool has_chain; /* an `events` table with reckon's hash-chain columns */
+};
+
+enum verdict { LOOK_EMPTY, LOOK_RECKON, LOOK_FOREIGN };
+
+static const char SQL_LOOK[] =
+	"SELECT (SELECT application_id FROM pragma_application_id),"
+	" (SELECT user_version FROM pragma_user_version),"
+	" (SELECT count(*) FROM sqlite_master),"
+	" (SELECT count(*) FROM pragma_table_info('events')"
+	"   WHERE name IN ('seq', 'payload', 'prev_hash', 'hash')) = 4";
+
+/* Reads the look; returns SQLITE_OK or the extended result code. */
+static int look_at(sqlite3 *db, struct look *l)
+{
+	sqlite3_stmt *st = NULL;
+	int src = sqlite3_prepare_v2(db, SQL_LOOK, -1, &st, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		l->app_id = sqlite3_column_int(st, 0);
+		l->version = sqlite3_column_int(st, 1);
+		l->objects = sqlite3_column_int(st, 2);
+		l->has_chain = sqlite3_column_int(st, 3) != 0;
+		src = SQLITE_OK;
+	} else {
+		src = sqlite3_extended_errcode(db);
+	}
+	sqlite3_finalize(st);
+	return src;
+}
+
+/* Runs `sql`; SQLITE_OK or the extended result code. */
+static int run(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? SQLITE_OK
+								     : sqlite3_extended_errcode(db);
+}
+
+static enum verdict judge(const struct look *l)
+{
+	if (l->app_id == JOURNAL_APP_ID || l->app_id == JOURNAL_APP_ID_SIM)
+		return LOOK_RECKON;
+	if (l->app_id != 0)
+		return LOOK_FOREIGN;
+	/* A journal of a reckon from before the application_id. */
+	if (l->version > 0 && l->has_chain)
+		return LOOK_RECKON;
+	return l->version == 0 && l->objects == 0 ? LOOK_EMPTY : LOOK_FOREIGN;
+}
+
+static enum rk_rc foreign_error(const char *path, const struct look *l, struct rk_err *err)
+{
+	if (l->app_id != 0)
+		return rk_err_set(err, RK_EFOREIGN,
+				  "%s is not a reckon journal: its application_id 0x%08x belongs to "
+				  "another application; it was not modified",
+				  path, (unsigned)l->app_id);
+	return rk_err_set(err, RK_EFOREIGN,
+			  "%s is not a reckon journal: it is another application's SQLite database "
+			  "(user_version %d, %d schema objects, no reckon events table); it was not "
+			  "modified",
+			  path, l->version, l->objects);
+}
+
+/* ---- why a file cannot be opened or written ------------------------------ */
+
+static void dir_of(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == path)
+		snprintf(out, n, "/");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - path), path);
+}
+
+/* Fills `err` (RK_EPERM or RK_ENOTFOUND) and returns true when `path` cannot
+ * be written (or created) because of a read-only filesystem, the file's or
+ * its directory's permissions, or a missing directory; false when none of
+ * these explains it. */
+static bool explain_unwritable(const char *path, struct rk_err *err)
+{
+	char dir[PATH_BYTES];
+	struct statvfs vfs;
+	dir_of(path, dir, sizeof dir);
+	if (access(dir, F_OK) != 0)
+		return rk_err_set(err, RK_ENOTFOUND, "cannot create journal %s: no such directory %s",
+				  path, dir), true;
+	if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return rk_err_set(err, RK_EPERM, "cannot write journal %s: %s is on a read-only filesystem",
+				  path, dir), true;
+	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		return rk_err_set(err, RK_EPERM, "cannot write journal %s: the file is read-only (%s)",
+				  path, strerror(errno)), true;
+	if (access(dir, W_OK) != 0)
+		return rk_err_set(err, RK_EPERM,
+				  "cannot write journal %s: directory %s is read-only (SQLite creates "
+				  "the journal's -wal and -shm files next to it)",
+				  path, dir), true;
+	return false;
+}
+
+/* Translates a failed SQLite call on the journal at `path` (`src` its result
+ * code) into reckon's error, without SQL text. */
+static enum rk_rc open_failure(sqlite3 *db, const char *path, int src, bool writing,
+			       struct rk_err *err)
+{
+	switch (src & 0xff) {
+	case SQLITE_NOTADB:
+		return rk_err_set(err, RK_EFOREIGN,
+				  "%s is not a reckon journal: not an SQLite database; it was not modified",
+				  path);
+	case SQLITE_CORRUPT:
+		return rk_err_set(err, RK_ECORRUPT, "journal %s is damaged: %s", path,
+				  sqlite3_errstr(src));
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return rk_err_set(err, RK_EIO, "journal %s stayed locked by another process for %d ms",
+				  path, BUSY_TIMEOUT_MS);
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		if (writing && explain_unwritable(path, err))
+			return err->rc;
+		if (!writing && access(path, R_OK) != 0)
+			return rk_err_set(err, RK_EPERM, "cannot read journal %s: %s", path,
+					  strerror(errno));
+		break;
+	}
+	return rk_err_set(err, RK_EIO, "cannot %s journal %s: %s", writing ? "write" : "read", path,
+			  db ? sqlite3_errmsg(db) : sqlite3_errstr(src));
+}
+
+/* ---- the checks made before SQLite opens the file for real --------------- */
+
+/* Writes "file:PATH?QUERY" with PATH percent-encoded where URIs need it. */
+static void file_uri(const char *path, const char *query, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "file:%s", path[0] == '/' ? "//" : "");
+	for (const unsigned char *p = (const unsigned char *)path; *p && k + 4 < n; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			k += (size_t)snprintf(out + k, n - k, "%%%02X", *p);
+		else
+			out[k++] = (char)*p;
+	}
+	snprintf(out + k, n - k, "?%s", query);
+}
+
+/*
+ * Refuses another application's database before any locking connection
+ * touches it: an `immutable` read-only look takes no lock, creates no -wal or
+ * -shm and rolls back no hot journal. Only a positive "foreign" counts here;
+ * anything unclear (a file being written by another process right now) is
+ * decided again under SQLite's locks.
+ */
+static enum rk_rc probe(const char *path, struct rk_err *err)
+{
+	char uri[URI_BYTES];
+	sqlite3 *db = NULL;
+	struct look l;
+	enum rk_rc rc = RK_OK;
+	file_uri(path, "immutable=1", uri, sizeof uri);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    look_at(db, &l) == SQLITE_OK && judge(&l) == LOOK_FOREIGN)
+		rc = foreign_error(path, &l, err);
+	sqlite3_close(db);
+	return rc;
+}
+
+static enum rk_rc precheck(const char *path, enum journal_mode mode, struct rk_err *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT && mode == JOURNAL_CREATE)
+			return RK_OK;
+		if (errno == ENOENT)
+			return rk_err_set(err, RK_ENOTFOUND, "no such journal: %s", path);
+		return rk_err_set(err, RK_EIO, "cannot open journal %s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return rk_err_set(err, RK_EFOREIGN, "%s is not a reckon journal: not a regular file", path);
+	if (sb.st_size == 0)
+		return mode == JOURNAL_CREATE
+			       ? RK_OK
+			       : rk_err_set(err, RK_ENOTFOUND,
+					    "no such journal: %s is an empty file (create a journal "
+					    "with 'reckon init --db %s')",
+					    path, path);
+	return probe(path, err);
+}
+
+/* ---- accepting what the look under the lock found ------------------------ */
+
+static enum rk_rc check_look(const char *path, const struct look *l, enum journal_mode mode,
+			     enum journal_kind want, struct rk_err *err)
+{
+	int current = journal_schema_version();
+	switch (judge(l)) {
+	case LOOK_FOREIGN:
+		return foreign_error(path, l, err);
+	case LOOK_EMPTY:
+		if (mode != JOURNAL_CREATE)
+			return rk_err_set(err, RK_ENOTFOUND,
+					  "no such journal: %s is an empty database (create a journal "
+					  "with 'reckon init --db %s')",
+					  path, path);
+		return RK_OK;
+	case LOOK_RECKON:
+		break;
+	}
+	if (l->version > current)
+		return rk_err_set(err, RK_EVERSION,
+				  "journal %s has schema version %d, newer than this reckon knows (%d): "
+				  "upgrade reckon; the journal was not modified",
+				  path, l->version, current);
+	if (mode == JOURNAL_READONLY && l->version < current)
+		return rk_err_set(err, RK_EVERSION,
+				  "journal %s has schema version %d, older than this reckon's %d; "
+				  "read-only commands never upgrade a journal: upgrade it with "
+				  "'reckon init --db %s'",
+				  path, l->version, current, path);
+	bool sim = l->app_id == JOURNAL_APP_ID_SIM;
+	if (want == JOURNAL_REAL && sim)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "%s is a simulation journal (results of the simulated venue): a real "
+				  "venue's results never go into it",
+				  path);
+	if (want == JOURNAL_SIM && !sim)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "%s is a journal of real venues: the simulated venue's results never go "
+				  "into it; create a simulation journal with 'reckon init --sim --db NEW_FILE'",
+				  path);
+	return RK_OK;
+}
+
+/* ---- migrations ----------------------------------------------------------- */
+
+/* Applies migration number from+1 and its version bump, inside the caller's
+ * transaction. */
+static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *err)
+{
+	const struct embedded_file *m = &EMBEDDED_MIGRATIONS[from];
+	int want = from + 1;
+	char bump[64];
+	if (atoi(m->name) != want)
+		return rk_err_set(err, RK_ECORRUPT, "migration %s is out of sequence (expected %04d_...)",
+				  m->name, want);
+	snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", want);
+	enum rk_rc rc = exec(j, m->text, err);
+	if (!rc)
+		rc = exec(j, bump, err);
+	if (rc)
+		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
+	return rc;
+}
+
+/*
+ * One step of bringing the journal up to date. `locked` false: a read
+ * transaction that only looks (an up-to-date journal is opened without ever
+ * taking the write lock). `locked` true: BEGIN IMMEDIATE, look again under the
+ * lock (another process may have migrated meanwhile), then the next missing
+ * migration, and the application_id when the file has none, committed
+ * together. Sets *done when nothing is left to write.
+ */
+static enum rk_rc update_step(struct journal *j, const char *path, enum journal_mode mode,
+			      enum journal_kind want, bool locked, bool *wrote, bool *done,
+			      struct rk_err *err)
+{
+	struct look l;
+	int src = run(j->db, locked ? "BEGIN IMMEDIATE;" : "BEGIN;");
+	if (src == SQLITE_OK)
+		src = look_at(j->db, &l);
+	if (src != SQLITE_OK) {
+		enum rk_rc rc = open_failure(j->db, path, src, true, err);
+		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		return rc;
+	}
+	enum rk_rc rc = check_look(path, &l, mode, want, err);
+	if (!*wrote)
+		j->opened_version = l.version;
+	j->kind = l.app_id == JOURNAL_APP_ID_SIM || (judge(&l) == LOOK_EMPTY && want == JOURNAL_SIM)
+			  ? JOURNAL_SIM
+			  : JOURNAL_REAL;
+	*done = l.version == journal_schema_version() && l.app_id != 0;
+	if (rc || !locked || *done) {
+		/* Ends the read, or a write transaction that found nothing to do. */
+		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		return rc;
+	}
+	if (l.version < journal_schema_version())
+		rc = apply_migration(j, l.version, err);
+	if (!rc && l.app_id == 0) {
+		char stamp[64];
+		snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d;",
+			 j->kind == JOURNAL_SIM ? JOURNAL_APP_ID_SIM : JOURNAL_APP_ID);
+		rc = exec(j, stamp, err);
+	}
+	if (!rc && (src = run(j->db, "COMMIT;")) != SQLITE_OK)
+		rc = open_failure(j->db, path, src, true, err);
+	if (rc)
+		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+	else
+		*wrote = true;
+	return rc;
+}
+
+/* Connection settings; none of them writes the file (the migrations ran with
+ * SQLite's defaults: foreign keys off, synchronous FULL). A 16 MiB page cache and
+ * in-memory temp tables keep large ingest batches and replays from spilling
+ * to disk mid-transaction. */
+static enum rk_rc apply_settings(struct journal *j, bool readonly, struct rk_err *err)
+{
+	return exec(j,
+		    readonly ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
+			     : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+			       " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
+		    err);
+}
+
+/* WAL, once the file is known to be reckon's and up to date. Leaving
+ * rollback mode needs an exclusive lock, which SQLite tries once without its
+ * busy handler: while other processes still hold the new journal open (they
+ * created it at the same moment), retry for up to the busy timeout. */
+static enum rk_rc enable_wal(struct journal *j, const char *path, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc = RK_OK;
-	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		rc = journal_sql_error(j, err, sql);
-	else
-		*out = sqlite3_column_int(st, 0);
+	int src = sqlite3_prepare_v2(j->db, "PRAGMA journal_mode=WAL;", -1, &st, NULL);
+	for (int waited = 0, nap = 1; src == SQLITE_OK; waited += nap, nap = nap < 64 ? nap * 2 : nap) {
+		if ((src = sqlite3_step(st)) == SQLITE_ROW)
+			break;
+		src = sqlite3_extended_errcode(j->db);
+		sqlite3_reset(st);
+		if ((src & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(nap);
+		src = SQLITE_OK;
+	}
+	if (src == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		if (!mode || strcmp(mode, "wal") != 0)
+			rc = rk_err_set(err, RK_EIO, "journal %s: cannot switch to WAL (mode stays %s)",
+					path, mode ? mode : "unknown");
+	} else {
+		rc = open_failure(j->db, path, src, true, err);
+	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* Applies migrations (from+1 .. N), one transaction each, version bump
- * included, so a failure leaves the database at the last good version. */
-static enum rk_rc migrate(struct journal *j, int from, struct rk_err *err)
+/* Opens j->db on `name` (a path, or a URI with SQLITE_OPEN_URI) with the
+ * settings every connection of a journal gets before its first read. Returns
+ * SQLITE_OK or the extended result code. */
+static int connect(struct journal *j, const char *name, int flags)
 {
-	for (size_t i = (size_t)from; i < EMBEDDED_MIGRATIONS_COUNT; i++) {
-		const struct embedded_file *m = &EMBEDDED_MIGRATIONS[i];
-		int want = (int)i + 1;
-		if (atoi(m->name) != want)
-			return rk_err_set(err, RK_ECORRUPT, "migration %s is out of sequence (expected %04d_...)",
-					  m->name, want);
-		char bump[64];
-		snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", want);
-		enum rk_rc rc = exec(j, "BEGIN IMMEDIATE;", err);
-		if (!rc)
-			rc = exec(j, m->text, err);
-		if (!rc)
-			rc = exec(j, bump, err);
-		if (!rc)
-			rc = exec(j, "COMMIT;", err);
-		if (rc) {
-			sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
-			return rk_err_prefix(err, "migration %s failed (database left at version %d)",
-					     m->name, want - 1);
-		}
+	char plain[PATH_BYTES + 3];
+	/* SQLite may be built to read "file:..." as a URI even without
+	 * SQLITE_OPEN_URI: a path is a path. */
+	if (!(flags & SQLITE_OPEN_URI) && strncmp(name, "file:", 5) == 0) {
+		snprintf(plain, sizeof plain, "./%s", name);
+		name = plain;
 	}
-	return RK_OK;
+	int src = sqlite3_open_v2(name, &j->db, flags, NULL);
+	if (src != SQLITE_OK)
+		return j->db ? sqlite3_extended_errcode(j->db) : src;
+	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	/* decimal_sum & co. on every connection, as the sqlite3 shell has them. */
+	struct rk_err ignored = {0};
+	if (sqldec_register(j->db, &ignored) != RK_OK)
+		return SQLITE_NOMEM;
+	return SQLITE_OK;
 }
 
-enum rk_rc journal_open(const char *path, struct journal **out, struct rk_err *err)
+static enum rk_rc open_writable(struct journal *j, const char *path, enum journal_mode mode,
+				enum journal_kind want, bool memory, struct rk_err *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | (mode == JOURNAL_CREATE ? SQLITE_OPEN_CREATE : 0);
+	int src = connect(j, path, flags);
+	bool wrote = false, done = false;
+	enum rk_rc rc;
+	if (src != SQLITE_OK) {
+		if (mode != JOURNAL_CREATE && access(path, F_OK) != 0)
+			return rk_err_set(err, RK_ENOTFOUND, "no such journal: %s", path);
+		return open_failure(NULL, path, src, true, err);
+	}
+	/* SQLite falls back to read-only when the file cannot be written. */
+	if (sqlite3_db_readonly(j->db, "main") == 1)
+		return open_failure(NULL, path, SQLITE_READONLY, true, err);
+	rc = update_step(j, path, mode, want, false, &wrote, &done, err);
+	while (!rc && !done)
+		rc = update_step(j, path, mode, want, true, &wrote, &done, err);
+	/* Settings only now: preparing even a PRAGMA reads the file. */
+	if (!rc)
+		rc = apply_settings(j, false, err);
+	if (!rc && !memory)
+		rc = enable_wal(j, path, err);
+	return rc;
+}
+
+/* Is there a -wal file with content next to `path`? */
+static bool wal_has_frames(const char *path)
+{
+	char wal[PATH_BYTES + 8];
+	struct stat sb;
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	return stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+/* One read transaction that looks at the journal; SQLITE_OK or the extended
+ * result code. */
+static int read_look(struct journal *j, struct look *l)
+{
+	int src = run(j->db, "BEGIN;");
+	if (src == SQLITE_OK)
+		src = look_at(j->db, l);
+	sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+	return src;
+}
+
+/* Can nothing create files next to `path` (a read-only directory or
+ * filesystem)? */
+static bool dir_unwritable(const char *path)
+{
+	char dir[PATH_BYTES];
+	struct statvfs vfs;
+	dir_of(path, dir, sizeof dir);
+	return access(dir, W_OK) != 0 || (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY));
+}
+
+/*
+ * SQLITE_OPEN_READONLY. A WAL journal needs its -shm file even to be read;
+ * where SQLite cannot create it (a read-only directory or filesystem) the
+ * journal is read as `immutable`, which is exact when no -wal file holds
+ * changes (nothing can write a journal there) and refused otherwise.
+ */
+static enum rk_rc open_readonly(struct journal *j, const char *path, struct rk_err *err)
+{
+	struct look l;
+	int src = connect(j, path, SQLITE_OPEN_READONLY);
+	if (src == SQLITE_OK)
+		src = read_look(j, &l);
+	if ((src == SQLITE_CANTOPEN || src == SQLITE_READONLY_DIRECTORY ||
+	     src == SQLITE_READONLY_CANTINIT) && dir_unwritable(path)) {
+		char dir[PATH_BYTES], uri[URI_BYTES];
+		dir_of(path, dir, sizeof dir);
+		if (wal_has_frames(path))
+			return rk_err_set(err, RK_EPERM,
+					  "cannot read journal %s: %s is read-only, so SQLite cannot create "
+					  "the -shm file it needs to read the changes in %s-wal; open it once "
+					  "with a writing command where it is writable",
+					  path, dir, path);
+		sqlite3_close(j->db);
+		file_uri(path, "immutable=1", uri, sizeof uri);
+		j->db = NULL;
+		src = connect(j, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+		if (src == SQLITE_OK)
+			src = read_look(j, &l);
+	}
+	if (src != SQLITE_OK)
+		return open_failure(j->db, path, src, false, err);
+	enum rk_rc rc = check_look(path, &l, JOURNAL_READONLY, JOURNAL_ANY, err);
+	if (rc)
+		return rc;
+	j->opened_version = l.version;
+	j->kind = l.app_id == JOURNAL_APP_ID_SIM ? JOURNAL_SIM : JOURNAL_REAL;
+	return apply_settings(j, true, err);
+}
+
+enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_kind kind,
+			struct journal **out, struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
-	struct journal *j = calloc(1, sizeof *j);
-	int version = 0;
+	bool memory = !path[0] || strcmp(path, ":memory:") == 0;
+	struct journal *j = NULL;
 	*out = NULL;
-	if (!j)
+	if (memory)
+		mode = JOURNAL_CREATE;
+	else if ((rc = precheck(path, mode, err)))
+		return rc;
+	if (!(j = calloc(1, sizeof *j)))
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		rc = rk_err_set(err, RK_EIO, "cannot open database %s: %s", path,
-				j->db ? sqlite3_errmsg(j->db) : "out of memory");
-		goto out;
-	}
-	sqlite3_busy_timeout(j->db, 5000);
-	/* The first real read tells a non-database file apart. */
-	if ((rc = pragma_int(j, "PRAGMA user_version;", &version, err))) {
-		rk_err_prefix(err, "%s is not a usable SQLite database", path);
-		goto out;
-	}
-	if (version > journal_schema_version()) {
-		rc = rk_err_set(err, RK_EVERSION,
-				"database %s has schema version %d, newer than this reckon knows (%d): "
-				"upgrade reckon; the database was not modified",
-				path, version, journal_schema_version());
-		goto out;
-	}
-	/* A 16 MiB page cache and in-memory temp tables keep large ingest batches
-	 * and replays from spilling to disk mid-transaction. */
-	if ((rc = exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-			  " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
-		       err)))
-		goto out;
-	rc = migrate(j, version, err);
-out:
+	rc = mode == JOURNAL_READONLY ? open_readonly(j, path, err)
+				       : open_writable(j, path, mode, kind, memory, err);
 	if (rc) {
 		journal_close(j);
 		return rc;

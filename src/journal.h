@@ -2,12 +2,40 @@
  * journal.h — reckon's SQLite journal: the append-only, hash-chained `events`
  * table plus the materialized tables that project it.
  *
- * Opening runs, in order: busy timeout, WAL, synchronous=FULL (an
- * acknowledged event survives power loss), foreign keys, then every embedded
- * migration newer than the file's PRAGMA user_version, each in its own
- * transaction with its version bump. A database newer than this binary is
- * refused (RK_EVERSION); a file that is not a reckon/SQLite database is
- * refused (RK_EDB) without being modified.
+ * Which files reckon writes. Only two kinds of file are ever written: an
+ * empty one (missing or 0 bytes, when the caller asked to create a journal)
+ * and reckon's own journal. A journal is recognised by its PRAGMA
+ * application_id (JOURNAL_APP_ID or JOURNAL_APP_ID_SIM, set when it is
+ * created), or, for journals of reckon versions before the application_id
+ * existed, by user_version > 0 together with reckon's hash-chained `events`
+ * table; the first writing open stamps those with JOURNAL_APP_ID. Anything
+ * else (a file that is not a database, another application's database) is
+ * refused with RK_EFOREIGN, and nothing touches it: it is classified first
+ * through an `immutable` read-only connection (no lock, no -wal or -shm, no
+ * hot-journal rollback), then again under the write lock before anything is
+ * written.
+ *
+ * Opening for writing runs, in order: busy timeout, a read transaction that
+ * looks at the file, the migrations if any are missing, then synchronous=FULL
+ * (an acknowledged event survives power loss), foreign keys, and WAL last.
+ * An up-to-date journal is opened without taking the write lock. Each
+ * migration is one BEGIN IMMEDIATE transaction that re-reads user_version and
+ * the application_id under the write lock and applies only the next missing
+ * step with its version bump, so processes opening the same new journal at
+ * once serialize: one migrates, the others find the versions applied. A
+ * database newer than this binary is refused (RK_EVERSION) unmodified.
+ *
+ * Opening read-only (JOURNAL_READONLY) uses SQLITE_OPEN_READONLY, never
+ * migrates, never changes the journal mode and never stamps the
+ * application_id; a journal older than this binary is refused (RK_EVERSION)
+ * with the command that upgrades it. On a read-only directory or filesystem,
+ * where SQLite cannot create the -shm file WAL readers need, the journal is
+ * read as `immutable` provided no -wal file holds changes.
+ *
+ * A simulation journal (JOURNAL_SIM) is one created for the simulated venue
+ * (`reckon demo`, `reckon init --sim`); its application_id says so, and a
+ * caller asking for one kind refuses the other (RK_ECONFLICT) before writing,
+ * so simulated results and real venues' events never share a journal.
  *
  * Appending an event computes its hash, inserts it, and applies it to the
  * materialized tables (project.h) in the caller's transaction: either both
@@ -27,9 +55,50 @@ struct journal; /* opaque */
 
 #define JOURNAL_HASH_HEX 65 /* 64 hex digits + NUL */
 
-/* Opens (creating if needed) and migrates. *out owned by the caller, who
- * closes it with journal_close. */
-enum rk_rc journal_open(const char *path, struct journal **out /* OUT */, struct rk_err *err);
+/* PRAGMA application_id of reckon's journals ("RKNJ") and of simulation
+ * journals ("RKNS"). */
+#define JOURNAL_APP_ID 0x524b4e4a
+#define JOURNAL_APP_ID_SIM 0x524b4e53
+
+/* How a command opens the journal. */
+enum journal_mode {
+	JOURNAL_CREATE,  /* create it when the file is missing or 0 bytes, else open
+			    an existing journal; migrates */
+	JOURNAL_WRITE,   /* the journal must exist (RK_ENOTFOUND otherwise); migrates */
+	JOURNAL_READONLY /* must exist at this binary's schema version; opened
+			    SQLITE_OPEN_READONLY, never written */
+};
+
+/* Which journal the caller accepts; journal_kind() reports JOURNAL_REAL or
+ * JOURNAL_SIM. */
+enum journal_kind {
+	JOURNAL_ANY = 0, /* either; a journal created here is JOURNAL_REAL */
+	JOURNAL_REAL,    /* events of real venues (or reckon-fakex) and of bots */
+	JOURNAL_SIM      /* results of the simulated venue */
+};
+
+/*
+ * Opens the journal at `path` as `mode` says (":memory:" and "" give a
+ * private database, created as with JOURNAL_CREATE). A journal created here
+ * is of `kind` (JOURNAL_ANY creates JOURNAL_REAL); an existing journal of the
+ * other kind is refused with RK_ECONFLICT before anything is written.
+ * Errors: RK_ENOTFOUND "no such journal" (missing, or an empty file outside
+ * JOURNAL_CREATE); RK_EFOREIGN (not a database, another application's
+ * database); RK_EVERSION (newer than this binary; older, for
+ * JOURNAL_READONLY); RK_EPERM (a read-only file, directory or filesystem,
+ * named in the message); RK_EDB/RK_EIO otherwise. Messages name the path,
+ * never SQL text. *out owned by the caller, who closes it with journal_close.
+ */
+enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_kind kind,
+			struct journal **out /* OUT */, struct rk_err *err);
+
+/* JOURNAL_REAL or JOURNAL_SIM. */
+enum journal_kind journal_kind(const struct journal *j);
+
+/* The schema version the journal had before this open wrote anything: 0 for
+ * a journal this open created, less than journal_schema_version() for one it
+ * upgraded. */
+int journal_opened_version(const struct journal *j);
 
 /* Finalizes every cached statement and closes. NULL is a no-op. */
 void journal_close(struct journal *j);

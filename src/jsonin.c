@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
 bool jsonin_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -52,6 +54,33 @@ int jsonin_sig_digits(const char *text, size_t len)
 	return n;
 }
 
+bool jsonin_number_syntax_ok(const char *t, size_t len)
+{
+	size_t i = 0, from;
+	if (i < len && t[i] == '-')
+		i++;
+	if (i >= len || !is_digit(t[i]))
+		return false;
+	if (t[i++] != '0')
+		while (i < len && is_digit(t[i]))
+			i++;
+	if (i < len && t[i] == '.') {
+		for (from = ++i; i < len && is_digit(t[i]); i++)
+			;
+		if (i == from)
+			return false;
+	}
+	if (i < len && (t[i] == 'e' || t[i] == 'E')) {
+		if (++i < len && (t[i] == '+' || t[i] == '-'))
+			i++;
+		for (from = i; i < len && is_digit(t[i]); i++)
+			;
+		if (i == from)
+			return false;
+	}
+	return i == len;
+}
+
 /* The next number literal in text[*pos, len) outside strings; true with
  * *start and *n set, false when there is none. true/false/null hold no
  * digit, so every '-' or digit outside a string starts a number. */
@@ -63,9 +92,9 @@ static bool next_number(const char *t, size_t len, size_t *pos, size_t *start, s
 			for (i++; i < len && t[i] != '"'; i++)
 				if (t[i] == '\\')
 					i++;
-		} else if (c == '-' || isdigit((unsigned char)c)) {
+		} else if (c == '-' || is_digit(c)) {
 			size_t j = i + 1;
-			while (j < len && (isdigit((unsigned char)t[j]) || strchr("+-.eE", t[j])))
+			while (j < len && (is_digit(t[j]) || strchr("+-.eE", t[j])))
 				j++;
 			*start = i, *n = j - i, *pos = j;
 			return true;
@@ -75,23 +104,106 @@ static bool next_number(const char *t, size_t len, size_t *pos, size_t *start, s
 	return false;
 }
 
-/* Attaches to each number node, in pre-order (document order), the text of
- * the next number literal. cJSON_Delete frees valuestring of any node. */
-static bool attach_numbers(cJSON *node, const char *t, size_t len, size_t *pos)
+/*
+ * Attaches to each number node, in pre-order (document order), the text of
+ * the next number literal, and refuses a literal that JSON does not allow
+ * but cJSON's strtod reads anyway (01, 1., -.5, 1.e5). `field` is the
+ * top-level member the nodes belong to. cJSON_Delete frees valuestring of
+ * any node.
+ */
+static enum rk_rc attach_numbers(cJSON *node, const char *field, const char *t, size_t len,
+				 size_t *pos, struct rk_err *err)
 {
 	for (; node; node = node->next) {
+		const char *name = field ? field : node->string;
 		if (cJSON_IsNumber(node)) {
 			size_t start, n;
-			if (!next_number(t, len, pos, &start, &n) || !(node->valuestring = malloc(n + 1)))
-				return false;
+			if (!next_number(t, len, pos, &start, &n))
+				return rk_err_set(err, RK_EINVAL, "field '%s': number literal not found", name);
+			if (!jsonin_number_syntax_ok(t + start, n))
+				return rk_err_set(err, RK_EINVAL,
+						  "field '%s': malformed JSON number '%.*s' (%s)", name,
+						  n > 40 ? 40 : (int)n, t + start, JSONIN_NUMBER_RULE);
+			if (!(node->valuestring = malloc(n + 1)))
+				return rk_err_set(err, RK_ENOMEM, "out of memory reading JSON numbers");
 			memcpy(node->valuestring, t + start, n);
 			node->valuestring[n] = '\0';
-		} else if ((cJSON_IsObject(node) || cJSON_IsArray(node)) &&
-			   !attach_numbers(node->child, t, len, pos)) {
-			return false;
+		} else if (cJSON_IsObject(node) || cJSON_IsArray(node)) {
+			enum rk_rc rc = attach_numbers(node->child, name, t, len, pos, err);
+			if (rc)
+				return rc;
 		}
 	}
-	return true;
+	return RK_OK;
+}
+
+/*
+ * cJSON decodes the escape \u0000 into a NUL that ends the C string, so
+ * "F\u0000a" would read as "F" (and a second "F\u0000b" as its duplicate).
+ * Finds such an escape in the already parsed text: true with *member set to
+ * the index of the top-level member it belongs to and *in_name telling
+ * whether it is in that member's name.
+ */
+static bool find_nul_escape(const char *t, size_t len, int *member, bool *in_name)
+{
+	int depth = 0, m = -1;
+	char prev = 0; /* the last structural character outside strings */
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (c == '"') {
+			bool name = depth == 1 && (prev == '{' || prev == ',');
+			m += name;
+			for (i++; i < len && t[i] != '"'; i++) {
+				if (t[i] != '\\')
+					continue;
+				i++; /* the escaped character: skipped by the loop */
+				if (i + 4 < len && t[i] == 'u' && memcmp(t + i + 1, "0000", 4) == 0) {
+					*member = m, *in_name = name;
+					return true;
+				}
+			}
+			prev = '"';
+		} else if (c == '{' || c == '[') {
+			depth++, prev = c;
+		} else if (c == '}' || c == ']') {
+			depth--, prev = c;
+		} else if (c == ',' || c == ':') {
+			prev = c;
+		}
+	}
+	return false;
+}
+
+static enum rk_rc check_nul_escape(const cJSON *root, const char *t, size_t len,
+				   struct rk_err *err)
+{
+	int member;
+	bool in_name;
+	if (!find_nul_escape(t, len, &member, &in_name))
+		return RK_OK;
+	const cJSON *v = root->child;
+	for (int k = 0; v && k < member; k++)
+		v = v->next;
+	const char *name = v && v->string ? v->string : "?";
+	if (in_name)
+		return rk_err_set(err, RK_EINVAL,
+				  "field name '%s\\u0000...' contains \\u0000 (a NUL character)", name);
+	return rk_err_set(err, RK_EINVAL, "field '%s': contains \\u0000 (a NUL character)", name);
+}
+
+/* Duplicate member names are ambiguous (which one counts?): refused, and so
+ * is an object of more than 256 members. */
+static enum rk_rc check_members(const cJSON *root, struct rk_err *err)
+{
+	int members = 0;
+	for (const cJSON *a = root->child; a; a = a->next) {
+		if (++members > 256)
+			return rk_err_set(err, RK_EINVAL, "object has more than 256 fields");
+		for (const cJSON *b = a->next; b; b = b->next)
+			if (strcmp(a->string, b->string) == 0)
+				return rk_err_set(err, RK_EINVAL, "field '%s': appears twice", a->string);
+	}
+	return RK_OK;
 }
 
 const char *jsonin_number_text(const cJSON *v)
@@ -115,40 +227,25 @@ enum rk_rc jsonin_parse(const char *text, size_t len, struct jsonin *in, struct 
 			off = (size_t)(where - text);
 		return rk_err_set(err, RK_EINVAL, "malformed JSON near byte %zu", off + 1);
 	}
+	enum rk_rc rc = RK_OK;
+	size_t pos = 0, parsed = end ? (size_t)(end - text) : len;
 	/* Anything after the object other than whitespace is an error too. */
-	for (const char *p = end; p && p < text + len; p++) {
-		if (!isspace((unsigned char)*p)) {
-			cJSON_Delete(root);
-			return rk_err_set(err, RK_EINVAL, "malformed JSON: trailing data after the JSON object");
-		}
-	}
-	if (!cJSON_IsObject(root)) {
+	for (const char *p = text + parsed; p < text + len && !rc; p++)
+		if (!isspace((unsigned char)*p))
+			rc = rk_err_set(err, RK_EINVAL, "malformed JSON: trailing data after the JSON object");
+	if (!rc && !cJSON_IsObject(root))
+		rc = rk_err_set(err, RK_EINVAL, "JSON text is not an object (the top level must be an object)");
+	if (!rc)
+		rc = check_nul_escape(root, text, parsed, err);
+	if (!rc)
+		rc = check_members(root, err);
+	if (!rc)
+		rc = attach_numbers(root->child, NULL, text, parsed, &pos, err);
+	if (rc)
 		cJSON_Delete(root);
-		return rk_err_set(err, RK_EINVAL, "JSON text is not an object (the top level must be an object)");
-	}
-	/* Duplicate member names are ambiguous (which one counts?): refuse. */
-	int members = 0;
-	for (const cJSON *a = root->child; a; a = a->next) {
-		if (++members > 256) {
-			cJSON_Delete(root);
-			return rk_err_set(err, RK_EINVAL, "object has more than 256 fields");
-		}
-		for (const cJSON *b = a->next; b; b = b->next) {
-			if (strcmp(a->string, b->string) == 0) {
-				enum rk_rc rc = rk_err_set(err, RK_EINVAL, "field '%s': appears twice",
-							   a->string);
-				cJSON_Delete(root);
-				return rc;
-			}
-		}
-	}
-	size_t pos = 0;
-	if (!attach_numbers(root, text, end ? (size_t)(end - text) : len, &pos)) {
-		cJSON_Delete(root);
-		return rk_err_set(err, RK_ENOMEM, "out of memory reading JSON numbers");
-	}
-	in->root = root;
-	return RK_OK;
+	else
+		in->root = root;
+	return rc;
 }
 
 void jsonin_close(struct jsonin *in)
@@ -197,6 +294,9 @@ enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out, struct rk_err *err)
 	size_t len;
 	if (cJSON_IsString(v)) {
 		text = v->valuestring, len = strlen(text);
+		if (!jsonin_number_syntax_ok(text, len))
+			return rk_err_set(err, RK_EINVAL, "'%.40s%s' is not a decimal number (%s)", text,
+					  len > 40 ? "..." : "", JSONIN_NUMBER_RULE);
 	} else if (cJSON_IsNumber(v) && (text = jsonin_number_text(v))) {
 		len = strlen(text);
 		if (jsonin_sig_digits(text, len) > JSONIN_MAX_NUMBER_DIGITS)

@@ -9,10 +9,12 @@ static int cmd_version(int argc, char **argv);
 
 const struct cli_command CLI_COMMANDS[] = {
 	{"demo", "run the built-in incident scenario on the simulated venue", cmd_demo},
+	{"init", "create a journal, or upgrade one to this version", cmd_init},
 	{"ingest", "journal orders and fills from JSON lines", cmd_ingest},
 	{"query", "run a named report (SQL in queries/)", cmd_query},
 	{"reconcile", "diff the journal against a venue and fix what is safe to fix", cmd_reconcile},
 	{"fifo", "FIFO lot allocation maintenance (rebuild)", cmd_fifo},
+	{"halt", "list halted symbols, or release one (journaled)", cmd_halt},
 	{"audit", "verify the journal's hash chain and tables", cmd_audit},
 	{"help", "show this help, or a command's help", cmd_help},
 	{"version", "print the version", cmd_version},
@@ -26,9 +28,21 @@ static void usage(FILE *out)
 		"Usage: reckon COMMAND [OPTIONS]\n\nCommands:\n");
 	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nRun 'reckon COMMAND --help' for a command's options.\n"
-		     "Exit codes follow sysexits.h: 0 ok, 64 usage, 65 bad data, 66 no input,\n"
-		     "69 venue unavailable, 74 I/O, 77 permission, 78 configuration.\n");
+	fprintf(out, "\nRun 'reckon COMMAND --help' for a command's options.\n\n"
+		     "Exit codes (sysexits.h):\n"
+		     "  0   ok\n"
+		     "  64  usage error\n"
+		     "  65  bad input data; a file that is not a reckon journal (not a database,\n"
+		     "      or another application's); a corrupt journal; a schema version this\n"
+		     "      command cannot use; a simulation journal for a real venue or the reverse\n"
+		     "  66  input missing: no such journal, input file or directory\n"
+		     "  69  venue unavailable, or its snapshot incomplete\n"
+		     "  70  internal error (out of memory, overflow); the demo's second pass acted\n"
+		     "  73  cannot create: the demo's journal already exists\n"
+		     "  74  I/O or database error\n"
+		     "  77  permission: a read-only journal, directory or filesystem; a secret file\n"
+		     "      readable by others\n"
+		     "  78  configuration: the policy file, missing credentials\n");
 }
 
 static const struct cli_command *find(const char *name)

@@ -122,3 +122,28 @@ bool fill_position_delta(const struct fill_rec *f, struct dec *delta)
 	*delta = f->side == SIDE_BUY ? d : dec_neg(d);
 	return true;
 }
+
+bool position_apply_fill(struct position_state *pos, const struct fill_rec *f)
+{
+	struct position_state n = *pos;
+	struct dec delta;
+	if (!fill_position_delta(f, &delta) || dec_add(pos->qty, delta, &n.qty) != DEC_OK)
+		return false;
+	if (dec_is_zero(n.qty)) {
+		n.has_avg = false;
+		n.avg = dec_zero();
+	} else if (dec_is_zero(pos->qty) || dec_sign(pos->qty) != dec_sign(n.qty)) {
+		n.has_avg = true;
+		n.avg = f->price;
+	} else if (dec_sign(delta) == dec_sign(pos->qty)) {
+		struct dec cost_old, cost_new, total;
+		if (dec_mul(dec_abs(pos->qty), pos->avg, DEC_ROUND_HALF_EVEN, &cost_old) ||
+		    dec_mul(dec_abs(delta), f->price, DEC_ROUND_HALF_EVEN, &cost_new) ||
+		    dec_add(cost_old, cost_new, &total) ||
+		    dec_div(total, dec_abs(n.qty), DEC_ROUND_HALF_EVEN, &n.avg))
+			return false;
+		n.has_avg = true;
+	}
+	*pos = n;
+	return true;
+}

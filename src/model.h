@@ -78,6 +78,8 @@ struct order_rec {
 	struct dec stop_price;              /* trigger price */
 	bool has_filled_qty;
 	struct dec filled_qty;              /* as reported by the venue */
+	bool has_avg_fill_price;
+	struct dec avg_fill_price;          /* venue's average price of filled_qty; not journaled */
 };
 
 /* One execution. */
@@ -115,5 +117,22 @@ bool symbol_split(const char *symbol, char *base, char *quote);
  * than its qty).
  */
 bool fill_position_delta(const struct fill_rec *f, struct dec *delta /* OUT */);
+
+/* A position as the journal keeps it: signed quantity and average entry. */
+struct position_state {
+	struct dec qty;
+	bool has_avg;
+	struct dec avg;
+};
+
+/*
+ * The position after one more fill, by the journal's rule (the positions
+ * projection and the reconciler both use it): the average entry of the open
+ * quantity is weighted when adding to the same side, unchanged when reducing,
+ * the fill price when opening or flipping through zero, and absent when flat.
+ * The weighted mean is rounded half-even (the one rounding). Returns false,
+ * leaving *pos unchanged, when the delta cannot be computed or overflows.
+ */
+bool position_apply_fill(struct position_state *pos /* IN/OUT */, const struct fill_rec *f);
 
 #endif

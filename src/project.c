@@ -12,7 +12,8 @@
 
 const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
 				      "lot_allocations", "lot_positions", "lot_other_fees",
-				      "recon_runs", "findings", "actions", "halts", NULL};
+				      "recon_runs", "findings", "actions", "halts",
+				      "exchange_positions", NULL};
 
 /* Reads a decimal column written by reckon; NULL reads as zero. */
 static struct dec col_dec(sqlite3_stmt *st, int i)
@@ -26,20 +27,47 @@ static struct dec col_dec(sqlite3_stmt *st, int i)
 
 /* ---- orders ------------------------------------------------------------- */
 
+/* An order as the journal holds it. */
 struct order_row {
 	bool found;
-	char account[MODEL_NAME_MAX];
-	char symbol[MODEL_SYM_MAX];
-	enum side side;
-	enum order_status status;
-	bool from_fill;
+	bool from_fill;       /* known only through its fills: no report yet */
 	bool has_qty;
-	struct dec qty, filled;
+	struct order_rec rec; /* rec.filled_qty: the filled quantity journaled */
 };
 
 static const char SQL_ORDER_GET[] =
-	"SELECT account, symbol, side, status, from_fill, qty, filled_qty FROM orders"
+	"SELECT account, symbol, side, status, from_fill, qty, filled_qty, client_order_id,"
+	" order_type, purpose, reduce_only, price, stop_price FROM orders"
 	" WHERE venue = ?1 AND order_id = ?2";
+
+static void col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	snprintf(buf, cap, "%s", s ? s : "");
+}
+
+static enum rk_rc order_row_read(sqlite3_stmt *st, struct order_row *row, struct rk_err *err)
+{
+	struct order_rec *r = &row->rec;
+	enum rk_rc rc;
+	row->found = true;
+	col_text(st, 0, r->account, sizeof r->account);
+	col_text(st, 1, r->symbol, sizeof r->symbol);
+	r->side = side_parse((const char *)sqlite3_column_text(st, 2));
+	r->status = order_status_parse((const char *)sqlite3_column_text(st, 3));
+	row->from_fill = sqlite3_column_int(st, 4) != 0;
+	col_text(st, 7, r->client_order_id, sizeof r->client_order_id);
+	r->type = order_type_parse((const char *)sqlite3_column_text(st, 8));
+	r->purpose = purpose_parse((const char *)sqlite3_column_text(st, 9));
+	r->reduce_only = sqlite3_column_int(st, 10) != 0;
+	if ((rc = sqlx_col_opt_dec(st, 5, &row->has_qty, &r->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 6, &r->filled_qty, err)) ||
+	    (rc = sqlx_col_opt_dec(st, 11, &r->has_price, &r->price, err)) ||
+	    (rc = sqlx_col_opt_dec(st, 12, &r->has_stop_price, &r->stop_price, err)))
+		return rc;
+	r->has_filled_qty = true;
+	return RK_OK;
+}
 
 static enum rk_rc order_get(struct journal *j, const char *venue, const char *order_id,
 			    struct order_row *row, struct rk_err *err)
@@ -52,20 +80,116 @@ static enum rk_rc order_get(struct journal *j, const char *venue, const char *or
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, order_id, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		row->found = true;
-		snprintf(row->account, sizeof row->account, "%s", sqlite3_column_text(st, 0));
-		snprintf(row->symbol, sizeof row->symbol, "%s", sqlite3_column_text(st, 1));
-		row->side = side_parse((const char *)sqlite3_column_text(st, 2));
-		row->status = order_status_parse((const char *)sqlite3_column_text(st, 3));
-		row->from_fill = sqlite3_column_int(st, 4) != 0;
-		row->has_qty = sqlite3_column_type(st, 5) != SQLITE_NULL;
-		row->qty = col_dec(st, 5);
-		row->filled = col_dec(st, 6);
-	}
+	if (step == SQLITE_ROW)
+		rc = order_row_read(st, row, err);
+	else if (step != SQLITE_DONE)
+		rc = journal_sql_error(j, err, "reading order");
 	sqlite3_reset(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? RK_OK
-							 : journal_sql_error(j, err, "reading order");
+	return rc;
+}
+
+/* The value of a field for a message ("none" when absent). */
+static const char *shown(const char *s)
+{
+	return s && s[0] ? s : "none";
+}
+
+static bool opt_dec_eq(bool has_a, struct dec a, bool has_b, struct dec b)
+{
+	return has_a == has_b && (!has_a || dec_eq(a, b));
+}
+
+/*
+ * A finished (terminal) order's identity never changes. A report that
+ * leaves out client_order_id or purpose states nothing about them (the
+ * journaled ones stay); every other identity field is stated by every
+ * report and must agree. Side, symbol and account are checked for every
+ * order (order_report_check).
+ */
+static enum rk_rc terminal_identity_check(const struct order_rec *was, const struct order_rec *o,
+					  struct rk_err *err)
+{
+	char a[DEC_STR_MAX], b[DEC_STR_MAX];
+	const char *field = NULL, *old = NULL, *now = NULL;
+	if (o->type != was->type)
+		field = "order_type", old = order_type_name(was->type), now = order_type_name(o->type);
+	else if (o->purpose != PURPOSE_NONE && o->purpose != was->purpose)
+		field = "purpose", old = purpose_name(was->purpose), now = purpose_name(o->purpose);
+	else if (o->client_order_id[0] && strcmp(o->client_order_id, was->client_order_id) != 0)
+		field = "client_order_id", old = was->client_order_id, now = o->client_order_id;
+	else if (o->reduce_only != was->reduce_only)
+		field = "reduce_only", old = was->reduce_only ? "true" : "false",
+		now = o->reduce_only ? "true" : "false";
+	else if (!dec_eq(o->qty, was->qty))
+		field = "qty", old = dec_format(was->qty, a), now = dec_format(o->qty, b);
+	else if (!opt_dec_eq(o->has_price, o->price, was->has_price, was->price))
+		field = "price", old = was->has_price ? dec_format(was->price, a) : NULL,
+		now = o->has_price ? dec_format(o->price, b) : NULL;
+	else if (!opt_dec_eq(o->has_stop_price, o->stop_price, was->has_stop_price,
+			     was->stop_price))
+		field = "stop_price",
+		old = was->has_stop_price ? dec_format(was->stop_price, a) : NULL,
+		now = o->has_stop_price ? dec_format(o->stop_price, b) : NULL;
+	if (!field)
+		return RK_OK;
+	return rk_err_set(err, RK_ECONFLICT,
+			  "field '%s': order %s is %s and a finished order never changes "
+			  "(journaled %s, reported %s)",
+			  field, o->order_id, order_status_name(was->status), shown(old), shown(now));
+}
+
+/* Refuses an order report that contradicts the order as journaled. */
+static enum rk_rc order_report_check(const struct order_row *row, const struct order_rec *o,
+				     struct rk_err *err)
+{
+	const struct order_rec *was = &row->rec;
+	char a[DEC_STR_MAX], b[DEC_STR_MAX];
+	if (strcmp(was->account, o->account) != 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'account': order %s is journaled for account %s, not %s",
+				  o->order_id, was->account, o->account);
+	if (strcmp(was->symbol, o->symbol) != 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'symbol': order %s is journaled for %s, not %s", o->order_id,
+				  was->symbol, o->symbol);
+	if (was->side != o->side)
+		return rk_err_set(err, RK_ECONFLICT, "field 'side': order %s is a %s%s, not a %s",
+				  o->order_id, side_name(was->side),
+				  row->from_fill ? " (by its fills)" : "", side_name(o->side));
+	/* Fills already journaled are facts; a report never un-fills them. */
+	if (o->has_filled_qty && dec_cmp(o->filled_qty, was->filled_qty) < 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'filled_qty': order %s has %s filled in the journal; a report "
+				  "cannot lower it to %s",
+				  o->order_id, dec_format(was->filled_qty, a), dec_format(o->filled_qty, b));
+	if (row->from_fill)
+		return RK_OK;
+	if (!order_status_transition_ok(was->status, o->status))
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'status': order %s: impossible transition %s -> %s",
+				  o->order_id, order_status_name(was->status),
+				  order_status_name(o->status));
+	return order_status_is_terminal(was->status) ? terminal_identity_check(was, o, err) : RK_OK;
+}
+
+/* Refuses a report whose qty or status contradicts the order's filled
+ * quantity (the larger of what it reports and what is journaled): an order
+ * filled to its qty is filled, as a fill completing it makes it. */
+static enum rk_rc order_filled_check(const struct order_rec *o, struct dec filled,
+				     struct rk_err *err)
+{
+	char a[DEC_STR_MAX], b[DEC_STR_MAX];
+	int cmp = dec_cmp(filled, o->qty);
+	if (cmp > 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'qty': order %s has %s filled; qty %s is less", o->order_id,
+				  dec_format(filled, a), dec_format(o->qty, b));
+	if (cmp == 0 && o->status != OSTATUS_FILLED)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'status': order %s is completely filled (%s of %s), not %s",
+				  o->order_id, dec_format(filled, a), dec_format(o->qty, b),
+				  order_status_name(o->status));
+	return RK_OK;
 }
 
 static const char SQL_ORDER_UPSERT[] =
@@ -91,20 +215,12 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 		return rc;
 	struct dec filled = o->has_filled_qty ? o->filled_qty : dec_zero();
 	if (row.found) {
-		if (strcmp(row.symbol, o->symbol) != 0 || strcmp(row.account, o->account) != 0)
-			return rk_err_set(err, RK_ECONFLICT,
-					  "order %s is already journaled for %s/%s, not %s/%s", o->order_id,
-					  row.account, row.symbol, o->account, o->symbol);
-		if (!row.from_fill && !order_status_transition_ok(row.status, o->status))
-			return rk_err_set(err, RK_ECONFLICT, "order %s: impossible transition %s -> %s",
-					  o->order_id, order_status_name(row.status),
-					  order_status_name(o->status));
-		/* Fills already journaled are facts; a report never un-fills them. */
-		filled = dec_max(filled, row.filled);
+		if ((rc = order_report_check(&row, o, err)))
+			return rc;
+		filled = dec_max(filled, row.rec.filled_qty);
 	}
-	if (dec_cmp(filled, o->qty) > 0)
-		return rk_err_set(err, RK_ECONFLICT, "order %s: qty %s is less than already filled",
-				  o->order_id, "reported");
+	if ((rc = order_filled_check(o, filled, err)))
+		return rc;
 	sqlite3_stmt *st;
 	if ((rc = journal_stmt(j, SQL_ORDER_UPSERT, &st, err)))
 		return rc;
@@ -141,51 +257,80 @@ static const char SQL_ORDER_FILLED[] =
 	"UPDATE orders SET qty = ?3, filled_qty = ?4, status = ?5, last_seen = max(last_seen, ?6),"
 	" last_seq = ?7 WHERE venue = ?1 AND order_id = ?2";
 
+/* Many bots report only fills: the fill tells us the order existed. */
+static enum rk_rc order_from_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
+				  struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, SQL_ORDER_FROM_FILL, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->order_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, side_name(f->side), -1, SQLITE_STATIC);
+	sqlx_bind_dec(st, 6, f->qty);
+	sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, seq);
+	return sqlx_step_done(j, st, "creating order from fill", err);
+}
+
+/* Refuses a fill that contradicts its journaled order. */
+static enum rk_rc fill_order_check(const struct order_rec *o, const struct fill_rec *f,
+				   struct rk_err *err)
+{
+	if (strcmp(o->account, f->account) != 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'account': fill %s: order %s is journaled for account %s, "
+				  "not %s",
+				  f->fill_id, f->order_id, o->account, f->account);
+	if (strcmp(o->symbol, f->symbol) != 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'symbol': fill %s: order %s is journaled for %s, not %s",
+				  f->fill_id, f->order_id, o->symbol, f->symbol);
+	if (o->side != f->side)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'side': fill %s: order %s is a %s, the fill a %s", f->fill_id,
+				  f->order_id, side_name(o->side), side_name(f->side));
+	return RK_OK;
+}
+
+/*
+ * Adds a fill to its order's filled quantity. A fill that completes the
+ * order's qty makes it filled whatever was reported before (a cancel that
+ * raced the last fills): the fills are the venue's facts.
+ */
 static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct fill_rec *f,
 				    struct rk_err *err)
 {
 	struct order_row row;
 	sqlite3_stmt *st;
-	const char *venue = venue_name(f->venue);
-	enum rk_rc rc = order_get(j, venue, f->order_id, &row, err);
+	char a[DEC_STR_MAX], b[DEC_STR_MAX];
+	enum rk_rc rc = order_get(j, venue_name(f->venue), f->order_id, &row, err);
 	if (rc)
 		return rc;
-	if (!row.found) {
-		/* Many bots report only fills: the fill tells us the order existed. */
-		if ((rc = journal_stmt(j, SQL_ORDER_FROM_FILL, &st, err)))
-			return rc;
-		sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, f->order_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, side_name(f->side), -1, SQLITE_STATIC);
-		sqlx_bind_dec(st, 6, f->qty);
-		sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, seq);
-		return sqlx_step_done(j, st, "creating order from fill", err);
-	}
-	if (strcmp(row.symbol, f->symbol) != 0 || strcmp(row.account, f->account) != 0 ||
-	    row.side != f->side)
-		return rk_err_set(err, RK_ECONFLICT,
-				  "fill %s: order %s is %s %s/%s, the fill says %s %s/%s", f->fill_id,
-				  f->order_id, side_name(row.side), row.account, row.symbol,
-				  side_name(f->side), f->account, f->symbol);
-	struct dec filled, qty = row.qty;
-	if (dec_add(row.filled, f->qty, &filled) != DEC_OK)
+	if (!row.found)
+		return order_from_fill(j, seq, f, err);
+	if ((rc = fill_order_check(&row.rec, f, err)))
+		return rc;
+	struct dec filled, qty = row.rec.qty;
+	if (dec_add(row.rec.filled_qty, f->qty, &filled) != DEC_OK)
 		return rk_err_set(err, RK_EOVERFLOW, "fill %s: filled quantity overflows", f->fill_id);
-	enum order_status status = row.status;
-	if (row.from_fill) {
+	enum order_status status = row.rec.status;
+	if (row.from_fill || !row.has_qty)
 		qty = filled; /* the order is only known through its fills */
-	} else if (row.has_qty && dec_cmp(filled, row.qty) > 0) {
-		char a[DEC_STR_MAX], b[DEC_STR_MAX];
-		return rk_err_set(err, RK_ECONFLICT, "fill %s: order %s would be filled %s of qty %s",
-				  f->fill_id, f->order_id, dec_format(filled, a), dec_format(row.qty, b));
-	} else if (order_status_is_open(status)) {
-		status = dec_eq(filled, row.qty) ? OSTATUS_FILLED : OSTATUS_PARTIALLY_FILLED;
-	}
+	else if (dec_cmp(filled, qty) > 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'qty': fill %s: order %s would be filled %s of qty %s",
+				  f->fill_id, f->order_id, dec_format(filled, a), dec_format(qty, b));
+	else if (dec_eq(filled, qty))
+		status = OSTATUS_FILLED;
+	else if (order_status_is_open(status))
+		status = OSTATUS_PARTIALLY_FILLED;
 	if ((rc = journal_stmt(j, SQL_ORDER_FILLED, &st, err)))
 		return rc;
-	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->order_id, -1, SQLITE_STATIC);
 	sqlx_bind_dec(st, 3, qty);
 	sqlx_bind_dec(st, 4, filled);
@@ -203,18 +348,15 @@ static const char SQL_POS_PUT[] =
 	" qty = excluded.qty, avg_entry = excluded.avg_entry,"
 	" updated_at = max(positions.updated_at, excluded.updated_at), last_seq = excluded.last_seq";
 
-/*
- * Average entry of the open quantity: weighted when adding to the same side,
- * unchanged when reducing, the fill price when flipping through zero. The
- * weighted mean is rounded half-even to 18 decimals (the one rounding here).
- */
+/* The position after a fill, by position_apply_fill (model.h): the one rule
+ * for the average entry, shared with the reconciler. */
 static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fill_rec *f,
 				 struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *venue = venue_name(f->venue);
-	struct dec old = dec_zero(), avg = dec_zero(), delta, now;
-	bool has_avg = false;
+	struct position_state pos = {.qty = dec_zero(), .has_avg = false, .avg = dec_zero()};
+	struct dec delta;
 	if (!fill_position_delta(f, &delta))
 		return rk_err_set(err, RK_EINVAL, "fill %s: base-asset fee is not less than qty",
 				  f->fill_id);
@@ -225,34 +367,21 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		old = col_dec(st, 0);
-		has_avg = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		avg = col_dec(st, 1);
+		pos.qty = col_dec(st, 0);
+		pos.has_avg = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		pos.avg = col_dec(st, 1);
 	}
 	sqlite3_reset(st);
-	if (dec_add(old, delta, &now) != DEC_OK)
-		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position overflows", f->fill_id);
-	if (dec_is_zero(now)) {
-		has_avg = false;
-	} else if (dec_is_zero(old) || dec_sign(old) != dec_sign(now)) {
-		avg = f->price, has_avg = true;
-	} else if (dec_sign(delta) == dec_sign(old)) {
-		struct dec cost_old, cost_new, total;
-		if (dec_mul(dec_abs(old), avg, DEC_ROUND_HALF_EVEN, &cost_old) ||
-		    dec_mul(dec_abs(delta), f->price, DEC_ROUND_HALF_EVEN, &cost_new) ||
-		    dec_add(cost_old, cost_new, &total) ||
-		    dec_div(total, dec_abs(now), DEC_ROUND_HALF_EVEN, &avg))
-			return rk_err_set(err, RK_EOVERFLOW, "fill %s: average entry overflows",
-					  f->fill_id);
-		has_avg = true;
-	}
+	if (!position_apply_fill(&pos, f))
+		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position or average entry overflows",
+				  f->fill_id);
 	if ((rc = journal_stmt(j, SQL_POS_PUT, &st, err)))
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
-	sqlx_bind_dec(st, 4, now);
-	sqlx_bind_opt_dec(st, 5, has_avg, avg);
+	sqlx_bind_dec(st, 4, pos.qty);
+	sqlx_bind_opt_dec(st, 5, pos.has_avg, pos.avg);
 	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, seq);
 	return sqlx_step_done(j, st, "writing position", err);

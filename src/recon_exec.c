@@ -96,22 +96,29 @@ static char *req_json(const struct venue_order_req *r)
 }
 
 /* Request JSON of a record_inferred_fill: the fill reckon will journal as
- * inferred, and its basis (why reckon believes it happened). Caller frees. */
-static char *record_json(const struct action *a)
+ * inferred, and its basis (why reckon believes it happened): the finding's
+ * "basis" when it gives one, else the action's note. Caller frees. */
+static char *record_json(const struct action *a, const struct finding *fd)
 {
 	const struct fill_rec *f = &a->fill;
+	cJSON *detail = fd ? cJSON_Parse(fd->detail) : NULL;
+	const cJSON *basis = cJSON_GetObjectItemCaseSensitive(detail, "basis");
 	cJSON *o = cJSON_CreateObject();
-	if (!o)
+	if (!o) {
+		cJSON_Delete(detail);
 		return NULL;
+	}
 	cJSON_AddStringToObject(o, "fill_id", f->fill_id);
 	cJSON_AddStringToObject(o, "order_id", f->order_id);
 	cJSON_AddStringToObject(o, "side", side_name(f->side));
 	json_dec(o, "qty", f->qty);
 	json_dec(o, "price", f->price);
 	cJSON_AddTrueToObject(o, "inferred");
-	cJSON_AddStringToObject(o, "basis", a->note[0] ? a->note : "reported by the venue");
+	cJSON_AddStringToObject(o, "basis", cJSON_IsString(basis) ? basis->valuestring
+					    : a->note[0] ? a->note : "reported by the venue");
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	cJSON_Delete(detail);
 	return s;
 }
 
@@ -1086,11 +1093,13 @@ static void note_with_ids(const struct exec *x, struct action *a)
 
 /* The request journaled with an action: a placement's order, an inferred
  * fill with its basis. Caller frees. */
-static char *action_request(const struct action *a)
+static char *action_request(const struct exec *x, const struct action *a)
 {
 	if (is_placement(a->kind))
 		return req_json(&a->req);
-	return a->kind == ACT_RECORD_INFERRED_FILL ? record_json(a) : NULL;
+	if (a->kind != ACT_RECORD_INFERRED_FILL)
+		return NULL;
+	return record_json(a, a->finding < x->plan->nfindings ? &x->plan->findings[a->finding] : NULL);
 }
 
 /* Journals the run, its findings and planned actions in one transaction. */
@@ -1114,7 +1123,7 @@ static enum rk_rc journal_plan(struct exec *x, bool dry_run, int64_t now, struct
 			a->status = ASTAT_DRY_RUN;
 		slot_init(&x->slot[i], a);
 		note_with_ids(x, a);
-		char *req = action_request(a);
+		char *req = action_request(x, a);
 		int64_t dep = a->depends_on >= 0 ? x->slot[a->depends_on].id : 0;
 		rc = recon_journal_action(x->j, x->run_id,
 					  a->finding < x->plan->nfindings ? x->finding_ids[a->finding] : 0,
@@ -1165,16 +1174,21 @@ static void print_report(const struct exec *x, const struct venue_snapshot *snap
 }
 
 /* The fill cursor moves past the snapshot's fills only when every fill the
- * journal lacked was recorded in this pass (a halted symbol's are not). */
+ * journal lacked was recorded in this pass (a halted symbol's are not).
+ * Matched by fill id: fills inferred from an order's filled quantity are not
+ * in the listing and must not stand in for one that is. */
 static bool cursor_may_advance(const struct exec *x, bool dry_run)
 {
-	size_t unknown = 0, recorded = 0;
-	for (size_t k = 0; k < x->snap->nfills; k++)
-		unknown += x->local->fill_known && !x->local->fill_known[k];
-	for (size_t i = 0; i < x->plan->nactions; i++)
-		recorded += x->plan->actions[i].kind == ACT_RECORD_INFERRED_FILL &&
-			    x->slot[i].status == ASTAT_SUCCEEDED;
-	return !dry_run && x->snap->complete && !x->inferred_fill_failed && recorded >= unknown;
+	bool all_recorded = true;
+	for (size_t k = 0; all_recorded && k < x->snap->nfills; k++) {
+		bool done = x->local->fill_known && x->local->fill_known[k];
+		for (size_t i = 0; !done && i < x->plan->nactions; i++)
+			done = x->plan->actions[i].kind == ACT_RECORD_INFERRED_FILL &&
+			       x->slot[i].status == ASTAT_SUCCEEDED &&
+			       strcmp(x->plan->actions[i].fill.fill_id, x->snap->fills[k].fill_id) == 0;
+		all_recorded = done;
+	}
+	return !dry_run && x->snap->complete && !x->inferred_fill_failed && all_recorded;
 }
 
 static enum rk_rc journal_run_end(struct exec *x, bool dry_run, const char *cursor,
@@ -1245,7 +1259,9 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	for (size_t i = 0; !dry_run && i < plan.nactions; i++)
 		if ((rc = execute(&x, i, err)))
 			goto out;
-	if ((rc = journal_run_end(&x, dry_run, cursor, err)))
+	if ((rc = journal_run_end(&x, dry_run, cursor, err)) ||
+	    (rc = recon_journal_settle_pass(j, x.run_id, v->kind, account, &snap, rtime_now_us(),
+					    NULL, err)))
 		goto out;
 	out->run_id = x.run_id;
 	out->complete = snap.complete;

@@ -27,10 +27,10 @@ static cJSON *add_i(cJSON *o, const char *k, int64_t v)
 	return o;
 }
 
-/* Appends event `type` with the payload object (consumed). */
-static enum rk_rc append(struct journal *j, const char *type, enum venue_kind venue,
-			 const char *account, const char *symbol, int64_t now_us, cJSON *payload,
-			 int64_t *seq, struct rk_err *err)
+/* Appends event `type` from `source` with the payload object (consumed). */
+static enum rk_rc append_from(struct journal *j, const char *source, const char *type,
+			      enum venue_kind venue, const char *account, const char *symbol,
+			      int64_t now_us, cJSON *payload, int64_t *seq, struct rk_err *err)
 {
 	char ts[RTIME_STR_MAX];
 	enum rk_rc rc;
@@ -39,12 +39,20 @@ static enum rk_rc append(struct journal *j, const char *type, enum venue_kind ve
 	if (!text)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	rtime_format(now_us, ts);
-	struct journal_event ev = {type, "reconcile", ts, venue_name(venue), account,
+	struct journal_event ev = {type, source, ts, venue_name(venue), account,
 				   symbol ? symbol : "", text, NULL};
 	enum journal_append_result res;
 	rc = journal_append(j, &ev, &res, seq, err);
 	free(text);
 	return rc;
+}
+
+/* Appends the reconciler's event `type` with the payload object (consumed). */
+static enum rk_rc append(struct journal *j, const char *type, enum venue_kind venue,
+			 const char *account, const char *symbol, int64_t now_us, cJSON *payload,
+			 int64_t *seq, struct rk_err *err)
+{
+	return append_from(j, "reconcile", type, venue, account, symbol, now_us, payload, seq, err);
 }
 
 static cJSON *base(enum venue_kind venue, const char *account, int64_t now_us)
@@ -204,6 +212,9 @@ static const char SQL_HALT[] =
 	" ON CONFLICT(venue, account, symbol) DO UPDATE SET reason = excluded.reason,"
 	" halted_at = excluded.halted_at, seq = excluded.seq";
 
+static enum rk_rc project_settlement(struct journal *j, int64_t seq, const char *type,
+				     const char *payload, struct rk_err *err);
+
 enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *type,
 				 const char *payload, struct rk_err *err)
 {
@@ -214,7 +225,7 @@ enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *typ
 	else if (strcmp(type, "action") == 0) sql = SQL_ACTION_INSERT;
 	else if (strcmp(type, "action_update") == 0) sql = SQL_ACTION_UPDATE;
 	else if (strcmp(type, "halt") == 0) sql = SQL_HALT;
-	else return RK_ENOTFOUND;
+	else return project_settlement(j, seq, type, payload, err);
 
 	enum rk_rc rc = RK_OK;
 	sqlite3_stmt *st = NULL;
@@ -284,6 +295,294 @@ enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *typ
 		rc = journal_sql_error(j, err, type);
 	sqlite3_reset(st);
 out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* ---- settling a pass, releasing a halt ------------------------------------ */
+
+/* Unresolved findings of a venue and account whose last action succeeded,
+ * with no action of theirs still planned or sent. */
+static const char SQL_RESOLVED_BY_ACTION[] =
+	"SELECT f.id, f.symbol, f.finding_key, a.id FROM findings f"
+	" JOIN actions a ON a.id = (SELECT max(b.id) FROM actions b WHERE b.finding_id = f.id)"
+	" WHERE f.venue = ?1 AND f.account = ?2 AND f.resolved_at IS NULL AND f.run_id IS NOT NULL"
+	" AND a.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM actions c"
+	"  WHERE c.finding_id = f.id AND c.status IN ('planned', 'sent'))"
+	" ORDER BY f.id";
+/* Unresolved findings of earlier runs whose key run ?3 did not find. */
+static const char SQL_GONE[] =
+	"SELECT f.id, f.symbol, f.finding_key, 0 FROM findings f"
+	" WHERE f.venue = ?1 AND f.account = ?2 AND f.resolved_at IS NULL"
+	" AND f.run_id IS NOT NULL AND f.run_id < ?3 AND NOT EXISTS (SELECT 1 FROM findings g"
+	"  WHERE g.run_id = ?3 AND g.finding_key = f.finding_key)"
+	" ORDER BY f.id";
+
+struct to_resolve {
+	int64_t id, action_id;
+	char symbol[MODEL_SYM_MAX];
+	char key[256];
+};
+
+/* Reads the findings `sql` selects (bound to venue, account, run) into *out
+ * (caller frees), before any of them is changed. */
+static enum rk_rc select_to_resolve(struct journal *j, const char *sql, enum venue_kind venue,
+				    const char *account, int64_t run_id, struct to_resolve **out,
+				    size_t *n, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, sql, &st, err);
+	int step;
+	*out = NULL, *n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	if (sql == SQL_GONE)
+		sqlite3_bind_int64(st, 3, run_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct to_resolve *grown = realloc(*out, (*n + 1) * sizeof **out);
+		if (!grown) {
+			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+			break;
+		}
+		*out = grown;
+		struct to_resolve *t = &grown[(*n)++];
+		const unsigned char *sym = sqlite3_column_text(st, 1), *key = sqlite3_column_text(st, 2);
+		t->id = sqlite3_column_int64(st, 0);
+		t->action_id = sqlite3_column_int64(st, 3);
+		snprintf(t->symbol, sizeof t->symbol, "%s", sym ? (const char *)sym : "");
+		snprintf(t->key, sizeof t->key, "%s", key ? (const char *)key : "");
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = journal_sql_error(j, err, "reading the findings to resolve");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* One `finding_resolved` event per finding `sql` selects. */
+static enum rk_rc resolve(struct journal *j, const char *sql, const char *reason, int64_t run_id,
+			  enum venue_kind venue, const char *account, int64_t now_us,
+			  size_t *resolved, struct rk_err *err)
+{
+	struct to_resolve *t = NULL;
+	size_t n = 0;
+	enum rk_rc rc = select_to_resolve(j, sql, venue, account, run_id, &t, &n, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		cJSON *o = add_i(base(venue, account, now_us), "finding_id", t[i].id);
+		add_s(o, "key", t[i].key[0] ? t[i].key : NULL);
+		add_i(o, "run_id", run_id);
+		add_s(o, "reason", reason);
+		if (t[i].action_id > 0)
+			add_i(o, "action_id", t[i].action_id);
+		rc = append(j, "finding_resolved", venue, account, t[i].symbol, now_us, o, NULL, err);
+		*resolved += !rc;
+	}
+	free(t);
+	return rc;
+}
+
+/* The snapshot's non-zero positions as an `exchange_positions` event. */
+static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
+					     enum venue_kind venue, const char *account,
+					     const struct venue_snapshot *snap, int64_t now_us,
+					     struct rk_err *err)
+{
+	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
+	cJSON *list = o ? cJSON_AddArrayToObject(o, "positions") : NULL;
+	for (size_t i = 0; list && i < snap->npositions; i++) {
+		const struct venue_position *p = &snap->positions[i];
+		const struct instrument *in = venue_snapshot_instrument(snap, p->symbol);
+		char q[DEC_STR_MAX], t[DEC_STR_MAX], e[DEC_STR_MAX];
+		struct dec orderable = dec_abs(p->qty);
+		cJSON *item = dec_is_zero(p->qty) ? NULL : cJSON_CreateObject();
+		if (!item)
+			continue;
+		/* As the planner sizes a stop: |qty| down to the step (else |qty|). */
+		if (in && dec_sign(in->step_size) > 0 &&
+		    dec_quantize(dec_abs(p->qty), in->step_size, DEC_ROUND_DOWN, &orderable) != DEC_OK)
+			orderable = dec_abs(p->qty);
+		add_s(item, "symbol", p->symbol);
+		add_s(item, "qty", dec_format(p->qty, q));
+		add_s(item, "orderable_qty", dec_format(orderable, t));
+		add_s(item, "entry_price", p->has_entry ? dec_format(p->entry_price, e) : NULL);
+		cJSON_AddItemToArray(list, item);
+	}
+	if (!list) {
+		cJSON_Delete(o);
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	}
+	return append(j, "exchange_positions", venue, account, "", now_us, o, NULL, err);
+}
+
+enum rk_rc recon_journal_settle_pass(struct journal *j, int64_t run_id, enum venue_kind venue,
+				     const char *account, const struct venue_snapshot *snap,
+				     int64_t now_us, size_t *resolved, struct rk_err *err)
+{
+	size_t count = 0;
+	enum rk_rc rc = journal_begin(j, err);
+	if (rc)
+		return rc;
+	if (snap->complete)
+		rc = journal_exchange_positions(j, run_id, venue, account, snap, now_us, err);
+	if (!rc)
+		rc = resolve(j, SQL_RESOLVED_BY_ACTION, "action_succeeded", run_id, venue, account,
+			     now_us, &count, err);
+	/* Only a complete snapshot can show that something is gone (rule 1). */
+	if (!rc && snap->complete)
+		rc = resolve(j, SQL_GONE, "gone", run_id, venue, account, now_us, &count, err);
+	if (rc) {
+		journal_rollback(j);
+		return rk_err_prefix(err, "settling run %lld", (long long)run_id);
+	}
+	if (resolved)
+		*resolved = count;
+	return journal_commit(j, err);
+}
+
+static const char SQL_HALT_EXISTS[] =
+	"SELECT 1 FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+
+enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
+				      const char *account, const char *symbol, const char *reason,
+				      int64_t now_us, int64_t *seq, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, SQL_HALT_EXISTS, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step == SQLITE_DONE)
+		return rk_err_set(err, RK_ENOTFOUND, "no halt on %s/%s/%s (see 'reckon halt list')",
+				  venue_name(venue), account, symbol);
+	if (step != SQLITE_ROW)
+		return journal_sql_error(j, err, "reading halts");
+	cJSON *o = add_s(base(venue, account, now_us), "symbol", symbol);
+	add_s(o, "reason", reason);
+	return append_from(j, "operator", "halt_released", venue, account, symbol, now_us, o, seq,
+			   err);
+}
+
+/* ---- projection of the settlement and operator events ---- */
+
+static const char SQL_FINDING_RESOLVED[] =
+	"UPDATE findings SET resolved_at = ?2, resolved_by = ?3, resolution = ?4"
+	" WHERE id = ?1 AND resolved_at IS NULL";
+static const char SQL_EXPOS_CLEAR[] =
+	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2";
+static const char SQL_EXPOS_INSERT[] =
+	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
+	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_HALT_RELEASE[] =
+	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+
+/* Steps a bound statement that writes; *changed (may be NULL) gets the rows changed. */
+static enum rk_rc step_write(struct journal *j, sqlite3_stmt *st, const char *what, int *changed,
+			     struct rk_err *err)
+{
+	int step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return journal_sql_error(j, err, what);
+	if (changed)
+		*changed = sqlite3_changes(journal_db(j));
+	return RK_OK;
+}
+
+static enum rk_rc project_finding_resolved(struct journal *j, int64_t seq, const cJSON *o,
+					   struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	int changed = 0;
+	enum rk_rc rc = journal_stmt(j, SQL_FINDING_RESOLVED, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, get_i(o, "finding_id"));
+	bind_s(st, 2, get_s(o, "at"));
+	bind_id(st, 3, get_i(o, "run_id"));
+	bind_s(st, 4, get_s(o, "reason"));
+	if ((rc = step_write(j, st, "resolving a finding", &changed, err)))
+		return rc;
+	if (changed != 1)
+		return rk_err_set(err, RK_ECONFLICT, "event %lld resolves finding %lld, which is not open",
+				  (long long)seq, (long long)get_i(o, "finding_id"));
+	return RK_OK;
+}
+
+static enum rk_rc project_exchange_positions(struct journal *j, const cJSON *o,
+					     struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	const char *venue = get_s(o, "venue"), *account = get_s(o, "account");
+	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err);
+	if (rc)
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	if ((rc = step_write(j, st, "replacing the exchange's positions", NULL, err)))
+		return rc;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
+	{
+		if ((rc = journal_stmt(j, SQL_EXPOS_INSERT, &st, err)))
+			return rc;
+		bind_s(st, 1, venue);
+		bind_s(st, 2, account);
+		bind_s(st, 3, get_s(p, "symbol"));
+		bind_s(st, 4, get_s(p, "qty"));
+		bind_s(st, 5, get_s(p, "orderable_qty"));
+		bind_s(st, 6, get_s(p, "entry_price"));
+		bind_id(st, 7, get_i(o, "run_id"));
+		bind_s(st, 8, get_s(o, "at"));
+		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
+			return rc;
+	}
+	return RK_OK;
+}
+
+static enum rk_rc project_halt_released(struct journal *j, int64_t seq, const cJSON *o,
+					struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	int changed = 0;
+	enum rk_rc rc = journal_stmt(j, SQL_HALT_RELEASE, &st, err);
+	if (rc)
+		return rc;
+	bind_s(st, 1, get_s(o, "venue"));
+	bind_s(st, 2, get_s(o, "account"));
+	bind_s(st, 3, get_s(o, "symbol"));
+	if ((rc = step_write(j, st, "releasing a halt", &changed, err)))
+		return rc;
+	if (changed != 1)
+		return rk_err_set(err, RK_ECONFLICT, "event %lld releases a halt on %s that does not exist",
+				  (long long)seq, get_s(o, "symbol") ? get_s(o, "symbol") : "?");
+	return RK_OK;
+}
+
+/* finding_resolved, exchange_positions and halt_released; RK_ENOTFOUND for
+ * any other type. */
+static enum rk_rc project_settlement(struct journal *j, int64_t seq, const char *type,
+				     const char *payload, struct rk_err *err)
+{
+	enum rk_rc (*apply)(struct journal *, int64_t, const cJSON *, struct rk_err *) = NULL;
+	bool positions = strcmp(type, "exchange_positions") == 0;
+	if (strcmp(type, "finding_resolved") == 0)
+		apply = project_finding_resolved;
+	else if (strcmp(type, "halt_released") == 0)
+		apply = project_halt_released;
+	else if (!positions)
+		return RK_ENOTFOUND;
+	enum rk_rc rc;
+	cJSON *o = cJSON_Parse(payload);
+	if (!o || !cJSON_IsObject(o))
+		rc = rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object",
+				(long long)seq, type);
+	else
+		rc = positions ? project_exchange_positions(j, o, err) : apply(j, seq, o, err);
 	cJSON_Delete(o);
 	return rc;
 }

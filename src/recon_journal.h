@@ -5,8 +5,10 @@
  * that created the row, so a replay reproduces them.
  *
  * Event types: recon_run (start), recon_run_end, finding, action,
- * action_update, halt. Payloads are canonical JSON built here and read back
- * by recon_journal_project (called from project_apply).
+ * action_update, halt; at the end of a pass finding_resolved and
+ * exchange_positions (recon_journal_settle_pass); from the operator
+ * halt_released (source "operator"). Payloads are canonical JSON built here
+ * and read back by recon_journal_project (called from project_apply).
  *
  * All functions must run inside a journal transaction (journal_begin);
  * callers commit at the points where durability matters (before a request is
@@ -57,6 +59,35 @@ enum rk_rc recon_journal_halt(struct journal *j, enum venue_kind venue, const ch
  * same projection as ingest. Identical repeats are duplicates, not errors. */
 enum rk_rc recon_journal_order(struct journal *j, const struct order_rec *o, struct rk_err *err);
 enum rk_rc recon_journal_fill(struct journal *j, const struct fill_rec *f, struct rk_err *err);
+
+/*
+ * Settles a pass, in its own transaction, after the run's end is journaled:
+ *   - a complete snapshot's non-zero positions, each with its size rounded
+ *     down to the venue's step (what a stop can be placed for), replace the
+ *     venue and account's rows of exchange_positions (event
+ *     `exchange_positions`);
+ *   - every unresolved finding of the venue and account whose last action
+ *     succeeded, with none of its actions still planned or sent, is resolved
+ *     as 'action_succeeded';
+ *   - when the snapshot is complete, every unresolved finding of an earlier
+ *     run whose key this run did not find is resolved as 'gone'.
+ * Each resolution is a `finding_resolved` event (finding id, key, run id,
+ * reason, and the action id). *resolved (OUT, may be NULL) counts them.
+ */
+enum rk_rc recon_journal_settle_pass(struct journal *j, int64_t run_id, enum venue_kind venue,
+				     const char *account, const struct venue_snapshot *snap,
+				     int64_t now_us, size_t *resolved, struct rk_err *err);
+
+/*
+ * The operator releases the halt on venue/account/symbol, giving a reason:
+ * event `halt_released` (source "operator"), which removes the halts row, so
+ * the planner acts on the symbol again. RK_ENOTFOUND naming it when there is
+ * no such halt. Inside a journal transaction; *seq (OUT, may be NULL) is the
+ * event's seq.
+ */
+enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
+				      const char *account, const char *symbol, const char *reason,
+				      int64_t now_us, int64_t *seq, struct rk_err *err);
 
 /* Projection of the reconciler's event types. RK_ENOTFOUND when `type` is
  * not one of them (so project_apply can try others). */

@@ -27,6 +27,8 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "rtime.h"
+
 /* ---- names ---- */
 
 static const char *const FINDING_NAMES[FIND_KIND_COUNT] = {
@@ -66,34 +68,46 @@ enum action_status action_status_parse(const char *s)
 
 bool action_kind_is_destructive(enum action_kind k)
 {
-	return k == ACT_CANCEL_ORDER || k == ACT_EMERGENCY_CLOSE || k == ACT_CLOSE_LOCAL_ORDER;
+	return k == ACT_CANCEL_ORDER || k == ACT_EMERGENCY_CLOSE;
 }
 
-/* ---- client order ids (rule 6) ---- */
+/* ---- client order ids (rule 6) and other derived ids ---- */
 
-void reconcile_client_order_id(const char *key, int attempt, char out[MODEL_ID_MAX])
+/* prefix + the first `nhex` hex digits of SHA-256 over the concatenated
+ * parts (NULL parts skipped). Writes "" if OpenSSL fails. */
+static void hashed_id(const char *prefix, const char *const *parts, size_t nparts, size_t nhex,
+		      char out[MODEL_ID_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char suffix[24];
-	int n = snprintf(suffix, sizeof suffix, "#%d", attempt);
+	size_t plen = strlen(prefix);
+	bool ok;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	out[0] = '\0';
 	if (!ctx)
 		return;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, key, strlen(key)) == 1 &&
-	    EVP_DigestUpdate(ctx, suffix, (size_t)n) == 1 &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= 12) {
-		memcpy(out, "rk-", 3);
-		for (size_t i = 0; i < 12; i++) {
-			out[3 + 2 * i] = hex[md[i] >> 4];
-			out[4 + 2 * i] = hex[md[i] & 15];
-		}
-		out[27] = '\0';
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (size_t i = 0; ok && i < nparts; i++)
+		ok = !parts[i] || EVP_DigestUpdate(ctx, parts[i], strlen(parts[i])) == 1;
+	if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && 2 * (size_t)mdlen >= nhex &&
+	    plen + nhex < MODEL_ID_MAX) {
+		memcpy(out, prefix, plen);
+		for (size_t i = 0; i < nhex; i++)
+			out[plen + i] = hex[i % 2 ? md[i / 2] & 15 : md[i / 2] >> 4];
+		out[plen + nhex] = '\0';
 	}
 	EVP_MD_CTX_free(ctx);
+}
+
+void reconcile_client_order_id(const char *journal_id, const char *key, int attempt,
+			       char out[MODEL_ID_MAX])
+{
+	char suffix[24];
+	bool journal = journal_id && journal_id[0];
+	snprintf(suffix, sizeof suffix, "#%d", attempt);
+	const char *parts[] = {journal ? journal_id : NULL, journal ? "|" : NULL, key, suffix};
+	hashed_id("rk-", parts, 4, 24, out);
 }
 
 /* ---- plan building ---- */
@@ -109,6 +123,9 @@ struct plan_ctx {
 	char (*halt)[MODEL_SYM_MAX];    /* symbols halted by a regression this pass */
 	size_t nhalt;
 	int *cancel_of;                 /* per snapshot order: its planned cancel, or -1 */
+	int *adopt_of;                  /* per snapshot order: its orphan finding to adopt, or -1 */
+	struct fill_rec *fills;         /* this pass's fills: missing, then inferred */
+	size_t nfills, fillcap;
 	struct rk_err *err;
 };
 
@@ -408,45 +425,76 @@ static enum purpose adopted_purpose(const struct order_rec *o)
 }
 
 /*
- * An exchange order the journal does not know. Policy adopts, cancels or
- * reports it, with two exceptions that keep positions protected: a stop on
- * the reducing side of a position is adopted, never cancelled (rule 5), and
- * where orders hold the balance a reducing non-stop order is left to the
- * protection step, which cancels it as a blocking order only if the stop it
- * plans needs the size (and then makes the stop depend on that cancel).
+ * What to do with an exchange order the journal does not know. Policy adopts,
+ * cancels or reports it, with two exceptions that keep positions protected: a
+ * stop on the reducing side of a position is adopted, never cancelled (rule
+ * 5), and where orders hold the balance a reducing non-stop order is left to
+ * the protection step, which cancels it as a blocking order only if the stop
+ * it plans needs the size (and then makes the stop depend on that cancel).
+ * *why explains an exception ("" when the policy applies as written).
  */
+static enum orphan_choice orphan_choice(const struct plan_ctx *c, const struct order_rec *o,
+					const char **why)
+{
+	enum orphan_choice choice = rule_for(c, o->symbol)->orphans;
+	bool reducing = reduces_position(c, o);
+	bool protective = reducing && order_type_is_stop(o->type);
+	*why = "";
+	if (choice == ORPHAN_CANCEL && protective) {
+		*why = "a stop protecting the position is adopted, never cancelled";
+		return ORPHAN_ADOPT;
+	}
+	if (choice == ORPHAN_CANCEL && reducing && c->caps->orders_hold_balance) {
+		*why = "holds the position's balance: cancelled as a blocking order if a stop needs it";
+		return ORPHAN_REPORT;
+	}
+	return choice;
+}
+
+/* Reports an orphan; plans its cancel when the policy says so. Adoption is
+ * bookkeeping and waits for plan_adoptions, after protection. */
 static enum rk_rc plan_orphan(struct plan_ctx *c, size_t oi)
 {
 	const struct order_rec *o = &c->snap->orders[oi];
-	const struct policy_rule *r = rule_for(c, o->symbol);
-	enum orphan_choice choice = r->orphans;
-	bool reducing = reduces_position(c, o);
-	bool protective = reducing && order_type_is_stop(o->type);
-	bool deferred = choice == ORPHAN_CANCEL && reducing && !protective &&
-			c->caps->orders_hold_balance;
-	const char *why = "";
+	const char *why;
+	enum orphan_choice choice = orphan_choice(c, o, &why);
 	struct jd d;
 	size_t fi, ai;
 	enum rk_rc rc;
 
-	if (choice == ORPHAN_CANCEL && protective) {
-		choice = ORPHAN_ADOPT;
-		why = "a stop protecting the position is adopted, never cancelled";
-	} else if (deferred) {
-		choice = ORPHAN_REPORT;
-		why = "holds the position's balance: cancelled as a blocking order if a stop needs it";
-	}
 	jd_init(&d);
 	jd_order(&d, o);
-	jd_str(&d, "policy_orphans", policy_orphan_name(r->orphans));
+	jd_str(&d, "policy_orphans", policy_orphan_name(rule_for(c, o->symbol)->orphans));
 	if (why[0])
 		jd_str(&d, "handling", why);
 	if ((rc = add_finding(c, FIND_ORPHAN_EXCHANGE_ORDER, o->symbol, o->order_id, o->order_id,
 			      &d, &fi)))
 		return rc;
+	if (choice == ORPHAN_ADOPT && may_record(c, o->symbol))
+		c->adopt_of[oi] = (int)fi;
+	else if (choice == ORPHAN_CANCEL && may_change(c, o->symbol))
+		rc = add_cancel(c, oi, fi, -1, "cancel an order unknown to the journal, per policy "
+					       "orphans=cancel", &ai);
+	return rc;
+}
 
-	if (choice == ORPHAN_ADOPT && may_record(c, o->symbol)) {
-		if ((rc = add_action(c, ACT_ADOPT_ORDER, fi, o->symbol, -1, &ai)))
+/*
+ * Adopts the orphans the policy adopts, except those this pass cancels (as a
+ * blocking order or a stray stop): a verified cancel journals the order as
+ * cancelled, and an adoption after it would try to reopen a terminal order.
+ */
+static enum rk_rc plan_adoptions(struct plan_ctx *c)
+{
+	for (size_t oi = 0; oi < c->snap->norders; oi++) {
+		const struct order_rec *o = &c->snap->orders[oi];
+		const char *why;
+		size_t ai;
+		if (c->adopt_of[oi] < 0 || c->cancel_of[oi] >= 0)
+			continue;
+		(void)orphan_choice(c, o, &why);
+		enum rk_rc rc = add_action(c, ACT_ADOPT_ORDER, (size_t)c->adopt_of[oi], o->symbol, -1,
+					   &ai);
+		if (rc)
 			return rc;
 		struct action *a = &c->plan->actions[ai];
 		snprintf(a->order_id, sizeof a->order_id, "%s", o->order_id);
@@ -455,18 +503,53 @@ static enum rk_rc plan_orphan(struct plan_ctx *c, size_t oi)
 		set_note(a, "adopt the exchange's %s %s order as %s%s%s", side_name(o->side),
 			 order_type_name(o->type), purpose_name(a->order.purpose), why[0] ? ": " : "",
 			 why);
-	} else if (choice == ORPHAN_CANCEL && may_change(c, o->symbol)) {
-		rc = add_cancel(c, oi, fi, -1, "cancel an order unknown to the journal, per policy "
-					       "orphans=cancel", &ai);
 	}
-	return rc;
+	return RK_OK;
+}
+
+#define LOOKUP_BACKOFF_MIN_US ((int64_t)60 * 1000000)
+#define LOOKUP_BACKOFF_MAX_US ((int64_t)24 * 3600 * 1000000)
+
+/*
+ * How long after the last failed lookup of a stale order the next one may
+ * go: max(stale_quiet_seconds, 60 s), doubled for each further consecutive
+ * failure, at most 24 h. 0 when the last lookup did not fail.
+ */
+static int64_t lookup_backoff_us(const struct local_order *lo, const struct policy_rule *r)
+{
+	int64_t us = (int64_t)r->stale_quiet_seconds * 1000000;
+	if (lo->lookup_failures <= 0)
+		return 0;
+	if (us < LOOKUP_BACKOFF_MIN_US)
+		us = LOOKUP_BACKOFF_MIN_US;
+	for (int k = 1; k < lo->lookup_failures && us < LOOKUP_BACKOFF_MAX_US; k++)
+		us *= 2;
+	return us < LOOKUP_BACKOFF_MAX_US ? us : LOOKUP_BACKOFF_MAX_US;
+}
+
+/* Adds the backoff state to a stale order's detail; *due says whether a
+ * lookup may go now. */
+static void stale_backoff(const struct plan_ctx *c, const struct local_order *lo,
+			  const struct policy_rule *r, struct jd *d, bool *due)
+{
+	int64_t wait = lookup_backoff_us(lo, r), next = lo->last_lookup_us + wait;
+	char ts[RTIME_STR_MAX];
+	*due = wait == 0 || lo->last_lookup_us == 0 || c->local->now_us >= next;
+	if (lo->lookup_failures <= 0)
+		return;
+	jd_int(d, "lookup_failures", lo->lookup_failures);
+	jd_int(d, "lookup_backoff_seconds", wait / 1000000);
+	if (lo->last_lookup_us)
+		jd_str(d, "next_lookup_after", rtime_format(next, ts));
 }
 
 /*
  * A journaled open order the exchange no longer lists (rule 2): a finding at
  * once; close_local_order only on a complete snapshot, after stale_min_passes
- * passes and stale_quiet_seconds since it was first missed. The executor
- * still needs a terminal status from a single-order lookup before journaling.
+ * passes and stale_quiet_seconds since it was first missed, and, after failed
+ * lookups, only once the backoff has passed (a lookup that can never be
+ * resolved is retried ever more rarely, not every pass). The executor still
+ * needs a terminal status from a single-order lookup before journaling.
  */
 static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 {
@@ -476,7 +559,7 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 	int64_t missing_us = lo->missing_since_us ? c->local->now_us - lo->missing_since_us : 0;
 	bool quiet = lo->missing_since_us != 0 &&
 		     missing_us >= (int64_t)r->stale_quiet_seconds * 1000000;
-	bool eligible = c->snap->complete && quiet && passes >= r->stale_min_passes;
+	bool eligible = c->snap->complete && quiet && passes >= r->stale_min_passes, due;
 	struct jd d;
 	size_t fi, ai;
 	enum rk_rc rc;
@@ -488,10 +571,11 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 	jd_int(&d, "stale_min_passes", r->stale_min_passes);
 	jd_int(&d, "stale_quiet_seconds", r->stale_quiet_seconds);
 	jd_bool(&d, "snapshot_complete", c->snap->complete);
+	stale_backoff(c, lo, r, &d, &due);
 	if ((rc = add_finding(c, FIND_STALE_LOCAL_ORDER, o->symbol, o->order_id, o->order_id, &d,
 			      &fi)))
 		return rc;
-	if (!eligible || !may_change(c, o->symbol))
+	if (!eligible || !due || !may_change(c, o->symbol))
 		return RK_OK;
 	if ((rc = add_action(c, ACT_CLOSE_LOCAL_ORDER, fi, o->symbol, -1, &ai)))
 		return rc;
@@ -499,8 +583,9 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 	snprintf(a->order_id, sizeof a->order_id, "%s", o->order_id);
 	a->order = *o;
 	set_note(a, "missing from the open orders for %d passes over %lld s: journal the terminal "
-		    "status a single-order lookup confirms",
-		 passes, (long long)(missing_us / 1000000));
+		    "status a single-order lookup confirms%s",
+		 passes, (long long)(missing_us / 1000000),
+		 lo->lookup_failures > 0 ? " (retry after failed lookups)" : "");
 	return RK_OK;
 }
 
@@ -538,10 +623,43 @@ static bool fill_missing(const struct plan_ctx *c, size_t i)
 	return !c->local->fill_known[i];
 }
 
+/* Remembers a fill this pass will journal (or would, were it not halted):
+ * drift and protection are computed with it. */
+static enum rk_rc add_pass_fill(struct plan_ctx *c, const struct fill_rec *f)
+{
+	struct dec delta;
+	enum rk_rc rc = fill_delta(c, f, &delta);
+	if (rc)
+		return rc;
+	if (!grow((void **)&c->fills, &c->fillcap, c->nfills + 1, sizeof *c->fills))
+		return oom(c);
+	c->fills[c->nfills++] = *f;
+	return RK_OK;
+}
+
+/* Plans record_inferred_fill for `f` under finding `fi`, unless halted. */
+static enum rk_rc add_record_fill(struct plan_ctx *c, size_t fi, const struct fill_rec *f,
+				  const char *note)
+{
+	size_t ai;
+	enum rk_rc rc;
+	if (!may_record(c, f->symbol))
+		return RK_OK;
+	if ((rc = add_action(c, ACT_RECORD_INFERRED_FILL, fi, f->symbol, -1, &ai)))
+		return rc;
+	struct action *a = &c->plan->actions[ai];
+	snprintf(a->order_id, sizeof a->order_id, "%s", f->order_id);
+	a->fill = *f;
+	a->fill.inferred = true;
+	set_note(a, "%s", note);
+	return RK_OK;
+}
+
 static enum rk_rc plan_missing_fill(struct plan_ctx *c, const struct fill_rec *f)
 {
 	struct jd d;
-	size_t fi, ai;
+	size_t fi;
+	char note[256];
 	enum rk_rc rc;
 	jd_init(&d);
 	jd_str(&d, "fill_id", f->fill_id);
@@ -553,21 +671,147 @@ static enum rk_rc plan_missing_fill(struct plan_ctx *c, const struct fill_rec *f
 	if (f->fee_currency[0])
 		jd_str(&d, "fee_currency", f->fee_currency);
 	jd_str(&d, "ts", f->ts);
-	if ((rc = add_finding(c, FIND_MISSING_FILL, f->symbol, f->order_id, f->fill_id, &d, &fi)))
+	if ((rc = add_finding(c, FIND_MISSING_FILL, f->symbol, f->order_id, f->fill_id, &d, &fi)) ||
+	    (rc = add_pass_fill(c, f)))
 		return rc;
-	if (!may_record(c, f->symbol))
-		return RK_OK;
-	if ((rc = add_action(c, ACT_RECORD_INFERRED_FILL, fi, f->symbol, -1, &ai)))
-		return rc;
-	struct action *a = &c->plan->actions[ai];
-	snprintf(a->order_id, sizeof a->order_id, "%s", f->order_id);
-	a->fill = *f;
-	a->fill.inferred = true;
-	set_note(a, "record fill %s reported by the exchange but missing from the journal",
-		 f->fill_id);
+	snprintf(note, sizeof note, "record fill %.128s reported by the exchange but missing from "
+				    "the journal", f->fill_id);
+	return add_record_fill(c, fi, f, note);
+}
+
+/* Quantity of the listed fills of an order (by either of its ids) that the
+ * journal lacks: they are recorded this pass. */
+static enum rk_rc listed_missing_qty(struct plan_ctx *c, const struct order_rec *exch,
+				     const struct order_rec *journal, struct dec *out)
+{
+	*out = dec_zero();
+	for (size_t i = 0; i < c->snap->nfills; i++) {
+		const struct fill_rec *f = &c->snap->fills[i];
+		if (!fill_missing(c, i) || strcmp(f->symbol, exch->symbol) != 0 ||
+		    (strcmp(f->order_id, exch->order_id) != 0 &&
+		     strcmp(f->order_id, journal->order_id) != 0))
+			continue;
+		if (dec_add(*out, f->qty, out) != DEC_OK)
+			return calc_failed(c, exch->symbol, "listed fills");
+	}
 	return RK_OK;
 }
 
+/* "inferred:<order id>:<exchange filled qty>", hashed when it would not fit. */
+static void inferred_fill_id(const char *order_id, struct dec filled, char out[MODEL_ID_MAX])
+{
+	char qty[DEC_STR_MAX];
+	dec_format(filled, qty);
+	if ((size_t)snprintf(out, MODEL_ID_MAX, "inferred:%s:%s", order_id, qty) < MODEL_ID_MAX)
+		return;
+	const char *parts[] = {order_id, ":", qty};
+	hashed_id("inferred:", parts, 3, 32, out);
+}
+
+/* An inferred fill's price: the venue's average fill price, else the limit
+ * price. Returns the basis ("" when no price is known). */
+static const char *inferred_price(const struct order_rec *o, struct dec *price)
+{
+	if (o->has_avg_fill_price && dec_sign(o->avg_fill_price) > 0) {
+		*price = o->avg_fill_price;
+		return "average fill price";
+	}
+	if (o->has_price && dec_sign(o->price) > 0) {
+		*price = o->price;
+		return "limit price";
+	}
+	return "";
+}
+
+/* The inferred fill of `gap` for a journaled order, stamped with this pass's
+ * time (when reckon learnt it). Returns its price basis ("" when unpriced). */
+static const char *inferred_fill(const struct plan_ctx *c, const struct order_rec *o,
+				 const struct order_rec *journal, struct dec gap,
+				 struct fill_rec *f)
+{
+	memset(f, 0, sizeof *f);
+	f->venue = c->local->venue;
+	snprintf(f->account, sizeof f->account, "%s", c->local->account);
+	snprintf(f->symbol, sizeof f->symbol, "%s", journal->symbol);
+	/* The journal's id: the fill must complete the order the journal holds. */
+	snprintf(f->order_id, sizeof f->order_id, "%s", journal->order_id);
+	inferred_fill_id(journal->order_id, o->filled_qty, f->fill_id);
+	rtime_format(c->local->now_us, f->ts);
+	f->side = journal->side;
+	f->qty = gap;
+	f->inferred = true;
+	return inferred_price(o, &f->price);
+}
+
+/* The fill an exchange order's filled_qty implies beyond the journal's and
+ * the listed fills': qty = gap (zero gap: none). */
+static enum rk_rc unrecorded_gap(struct plan_ctx *c, const struct order_rec *o,
+				 const struct order_rec *journal, struct dec *listed,
+				 struct dec *gap)
+{
+	struct dec jf = journal->has_filled_qty ? journal->filled_qty : dec_zero(), known;
+	enum rk_rc rc = listed_missing_qty(c, o, journal, listed);
+	*gap = dec_zero();
+	if (rc || !o->has_filled_qty)
+		return rc;
+	if (dec_add(jf, *listed, &known) != DEC_OK || dec_sub(o->filled_qty, known, gap) != DEC_OK)
+		return calc_failed(c, o->symbol, "unrecorded fill");
+	if (dec_sign(*gap) < 0)
+		*gap = dec_zero();
+	return RK_OK;
+}
+
+/*
+ * An order the exchange reports filled further than the journal and the
+ * listed fills explain ("filled 4 of 10", no fill record) is settled once by
+ * one inferred fill for the difference, priced at the venue's average fill
+ * price or the order's limit price; the next pass finds the journal agreeing.
+ * Without a price, or past the journaled order size, it is reported and
+ * nothing is recorded.
+ */
+static enum rk_rc plan_unrecorded_fill(struct plan_ctx *c, const struct order_rec *o,
+				       const struct order_rec *journal)
+{
+	struct fill_rec f;
+	struct dec listed, gap, jf = journal->has_filled_qty ? journal->filled_qty : dec_zero();
+	char a[DEC_STR_MAX], b[DEC_STR_MAX], d3[DEC_STR_MAX], basis[200], note[256];
+	struct jd d;
+	size_t fi;
+	enum rk_rc rc = unrecorded_gap(c, o, journal, &listed, &gap);
+	if (rc || dec_is_zero(gap))
+		return rc;
+	const char *price_basis = inferred_fill(c, o, journal, gap, &f);
+	const char *why = !price_basis[0] ? "no fill price known (no average fill price, no limit "
+					    "price): nothing recorded"
+			  : dec_cmp(o->filled_qty, journal->qty) > 0
+				  ? "exchange filled_qty exceeds the journaled order qty: nothing recorded"
+				  : "";
+	snprintf(basis, sizeof basis, "exchange filled_qty %s, journal %s, fills listed %s",
+		 dec_format(o->filled_qty, a), dec_format(jf, b), dec_format(listed, d3));
+	jd_init(&d);
+	jd_order(&d, o);
+	jd_str(&d, "fill_id", f.fill_id);
+	jd_bool(&d, "inferred", true);
+	jd_dec(&d, "journal_filled_qty", jf);
+	jd_dec(&d, "listed_fills_qty", listed);
+	jd_dec(&d, "qty", gap);
+	jd_str(&d, "basis", basis);
+	if (price_basis[0]) {
+		jd_dec(&d, "price", f.price);
+		jd_str(&d, "price_basis", price_basis);
+	}
+	if (why[0])
+		jd_str(&d, "reason", why);
+	if ((rc = add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
+	    why[0] || (rc = add_pass_fill(c, &f)))
+		return rc;
+	snprintf(note, sizeof note, "record a fill of %s at the %s, inferred from %.160s",
+		 dec_format(gap, a), price_basis, basis);
+	return add_record_fill(c, fi, &f, note);
+}
+
+/* Missing listed fills first, then fills inferred from filled quantities
+ * (which count the listed ones), in the order they will be journaled. */
 static enum rk_rc phase_fills(struct plan_ctx *c)
 {
 	enum rk_rc rc = RK_OK;
@@ -577,6 +821,12 @@ static enum rk_rc phase_fills(struct plan_ctx *c)
 	for (size_t i = 0; i < c->snap->nfills && rc == RK_OK; i++)
 		if (fill_missing(c, i))
 			rc = plan_missing_fill(c, &c->snap->fills[i]);
+	for (size_t i = 0; i < c->snap->norders && rc == RK_OK; i++) {
+		const struct order_rec *o = &c->snap->orders[i];
+		int j = find_local(c, o);
+		if (j >= 0 && !fill_regressed(o, &c->local->orders[j].rec))
+			rc = plan_unrecorded_fill(c, o, &c->local->orders[j].rec);
+	}
 	return rc;
 }
 
@@ -587,13 +837,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Every symbol the journal or the exchange has a position, holding or missing
+/* Every symbol the journal or the exchange has a position, holding or pass
  * fill for, sorted and unique. *out (caller frees) points into the inputs. */
 static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t *n)
 {
 	const struct local_state *l = c->local;
 	const struct venue_snapshot *s = c->snap;
-	size_t cap = l->npositions + s->npositions + s->nfills, k = 0;
+	size_t cap = l->npositions + s->npositions + c->nfills, k = 0;
 	const char **syms = malloc((cap ? cap : 1) * sizeof *syms);
 	if (!syms)
 		return oom(c);
@@ -601,9 +851,8 @@ static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t
 		syms[k++] = l->positions[i].symbol;
 	for (size_t i = 0; i < s->npositions; i++)
 		syms[k++] = s->positions[i].symbol;
-	for (size_t i = 0; i < s->nfills; i++)
-		if (fill_missing(c, i))
-			syms[k++] = s->fills[i].symbol;
+	for (size_t i = 0; i < c->nfills; i++)
+		syms[k++] = c->fills[i].symbol;
 	qsort(syms, k, sizeof *syms, cmp_str);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
@@ -622,24 +871,40 @@ static const struct local_position *local_position(const struct plan_ctx *c, con
 	return NULL;
 }
 
-/* Journal quantity plus the deltas of this pass's missing fills. */
+/* Journal quantity plus the deltas of this pass's fills (missing and inferred). */
 static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct dec *journal,
 			       struct dec *missing)
 {
 	const struct local_position *lp = local_position(c, symbol);
 	*journal = lp ? lp->qty : dec_zero();
 	*missing = dec_zero();
-	for (size_t i = 0; i < c->snap->nfills; i++) {
-		const struct fill_rec *f = &c->snap->fills[i];
+	for (size_t i = 0; i < c->nfills; i++) {
+		const struct fill_rec *f = &c->fills[i];
 		struct dec delta;
 		enum rk_rc rc;
-		if (!fill_missing(c, i) || strcmp(f->symbol, symbol) != 0)
+		if (strcmp(f->symbol, symbol) != 0)
 			continue;
 		if ((rc = fill_delta(c, f, &delta)))
 			return rc;
 		if (dec_add(*missing, delta, missing) != DEC_OK)
 			return calc_failed(c, symbol, "missing fills");
 	}
+	return RK_OK;
+}
+
+/* The journal's position after this pass's fills, by the journal's own
+ * average rule: protection is planned from it (an entry learnt from a missing
+ * fill gives the stop its level). */
+static enum rk_rc position_after_pass(struct plan_ctx *c, const char *symbol,
+				      struct position_state *out)
+{
+	const struct local_position *lp = local_position(c, symbol);
+	out->qty = lp ? lp->qty : dec_zero();
+	out->has_avg = lp && lp->has_avg;
+	out->avg = out->has_avg ? lp->avg_entry : dec_zero();
+	for (size_t i = 0; i < c->nfills; i++)
+		if (strcmp(c->fills[i].symbol, symbol) == 0 && !position_apply_fill(out, &c->fills[i]))
+			return calc_failed(c, symbol, "position after this pass's fills");
 	return RK_OK;
 }
 
@@ -686,6 +951,13 @@ out:
 
 /* ---- phase 4: protection ---- */
 
+/* A take-profit limit kept as a bracket of its own size (rule 5b). */
+struct leg {
+	size_t oi;                      /* the limit (snapshot order index) */
+	struct dec qty;                 /* the bracket's size; zero: not kept */
+	size_t fi;                      /* its blocking_order finding */
+};
+
 /* Everything known about one exchange position while planning its protection. */
 struct prot {
 	const char *sym;
@@ -713,8 +985,11 @@ struct prot {
 	enum finding_kind kind;
 	bool exit;                      /* emergency close instead of a stop */
 	struct dec stop_price, limit_price;
-	bool bracket;
+	bool bracket;                   /* the rest carries the policy's take profit */
 	struct dec take_profit;
+	struct leg *legs;               /* take-profit legs kept as brackets (rule 5b) */
+	size_t nlegs;
+	struct dec rest;                /* size of the placement for the primary finding */
 	char why[256];
 };
 
@@ -798,8 +1073,11 @@ static bool marketable(const struct prot *p, const struct order_rec *o)
 static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos, struct prot *p)
 {
 	const struct venue_price *px = venue_snapshot_price(c->snap, pos->symbol);
-	const struct local_position *lp = local_position(c, pos->symbol);
+	struct position_state lp;
+	enum rk_rc rc = position_after_pass(c, pos->symbol, &lp);
 	memset(p, 0, sizeof *p);
+	if (rc)
+		return rc;
 	p->sym = pos->symbol;
 	p->pos = pos;
 	p->rule = rule_for(c, pos->symbol);
@@ -811,13 +1089,14 @@ static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos
 	p->keeper = -1;
 	p->has_last = px && dec_sign(px->last) > 0;
 	p->last = px ? px->last : dec_zero();
-	if (lp && lp->has_avg && dec_sign(lp->avg_entry) > 0)
-		p->has_entry = true, p->entry = lp->avg_entry;
+	if (lp.has_avg && dec_sign(lp.avg) > 0)
+		p->has_entry = true, p->entry = lp.avg;
 	else if (pos->has_entry && dec_sign(pos->entry_price) > 0)
 		p->has_entry = true, p->entry = pos->entry_price;
 	if (p->inst && dec_sign(p->inst->step_size) > 0 &&
 	    dec_quantize(p->abs, p->inst->step_size, DEC_ROUND_DOWN, &p->target) != DEC_OK)
 		return calc_failed(c, p->sym, "step size");
+	p->rest = p->target;
 	if (p->has_entry && p->has_last) {
 		struct dec diff;
 		if ((p->is_long ? dec_sub(p->entry, p->last, &diff) : dec_sub(p->last, p->entry, &diff)) ||
@@ -892,19 +1171,32 @@ static bool all_stops_sane(struct plan_ctx *c, const struct prot *p)
 	return true;
 }
 
+/* Can an order of `qty` be placed: non-zero, and at least the venue's
+ * minimum size and minimum value at the last price? */
+static enum rk_rc placeable(struct plan_ctx *c, const struct prot *p, struct dec qty, bool *ok)
+{
+	const struct instrument *in = p->inst;
+	struct dec value = dec_zero();
+	if (p->has_last && dec_mul(qty, p->last, DEC_ROUND_HALF_EVEN, &value))
+		return calc_failed(c, p->sym, "notional");
+	*ok = !dec_is_zero(qty) && !(in && dec_sign(in->min_qty) > 0 && dec_cmp(qty, in->min_qty) < 0) &&
+	      !(p->has_last && in && dec_sign(in->min_notional) > 0 &&
+		dec_cmp(value, in->min_notional) < 0);
+	return RK_OK;
+}
+
 /* Too small to protect: below the dust value or the venue's minimums. */
 static enum rk_rc check_dust(struct plan_ctx *c, struct prot *p, bool *dust)
 {
-	struct dec value = dec_zero(), tvalue = dec_zero();
+	struct dec value = dec_zero();
 	const struct instrument *in = p->inst;
-	if (p->has_last && (dec_mul(p->abs, p->last, DEC_ROUND_HALF_EVEN, &value) ||
-			    dec_mul(p->target, p->last, DEC_ROUND_HALF_EVEN, &tvalue)))
+	bool ok;
+	enum rk_rc rc = placeable(c, p, p->target, &ok);
+	if (rc)
+		return rc;
+	if (p->has_last && dec_mul(p->abs, p->last, DEC_ROUND_HALF_EVEN, &value))
 		return calc_failed(c, p->sym, "notional");
-	*dust = dec_is_zero(p->target) ||
-		(p->has_last && dec_cmp(value, p->rule->dust_notional) < 0) ||
-		(in && dec_sign(in->min_qty) > 0 && dec_cmp(p->target, in->min_qty) < 0) ||
-		(p->has_last && in && dec_sign(in->min_notional) > 0 &&
-		 dec_cmp(tvalue, in->min_notional) < 0);
+	*dust = !ok || (p->has_last && dec_cmp(value, p->rule->dust_notional) < 0);
 	if (!*dust)
 		return RK_OK;
 	struct jd d;
@@ -1033,38 +1325,116 @@ static enum rk_rc decide_level(struct plan_ctx *c, struct prot *p, bool trigger)
 	return RK_OK;
 }
 
-/* A take-profit-like limit beyond the market among the blocking orders. */
-static const struct order_rec *blocking_take_profit(struct plan_ctx *c, const struct prot *p)
+/* A limit (or take profit) beyond the market: an exit the user set. */
+static bool is_take_profit(const struct prot *p, const struct order_rec *o)
 {
+	return (o->type == OTYPE_LIMIT || o->type == OTYPE_TAKE_PROFIT) && o->has_price &&
+	       beyond_market(p, o->price);
+}
+
+/* Is leg a's take profit nearer the market than b's? */
+static bool nearer_leg(const struct plan_ctx *c, const struct prot *p, const struct leg *a,
+		       const struct leg *b)
+{
+	int k = dec_cmp(c->snap->orders[a->oi].price, c->snap->orders[b->oi].price);
+	return p->is_long ? k < 0 : k > 0;
+}
+
+/* Collects the blocking take-profit limits, nearest the market first. */
+static enum rk_rc collect_legs(struct plan_ctx *c, struct prot *p)
+{
+	if (!(p->legs = malloc((p->nblockers ? p->nblockers : 1) * sizeof *p->legs)))
+		return oom(c);
 	for (size_t k = 0; k < p->nblockers; k++) {
 		const struct order_rec *o = &c->snap->orders[p->blockers[k]];
-		if ((o->type == OTYPE_LIMIT || o->type == OTYPE_TAKE_PROFIT) && o->has_price &&
-		    beyond_market(p, o->price))
-			return o;
+		if (!is_take_profit(p, o))
+			continue;
+		struct leg l = {.oi = p->blockers[k], .qty = remaining(p, o)};
+		size_t j = p->nlegs++;
+		for (; j > 0 && nearer_leg(c, p, &l, &p->legs[j - 1]); j--)
+			p->legs[j] = p->legs[j - 1];
+		p->legs[j] = l;
 	}
+	return RK_OK;
+}
+
+/* Sizes one leg from what is `left`: its own size at most, down to the step;
+ * zero when that is below the venue minimum. */
+static enum rk_rc size_leg(struct plan_ctx *c, const struct prot *p, struct leg *l,
+			   struct dec *left)
+{
+	bool ok;
+	enum rk_rc rc;
+	l->qty = dec_min(l->qty, *left);
+	if (p->inst && dec_sign(p->inst->step_size) > 0 &&
+	    dec_quantize(l->qty, p->inst->step_size, DEC_ROUND_DOWN, &l->qty) != DEC_OK)
+		return calc_failed(c, p->sym, "take-profit leg step");
+	if ((rc = placeable(c, p, l->qty, &ok)))
+		return rc;
+	if (!ok)
+		l->qty = dec_zero();
+	else if (dec_sub(*left, l->qty, left) != DEC_OK)
+		return calc_failed(c, p->sym, "take-profit leg");
+	return RK_OK;
+}
+
+/*
+ * A take-profit ladder (rule 5b). Where orders hold the balance, a stop for the
+ * whole position needs every exit limit cancelled; with brackets each limit
+ * comes back as a bracket of its own size and price carrying the stop, so
+ * every leg of the user's exit is kept and the whole position is protected.
+ * Legs take the orderable size nearest take profit first (a leg beyond what
+ * is left is cut, one that would fall below the venue minimum is dropped);
+ * what no leg covers is p->rest, the primary finding's placement, or is added
+ * to the farthest kept leg when it is too small to place alone.
+ */
+static enum rk_rc plan_legs(struct plan_ctx *c, struct prot *p)
+{
+	struct dec left = p->target;
+	struct leg *last = NULL;
+	bool ok;
+	enum rk_rc rc;
+	if (p->exit || dec_sign(p->stop_price) <= 0 || !c->caps->has_bracket ||
+	    !c->caps->orders_hold_balance)
+		return RK_OK;
+	if ((rc = collect_legs(c, p)))
+		return rc;
+	for (size_t k = 0; k < p->nlegs; k++) {
+		struct leg *l = &p->legs[k];
+		if ((rc = size_leg(c, p, l, &left)))
+			return rc;
+		if (!dec_is_zero(l->qty))
+			last = l;
+	}
+	if ((rc = placeable(c, p, left, &ok)))
+		return rc;
+	if (last && !dec_is_zero(left) && !ok) {
+		if (dec_add(last->qty, left, &last->qty) != DEC_OK)
+			return calc_failed(c, p->sym, "take-profit leg");
+		left = dec_zero();
+	}
+	p->rest = left;
+	return RK_OK;
+}
+
+static struct leg *leg_of(const struct prot *p, size_t oi)
+{
+	for (size_t k = 0; k < p->nlegs; k++)
+		if (p->legs[k].oi == oi)
+			return &p->legs[k];
 	return NULL;
 }
 
 /*
- * Bracket instead of stop-only where the venue has brackets and there is a
- * take profit to carry: the blocking order's own limit (the user's exit
- * intent), else policy take_profit_pct when protect=bracket (from entry, or
+ * The placement for what no take-profit leg covers is a bracket where the
+ * venue has brackets and protect=bracket sets take_profit_pct (from entry, or
  * from the last price when the entry-based level is already passed).
  */
 static enum rk_rc decide_bracket(struct plan_ctx *c, struct prot *p)
 {
 	const struct policy_rule *r = p->rule;
-	const struct order_rec *tp;
 	struct dec level;
-	if (p->exit || !c->caps->has_bracket)
-		return RK_OK;
-	tp = c->caps->orders_hold_balance ? blocking_take_profit(c, p) : NULL;
-	if (tp) {
-		p->take_profit = tp->price;
-		p->bracket = true;
-		return RK_OK;
-	}
-	if (r->style != PROTECT_BRACKET || !r->has_take_profit)
+	if (p->exit || !c->caps->has_bracket || r->style != PROTECT_BRACKET || !r->has_take_profit)
 		return RK_OK;
 	if (pct_move(p->has_entry ? p->entry : p->last, r->take_profit_pct, -away(p), &level) ||
 	    (!beyond_market(p, level) && pct_move(p->last, r->take_profit_pct, -away(p), &level)))
@@ -1077,6 +1447,27 @@ static enum rk_rc decide_bracket(struct plan_ctx *c, struct prot *p)
 }
 
 /* ---- findings and actions for one position ---- */
+
+/* The kept take-profit legs as "QTY@PRICE, ..." and the size none covers. */
+static void jd_legs(struct plan_ctx *c, struct jd *d, const struct prot *p)
+{
+	char text[RECON_DETAIL_MAX / 2] = "", q[DEC_STR_MAX], px[DEC_STR_MAX];
+	size_t n = 0, kept = 0;
+	for (size_t k = 0; k < p->nlegs; k++) {
+		if (dec_is_zero(p->legs[k].qty))
+			continue;
+		int w = snprintf(text + n, sizeof text - n, "%s%s@%s", kept++ ? ", " : "",
+				 dec_format(p->legs[k].qty, q),
+				 dec_format(c->snap->orders[p->legs[k].oi].price, px));
+		if (w < 0 || (size_t)w >= sizeof text - n)
+			break;
+		n += (size_t)w;
+	}
+	if (!kept)
+		return;
+	jd_str(d, "take_profit_legs", text);
+	jd_dec(d, "rest_qty", p->rest);
+}
 
 static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 {
@@ -1104,8 +1495,9 @@ static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 		jd_str(d, "plan", "emergency_close");
 	} else if (dec_sign(p->stop_price) > 0) {
 		jd_dec(d, "new_stop_price", p->stop_price);
-		if (p->bracket)
+		if (p->bracket && !dec_is_zero(p->rest))
 			jd_dec(d, "take_profit", p->take_profit);
+		jd_legs(c, d, p);
 	}
 	if (p->why[0])
 		jd_str(d, "reason", p->why);
@@ -1122,25 +1514,31 @@ static enum rk_rc report_order_finding(struct plan_ctx *c, const struct prot *p,
 	jd_dec(&d, "position_qty", p->pos->qty);
 	if (p->has_last)
 		jd_dec(&d, "last", p->last);
-	if (kind == FIND_BLOCKING_ORDER)
-		jd_bool(&d, "take_profit_kept", p->bracket && o->has_price &&
-						     dec_eq(o->price, p->take_profit));
+	if (kind == FIND_BLOCKING_ORDER) {
+		const struct leg *l = leg_of(p, oi);
+		bool kept = l && !dec_is_zero(l->qty);
+		jd_bool(&d, "take_profit_kept", kept);
+		if (kept)
+			jd_dec(&d, "kept_qty", l->qty);
+	}
 	return add_finding(c, kind, p->sym, o->order_id, o->order_id, &d, fi);
 }
 
-/* Fills in the placement request for the decided protection. */
+/* Fills in the placement request for the decided protection: `qty` of it,
+ * a bracket when tp is not NULL. */
 static enum rk_rc build_request(struct plan_ctx *c, const struct prot *p, size_t fi,
-				struct venue_order_req *req)
+				struct dec qty, const struct dec *tp, struct venue_order_req *req)
 {
 	const char *key = c->plan->findings[fi].key;
 	memset(req, 0, sizeof *req);
-	reconcile_client_order_id(key, attempts_for(c, key), req->client_order_id);
+	reconcile_client_order_id(c->local->journal_id, key, attempts_for(c, key),
+				  req->client_order_id);
 	if (!req->client_order_id[0])
 		return rk_err_set(c->err, RK_ENOMEM, "reconcile %s: cannot hash a client order id",
 				  p->sym);
 	snprintf(req->symbol, sizeof req->symbol, "%s", p->sym);
 	req->side = p->reduce;
-	req->qty = p->target;
+	req->qty = qty;
 	req->reduce_only = c->caps->is_futures;
 	if (p->exit) {
 		req->type = OTYPE_MARKET;
@@ -1155,10 +1553,10 @@ static enum rk_rc build_request(struct plan_ctx *c, const struct prot *p, size_t
 		 * one close-position stop per side (-4130). */
 		req->type = OTYPE_STOP_MARKET;
 		req->close_position = p->nstops == 0;
-	} else if (p->bracket) {
+	} else if (tp) {
 		req->type = OTYPE_BRACKET;
 		req->has_price = true;
-		req->price = p->take_profit;
+		req->price = *tp;
 	} else {
 		req->type = OTYPE_STOP_LIMIT;
 		req->has_price = true;
@@ -1167,19 +1565,53 @@ static enum rk_rc build_request(struct plan_ctx *c, const struct prot *p, size_t
 	return RK_OK;
 }
 
+/* The placement for the primary finding: the rest of the position. */
 static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t fi,
 				int depends_on, size_t *idx)
 {
 	enum action_kind kind = p->exit ? ACT_EMERGENCY_CLOSE
 				: p->keeper >= 0 ? ACT_REPLACE_STOP : ACT_PLACE_STOP;
 	struct venue_order_req req;
-	enum rk_rc rc = build_request(c, p, fi, &req);
+	enum rk_rc rc = build_request(c, p, fi, p->rest, p->bracket ? &p->take_profit : NULL, &req);
 	if (rc || (rc = add_action(c, kind, fi, p->sym, depends_on, idx)))
 		return rc;
 	struct action *a = &c->plan->actions[*idx];
 	a->req = req;
 	set_note(a, "%s", p->why);
 	return RK_OK;
+}
+
+/* A kept take-profit leg's bracket, answering its blocking_order finding. */
+static enum rk_rc add_leg_placement(struct plan_ctx *c, const struct prot *p,
+				    const struct leg *l, int depends_on)
+{
+	const struct order_rec *o = &c->snap->orders[l->oi];
+	char q[DEC_STR_MAX], px[DEC_STR_MAX];
+	struct venue_order_req req;
+	size_t idx;
+	enum rk_rc rc = build_request(c, p, l->fi, l->qty, &o->price, &req);
+	if (rc || (rc = add_action(c, ACT_PLACE_STOP, l->fi, p->sym, depends_on, &idx)))
+		return rc;
+	struct action *a = &c->plan->actions[idx];
+	a->req = req;
+	set_note(a, "take-profit leg %s@%s (was %.40s) kept as a bracket with the stop: %.150s",
+		 dec_format(l->qty, q), dec_format(o->price, px), o->order_id, p->why);
+	return RK_OK;
+}
+
+/* Every placement of the decision, each waiting for `depends_on`: the kept
+ * legs nearest first, then the rest when there is one. */
+static enum rk_rc add_placements(struct plan_ctx *c, const struct prot *p, size_t fi,
+				 int depends_on)
+{
+	size_t idx;
+	enum rk_rc rc = RK_OK;
+	for (size_t k = 0; k < p->nlegs && rc == RK_OK; k++)
+		if (!dec_is_zero(p->legs[k].qty))
+			rc = add_leg_placement(c, p, &p->legs[k], depends_on);
+	if (rc == RK_OK && !dec_is_zero(p->rest))
+		rc = add_placement(c, p, fi, depends_on, &idx);
+	return rc;
 }
 
 /* The orders a placement needs gone, each with its finding. */
@@ -1190,9 +1622,10 @@ struct removal {
 };
 
 /*
- * Plans the removals and the placement in a safe order (rule 3):
+ * Plans the removals and the placements in a safe order (rule 3):
  *  - orders hold the balance (spot): cancel every removal first, chained so
- *    each waits for the previous, then the placement waits for the last;
+ *    each waits for the previous, then every placement (the take-profit legs'
+ *    brackets and the rest) waits for the last;
  *  - otherwise (futures): the placement first, then each cancel waits for it,
  *    so the old stop stays until the new protection is acknowledged.
  */
@@ -1207,7 +1640,7 @@ static enum rk_rc plan_removals_and_placement(struct plan_ctx *c, const struct p
 			rc = add_cancel(c, rm[k].oi, rm[k].fi, prev, rm[k].note, &idx);
 			prev = (int)idx;
 		}
-		return rc ? rc : add_placement(c, p, fi, prev, &idx);
+		return rc ? rc : add_placements(c, p, fi, prev);
 	}
 	if ((rc = add_placement(c, p, fi, -1, &idx)))
 		return rc;
@@ -1250,7 +1683,8 @@ static enum rk_rc plan_new_protection(struct plan_ctx *c, struct prot *p, bool a
 
 	p->kind = trigger ? FIND_STOP_WOULD_TRIGGER
 		  : p->keeper >= 0 ? FIND_STOP_SIZE_MISMATCH : FIND_MISSING_STOP;
-	if ((rc = decide_level(c, p, trigger)) || (rc = decide_bracket(c, p)))
+	if ((rc = decide_level(c, p, trigger)) || (rc = plan_legs(c, p)) ||
+	    (rc = decide_bracket(c, p)))
 		return rc;
 	jd_init(&d);
 	jd_prot(c, &d, p);
@@ -1259,9 +1693,15 @@ static enum rk_rc plan_new_protection(struct plan_ctx *c, struct prot *p, bool a
 	if (!(rm = malloc((p->nstops + p->nblockers + 1) * sizeof *rm)))
 		return oom(c);
 	for (size_t k = 0; hold && k < p->nblockers && rc == RK_OK; k++) {
+		struct leg *l = leg_of(p, p->blockers[k]);
 		rc = report_order_finding(c, p, FIND_BLOCKING_ORDER, p->blockers[k], &sub);
+		if (l)
+			l->fi = sub;
 		rm[nrm++] = (struct removal){p->blockers[k], sub,
-					     "cancel an order holding the balance the stop needs"};
+					     l && !dec_is_zero(l->qty)
+						     ? "cancel a take-profit limit holding the balance: "
+						       "placed again as a bracket with the stop"
+						     : "cancel an order holding the balance the stop needs"};
 	}
 	for (size_t k = 0; k < p->nstops && rc == RK_OK; k++) {
 		if ((int)p->stops[k] == p->keeper)
@@ -1323,6 +1763,7 @@ static enum rk_rc protect_position(struct plan_ctx *c, const struct venue_positi
 out:
 	free(p.stops);
 	free(p.blockers);
+	free(p.legs);
 	return rc;
 }
 
@@ -1382,7 +1823,79 @@ static enum rk_rc phase_protection(struct plan_ctx *c)
 	return rc ? rc : plan_stray_stops(c);
 }
 
-/* ---- circuit breaker (rule 7) ---- */
+/* ---- order of work and the circuit breaker (rule 7) ---- */
+
+/* What an action is for, in the order the plan runs them: protection never
+ * waits behind (nor loses its breaker budget to) anything else. */
+enum rank {
+	RANK_PROTECT = 0,   /* placements, emergency closes, and the cancels they need */
+	RANK_OTHER,         /* other cancels: orphans, stray and duplicate stops */
+	RANK_BOOKKEEPING,   /* lookups and records: close_local_order, fills, adoptions */
+	RANK_COUNT
+};
+
+static enum rank base_rank(const struct plan_ctx *c, const struct action *a)
+{
+	enum finding_kind k = c->plan->findings[a->finding].kind;
+	switch (a->kind) {
+	case ACT_PLACE_STOP:
+	case ACT_REPLACE_STOP:
+	case ACT_EMERGENCY_CLOSE:
+		return RANK_PROTECT;
+	case ACT_CANCEL_ORDER:
+		/* A blocking order's cancel frees the stop's balance; the primary
+		 * finding's cancel takes out the stop being replaced. */
+		return k == FIND_BLOCKING_ORDER || k == FIND_MISSING_STOP ||
+				       k == FIND_STOP_SIZE_MISMATCH || k == FIND_STOP_WOULD_TRIGGER
+			       ? RANK_PROTECT
+			       : RANK_OTHER;
+	default:
+		return RANK_BOOKKEEPING;
+	}
+}
+
+/*
+ * Reorders the plan by rank, keeping the order within a rank. An action that
+ * a higher-ranked one depends on takes that rank (an extra stop cancelled on
+ * spot so the new stop has the balance is protective), so every depends_on
+ * still points to an earlier action; the indices are remapped.
+ */
+static enum rk_rc order_by_rank(struct plan_ctx *c)
+{
+	size_t n = c->plan->nactions, k = 0;
+	unsigned char *rank = malloc(n ? n : 1);
+	size_t *to = malloc((n ? n : 1) * sizeof *to);
+	struct action *sorted = malloc((n ? n : 1) * sizeof *sorted);
+	enum rk_rc rc = RK_OK;
+	if (!rank || !to || !sorted) {
+		rc = oom(c);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		rank[i] = (unsigned char)base_rank(c, &c->plan->actions[i]);
+	for (size_t i = n; i-- > 0;) {
+		int d = c->plan->actions[i].depends_on;
+		if (d >= 0 && rank[d] > rank[i])
+			rank[d] = rank[i];
+	}
+	for (unsigned r = 0; r < RANK_COUNT; r++)
+		for (size_t i = 0; i < n; i++)
+			if (rank[i] == r)
+				to[i] = k++;
+	for (size_t i = 0; i < n; i++) {
+		struct action *a = &sorted[to[i]];
+		*a = c->plan->actions[i];
+		if (a->depends_on >= 0)
+			a->depends_on = (int)to[a->depends_on];
+	}
+	if (n)
+		memcpy(c->plan->actions, sorted, n * sizeof *sorted);
+out:
+	free(rank);
+	free(to);
+	free(sorted);
+	return rc;
+}
 
 static void skip_action(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void skip_action(struct action *a, const char *fmt, ...)
@@ -1398,7 +1911,8 @@ static void skip_action(struct action *a, const char *fmt, ...)
 }
 
 /* Skips destructive actions past the per-pass or per-hour limit, and every
- * action that depends on a skipped one. depends_on always points backwards. */
+ * action that depends on a skipped one. depends_on always points backwards.
+ * Runs over the ranked plan, so protective actions take the budget first. */
 static void apply_breaker(struct plan_ctx *c)
 {
 	const struct policy_rule *r = policy_for(c->pol, c->local->venue, NULL);
@@ -1442,18 +1956,21 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 			 "snapshot incomplete (%.160s): no cancel, close or placement planned",
 			 snap->incomplete_reason[0] ? snap->incomplete_reason : "no reason given");
 	c.cancel_of = malloc((snap->norders ? snap->norders : 1) * sizeof *c.cancel_of);
-	if (!c.cancel_of) {
+	c.adopt_of = malloc((snap->norders ? snap->norders : 1) * sizeof *c.adopt_of);
+	if (!c.cancel_of || !c.adopt_of) {
 		rc = oom(&c);
 		goto out;
 	}
 	for (size_t i = 0; i < snap->norders; i++)
-		c.cancel_of[i] = -1;
+		c.cancel_of[i] = c.adopt_of[i] = -1;
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
-	    (rc = phase_protection(&c)))
+	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)))
 		goto out;
 	apply_breaker(&c);
 out:
 	free(c.cancel_of);
+	free(c.adopt_of);
+	free(c.fills);
 	free(c.halt);
 	if (rc)
 		recon_plan_free(out);

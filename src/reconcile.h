@@ -7,9 +7,23 @@
  *      order they must run. No I/O, no clock (now_us comes in), no globals.
  *
  * Order of work inside a pass: orders first (orphans, stale), then fills
- * (what the journal lacks), then positions (drift computed after counting the
- * missing fills), then protection (missing, mismatched, duplicate, would
- * trigger, blocking orders, dust).
+ * (what the journal lacks: listed fills it does not have, and fills inferred
+ * from an order's filled quantity), then positions (drift computed after
+ * counting this pass's fills), then protection (missing, mismatched,
+ * duplicate, would trigger, blocking orders, dust), planned from the
+ * journal's position after this pass's fills (their average entry gives a
+ * stop_from=entry level), then adoptions.
+ *
+ * Order of the plan (what runs first, and takes the breaker budget first):
+ *  1. protection: placements, emergency closes, and the cancels they need
+ *     (blocking orders, the stop being replaced, extra stops cancelled so a
+ *     spot stop has the balance);
+ *  2. other cancels: orphans per policy, stray stops, duplicate stops;
+ *  3. bookkeeping: close_local_order lookups, fills, adoptions (in that
+ *     order: a fill before the adoption of its order, so it is not counted
+ *     twice), never counted as destructive.
+ * Inside a group the order of work is kept; an action that a protective one
+ * waits for is protective too, so depends_on still points to an earlier one.
  *
  * Safety rules enforced here (each has its own test in tests/test_reconcile.c):
  *  1. incomplete snapshot: no destructive action is planned (no cancel, no
@@ -18,7 +32,11 @@
  *  2. a local open order missing from the exchange becomes close_local_order
  *     only after policy stale_min_passes passes and stale_quiet_seconds;
  *     before that it is a finding without action. The executor then requires
- *     a terminal status from a single-order lookup before journaling it;
+ *     a terminal status from a single-order lookup before journaling it.
+ *     After lookup_failures consecutive failed lookups the next one waits
+ *     max(stale_quiet_seconds, 60 s) x 2^(failures-1), at most 24 h, from
+ *     last_lookup_us; meanwhile the finding says when (lookup_failures,
+ *     lookup_backoff_seconds, next_lookup_after) and no action is planned;
  *  2c. an exchange position smaller than the journal can explain as filled
  *     (the venue reports less filled quantity than journaled) halts the
  *     symbol: finding, no action;
@@ -30,11 +48,21 @@
  *  5. a stop already protecting a position with the right size and a sane
  *     level is preserved; no stop is armed for a position that is closing
  *     (a marketable exit order working for its full size);
- *  6. client order ids derive from the finding key and the count of earlier
- *     finished attempts, so a retry never places twice;
- *  7. destructive actions beyond the breaker limits (per pass, per hour
- *     including local.destructive_last_hour) are planned as skipped with the
- *     reason "circuit breaker";
+ *  5b. a take-profit ladder is kept: where orders hold the balance and the
+ *     venue has brackets, each exit limit beyond the market that a stop's
+ *     balance needs is cancelled and placed again as a bracket of its own size
+ *     and take profit carrying the stop (place_stop answering that order's
+ *     blocking_order finding); what no leg covers gets the primary finding's
+ *     stop (a bracket with protect=bracket and take_profit_pct). Without
+ *     brackets the limits give way to one stop for the whole position and the
+ *     findings say take_profit_kept=false;
+ *  6. client order ids derive from the journal's identity, the finding key
+ *     and the count of earlier finished attempts, so a retry never places
+ *     twice and another journal on the same account never reuses an id;
+ *  7. destructive actions (cancel_order, emergency_close) beyond the breaker
+ *     limits (per pass, per hour including local.destructive_last_hour) are
+ *     planned as skipped with the reason "circuit breaker", counted in plan
+ *     order, so protection takes the budget before any other cancel;
  *  9. holdings below the venue minimum or the dust threshold: `dust`, no stop.
  *
  * A reduce-only or stop_loss order resting on a symbol with no position (left
@@ -46,6 +74,15 @@
  *  - gates: adopt_order and record_inferred_fill are planned unless the symbol
  *    is halted; every other action needs a complete snapshot too. A finding is
  *    reported either way. position_drift is computed on complete snapshots only.
+ *  - an open order the journal knows whose exchange filled_qty exceeds the
+ *    journal's filled_qty plus the listed fills the journal lacks gets one
+ *    record_inferred_fill for the difference (missing_fill finding, "basis"
+ *    in its detail): fill_id "inferred:ORDER_ID:EXCHANGE_FILLED_QTY" under the
+ *    journal's order id, priced at the venue's average fill price, else the
+ *    limit price; fee 0; ts = now. Without a price, or past the journaled
+ *    order's qty, it is reported and nothing is recorded (drift stays).
+ *  - an orphan that this pass cancels (blocking order, stray stop) is not
+ *    adopted: the verified cancel journals it as cancelled.
  *  - an orphan that is a stop on the reducing side of a position is adopted
  *    even with orphans=cancel; on venues where orders hold the balance, an
  *    orphan reducing non-stop order is left to the protection step (cancelled
@@ -57,11 +94,12 @@
  *    kept stop through the price or of the wrong size is replaced.
  *  - depends_on is one index, always earlier in the list. Where a placement
  *    needs several cancels first they are chained (each cancel depends on the
- *    previous one, the placement on the last), so "the previous succeeded"
+ *    previous one, every placement on the last), so "the previous succeeded"
  *    transitively means "all succeeded".
  *  - finding keys: "KIND:VENUE:ACCOUNT:SYMBOL", plus ":ORDER_ID" (or
  *    ":FILL_ID") for findings about one order or fill. Placements take their
- *    client order id from the key of the finding they answer.
+ *    client order id from the key of the finding they answer (a take-profit
+ *    leg's bracket answers its limit's blocking_order finding).
  */
 #ifndef RECKON_RECONCILE_H
 #define RECKON_RECONCILE_H
@@ -114,7 +152,8 @@ const char *action_status_name(enum action_status s);
 /* NULL or an unknown spelling gives ASTAT_SENT: an unreadable status means
  * "outcome unknown", which is resolved by a lookup, never by sending again. */
 enum action_status action_status_parse(const char *s);
-/* cancel_order, emergency_close and close_local_order are destructive. */
+/* cancel_order and emergency_close are destructive (rule 7). close_local_order
+ * is a lookup and a local status change: bookkeeping, never counted. */
 bool action_kind_is_destructive(enum action_kind k);
 
 #define RECON_DETAIL_MAX 1024
@@ -124,8 +163,8 @@ struct local_order {
 	struct order_rec rec;     /* as journaled, status open or partially_filled */
 	int missing_passes;       /* consecutive earlier passes that found it missing */
 	int64_t missing_since_us; /* first of those passes; 0 when none */
-	int lookup_failures;      /* consecutive failed close_local_order since the last success */
-	int64_t last_lookup_us;   /* updated_at of the latest close_local_order sent; 0 none */
+	int lookup_failures;      /* consecutive failed close_local_order lookups since the last success */
+	int64_t last_lookup_us;   /* when the last of them was sent; 0 none */
 };
 
 struct local_position {
@@ -147,9 +186,9 @@ struct local_attempts {
 };
 
 struct local_state {
-	char journal_id[65];              /* the journal's random identity (journal_meta) */
 	enum venue_kind venue;
 	char account[MODEL_NAME_MAX];
+	char journal_id[65];              /* the journal's random identity, lowercase hex; "" unknown */
 	int64_t now_us;
 	struct local_order *orders;       size_t norders;
 	struct local_position *positions; size_t npositions;
@@ -196,9 +235,14 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 
 void recon_plan_free(struct recon_plan *p); /* NULL-safe; zeroes *p */
 
-/* Deterministic client order id for a finding key and attempt number:
- * "rk-" + 24 hex digits of SHA-256(key "#" attempt). Fits every venue's limit.
- * Writes "" only if OpenSSL fails (allocation); never send with an empty id. */
-void reconcile_client_order_id(const char *key, int attempt, char out[MODEL_ID_MAX]);
+/* Deterministic client order id for a journal, a finding key and an attempt
+ * number: "rk-" + 24 hex digits of SHA-256(journal_id "|" key "#" attempt),
+ * or of (key "#" attempt) when journal_id is NULL or "" (journals made before
+ * journal identities). The journal id makes two journals on one account (a
+ * restored backup, a reinstall) derive different ids for the same finding.
+ * Fits every venue's limit. Writes "" only if OpenSSL fails (allocation);
+ * never send with an empty id. */
+void reconcile_client_order_id(const char *journal_id, const char *key, int attempt,
+			       char out[MODEL_ID_MAX]);
 
 #endif

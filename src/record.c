@@ -127,10 +127,16 @@ enum rk_rc record_order_read(const struct jsonin *in, struct order_rec *o, struc
 				  order_type_name(o->type));
 	if (o->has_filled_qty && dec_cmp(o->filled_qty, o->qty) > 0)
 		return rk_err_set(err, RK_EINVAL, "field 'filled_qty': exceeds qty");
+	if (o->status == OSTATUS_FILLED && o->has_filled_qty && !dec_eq(o->filled_qty, o->qty))
+		return rk_err_set(err, RK_EINVAL,
+				  "field 'filled_qty': less than qty, but the status says filled");
 	return RK_OK;
 }
 
-enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *f, struct rk_err *err)
+/* `journaled`: the text is a journal payload, which may hold reckon's own
+ * "inferred" flag; a bot's line may not. */
+static enum rk_rc fill_read(const struct jsonin *in, bool journaled, struct fill_rec *f,
+			    struct rk_err *err)
 {
 	enum rk_rc rc;
 	memset(f, 0, sizeof *f);
@@ -152,7 +158,16 @@ enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *f, struct 
 	if (!dec_is_zero(f->fee) && !f->fee_currency[0])
 		return rk_err_set(err, RK_EINVAL, "field 'fee_currency': missing (fee is not zero)");
 	READ_ENUM("liquidity", liquidity_parse, LIQ_NONE, f->liquidity, false, "maker, taker");
+	if (!journaled && cJSON_GetObjectItemCaseSensitive(in->root, "inferred"))
+		return rk_err_set(err, RK_EINVAL,
+				  "field 'inferred': only reckon marks a fill inferred (a fill it "
+				  "reconstructs); a report may not carry it");
 	return jsonin_bool(in, "inferred", false, &f->inferred, err);
+}
+
+enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *f, struct rk_err *err)
+{
+	return fill_read(in, false, f, err);
 }
 
 /* --- canonical JSON ------------------------------------------------------ */
@@ -232,7 +247,7 @@ enum rk_rc record_fill_from_text(const char *json, struct fill_rec *out, struct 
 	enum rk_rc rc = jsonin_parse(json, strlen(json), &in, err);
 	if (rc)
 		return rc;
-	rc = record_fill_read(&in, out, err);
+	rc = fill_read(&in, true, out, err);
 	jsonin_close(&in);
 	return rc;
 }

@@ -25,8 +25,9 @@ enum record_type { RECORD_UNKNOWN = 0, RECORD_ORDER, RECORD_FILL };
 /* Reads the "type" member. Unknown or missing types are errors naming it. */
 enum rk_rc record_type_of(const struct jsonin *in, enum record_type *out, struct rk_err *err);
 
-/* Validates and reads an order / fill (including the common fields ts,
- * venue, account — default "default" — and symbol). */
+/* Validates and reads an order / fill line of the ingest contract
+ * (including the common fields ts, venue, account — default "default" — and
+ * symbol). A fill's "inferred" is reckon's own mark and is refused here. */
 enum rk_rc record_order_read(const struct jsonin *in, struct order_rec *out, struct rk_err *err);
 enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *out, struct rk_err *err);
 
@@ -35,7 +36,9 @@ enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *out, struc
 char *record_order_json(const struct order_rec *o);
 char *record_fill_json(const struct fill_rec *f);
 
-/* Reads a record back from its canonical JSON text (journal replay). */
+/* Reads a record back from its canonical JSON text (journal replay). The
+ * same rules as the readers above, except that a fill may carry "inferred":
+ * the journal holds the fills reckon inferred (recon_exec.c). */
 enum rk_rc record_order_from_text(const char *json, struct order_rec *out, struct rk_err *err);
 enum rk_rc record_fill_from_text(const char *json, struct fill_rec *out, struct rk_err *err);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "embedded.h"
@@ -37,48 +38,124 @@ static void write_file(const char *path, const char *data, size_t n)
 	fclose(f);
 }
 
+/* ---- helpers for files made outside reckon ------------------------------ */
+
+/* Runs `sql` on `path` through a plain SQLite connection (another
+ * application, or an older reckon). */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, 0, 0, &msg) != SQLITE_OK)
+		fail_msg("raw_exec: %s", msg);
+	sqlite3_close(db);
+}
+
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, 0), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+static bool companion_exists(const char *path, const char *suffix)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return file_exists(p);
+}
+
+/* A reckon journal as an older reckon left it: migrations 1..version applied
+ * through a plain connection, in rollback-journal mode, with the
+ * application_id (0 for a journal from before it existed). */
+static void make_journal_at_version(const char *path, int version, int app_id)
+{
+	char sql[96];
+	for (int i = 0; i < version; i++)
+		raw_exec(path, EMBEDDED_MIGRATIONS[i].text);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d;", version,
+		 app_id);
+	raw_exec(path, sql);
+}
+
+/* Asserts that `path` holds exactly `bytes` and that no -wal, -shm or
+ * -journal file appeared next to it. */
+static void assert_untouched(const char *path, const char *bytes, size_t n)
+{
+	size_t m = 0;
+	char *now = tu_read_file(path, &m);
+	assert_int_equal(m, n);
+	assert_memory_equal(now, bytes, n);
+	free(now);
+	assert_false(companion_exists(path, "-wal"));
+	assert_false(companion_exists(path, "-shm"));
+	assert_false(companion_exists(path, "-journal"));
+}
+
+static enum rk_rc open_fails(const char *path, enum journal_mode mode, enum journal_kind kind,
+			     struct rk_err *err)
+{
+	struct journal *j = NULL;
+	enum rk_rc rc = journal_open(path, mode, kind, &j, err);
+	assert_int_not_equal(rc, RK_OK);
+	assert_null(j);
+	return rc;
+}
+
+/* ---- opening and migrating ----------------------------------------------- */
+
 static void test_open_migrates_to_current_version(void **state)
 {
 	char path[128];
 	struct journal *j = tu_open_temp_journal(path, sizeof path);
 	assert_int_equal(tu_query_int(j, "PRAGMA user_version"), journal_schema_version());
 	assert_int_equal(journal_schema_version(), (int)EMBEDDED_MIGRATIONS_COUNT);
+	assert_int_equal(tu_query_int(j, "PRAGMA application_id"), JOURNAL_APP_ID);
+	assert_int_equal(journal_opened_version(j), 0);
+	assert_int_equal(journal_kind(j), JOURNAL_REAL);
 	char mode[32];
 	tu_query_text(j, "PRAGMA journal_mode", mode, sizeof mode);
 	assert_string_equal(mode, "wal");
 	assert_int_equal(tu_query_int(j, "PRAGMA synchronous"), 2); /* FULL */
 	assert_int_equal(tu_query_int(j, "PRAGMA foreign_keys"), 1);
 	journal_close(j);
-	/* Reopening an up-to-date database changes nothing and succeeds. */
+	/* Reopening an up-to-date journal, in every mode, changes nothing. */
 	struct rk_err err = {0};
-	assert_int_equal(journal_open(path, &j, &err), RK_OK);
-	journal_close(j);
+	enum journal_mode modes[] = {JOURNAL_CREATE, JOURNAL_WRITE, JOURNAL_READONLY};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(journal_open(path, modes[i], JOURNAL_ANY, &j, &err), RK_OK);
+		assert_int_equal(journal_opened_version(j), journal_schema_version());
+		journal_close(j);
+	}
 	tu_remove_db(path);
 }
 
 static void test_newer_database_is_refused_unmodified(void **state)
 {
-	char path[128];
-	sqlite3 *db;
+	char path[128], sql[128];
 	tu_temp_db_path(path, sizeof path);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE x(a); PRAGMA user_version = 999;", 0, 0, 0),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	snprintf(sql, sizeof sql, "CREATE TABLE x(a); PRAGMA user_version = 999;"
+		 " PRAGMA application_id = %d;", JOURNAL_APP_ID);
+	raw_exec(path, sql);
+	size_t n = 0;
+	char *bytes = tu_read_file(path, &n);
 
-	struct journal *j = NULL;
 	struct rk_err err = {0};
-	assert_int_equal(journal_open(path, &j, &err), RK_EVERSION);
-	assert_null(j);
+	assert_int_equal(open_fails(path, JOURNAL_CREATE, JOURNAL_ANY, &err), RK_EVERSION);
 	assert_non_null(strstr(err.msg, "newer"));
 	assert_non_null(strstr(err.msg, "999"));
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events'", -1, &st, 0);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_EVERSION);
+	assert_untouched(path, bytes, n);
+	free(bytes);
 	tu_remove_db(path);
 }
 
@@ -88,42 +165,204 @@ static void test_non_database_file_is_refused_unmodified(void **state)
 	const char junk[] = "this is not a database, it is a text file with some bytes in it....";
 	tu_temp_db_path(path, sizeof path);
 	write_file(path, junk, sizeof junk);
-	struct journal *j = NULL;
-	struct rk_err err = {0};
-	assert_int_not_equal(journal_open(path, &j, &err), RK_OK);
-	assert_null(j);
-	assert_non_null(strstr(err.msg, "not a usable SQLite database"));
-	char back[sizeof junk];
-	FILE *f = fopen(path, "rb");
-	assert_int_equal(fread(back, 1, sizeof back, f), sizeof junk);
-	fclose(f);
-	assert_memory_equal(back, junk, sizeof junk);
+	enum journal_mode modes[] = {JOURNAL_CREATE, JOURNAL_WRITE, JOURNAL_READONLY};
+	for (size_t i = 0; i < 3; i++) {
+		struct rk_err err = {0};
+		assert_int_equal(open_fails(path, modes[i], JOURNAL_ANY, &err), RK_EFOREIGN);
+		assert_non_null(strstr(err.msg, "not an SQLite database"));
+		assert_non_null(strstr(err.msg, path));
+		/* The message is for people: no SQL text. */
+		assert_null(strstr(err.msg, "PRAGMA"));
+		assert_null(strstr(err.msg, "SELECT"));
+		assert_untouched(path, junk, sizeof junk);
+	}
 	tu_remove_db(path);
 }
 
 static void test_failed_migration_leaves_database_as_it_was(void **state)
 {
 	char path[128];
-	sqlite3 *db;
 	tu_temp_db_path(path, sizeof path);
-	/* A table in the way makes 0001's CREATE TABLE orders fail half-way. */
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE orders(x);", 0, 0, 0), SQLITE_OK);
-	sqlite3_close(db);
+	/* A reckon journal at version 1 with a table in the way of 0002. */
+	make_journal_at_version(path, 1, JOURNAL_APP_ID);
+	raw_exec(path, "CREATE TABLE recon_runs(x);");
+	struct rk_err err = {0};
+	assert_int_equal(open_fails(path, JOURNAL_WRITE, JOURNAL_ANY, &err), RK_EDB);
+	assert_non_null(strstr(err.msg, EMBEDDED_MIGRATIONS[1].name));
+	assert_non_null(strstr(err.msg, "left at version 1"));
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'findings'"), 0);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"), 1);
+	tu_remove_db(path);
+}
+
+/* Issue 8 point 14: another application's SQLite file is never adopted. */
+static void test_foreign_database_is_refused_byte_identical(void **state)
+{
+	char path[128];
+	tu_temp_db_path(path, sizeof path);
+	/* Its tables clash with reckon's: the old open added what did not clash,
+	 * switched it to WAL, and failed half-way. */
+	raw_exec(path, "CREATE TABLE orders(id INTEGER PRIMARY KEY, what TEXT);"
+		       "INSERT INTO orders(what) VALUES ('theirs');");
+	size_t n = 0;
+	char *bytes = tu_read_file(path, &n);
+	enum journal_mode modes[] = {JOURNAL_CREATE, JOURNAL_WRITE, JOURNAL_READONLY};
+	for (size_t i = 0; i < 3; i++) {
+		struct rk_err err = {0};
+		assert_int_equal(open_fails(path, modes[i], JOURNAL_ANY, &err), RK_EFOREIGN);
+		assert_non_null(strstr(err.msg, "not a reckon journal"));
+		assert_non_null(strstr(err.msg, "not modified"));
+		assert_untouched(path, bytes, n);
+	}
+	free(bytes);
+	tu_remove_db(path);
+}
+
+static void test_foreign_application_id_is_refused_unmodified(void **state)
+{
+	char path[128];
+	tu_temp_db_path(path, sizeof path);
+	/* Even with reckon's tables and a version reckon knows: the id decides. */
+	make_journal_at_version(path, journal_schema_version(), 0x12345678);
+	size_t n = 0;
+	char *bytes = tu_read_file(path, &n);
+	struct rk_err err = {0};
+	assert_int_equal(open_fails(path, JOURNAL_CREATE, JOURNAL_ANY, &err), RK_EFOREIGN);
+	assert_non_null(strstr(err.msg, "0x12345678"));
+	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_EFOREIGN);
+	assert_untouched(path, bytes, n);
+	free(bytes);
+	tu_remove_db(path);
+}
+
+/* Journals of the reckon before the application_id still open; the first
+ * writing open stamps them, a read-only one leaves them alone. */
+static void test_journal_without_application_id_opens_and_is_stamped(void **state)
+{
+	char path[128];
 	struct journal *j = NULL;
 	struct rk_err err = {0};
-	assert_int_equal(journal_open(path, &j, &err), RK_EDB);
-	assert_non_null(strstr(err.msg, "0001_journal.sql"));
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE name='events'),"
-			       " (SELECT user_version FROM pragma_user_version)", -1, &st, 0);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0); /* events was rolled back */
-	assert_int_equal(sqlite3_column_int(st, 1), 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	tu_temp_db_path(path, sizeof path);
+	make_journal_at_version(path, journal_schema_version(), 0);
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	journal_close(j);
+	assert_int_equal(raw_int(path, "PRAGMA application_id"), 0);
+	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(journal_kind(j), JOURNAL_REAL);
+	journal_close(j);
+	assert_int_equal(raw_int(path, "PRAGMA application_id"), JOURNAL_APP_ID);
 	tu_remove_db(path);
+}
+
+static void test_older_journal_is_migrated_by_a_writing_open(void **state)
+{
+	char path[128];
+	struct journal *j = NULL;
+	struct rk_err err = {0};
+	tu_temp_db_path(path, sizeof path);
+	make_journal_at_version(path, 1, 0);
+	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(journal_opened_version(j), 1);
+	assert_int_equal(tu_query_int(j, "PRAGMA user_version"), journal_schema_version());
+	assert_int_equal(tu_query_int(j, "PRAGMA application_id"), JOURNAL_APP_ID);
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+/* A read-only open never migrates: it names the command that upgrades. */
+static void test_readonly_open_refuses_an_older_journal_unmodified(void **state)
+{
+	char path[128], cmd[192];
+	tu_temp_db_path(path, sizeof path);
+	make_journal_at_version(path, 1, JOURNAL_APP_ID);
+	size_t n = 0;
+	char *bytes = tu_read_file(path, &n);
+	struct rk_err err = {0};
+	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_EVERSION);
+	assert_non_null(strstr(err.msg, "version 1"));
+	snprintf(cmd, sizeof cmd, "'reckon init --db %s'", path);
+	assert_non_null(strstr(err.msg, cmd));
+	assert_untouched(path, bytes, n);
+	free(bytes);
+	tu_remove_db(path);
+}
+
+/* Read-only: SQLITE_OPEN_READONLY, and not even the journal mode changes. */
+static void test_readonly_open_writes_nothing(void **state)
+{
+	char path[128];
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	assert_int_equal(tu_ingest(j, ORDER1, NULL, 0), INGEST_ACCEPTED);
+	journal_close(j);
+	raw_exec(path, "PRAGMA journal_mode = DELETE;");
+	size_t n = 0;
+	char *bytes = tu_read_file(path, &n);
+	struct rk_err err = {0};
+	assert_int_equal(journal_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(sqlite3_db_readonly(journal_db(j), "main"), 1);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 1);
+	assert_int_not_equal(sqlite3_exec(journal_db(j), "INSERT INTO halts DEFAULT VALUES", 0, 0, 0),
+			     SQLITE_OK);
+	journal_close(j);
+	assert_untouched(path, bytes, n);
+	free(bytes);
+	tu_remove_db(path);
+}
+
+/* Only JOURNAL_CREATE creates, and only where nothing (or 0 bytes) is. */
+static void test_only_create_mode_creates_a_journal(void **state)
+{
+	char path[128];
+	struct rk_err err = {0};
+	struct journal *j = NULL;
+	tu_temp_db_path(path, sizeof path);
+	assert_int_equal(open_fails(path, JOURNAL_WRITE, JOURNAL_ANY, &err), RK_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "no such journal: "));
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_ENOTFOUND);
+	assert_false(file_exists(path));
+	write_file(path, "", 0);
+	assert_int_equal(open_fails(path, JOURNAL_WRITE, JOURNAL_ANY, &err), RK_ENOTFOUND);
+	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_ENOTFOUND);
+	assert_untouched(path, "", 0);
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(tu_query_int(j, "PRAGMA user_version"), journal_schema_version());
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+/* Issue 8 point 17: simulated results and real venues' events never share a
+ * journal; the refusal comes before anything is written. */
+static void test_simulation_and_real_journals_refuse_each_other(void **state)
+{
+	char sim[128], real[128];
+	struct rk_err err = {0};
+	struct journal *j = NULL;
+	tu_temp_db_path(sim, sizeof sim);
+	assert_int_equal(journal_open(sim, JOURNAL_CREATE, JOURNAL_SIM, &j, &err), RK_OK);
+	assert_int_equal(journal_kind(j), JOURNAL_SIM);
+	assert_int_equal(tu_query_int(j, "PRAGMA application_id"), JOURNAL_APP_ID_SIM);
+	journal_close(j);
+	assert_int_equal(open_fails(sim, JOURNAL_WRITE, JOURNAL_REAL, &err), RK_ECONFLICT);
+	assert_non_null(strstr(err.msg, "simulation journal"));
+	assert_int_equal(journal_open(sim, JOURNAL_WRITE, JOURNAL_SIM, &j, &err), RK_OK);
+	journal_close(j);
+	assert_int_equal(journal_open(sim, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(journal_kind(j), JOURNAL_SIM);
+	journal_close(j);
+
+	/* A real journal, and one from before the application_id, are real. */
+	tu_temp_db_path(real, sizeof real);
+	make_journal_at_version(real, 1, 0);
+	size_t n = 0;
+	char *bytes = tu_read_file(real, &n);
+	assert_int_equal(open_fails(real, JOURNAL_WRITE, JOURNAL_SIM, &err), RK_ECONFLICT);
+	assert_non_null(strstr(err.msg, "reckon init --sim"));
+	assert_int_equal(open_fails(real, JOURNAL_CREATE, JOURNAL_SIM, &err), RK_ECONFLICT);
+	assert_untouched(real, bytes, n); /* not even migrated */
+	free(bytes);
+	tu_remove_db(sim);
+	tu_remove_db(real);
 }
 
 static void test_events_refuse_update_and_delete(void **state)
@@ -293,6 +532,14 @@ int main(void)
 		cmocka_unit_test(test_newer_database_is_refused_unmodified),
 		cmocka_unit_test(test_non_database_file_is_refused_unmodified),
 		cmocka_unit_test(test_failed_migration_leaves_database_as_it_was),
+		cmocka_unit_test(test_foreign_database_is_refused_byte_identical),
+		cmocka_unit_test(test_foreign_application_id_is_refused_unmodified),
+		cmocka_unit_test(test_journal_without_application_id_opens_and_is_stamped),
+		cmocka_unit_test(test_older_journal_is_migrated_by_a_writing_open),
+		cmocka_unit_test(test_readonly_open_refuses_an_older_journal_unmodified),
+		cmocka_unit_test(test_readonly_open_writes_nothing),
+		cmocka_unit_test(test_only_create_mode_creates_a_journal),
+		cmocka_unit_test(test_simulation_and_real_journals_refuse_each_other),
 		cmocka_unit_test(test_events_refuse_update_and_delete),
 		cmocka_unit_test(test_hash_chain_links_each_event_to_the_previous),
 		cmocka_unit_test(test_same_dedup_key_with_other_content_conflicts),

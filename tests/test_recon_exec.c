@@ -392,8 +392,17 @@ static void test_missing_order_closed_only_after_verified_terminal_lookup(void *
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed");
 	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
 
-	/* Pass 5: the lookup answers "cancelled": only now is it terminal. */
+	/* Pass 5, a minute later: a failed lookup is retried only after its
+	 * backoff (stale_quiet_seconds for the first failure), which the journal
+	 * tells the planner (lookup_failures, last_lookup_us): no lookup yet. */
 	later(60);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed");
+
+	/* Pass 6, past the backoff: the lookup answers "cancelled": only now is
+	 * it terminal. */
+	later(300);
 	pass(f);
 	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 2);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed,succeeded");
@@ -597,6 +606,67 @@ static void test_fill_regression_halts_symbol(void **state)
 	/* The halt is per symbol. */
 	assert_int_equal(calls(f, SIM_CALL_PLACE, "SOL-USD"), 1);
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "SOL-USD"), 1);
+}
+
+/* An order the venue reports filled 4 of 10 without a fill record gets an
+ * inferred fill (issue 8, point 7). That fill is not in the venue's listing,
+ * so it must not stand in for a listed fill left unrecorded (SOL, halted):
+ * the fill cursor stays where it was and the SOL fill is listed again. */
+static void test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") ","
+		" {'type': 'order', 'ts': '2025-11-22T13:00:00Z', 'venue': 'coinbase', 'account': 'default',"
+		" 'symbol': 'ETH-USD', 'order_id': 'o-buy', 'client_order_id': 'c-buy', 'side': 'buy',"
+		" 'order_type': 'limit', 'status': 'open', 'purpose': 'entry', 'qty': '10',"
+		" 'price': '2900.00', 'filled_qty': '0'}],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '6'}, {'asset': 'SOL', 'qty': '10'},"
+		" {'asset': 'USD', 'qty': '50000'}],"
+		" 'open_orders': [{'order_id': 'o-buy', 'client_order_id': 'c-buy', 'symbol': 'ETH-USD',"
+		" 'side': 'buy', 'order_type': 'limit', 'qty': '10', 'price': '2900.00',"
+		" 'filled_qty': '4', 'status': 'partially_filled'}],"
+		" 'fills': [{'fill_id': 'f-sol', 'order_id': 'o-sol', 'symbol': 'SOL-USD', 'side': 'buy',"
+		" 'qty': '10', 'price': '130.00', 'ts': '2025-11-22T12:00:00Z'}],"
+		" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", NULL);
+	if (recon_journal_halt(f->j, VENUE_COINBASE, "default", "SOL-USD", "test", g_now, &err))
+		fail_msg("halt: %s", err.msg);
+
+	pass(f);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE fill_id = ?1 AND inferred = 1"
+			      " AND order_id = 'o-buy' AND qty = '4'", "inferred:o-buy:4"), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE fill_id = ?1", "f-sol"), 0);
+	assert_string_equal(T0(f, "SELECT coalesce(fills_cursor, '') FROM recon_runs"
+				 " ORDER BY id DESC LIMIT 1"), "");
+	/* The ETH order now agrees with the venue: no second inferred fill. */
+	later(60);
+	pass(f);
+	assert_int_equal(N(f, "SELECT count(*) FROM fills WHERE order_id = ?1", "o-buy"), 1);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_fill'"
+			      " AND order_id = ?1", "f-sol"), 0);
+	assert_int_equal(N(f, "SELECT count(*) FROM findings WHERE kind = 'missing_fill'"
+			      " AND symbol = ?1", "SOL-USD"), 2);
+}
+
+/* A limit SELL the journal does not know holds the whole holding: the planner
+ * cancels it as a blocking order instead of adopting it (issue 8, point 2), so
+ * the verified cancel is what journals it, as cancelled, and the stop follows. */
+static void test_orphan_blocking_exit_is_journaled_cancelled_not_adopted(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", EXIT_VENUE("ETH-USD", "o-orphan", "2", "3200.00"), "", ""),
+		"coinbase", NULL);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'adopt_order'"), 0);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-orphan"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	/* The stop is a bracket keeping the exit's take profit (3200 for 2). */
+	assert_string_equal(T(f, "SELECT order_type || ' ' || price FROM orders WHERE symbol = ?1"
+				 " AND purpose = 'stop_loss'", "ETH-USD"), "bracket 3200");
 }
 
 /* ---- rule 3: replacement order by venue ----------------------------------- */
@@ -929,14 +999,19 @@ static void test_retry_does_not_place_twice(void **state)
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
 	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
 
-	/* The ids derive from the finding key and the attempt number. */
+	/* The ids derive from the journal's identity, the finding key and the
+	 * attempt number. */
 	snprintf(key, sizeof key, "%s",
 		 T0(f, "SELECT finding_key FROM actions WHERE kind = 'place_stop' ORDER BY id LIMIT 1"));
 	assert_string_equal(key, "missing_stop:coinbase:default:ETH-USD");
 	assert_int_equal(N(f, "SELECT count(DISTINCT finding_key) FROM actions WHERE finding_key = ?1",
 			   key), 1);
-	reconcile_client_order_id(key, 0, id0);
-	reconcile_client_order_id(key, 1, id1);
+	char journal_id[80];
+	snprintf(journal_id, sizeof journal_id, "%s",
+		 T0(f, "SELECT value FROM journal_meta WHERE key = 'journal_id'"));
+	assert_int_equal(strlen(journal_id), 32);
+	reconcile_client_order_id(journal_id, key, 0, id0);
+	reconcile_client_order_id(journal_id, key, 1, id1);
 	assert_string_not_equal(id0, id1);
 	char both[2 * MODEL_ID_MAX + 2];
 	snprintf(both, sizeof both, "%s,%s", id0, id1);
@@ -1661,12 +1736,13 @@ static void test_on_protect_failure_alert_never_sells(void **state)
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
 }
 
-/* Spot: the stop (wrong size) and an exit order both hold the coins, so both
- * are cancelled (chained, in the planner's order), then the new stop is
- * placed. When it fails for good the position is bare because of reckon,
- * whichever cancel came last: the policy's path is taken, and the interval
- * is journaled from the stop's cancel. */
-static void test_failed_replacement_after_a_cancel_chain_takes_the_policy_path(void **state)
+/* Spot: the stop (wrong size) and a take-profit limit both hold the coins,
+ * so both are cancelled (chained); the take profit is placed again as a
+ * bracket leg with the stop, and a stop covers the rest. The leg's placement
+ * is refused for good: that part of the position is bare because of reckon,
+ * so the policy closes that part — its size, not the whole holding — and the
+ * interval is journaled. The rest stays protected. */
+static void test_failed_leg_after_a_cancel_chain_closes_only_its_size(void **state)
 {
 	struct fx *f = *state;
 	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL ", " EXIT_JOURNAL("ETH-USD", "o-exit", "1", "3200.00"),
@@ -1677,11 +1753,45 @@ static void test_failed_replacement_after_a_cancel_chain_takes_the_policy_path(v
 
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,succeeded");
-	assert_string_equal(T0(f, "SELECT group_concat(status) FROM actions WHERE kind IN"
-				 " ('place_stop', 'replace_stop')"), "failed");
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_string_equal(T0(f, "SELECT group_concat(status || ' ' || json_extract(request, '$.order_type'))"
+				 " FROM actions WHERE kind IN ('place_stop', 'replace_stop') AND id <"
+				 " (SELECT id FROM actions WHERE kind = 'emergency_close')"),
+			    "failed bracket,succeeded stop_limit");
+	assert_string_equal(T0(f, "SELECT status || ' ' || json_extract(request, '$.qty') FROM actions"
+				 " WHERE kind = 'emergency_close'"), "succeeded 1");
 	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
-				 " WHERE kind IN ('place_stop', 'replace_stop')"), "integer");
+				 " WHERE status = 'failed'"), "integer");
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_eq(eth, tu_dec("1")));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+}
+
+/* Issue 8 point 8: two take-profit limits (a ladder) hold the coins a stop
+ * needs: each is placed again as its own bracket with the stop, under its
+ * own client order id, and both work. */
+static void test_take_profit_ladder_is_placed_as_one_bracket_per_leg(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-tp1", "0.6", "3200.00") ", "
+			    EXIT_JOURNAL("ETH-USD", "o-tp2", "1.4", "3500.00"),
+			    EXIT_VENUE("ETH-USD", "o-tp1", "0.6", "3200.00") ", "
+			    EXIT_VENUE("ETH-USD", "o-tp2", "1.4", "3500.00"), "", ""),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind IN ('place_stop', 'replace_stop')"
+			       " AND status = 'succeeded' AND json_extract(request, '$.order_type') = 'bracket'"),
+			 2);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE json_extract(request, '$.order_type') = 'bracket'"), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE symbol = 'ETH-USD'"
+			       " AND order_type = 'bracket' AND status = 'open'"), 2);
+	assert_string_equal(T0(f, "SELECT group_concat(price, ',') FROM (SELECT price FROM orders"
+				 " WHERE order_type = 'bracket' ORDER BY CAST(price AS REAL))"), "3200,3500");
+	assert_int_equal(sim_venue_open_order_count(f->sim), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status NOT IN ('succeeded')"), 0);
 }
 
 /* ---- issue 8 point 6: only the order requested is protection --------------- */
@@ -1779,6 +1889,44 @@ static void test_inferred_fill_is_journaled_with_its_basis(void **state)
 			 1);
 }
 
+/* The exchange reports a buy "filled 4 of 10" whose fill never appears in
+ * the fill listing (the sim can serve exactly that): one inferred fill
+ * settles it, journaled inferred with its basis in the action's request,
+ * and the position it makes is protected; the next pass finds nothing. */
+static void test_filled_quantity_without_fill_records_is_settled_once(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [{'type': 'order', 'ts': '2025-11-22T13:00:00Z',"
+		" 'venue': 'coinbase', 'account': 'default', 'symbol': 'ETH-USD', 'order_id': 'o-buy',"
+		" 'client_order_id': 'c-buy', 'side': 'buy', 'order_type': 'limit', 'status': 'open',"
+		" 'purpose': 'entry', 'qty': '10', 'price': '2900.00', 'filled_qty': '0'}],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '4'}, {'asset': 'USD', 'qty': '20000'}],"
+		" 'open_orders': [{'order_id': 'o-buy', 'client_order_id': 'c-buy', 'symbol': 'ETH-USD',"
+		" 'side': 'buy', 'order_type': 'limit', 'qty': '10', 'price': '2900.00', 'filled_qty': '4'}],"
+		" 'prices': {'ETH-USD': ['3000.00']}}}}",
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "record_inferred_fill"), "succeeded");
+	assert_string_equal(T0(f, "SELECT fill_id || ' ' || qty || ' ' || price || ' ' || inferred"
+				 " FROM fills WHERE order_id = 'o-buy'"), "inferred:o-buy:4 4 2900 1");
+	assert_string_equal(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'"),
+			    T0(f, "SELECT json_extract(detail, '$.basis') FROM findings"
+				  " WHERE id = (SELECT finding_id FROM actions"
+				  " WHERE kind = 'record_inferred_fill')"));
+	assert_non_null(strstr(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				     " WHERE kind = 'record_inferred_fill'"), "filled_qty 4"));
+	assert_amount(T(f, SQL_POSITION_QTY, "ETH-USD"), "4");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id = (SELECT max(id) FROM recon_runs)"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
+}
+
 /* ---- issue 8 point 9: notes name journal ids ------------------------------- */
 
 /* The breaker's skipped placements say which cancel they waited for by its
@@ -1823,6 +1971,8 @@ int main(void)
 		TEST(test_unresolved_sent_action_blocks_a_new_placement),
 		TEST(test_sent_emergency_close_is_resolved_with_its_fills),
 		TEST(test_fill_regression_halts_symbol),
+		TEST(test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill),
+		TEST(test_orphan_blocking_exit_is_journaled_cancelled_not_adopted),
 		TEST(test_spot_replace_cancels_then_places_and_journals_gap),
 		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
 		TEST(test_futures_replace_places_before_cancel),
@@ -1850,10 +2000,12 @@ int main(void)
 		TEST(test_futures_repriced_replacement_then_cancels_the_old_stop),
 		TEST(test_transient_error_on_a_stop_replacement_is_retried_not_liquidated),
 		TEST(test_on_protect_failure_alert_never_sells),
-		TEST(test_failed_replacement_after_a_cancel_chain_takes_the_policy_path),
+		TEST(test_failed_leg_after_a_cancel_chain_closes_only_its_size),
+		TEST(test_take_profit_ladder_is_placed_as_one_bracket_per_leg),
 		TEST(test_placement_answered_with_a_cancelled_stop_is_not_protection),
 		TEST(test_placement_answered_with_a_foreign_order_is_not_protection),
 		TEST(test_inferred_fill_is_journaled_with_its_basis),
+		TEST(test_filled_quantity_without_fill_records_is_settled_once),
 		TEST(test_breaker_notes_name_journal_ids),
 #undef TEST
 	};

@@ -250,7 +250,7 @@ static void test_journal_identity_is_created_once_and_kept(void **state)
 	tu_query_text(f->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", before,
 		      sizeof before);
 	journal_close(f->j);
-	assert_int_equal(journal_open(f->db, &f->j, &err), RK_OK);
+	assert_int_equal(journal_open(f->db, JOURNAL_WRITE, JOURNAL_ANY, &f->j, &err), RK_OK);
 	tu_query_text(f->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", after,
 		      sizeof after);
 	assert_string_equal(before, after);
@@ -356,7 +356,7 @@ static void write_between_reads(const char *sql, void *arg)
 	if (g_writer.done || !strstr(sql, "FROM positions"))
 		return;
 	g_writer.done = true;
-	assert_int_equal(journal_open(g_writer.db, &other, &err), RK_OK);
+	assert_int_equal(journal_open(g_writer.db, JOURNAL_WRITE, JOURNAL_ANY, &other, &err), RK_OK);
 	assert_int_equal(journal_begin(other, &err), RK_OK);
 	assert_int_equal(recon_journal_halt(other, VENUE_COINBASE, "default", "ADA-USD", "concurrent",
 					    0, &err), RK_OK);

@@ -17,10 +17,11 @@
 #include <cjson/cJSON.h>
 
 #include "reconcile.h"
+#include "rtime.h"
 #include "testutil.h"
 
 #define NOW_US ((int64_t)1763866000 * 1000000)
-#define CAP 8
+#define CAP 32
 
 /* ---- fixture ---- */
 
@@ -761,8 +762,12 @@ static void test_blocking_take_profit_becomes_bracket(void **state)
 	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
 	assert_int_equal(a->req.type, OTYPE_BRACKET);
 	assert_dec_text(a->req.price, "2.5"); /* the user's exit intent is kept */
+	assert_dec_text(a->req.qty, "20.23");
 	assert_int_equal(a->req.purpose, PURPOSE_STOP_LOSS);
-	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "take_profit", "2.5");
+	/* The bracket is the exit order's leg: it answers that order's finding. */
+	assert_int_equal(f->plan.findings[a->finding].kind, FIND_BLOCKING_ORDER);
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "take_profit_legs", "20.23@2.5");
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 1);
 }
 
 static void test_blocking_orders_ignored_where_balance_is_not_held(void **state)
@@ -862,9 +867,9 @@ static void test_client_order_id_is_deterministic_and_advances_after_failure(voi
 	struct fx *f = *state;
 	char a[MODEL_ID_MAX], b[MODEL_ID_MAX], c[MODEL_ID_MAX];
 	const char *key = "missing_stop:binance-usdm:default:ATOMUSDT";
-	reconcile_client_order_id(key, 0, a);
-	reconcile_client_order_id(key, 0, b);
-	reconcile_client_order_id(key, 1, c);
+	reconcile_client_order_id("", key, 0, a);
+	reconcile_client_order_id("", key, 0, b);
+	reconcile_client_order_id("", key, 1, c);
 	assert_string_equal(a, b);
 	assert_string_not_equal(a, c);
 	assert_int_equal(strlen(a), 27);
@@ -918,6 +923,385 @@ static void test_breaker_counts_the_last_hour(void **state)
 	assert_non_null(strstr(c->note, "max_destructive_per_hour"));
 }
 
+/* ---- issue 8: protection before bookkeeping (point 2) ---- */
+
+/* Every depends_on points to an earlier action. */
+static void assert_dependencies_point_back(const struct fx *f)
+{
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		assert_true(f->plan.actions[i].depends_on < (int)i);
+}
+
+static size_t count_status(const struct fx *f, enum action_kind k, enum action_status st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		n += f->plan.actions[i].kind == k && f->plan.actions[i].status == st;
+	return n;
+}
+
+static void test_stale_lookups_never_starve_protection(void **state)
+{
+	struct fx *f = *state;
+	/* Incident a: a stale tracker leaves 21 open orders the exchange no longer
+	 * has, all due for a lookup; a new holding's balance is held by a limit
+	 * sell the journal does not know, and it has no stop. Default policy:
+	 * max_destructive_per_pass 20. */
+	for (int k = 0; k < 21; k++) {
+		char id[16];
+		snprintf(id, sizeof id, "gone-%02d", k);
+		missing_order(f, "UNI-USD", id, 1, NOW_US - 600 * (int64_t)1000000);
+	}
+	held(f, "ELA-USD", "20.23", "2", "1.9");
+	orphan_order(f, "ELA-USD", "sell-9", SIDE_SELL, OTYPE_LIMIT, "20.23", "2.5", NULL);
+	run(f);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	int place = action_at(f, ACT_PLACE_STOP, 0);
+	assert_string_equal(act(f, cancel)->order_id, "sell-9");
+	assert_int_equal(act(f, cancel)->status, ASTAT_PLANNED);
+	assert_int_equal(act(f, place)->status, ASTAT_PLANNED);
+	assert_int_equal(act(f, place)->depends_on, cancel);
+	/* Protection first; the lookups after it, all planned, none counted. */
+	assert_int_equal(cancel, 0);
+	assert_int_equal(place, 1);
+	assert_true(action_at(f, ACT_CLOSE_LOCAL_ORDER, 0) > place);
+	assert_int_equal(count_status(f, ACT_CLOSE_LOCAL_ORDER, ASTAT_PLANNED), 21);
+	assert_dependencies_point_back(f);
+	/* The order it cancels is not also adopted (the cancel journals it). */
+	assert_int_equal(count_actions(f, ACT_ADOPT_ORDER), 0);
+}
+
+static void test_protective_cancels_take_the_breaker_budget_first(void **state)
+{
+	struct fx *f = *state;
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":1,\"orphans\":\"cancel\"}}");
+	/* Planned earlier in the pass (orders phase, symbol sorted first). */
+	orphan_order(f, "AAA-USD", "buy-1", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	held(f, "ELA-USD", "20.23", "2", "1.9");
+	known_order(f, "ELA-USD", "sell-1", SIDE_SELL, OTYPE_LIMIT, "20.23", "2.5", NULL);
+	run(f);
+	const struct action *blocking = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
+	const struct action *orphan = act(f, action_at(f, ACT_CANCEL_ORDER, 1));
+	assert_string_equal(blocking->order_id, "sell-1");
+	assert_int_equal(blocking->status, ASTAT_PLANNED);
+	assert_int_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->status, ASTAT_PLANNED);
+	assert_string_equal(orphan->order_id, "buy-1");
+	assert_int_equal(orphan->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(orphan->note, "max_destructive_per_pass"));
+}
+
+static void test_protection_chain_keeps_its_order_when_ranked(void **state)
+{
+	struct fx *f = *state;
+	/* Spot: an extra stop must go before the new full-size stop can have the
+	 * balance, so its cancel is protective too and stays in the chain. */
+	held(f, "ATOM-USD", "38.45", "5", "4.9");
+	known_order(f, "ATOM-USD", "sl-a", SIDE_SELL, OTYPE_STOP_LIMIT, "10", "4.5", "4.6");
+	known_order(f, "ATOM-USD", "sl-b", SIDE_SELL, OTYPE_STOP_LIMIT, "20", "4.4", "4.5");
+	orphan_order(f, "AAA-USD", "buy-1", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	use_policy(f, "{\"defaults\":{\"orphans\":\"cancel\"}}");
+	run(f);
+	int place = action_at(f, ACT_REPLACE_STOP, 0);
+	int c0 = action_at(f, ACT_CANCEL_ORDER, 0), c1 = action_at(f, ACT_CANCEL_ORDER, 1);
+	int other = action_at(f, ACT_CANCEL_ORDER, 2);
+	assert_int_equal(act(f, c0)->depends_on, -1);
+	assert_int_equal(act(f, c1)->depends_on, c0);
+	assert_int_equal(act(f, place)->depends_on, c1);
+	assert_string_equal(act(f, other)->order_id, "buy-1");
+	assert_true(other > place);
+	assert_dependencies_point_back(f);
+}
+
+static void test_failed_lookups_back_off(void **state)
+{
+	struct fx *f = *state;
+	/* Three failed lookups: the next waits 60 s x 2^2 = 240 s after the last. */
+	missing_order(f, "UNI-USD", "gone-1", 9, NOW_US - 3600 * (int64_t)1000000);
+	f->lorders[0].lookup_failures = 3;
+	f->lorders[0].last_lookup_us = NOW_US - 239 * (int64_t)1000000;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 0);
+	const struct finding *fd = finding_of(f, FIND_STALE_LOCAL_ORDER, "UNI-USD");
+	char want[RTIME_STR_MAX];
+	rtime_format(NOW_US + 1 * (int64_t)1000000, want);
+	assert_detail(fd, "next_lookup_after", want);
+	assert_non_null(strstr(fd->detail, "\"lookup_failures\":3"));
+	assert_non_null(strstr(fd->detail, "\"lookup_backoff_seconds\":240"));
+
+	f->lorders[0].last_lookup_us = NOW_US - 240 * (int64_t)1000000;
+	run(f);
+	assert_int_equal(count_status(f, ACT_CLOSE_LOCAL_ORDER, ASTAT_PLANNED), 1);
+
+	/* The interval starts at stale_quiet_seconds when that is longer, and
+	 * never exceeds a day however often the lookup failed. */
+	use_policy(f, "{\"defaults\":{\"stale_quiet_seconds\":600}}");
+	f->lorders[0].lookup_failures = 1;
+	f->lorders[0].last_lookup_us = NOW_US - 599 * (int64_t)1000000;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 0);
+	f->lorders[0].lookup_failures = 1000;
+	f->lorders[0].last_lookup_us = NOW_US - (24 * 3600 - 1) * (int64_t)1000000;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 0);
+	f->lorders[0].last_lookup_us = NOW_US - 24 * 3600 * (int64_t)1000000;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CLOSE_LOCAL_ORDER), 1);
+}
+
+static void test_fills_are_recorded_before_adoptions(void **state)
+{
+	struct fx *f = *state;
+	/* An order unknown to the journal, partly filled by a fill it also lacks.
+	 * The fill goes first (the journal creates the order from it), then the
+	 * adoption completes the order: adopting first would count the fill twice. */
+	struct order_rec *o =
+		orphan_order(f, "ELA-USD", "buy-9", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec("2");
+	struct fill_rec *fl = exchange_fill(f, "ELA-USD", "f-1", SIDE_BUY, "2", "1", false);
+	snprintf(fl->order_id, sizeof fl->order_id, "buy-9");
+	run(f);
+	assert_true(action_at(f, ACT_RECORD_INFERRED_FILL, 0) < action_at(f, ACT_ADOPT_ORDER, 0));
+}
+
+/* ---- issue 8: protection from the state after this pass's fills (point 5) ---- */
+
+static void test_stop_from_entry_uses_a_fill_learnt_this_pass(void **state)
+{
+	struct fx *f = *state;
+	/* Incident a: the buy at 20.00 never reached the journal. */
+	position(f, "TOWNS-USD", "10", NULL, "19.5");
+	instrument(f, "TOWNS-USD", "0.01", "0.01", "0.01", "1");
+	exchange_fill(f, "TOWNS-USD", "f-buy", SIDE_BUY, "10", "20.00", false);
+	run(f);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_dec_text(a->req.stop_price, "19"); /* 5% below entry, not 18.52 below last */
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "TOWNS-USD"), "entry", "20");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+
+	/* Added to a journaled position: the journal's weighted average. */
+	f->pos[0].qty = tu_dec("20");
+	journal_position(f, "TOWNS-USD", "10", "18.00");
+	run(f);
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "TOWNS-USD"), "entry", "19");
+	assert_dec_text(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.stop_price, "18.05");
+}
+
+/* ---- issue 8: journal identity in client order ids (point 6) ---- */
+
+static void test_client_order_ids_differ_between_journals(void **state)
+{
+	struct fx *f = *state;
+	static const char J1[] = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+	static const char J2[] = "9f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+	char a[MODEL_ID_MAX], b[MODEL_ID_MAX], legacy[MODEL_ID_MAX];
+	futures(f);
+	held(f, "ATOMUSDT", "-494.07", "2.529", "2.52");
+	const char *key = "missing_stop:binance-usdm:default:ATOMUSDT";
+	reconcile_client_order_id(J1, key, 0, a);
+	reconcile_client_order_id(J2, key, 0, b);
+	reconcile_client_order_id(NULL, key, 0, legacy);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, legacy);
+	assert_int_equal(strlen(a), 27);
+
+	/* A restored backup (another journal) on the same account: same finding,
+	 * another id, so the venue never answers with the other journal's order. */
+	snprintf(f->local.journal_id, sizeof f->local.journal_id, "%s", J1);
+	run(f);
+	assert_string_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.client_order_id, a);
+	snprintf(f->local.journal_id, sizeof f->local.journal_id, "%s", J2);
+	run(f);
+	assert_string_equal(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.client_order_id, b);
+}
+
+/* ---- issue 8: filled quantity without fill records (point 7) ---- */
+
+static void test_unrecorded_filled_qty_is_inferred_once(void **state)
+{
+	struct fx *f = *state;
+	/* The exchange says "filled 4 of 10"; no fill for it is listed. */
+	position(f, "ELA-USD", "4", NULL, "20");
+	struct order_rec *o = known_order(f, "ELA-USD", "o-1", SIDE_BUY, OTYPE_LIMIT, "10", "20", NULL);
+	o->status = OSTATUS_PARTIALLY_FILLED;
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec("4");
+	f->lorders[0].rec.has_filled_qty = true;
+	f->lorders[0].rec.filled_qty = tu_dec("0");
+	known_order(f, "ELA-USD", "sl-1", SIDE_SELL, OTYPE_STOP_LIMIT, "4", "18.8", "19");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 1);
+	const struct action *a = act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 0));
+	assert_string_equal(a->fill.fill_id, "inferred:o-1:4");
+	assert_string_equal(a->fill.order_id, "o-1");
+	assert_true(a->fill.inferred);
+	assert_int_equal(a->fill.side, SIDE_BUY);
+	assert_dec_text(a->fill.qty, "4");
+	assert_dec_text(a->fill.price, "20"); /* the limit price: no average reported */
+	const struct finding *fd = &f->plan.findings[a->finding];
+	assert_int_equal(fd->kind, FIND_MISSING_FILL);
+	assert_detail(fd, "basis", "exchange filled_qty 4, journal 0, fills listed 0");
+	assert_detail(fd, "price_basis", "limit price");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+
+	/* Next pass, the fill journaled: the journal agrees, nothing to do. */
+	f->lorders[0].rec.filled_qty = tu_dec("4");
+	f->lorders[0].rec.status = OSTATUS_PARTIALLY_FILLED;
+	journal_position(f, "ELA-USD", "4", "20");
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_inferred_fill_covers_only_what_listed_fills_do_not(void **state)
+{
+	struct fx *f = *state;
+	position(f, "ELA-USD", "4", NULL, "20");
+	struct order_rec *o = known_order(f, "ELA-USD", "o-1", SIDE_BUY, OTYPE_LIMIT, "10", "20", NULL);
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec("4");
+	o->has_avg_fill_price = true;
+	o->avg_fill_price = tu_dec("19.95");
+	struct fill_rec *fl = exchange_fill(f, "ELA-USD", "f-1", SIDE_BUY, "1", "19.8", false);
+	snprintf(fl->order_id, sizeof fl->order_id, "o-1");
+	known_order(f, "ELA-USD", "sl-1", SIDE_SELL, OTYPE_STOP_LIMIT, "4", "18.8", "19");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 2);
+	const struct action *a = act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 1));
+	assert_string_equal(a->fill.fill_id, "inferred:o-1:4");
+	assert_dec_text(a->fill.qty, "3");
+	assert_dec_text(a->fill.price, "19.95"); /* the venue's average fill price */
+	assert_detail(&f->plan.findings[a->finding], "basis",
+		      "exchange filled_qty 4, journal 0, fills listed 1");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+}
+
+static void test_unpriced_fill_gap_is_reported_not_recorded(void **state)
+{
+	struct fx *f = *state;
+	position(f, "ELA-USD", "4", NULL, "20");
+	struct order_rec *o =
+		known_order(f, "ELA-USD", "o-1", SIDE_BUY, OTYPE_STOP_MARKET, "10", NULL, "21");
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec("4");
+	known_order(f, "ELA-USD", "sl-1", SIDE_SELL, OTYPE_STOP_LIMIT, "4", "18.8", "19");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 0);
+	const struct finding *fd = finding_of(f, FIND_MISSING_FILL, "ELA-USD");
+	assert_non_null(strstr(fd->detail, "no fill price known"));
+	/* Nothing explains the holding: the drift stays visible. */
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 1);
+}
+
+/* ---- issue 8: take-profit ladders (point 8) ---- */
+
+static void ladder(struct fx *f, const char *holding)
+{
+	fx_venue(f, VENUE_COINBASE, true, true, false);
+	held(f, "ETH-USD", holding, "100", "100");
+	known_order(f, "ETH-USD", "tp-far", SIDE_SELL, OTYPE_LIMIT, "70", "150", NULL);
+	known_order(f, "ETH-USD", "tp-near", SIDE_SELL, OTYPE_LIMIT, "30", "120", NULL);
+}
+
+static void assert_bracket(const struct action *a, const char *qty, const char *tp,
+			   const char *stop)
+{
+	assert_int_equal(a->kind, ACT_PLACE_STOP);
+	assert_int_equal(a->req.type, OTYPE_BRACKET);
+	assert_dec_text(a->req.qty, qty);
+	assert_dec_text(a->req.price, tp);
+	assert_dec_text(a->req.stop_price, stop);
+}
+
+static void test_take_profit_ladder_keeps_every_leg(void **state)
+{
+	struct fx *f = *state;
+	ladder(f, "100");
+	run(f);
+	/* Both limits hold the balance: cancelled, chained, then one bracket per
+	 * leg, each with its own size and take profit and the stop. */
+	int c0 = action_at(f, ACT_CANCEL_ORDER, 0), c1 = action_at(f, ACT_CANCEL_ORDER, 1);
+	assert_int_equal(act(f, c1)->depends_on, c0);
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 2);
+	const struct action *near = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	const struct action *far = act(f, action_at(f, ACT_PLACE_STOP, 1));
+	assert_bracket(near, "30", "120", "95");
+	assert_bracket(far, "70", "150", "95");
+	assert_int_equal(near->depends_on, c1);
+	assert_int_equal(far->depends_on, c1);
+	assert_string_not_equal(near->req.client_order_id, far->req.client_order_id);
+	assert_string_equal(f->plan.findings[near->finding].order_id, "tp-near");
+	assert_detail(&f->plan.findings[far->finding], "kept_qty", "70");
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ETH-USD"), "take_profit_legs",
+		      "30@120, 70@150");
+
+	/* Next pass: the two brackets cover the position; nothing to do. */
+	f->snap.norders = f->local.norders = 0;
+	known_order(f, "ETH-USD", "b-1", SIDE_SELL, OTYPE_BRACKET, "30", "120", "95");
+	known_order(f, "ETH-USD", "b-2", SIDE_SELL, OTYPE_BRACKET, "70", "150", "95");
+	run(f);
+	assert_int_equal(f->plan.nactions, 0);
+	assert_int_equal(f->plan.nfindings, 0);
+}
+
+static void test_take_profit_ladder_short_of_the_holding_stops_the_rest(void **state)
+{
+	struct fx *f = *state;
+	ladder(f, "120");
+	run(f);
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 0)), "30", "120", "95");
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 1)), "70", "150", "95");
+	/* protect=stop: what no leg covers gets a plain stop, for the primary finding. */
+	const struct action *rest = act(f, action_at(f, ACT_PLACE_STOP, 2));
+	assert_int_equal(rest->req.type, OTYPE_STOP_LIMIT);
+	assert_dec_text(rest->req.qty, "20");
+	assert_int_equal(f->plan.findings[rest->finding].kind, FIND_MISSING_STOP);
+
+	/* protect=bracket with a take profit: the rest is a bracket at the policy's. */
+	use_policy(f, "{\"defaults\":{\"protect\":\"bracket\",\"take_profit_pct\":10}}");
+	run(f);
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 2)), "20", "110", "95");
+}
+
+static void test_take_profit_ladder_beyond_the_holding_is_cut_nearest_first(void **state)
+{
+	struct fx *f = *state;
+	ladder(f, "80");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 2);
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 0)), "30", "120", "95");
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 1)), "50", "150", "95");
+}
+
+static void test_take_profit_rest_too_small_to_place_joins_the_farthest_leg(void **state)
+{
+	struct fx *f = *state;
+	ladder(f, "100.05");
+	instrument(f, "ETH-USD", "0.01", "0.01", "1", "10");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 2);
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 0)), "30", "120", "95");
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 1)), "70.05", "150", "95");
+}
+
+static void test_take_profit_ladder_without_brackets_gives_way_to_one_stop(void **state)
+{
+	struct fx *f = *state;
+	ladder(f, "100");
+	fx_venue(f, VENUE_COINBASE, true, false, false);
+	run(f);
+	/* Protection wins: both limits go, one stop covers the holding, and the
+	 * findings say the take profits were not kept. */
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 2);
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 1);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_int_equal(a->req.type, OTYPE_STOP_LIMIT);
+	assert_dec_text(a->req.qty, "100");
+	for (size_t i = 0; i < f->plan.nfindings; i++)
+		if (f->plan.findings[i].kind == FIND_BLOCKING_ORDER)
+			assert_non_null(strstr(f->plan.findings[i].detail, "\"take_profit_kept\":false"));
+}
+
 /* ---- names, details, determinism ---- */
 
 static void test_names_are_exact(void **state)
@@ -943,7 +1327,8 @@ static void test_names_are_exact(void **state)
 	assert_int_equal(action_status_parse("bogus"), ASTAT_SENT);
 	assert_true(action_kind_is_destructive(ACT_CANCEL_ORDER));
 	assert_true(action_kind_is_destructive(ACT_EMERGENCY_CLOSE));
-	assert_true(action_kind_is_destructive(ACT_CLOSE_LOCAL_ORDER));
+	/* A lookup and a local status change: bookkeeping (issue 8, point 2). */
+	assert_false(action_kind_is_destructive(ACT_CLOSE_LOCAL_ORDER));
 	assert_false(action_kind_is_destructive(ACT_PLACE_STOP));
 	assert_false(action_kind_is_destructive(ACT_REPLACE_STOP));
 	assert_false(action_kind_is_destructive(ACT_ADOPT_ORDER));
@@ -1030,6 +1415,21 @@ int main(void)
 		T(test_client_order_id_is_deterministic_and_advances_after_failure),
 		T(test_breaker_skips_excess_destructive_actions),
 		T(test_breaker_counts_the_last_hour),
+		T(test_stale_lookups_never_starve_protection),
+		T(test_protective_cancels_take_the_breaker_budget_first),
+		T(test_protection_chain_keeps_its_order_when_ranked),
+		T(test_failed_lookups_back_off),
+		T(test_fills_are_recorded_before_adoptions),
+		T(test_stop_from_entry_uses_a_fill_learnt_this_pass),
+		T(test_client_order_ids_differ_between_journals),
+		T(test_unrecorded_filled_qty_is_inferred_once),
+		T(test_inferred_fill_covers_only_what_listed_fills_do_not),
+		T(test_unpriced_fill_gap_is_reported_not_recorded),
+		T(test_take_profit_ladder_keeps_every_leg),
+		T(test_take_profit_ladder_short_of_the_holding_stops_the_rest),
+		T(test_take_profit_ladder_beyond_the_holding_is_cut_nearest_first),
+		T(test_take_profit_rest_too_small_to_place_joins_the_farthest_leg),
+		T(test_take_profit_ladder_without_brackets_gives_way_to_one_stop),
 		T(test_names_are_exact),
 		T(test_finding_detail_is_json_with_the_numbers),
 		T(test_plan_is_deterministic_and_sorted_by_symbol),

@@ -146,7 +146,7 @@ static struct journal *open_temp(char *path, size_t cap)
 	struct rk_err err = {0};
 	snprintf(path, cap, "/tmp/reckon-bench-fifo-%ld.db", (long)getpid());
 	unlink(path);
-	if (journal_open(path, &j, &err))
+	if (journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err))
 		die("opening a temporary journal", &err);
 	return j;
 }

@@ -58,13 +58,32 @@ set -e
 [ "$rc" -ne 0 ] || fail "audit passed a tampered journal"
 grep -q "event 2: hash mismatch" "$tmp/err3" || fail "audit did not name event 2: $(cat "$tmp/err3")"
 
-# A database newer than this binary is refused and left alone.
-sqlite3 "$tmp/new.db" "CREATE TABLE t(x); PRAGMA user_version=4242;"
+# A journal newer than this binary (reckon's by its application_id, 'RKNJ')
+# is refused and left alone.
+sqlite3 "$tmp/new.db" "CREATE TABLE t(x); PRAGMA user_version=4242; PRAGMA application_id=1380666954;"
 set +e
 "$bin" ingest --db "$tmp/new.db" /dev/null 2>"$tmp/err4"; rc=$?
 set -e
 [ "$rc" -eq 65 ] || fail "newer db exit $rc"
 grep -q "newer than this reckon" "$tmp/err4" || fail "newer db message"
+
+# The README's examples are ingestible as printed, one line each, and agree:
+# the fill completes the order. (Every line of a json block in its "Ingest
+# contract" section.)
+awk '/^## / { contract = /^## Ingest contract/ } /^```json$/ { on = contract; next } /^```$/ { on = 0 } on' \
+  "$(dirname "$0")/../../README.md" > "$tmp/readme.jsonl"
+n=$(wc -l < "$tmp/readme.jsonl")
+[ "$n" -ge 2 ] || fail "README has $n JSON example lines, want an order and a fill"
+if grep -qv '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl"; then
+  fail "README JSON example is not one whole line: $(grep -v '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl" | head -1)"
+fi
+"$bin" ingest --db "$tmp/readme.db" "$tmp/readme.jsonl" >"$tmp/out5" 2>"$tmp/err5" \
+  || fail "README examples rejected: $(cat "$tmp/err5")"
+grep -qx "accepted $n, duplicates 0, rejected 0" "$tmp/out5" || fail "README summary: $(cat "$tmp/out5")"
+[ "$(sqlite3 "$tmp/readme.db" "SELECT side || ' ' || status || ' ' || qty || ' ' || filled_qty FROM orders WHERE order_id = 'abc'")" \
+  = "buy filled 536.6 536.6" ] || fail "README order row: $(sqlite3 "$tmp/readme.db" 'SELECT * FROM orders')"
+[ "$(sqlite3 "$tmp/readme.db" "SELECT qty FROM positions WHERE symbol = 'TOWNS-USD'")" = "536.6" ] \
+  || fail "README position"
 
 # Help and usage errors.
 "$bin" help | grep -q "ingest" || fail "help lists ingest"

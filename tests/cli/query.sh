@@ -2,7 +2,8 @@
 # Acceptance of `reckon query` through the real binary and the sqlite3 shell:
 # every file in queries/ is listed, runs in all three formats with the
 # parameters it needs, gives the same rows as the plain sqlite3 shell running
-# the file with `.parameter set`, and prints the file's own text with --sql;
+# the file with `.parameter set` (money exact in every format and equal to
+# the shell's decimal-extension figures), and prints its own text with --sql;
 # a few reports are checked for content; wrong names, parameters, formats and
 # databases get their exit codes. Run by ctest with RECKON_BIN and
 # RECKON_SOURCE_DIR set.
@@ -27,6 +28,10 @@ cat > "$tmp/in.jsonl" <<'JSON'
 {"type":"order","ts":"2025-11-22T12:30:00Z","venue":"binance-usdm","symbol":"ETHUSDT","order_id":"o5","side":"sell","order_type":"stop_market","status":"open","qty":"2","stop_price":"1900","purpose":"stop_loss","reduce_only":true}
 JSON
 "$bin" ingest --db "$db" "$tmp/in.jsonl" >/dev/null || fail "ingest"
+# 52 fees of 0.14 on 2025-11-24: a REAL sum prints 7.27999999999999.
+for i in $(seq 10 61); do
+	echo "{\"type\":\"fill\",\"ts\":\"2025-11-24T10:00:$i.5Z\",\"venue\":\"coinbase\",\"symbol\":\"ETH-USD\",\"fill_id\":\"n$i\",\"order_id\":\"no$i\",\"side\":\"buy\",\"qty\":\"0.01\",\"price\":\"2000.5\",\"fee\":\"0.14\",\"fee_currency\":\"USD\"}"
+done | sed 's/:6\([01]\)\.5Z/:5\1.5Z/' | "$bin" ingest --db "$db" - > /dev/null || fail "ingest of the 52 fees"
 
 # The reconciler tables are projections the reconciler writes; a few rows
 # put in directly let their reports show something.
@@ -70,6 +75,12 @@ shell_params_for() {
 "$bin" query --list > "$tmp/list" || fail "query --list"
 (cd / && "$bin" query --list | cmp -s - "$tmp/list") || fail "--list depends on the directory"
 
+# The shell's decimal extension (decimal_sum, ...; in the sqlite3 shell since
+# 3.32). Without it, the reports that use it cannot be compared there.
+shell_decimal=yes
+[ "$(sqlite3 :memory: "SELECT decimal_sum('0.1')" 2>/dev/null)" = 0.1 ] || shell_decimal=
+[ -n "$shell_decimal" ] || echo "note: this sqlite3 shell lacks the decimal extension: reports using it are not compared with the shell"
+
 n=0
 for f in "$src"/queries/*.sql; do
 	name=$(basename "$f" .sql)
@@ -98,6 +109,7 @@ for f in "$src"/queries/*.sql; do
 	# same rows. The two CSVs quote differently (the shell also quotes spaces)
 	# and the shell prints no header for no rows, so both are read back with
 	# sqlite3's CSV importer and compared as tables.
+	[ -n "$shell_decimal" ] || ! grep -q 'decimal_' "$f" || continue
 	{ shell_params_for "$name"; echo ".read $f"; } |
 		sqlite3 -bail -csv -header "$db" > "$tmp/$name.shell.csv" 2> "$tmp/$name.shell.err" ||
 		fail "$name in sqlite3: $(cat "$tmp/$name.shell.err")"
@@ -125,14 +137,30 @@ grep -q '"fill_id":"f2"' "$tmp/fills_of_day.json" || fail "fills_of_day json lac
 grep -q '"fill_id":"f1"' "$tmp/fills_of_day.json" && fail "fills_of_day shows a fill of another day"
 grep -qF 'coinbase,default,BTC-USD,o1,"bot,""1""",buy,limit,entry,0,partially_filled,1,0.5,30000,' \
 	"$tmp/open_orders.csv" || fail "open_orders csv: $(cat "$tmp/open_orders.csv")"
-grep -qF '{"day":"2025-11-22","venue":"binance-usdm","account":"default","fee_currency":"BNB","fills":1,"fees":0.01}' \
+grep -qF '{"day":"2025-11-22","venue":"binance-usdm","account":"default","fee_currency":"BNB","fills":1,"fees":"0.01"}' \
 	"$tmp/fees_by_day.json" || fail "fees_by_day: BNB fee kept apart"
-grep -qF '{"day":"2025-11-22","venue":"coinbase","account":"default","fee_currency":"USD","fills":2,"fees":9.1}' \
+grep -qF '{"day":"2025-11-22","venue":"coinbase","account":"default","fee_currency":"USD","fills":2,"fees":"9.1"}' \
 	"$tmp/fees_by_day.json" || fail "fees_by_day: USD fees of 2025-11-22"
 grep -q ',k-new,' "$tmp/findings_latest.csv" || fail "findings_latest lacks the latest run's finding"
 grep -q ',k-old,' "$tmp/findings_latest.csv" && fail "findings_latest shows an older run"
 grep -q 'place_stop' "$tmp/actions_recent.table" || fail "actions_recent"
 grep -q 'two protective stops' "$tmp/halts.table" || fail "halts"
+
+# Money is exact in every format, and the same in the sqlite3 shell (which
+# ships the decimal extension's functions reckon registers).
+grep -qx '2025-11-24,coinbase,default,USD,52,7.28' <(tr -d '\r' < "$tmp/fees_by_day.csv") ||
+	fail "fees_by_day csv: $(cat "$tmp/fees_by_day.csv")"
+grep -qF '"fills":52,"fees":"7.28"}' "$tmp/fees_by_day.json" || fail "fees_by_day json"
+grep -qE '^2025-11-24 +coinbase +default +USD +52 +7.28$' "$tmp/fees_by_day.table" ||
+	fail "fees_by_day table: $(cat "$tmp/fees_by_day.table")"
+if [ -n "$shell_decimal" ]; then
+	grep -qx '2025-11-24,coinbase,default,USD,52,7.28' "$tmp/fees_by_day.shell.csv" ||
+		fail "fees_by_day in the sqlite3 shell: $(cat "$tmp/fees_by_day.shell.csv")"
+	[ "$(sqlite3 "$db" "SELECT decimal_sum(fee) FROM fills WHERE ts LIKE '2025-11-24%'")" = 7.28 ] ||
+		fail "sqlite3 shell's decimal_sum"
+fi
+"$bin" query fills_of_day --db "$db" --param day=2025-11-24 --format csv > "$tmp/notional.csv"
+grep -q ',0.01,2000.5,20.005,0.14,' "$tmp/notional.csv" || fail "fills_of_day notional is qty x price exactly"
 
 # The FIFO reports, once the lot engine allocates on ingest (their exact
 # output over the view columns is in tests/test_query.c).
@@ -165,7 +193,7 @@ expect_exit 64 "parameter 'day' given twice" \
 expect_exit 64 "unknown format 'xml'" "$bin" query open_orders --db "$db" --format xml
 expect_exit 64 "--db FILE is required" "$bin" query open_orders
 expect_exit 64 "missing report NAME" "$bin" query --db "$db"
-expect_exit 66 "no database at $tmp/none.db" "$bin" query open_orders --db "$tmp/none.db"
+expect_exit 66 "no such journal: $tmp/none.db" "$bin" query open_orders --db "$tmp/none.db"
 [ ! -e "$tmp/none.db" ] || fail "a missing database was created"
 "$bin" query --help | grep -q -- "--param KEY=VALUE" || fail "query --help"
 "$bin" help query | grep -q -- "--format FORMAT" || fail "help query"

@@ -37,7 +37,7 @@ struct journal *tu_open_temp_journal(char *path_out, size_t cap)
 	struct journal *j = NULL;
 	struct rk_err err = {0};
 	tu_temp_db_path(path_out, cap);
-	if (journal_open(path_out, &j, &err) != RK_OK)
+	if (journal_open(path_out, JOURNAL_CREATE, JOURNAL_ANY, &j, &err) != RK_OK)
 		fail_msg("journal_open: %s", err.msg);
 	return j;
 }

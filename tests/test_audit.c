@@ -1,0 +1,244 @@
+/*
+ * test_audit.c — `reckon audit verify` (src/audit.c) cannot be fooled from
+ * inside the database and does not get in a writer's way: an edited row
+ * that a trigger would re-apply during a replay, append-only triggers
+ * replaced by same-named no-ops, foreign triggers and views are each found
+ * and named; the check reads one snapshot, counts the events of that
+ * snapshot, lets another connection append meanwhile, and writes nothing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "journal.h"
+#include "testutil.h"
+
+static const char *const LINES[] = {
+	"{\"type\":\"order\",\"ts\":\"2025-11-22T09:00:00Z\",\"venue\":\"coinbase\",\"symbol\":"
+	"\"BTC-USD\",\"order_id\":\"o1\",\"side\":\"buy\",\"order_type\":\"limit\",\"status\":"
+	"\"open\",\"qty\":\"1\",\"price\":\"30000\"}",
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T09:00:01Z\",\"venue\":\"coinbase\",\"symbol\":"
+	"\"BTC-USD\",\"fill_id\":\"f1\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"0.4\","
+	"\"price\":\"30000\",\"fee\":\"12\",\"fee_currency\":\"USD\"}",
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T09:00:02Z\",\"venue\":\"coinbase\",\"symbol\":"
+	"\"BTC-USD\",\"fill_id\":\"f2\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"0.6\","
+	"\"price\":\"30010\"}",
+};
+
+/* A fill appended by another process while the audit runs. */
+static const char *LATE_FILL =
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:00Z\",\"venue\":\"coinbase\",\"symbol\":"
+	"\"ETH-USD\",\"fill_id\":\"late\",\"order_id\":\"o9\",\"side\":\"buy\",\"qty\":\"1\","
+	"\"price\":\"2000\"}";
+
+struct fixture {
+	char path[128];
+	struct journal *j;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof *fx);
+	assert_non_null(fx);
+	fx->j = tu_open_temp_journal(fx->path, sizeof fx->path);
+	for (size_t i = 0; i < sizeof LINES / sizeof LINES[0]; i++)
+		assert_int_equal(tu_ingest(fx->j, LINES[i], NULL, 0), INGEST_ACCEPTED);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	journal_close(fx->j);
+	tu_remove_db(fx->path);
+	free(fx);
+	return 0;
+}
+
+/* Tampers with the journal through its own connection, as any SQLite client could. */
+static void tamper(struct fixture *fx, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(journal_db(fx->j), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("tampering: %s", msg);
+}
+
+/* Runs the audit, which must fail with RK_ECORRUPT naming `what`. */
+static void expect_found(struct fixture *fx, const char *what)
+{
+	struct audit_result res;
+	struct rk_err err = {0};
+	enum rk_rc rc = audit_verify(fx->j, &res, &err);
+	if (rc != RK_ECORRUPT || !strstr(err.msg, what))
+		fail_msg("audit_verify = %d (%s), want RK_ECORRUPT naming \"%s\"", rc, err.msg, what);
+}
+
+static void test_sound_journal_verifies_with_its_event_count(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_result res;
+	struct rk_err err = {0};
+	if (audit_verify(fx->j, &res, &err) != RK_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(res.events, 3);
+	assert_int_equal(res.first_bad_seq, 0);
+}
+
+static void test_edit_repeated_by_a_trigger_during_the_check_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	/* The edit, and a trigger that re-applies it whenever fills are rebuilt. */
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'f1';"
+		   "CREATE TRIGGER keep_price AFTER INSERT ON fills BEGIN"
+		   " UPDATE fills SET price = '1' WHERE fill_id = 'f1'; END;");
+	expect_found(fx, "foreign trigger 'keep_price' on table fills");
+}
+
+static void test_edited_row_differs_from_the_separate_replay(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'f1';");
+	expect_found(fx, "table fills differs from a replay of the events: price is '1' in the"
+			 " journal, '30000' in the replay (row venue='coinbase', fill_id='f1')");
+}
+
+static void test_same_named_noop_append_only_triggers_are_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+		   "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END;"
+		   "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT 1; END;");
+	expect_found(fx, "trigger events_no_");
+	expect_found(fx, "differs from what reckon's migrations created");
+}
+
+static void test_foreign_view_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "CREATE VIEW my_fills AS SELECT * FROM fills;");
+	expect_found(fx, "foreign view 'my_fills'");
+}
+
+static void test_unknown_trigger_on_any_table_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "CREATE TABLE notes(x); CREATE TRIGGER notes_ins AFTER INSERT ON notes BEGIN"
+		   " DELETE FROM halts; END;");
+	expect_found(fx, "foreign trigger 'notes_ins' on table notes");
+}
+
+static void test_dropped_index_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "DROP INDEX fills_order;");
+	expect_found(fx, "index fills_order is missing");
+}
+
+static void test_extra_row_in_a_projection_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "INSERT INTO halts(venue, account, symbol, reason, halted_at, seq)"
+		   " VALUES ('coinbase', 'default', 'BTC-USD', 'x', 'y', 2);");
+	expect_found(fx, "table halts has a row that a replay of the events does not produce"
+			 " (venue='coinbase', account='default', symbol='BTC-USD')");
+}
+
+/* ---- one snapshot, no lock ------------------------------------------------- */
+
+struct writer {
+	const char *path;
+	int calls;
+	bool done;
+	enum rk_rc rc;
+	char msg[RK_ERR_MSG_MAX];
+};
+
+/* Called by SQLite while the audit is reading: another connection appends. */
+static int append_meanwhile(void *arg)
+{
+	struct writer *w = arg;
+	if (w->done || ++w->calls < 3)
+		return 0;
+	w->done = true;
+	struct journal *other = NULL;
+	struct rk_err err = {0};
+	enum ingest_outcome oc;
+	w->rc = journal_open(w->path, JOURNAL_WRITE, JOURNAL_ANY, &other, &err);
+	if (!w->rc)
+		w->rc = journal_begin(other, &err);
+	if (!w->rc)
+		w->rc = ingest_line(other, LATE_FILL, strlen(LATE_FILL), "test", &oc, &err);
+	if (!w->rc)
+		w->rc = journal_commit(other, &err);
+	snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+	journal_close(other);
+	return 0;
+}
+
+static void test_verify_reads_one_snapshot_and_never_blocks_a_writer(void **state)
+{
+	struct fixture *fx = *state;
+	struct writer w = {.path = fx->path};
+	struct audit_result res;
+	struct rk_err err = {0};
+	sqlite3_progress_handler(journal_db(fx->j), 200, append_meanwhile, &w);
+	enum rk_rc rc = audit_verify(fx->j, &res, &err);
+	sqlite3_progress_handler(journal_db(fx->j), 0, NULL, NULL);
+	assert_true(w.done);
+	if (w.rc != RK_OK)
+		fail_msg("the append during the audit failed: %s", w.msg);
+	if (rc != RK_OK)
+		fail_msg("audit: %s", err.msg);
+	/* It verified the snapshot it started from, not the event appended since. */
+	assert_int_equal(res.events, 3);
+	assert_int_equal(tu_query_int(fx->j, "SELECT count(*) FROM events"), 4);
+	assert_int_equal(audit_verify(fx->j, &res, &err), RK_OK);
+	assert_int_equal(res.events, 4);
+}
+
+static void test_verify_writes_nothing_to_the_journal(void **state)
+{
+	struct fixture *fx = *state;
+	char wal[160];
+	struct audit_result res;
+	struct rk_err err = {0};
+	snprintf(wal, sizeof wal, "%s-wal", fx->path);
+	size_t n1 = 0, w1 = 0, n2 = 0, w2 = 0;
+	char *db1 = tu_read_file(fx->path, &n1), *wal1 = tu_read_file(wal, &w1);
+	long long changes = sqlite3_total_changes64(journal_db(fx->j));
+	assert_int_equal(audit_verify(fx->j, &res, &err), RK_OK);
+	assert_int_equal(sqlite3_total_changes64(journal_db(fx->j)), changes);
+	char *db2 = tu_read_file(fx->path, &n2), *wal2 = tu_read_file(wal, &w2);
+	assert_true(n1 == n2 && memcmp(db1, db2, n1) == 0);
+	assert_true(w1 == w2 && memcmp(wal1, wal2, w1) == 0);
+	free(db1);
+	free(db2);
+	free(wal1);
+	free(wal2);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_sound_journal_verifies_with_its_event_count),
+		T(test_edit_repeated_by_a_trigger_during_the_check_is_found),
+		T(test_edited_row_differs_from_the_separate_replay),
+		T(test_same_named_noop_append_only_triggers_are_found),
+		T(test_foreign_view_is_refused),
+		T(test_unknown_trigger_on_any_table_is_refused),
+		T(test_dropped_index_is_found),
+		T(test_extra_row_in_a_projection_is_found),
+		T(test_verify_reads_one_snapshot_and_never_blocks_a_writer),
+		T(test_verify_writes_nothing_to_the_journal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
