@@ -540,29 +540,39 @@ static enum rk_rc placement_failed(struct exec *x, size_t i, const struct placed
 	return run_follow_up(x, i, &f, err);
 }
 
-/* Journals placement i as succeeded: its order (as requested, the journal's
- * purpose) and, for a market order, the fills that prove it traded. */
+/* The order row of placement i: as requested (the venue does not know why
+ * reckon placed it), under the id and status the venue answered. */
+static void placed_order_row(const struct exec *x, size_t i, const struct placed *p,
+			     struct order_rec *o)
+{
+	const struct venue_order_req *req = &x->plan->actions[i].req;
+	memset(o, 0, sizeof *o);
+	stamp(o, x);
+	snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
+	snprintf(o->order_id, sizeof o->order_id, "%s", p->r.order_id);
+	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", req->client_order_id);
+	o->side = req->side;
+	o->type = req->type;
+	o->status = p->r.status == OSTATUS_NONE ? OSTATUS_OPEN : p->r.status;
+	o->purpose = req->purpose;
+	o->reduce_only = req->reduce_only || req->close_position;
+	o->qty = req->qty;
+	o->has_price = req->has_price, o->price = req->price;
+	o->has_stop_price = req->has_stop_price, o->stop_price = req->stop_price;
+}
+
+/* Journals placement i as succeeded: its order and, for a market order, the
+ * fills that prove it traded. */
 static enum rk_rc placement_succeeded(struct exec *x, size_t i, const struct placed *p,
 				      struct rk_err *err)
 {
 	const struct action *a = &x->plan->actions[i];
-	struct order_rec o = {0};
+	struct order_rec o;
 	struct fill_rec *fills = NULL;
 	size_t nfills = 0;
 	struct dec total;
 	enum rk_rc rc = RK_OK;
-	stamp(&o, x);
-	snprintf(o.symbol, sizeof o.symbol, "%s", a->req.symbol);
-	snprintf(o.order_id, sizeof o.order_id, "%s", p->r.order_id);
-	snprintf(o.client_order_id, sizeof o.client_order_id, "%s", a->req.client_order_id);
-	o.side = a->req.side;
-	o.type = a->req.type;
-	o.status = p->r.status == OSTATUS_NONE ? OSTATUS_OPEN : p->r.status;
-	o.purpose = a->req.purpose;
-	o.reduce_only = a->req.reduce_only || a->req.close_position;
-	o.qty = a->req.qty;
-	o.has_price = a->req.has_price, o.price = a->req.price;
-	o.has_stop_price = a->req.has_stop_price, o.stop_price = a->req.stop_price;
+	placed_order_row(x, i, p, &o);
 	/* A market order trades at once: journal the fills that prove it. Its
 	 * order row is journaled open first and reaches filled through them. */
 	if (o.type == OTYPE_MARKET) {
