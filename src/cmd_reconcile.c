@@ -39,7 +39,9 @@ static void help(void)
 	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n"
 	       "  --timeout-ms N   HTTP timeout of each request to the venue, 1..600000\n"
 	       "                   (default 10000); a placement that times out is resolved by\n"
-	       "                   looking its client order id up, never by sending it again\n\n"
+	       "                   looking its client order id up, and sent again under the\n"
+	       "                   same id only when the venue confirms it does not have it\n"
+	       "                   (policy protect_retries)\n\n"
 	       "Without --sim reckon talks to the real venue with credentials from the\n"
 	       "environment (or a 0600 file named by the _FILE variant):\n"
 	       "  coinbase:      RECKON_COINBASE_KEY_NAME, RECKON_COINBASE_PRIVATE_KEY (PEM)\n"
@@ -112,12 +114,15 @@ static int sim_venues(const char *sim, const char *venue, struct venue **venues,
 /* The real venue's client, credentials from the environment. Returns -1, or
  * the exit code after printing why not. */
 static int real_venue(const char *venue, const char *base_url, long timeout_ms,
-		      struct venue **venues, size_t *n)
+		      const struct policy *policy, struct venue **venues, size_t *n)
 {
 	struct rk_err err = {0};
 	struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
 	struct http_options http = {.timeout_ms = timeout_ms};
-	struct binance_options bn = {.base_url = base_url, .http = &http};
+	/* An empty fill cursor reads back as far as the policy says. */
+	struct binance_options bn = {
+		.base_url = base_url, .http = &http,
+		.fills_lookback_hours = policy_for(policy, VENUE_BINANCE_USDM, NULL)->fill_lookback_hours};
 	enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
 				? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
 				: binance_venue_from_env_opts(&bn, &venues[0], &err);
@@ -210,7 +215,7 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	}
 	if ((code = sim ? sim_venues(sim, venue, venues, &nvenues, &scenario_owned, errs)
-			: real_venue(venue, base_url, timeout_ms, venues, &nvenues)) >= 0)
+			: real_venue(venue, base_url, timeout_ms, policy, venues, &nvenues)) >= 0)
 		goto out;
 	code = EX_OK;
 	for (size_t k = 0; k < nvenues; k++) {

@@ -48,6 +48,7 @@ struct rule_key {
 	ptrdiff_t has_offset;   /* of the bool saying "set", -1 when always set */
 	const char *const *names; /* KEY_ENUM: NULL-terminated spellings */
 	bool per_venue;         /* not allowed in a symbol rule */
+	int max;                /* KEY_INT_*: largest allowed value, 0 = no limit */
 };
 
 static const char *const STOP_REF_NAMES[] = {"entry", "last", NULL};
@@ -55,35 +56,46 @@ static const char *const FAR_NAMES[] = {"stop_from_last", "exit_now", NULL};
 static const char *const STYLE_NAMES[] = {"stop", "bracket", NULL};
 static const char *const ORPHAN_NAMES[] = {"adopt", "cancel", "report", NULL};
 static const char *const TRIGGER_NAMES[] = {"emergency_close", "reprice", NULL};
+static const char *const PROTECT_FAIL_NAMES[] = {"emergency_close", "alert", NULL};
 
 /* KEY_ENUM values are stored by copying an int index into the enum field. */
 _Static_assert(sizeof(enum stop_ref) == sizeof(int) && sizeof(enum far_choice) == sizeof(int) &&
 		       sizeof(enum protect_style) == sizeof(int) &&
 		       sizeof(enum orphan_choice) == sizeof(int) &&
-		       sizeof(enum trigger_choice) == sizeof(int),
+		       sizeof(enum trigger_choice) == sizeof(int) &&
+		       sizeof(enum protect_failure) == sizeof(int),
 	       "policy enums must be int-sized");
 
 #define FIELD(f) offsetof(struct policy_rule, f), sizeof(((struct policy_rule *)0)->f)
 #define HAS(f) (ptrdiff_t) offsetof(struct policy_rule, f)
 
 static const struct rule_key RULE_KEYS[] = {
-	{"stop_pct", KEY_PCT, FIELD(stop_pct), -1, NULL, false},
-	{"stop_from", KEY_ENUM, FIELD(stop_ref), -1, STOP_REF_NAMES, false},
-	{"past_stop", KEY_ENUM, FIELD(far), -1, FAR_NAMES, false},
-	{"take_profit_pct", KEY_POS, FIELD(take_profit_pct), HAS(has_take_profit), NULL, false},
-	{"hard_stop_pct", KEY_POS, FIELD(hard_stop_pct), HAS(has_hard_stop), NULL, false},
-	{"protect", KEY_ENUM, FIELD(style), -1, STYLE_NAMES, false},
-	{"orphans", KEY_ENUM, FIELD(orphans), -1, ORPHAN_NAMES, false},
-	{"would_trigger", KEY_ENUM, FIELD(on_trigger), -1, TRIGGER_NAMES, false},
-	{"reprice_buffer_pct", KEY_PCT, FIELD(reprice_buffer_pct), -1, NULL, false},
-	{"dust_notional", KEY_NONNEG, FIELD(dust_notional), -1, NULL, false},
-	{"stale_quiet_seconds", KEY_INT_NONNEG, FIELD(stale_quiet_seconds), -1, NULL, false},
-	{"stale_min_passes", KEY_INT_POS, FIELD(stale_min_passes), -1, NULL, false},
+	{"stop_pct", KEY_PCT, FIELD(stop_pct), -1, NULL, false, 0},
+	{"stop_from", KEY_ENUM, FIELD(stop_ref), -1, STOP_REF_NAMES, false, 0},
+	{"past_stop", KEY_ENUM, FIELD(far), -1, FAR_NAMES, false, 0},
+	{"take_profit_pct", KEY_POS, FIELD(take_profit_pct), HAS(has_take_profit), NULL, false, 0},
+	{"hard_stop_pct", KEY_POS, FIELD(hard_stop_pct), HAS(has_hard_stop), NULL, false, 0},
+	{"protect", KEY_ENUM, FIELD(style), -1, STYLE_NAMES, false, 0},
+	{"orphans", KEY_ENUM, FIELD(orphans), -1, ORPHAN_NAMES, false, 0},
+	{"would_trigger", KEY_ENUM, FIELD(on_trigger), -1, TRIGGER_NAMES, false, 0},
+	{"reprice_buffer_pct", KEY_PCT, FIELD(reprice_buffer_pct), -1, NULL, false, 0},
+	/* Bounded: a pass must end, and must not sit on a refused stop for long. */
+	{"reprice_max_attempts", KEY_INT_NONNEG, FIELD(reprice_max_attempts), -1, NULL, false, 10},
+	{"on_protect_failure", KEY_ENUM, FIELD(on_protect_failure), -1, PROTECT_FAIL_NAMES, false, 0},
+	{"protect_retries", KEY_INT_NONNEG, FIELD(protect_retries), -1, NULL, false, 10},
+	{"protect_retry_backoff_ms", KEY_INT_NONNEG, FIELD(protect_retry_backoff_ms), -1, NULL, false,
+	 60000},
+	{"dust_notional", KEY_NONNEG, FIELD(dust_notional), -1, NULL, false, 0},
+	{"stale_quiet_seconds", KEY_INT_NONNEG, FIELD(stale_quiet_seconds), -1, NULL, false, 0},
+	{"stale_min_passes", KEY_INT_POS, FIELD(stale_min_passes), -1, NULL, false, 0},
 	/* A pass covers a whole venue account, so its breaker cannot vary by symbol. */
-	{"max_destructive_per_pass", KEY_INT_NONNEG, FIELD(breaker_per_pass), -1, NULL, true},
-	{"max_destructive_per_hour", KEY_INT_NONNEG, FIELD(breaker_per_hour), -1, NULL, true},
+	{"max_destructive_per_pass", KEY_INT_NONNEG, FIELD(breaker_per_pass), -1, NULL, true, 0},
+	{"max_destructive_per_hour", KEY_INT_NONNEG, FIELD(breaker_per_hour), -1, NULL, true, 0},
+	/* Fills are listed per venue account; Binance keeps about 180 days. */
+	{"fill_lookback_hours", KEY_INT_POS, FIELD(fill_lookback_hours), -1, NULL, true, 180 * 24},
 };
 #define NKEYS (sizeof RULE_KEYS / sizeof RULE_KEYS[0])
+_Static_assert(NKEYS <= 32, "partial_rule.set has one bit per key");
 
 /* A rule as written at one level: `set` has bit i for RULE_KEYS[i]. */
 struct partial_rule {
@@ -113,6 +125,11 @@ static void rule_defaults(struct policy_rule *r)
 	r->orphans = ORPHAN_ADOPT;
 	r->on_trigger = TRIGGER_EMERGENCY_CLOSE;
 	r->reprice_buffer_pct = dec_from_int(1);
+	r->reprice_max_attempts = 2;
+	r->on_protect_failure = PROTECT_FAIL_EMERGENCY_CLOSE;
+	r->protect_retries = 2;
+	r->protect_retry_backoff_ms = 500;
+	r->fill_lookback_hours = 7 * 24;
 	r->dust_notional = dec_from_int(1);
 	r->stale_quiet_seconds = 60;
 	r->stale_min_passes = 2;
@@ -147,7 +164,7 @@ static enum rk_rc read_dec(const cJSON *v, const char *path, struct dec *out,
 
 /* A whole number from its literal's digits ("60", "-3"; no fraction or
  * exponent), within int range. */
-static enum rk_rc read_int(const cJSON *v, const char *path, int min, int *out,
+static enum rk_rc read_int(const cJSON *v, const char *path, int min, int max, int *out,
 			   struct rk_err *err)
 {
 	const char *t = jsonin_number_text(v);
@@ -166,6 +183,8 @@ static enum rk_rc read_int(const cJSON *v, const char *path, int min, int *out,
 		return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
 	if (n < min)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be >= %d", path, min);
+	if (max > 0 && n > max)
+		return rk_err_set(err, RK_ECONFIG, "%s: must be <= %d", path, max);
 	*out = (int)n;
 	return RK_OK;
 }
@@ -226,7 +245,7 @@ static enum rk_rc read_key(const struct rule_key *k, size_t idx, const cJSON *v,
 		break;
 	case KEY_INT_NONNEG:
 	case KEY_INT_POS:
-		if ((rc = read_int(v, path, k->kind == KEY_INT_POS ? 1 : 0, &i, err)))
+		if ((rc = read_int(v, path, k->kind == KEY_INT_POS ? 1 : 0, k->max, &i, err)))
 			return rc;
 		memcpy(field, &i, sizeof i);
 		break;
@@ -498,3 +517,7 @@ const char *policy_far_name(enum far_choice f) { return name_at(FAR_NAMES, 2, (i
 const char *policy_style_name(enum protect_style s) { return name_at(STYLE_NAMES, 2, (int)s); }
 const char *policy_orphan_name(enum orphan_choice o) { return name_at(ORPHAN_NAMES, 3, (int)o); }
 const char *policy_trigger_name(enum trigger_choice t) { return name_at(TRIGGER_NAMES, 2, (int)t); }
+const char *policy_protect_failure_name(enum protect_failure f)
+{
+	return name_at(PROTECT_FAIL_NAMES, 2, (int)f);
+}

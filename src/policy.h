@@ -13,8 +13,9 @@
  * Amounts may be strings ("2.5") or JSON numbers that read back exactly
  * with at most 15 significant digits. "take_profit_pct": null and
  * "hard_stop_pct": null switch an inherited value off at that level.
- * The breaker limits (max_destructive_*) apply to a whole pass, so they are
- * allowed in defaults and venues only; in a symbol rule they are an error.
+ * The breaker limits (max_destructive_*) apply to a whole pass and the fill
+ * look-back to a whole venue, so they are allowed in defaults and venues
+ * only; in a symbol rule they are an error.
  */
 #ifndef RECKON_POLICY_H
 #define RECKON_POLICY_H
@@ -33,6 +34,10 @@ enum orphan_choice { ORPHAN_ADOPT = 0, ORPHAN_CANCEL, ORPHAN_REPORT };
  * "would immediately trigger". */
 enum trigger_choice { TRIGGER_EMERGENCY_CLOSE = 0, TRIGGER_REPRICE };
 enum protect_style { PROTECT_STOP_ONLY = 0, PROTECT_BRACKET };
+/* A protective placement that finally failed (confirmed refusal, retries
+ * exhausted, or re-pricing exhausted) after this pass removed the position's
+ * stop: close at market, or leave it unprotected and say so loudly. */
+enum protect_failure { PROTECT_FAIL_EMERGENCY_CLOSE = 0, PROTECT_FAIL_ALERT };
 
 struct policy_rule {
 	struct dec stop_pct;           /* "stop_pct": distance, percent (default 5) */
@@ -46,11 +51,22 @@ struct policy_rule {
 	enum orphan_choice orphans;    /* "orphans": "adopt" (default) | "cancel" | "report" */
 	enum trigger_choice on_trigger;/* "would_trigger": "emergency_close" (default) | "reprice" */
 	struct dec reprice_buffer_pct; /* "reprice_buffer_pct": default 1 */
+	int reprice_max_attempts;      /* "reprice_max_attempts": re-priced stops after would-trigger
+					* refusals in one pass (default 2, 0..10) */
+	enum protect_failure on_protect_failure; /* "on_protect_failure": "emergency_close"
+						  * (default) | "alert" */
+	int protect_retries;           /* "protect_retries": re-sends of a placement whose outcome
+					* was unknown and confirmed absent (default 2, 0..10) */
+	int protect_retry_backoff_ms;  /* "protect_retry_backoff_ms": wait before the first re-send,
+					* doubled for each next one (default 500, 0..60000) */
 	struct dec dust_notional;      /* "dust_notional": quote value below which a holding is dust (default 1) */
 	int stale_quiet_seconds;       /* "stale_quiet_seconds": default 60 */
 	int stale_min_passes;          /* "stale_min_passes": default 2 */
 	int breaker_per_pass;          /* "max_destructive_per_pass": default 20 */
 	int breaker_per_hour;          /* "max_destructive_per_hour": default 100 */
+	int fill_lookback_hours;       /* "fill_lookback_hours": how far back a venue's fills are
+					* read when the journal has no cursor yet (Binance;
+					* default 168, 1..4320); per venue */
 };
 
 struct policy; /* opaque */
@@ -73,5 +89,6 @@ const char *policy_far_name(enum far_choice f);
 const char *policy_style_name(enum protect_style s);
 const char *policy_orphan_name(enum orphan_choice o);
 const char *policy_trigger_name(enum trigger_choice t);
+const char *policy_protect_failure_name(enum protect_failure f);
 
 #endif

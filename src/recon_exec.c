@@ -1,15 +1,35 @@
 /* recon_exec.c — executing a reconciliation plan against a venue (see recon_exec.h). */
 #include "recon_exec.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "follow_up.h"
 #include "recon_journal.h"
 #include "recon_store.h"
 #include "rtime.h"
+#include "sqlx.h"
+
+/* The longest single wait between two sends of one placement. */
+#define RETRY_WAIT_MAX_MS 60000
+
+/* What the executor knows of one action of the plan (follow-ups included). */
+struct slot {
+	int64_t id;                /* the action's journal id */
+	enum action_status status; /* final (or `sent` while its outcome is unknown) */
+	char result[160];          /* what happened, for the report */
+	int64_t cancel_done_us;    /* cancels: when a protective stop's cancel was verified, else 0 */
+	int64_t bare_since_us;     /* placements: since when the position has had no stop because
+				    * this pass cancelled it; 0 when it did not */
+	int next;                  /* the follow-up that answered this action's failure, -1 none */
+	int reprices;              /* placements: re-priced stops before this one in its chain */
+	char root[MODEL_ID_MAX];   /* placements: the client order id of its chain's first */
+};
 
 struct exec {
 	struct journal *j;
@@ -21,12 +41,26 @@ struct exec {
 	struct recon_plan *plan;
 	int64_t run_id;
 	int64_t *finding_ids;       /* per plan finding */
-	int64_t *action_ids;        /* per plan action */
-	enum action_status *status; /* per plan action, final */
-	char (*result)[160];        /* per plan action: what happened, for the report */
+	struct slot *slot;          /* per plan action, grown with the follow-ups */
 	struct recon_outcome *out;
 	bool inferred_fill_failed;
 };
+
+/* ---- the sleep between retries (a seam for tests) ----------------------- */
+
+static void real_sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void (*g_sleep_ms)(int64_t ms) = real_sleep_ms;
+
+void recon_exec_set_sleep(void (*sleep_ms)(int64_t ms))
+{
+	g_sleep_ms = sleep_ms ? sleep_ms : real_sleep_ms;
+}
 
 /* ---- JSON for requests and responses ------------------------------------ */
 
@@ -61,26 +95,67 @@ static char *req_json(const struct venue_order_req *r)
 	return s;
 }
 
-/* Response JSON: outcome, reject reason, code, message, order id. Caller frees. */
-static char *resp_json(enum venue_outcome oc, enum venue_reject rej, int code, const char *reason,
-		       const char *order_id, const char *status, int64_t unprotected_ms)
+/* Request JSON of a record_inferred_fill: the fill reckon will journal as
+ * inferred, and its basis (why reckon believes it happened): the finding's
+ * "basis" when it gives one, else the action's note. Caller frees. */
+static char *record_json(const struct action *a, const struct finding *fd)
+{
+	const struct fill_rec *f = &a->fill;
+	cJSON *detail = fd ? cJSON_Parse(fd->detail) : NULL;
+	const cJSON *basis = cJSON_GetObjectItemCaseSensitive(detail, "basis");
+	cJSON *o = cJSON_CreateObject();
+	if (!o) {
+		cJSON_Delete(detail);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "fill_id", f->fill_id);
+	cJSON_AddStringToObject(o, "order_id", f->order_id);
+	cJSON_AddStringToObject(o, "side", side_name(f->side));
+	json_dec(o, "qty", f->qty);
+	json_dec(o, "price", f->price);
+	cJSON_AddTrueToObject(o, "inferred");
+	cJSON_AddStringToObject(o, "basis", cJSON_IsString(basis) ? basis->valuestring
+					    : a->note[0] ? a->note : "reported by the venue");
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cJSON_Delete(detail);
+	return s;
+}
+
+/* A venue's answer, as journaled in actions.response. */
+struct resp {
+	enum venue_outcome outcome;
+	enum venue_reject reject;
+	int code;                /* the venue's own code, 0 none */
+	const char *reason;      /* may be NULL */
+	const char *order_id;    /* may be NULL */
+	const char *status;      /* the order's status, may be NULL */
+	bool unprotected;        /* a placement after this pass cancelled the position's stop */
+	int64_t unprotected_ms;  /* how long it has been bare, when `unprotected` */
+	int sends;               /* placements: requests sent; shown when more than one */
+};
+
+/* Caller frees. */
+static char *resp_json(const struct resp *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "outcome", venue_outcome_name(oc));
-	if (rej != VREJ_NONE)
-		cJSON_AddStringToObject(o, "reject", venue_reject_name(rej));
-	if (code)
-		cJSON_AddNumberToObject(o, "code", code);
-	if (reason && reason[0])
-		cJSON_AddStringToObject(o, "reason", reason);
-	if (order_id && order_id[0])
-		cJSON_AddStringToObject(o, "order_id", order_id);
-	if (status && status[0])
-		cJSON_AddStringToObject(o, "status", status);
-	if (unprotected_ms >= 0)
-		cJSON_AddNumberToObject(o, "unprotected_ms", (double)unprotected_ms);
+	cJSON_AddStringToObject(o, "outcome", venue_outcome_name(r->outcome));
+	if (r->reject != VREJ_NONE)
+		cJSON_AddStringToObject(o, "reject", venue_reject_name(r->reject));
+	if (r->code)
+		cJSON_AddNumberToObject(o, "code", r->code);
+	if (r->reason && r->reason[0])
+		cJSON_AddStringToObject(o, "reason", r->reason);
+	if (r->order_id && r->order_id[0])
+		cJSON_AddStringToObject(o, "order_id", r->order_id);
+	if (r->status && r->status[0])
+		cJSON_AddStringToObject(o, "status", r->status);
+	if (r->unprotected)
+		cJSON_AddNumberToObject(o, "unprotected_ms", (double)r->unprotected_ms);
+	if (r->sends > 1)
+		cJSON_AddNumberToObject(o, "sends", r->sends);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -94,14 +169,14 @@ static enum rk_rc update(struct exec *x, size_t i, enum action_status st, const 
 	enum rk_rc rc = journal_begin(x->j, err);
 	if (rc)
 		return rc;
-	rc = recon_journal_action_update(x->j, x->action_ids[i], x->v->kind, x->account,
+	rc = recon_journal_action_update(x->j, x->slot[i].id, x->v->kind, x->account,
 					 x->plan->actions[i].symbol, st, order_id, response, error,
 					 rtime_now_us(), err);
 	if (rc) {
 		journal_rollback(x->j);
 		return rc;
 	}
-	x->status[i] = st;
+	x->slot[i].status = st;
 	return journal_commit(x->j, err);
 }
 
@@ -118,14 +193,14 @@ static enum rk_rc settle(struct exec *x, size_t i, const struct order_rec *order
 	for (size_t k = 0; !rc && k < norders; k++)
 		rc = recon_journal_order(x->j, &orders[k], err);
 	if (!rc)
-		rc = recon_journal_action_update(x->j, x->action_ids[i], x->v->kind, x->account,
+		rc = recon_journal_action_update(x->j, x->slot[i].id, x->v->kind, x->account,
 						 x->plan->actions[i].symbol, st, order_id, response,
 						 error, rtime_now_us(), err);
 	if (rc) {
 		journal_rollback(x->j);
 		return rc;
 	}
-	x->status[i] = st;
+	x->slot[i].status = st;
 	return journal_commit(x->j, err);
 }
 
@@ -135,7 +210,7 @@ static void set_result(struct exec *x, size_t i, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(x->result[i], sizeof x->result[i], fmt, ap);
+	vsnprintf(x->slot[i].result, sizeof x->slot[i].result, fmt, ap);
 	va_end(ap);
 }
 
@@ -194,235 +269,385 @@ static enum rk_rc cancelled_rows(const struct exec *x, const char *order_id,
 	return RK_OK;
 }
 
-/* Fills of `order_id` the journal does not have yet. *out owned by caller.
- * RK_EUNKNOWN when the venue could not list them. */
+static const char SQL_FILL_KNOWN[] = "SELECT 1 FROM fills WHERE venue = ?1 AND fill_id = ?2";
+
+/* Fills of `order_id` the journal does not have yet, and the quantity of all
+ * of them. *out owned by the caller. RK_EUNKNOWN when the venue could not
+ * list them; a journal error is returned as such. */
 static enum rk_rc unknown_fills(struct journal *j, struct venue *v, const char *account,
 				const char *symbol, const char *order_id, struct fill_rec **out,
 				size_t *n, struct dec *total, struct rk_err *err)
 {
 	struct fill_rec *fills = NULL;
 	size_t nf = 0, keep = 0;
+	enum rk_rc rc = RK_OK;
 	*out = NULL, *n = 0, *total = dec_zero();
 	struct rk_err verr = {0};
 	if (venue_order_fills(v, symbol, order_id, &fills, &nf, &verr) != RK_OK)
 		return RK_EUNKNOWN;
-	for (size_t k = 0; k < nf; k++) {
-		dec_add(*total, fills[k].qty, total);
+	for (size_t k = 0; !rc && k < nf; k++) {
 		sqlite3_stmt *st;
-		static const char SQL[] = "SELECT 1 FROM fills WHERE venue = ?1 AND fill_id = ?2";
-		enum rk_rc rc = journal_stmt(j, SQL, &st, err);
-		if (rc) {
-			free(fills);
-			return rc;
+		bool known = false;
+		if (dec_add(*total, fills[k].qty, total) != DEC_OK)
+			rc = rk_err_set(err, RK_EINVAL, "fills of %s: their quantities overflow", order_id);
+		else if (!(rc = journal_stmt(j, SQL_FILL_KNOWN, &st, err))) {
+			sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, fills[k].fill_id, -1, SQLITE_STATIC);
+			rc = sqlx_step_row(j, st, &known, "reading known fills", err);
+			sqlite3_reset(st);
 		}
-		sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, fills[k].fill_id, -1, SQLITE_STATIC);
-		bool known = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
 		fills[k].venue = v->kind;
 		snprintf(fills[k].account, sizeof fills[k].account, "%s", account);
 		if (!known)
 			fills[keep++] = fills[k];
 	}
+	if (rc) {
+		free(fills);
+		return rc;
+	}
 	*out = fills, *n = keep;
 	return RK_OK;
 }
 
-/* ---- follow-ups for refused stops --------------------------------------- */
+/* ---- slots and follow-ups ------------------------------------------------- */
 
-static bool grow_arrays(struct exec *x, size_t n)
+static void slot_init(struct slot *s, const struct action *a)
 {
-	struct action *a = realloc(x->plan->actions, n * sizeof *a);
-	if (!a)
-		return false;
-	x->plan->actions = a;
-	int64_t *ids = realloc(x->action_ids, n * sizeof *ids);
-	if (ids)
-		x->action_ids = ids;
-	enum action_status *st = realloc(x->status, n * sizeof *st);
-	if (st)
-		x->status = st;
-	char(*res)[160] = realloc(x->result, n * sizeof *res);
-	if (res)
-		x->result = res;
-	return ids && st && res;
+	memset(s, 0, sizeof *s);
+	s->status = a->status;
+	s->next = -1;
+	snprintf(s->root, sizeof s->root, "%s", a->req.client_order_id);
 }
 
-/* Plans (and journals) a follow-up for placement `i` that the venue refused:
- * a re-priced stop when the policy says so and this was not already one,
- * otherwise an emergency close. Never silently drops protection (rule 4). */
-static enum rk_rc plan_follow_up(struct exec *x, size_t i, bool allow_reprice, struct rk_err *err)
+/* Did action d succeed — itself, or through the follow-ups that answered
+ * its failure (a re-priced stop, an emergency close)? What depends on it
+ * (a futures replacement's cancel of the old stop) runs only then. */
+static bool chain_succeeded(const struct exec *x, int d)
 {
-	const struct action *a = &x->plan->actions[i];
-	const struct policy_rule *rule = policy_for(x->policy, x->v->kind, a->symbol);
-	const struct venue_price *px = venue_snapshot_price(x->snap, a->symbol);
-	const struct instrument *ins = venue_snapshot_instrument(x->snap, a->symbol);
+	while (x->slot[d].next >= 0)
+		d = x->slot[d].next;
+	return x->slot[d].status == ASTAT_SUCCEEDED;
+}
+
+static enum rk_rc execute(struct exec *x, size_t i, struct rk_err *err);
+
+/* Journals follow-up `f` of action i and runs it at once, so that what
+ * depends on i sees how the chain ended. */
+static enum rk_rc run_follow_up(struct exec *x, size_t i, const struct follow_up *f,
+				struct rk_err *err)
+{
 	size_t n = x->plan->nactions;
-	if (!grow_arrays(x, n + 1))
+	struct action *grown = realloc(x->plan->actions, (n + 1) * sizeof *grown);
+	if (!grown)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	a = &x->plan->actions[i];
-	struct action f = *a;
-	char key[RECON_KEY_MAX + 16];
-	bool reprice = allow_reprice && rule->on_trigger == TRIGGER_REPRICE && px &&
-		       a->kind != ACT_EMERGENCY_CLOSE;
-	f.status = ASTAT_PLANNED;
-	f.depends_on = -1;
-	if (reprice) {
-		/* Stop beyond the last price by the buffer, rounded away from triggering. */
-		struct dec pct, factor, level, hundred = dec_from_int(100);
-		bool sell = a->req.side == SIDE_SELL;
-		dec_div(rule->reprice_buffer_pct, hundred, DEC_ROUND_HALF_EVEN, &pct);
-		if (sell)
-			dec_sub(dec_from_int(1), pct, &factor);
-		else
-			dec_add(dec_from_int(1), pct, &factor);
-		dec_mul(px->last, factor, DEC_ROUND_HALF_EVEN, &level);
-		if (ins && dec_sign(ins->tick_size) > 0)
-			dec_quantize(level, ins->tick_size, sell ? DEC_ROUND_FLOOR : DEC_ROUND_CEIL, &level);
-		if (f.req.type == OTYPE_STOP_LIMIT && f.req.has_price) {
-			struct dec lim;
-			dec_mul(level, factor, DEC_ROUND_HALF_EVEN, &lim);
-			if (ins && dec_sign(ins->tick_size) > 0)
-				dec_quantize(lim, ins->tick_size, sell ? DEC_ROUND_FLOOR : DEC_ROUND_CEIL, &lim);
-			f.req.price = lim;
-		}
-		f.req.stop_price = level;
-		f.kind = ACT_PLACE_STOP;
-		snprintf(key, sizeof key, "%s|reprice", a->req.client_order_id);
-		snprintf(f.note, sizeof f.note,
-			 "stop refused as would-trigger: re-priced from the last price with the policy buffer"
-			 " (would_trigger=reprice)");
-	} else {
-		f.kind = ACT_EMERGENCY_CLOSE;
-		f.req.type = OTYPE_MARKET;
-		f.req.has_price = f.req.has_stop_price = false;
-		f.req.purpose = PURPOSE_EXIT;
-		f.req.reduce_only = x->v->caps.is_futures;
-		f.req.close_position = false;
-		snprintf(key, sizeof key, "%s|emergency", a->req.client_order_id);
-		snprintf(f.note, sizeof f.note, "protection could not be placed (%s): emergency close at market",
-			 x->result[i]);
-	}
-	reconcile_client_order_id(x->local->journal_id, key, 0, f.req.client_order_id);
-	x->plan->actions[n] = f;
-	x->status[n] = ASTAT_PLANNED;
-	x->result[n][0] = '\0';
+	x->plan->actions = grown;
+	struct slot *slots = realloc(x->slot, (n + 1) * sizeof *slots);
+	if (!slots)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	x->slot = slots;
+	struct action *a = &x->plan->actions[n];
+	*a = f->next;
+	/* Its note names the action it answers, by journal id. */
+	char note[sizeof a->note];
+	snprintf(note, sizeof note, "follow-up of action #%lld: %s", (long long)x->slot[i].id,
+		 f->next.note);
+	memcpy(a->note, note, sizeof a->note);
+	slot_init(&x->slot[n], a);
+	memcpy(x->slot[n].root, x->slot[i].root, sizeof x->slot[n].root); /* n > i */
+	x->slot[n].reprices = x->slot[i].reprices + (f->kind == FOLLOW_REPRICE);
+	x->slot[n].bare_since_us = x->slot[i].bare_since_us;
+	x->slot[i].next = (int)n;
 	x->plan->nactions = n + 1;
-	char *req = req_json(&f.req);
+
+	char *req = req_json(&a->req);
 	enum rk_rc rc = journal_begin(x->j, err);
 	if (!rc)
-		rc = recon_journal_action(x->j, x->run_id, x->finding_ids[f.finding], x->v->kind,
-					  x->account, &f, f.req.client_order_id, req, 0, rtime_now_us(),
-					  &x->action_ids[n], err);
+		rc = recon_journal_action(x->j, x->run_id, x->finding_ids[a->finding], x->v->kind,
+					  x->account, a, a->req.client_order_id, req, 0,
+					  rtime_now_us(), &x->slot[n].id, err);
 	free(req);
 	if (rc) {
 		journal_rollback(x->j);
 		return rc;
 	}
-	return journal_commit(x->j, err);
+	if ((rc = journal_commit(x->j, err)))
+		return rc;
+	return execute(x, n, err);
 }
 
-/* ---- executing one action ----------------------------------------------- */
+/* ---- placements ------------------------------------------------------------ */
 
-static enum rk_rc exec_place(struct exec *x, size_t i, int64_t unprotected_since,
-			     struct rk_err *err)
+/* One placement's answer, after the retries of an unknown outcome. */
+struct placed {
+	struct venue_place_result r; /* the last answer; VOUT_OK also when found by lookup */
+	int sends;                   /* placement requests sent */
+	bool absent;                 /* no answer, and the venue confirmed it has no such order */
+};
+
+/*
+ * Sends placement i. A 5xx or a timeout is an unknown outcome, not a refusal:
+ * the client order id is looked up (rule 2b); when the venue confirms it does
+ * not have the order, the same request (same id) is sent again, up to
+ * protect_retries times, waiting protect_retry_backoff_ms first and twice as
+ * long each next time. A lookup without an answer leaves it unknown: the
+ * action stays `sent` and the next pass resolves it, never sending again.
+ */
+static void send_placement(struct exec *x, size_t i, struct placed *p)
 {
-	struct action *a = &x->plan->actions[i];
-	struct venue_place_result r;
-	struct rk_err verr = {0};
-	enum rk_rc rc = update(x, i, ASTAT_SENT, NULL, NULL, NULL, err);
-	if (rc)
-		return rc;
-	if (venue_place(x->v, &a->req, &r, &verr) != RK_OK) {
-		r.outcome = VOUT_UNKNOWN;
-		snprintf(r.reason, sizeof r.reason, "%.200s", verr.msg);
-	}
-	if (r.outcome == VOUT_UNKNOWN) {
-		/* It may have reached the venue: ask by client order id, never resend. */
+	const struct action *a = &x->plan->actions[i];
+	const struct policy_rule *rule = policy_for(x->policy, x->v->kind, a->symbol);
+	int64_t wait = rule->protect_retry_backoff_ms;
+	memset(p, 0, sizeof *p);
+	for (int k = 0;; k++) {
+		struct rk_err verr = {0};
 		struct venue_order_result q;
+		p->sends++;
+		if (venue_place(x->v, &a->req, &p->r, &verr) != RK_OK) {
+			p->r.outcome = VOUT_UNKNOWN;
+			snprintf(p->r.reason, sizeof p->r.reason, "%.200s", verr.msg);
+		}
+		if (p->r.outcome != VOUT_UNKNOWN)
+			return;
 		if (venue_get_order(x->v, a->symbol, NULL, a->req.client_order_id, &q, &verr) != RK_OK)
 			q.outcome = VOUT_UNKNOWN;
 		if (q.outcome == VOUT_OK) {
-			r.outcome = VOUT_OK;
-			snprintf(r.order_id, sizeof r.order_id, "%s", q.order.order_id);
-			r.status = q.order.status;
-		} else if (q.outcome == VOUT_NOT_FOUND) {
-			r.outcome = VOUT_REJECTED;
-			r.reject = VREJ_OTHER;
-		} else {
-			char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, NULL, NULL, -1);
-			set_result(x, i, "outcome unknown (%s): resolved by client order id next pass",
-				   r.reason);
-			rc = update(x, i, ASTAT_SENT, NULL, resp, x->result[i], err);
-			free(resp);
-			return rc;
+			p->r.outcome = VOUT_OK;
+			snprintf(p->r.order_id, sizeof p->r.order_id, "%s", q.order.order_id);
+			p->r.status = q.order.status;
+			p->r.has_order = true;
+			p->r.order = q.order;
+			return;
 		}
+		if (q.outcome != VOUT_NOT_FOUND)
+			return;
+		if (k >= rule->protect_retries) {
+			p->absent = true;
+			return;
+		}
+		g_sleep_ms(wait);
+		wait = wait * 2 > RETRY_WAIT_MAX_MS ? RETRY_WAIT_MAX_MS : wait * 2;
 	}
-	int64_t unprotected_ms = unprotected_since ? (rtime_now_us() - unprotected_since) / 1000 : -1;
-	if (r.outcome != VOUT_OK) {
-		char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, NULL, NULL, unprotected_ms);
-		set_result(x, i, "refused: %s%s", r.reason[0] ? r.reason : venue_reject_name(r.reject),
-			   r.reject == VREJ_WOULD_TRIGGER ? " (would trigger)" : "");
-		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
-		free(resp);
-		bool protective = a->kind == ACT_PLACE_STOP || a->kind == ACT_REPLACE_STOP;
-		/* Rule 3/4: a refused protective placement, or one that left a position
-		 * bare after its old stop was cancelled, takes the emergency path. */
-		if (!rc && protective && (r.reject == VREJ_WOULD_TRIGGER || unprotected_since))
-			rc = plan_follow_up(x, i, r.reject == VREJ_WOULD_TRIGGER &&
-						      strstr(a->note, "re-priced") == NULL, err);
+}
+
+/* Is `have` within one increment of `want` (equal when there is none)? */
+static bool near(struct dec have, struct dec want, struct dec inc)
+{
+	struct dec d;
+	if (dec_sub(have, want, &d) != DEC_OK)
+		return false;
+	return dec_sign(inc) > 0 ? dec_cmp(dec_abs(d), inc) < 0 : dec_is_zero(d);
+}
+
+/*
+ * Why the order a placement was answered with is not the order requested
+ * (writes it into why, returns true), or false when it is. A venue can
+ * answer a reused client order id with an older order (Coinbase does): a
+ * cancelled stop, or another journal's order. A stop already terminal is not
+ * protection either. Amounts may differ by the venue's rounding to its
+ * increments, not more. Fields the answer leaves out are not compared.
+ */
+static bool not_requested(const struct exec *x, const struct venue_order_req *req,
+			  const struct order_rec *o, char *why, size_t cap)
+{
+	const struct instrument *ins = venue_snapshot_instrument(x->snap, req->symbol);
+	struct dec step = ins ? ins->step_size : dec_zero(), tick = ins ? ins->tick_size : dec_zero();
+	const char *what = NULL;
+	if (req->type != OTYPE_MARKET && order_status_is_terminal(o->status))
+		what = order_status_name(o->status);
+	else if (o->symbol[0] && strcmp(o->symbol, req->symbol) != 0)
+		what = "for another symbol";
+	else if (o->side != SIDE_NONE && o->side != req->side)
+		what = "on the other side";
+	else if (o->client_order_id[0] && strcmp(o->client_order_id, req->client_order_id) != 0)
+		what = "under another client order id";
+	else if (!req->close_position && dec_sign(o->qty) > 0 && !near(o->qty, req->qty, step))
+		what = "for another quantity";
+	else if (req->has_stop_price && o->has_stop_price && !near(o->stop_price, req->stop_price, tick))
+		what = "with another stop price";
+	if (what)
+		snprintf(why, cap, "the venue answered with order %.64s, which is %s: not the order"
+			 " requested", o->order_id, what);
+	return what != NULL;
+}
+
+/* The order placement i was answered with, as the venue describes it: from
+ * the answer, else by looking its id up. False when neither says. */
+static bool answered_order(struct exec *x, size_t i, const struct placed *p,
+			   struct order_rec *o)
+{
+	struct venue_order_result q;
+	struct rk_err verr = {0};
+	if (p->r.has_order) {
+		*o = p->r.order;
+		return true;
+	}
+	if (venue_get_order(x->v, x->plan->actions[i].symbol, p->r.order_id, NULL, &q, &verr) !=
+		    RK_OK || q.outcome != VOUT_OK)
+		return false;
+	*o = q.order;
+	return true;
+}
+
+/* The answer as journaled. Caller frees. */
+static char *placed_json(const struct exec *x, size_t i, const struct placed *p,
+			 const char *status)
+{
+	int64_t since = x->slot[i].bare_since_us;
+	struct resp r = {.outcome = p->r.outcome, .reject = p->r.reject, .code = p->r.venue_code,
+			 .reason = p->r.reason, .order_id = p->r.order_id, .status = status,
+			 .unprotected = since > 0, .unprotected_ms = (rtime_now_us() - since) / 1000,
+			 .sends = p->sends};
+	return resp_json(&r);
+}
+
+/*
+ * Journals placement i as failed and decides what follows (follow_up.h):
+ * the price is fetched fresh from the venue when a re-priced stop may follow.
+ * The failed action's error says why and what follows; a follow-up is
+ * journaled and run at once.
+ */
+static enum rk_rc placement_failed(struct exec *x, size_t i, const struct placed *p,
+				   enum follow_up_cause cause, const char *why, struct rk_err *err)
+{
+	const struct action *a = &x->plan->actions[i];
+	const struct policy_rule *rule = policy_for(x->policy, x->v->kind, a->symbol);
+	const struct instrument *ins = venue_snapshot_instrument(x->snap, a->symbol);
+	struct follow_up_in in = {.failed = a, .cause = cause, .reason = why,
+				  .stop_cancelled = x->slot[i].bare_since_us > 0,
+				  .tick_size = ins ? ins->tick_size : dec_zero(),
+				  .reprices = x->slot[i].reprices, .is_futures = x->v->caps.is_futures,
+				  .root_client_order_id = x->slot[i].root};
+	struct follow_up f;
+	struct rk_err verr = {0};
+	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER && rule->on_trigger == TRIGGER_REPRICE &&
+	    x->slot[i].reprices < rule->reprice_max_attempts)
+		in.has_price = venue_last_price(x->v, a->symbol, &in.price, &verr) == RK_OK;
+	enum rk_rc rc = follow_up_decide(&in, rule, &f, err);
+	if (rc)
 		return rc;
-	}
-	struct order_rec o = {0};
-	stamp(&o, x);
-	snprintf(o.symbol, sizeof o.symbol, "%s", a->req.symbol);
-	snprintf(o.order_id, sizeof o.order_id, "%s", r.order_id);
-	snprintf(o.client_order_id, sizeof o.client_order_id, "%s", a->req.client_order_id);
-	o.side = a->req.side;
-	o.type = a->req.type;
-	o.status = r.status == OSTATUS_NONE ? OSTATUS_OPEN : r.status;
-	o.purpose = a->req.purpose;
-	o.reduce_only = a->req.reduce_only || a->req.close_position;
-	o.qty = a->req.qty;
-	o.has_price = a->req.has_price, o.price = a->req.price;
-	o.has_stop_price = a->req.has_stop_price, o.stop_price = a->req.stop_price;
-	/* A market order trades at once: journal the fills that prove it. Its
-	 * order row is journaled open first and reaches filled through them. */
+	set_result(x, i, "%.70s -> %s: %.70s", why, follow_up_kind_name(f.kind), f.why);
+	char error[512];
+	snprintf(error, sizeof error, "%s; %s", why, f.why);
+	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER && rule->on_trigger == TRIGGER_REPRICE &&
+	    !in.has_price && x->slot[i].reprices < rule->reprice_max_attempts)
+		snprintf(error + strlen(error), sizeof error - strlen(error),
+			 " (price request: %.100s)", verr.msg);
+	char *resp = placed_json(x, i, p, NULL);
+	rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, error, err);
+	free(resp);
+	if (rc || f.kind == FOLLOW_NONE || f.kind == FOLLOW_ALERT)
+		return rc;
+	return run_follow_up(x, i, &f, err);
+}
+
+/* The order row of placement i: as requested (the venue does not know why
+ * reckon placed it), under the id and status the venue answered. */
+static void placed_order_row(const struct exec *x, size_t i, const struct placed *p,
+			     struct order_rec *o)
+{
+	const struct venue_order_req *req = &x->plan->actions[i].req;
+	memset(o, 0, sizeof *o);
+	stamp(o, x);
+	snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
+	snprintf(o->order_id, sizeof o->order_id, "%s", p->r.order_id);
+	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", req->client_order_id);
+	o->side = req->side;
+	o->type = req->type;
+	o->status = p->r.status == OSTATUS_NONE ? OSTATUS_OPEN : p->r.status;
+	o->purpose = req->purpose;
+	o->reduce_only = req->reduce_only || req->close_position;
+	o->qty = req->qty;
+	o->has_price = req->has_price, o->price = req->price;
+	o->has_stop_price = req->has_stop_price, o->stop_price = req->stop_price;
+}
+
+/* Journals placement i as succeeded: its order and, for a market order, the
+ * fills that prove it traded. */
+static enum rk_rc placement_succeeded(struct exec *x, size_t i, const struct placed *p,
+				      struct rk_err *err)
+{
+	const struct action *a = &x->plan->actions[i];
+	struct order_rec o;
 	struct fill_rec *fills = NULL;
 	size_t nfills = 0;
 	struct dec total;
+	enum rk_rc rc = RK_OK;
+	placed_order_row(x, i, p, &o);
+	/* A market order trades at once: journal the fills that prove it. Its
+	 * order row is journaled open first and reaches filled through them. */
 	if (o.type == OTYPE_MARKET) {
 		o.status = OSTATUS_OPEN;
-		if ((rc = unknown_fills(x->j, x->v, x->account, o.symbol, o.order_id, &fills, &nfills,
-					&total, err)) == RK_EUNKNOWN)
+		rc = unknown_fills(x->j, x->v, x->account, o.symbol, o.order_id, &fills, &nfills,
+				   &total, err);
+		if (rc == RK_EUNKNOWN)
 			rc = RK_OK;
 		if (rc)
 			return rc;
 	}
-	char *resp = resp_json(VOUT_OK, VREJ_NONE, 0, NULL, r.order_id, order_status_name(o.status),
-			       unprotected_ms);
-	enum rk_rc jrc = journal_begin(x->j, err);
-	if (!jrc)
-		jrc = recon_journal_order(x->j, &o, err);
-	for (size_t k = 0; !jrc && k < nfills; k++)
-		jrc = recon_journal_fill(x->j, &fills[k], err);
-	if (!jrc)
-		jrc = recon_journal_action_update(x->j, x->action_ids[i], x->v->kind, x->account,
-						  a->symbol, ASTAT_SUCCEEDED, r.order_id, resp, NULL,
-						  rtime_now_us(), err);
-	if (jrc)
+	char *resp = placed_json(x, i, p, order_status_name(o.status));
+	rc = journal_begin(x->j, err);
+	if (!rc)
+		rc = recon_journal_order(x->j, &o, err);
+	for (size_t k = 0; !rc && k < nfills; k++)
+		rc = recon_journal_fill(x->j, &fills[k], err);
+	if (!rc)
+		rc = recon_journal_action_update(x->j, x->slot[i].id, x->v->kind, x->account,
+						 a->symbol, ASTAT_SUCCEEDED, p->r.order_id, resp, NULL,
+						 rtime_now_us(), err);
+	if (rc)
 		journal_rollback(x->j);
 	else
-		jrc = journal_commit(x->j, err);
-	if (!jrc) {
-		x->status[i] = ASTAT_SUCCEEDED;
-		set_result(x, i, "placed %s%s", r.order_id,
-			   nfills ? " (filled)" : (unprotected_ms >= 0 ? " (after an unprotected gap)" : ""));
+		rc = journal_commit(x->j, err);
+	if (!rc) {
+		x->slot[i].status = ASTAT_SUCCEEDED;
+		set_result(x, i, "placed %s%s%s", p->r.order_id, nfills ? " (filled)" : "",
+			   p->sends > 1 ? " (sent again after no answer)"
+			   : x->slot[i].bare_since_us ? " (after an unprotected gap)" : "");
 	}
 	free(resp);
 	free(fills);
-	return jrc;
+	return rc;
 }
+
+static enum rk_rc exec_place(struct exec *x, size_t i, struct rk_err *err)
+{
+	struct placed p;
+	struct order_rec o;
+	char why[300];
+	enum rk_rc rc = update(x, i, ASTAT_SENT, NULL, NULL, NULL, err);
+	if (rc)
+		return rc;
+	send_placement(x, i, &p);
+	if (p.r.outcome == VOUT_UNKNOWN && !p.absent) {
+		char *resp = placed_json(x, i, &p, NULL);
+		set_result(x, i, "outcome unknown (%.100s): resolved by client order id next pass",
+			   p.r.reason);
+		rc = update(x, i, ASTAT_SENT, NULL, resp, x->slot[i].result, err);
+		free(resp);
+		return rc;
+	}
+	if (p.absent) {
+		snprintf(why, sizeof why, "no answer (%.150s) and not found by client order id, %d"
+			 " send%s", p.r.reason, p.sends, p.sends > 1 ? "s" : "");
+		return placement_failed(x, i, &p, FOLLOW_CAUSE_NO_ANSWER, why, err);
+	}
+	if (p.r.outcome != VOUT_OK) {
+		snprintf(why, sizeof why, "refused: %.200s%s",
+			 p.r.reason[0] ? p.r.reason : venue_reject_name(p.r.reject),
+			 p.r.reject == VREJ_WOULD_TRIGGER ? " (would trigger)" : "");
+		return placement_failed(x, i, &p, p.r.reject == VREJ_WOULD_TRIGGER
+							  ? FOLLOW_CAUSE_WOULD_TRIGGER : FOLLOW_CAUSE_REFUSED,
+					why, err);
+	}
+	/* Rule 6: only the order requested protects; a venue answering a reused
+	 * client order id with another order (a cancelled stop) does not. */
+	if (answered_order(x, i, &p, &o) &&
+	    not_requested(x, &x->plan->actions[i].req, &o, why, sizeof why))
+		return placement_failed(x, i, &p, FOLLOW_CAUSE_NOT_PROTECTION, why, err);
+	return placement_succeeded(x, i, &p, err);
+}
+
+/* ---- cancels, lookups, records ------------------------------------------- */
 
 static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 {
@@ -437,7 +662,9 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 		r.outcome = VOUT_UNKNOWN;
 		snprintf(r.reason, sizeof r.reason, "%.200s", verr.msg);
 	}
-	char *resp = resp_json(r.outcome, r.reject, r.venue_code, r.reason, a->order_id, NULL, -1);
+	char *resp = resp_json(&(struct resp){.outcome = r.outcome, .reject = r.reject,
+					      .code = r.venue_code, .reason = r.reason,
+					      .order_id = a->order_id});
 	if (r.outcome == VOUT_OK) {
 		/* Only this order's own success result takes it out of the open set:
 		 * under its exchange id, and under any other id the journal knows the
@@ -457,11 +684,11 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 		 * the order up (resolve_pending). The order stays open meanwhile. */
 		set_result(x, i, "cancel outcome unknown (%s): resolved by lookup next pass",
 			   r.reason[0] ? r.reason : "no answer");
-		rc = update(x, i, ASTAT_SENT, NULL, resp, x->result[i], err);
+		rc = update(x, i, ASTAT_SENT, NULL, resp, x->slot[i].result, err);
 	} else {
 		set_result(x, i, "cancel not verified: %s",
 			   r.reason[0] ? r.reason : venue_outcome_name(r.outcome));
-		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->slot[i].result, err);
 	}
 	free(resp);
 	return rc;
@@ -479,6 +706,7 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 	struct fill_rec *fills = NULL;
 	size_t nfills = 0;
 	struct dec total = dec_zero();
+	const char *result = x->slot[i].result;
 	enum rk_rc rc = update(x, i, ASTAT_SENT, NULL, NULL, NULL, err);
 	if (rc)
 		return rc;
@@ -486,19 +714,20 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 		return settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, NULL, "order not in the journal", err);
 	if (venue_get_order(x->v, a->symbol, a->order_id, o.client_order_id, &q, &verr) != RK_OK)
 		q.outcome = VOUT_UNKNOWN;
-	char *resp = resp_json(q.outcome, VREJ_NONE, 0, q.reason[0] ? q.reason : verr.msg, a->order_id,
-			       q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL, -1);
+	char *resp = resp_json(&(struct resp){
+		.outcome = q.outcome, .reason = q.reason[0] ? q.reason : verr.msg,
+		.order_id = a->order_id,
+		.status = q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL});
 	if (q.outcome == VOUT_OK && !order_status_is_terminal(q.order.status)) {
 		set_result(x, i, "still %s on the exchange: kept open", order_status_name(q.order.status));
-		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_SKIPPED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_SKIPPED, NULL, resp, result, err);
 	} else if (q.outcome == VOUT_OK || q.outcome == VOUT_NOT_FOUND) {
 		/* "Not found" is normal for an order that filled: its fills decide. */
 		rc = unknown_fills(x->j, x->v, x->account, a->symbol, a->order_id, &fills, &nfills,
 				   &total, err);
 		if (rc == RK_EUNKNOWN) {
-			rc = RK_OK;
 			set_result(x, i, "fills of %s could not be fetched: kept open", a->order_id);
-			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, result, err);
 		} else if (!rc && q.outcome == VOUT_OK) {
 			o.status = q.order.status;
 			if (q.order.has_filled_qty)
@@ -511,17 +740,20 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 			rc = settle(x, i, NULL, 0, fills, nfills, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		} else if (!rc) {
 			set_result(x, i, "not found and no fills explain it: kept open, needs a look");
-			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, result, err);
 		}
 	} else {
 		set_result(x, i, "lookup failed (%s): kept open", q.reason[0] ? q.reason : verr.msg);
-		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->result[i], err);
+		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, result, err);
 	}
 	free(resp);
 	free(fills);
 	return rc;
 }
 
+/* adopt_order, record_inferred_fill: journal writes only. An inferred fill
+ * is journaled inferred (fills.inferred = 1); its basis is in the action's
+ * request (journal_plan). */
 static enum rk_rc exec_record(struct exec *x, size_t i, struct rk_err *err)
 {
 	struct action *a = &x->plan->actions[i];
@@ -533,20 +765,19 @@ static enum rk_rc exec_record(struct exec *x, size_t i, struct rk_err *err)
 		if (!o.ts[0])
 			rtime_format(rtime_now_us(), o.ts);
 		set_result(x, i, "adopted %s into the journal", o.order_id);
-		rc = settle(x, i, &o, 1, NULL, 0, ASTAT_SUCCEEDED, o.order_id, NULL, NULL, err);
-	} else {
-		struct fill_rec f = a->fill;
-		f.venue = x->v->kind;
-		f.inferred = true;
-		snprintf(f.account, sizeof f.account, "%s", x->account);
-		set_result(x, i, "journaled fill %s (inferred)", f.fill_id);
-		rc = settle(x, i, NULL, 0, &f, 1, ASTAT_SUCCEEDED, NULL, NULL, NULL, err);
-		if (rc == RK_ECONFLICT || rc == RK_EINVAL) {
-			/* The journal refused it (it contradicts what is recorded). */
-			x->inferred_fill_failed = true;
-			set_result(x, i, "journal refused the fill: %s", err->msg);
-			rc = update(x, i, ASTAT_FAILED, NULL, NULL, x->result[i], err);
-		}
+		return settle(x, i, &o, 1, NULL, 0, ASTAT_SUCCEEDED, o.order_id, NULL, NULL, err);
+	}
+	struct fill_rec f = a->fill;
+	f.venue = x->v->kind;
+	f.inferred = true;
+	snprintf(f.account, sizeof f.account, "%s", x->account);
+	set_result(x, i, "journaled fill %s (inferred)", f.fill_id);
+	rc = settle(x, i, NULL, 0, &f, 1, ASTAT_SUCCEEDED, NULL, NULL, NULL, err);
+	if (rc == RK_ECONFLICT || rc == RK_EINVAL) {
+		/* The journal refused it (it contradicts what is recorded). */
+		x->inferred_fill_failed = true;
+		set_result(x, i, "journal refused the fill: %s", err->msg);
+		rc = update(x, i, ASTAT_FAILED, NULL, NULL, x->slot[i].result, err);
 	}
 	return rc;
 }
@@ -641,10 +872,11 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 	}
 	/* The verified answer replaces the "outcome unknown" one the action
 	 * carried since it was interrupted. */
-	char *resp = resp_json(q.outcome, VREJ_NONE, 0,
-			       placement ? "resolved by client order id lookup" : "resolved by order lookup",
-			       q.outcome == VOUT_OK ? q.order.order_id : NULL,
-			       q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL, -1);
+	char *resp = resp_json(&(struct resp){
+		.outcome = q.outcome,
+		.reason = placement ? "resolved by client order id lookup" : "resolved by order lookup",
+		.order_id = q.outcome == VOUT_OK ? q.order.order_id : NULL,
+		.status = q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL});
 	if (!rc)
 		rc = recon_journal_action_update(j, p->id, v->kind, account, p->symbol, st,
 						 q.outcome == VOUT_OK ? q.order.order_id : NULL, resp,
@@ -662,6 +894,8 @@ static const char SQL_STRANDED[] =
 	"SELECT id, symbol FROM actions WHERE venue = ?1 AND account = ?2 AND status = 'planned'"
 	" ORDER BY id";
 
+#define STRANDED_BATCH 64
+
 /* Actions still `planned` belong to a run that was interrupted before it got
  * to them: nothing was sent, and a new pass plans afresh. Say so in the
  * journal rather than leave them looking pending forever. */
@@ -669,21 +903,24 @@ static enum rk_rc close_stranded(struct journal *j, struct venue *v, const char 
 				 struct rk_err *err)
 {
 	sqlite3_stmt *st;
-	int64_t ids[64];
-	char syms[64][MODEL_SYM_MAX];
+	int64_t ids[STRANDED_BATCH];
+	char syms[STRANDED_BATCH][MODEL_SYM_MAX];
 	size_t n = 0;
+	bool row = false;
 	enum rk_rc rc;
 	do {
 		if ((rc = journal_stmt(j, SQL_STRANDED, &st, err)))
 			return rc;
 		sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-		for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) {
+		for (n = 0; n < STRANDED_BATCH &&
+			    !(rc = sqlx_step_row(j, st, &row, "reading planned actions", err)) && row;
+		     n++) {
 			ids[n] = sqlite3_column_int64(st, 0);
 			snprintf(syms[n], sizeof syms[n], "%s", sqlite3_column_text(st, 1));
 		}
 		sqlite3_reset(st);
-		if (n == 0 || (rc = journal_begin(j, err)))
+		if (rc || n == 0 || (rc = journal_begin(j, err)))
 			return rc;
 		for (size_t k = 0; !rc && k < n; k++)
 			rc = recon_journal_action_update(j, ids[k], v->kind, account, syms[k], ASTAT_SKIPPED,
@@ -696,8 +933,46 @@ static enum rk_rc close_stranded(struct journal *j, struct venue *v, const char 
 		}
 		if ((rc = journal_commit(j, err)))
 			return rc;
-	} while (n == 64);
+	} while (n == STRANDED_BATCH);
 	return RK_OK;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+/* Reads every action left `sent`. *out (OUT) malloc'd; free(). */
+static enum rk_rc read_pending(struct journal *j, struct venue *v, const char *account,
+			       struct pending **out, size_t *n, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = journal_stmt(j, SQL_PENDING, &st, err);
+	*out = NULL, *n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	while (!(rc = sqlx_step_row(j, st, &row, "reading sent actions", err)) && row) {
+		struct pending *nl = realloc(*out, (*n + 1) * sizeof *nl);
+		if (!nl) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		}
+		*out = nl;
+		struct pending *p = &nl[(*n)++];
+		p->id = sqlite3_column_int64(st, 0);
+		snprintf(p->kind, sizeof p->kind, "%s", col_text(st, 1));
+		snprintf(p->symbol, sizeof p->symbol, "%s", col_text(st, 2));
+		snprintf(p->order_id, sizeof p->order_id, "%s", col_text(st, 3));
+		snprintf(p->client_id, sizeof p->client_id, "%s", col_text(st, 4));
+		const unsigned char *purpose = sqlite3_column_text(st, 5);
+		p->purpose = purpose ? purpose_parse((const char *)purpose) : PURPOSE_NONE;
+		p->reduce_only = sqlite3_column_int(st, 6) || sqlite3_column_int(st, 7);
+	}
+	return rc;
 }
 
 static enum rk_rc resolve_pending(struct journal *j, struct venue *v, const char *account,
@@ -705,32 +980,7 @@ static enum rk_rc resolve_pending(struct journal *j, struct venue *v, const char
 {
 	struct pending *list = NULL;
 	size_t n = 0;
-	sqlite3_stmt *st;
-	enum rk_rc rc = journal_stmt(j, SQL_PENDING, &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct pending *nl = realloc(list, (n + 1) * sizeof *nl);
-		if (!nl) {
-			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-			break;
-		}
-		list = nl;
-		struct pending *p = &list[n++];
-		p->id = sqlite3_column_int64(st, 0);
-#define COPY(dst, col) snprintf(dst, sizeof dst, "%s", sqlite3_column_text(st, col) ? (const char *)sqlite3_column_text(st, col) : "")
-		COPY(p->kind, 1);
-		COPY(p->symbol, 2);
-		COPY(p->order_id, 3);
-		COPY(p->client_id, 4);
-#undef COPY
-		const unsigned char *purpose = sqlite3_column_text(st, 5);
-		p->purpose = purpose ? purpose_parse((const char *)purpose) : PURPOSE_NONE;
-		p->reduce_only = sqlite3_column_int(st, 6) || sqlite3_column_int(st, 7);
-	}
-	sqlite3_reset(st);
+	enum rk_rc rc = read_pending(j, v, account, &list, &n, err);
 	for (size_t k = 0; !rc && k < n; k++) {
 		bool resolved = false;
 		rc = resolve_one(j, v, account, &list[k], &resolved, err);
@@ -746,19 +996,23 @@ static const char SQL_UNRESOLVED_CLIENT[] =
 	"SELECT 1 FROM actions WHERE venue = ?1 AND client_order_id = ?2 AND status = 'sent' AND id <> ?3";
 
 /* Rule 2b: while an earlier request with this client order id is unresolved,
- * nothing with that id is sent again. */
-static bool client_id_unresolved(struct exec *x, size_t i)
+ * nothing with that id is sent again. *found (OUT). */
+static enum rk_rc client_id_unresolved(struct exec *x, size_t i, bool *found, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *cid = x->plan->actions[i].req.client_order_id;
-	if (!cid[0] || journal_stmt(x->j, SQL_UNRESOLVED_CLIENT, &st, NULL) != RK_OK)
-		return false;
+	enum rk_rc rc;
+	*found = false;
+	if (!cid[0])
+		return RK_OK;
+	if ((rc = journal_stmt(x->j, SQL_UNRESOLVED_CLIENT, &st, err)))
+		return rc;
 	sqlite3_bind_text(st, 1, venue_name(x->v->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, x->action_ids[i]);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_bind_int64(st, 3, x->slot[i].id);
+	rc = sqlx_step_row(x->j, st, found, "reading unresolved requests", err);
 	sqlite3_reset(st);
-	return found;
+	return rc;
 }
 
 static bool is_placement(enum action_kind k)
@@ -766,42 +1020,53 @@ static bool is_placement(enum action_kind k)
 	return k == ACT_PLACE_STOP || k == ACT_REPLACE_STOP || k == ACT_EMERGENCY_CLOSE;
 }
 
-static enum rk_rc execute(struct exec *x, size_t i, int64_t *cancel_done_us, struct rk_err *err)
+/* Only a cancelled protective stop opens an unprotected interval; a
+ * cancelled blocking limit order protected nothing. Cancels are chained
+ * (each depends on the previous one, the placement on the last): the
+ * interval opened by a stop's cancel early in the chain is carried along. */
+static enum rk_rc exec_cancel_noting_gap(struct exec *x, size_t i, struct rk_err *err)
 {
-	struct action *a = &x->plan->actions[i];
-	if (x->status[i] != ASTAT_PLANNED)
-		return RK_OK; /* skipped by the planner (breaker, halt) */
-	if (a->depends_on >= 0 && x->status[a->depends_on] != ASTAT_SUCCEEDED) {
-		snprintf(x->result[i], sizeof x->result[i],
-			 "skipped: depends on action #%lld, which did not succeed",
-			 (long long)x->action_ids[a->depends_on]);
-		return update(x, i, ASTAT_SKIPPED, NULL, NULL, x->result[i], err);
+	struct order_rec o;
+	const struct action *a = &x->plan->actions[i];
+	int64_t earlier = a->depends_on >= 0 ? x->slot[a->depends_on].cancel_done_us : 0;
+	bool protective = find_order(x, a->order_id, &o) &&
+			  (o.purpose == PURPOSE_STOP_LOSS || order_type_is_stop(o.type));
+	enum rk_rc rc = exec_cancel(x, i, err);
+	if (!rc && x->slot[i].status == ASTAT_SUCCEEDED)
+		x->slot[i].cancel_done_us = earlier ? earlier : protective ? rtime_now_us() : 0;
+	return rc;
+}
+
+static enum rk_rc execute(struct exec *x, size_t i, struct rk_err *err)
+{
+	const struct action *a = &x->plan->actions[i];
+	bool unresolved = false;
+	enum rk_rc rc;
+	if (x->slot[i].status != ASTAT_PLANNED)
+		return RK_OK; /* skipped by the planner (breaker, halt), or a follow-up already run */
+	if (a->depends_on >= 0 && !chain_succeeded(x, a->depends_on)) {
+		set_result(x, i, "skipped: depends on action #%lld, which did not succeed",
+			   (long long)x->slot[a->depends_on].id);
+		return update(x, i, ASTAT_SKIPPED, NULL, NULL, x->slot[i].result, err);
 	}
-	if (is_placement(a->kind) && client_id_unresolved(x, i)) {
-		snprintf(x->result[i], sizeof x->result[i],
-			 "skipped: an earlier request with client order id %.64s is still unresolved",
-			 a->req.client_order_id);
-		return update(x, i, ASTAT_SKIPPED, NULL, NULL, x->result[i], err);
+	if (is_placement(a->kind) && (rc = client_id_unresolved(x, i, &unresolved, err)))
+		return rc;
+	if (unresolved) {
+		set_result(x, i, "skipped: an earlier request with client order id %.64s is still unresolved",
+			   a->req.client_order_id);
+		return update(x, i, ASTAT_SKIPPED, NULL, NULL, x->slot[i].result, err);
 	}
 	switch (a->kind) {
 	case ACT_PLACE_STOP:
 	case ACT_REPLACE_STOP:
-	case ACT_EMERGENCY_CLOSE: {
-		/* A placement after a cancelled stop closes an unprotected interval. */
-		int64_t since = a->depends_on >= 0 ? cancel_done_us[a->depends_on] : 0;
-		return exec_place(x, i, since, err);
-	}
-	case ACT_CANCEL_ORDER: {
-		/* Only a cancelled protective stop opens an unprotected interval; a
-		 * cancelled blocking limit order protected nothing. */
-		struct order_rec o;
-		bool protective = find_order(x, a->order_id, &o) &&
-				  (o.purpose == PURPOSE_STOP_LOSS || order_type_is_stop(o.type));
-		enum rk_rc rc = exec_cancel(x, i, err);
-		if (!rc && x->status[i] == ASTAT_SUCCEEDED && protective)
-			cancel_done_us[i] = rtime_now_us();
-		return rc;
-	}
+	case ACT_EMERGENCY_CLOSE:
+		/* A placement after its position's stop was cancelled closes an
+		 * unprotected interval (follow-ups inherit it). */
+		if (a->depends_on >= 0 && x->slot[a->depends_on].cancel_done_us)
+			x->slot[i].bare_since_us = x->slot[a->depends_on].cancel_done_us;
+		return exec_place(x, i, err);
+	case ACT_CANCEL_ORDER:
+		return exec_cancel_noting_gap(x, i, err);
 	case ACT_CLOSE_LOCAL_ORDER:
 		return exec_close_local(x, i, err);
 	case ACT_ADOPT_ORDER:
@@ -811,6 +1076,40 @@ static enum rk_rc execute(struct exec *x, size_t i, int64_t *cancel_done_us, str
 		break;
 	}
 	return rk_err_set(err, RK_EINVAL, "unknown action kind");
+}
+
+/*
+ * The planner's notes cite an action a skipped one depends on by its index
+ * in the plan ("depends on action 2"); the journal and the report name
+ * actions by their journal ids. Rewrites "action <depends_on>" (the whole
+ * number) as "action #<id>".
+ */
+static void note_with_ids(const struct exec *x, struct action *a)
+{
+	char idx[32], out[sizeof a->note];
+	if (a->depends_on < 0)
+		return;
+	int n = snprintf(idx, sizeof idx, "action %d", a->depends_on);
+	for (const char *p = strstr(a->note, idx); p; p = strstr(p + 1, idx)) {
+		char after = p[n];
+		if (after >= '0' && after <= '9')
+			continue;
+		snprintf(out, sizeof out, "%.*saction #%lld%s", (int)(p - a->note), a->note,
+			 (long long)x->slot[a->depends_on].id, p + n);
+		memcpy(a->note, out, sizeof a->note);
+		return;
+	}
+}
+
+/* The request journaled with an action: a placement's order, an inferred
+ * fill with its basis. Caller frees. */
+static char *action_request(const struct exec *x, const struct action *a)
+{
+	if (is_placement(a->kind))
+		return req_json(&a->req);
+	if (a->kind != ACT_RECORD_INFERRED_FILL)
+		return NULL;
+	return record_json(a, a->finding < x->plan->nfindings ? &x->plan->findings[a->finding] : NULL);
 }
 
 /* Journals the run, its findings and planned actions in one transaction. */
@@ -832,16 +1131,17 @@ static enum rk_rc journal_plan(struct exec *x, bool dry_run, int64_t now, struct
 		struct action *a = &x->plan->actions[i];
 		if (dry_run && a->status == ASTAT_PLANNED)
 			a->status = ASTAT_DRY_RUN;
-		x->status[i] = a->status;
-		char *req = is_placement(a->kind) ? req_json(&a->req) : NULL;
-		int64_t dep = a->depends_on >= 0 ? x->action_ids[a->depends_on] : 0;
+		slot_init(&x->slot[i], a);
+		note_with_ids(x, a);
+		char *req = action_request(x, a);
+		int64_t dep = a->depends_on >= 0 ? x->slot[a->depends_on].id : 0;
 		rc = recon_journal_action(x->j, x->run_id,
 					  a->finding < x->plan->nfindings ? x->finding_ids[a->finding] : 0,
 					  x->v->kind, x->account, a,
 					  is_placement(a->kind) ? a->req.client_order_id : NULL, req, dep,
-					  now, &x->action_ids[i], err);
+					  now, &x->slot[i].id, err);
 		if (a->status == ASTAT_SKIPPED)
-			snprintf(x->result[i], sizeof x->result[i], "%.150s", a->note);
+			set_result(x, i, "%.150s", a->note);
 		free(req);
 	}
 	if (rc) {
@@ -876,10 +1176,47 @@ static void print_report(const struct exec *x, const struct venue_snapshot *snap
 	fprintf(out, "actions:\n  %-5s %-20s %-13s %-9s %s\n", "ID", "KIND", "SYMBOL", "STATUS", "WHAT HAPPENED");
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct action *a = &p->actions[i];
-		fprintf(out, "  %-5lld %-20s %-13s %-9s %s%s%s\n", (long long)x->action_ids[i],
-			action_kind_name(a->kind), a->symbol, action_status_name(x->status[i]),
-			a->note, x->result[i][0] ? " -> " : "", x->result[i]);
+		const struct slot *s = &x->slot[i];
+		fprintf(out, "  %-5lld %-20s %-13s %-9s %s%s%s\n", (long long)s->id,
+			action_kind_name(a->kind), a->symbol, action_status_name(s->status), a->note,
+			s->result[0] ? " -> " : "", s->result);
 	}
+}
+
+/* The fill cursor moves past the snapshot's fills only when every fill the
+ * journal lacked was recorded in this pass (a halted symbol's are not).
+ * Matched by fill id: fills inferred from an order's filled quantity are not
+ * in the listing and must not stand in for one that is. */
+static bool cursor_may_advance(const struct exec *x, bool dry_run)
+{
+	bool all_recorded = true;
+	for (size_t k = 0; all_recorded && k < x->snap->nfills; k++) {
+		bool done = x->local->fill_known && x->local->fill_known[k];
+		for (size_t i = 0; !done && i < x->plan->nactions; i++)
+			done = x->plan->actions[i].kind == ACT_RECORD_INFERRED_FILL &&
+			       x->slot[i].status == ASTAT_SUCCEEDED &&
+			       strcmp(x->plan->actions[i].fill.fill_id, x->snap->fills[k].fill_id) == 0;
+		all_recorded = done;
+	}
+	return !dry_run && x->snap->complete && !x->inferred_fill_failed && all_recorded;
+}
+
+static enum rk_rc journal_run_end(struct exec *x, bool dry_run, const char *cursor,
+				  struct rk_err *err)
+{
+	const struct venue_snapshot *snap = x->snap;
+	enum rk_rc rc = journal_begin(x->j, err);
+	if (rc)
+		return rc;
+	rc = recon_journal_run_end(x->j, x->run_id, x->v->kind, x->account, snap->complete,
+				   snap->complete ? x->plan->reason : snap->incomplete_reason,
+				   cursor_may_advance(x, dry_run) ? snap->fills_cursor : cursor,
+				   rtime_now_us(), err);
+	if (rc) {
+		journal_rollback(x->j);
+		return rc;
+	}
+	return journal_commit(x->j, err);
 }
 
 enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *account,
@@ -892,7 +1229,6 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	struct exec x = {.j = j, .v = v, .account = account, .policy = policy, .snap = &snap,
 			 .local = &local, .plan = &plan, .out = out};
 	char cursor[MODEL_ID_MAX];
-	int64_t *cancel_done_us = NULL;
 	enum rk_rc rc;
 	struct rk_err verr = {0};
 
@@ -908,16 +1244,15 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 		venue_snapshot_free(&snap);
 		venue_snapshot_mark_incomplete(&snap, "snapshot failed: %s", verr.msg);
 	}
+	/* A journal that cannot be read ends the pass here, before anything is
+	 * planned: an unreadable halt or breaker count is not "none". */
 	if ((rc = recon_store_load(j, v->kind, account, &snap, now, &local, err)))
 		goto out;
 	if ((rc = reconcile_plan(&local, &snap, &v->caps, policy, &plan, err)))
 		goto out;
-	size_t cap = plan.nactions + 1;
 	x.finding_ids = calloc(plan.nfindings + 1, sizeof *x.finding_ids);
-	x.action_ids = calloc(cap, sizeof *x.action_ids);
-	x.status = calloc(cap, sizeof *x.status);
-	x.result = calloc(cap, sizeof *x.result);
-	if (!x.finding_ids || !x.action_ids || !x.status || !x.result) {
+	x.slot = calloc(plan.nactions + 1, sizeof *x.slot);
+	if (!x.finding_ids || !x.slot) {
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -929,46 +1264,12 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	}
 	if ((rc = journal_commit(j, err)) || (rc = journal_plan(&x, dry_run, now, err)))
 		goto out;
-	/* Follow-ups may append actions while we iterate: re-read nactions and
-	 * keep one cancel timestamp per action (0: no verified cancel). */
-	size_t ncd = 0;
-	for (size_t i = 0; !dry_run && i < plan.nactions; i++) {
-		if (ncd < plan.nactions) {
-			int64_t *grown = realloc(cancel_done_us, plan.nactions * sizeof *grown);
-			if (!grown) {
-				rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-				goto out;
-			}
-			memset(grown + ncd, 0, (plan.nactions - ncd) * sizeof *grown);
-			cancel_done_us = grown, ncd = plan.nactions;
-		}
-		if ((rc = execute(&x, i, cancel_done_us, err)))
+	/* Follow-ups are appended (and run at once) while we iterate: nactions
+	 * is re-read, and an action already run is not run again. */
+	for (size_t i = 0; !dry_run && i < plan.nactions; i++)
+		if ((rc = execute(&x, i, err)))
 			goto out;
-	}
-	/* The fill cursor moves past the snapshot's fills only when every fill the
-	 * journal lacked was recorded in this pass (a halted symbol's are not).
-	 * Matched by fill id: fills inferred from an order's filled quantity are
-	 * not in the listing and must not stand in for one that is. */
-	bool all_recorded = true;
-	for (size_t k = 0; all_recorded && k < snap.nfills; k++) {
-		bool done = local.fill_known && local.fill_known[k];
-		for (size_t i = 0; !done && i < plan.nactions; i++)
-			done = plan.actions[i].kind == ACT_RECORD_INFERRED_FILL &&
-			       x.status[i] == ASTAT_SUCCEEDED &&
-			       strcmp(plan.actions[i].fill.fill_id, snap.fills[k].fill_id) == 0;
-		all_recorded = done;
-	}
-	bool advance = !dry_run && snap.complete && !x.inferred_fill_failed && all_recorded;
-	if ((rc = journal_begin(j, err)))
-		goto out;
-	rc = recon_journal_run_end(j, x.run_id, v->kind, account, snap.complete,
-				   snap.complete ? plan.reason : snap.incomplete_reason,
-				   advance ? snap.fills_cursor : cursor, rtime_now_us(), err);
-	if (rc) {
-		journal_rollback(j);
-		goto out;
-	}
-	if ((rc = journal_commit(j, err)) ||
+	if ((rc = journal_run_end(&x, dry_run, cursor, err)) ||
 	    (rc = recon_journal_settle_pass(j, x.run_id, v->kind, account, &snap, rtime_now_us(),
 					    NULL, err)))
 		goto out;
@@ -978,15 +1279,12 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	out->nfindings = plan.nfindings;
 	out->nactions = plan.nactions;
 	for (size_t i = 0; i < plan.nactions; i++)
-		out->by_status[x.status[i]]++;
+		out->by_status[x.slot[i].status]++;
 	if (report)
 		print_report(&x, &snap, report);
 out:
-	free(cancel_done_us);
 	free(x.finding_ids);
-	free(x.action_ids);
-	free(x.status);
-	free(x.result);
+	free(x.slot);
 	recon_plan_free(&plan);
 	recon_store_free(&local);
 	venue_snapshot_free(&snap);

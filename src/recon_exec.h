@@ -9,8 +9,24 @@
  *  4. execute in order: for each action the `sent` status is committed before
  *     the request leaves, and the verified answer is journaled after it, with
  *     the orders and fills it proves; dependents of a failed action are
- *     skipped; a stop placement refused as "would trigger" takes the policy's
- *     path (re-priced stop or emergency close) as a follow-up action;
+ *     skipped. Placements:
+ *      - a 5xx or timeout is an unknown outcome: the client order id is looked
+ *        up; when the venue confirms it does not have the order, the same
+ *        request (same id) is sent again, up to policy protect_retries times
+ *        with protect_retry_backoff_ms (doubled each time; the wait is the
+ *        seam recon_exec_set_sleep); a lookup without an answer leaves the
+ *        action `sent` for the next pass, never sending again;
+ *      - an answer naming an order that is terminal, or not the order
+ *        requested (symbol, side, client id, quantity or stop beyond the
+ *        venue's increment), is a failed placement, never protection (a venue
+ *        may answer a reused client order id with an old cancelled stop);
+ *      - a placement that failed for good takes the decision of follow_up.h
+ *        (re-priced stop from a price fetched now, emergency close, or an
+ *        alert), journaled as a new action and run at once; what depends on
+ *        the failed action (a futures replacement's cancel of the old stop)
+ *        runs when the follow-ups succeeded in its place;
+ *     Notes that cite another action (the breaker's "depends on action N")
+ *     name its journal id ("action #51"), as the report does;
  *  5. journal the end of the run (and the fill cursor when it is safe to
  *     advance).
  *
@@ -42,10 +58,16 @@ struct recon_outcome {
 /*
  * Runs one pass for `account` on venue `v`. Writes a readable report of
  * findings and actions to `report` (may be NULL). Returns non-OK only when
- * the journal fails; venue failures are outcomes, recorded in the journal.
+ * the journal fails (including any failed read of the local state, which
+ * ends the pass before anything is planned); venue failures are outcomes,
+ * recorded in the journal.
  */
 enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *account,
 			  const struct policy *policy, bool dry_run, FILE *report,
 			  struct recon_outcome *out /* OUT */, struct rk_err *err);
+
+/* Replaces how the executor waits between two sends of a placement (NULL:
+ * the real sleep). For tests: a fake clock's sleep. Process-wide. */
+void recon_exec_set_sleep(void (*sleep_ms)(int64_t ms));
 
 #endif

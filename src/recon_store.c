@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "rtime.h"
+#include "sqlx.h"
 
+static const char SQL_JOURNAL_ID[] = "SELECT value FROM journal_meta WHERE key = 'journal_id'";
 static const char SQL_OPEN_ORDERS[] =
 	"SELECT order_id, client_order_id, symbol, side, order_type, status, purpose, reduce_only,"
 	" qty, price, stop_price, filled_qty, last_seen FROM orders"
@@ -21,6 +23,19 @@ static const char SQL_MISSING[] =
 	"   WHERE r2.venue = ?1 AND r2.account = ?2 AND r2.complete = 1 AND NOT EXISTS"
 	"   (SELECT 1 FROM findings f2 WHERE f2.run_id = r2.id AND f2.kind = 'stale_local_order'"
 	"    AND f2.order_id = ?3)), 0)";
+/* close_local_order lookups of one order: the failed ones since the last that
+ * succeeded, and when the latest one that reached the venue was sent (a lookup
+ * skipped by the breaker carries no response and was never sent). */
+static const char SQL_LOOKUPS[] =
+	"SELECT coalesce(sum(status = 'failed' AND id > coalesce((SELECT max(s.id) FROM actions s"
+	"   WHERE s.venue = ?1 AND s.account = ?2 AND s.kind = 'close_local_order'"
+	"   AND s.order_id = ?3 AND s.status = 'succeeded'), 0)), 0),"
+	" (SELECT l.updated_at FROM actions l WHERE l.venue = ?1 AND l.account = ?2"
+	"   AND l.kind = 'close_local_order' AND l.order_id = ?3"
+	"   AND (l.status IN ('sent', 'succeeded', 'failed') OR l.response IS NOT NULL)"
+	"   ORDER BY l.id DESC LIMIT 1)"
+	" FROM actions WHERE venue = ?1 AND account = ?2 AND kind = 'close_local_order'"
+	" AND order_id = ?3";
 static const char SQL_POSITIONS[] =
 	"SELECT symbol, qty, avg_entry FROM positions WHERE venue = ?1 AND account = ?2 AND qty <> '0'"
 	" ORDER BY symbol";
@@ -36,9 +51,12 @@ static const char SQL_ATTEMPTS[] =
 	"SELECT finding_key, count(*) FROM actions WHERE venue = ?1 AND account = ?2"
 	" AND status IN ('failed', 'succeeded') AND client_order_id IS NOT NULL"
 	" AND finding_key IS NOT NULL GROUP BY finding_key ORDER BY finding_key";
+/* Destructive requests sent in the last hour (rule 7). A close_local_order
+ * is a lookup followed by a local status change: it sends nothing
+ * destructive, so it does not count. */
 static const char SQL_DESTRUCTIVE_HOUR[] =
 	"SELECT count(*) FROM actions WHERE venue = ?1 AND account = ?2"
-	" AND kind IN ('cancel_order', 'emergency_close', 'close_local_order')"
+	" AND kind IN ('cancel_order', 'emergency_close')"
 	" AND status IN ('sent', 'succeeded', 'failed') AND updated_at >= ?3";
 static const char SQL_CURSOR[] =
 	"SELECT fills_cursor FROM recon_runs WHERE venue = ?1 AND account = ?2"
@@ -48,16 +66,6 @@ static const char *text(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
 	return s ? s : "";
-}
-
-static struct dec dec_col(sqlite3_stmt *st, int i, bool *has)
-{
-	struct dec v = dec_zero();
-	bool ok = sqlite3_column_type(st, i) != SQLITE_NULL &&
-		  dec_parse_cstr(text(st, i), &v) == DEC_OK;
-	if (has)
-		*has = ok;
-	return v;
 }
 
 /* Grows an array by one element; returns the new element (zeroed) or NULL. */
@@ -82,78 +90,127 @@ static enum rk_rc prepare(struct journal *j, const char *sql, enum venue_kind ve
 	return RK_OK;
 }
 
-static enum rk_rc load_missing(struct journal *j, enum venue_kind venue, const char *account,
-			       struct local_order *lo, struct rk_err *err)
+/* A timestamp column reckon wrote; NULL gives 0. */
+static enum rk_rc col_time(sqlite3_stmt *st, int i, int64_t *us, struct rk_err *err)
+{
+	*us = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return RK_OK;
+	if (rtime_parse(text(st, i), us, err) != RK_OK)
+		return rk_err_prefix(err, "column %s", sqlite3_column_name(st, i));
+	return RK_OK;
+}
+
+static enum rk_rc load_journal_id(struct journal *j, struct local_state *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
-	enum rk_rc rc = prepare(j, SQL_MISSING, venue, account, &st, err);
+	bool row = false;
+	enum rk_rc rc = journal_stmt(j, SQL_JOURNAL_ID, &st, err);
+	if (!rc)
+		rc = sqlx_step_row(j, st, &row, "reading the journal identity", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 3, lo->rec.order_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		lo->missing_passes = sqlite3_column_int(st, 0);
-		int64_t us = 0;
-		if (lo->missing_passes > 0 && rtime_parse(text(st, 1), &us, NULL) == RK_OK)
-			lo->missing_since_us = us;
-	}
+	if (!row)
+		return rk_err_set(err, RK_ECORRUPT, "journal_meta has no journal_id");
+	snprintf(s->journal_id, sizeof s->journal_id, "%s", text(st, 0));
 	sqlite3_reset(st);
+	return s->journal_id[0] ? RK_OK : rk_err_set(err, RK_ECORRUPT, "journal_id is empty");
+}
+
+/* Runs one of the per-order queries (?3 = the order id); one row expected. */
+static enum rk_rc order_query(struct journal *j, const char *sql, const struct local_state *s,
+			      const char *order_id, const char *what, sqlite3_stmt **st,
+			      struct rk_err *err)
+{
+	bool row = false;
+	enum rk_rc rc = prepare(j, sql, s->venue, s->account, st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*st, 3, order_id, -1, SQLITE_STATIC);
+	if ((rc = sqlx_step_row(j, *st, &row, what, err)))
+		return rc;
+	return row ? RK_OK : rk_err_set(err, RK_EDB, "%s: no row", what);
+}
+
+static enum rk_rc load_order_history(struct journal *j, const struct local_state *s,
+				     struct local_order *lo, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = order_query(j, SQL_MISSING, s, lo->rec.order_id,
+				    "reading missing passes", &st, err);
+	if (rc)
+		return rc;
+	lo->missing_passes = sqlite3_column_int(st, 0);
+	rc = lo->missing_passes > 0 ? col_time(st, 1, &lo->missing_since_us, err) : RK_OK;
+	sqlite3_reset(st);
+	if (rc || (rc = order_query(j, SQL_LOOKUPS, s, lo->rec.order_id, "reading lookups", &st,
+				    err)))
+		return rc;
+	lo->lookup_failures = sqlite3_column_int(st, 0);
+	rc = col_time(st, 1, &lo->last_lookup_us, err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* One row of SQL_OPEN_ORDERS. */
+static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struct order_rec *o,
+			    struct rk_err *err)
+{
+	o->venue = s->venue;
+	snprintf(o->account, sizeof o->account, "%s", s->account);
+	snprintf(o->order_id, sizeof o->order_id, "%s", text(st, 0));
+	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", text(st, 1));
+	snprintf(o->symbol, sizeof o->symbol, "%s", text(st, 2));
+	o->side = side_parse(text(st, 3));
+	o->type = order_type_parse(text(st, 4));
+	o->status = order_status_parse(text(st, 5));
+	o->purpose = purpose_parse(text(st, 6));
+	o->reduce_only = sqlite3_column_int(st, 7) != 0;
+	snprintf(o->ts, sizeof o->ts, "%s", text(st, 12));
+	enum rk_rc rc;
+	if ((rc = sqlx_col_dec(st, 8, &o->qty, err)) ||
+	    (rc = sqlx_col_opt_dec(st, 9, &o->has_price, &o->price, err)) ||
+	    (rc = sqlx_col_opt_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
+	    (rc = sqlx_col_opt_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)))
+		return rk_err_prefix(err, "order %s", o->order_id);
 	return RK_OK;
 }
 
 static enum rk_rc load_orders(struct journal *j, struct local_state *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_OPEN_ORDERS, s->venue, s->account, &st, err);
-	if (rc)
-		return rc;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading open orders", err)) && row) {
 		struct local_order *lo = grow((void **)&s->orders, &s->norders, sizeof *lo);
-		if (!lo) {
+		rc = lo ? order_row(st, s, &lo->rec, err) : rk_err_set(err, RK_ENOMEM, "out of memory");
+		if (rc)
 			sqlite3_reset(st);
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		}
-		struct order_rec *o = &lo->rec;
-		o->venue = s->venue;
-		snprintf(o->account, sizeof o->account, "%s", s->account);
-		snprintf(o->order_id, sizeof o->order_id, "%s", text(st, 0));
-		snprintf(o->client_order_id, sizeof o->client_order_id, "%s", text(st, 1));
-		snprintf(o->symbol, sizeof o->symbol, "%s", text(st, 2));
-		o->side = side_parse(text(st, 3));
-		o->type = order_type_parse(text(st, 4));
-		o->status = order_status_parse(text(st, 5));
-		o->purpose = purpose_parse(text(st, 6));
-		o->reduce_only = sqlite3_column_int(st, 7) != 0;
-		o->qty = dec_col(st, 8, NULL);
-		o->price = dec_col(st, 9, &o->has_price);
-		o->stop_price = dec_col(st, 10, &o->has_stop_price);
-		o->filled_qty = dec_col(st, 11, &o->has_filled_qty);
-		snprintf(o->ts, sizeof o->ts, "%s", text(st, 12));
 	}
-	sqlite3_reset(st);
-	for (size_t i = 0; i < s->norders; i++)
-		if ((rc = load_missing(j, s->venue, s->account, &s->orders[i], err)))
-			return rc;
-	return RK_OK;
+	for (size_t i = 0; !rc && i < s->norders; i++)
+		rc = load_order_history(j, s, &s->orders[i], err);
+	return rc;
 }
 
 static enum rk_rc load_positions(struct journal *j, struct local_state *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_POSITIONS, s->venue, s->account, &st, err);
-	if (rc)
-		return rc;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading positions", err)) && row) {
 		struct local_position *p = grow((void **)&s->positions, &s->npositions, sizeof *p);
 		if (!p) {
-			sqlite3_reset(st);
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
+			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		} else {
+			snprintf(p->symbol, sizeof p->symbol, "%s", text(st, 0));
+			if ((rc = sqlx_col_dec(st, 1, &p->qty, err)) ||
+			    (rc = sqlx_col_opt_dec(st, 2, &p->has_avg, &p->avg_entry, err)))
+				rk_err_prefix(err, "position %s", p->symbol);
 		}
-		snprintf(p->symbol, sizeof p->symbol, "%s", text(st, 0));
-		p->qty = dec_col(st, 1, NULL);
-		p->avg_entry = dec_col(st, 2, &p->has_avg);
+		if (rc)
+			sqlite3_reset(st);
 	}
-	sqlite3_reset(st);
-	return RK_OK;
+	return rc;
 }
 
 static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
@@ -164,52 +221,68 @@ static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
 	bool *known = calloc(snap->nfills, sizeof *known);
 	if (!known)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	for (size_t i = 0; i < snap->nfills; i++) {
+	s->fill_known = known;
+	enum rk_rc rc = RK_OK;
+	for (size_t i = 0; !rc && i < snap->nfills; i++) {
 		sqlite3_stmt *st;
-		enum rk_rc rc = journal_stmt(j, SQL_FILL_KNOWN, &st, err);
-		if (rc) {
-			free(known);
-			return rc;
-		}
+		if ((rc = journal_stmt(j, SQL_FILL_KNOWN, &st, err)))
+			break;
 		sqlite3_bind_text(st, 1, venue_name(s->venue), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, snap->fills[i].fill_id, -1, SQLITE_STATIC);
-		known[i] = sqlite3_step(st) == SQLITE_ROW;
+		rc = sqlx_step_row(j, st, &known[i], "reading known fills", err);
 		sqlite3_reset(st);
 	}
-	s->fill_known = known;
-	return RK_OK;
+	return rc;
 }
 
-static enum rk_rc load_halts_and_attempts(struct journal *j, struct local_state *s,
-					  struct rk_err *err)
+static enum rk_rc load_halts(struct journal *j, struct local_state *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_HALTS, s->venue, s->account, &st, err);
-	if (rc)
-		return rc;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading halts", err)) && row) {
 		char *h = grow((void **)&s->halted, &s->nhalted, sizeof s->halted[0]);
-		if (!h)
-			return sqlite3_reset(st), rk_err_set(err, RK_ENOMEM, "out of memory");
+		if (!h) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		}
 		snprintf(h, MODEL_SYM_MAX, "%s", text(st, 0));
 	}
-	sqlite3_reset(st);
-	if ((rc = prepare(j, SQL_ATTEMPTS, s->venue, s->account, &st, err)))
-		return rc;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	return rc;
+}
+
+static enum rk_rc load_attempts(struct journal *j, struct local_state *s, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = prepare(j, SQL_ATTEMPTS, s->venue, s->account, &st, err);
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading attempts", err)) && row) {
 		struct local_attempts *a = grow((void **)&s->attempts, &s->nattempts, sizeof *a);
-		if (!a)
-			return sqlite3_reset(st), rk_err_set(err, RK_ENOMEM, "out of memory");
+		if (!a) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		}
 		snprintf(a->key, sizeof a->key, "%s", text(st, 0));
 		a->finished = sqlite3_column_int(st, 1);
 	}
-	sqlite3_reset(st);
+	return rc;
+}
+
+static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
 	char since[RTIME_STR_MAX];
-	if ((rc = prepare(j, SQL_DESTRUCTIVE_HOUR, s->venue, s->account, &st, err)))
+	enum rk_rc rc = prepare(j, SQL_DESTRUCTIVE_HOUR, s->venue, s->account, &st, err);
+	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 3, rtime_format(s->now_us - 3600LL * 1000000, since), -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s->destructive_last_hour = sqlite3_column_int(st, 0);
+	sqlite3_bind_text(st, 3, rtime_format(s->now_us - 3600LL * 1000000, since), -1,
+			  SQLITE_TRANSIENT);
+	if ((rc = sqlx_step_row(j, st, &row, "reading destructive actions", err)))
+		return rc;
+	if (!row)
+		return rk_err_set(err, RK_EDB, "reading destructive actions: no row");
+	s->destructive_last_hour = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return RK_OK;
 }
@@ -218,14 +291,22 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 			    const struct venue_snapshot *snap, int64_t now_us,
 			    struct local_state *out, struct rk_err *err)
 {
+	bool began = false;
 	enum rk_rc rc;
 	memset(out, 0, sizeof *out);
 	out->venue = venue;
 	out->now_us = now_us;
 	snprintf(out->account, sizeof out->account, "%s", account);
-	if ((rc = load_orders(j, out, err)) || (rc = load_positions(j, out, err)) ||
-	    (rc = load_fill_known(j, out, snap, err)) || (rc = load_halts_and_attempts(j, out, err)))
+	/* One read transaction: every part is read from the same state of the
+	 * journal, whatever another process commits meanwhile. */
+	if ((rc = sqlx_read_begin(j, &began, err)))
+		return rc;
+	if ((rc = load_journal_id(j, out, err)) || (rc = load_orders(j, out, err)) ||
+	    (rc = load_positions(j, out, err)) || (rc = load_fill_known(j, out, snap, err)) ||
+	    (rc = load_halts(j, out, err)) || (rc = load_attempts(j, out, err)) ||
+	    (rc = load_breaker(j, out, err)))
 		recon_store_free(out);
+	sqlx_read_end(j, began);
 	return rc;
 }
 
@@ -245,12 +326,14 @@ enum rk_rc recon_store_fills_cursor(struct journal *j, enum venue_kind venue, co
 				    char out[MODEL_ID_MAX], struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_CURSOR, venue, account, &st, err);
 	out[0] = '\0';
-	if (rc)
-		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (!rc)
+		rc = sqlx_step_row(j, st, &row, "reading the fill cursor", err);
+	if (!rc && row) {
 		snprintf(out, MODEL_ID_MAX, "%s", text(st, 0));
-	sqlite3_reset(st);
-	return RK_OK;
+		sqlite3_reset(st);
+	}
+	return rc;
 }

@@ -1,9 +1,14 @@
 /*
  * recon_store.h — reading the reconciler's local state out of the journal:
- * open orders with how long each has been missing from the exchange, the
- * journal's positions, which snapshot fills are already known, halted
- * symbols, earlier failed attempts per finding key, recent destructive
- * actions, and the venue fill cursor.
+ * the journal's identity, open orders with how long each has been missing
+ * from the exchange and how its lookups went, the journal's positions, which
+ * snapshot fills are already known, halted symbols, earlier attempts per
+ * finding key, recent destructive actions, and the venue fill cursor.
+ *
+ * Fail closed: every read distinguishes row / done / error (sqlx_step_row),
+ * and an error is returned, never read as "no rows" — an empty halt list or
+ * breaker count read from a failing database would let a pass do what the
+ * halt and the breaker forbid.
  */
 #ifndef RECKON_RECON_STORE_H
 #define RECKON_RECON_STORE_H
@@ -14,7 +19,11 @@
 
 /*
  * Fills *out (OUT) for venue + account as of now_us. `snap` may be NULL (no
- * fill_known then). The arrays are owned by *out: recon_store_free.
+ * fill_known then). Everything is read inside one read transaction (or the
+ * caller's transaction), so the state is one consistent view of the journal
+ * even while another process appends. On any error *out is left empty and
+ * the error names what was being read. The arrays are owned by *out:
+ * recon_store_free.
  */
 enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char *account,
 			    const struct venue_snapshot *snap, int64_t now_us,

@@ -48,6 +48,35 @@ enum rk_rc sqlx_step_done(struct journal *j, sqlite3_stmt *st, const char *what,
 	return rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
 }
 
+enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
+			 struct rk_err *err)
+{
+	int rc = sqlite3_step(st);
+	*row = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		return RK_OK;
+	/* The error is read before the reset, which would report it again. */
+	enum rk_rc out = rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
+	sqlite3_reset(st);
+	return out;
+}
+
+enum rk_rc sqlx_read_begin(struct journal *j, bool *began, struct rk_err *err)
+{
+	*began = false;
+	if (!sqlite3_get_autocommit(journal_db(j)))
+		return RK_OK;
+	enum rk_rc rc = sqlx_exec(j, "BEGIN DEFERRED;", err);
+	*began = rc == RK_OK;
+	return rc;
+}
+
+void sqlx_read_end(struct journal *j, bool began)
+{
+	if (began)
+		sqlite3_exec(journal_db(j), "ROLLBACK;", NULL, NULL, NULL);
+}
+
 enum rk_rc sqlx_exec(struct journal *j, const char *sql, struct rk_err *err)
 {
 	char *msg = NULL;

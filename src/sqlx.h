@@ -29,6 +29,27 @@ enum rk_rc sqlx_col_dec(sqlite3_stmt *st, int i, struct dec *out /* OUT */, stru
 enum rk_rc sqlx_col_opt_dec(sqlite3_stmt *st, int i, bool *has /* OUT */, struct dec *out /* OUT */,
 			    struct rk_err *err);
 
+/*
+ * Steps a statement that reads. *row (OUT) is true for a row and false when
+ * the statement is done; anything else (an I/O error, a busy or interrupted
+ * database, ...) is an error naming `what`, never "no more rows". The
+ * statement is reset when it is done or failed; after a row the caller steps
+ * again or resets it. Every read of the reconciler goes through here.
+ */
+enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row /* OUT */,
+			 const char *what, struct rk_err *err);
+
+/*
+ * A read transaction, so that several reads see one consistent state of the
+ * journal. BEGIN DEFERRED takes no write lock: in WAL mode writers go on
+ * while it lasts, and it reads the snapshot of its first read. When the
+ * connection is already inside a transaction that one is used and *began
+ * (OUT) is false; sqlx_read_end then does nothing.
+ */
+enum rk_rc sqlx_read_begin(struct journal *j, bool *began /* OUT */, struct rk_err *err);
+/* Ends what sqlx_read_begin began (it wrote nothing: a rollback). */
+void sqlx_read_end(struct journal *j, bool began);
+
 /* Steps a statement that returns no rows, then resets it. */
 enum rk_rc sqlx_step_done(struct journal *j, sqlite3_stmt *st, const char *what,
 			  struct rk_err *err);

@@ -126,6 +126,20 @@ enum rk_rc venue_order_fills(struct venue *v, const char *symbol, const char *or
 	return v->ops->order_fills(v, symbol, order_id, fills, n, err);
 }
 
+enum rk_rc venue_last_price(struct venue *v, const char *symbol, struct dec *price,
+			    struct rk_err *err)
+{
+	*price = dec_zero();
+	if (!v->ops->last_price)
+		return rk_err_set(err, RK_EUNKNOWN, "this venue cannot fetch a price");
+	enum rk_rc rc = v->ops->last_price(v, symbol, price, err);
+	if (rc == RK_OK && dec_sign(*price) <= 0) {
+		*price = dec_zero();
+		return rk_err_set(err, RK_EUNKNOWN, "%s: the venue answered no usable price", symbol);
+	}
+	return rc;
+}
+
 void venue_destroy(struct venue *v)
 {
 	if (v && v->ops && v->ops->destroy)

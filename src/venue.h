@@ -122,6 +122,13 @@ struct venue_place_result {
 	enum venue_reject reject;
 	char order_id[MODEL_ID_MAX];       /* set only with VOUT_OK */
 	enum order_status status;          /* as acknowledged */
+	/* The order the answer describes, when the answer carries one (Binance,
+	 * sim: symbol, side, qty, stop, status). Coinbase's answer names only
+	 * the id: has_order false, and the caller looks the order up. A venue
+	 * may answer a reused client order id with an older order (Coinbase
+	 * does): never assume it is the order requested. */
+	bool has_order;
+	struct order_rec order;
 	int venue_code;                    /* native error code, 0 when none */
 	char reason[VENUE_REASON_MAX];
 };
@@ -176,6 +183,11 @@ struct venue_ops {
 				  struct fill_rec **fills /* OUT, caller frees */, size_t *n,
 				  struct rk_err *err);
 	void (*destroy)(struct venue *v);
+	/* The current price of one symbol, asked now (not the snapshot's): a
+	 * stop refused as "would trigger" is re-priced from it. RK_EUNKNOWN when
+	 * the venue did not answer with a price. May be NULL (no fresh price). */
+	enum rk_rc (*last_price)(struct venue *v, const char *symbol, struct dec *price /* OUT */,
+				 struct rk_err *err);
 };
 
 struct venue {
@@ -197,6 +209,10 @@ enum rk_rc venue_get_order(struct venue *v, const char *symbol, const char *orde
 			   struct rk_err *err);
 enum rk_rc venue_order_fills(struct venue *v, const char *symbol, const char *order_id,
 			     struct fill_rec **fills, size_t *n, struct rk_err *err);
+/* The current price of `symbol` (> 0), fetched from the venue now.
+ * RK_EUNKNOWN when the venue cannot say (or has no last_price op). */
+enum rk_rc venue_last_price(struct venue *v, const char *symbol, struct dec *price /* OUT */,
+			    struct rk_err *err);
 void venue_destroy(struct venue *v); /* NULL-safe */
 
 #endif

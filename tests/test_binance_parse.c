@@ -913,7 +913,7 @@ static void test_algo_ids_are_recognised(void **state)
 static void test_fills_cursor_round_trip_and_defaults(void **state)
 {
 	(void)state;
-	const int64_t day = 24LL * 3600 * 1000, now = 1763867022000LL;
+	const int64_t hour = 3600LL * 1000, day = 24 * hour, now = 1763867022000LL;
 	char cur[MODEL_ID_MAX];
 	int64_t from = 0;
 	struct rk_err err = {0};
@@ -924,9 +924,12 @@ static void test_fills_cursor_round_trip_and_defaults(void **state)
 	assert_int_equal(from, now - 60000);
 	/* "" reads the default look-back */
 	assert_int_equal(binance_cursor_parse("", now, 0, &from, &err), RK_OK);
-	assert_int_equal(from, now - BINANCE_DEFAULT_LOOKBACK_DAYS * day);
-	assert_int_equal(binance_cursor_parse("", now, 30, &from, &err), RK_OK);
+	assert_int_equal(from, now - BINANCE_DEFAULT_LOOKBACK_HOURS * hour);
+	/* the policy's fill_lookback_hours */
+	assert_int_equal(binance_cursor_parse("", now, 30 * 24, &from, &err), RK_OK);
 	assert_int_equal(from, now - 30 * day);
+	assert_int_equal(binance_cursor_parse("", now, 12, &from, &err), RK_OK);
+	assert_int_equal(from, now - 12 * hour);
 	/* never older than the venue keeps */
 	assert_int_equal(binance_cursor_parse("bn1:0", now, 0, &from, &err), RK_OK);
 	assert_int_equal(from, now - BINANCE_MAX_LOOKBACK_DAYS * day);

@@ -730,6 +730,28 @@ static void test_from_env_reads_the_secrets(void **state)
 	unsetenv(COINBASE_ENV_PRIVATE_KEY);
 }
 
+/* Issue 8 point 3: the price a re-priced stop starts from is asked now, from
+ * the same source as the snapshot's prices; no answer is "unknown", never a
+ * price. */
+static void test_last_price_asks_the_best_bid_ask_now(void **state)
+{
+	struct fx *f = *state;
+	struct dec px;
+	struct rk_err err = {0};
+	char buf[DEC_STR_MAX];
+	route(f->srv, "GET", API "/best_bid_ask?product_ids=TOWNS-USD", 200, BBA, 1);
+	assert_int_equal(venue_last_price(f->v, "TOWNS-USD", &px, &err), RK_OK);
+	assert_string_equal(dec_format(px, buf), "0.0101");
+	route(f->srv, "GET", API "/best_bid_ask?product_ids=TOWNS-USD", 500,
+	      "{\"error\":\"INTERNAL\"}", 1);
+	assert_int_equal(venue_last_price(f->v, "TOWNS-USD", &px, &err), RK_EUNKNOWN);
+	assert_true(dec_is_zero(px));
+	route(f->srv, "GET", API "/best_bid_ask?product_ids=ELA-USD", 200, BBA, 1);
+	assert_int_equal(venue_last_price(f->v, "ELA-USD", &px, &err), RK_EUNKNOWN);
+	assert_non_null(strstr(err.msg, "no price for ELA-USD"));
+	assert_int_equal(venue_last_price(f->v, "not a product", &px, &err), RK_EINVAL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -751,6 +773,7 @@ int main(void)
 		T(test_order_fills_pages_and_failure),
 		T(test_create_refuses_unusable_key_without_quoting_it),
 		T(test_from_env_reads_the_secrets),
+		T(test_last_price_asks_the_best_bid_ask_now),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,12 @@ static void check_defaults(const struct policy_rule *r)
 	assert_int_equal(r->stale_min_passes, 2);
 	assert_int_equal(r->breaker_per_pass, 20);
 	assert_int_equal(r->breaker_per_hour, 100);
+	/* Issue 8: protection retries and follow-ups, the fill look-back. */
+	assert_int_equal(r->reprice_max_attempts, 2);
+	assert_int_equal(r->on_protect_failure, PROTECT_FAIL_EMERGENCY_CLOSE);
+	assert_int_equal(r->protect_retries, 2);
+	assert_int_equal(r->protect_retry_backoff_ms, 500);
+	assert_int_equal(r->fill_lookback_hours, 168);
 }
 
 static void test_defaults(void **state)
@@ -110,7 +116,9 @@ static void test_every_key_is_read(void **state)
 		"\"take_profit_pct\":12,\"hard_stop_pct\":\"20\",\"protect\":\"bracket\","
 		"\"orphans\":\"cancel\",\"would_trigger\":\"reprice\",\"reprice_buffer_pct\":0.5,"
 		"\"dust_notional\":\"2.5\",\"stale_quiet_seconds\":0,\"stale_min_passes\":4,"
-		"\"max_destructive_per_pass\":3,\"max_destructive_per_hour\":0}}");
+		"\"max_destructive_per_pass\":3,\"max_destructive_per_hour\":0,"
+		"\"reprice_max_attempts\":0,\"on_protect_failure\":\"alert\",\"protect_retries\":5,"
+		"\"protect_retry_backoff_ms\":0,\"fill_lookback_hours\":24}}");
 	const struct policy_rule *r = policy_for(p, VENUE_SIM, NULL);
 	assert_dec_text(r->stop_pct, "7");
 	assert_int_equal(r->stop_ref, STOP_REF_LAST);
@@ -127,6 +135,11 @@ static void test_every_key_is_read(void **state)
 	assert_int_equal(r->stale_min_passes, 4);
 	assert_int_equal(r->breaker_per_pass, 3);
 	assert_int_equal(r->breaker_per_hour, 0);
+	assert_int_equal(r->reprice_max_attempts, 0);
+	assert_int_equal(r->on_protect_failure, PROTECT_FAIL_ALERT);
+	assert_int_equal(r->protect_retries, 5);
+	assert_int_equal(r->protect_retry_backoff_ms, 0);
+	assert_int_equal(r->fill_lookback_hours, 24);
 	policy_free(p);
 }
 
@@ -204,6 +217,21 @@ static void test_bad_values_are_rejected_with_their_path(void **state)
 	assert_rejected("{\"venues\":{\"sim\":{\"symbols\":{\"A-USD\":"
 			"{\"max_destructive_per_pass\":1}}}}}",
 			"venues.sim.symbols.A-USD.max_destructive_per_pass: only allowed");
+	assert_rejected("{\"defaults\":{\"reprice_max_attempts\":11}}",
+			"defaults.reprice_max_attempts: must be <= 10");
+	assert_rejected("{\"defaults\":{\"protect_retries\":-1}}",
+			"defaults.protect_retries: must be >= 0");
+	assert_rejected("{\"defaults\":{\"protect_retry_backoff_ms\":60001}}",
+			"defaults.protect_retry_backoff_ms: must be <= 60000");
+	assert_rejected("{\"defaults\":{\"on_protect_failure\":\"sell\"}}",
+			"defaults.on_protect_failure: must be one of \"emergency_close\", \"alert\"");
+	assert_rejected("{\"defaults\":{\"fill_lookback_hours\":0}}",
+			"defaults.fill_lookback_hours: must be >= 1");
+	assert_rejected("{\"defaults\":{\"fill_lookback_hours\":4321}}",
+			"defaults.fill_lookback_hours: must be <= 4320");
+	assert_rejected("{\"venues\":{\"binance-usdm\":{\"symbols\":{\"ATOMUSDT\":"
+			"{\"fill_lookback_hours\":24}}}}}",
+			"venues.binance-usdm.symbols.ATOMUSDT.fill_lookback_hours: only allowed");
 	assert_rejected("{\"defaults\":[]}", "defaults: must be an object");
 	assert_rejected("{\"defaults\":{}} trailing", "malformed JSON");
 	assert_rejected("[]", "must be an object");
@@ -239,6 +267,9 @@ static void test_choice_names_match_the_file_spellings(void **state)
 	assert_string_equal(policy_orphan_name(ORPHAN_REPORT), "report");
 	assert_string_equal(policy_style_name(PROTECT_BRACKET), "bracket");
 	assert_string_equal(policy_stop_ref_name(STOP_REF_LAST), "last");
+	assert_string_equal(policy_protect_failure_name(PROTECT_FAIL_ALERT), "alert");
+	assert_string_equal(policy_protect_failure_name(PROTECT_FAIL_EMERGENCY_CLOSE),
+			    "emergency_close");
 }
 
 int main(void)

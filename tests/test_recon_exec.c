@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "readfault.h"
 #include "recon_exec.h"
 #include "recon_journal.h"
 #include "rtime.h"
@@ -32,6 +33,21 @@
 static int64_t g_now;
 static int64_t test_clock(void) { return g_now; }
 static void later(int seconds) { g_now += (int64_t)seconds * 1000000; }
+
+/* The executor's waits between two sends of a placement: on the fake clock,
+ * recorded, never slept. */
+static struct {
+	int n;
+	int64_t ms[16];
+} g_sleeps;
+
+static void fake_sleep(int64_t ms)
+{
+	if (g_sleeps.n < 16)
+		g_sleeps.ms[g_sleeps.n] = ms;
+	g_sleeps.n++;
+	g_now += ms * 1000;
+}
 
 /* ---- fixture: a sim venue, a temporary journal, a policy ----------------- */
 
@@ -56,7 +72,9 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 	rtime_set_clock(NULL);
+	recon_exec_set_sleep(NULL);
 	if (f->j) {
+		rf_disarm(journal_db(f->j));
 		journal_close(f->j);
 		tu_remove_db(f->db);
 	}
@@ -112,6 +130,8 @@ static void fx_open(struct fx *f, const char *scenario, const char *venue, const
 	}
 	g_now = sim_venue_now_us(f->sim);
 	rtime_set_clock(test_clock);
+	memset(&g_sleeps, 0, sizeof g_sleeps);
+	recon_exec_set_sleep(fake_sleep);
 }
 
 static struct recon_outcome pass_mode(struct fx *f, bool dry_run)
@@ -372,8 +392,17 @@ static void test_missing_order_closed_only_after_verified_terminal_lookup(void *
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed");
 	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
 
-	/* Pass 5: the lookup answers "cancelled": only now is it terminal. */
+	/* Pass 5, a minute later: a failed lookup is retried only after its
+	 * backoff (stale_quiet_seconds for the first failure), which the journal
+	 * tells the planner (lookup_failures, last_lookup_us): no lookup yet. */
 	later(60);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 1);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed");
+
+	/* Pass 6, past the backoff: the lookup answers "cancelled": only now is
+	 * it terminal. */
+	later(300);
 	pass(f);
 	assert_int_equal(calls(f, SIM_CALL_GET_ORDER, NULL), 2);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "close_local_order"), "failed,succeeded");
@@ -677,20 +706,33 @@ static void test_spot_replace_cancels_then_places_and_journals_gap(void **state)
 			   " AND status = 'open'"), "2");
 }
 
-/* Spot: when the placement after the cancel fails, the bare position takes
- * the emergency path (a market exit), and the exit is journaled with its fills. */
+/* Spot: when the placement after the cancel fails for good — every send
+ * unanswered and confirmed absent, protect_retries (2) times again — the
+ * bare position takes the policy's path (on_protect_failure, default
+ * emergency_close: a market exit), journaled with its fills. */
 static void test_spot_refused_replacement_after_cancel_takes_emergency_path(void **state)
 {
 	struct fx *f = *state;
 	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "",
-			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false}"),
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false, 'count': 3}"),
 		"coinbase", NULL);
 
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
-	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 4);
+	/* Backoff between the sends: 500 ms, then twice as long. */
+	assert_int_equal(g_sleeps.n, 2);
+	assert_int_equal(g_sleeps.ms[0], 500);
+	assert_int_equal(g_sleeps.ms[1], 1000);
+	assert_int_equal(N0(f, "SELECT json_extract(response, '$.sends') FROM actions"
+			       " WHERE kind = 'replace_stop'"), 3);
+	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'replace_stop'"),
+			       "on_protect_failure=emergency_close"));
+	/* The unprotected interval is journaled on the failure and on the exit. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind IN ('replace_stop',"
+			       " 'emergency_close') AND json_type(response, '$.unprotected_ms') = 'integer'"), 2);
 	struct sim_call c;
 	long cancel = first_call(f, SIM_CALL_CANCEL, "ETH-USD", "o-stop"), last_place = -1;
 	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
@@ -728,19 +770,23 @@ static void test_futures_replace_places_before_cancel(void **state)
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
 }
 
-/* Futures: a refused replacement leaves the old stop working, uncancelled. */
+/* Futures: a refused replacement leaves the old stop working, uncancelled,
+ * and nothing is sold: the position is still protected by it. */
 static void test_futures_refused_replacement_keeps_old_stop(void **state)
 {
 	struct fx *f = *state;
 	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "1", "2800.00"),
 			       FUT_STOP_VENUE("f-stop", "1", "2800.00"),
-			       "{'kind': 'place_unknown', 'symbol': 'ETHUSDT', 'placed': false}"),
+			       "{'kind': 'place_fails', 'symbol': 'ETHUSDT', 'reason': 'Margin is"
+			       " insufficient.', 'code': -2019, 'reject': 'insufficient_funds'}"),
 		"binance-usdm", NULL);
 
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "skipped");
 	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
 	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "open");
 	struct order_rec o;
 	assert_true(sim_venue_find_order(f->sim, "f-stop", &o));
@@ -931,10 +977,12 @@ static void test_retry_does_not_place_twice(void **state)
 {
 	struct fx *f = *state;
 	char key[RECON_KEY_MAX], id0[MODEL_ID_MAX], id1[MODEL_ID_MAX];
-	fx_open(f, ETH_SPOT("", "", "", "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false}"),
+	fx_open(f, ETH_SPOT("", "", "", "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false,"
+			    " 'count': 3}"),
 		"coinbase", NULL);
 
-	/* Pass 1: the placement is confirmed absent (lookup: not found): failed. */
+	/* Pass 1: every send (1 + protect_retries, all under one id) is confirmed
+	 * absent (lookup: not found): failed. */
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
 	/* Pass 2: a new attempt, under the next id: placed. */
@@ -947,18 +995,23 @@ static void test_retry_does_not_place_twice(void **state)
 		struct recon_outcome out = pass(f);
 		assert_int_equal(out.nactions, 0);
 	}
-	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 4);
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
 	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
 
-	/* The ids derive from the finding key and the attempt number. */
+	/* The ids derive from the journal's identity, the finding key and the
+	 * attempt number. */
 	snprintf(key, sizeof key, "%s",
 		 T0(f, "SELECT finding_key FROM actions WHERE kind = 'place_stop' ORDER BY id LIMIT 1"));
 	assert_string_equal(key, "missing_stop:coinbase:default:ETH-USD");
 	assert_int_equal(N(f, "SELECT count(DISTINCT finding_key) FROM actions WHERE finding_key = ?1",
 			   key), 1);
-	reconcile_client_order_id("", key, 0, id0);
-	reconcile_client_order_id("", key, 1, id1);
+	char journal_id[80];
+	snprintf(journal_id, sizeof journal_id, "%s",
+		 T0(f, "SELECT value FROM journal_meta WHERE key = 'journal_id'"));
+	assert_int_equal(strlen(journal_id), 32);
+	reconcile_client_order_id(journal_id, key, 0, id0);
+	reconcile_client_order_id(journal_id, key, 1, id1);
 	assert_string_not_equal(id0, id1);
 	char both[2 * MODEL_ID_MAX + 2];
 	snprintf(both, sizeof both, "%s,%s", id0, id1);
@@ -1230,8 +1283,9 @@ static enum rk_rc spy_order_fills(struct venue *v, const char *symbol, const cha
 
 static void spy_destroy(struct venue *v) { (void)v; }
 
-static const struct venue_ops SPY_OPS = {spy_snapshot, spy_place,       spy_cancel,
-					 spy_get_order, spy_order_fills, spy_destroy};
+static const struct venue_ops SPY_OPS = {.snapshot = spy_snapshot, .place = spy_place,
+					 .cancel = spy_cancel, .get_order = spy_get_order,
+					 .order_fills = spy_order_fills, .destroy = spy_destroy};
 
 /* The real venues do not know why reckon placed an order: a wrapper around
  * the sim that forgets purposes, in snapshots and lookups, as they do. */
@@ -1266,9 +1320,9 @@ static enum rk_rc forgetful_get_order(struct venue *v, const char *symbol, const
 	return rc;
 }
 
-static const struct venue_ops FORGETFUL_OPS = {forgetful_snapshot, forgetful_place,
-					       forgetful_cancel,   forgetful_get_order,
-					       spy_order_fills,    spy_destroy};
+static const struct venue_ops FORGETFUL_OPS = {
+	.snapshot = forgetful_snapshot, .place = forgetful_place, .cancel = forgetful_cancel,
+	.get_order = forgetful_get_order, .order_fills = spy_order_fills, .destroy = spy_destroy};
 
 /* A stop resolved by client order id after a crash is journaled as what
  * reckon placed it for (a stop_loss, so the position reads protected), and
@@ -1356,6 +1410,555 @@ static void test_every_action_journaled_before_and_after_send(void **state)
 	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "cancelled");
 }
 
+/* ---- issue 8: a venue wrapper with hooks ------------------------------------ */
+
+/*
+ * A wrapper around the sim, for what the sim cannot script by itself: a
+ * price that moves between the snapshot and a placement, an answer naming
+ * another order, a fault armed in the middle of a pass. Hooks are optional.
+ */
+static struct {
+	struct venue *inner;
+	long places;
+	void (*after_snapshot)(void);
+	/* Before placement number `places` (1-based) is passed on. */
+	void (*before_place)(const struct venue_order_req *req);
+	/* Answers instead of the sim when it returns true. */
+	bool (*answer_place)(const struct venue_order_req *req, struct venue_place_result *out);
+	const char *prices[8]; /* before_place_move_price: the price set before each placement */
+} g_hook;
+
+static enum rk_rc hook_snapshot(struct venue *v, const char *account, const char *cursor,
+				struct venue_snapshot *out, struct rk_err *err)
+{
+	enum rk_rc rc = venue_snapshot(g_hook.inner, account, cursor, out, err);
+	if (g_hook.after_snapshot)
+		g_hook.after_snapshot();
+	return rc;
+}
+
+static enum rk_rc hook_place(struct venue *v, const struct venue_order_req *req,
+			     struct venue_place_result *out, struct rk_err *err)
+{
+	g_hook.places++;
+	if (g_hook.before_place)
+		g_hook.before_place(req);
+	if (g_hook.answer_place && g_hook.answer_place(req, out))
+		return RK_OK;
+	return venue_place(g_hook.inner, req, out, err);
+}
+
+static enum rk_rc hook_cancel(struct venue *v, const char *symbol, const char *const *ids,
+			      size_t n, struct venue_cancel_result *out, struct rk_err *err)
+{
+	return venue_cancel_orders(g_hook.inner, symbol, ids, n, out, err);
+}
+
+static enum rk_rc hook_get_order(struct venue *v, const char *symbol, const char *order_id,
+				 const char *cid, struct venue_order_result *out, struct rk_err *err)
+{
+	return venue_get_order(g_hook.inner, symbol, order_id, cid, out, err);
+}
+
+static enum rk_rc hook_last_price(struct venue *v, const char *symbol, struct dec *price,
+				  struct rk_err *err)
+{
+	return venue_last_price(g_hook.inner, symbol, price, err);
+}
+
+static const struct venue_ops HOOK_OPS = {
+	.snapshot = hook_snapshot, .place = hook_place, .cancel = hook_cancel,
+	.get_order = hook_get_order, .order_fills = spy_order_fills, .destroy = spy_destroy,
+	.last_price = hook_last_price};
+
+/* Puts the hook venue between the pass and the sim. */
+static void fx_hook(struct fx *f)
+{
+	struct venue *hv = calloc(1, sizeof *hv);
+	assert_non_null(hv);
+	*hv = *f->sim;
+	hv->ops = &HOOK_OPS;
+	hv->impl = NULL;
+	f->v = hv;
+	memset(&g_hook, 0, sizeof g_hook);
+	g_hook.inner = f->sim;
+	g_spy.inner = f->sim; /* spy_order_fills */
+}
+
+/* The price moves before each placement, as listed in g_hook.prices. */
+static void move_price(const struct venue_order_req *req)
+{
+	const char *px = g_hook.places <= 8 ? g_hook.prices[g_hook.places - 1] : NULL;
+	struct rk_err err = {0};
+	if (px && sim_venue_set_price(g_hook.inner, req->symbol, tu_dec(px), &err) != RK_OK)
+		fail_msg("set price: %s", err.msg);
+}
+
+static enum rk_rc pass_rc(struct fx *f, struct rk_err *err)
+{
+	struct recon_outcome out;
+	return recon_run_pass(f->j, f->v, "default", f->pol, false, NULL, &out, err);
+}
+
+/* ---- issue 8 point 1: a journal that cannot be read stops the pass -------- */
+
+/* ETH is halted and its exit order blocks the stop a pass would want: a pass
+ * that read "no halts" would cancel the exit and place a stop. */
+static void halted_eth(struct fx *f)
+{
+	struct rk_err err = {0};
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-exit", "2", "3200.00"),
+			    EXIT_VENUE("ETH-USD", "o-exit", "2", "3200.00"), "", ""),
+		"coinbase", NULL);
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(recon_journal_halt(f->j, VENUE_COINBASE, "default", "ETH-USD",
+					    "halted by a test", g_now, &err), RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+}
+
+static struct journal *g_fault_journal;
+
+static void arm_reads_fail(void)
+{
+	rf_arm(journal_db(g_fault_journal), RF_ALL_READS_FAIL, 0, true);
+}
+
+/* Every read of the local state fails (SQLite answers "interrupted"): the
+ * pass returns the error before planning — no run, no action, nothing sent —
+ * instead of planning from an empty journal (no halts, no breaker count). */
+static void test_failed_reads_abort_the_pass_before_planning(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	halted_eth(f);
+	fx_hook(f);
+	g_fault_journal = f->j;
+	g_hook.after_snapshot = arm_reads_fail;
+
+	assert_int_equal(pass_rc(f, &err), RK_EDB);
+	assert_true(rf_reads_failed() > 0);
+	assert_non_null(strstr(err.msg, "reading"));
+	rf_disarm(journal_db(f->j));
+	assert_int_equal(N0(f, "SELECT count(*) FROM recon_runs"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 0);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL) + calls(f, SIM_CALL_PLACE, NULL), 0);
+
+	/* Readable again: the halt holds. */
+	g_hook.after_snapshot = NULL;
+	later(60);
+	assert_int_equal(pass_rc(f, &err), RK_OK);
+	assert_int_equal(N(f, SQL_ACTIONS_OF_SYMBOL, "ETH-USD"), 0);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL) + calls(f, SIM_CALL_PLACE, NULL), 0);
+}
+
+/* The executor's own reads (interrupted runs, unresolved requests) fail the
+ * same way: the pass stops before it takes a snapshot. */
+static void test_failed_reads_of_earlier_actions_abort_the_pass(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	halted_eth(f);
+	rf_arm(journal_db(f->j), RF_ALL_READS_FAIL, 0, true);
+	assert_int_equal(pass_rc(f, &err), RK_EDB);
+	rf_disarm(journal_db(f->j));
+	assert_non_null(strstr(err.msg, "reading planned actions"));
+	assert_int_equal(sim_venue_log_count(f->sim), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM recon_runs"), 0);
+}
+
+/* ---- issue 8 point 3: re-pricing from a fresh price ------------------------ */
+
+/* The snapshot saw 3000; by the time the 2850 stop arrives the price is 2840:
+ * refused as would-trigger (-2021). The follow-up asks the venue for the
+ * price and re-prices 1% below 2840 — not below the snapshot's 3000, which
+ * would be refused again and end in a market sell. */
+static void test_would_trigger_reprices_from_a_fresh_price(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", ""), "binance-usdm",
+		"{'defaults': {'would_trigger': 'reprice', 'reprice_buffer_pct': '1'}}");
+	fx_hook(f);
+	g_hook.before_place = move_price;
+	g_hook.prices[0] = "2840.00";
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_string_equal(T0(f, "SELECT json_extract(response, '$.reject') FROM actions"
+				 " WHERE kind = 'place_stop' ORDER BY id LIMIT 1"), "would_trigger");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETHUSDT"), 1);
+	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2811.6");
+	/* The follow-up is a journaled action of the same finding, named after
+	 * the one it answers, under a client id derived from it. */
+	char first[MODEL_ID_MAX], want[MODEL_ID_MAX + 8];
+	snprintf(first, sizeof first, "%s", T0(f, "SELECT client_order_id FROM actions"
+						  " WHERE kind = 'place_stop' ORDER BY id LIMIT 1"));
+	snprintf(want, sizeof want, "%s-r1", first);
+	assert_string_equal(T0(f, "SELECT client_order_id FROM actions WHERE kind = 'place_stop'"
+				 " ORDER BY id DESC LIMIT 1"), want);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT finding_id) FROM actions"), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions b JOIN actions a ON a.kind = 'place_stop'"
+			       " AND a.id < b.id WHERE b.kind = 'place_stop'"
+			       " AND b.note LIKE 'follow-up of action #' || a.id || ':%fresh price 2840%'"), 1);
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_eq(q, tu_dec("2")));
+}
+
+/* The price keeps falling: after reprice_max_attempts re-priced stops the
+ * policy for a failed protection decides; with "alert" nothing is sold and
+ * the failure says the position is unprotected. */
+static void test_reprice_attempts_are_bounded_then_the_policy_decides(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", ""), "binance-usdm",
+		"{'defaults': {'would_trigger': 'reprice', 'reprice_max_attempts': 2,"
+		" 'on_protect_failure': 'alert'}}");
+	fx_hook(f);
+	g_hook.before_place = move_price;
+	g_hook.prices[0] = "2840.00";
+	g_hook.prices[1] = "2700.00";
+	g_hook.prices[2] = "2600.00";
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,failed,failed");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 3);
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, NULL), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"
+				     " ORDER BY id DESC LIMIT 1"), "UNPROTECTED"));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 0);
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_eq(q, tu_dec("2")));
+}
+
+/* Futures place first: a replacement refused as would-trigger is re-priced,
+ * and only once a new stop works is the old one cancelled — it is never left
+ * behind as a stray, and never cancelled before. */
+static void test_futures_repriced_replacement_then_cancels_the_old_stop(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "1", "2800.00"),
+			       FUT_STOP_VENUE("f-stop", "1", "2800.00"), ""),
+		"binance-usdm", "{'defaults': {'would_trigger': 'reprice'}}");
+	fx_hook(f);
+	g_hook.before_place = move_price;
+	g_hook.prices[0] = "2840.00";
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	long cancel = first_call(f, SIM_CALL_CANCEL, "ETHUSDT", "f-stop");
+	struct sim_call c;
+	long last_place = -1;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++)
+		if (sim_venue_log_entry(f->sim, i, &c) && c.kind == SIM_CALL_PLACE)
+			last_place = (long)i;
+	assert_true(cancel > last_place);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+}
+
+/* ---- issue 8 point 4: an unknown outcome is retried, not liquidated -------- */
+
+/* Coinbase spot: the old stop's cancel is verified, the new stop's POST gets
+ * no answer (a 500), the lookup by client order id says "not found": the same
+ * request is sent again after the backoff and places the stop. Nothing is
+ * sold. */
+static void test_transient_error_on_a_stop_replacement_is_retried_not_liquidated(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false,"
+			    " 'reason': 'HTTP 500'}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	/* Two sends of one request, one lookup between them, one wait. */
+	struct sim_call c;
+	char cid[MODEL_ID_MAX] = "";
+	int sends = 0, market = 0;
+	for (size_t i = 0; i < sim_venue_log_count(f->sim); i++) {
+		if (!sim_venue_log_entry(f->sim, i, &c) || c.kind != SIM_CALL_PLACE)
+			continue;
+		sends++;
+		market += c.type == OTYPE_MARKET;
+		if (!cid[0])
+			snprintf(cid, sizeof cid, "%s", c.client_order_id);
+		assert_string_equal(c.client_order_id, cid);
+	}
+	assert_int_equal(sends, 2);
+	assert_int_equal(market, 0);
+	assert_int_equal(g_sleeps.n, 1);
+	assert_int_equal(g_sleeps.ms[0], 500);
+	assert_int_equal(N0(f, "SELECT json_extract(response, '$.sends') FROM actions"
+			       " WHERE kind = 'replace_stop'"), 2);
+	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
+				 " WHERE kind = 'replace_stop'"), "integer");
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_eq(eth, tu_dec("2")));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+}
+
+/* Every retry fails and the policy says "alert": nothing is sold, the
+ * failure says the position is unprotected and since when. */
+static void test_on_protect_failure_alert_never_sells(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "",
+			    "{'kind': 'place_unknown', 'symbol': 'ETH-USD', 'placed': false, 'count': -1}"),
+		"coinbase", "{'defaults': {'on_protect_failure': 'alert', 'protect_retries': 1,"
+			    " 'protect_retry_backoff_ms': 250}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(g_sleeps.n, 1);
+	assert_int_equal(g_sleeps.ms[0], 250);
+	const char *error = T0(f, "SELECT error FROM actions WHERE kind = 'replace_stop'");
+	assert_non_null(strstr(error, "UNPROTECTED"));
+	assert_non_null(strstr(error, "on_protect_failure=alert"));
+	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
+				 " WHERE kind = 'replace_stop'"), "integer");
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_eq(eth, tu_dec("2")));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
+}
+
+/* Spot: the stop (wrong size) and a take-profit limit both hold the coins,
+ * so both are cancelled (chained); the take profit is placed again as a
+ * bracket leg with the stop, and a stop covers the rest. The leg's placement
+ * is refused for good: that part of the position is bare because of reckon,
+ * so the policy closes that part — its size, not the whole holding — and the
+ * interval is journaled. The rest stays protected. */
+static void test_failed_leg_after_a_cancel_chain_closes_only_its_size(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL ", " EXIT_JOURNAL("ETH-USD", "o-exit", "1", "3200.00"),
+			    ETH_SPOT_STOP_VENUE ", " EXIT_VENUE("ETH-USD", "o-exit", "1", "3200.00"), "",
+			    "{'kind': 'place_fails', 'symbol': 'ETH-USD', 'reason': 'INSUFFICIENT_FUND',"
+			    " 'reject': 'insufficient_funds', 'count': 1}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,succeeded");
+	assert_string_equal(T0(f, "SELECT group_concat(status || ' ' || json_extract(request, '$.order_type'))"
+				 " FROM actions WHERE kind IN ('place_stop', 'replace_stop') AND id <"
+				 " (SELECT id FROM actions WHERE kind = 'emergency_close')"),
+			    "failed bracket,succeeded stop_limit");
+	assert_string_equal(T0(f, "SELECT status || ' ' || json_extract(request, '$.qty') FROM actions"
+				 " WHERE kind = 'emergency_close'"), "succeeded 1");
+	assert_string_equal(T0(f, "SELECT json_type(response, '$.unprotected_ms') FROM actions"
+				 " WHERE status = 'failed'"), "integer");
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_eq(eth, tu_dec("1")));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+}
+
+/* Issue 8 point 8: two take-profit limits (a ladder) hold the coins a stop
+ * needs: each is placed again as its own bracket with the stop, under its
+ * own client order id, and both work. */
+static void test_take_profit_ladder_is_placed_as_one_bracket_per_leg(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-tp1", "0.6", "3200.00") ", "
+			    EXIT_JOURNAL("ETH-USD", "o-tp2", "1.4", "3500.00"),
+			    EXIT_VENUE("ETH-USD", "o-tp1", "0.6", "3200.00") ", "
+			    EXIT_VENUE("ETH-USD", "o-tp2", "1.4", "3500.00"), "", ""),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind IN ('place_stop', 'replace_stop')"
+			       " AND status = 'succeeded' AND json_extract(request, '$.order_type') = 'bracket'"),
+			 2);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE json_extract(request, '$.order_type') = 'bracket'"), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE symbol = 'ETH-USD'"
+			       " AND order_type = 'bracket' AND status = 'open'"), 2);
+	assert_string_equal(T0(f, "SELECT group_concat(price, ',') FROM (SELECT price FROM orders"
+				 " WHERE order_type = 'bracket' ORDER BY CAST(price AS REAL))"), "3200,3500");
+	assert_int_equal(sim_venue_open_order_count(f->sim), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status NOT IN ('succeeded')"), 0);
+}
+
+/* ---- issue 8 point 6: only the order requested is protection --------------- */
+
+#define OLD_STOP_HISTORY \
+	"{'order_id': 'o-old', 'client_order_id': 'c-old', 'symbol': 'ETH-USD', 'side': 'sell'," \
+	" 'order_type': 'stop_limit', 'qty': '2', 'price': '2840.00', 'stop_price': '2850.00'," \
+	" 'status': 'cancelled', 'ts': '2025-11-01T00:00:00Z'}"
+
+/* As Coinbase answers a client order id it already knows: success, naming
+ * the existing order — here a stop cancelled weeks ago. */
+static bool answer_with_old_stop(const struct venue_order_req *req, struct venue_place_result *out)
+{
+	if (g_hook.places > 1)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->outcome = VOUT_OK;
+	snprintf(out->order_id, sizeof out->order_id, "o-old");
+	return true;
+}
+
+static void test_placement_answered_with_a_cancelled_stop_is_not_protection(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", "", OLD_STOP_HISTORY, ""), "coinbase", NULL);
+	fx_hook(f);
+	g_hook.answer_place = answer_with_old_stop;
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"),
+			       "order o-old, which is cancelled"));
+	/* Journaled neither as an open stop nor under reckon's purpose. */
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE order_id = 'o-old'"), 0);
+	/* The position had no stop to lose: nothing is sold now... */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	/* ...and the next pass places a real one, under a new client order id. */
+	later(60);
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE kind = 'place_stop'"), 2);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+}
+
+/* The sim answers a reused client order id with the order it holds (as
+ * Coinbase does), here one of another symbol: foreign, not protection. */
+static void reuse_btc_client_id(const struct venue_order_req *req)
+{
+	snprintf(((struct venue_order_req *)req)->client_order_id, MODEL_ID_MAX, "c-gone");
+}
+
+static void test_placement_answered_with_a_foreign_order_is_not_protection(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT(GONE_JOURNAL, "", GONE_HISTORY, ""), "coinbase", NULL);
+	fx_hook(f);
+	g_hook.before_place = reuse_btc_client_id;
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	const char *error = T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'");
+	assert_non_null(strstr(error, "order o-gone"));
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+}
+
+/* ---- issue 8 point 7: an inferred fill carries its basis ------------------- */
+
+static void test_inferred_fill_is_journaled_with_its_basis(void **state)
+{
+	struct fx *f = *state;
+	/* The venue knows a fill of ETH the journal lacks. */
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ETH-USD", "eth", "2", "3000.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '3'}, {'asset': 'USD', 'qty': '100'}],"
+		" 'fills': [{'fill_id': 'f-extra', 'order_id': 'o-extra', 'symbol': 'ETH-USD',"
+		" 'side': 'buy', 'qty': '1', 'price': '3100.00', 'fee': '0', 'liquidity': 'taker',"
+		" 'ts': '2025-11-22T17:00:00Z'}],"
+		" 'prices': {'ETH-USD': ['3000.00']}}}}",
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "record_inferred_fill"), "succeeded");
+	assert_int_equal(N0(f, "SELECT inferred FROM fills WHERE fill_id = 'f-extra'"), 1);
+	assert_string_equal(T0(f, "SELECT json_extract(request, '$.fill_id') || ' '"
+				 " || json_extract(request, '$.inferred') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'"), "f-extra 1");
+	assert_true(strlen(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'")) > 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM events WHERE type = 'action'"
+			       " AND json_extract(json_extract(payload, '$.request'), '$.basis') IS NOT NULL"),
+			 1);
+}
+
+/* The exchange reports a buy "filled 4 of 10" whose fill never appears in
+ * the fill listing (the sim can serve exactly that): one inferred fill
+ * settles it, journaled inferred with its basis in the action's request,
+ * and the position it makes is protected; the next pass finds nothing. */
+static void test_filled_quantity_without_fill_records_is_settled_once(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [{'type': 'order', 'ts': '2025-11-22T13:00:00Z',"
+		" 'venue': 'coinbase', 'account': 'default', 'symbol': 'ETH-USD', 'order_id': 'o-buy',"
+		" 'client_order_id': 'c-buy', 'side': 'buy', 'order_type': 'limit', 'status': 'open',"
+		" 'purpose': 'entry', 'qty': '10', 'price': '2900.00', 'filled_qty': '0'}],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ETH_USD "],"
+		" 'balances': [{'asset': 'ETH', 'qty': '4'}, {'asset': 'USD', 'qty': '20000'}],"
+		" 'open_orders': [{'order_id': 'o-buy', 'client_order_id': 'c-buy', 'symbol': 'ETH-USD',"
+		" 'side': 'buy', 'order_type': 'limit', 'qty': '10', 'price': '2900.00', 'filled_qty': '4'}],"
+		" 'prices': {'ETH-USD': ['3000.00']}}}}",
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "record_inferred_fill"), "succeeded");
+	assert_string_equal(T0(f, "SELECT fill_id || ' ' || qty || ' ' || price || ' ' || inferred"
+				 " FROM fills WHERE order_id = 'o-buy'"), "inferred:o-buy:4 4 2900 1");
+	assert_string_equal(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'"),
+			    T0(f, "SELECT json_extract(detail, '$.basis') FROM findings"
+				  " WHERE id = (SELECT finding_id FROM actions"
+				  " WHERE kind = 'record_inferred_fill')"));
+	assert_non_null(strstr(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				     " WHERE kind = 'record_inferred_fill'"), "filled_qty 4"));
+	assert_amount(T(f, SQL_POSITION_QTY, "ETH-USD"), "4");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id = (SELECT max(id) FROM recon_runs)"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
+}
+
+/* ---- issue 8 point 9: notes name journal ids ------------------------------- */
+
+/* The breaker's skipped placements say which cancel they waited for by its
+ * journal id, the id its depends_on column holds. */
+static void test_breaker_notes_name_journal_ids(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [" CB_BUY("ADA-USD", "ada", "1000", "0.4000") ", "
+		CB_BUY("ETH-USD", "eth", "2", "3000.00") ", " CB_BUY("SOL-USD", "sol", "10", "130.00") ", "
+		EXIT_JOURNAL("ADA-USD", "o-ada", "1000", "0.5000") ", "
+		EXIT_JOURNAL("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_JOURNAL("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'venues': {'coinbase': {'market': 'spot', 'instruments': [" ADA_USD ", " ETH_USD ", " SOL_USD "],"
+		" 'balances': [{'asset': 'ADA', 'qty': '1000'}, {'asset': 'ETH', 'qty': '2'},"
+		" {'asset': 'SOL', 'qty': '10'}, {'asset': 'USD', 'qty': '10000'}],"
+		" 'open_orders': [" EXIT_VENUE("ADA-USD", "o-ada", "1000", "0.5000") ", "
+		EXIT_VENUE("ETH-USD", "o-eth", "2", "3200.00") ", "
+		EXIT_VENUE("SOL-USD", "o-sol", "10", "150.00") "],"
+		" 'prices': {'ADA-USD': ['0.4000'], 'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}}}}",
+		"coinbase", "{'defaults': {'max_destructive_per_pass': 1}}");
+
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'skipped'"
+			       " AND depends_on IS NOT NULL"), 2);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status = 'skipped'"
+			       " AND depends_on IS NOT NULL"
+			       " AND instr(note, 'depends on action #' || depends_on || ',') > 0"), 2);
+	/* No note cites a bare plan index. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE note GLOB '*action [0-9]*'"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1390,6 +1993,20 @@ int main(void)
 		TEST(test_dust_not_protected),
 		TEST(test_resolved_placement_is_journaled_with_its_purpose),
 		TEST(test_every_action_journaled_before_and_after_send),
+		TEST(test_failed_reads_abort_the_pass_before_planning),
+		TEST(test_failed_reads_of_earlier_actions_abort_the_pass),
+		TEST(test_would_trigger_reprices_from_a_fresh_price),
+		TEST(test_reprice_attempts_are_bounded_then_the_policy_decides),
+		TEST(test_futures_repriced_replacement_then_cancels_the_old_stop),
+		TEST(test_transient_error_on_a_stop_replacement_is_retried_not_liquidated),
+		TEST(test_on_protect_failure_alert_never_sells),
+		TEST(test_failed_leg_after_a_cancel_chain_closes_only_its_size),
+		TEST(test_take_profit_ladder_is_placed_as_one_bracket_per_leg),
+		TEST(test_placement_answered_with_a_cancelled_stop_is_not_protection),
+		TEST(test_placement_answered_with_a_foreign_order_is_not_protection),
+		TEST(test_inferred_fill_is_journaled_with_its_basis),
+		TEST(test_filled_quantity_without_fill_records_is_settled_once),
+		TEST(test_breaker_notes_name_journal_ids),
 #undef TEST
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

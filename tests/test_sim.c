@@ -887,6 +887,143 @@ static void test_embedded_scenarios_all_load(void **state)
 	assert_null(sim_scenario_text("nope.json"));
 }
 
+/* ---- issue 8: fresh prices, answers that carry the order, ladders ------- */
+
+/* Test JSON is written with ' for " so it reads cleanly in C. */
+static struct venue *open_text(const char *quoted, const char *venue)
+{
+	struct venue *v = NULL;
+	struct rk_err err = {0};
+	char *s = strdup(quoted);
+	assert_non_null(s);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	if (sim_venue_create(s, venue, &v, &err) != RK_OK)
+		fail_msg("sim_venue_create: %s", err.msg);
+	free(s);
+	return v;
+}
+
+#define TOK_SPOT(orders, history, faults) \
+	"{'venues': {'coinbase': {'market': 'spot', 'instruments': [{'symbol': 'TOK-USD'," \
+	" 'tick_size': '0.01', 'step_size': '1', 'min_qty': '1', 'min_notional': '1'}]," \
+	" 'balances': [{'asset': 'TOK', 'qty': '100'}, {'asset': 'USD', 'qty': '1000'}]," \
+	" 'open_orders': [" orders "], 'order_history': [" history "]," \
+	" 'prices': {'TOK-USD': ['100.00', '120.00', '85.00']}, 'faults': [" faults "]}}}"
+
+static void test_last_price_is_asked_now_and_can_fail(void **state)
+{
+	struct venue *v = open_text(TOK_SPOT("", "", "{'kind': 'last_price_fails', 'at_call': 2}"),
+				    "coinbase");
+	struct dec px;
+	struct rk_err err = {0};
+	assert_int_equal(venue_last_price(v, "TOK-USD", &px, &err), RK_OK);
+	assert_dec(px, "100");
+	advance(v, 1);
+	assert_int_equal(venue_last_price(v, "TOK-USD", &px, &err), RK_EUNKNOWN);
+	assert_true(dec_is_zero(px));
+	assert_int_equal(venue_last_price(v, "TOK-USD", &px, &err), RK_OK);
+	assert_dec(px, "120");
+	assert_int_equal(venue_last_price(v, "NOPE-USD", &px, &err), RK_EUNKNOWN);
+	assert_int_equal(sim_venue_calls(v, SIM_CALL_LAST_PRICE), 4);
+	venue_destroy(v);
+}
+
+/* The answer to a placement describes the order it names; for a client order
+ * id already used, that is the existing order as it is now — here a stop
+ * cancelled long ago (Coinbase answers so). */
+static void test_placement_answer_carries_the_order_even_a_cancelled_one(void **state)
+{
+	struct venue *v = open_text(
+		TOK_SPOT("", "{'order_id': 'o-old', 'client_order_id': 'c-old', 'symbol': 'TOK-USD',"
+			     " 'side': 'sell', 'order_type': 'stop_limit', 'qty': '100', 'price': '89.00',"
+			     " 'stop_price': '90.00', 'status': 'cancelled'}", ""),
+		"coinbase");
+	struct venue_order_req r = req("c-new", "TOK-USD", SIDE_SELL, OTYPE_STOP_LIMIT, "100",
+				       "94.00", "95.00");
+	struct venue_place_result p = place(v, &r);
+	assert_int_equal(p.outcome, VOUT_OK);
+	assert_true(p.has_order);
+	assert_string_equal(p.order.order_id, p.order_id);
+	assert_int_equal(p.order.status, OSTATUS_OPEN);
+	assert_dec(p.order.stop_price, "95");
+	r = req("c-old", "TOK-USD", SIDE_SELL, OTYPE_STOP_LIMIT, "50", "94.00", "95.00");
+	p = place(v, &r);
+	assert_int_equal(p.outcome, VOUT_OK);
+	assert_string_equal(p.order_id, "o-old");
+	assert_true(p.has_order);
+	assert_int_equal(p.order.status, OSTATUS_CANCELLED);
+	assert_dec(p.order.qty, "100");
+	venue_destroy(v);
+}
+
+static void test_place_fails_fault_refuses_with_its_reason(void **state)
+{
+	struct venue *v = open_text(TOK_SPOT("", "", "{'kind': 'place_fails', 'reason':"
+						 " 'INSUFFICIENT_FUND', 'reject': 'insufficient_funds'}"),
+				    "coinbase");
+	struct venue_order_req r = req("c-1", "TOK-USD", SIDE_SELL, OTYPE_STOP_LIMIT, "100", "94.00",
+				       "95.00");
+	struct venue_place_result p = place(v, &r);
+	assert_int_equal(p.outcome, VOUT_REJECTED);
+	assert_int_equal(p.reject, VREJ_INSUFFICIENT_FUNDS);
+	assert_string_equal(p.reason, "INSUFFICIENT_FUND");
+	assert_false(p.has_order);
+	assert_int_equal(sim_venue_open_order_count(v), 0);
+	assert_int_equal(place(v, &r).outcome, VOUT_OK); /* spent */
+	venue_destroy(v);
+}
+
+/* Issue 8 point 7: exchanges report filled quantities whose fill records
+ * never arrive; the sim can too. */
+static void test_filled_quantity_without_fill_records(void **state)
+{
+	struct venue *v = open_text(
+		TOK_SPOT("{'order_id': 'o-part', 'symbol': 'TOK-USD', 'side': 'sell',"
+			 " 'order_type': 'limit', 'qty': '10', 'price': '130.00', 'filled_qty': '4'}",
+			 "", ""),
+		"coinbase");
+	struct venue_snapshot s;
+	snapshot(v, "", &s);
+	assert_true(s.complete);
+	assert_int_equal(s.norders, 1);
+	assert_int_equal(s.orders[0].status, OSTATUS_PARTIALLY_FILLED);
+	assert_dec(s.orders[0].filled_qty, "4");
+	assert_int_equal(s.nfills, 0);
+	venue_snapshot_free(&s);
+	assert_int_equal(fills_of(v, "o-part", NULL), 0);
+	venue_destroy(v);
+}
+
+/* Issue 8 point 8: a take-profit ladder kept as one bracket per leg, each
+ * with the stop, on one spot holding: each leg holds its own size, the first
+ * take profit fills only its leg, and the stop still covers the rest. */
+static void test_one_bracket_per_leg_share_the_holding(void **state)
+{
+	struct venue *v = open_text(TOK_SPOT("", "", ""), "coinbase");
+	struct venue_order_req a = req("leg-1", "TOK-USD", SIDE_SELL, OTYPE_BRACKET, "30", "120.00",
+				       "90.00"),
+			       b = req("leg-2", "TOK-USD", SIDE_SELL, OTYPE_BRACKET, "70", "150.00",
+				       "90.00"),
+			       c = req("leg-3", "TOK-USD", SIDE_SELL, OTYPE_BRACKET, "1", "150.00",
+				       "90.00");
+	struct venue_place_result pa = place(v, &a), pb = place(v, &b), pc = place(v, &c);
+	assert_int_equal(pa.outcome, VOUT_OK);
+	assert_int_equal(pb.outcome, VOUT_OK);
+	assert_string_not_equal(pa.order_id, pb.order_id);
+	assert_int_equal(pc.outcome, VOUT_REJECTED); /* the two legs hold all 100 */
+	assert_int_equal(pc.reject, VREJ_INSUFFICIENT_FUNDS);
+	advance(v, 1); /* 120: the first take profit */
+	assert_int_equal(order_of(v, pa.order_id).status, OSTATUS_FILLED);
+	assert_int_equal(order_of(v, pb.order_id).status, OSTATUS_OPEN);
+	assert_dec(balance(v, "TOK"), "70");
+	advance(v, 1); /* 85: the second leg's stop */
+	assert_int_equal(order_of(v, pb.order_id).status, OSTATUS_FILLED);
+	assert_dec(balance(v, "TOK"), "0");
+	venue_destroy(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1065,11 @@ int main(void)
 		cmocka_unit_test(test_same_calls_give_the_same_venue),
 		cmocka_unit_test(test_scenario_errors_name_the_json_path),
 		cmocka_unit_test(test_embedded_scenarios_all_load),
+		cmocka_unit_test(test_last_price_is_asked_now_and_can_fail),
+		cmocka_unit_test(test_placement_answer_carries_the_order_even_a_cancelled_one),
+		cmocka_unit_test(test_place_fails_fault_refuses_with_its_reason),
+		cmocka_unit_test(test_filled_quantity_without_fill_records),
+		cmocka_unit_test(test_one_bracket_per_leg_share_the_holding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

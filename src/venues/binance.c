@@ -34,7 +34,7 @@ struct bn {
 	long recv_window_ms;
 	char (*watch)[MODEL_SYM_MAX]; /* opt->symbols */
 	size_t nwatch;
-	int lookback_days;
+	int lookback_hours;
 	long weight_limit;
 	/* exchange time = local time + offset_ms */
 	int64_t offset_ms;
@@ -466,7 +466,7 @@ static void part_fills(struct bn *b, const char *account, const char *cursor,
 	int64_t started = exchange_ms(b), from = 0;
 	char reason[VENUE_REASON_MAX] = "";
 
-	if (binance_cursor_parse(cursor, started, b->lookback_days, &from, err) != RK_OK) {
+	if (binance_cursor_parse(cursor, started, b->lookback_hours, &from, err) != RK_OK) {
 		venue_snapshot_mark_incomplete(out, "fills: %s", err->msg);
 		return;
 	}
@@ -570,6 +570,8 @@ static enum rk_rc bn_place(struct venue *v, const struct venue_order_req *req,
 		} else {
 			snprintf(out->order_id, sizeof out->order_id, "%s", o->order_id);
 			out->status = o->status;
+			out->has_order = true;
+			out->order = *o;
 		}
 	}
 	reply_free(&r);
@@ -793,6 +795,39 @@ static enum rk_rc bn_order_fills(struct venue *v, const char *symbol, const char
 	return rc;
 }
 
+/* Conditional orders trigger on the contract (last) price, reckon's default
+ * workingType: the price a -2021 was judged against. */
+static enum rk_rc bn_last_price(struct venue *v, const char *symbol, struct dec *price,
+				struct rk_err *err)
+{
+	struct bn *b = as_bn(v);
+	struct bn_reply r = {0};
+	struct venue_price *all = NULL;
+	size_t n = 0;
+	char p[BN_PARAMS_MAX];
+	enum rk_rc rc;
+
+	if (!binance_symbol_ok(symbol))
+		return rk_err_set(err, RK_EINVAL, "binance: '%.64s' is not a symbol",
+				  symbol ? symbol : "");
+	snprintf(p, sizeof p, "symbol=%s", symbol);
+	rc = bn_call(b, HTTP_GET, "/fapi/v1/ticker/price", p, false, &r, err);
+	if (rc == RK_OK)
+		rc = binance_parse_prices(r.body, r.len, &all, &n, err);
+	if (rc == RK_OK && (n != 1 || strcmp(all[0].symbol, symbol) != 0))
+		rc = rk_err_set(err, RK_EUNKNOWN, "binance: the price answer is not for %s", symbol);
+	if (rc == RK_OK) {
+		*price = all[0].last;
+	} else if (rc != RK_ENOMEM) {
+		char why[VENUE_REASON_MAX]; /* err->msg may be the reason: copied first */
+		snprintf(why, sizeof why, "%s", r.reason[0] ? r.reason : err->msg);
+		rc = rk_err_set(err, RK_EUNKNOWN, "binance: price of %s: %s", symbol, why);
+	}
+	free(all);
+	reply_free(&r);
+	return rc;
+}
+
 /* --- lifecycle ------------------------------------------------------------------------------------ */
 
 static void free_secret_str(char *s)
@@ -821,6 +856,7 @@ static const struct venue_ops BN_OPS = {
 	.get_order = bn_get_order,
 	.order_fills = bn_order_fills,
 	.destroy = bn_destroy,
+	.last_price = bn_last_price,
 };
 
 enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue **out,
@@ -846,7 +882,7 @@ enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue 
 	b->base.impl = b;
 	b->recv_window_ms = opt->recv_window_ms ? opt->recv_window_ms
 						: BINANCE_DEFAULT_RECV_WINDOW_MS;
-	b->lookback_days = opt->fills_lookback_days;
+	b->lookback_hours = opt->fills_lookback_hours;
 	b->weight_limit = opt->weight_limit > 0 ? opt->weight_limit : BINANCE_DEFAULT_WEIGHT_LIMIT;
 	b->api_key = strdup(opt->api_key);
 	b->api_secret = strdup(opt->api_secret);

@@ -20,7 +20,9 @@
  *   instruments       GET /fapi/v1/exchangeInfo          cached for an hour
  *   prices            GET /fapi/v1/ticker/price
  *   fills             GET /fapi/v1/userTrades per symbol, from the cursor's time
- *                     in windows of at most 7 days (a full page splits the window)
+ *                     (an empty cursor: fills_lookback_hours back, default 7
+ *                     days) in windows of at most 7 days (a full page splits
+ *                     the window)
  * The symbols read for instruments, prices and fills are those with a
  * position, an open order or an open algo order, plus opt->symbols (list the
  * bot's symbols there: a position opened and closed between two snapshots
@@ -101,7 +103,8 @@ struct binance_options {
 	long recv_window_ms;          /* 0 -> BINANCE_DEFAULT_RECV_WINDOW_MS */
 	const char *const *symbols;   /* symbols always read (fills, prices); may be NULL */
 	size_t nsymbols;
-	int fills_lookback_days;      /* empty cursor: 0 -> BINANCE_DEFAULT_LOOKBACK_DAYS */
+	int fills_lookback_hours;     /* empty cursor: how far back fills are read; 0 ->
+				       * BINANCE_DEFAULT_LOOKBACK_HOURS (policy fill_lookback_hours) */
 	long weight_limit;            /* 0 -> BINANCE_DEFAULT_WEIGHT_LIMIT */
 	const struct http_options *http; /* optional: timeouts, retries, sleep seam
 					  * (its base_url is ignored) */

@@ -1073,16 +1073,16 @@ enum rk_rc binance_check_callback_rate(struct dec rate, struct rk_err *err)
 
 /* --- fills cursor ----------------------------------------------------------------------------- */
 
-enum rk_rc binance_cursor_parse(const char *cursor, int64_t now_ms, int lookback_days,
+enum rk_rc binance_cursor_parse(const char *cursor, int64_t now_ms, int lookback_hours,
 				int64_t *from_ms, struct rk_err *err)
 {
-	const int64_t day = 24LL * 3600 * 1000;
+	const int64_t hour = 3600LL * 1000, day = 24 * hour;
 	int64_t earliest = now_ms - BINANCE_MAX_LOOKBACK_DAYS * day;
 	size_t plen = strlen(BINANCE_CURSOR_PREFIX);
 
 	if (!cursor || !cursor[0]) {
-		int days = lookback_days > 0 ? lookback_days : BINANCE_DEFAULT_LOOKBACK_DAYS;
-		*from_ms = now_ms - days * day;
+		int hours = lookback_hours > 0 ? lookback_hours : BINANCE_DEFAULT_LOOKBACK_HOURS;
+		*from_ms = now_ms - hours * hour;
 	} else if (strncmp(cursor, BINANCE_CURSOR_PREFIX, plen) != 0 ||
 		   !int_from_text(cursor + plen, strlen(cursor + plen), from_ms) || *from_ms < 0) {
 		return rk_err_set(err, RK_EINVAL,

@@ -48,7 +48,7 @@
 /* userTrades: startTime..endTime may span at most 7 days. */
 #define BINANCE_TRADES_WINDOW_MS (7LL * 24 * 3600 * 1000 - 1)
 #define BINANCE_TRADES_LIMIT 1000       /* largest userTrades page */
-#define BINANCE_DEFAULT_LOOKBACK_DAYS 7 /* an empty cursor reads this far back */
+#define BINANCE_DEFAULT_LOOKBACK_HOURS (7 * 24) /* an empty cursor reads this far back */
 #define BINANCE_MAX_LOOKBACK_DAYS 180   /* the venue keeps about six months */
 /* TRAILING_STOP_MARKET callbackRate range, in percent (venue rule today). */
 #define BINANCE_CALLBACK_RATE_MIN "0.1"
@@ -243,10 +243,11 @@ enum rk_rc binance_check_callback_rate(struct dec rate, struct rk_err *err);
 
 /*
  * The exchange time (ms) to read fills from: the cursor's, or for "" now_ms
- * minus `lookback_days` (0 -> BINANCE_DEFAULT_LOOKBACK_DAYS); never earlier
- * than now_ms - BINANCE_MAX_LOOKBACK_DAYS. A malformed cursor is RK_EINVAL.
+ * minus `lookback_hours` (0 -> BINANCE_DEFAULT_LOOKBACK_HOURS; the policy's
+ * fill_lookback_hours); never earlier than now_ms - BINANCE_MAX_LOOKBACK_DAYS.
+ * A malformed cursor is RK_EINVAL.
  */
-enum rk_rc binance_cursor_parse(const char *cursor, int64_t now_ms, int lookback_days,
+enum rk_rc binance_cursor_parse(const char *cursor, int64_t now_ms, int lookback_hours,
 				int64_t *from_ms /* OUT */, struct rk_err *err);
 
 /* Writes "bn1:<ms>" into out. */

@@ -1032,6 +1032,49 @@ static enum rk_rc cb_order_fills(struct venue *v, const char *symbol, const char
 	return rc;
 }
 
+/* ---- last_price ---------------------------------------------------------- */
+
+/* The same source as the snapshot's prices (best bid/ask midpoint), asked now. */
+static enum rk_rc cb_last_price(struct venue *v, const char *symbol, struct dec *price,
+				struct rk_err *err)
+{
+	struct cb *c = as_cb(v);
+	struct sbuf path = {0};
+	struct reply r = {0};
+	struct venue_price *prices = NULL;
+	size_t n = 0;
+	struct rk_err e = {0};
+	enum rk_rc rc = RK_EUNKNOWN;
+
+	if (!c)
+		return rk_err_set(err, RK_EINVAL, "coinbase: not a coinbase venue");
+	if (!symbol || !product_id_ok(symbol))
+		return rk_err_set(err, RK_EINVAL, "coinbase: '%.64s' is not a product id",
+				  symbol ? symbol : "");
+	sb_add(&path, API "/best_bid_ask?product_ids=");
+	sb_add_escaped(&path, symbol);
+	if (path.oom)
+		return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
+	cb_send(c, HTTP_GET, path.s, NULL, &r);
+	if (r.ans != ANS_OK) {
+		rk_err_set(err, RK_EUNKNOWN, "coinbase: best bid/ask of %s: %s", symbol, r.reason);
+	} else if (coinbase_parse_best_bid_ask(r.resp.body, r.resp.body_len, &prices, &n, &e) !=
+		   RK_OK) {
+		rc = e.rc == RK_ENOMEM ? RK_ENOMEM : RK_EUNKNOWN;
+		rk_err_set(err, rc, "coinbase: best bid/ask of %s: %s", symbol, e.msg);
+	} else {
+		for (size_t i = 0; i < n && rc != RK_OK; i++)
+			if (strcmp(prices[i].symbol, symbol) == 0)
+				*price = prices[i].last, rc = RK_OK;
+		if (rc)
+			rk_err_set(err, RK_EUNKNOWN, "coinbase: no price for %s in the answer", symbol);
+	}
+	free(prices);
+	http_resp_free(&r.resp);
+	free(path.s);
+	return rc;
+}
+
 /* ---- construction -------------------------------------------------------- */
 
 static void cb_destroy(struct venue *v)
@@ -1054,6 +1097,7 @@ static const struct venue_ops CB_OPS = {
 	.get_order = cb_get_order,
 	.order_fills = cb_order_fills,
 	.destroy = cb_destroy,
+	.last_price = cb_last_price,
 };
 
 enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venue **out,

@@ -35,19 +35,21 @@ enum fault_kind {
 	FAULT_PLACE_UNKNOWN,
 	FAULT_GET_ORDER_UNKNOWN,
 	FAULT_ORDER_FILLS_FAILS,
+	FAULT_PLACE_FAILS,
+	FAULT_LAST_PRICE_FAILS,
 	FAULT_KIND_COUNT
 };
 
 static const char *const FAULT_NAMES[FAULT_KIND_COUNT] = {
 	"snapshot_fails", "page_missing", "cancel_fails", "cancel_unknown",
 	"place_would_trigger", "place_no_order_id", "place_unknown", "get_order_unknown",
-	"order_fills_fails"};
+	"order_fills_fails", "place_fails", "last_price_fails"};
 
 /* The operation whose calls a fault's at_call counts. */
 static const enum sim_call_kind FAULT_CALL[FAULT_KIND_COUNT] = {
 	SIM_CALL_SNAPSHOT, SIM_CALL_SNAPSHOT, SIM_CALL_CANCEL, SIM_CALL_CANCEL,
 	SIM_CALL_PLACE, SIM_CALL_PLACE, SIM_CALL_PLACE, SIM_CALL_GET_ORDER,
-	SIM_CALL_ORDER_FILLS};
+	SIM_CALL_ORDER_FILLS, SIM_CALL_PLACE, SIM_CALL_LAST_PRICE};
 
 enum snap_part {
 	PART_ORDERS = 1, PART_POSITIONS = 2, PART_FILLS = 4, PART_PRICES = 8, PART_INSTRUMENTS = 16
@@ -786,11 +788,22 @@ static enum rk_rc sim_place(struct venue *v, const struct venue_order_req *req,
 		out->outcome = VOUT_OK;
 		copy_str(out->order_id, sizeof out->order_id, o->rec.order_id);
 		out->status = o->rec.status;
+		out->has_order = true;
+		out->order = o->rec;
 		snprintf(out->reason, sizeof out->reason,
 			 "client order id already used: existing order returned");
 		return RK_OK;
 	}
 
+	if ((f = fault_take(s, FAULT_PLACE_FAILS, req->symbol, NULL, req->client_order_id))) {
+		out->outcome = VOUT_REJECTED;
+		out->reject = f->reject;
+		out->venue_code = f->code;
+		out->status = OSTATUS_REJECTED;
+		copy_str(out->reason, sizeof out->reason,
+			 f->reason[0] ? f->reason : "refused (scripted)");
+		return RK_OK;
+	}
 	if ((f = fault_take(s, FAULT_PLACE_WOULD_TRIGGER, req->symbol, NULL,
 			    req->client_order_id))) {
 		out->outcome = VOUT_REJECTED;
@@ -831,15 +844,19 @@ static enum rk_rc sim_place(struct venue *v, const struct venue_order_req *req,
 	out->outcome = VOUT_OK;
 	copy_str(out->order_id, sizeof out->order_id, o->rec.order_id);
 	out->status = o->rec.status;
+	out->has_order = true;
+	out->order = o->rec;
 	if (unknown) {
 		out->outcome = VOUT_UNKNOWN;
 		out->order_id[0] = '\0';
+		out->has_order = false;
 		copy_str(out->reason, sizeof out->reason,
 			 unknown->reason[0] ? unknown->reason : "timeout (scripted)");
 	} else if ((f = fault_take(s, FAULT_PLACE_NO_ORDER_ID, req->symbol, NULL,
 				   req->client_order_id))) {
 		/* "success" with no id: venue_place reports it as unknown. */
 		out->order_id[0] = '\0';
+		out->has_order = false;
 		copy_str(out->reason, sizeof out->reason, f->reason);
 	}
 	return RK_OK;
@@ -968,6 +985,22 @@ static enum rk_rc sim_order_fills(struct venue *v, const char *symbol, const cha
 		if (strcmp(s->fills.v[i].rec.order_id, order_id) == 0)
 			(*fills)[k++] = s->fills.v[i].rec;
 	*n = count;
+	return RK_OK;
+}
+
+static enum rk_rc sim_last_price(struct venue *v, const char *symbol, struct dec *price,
+				 struct rk_err *err)
+{
+	struct sim *s = as_sim(v);
+	enum rk_rc rc;
+	if (!s)
+		return rk_err_set(err, RK_EINVAL, "sim: not a sim venue");
+	if ((rc = log_call(s, SIM_CALL_LAST_PRICE, symbol, NULL, NULL, err)))
+		return rc;
+	if (fault_take(s, FAULT_LAST_PRICE_FAILS, symbol, NULL, NULL))
+		return rk_err_set(err, RK_EUNKNOWN, "sim: price request timed out (scripted)");
+	if (!current_price(s, symbol, price))
+		return rk_err_set(err, RK_EUNKNOWN, "sim: %s has no price", symbol);
 	return RK_OK;
 }
 
@@ -1207,6 +1240,7 @@ static const struct venue_ops SIM_OPS = {
 	.get_order = sim_get_order,
 	.order_fills = sim_order_fills,
 	.destroy = sim_destroy,
+	.last_price = sim_last_price,
 };
 
 /* ---- scenario parsing ---------------------------------------------------- */

@@ -76,9 +76,13 @@
  *                          true) says whether the order really exists
  *     "get_order_unknown"  get_order answers VOUT_UNKNOWN
  *     "order_fills_fails"  order_fills returns RK_EUNKNOWN
+ *     "place_fails"        the placement is refused (VOUT_REJECTED) with "reason",
+ *                          "reject" (a venue_reject_name, default "other"), "code"
+ *     "last_price_fails"   last_price returns RK_EUNKNOWN
  *   }
  *   "at_call" counts calls of the fault's operation: snapshots, placements,
- *   cancel requests (one per order id), get_order calls, order_fills calls.
+ *   cancel requests (one per order id), get_order calls, order_fills calls,
+ *   last_price calls.
  *
  * Behaviour (see also sim.c):
  *  - snapshot: every open order (listed in pages of page_size, so page_missing
@@ -96,8 +100,15 @@
  *    else VREJ_INSUFFICIENT_FUNDS; futures reduce_only / close_position must
  *    face a position. A market order, or a limit order already marketable,
  *    fills at once at the last price. A client order id already used returns
- *    that order (idempotent) instead of placing twice. New ids are
- *    "sim-<venue>-<n>"; fills "sim-<venue>-fill-<n>".
+ *    that order (idempotent) instead of placing twice, whatever its status
+ *    (a cancelled stop stays cancelled), as Coinbase does. The answer
+ *    carries the order (has_order). New ids are "sim-<venue>-<n>"; fills
+ *    "sim-<venue>-fill-<n>".
+ *  - last_price: the current price of the symbol's path (RK_EUNKNOWN without
+ *    one).
+ *  - an open order's filled_qty may exceed what its fills add up to (a
+ *    scenario order "filled_qty": "4" with no fill): the venue then reports
+ *    filled quantity without the fill records, as exchanges sometimes do.
  *  - cancel: per order; unknown → VOUT_NOT_FOUND + VREJ_UNKNOWN_ORDER;
  *    terminal → VOUT_REJECTED + VREJ_ALREADY_DONE.
  *  - get_order: by id, else by client id; terminal orders stay retrievable.
@@ -139,6 +150,7 @@ enum sim_call_kind {
 	SIM_CALL_CANCEL,      /* one per order id in a cancel request */
 	SIM_CALL_GET_ORDER,
 	SIM_CALL_ORDER_FILLS,
+	SIM_CALL_LAST_PRICE,
 	SIM_CALL_KIND_COUNT
 };
 
@@ -147,6 +159,7 @@ struct sim_call {
 	enum sim_call_kind kind;
 	char symbol[MODEL_SYM_MAX];
 	char order_id[MODEL_ID_MAX];        /* cancel, get_order, order_fills */
+	/* (last_price: symbol only) */
 	char client_order_id[MODEL_ID_MAX]; /* place, get_order */
 	enum order_type type;               /* place */
 	enum side side;                     /* place */

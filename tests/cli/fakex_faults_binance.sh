@@ -150,6 +150,59 @@ test_2011_cancel_unknown_keeps_order_open() {
 	assert_audit_ok "$db"
 }
 
+# Issue 8 point 3: with would_trigger=reprice, the -2021 refusal of the new
+# ATOMUSDT stop is answered by a stop priced from a price asked right after
+# the refusal (GET /fapi/v1/ticker/price?symbol=ATOMUSDT), not from the
+# snapshot; nothing is closed at market.
+test_2021_stop_refused_is_repriced_from_a_fresh_price() {
+	fx_case t2021r
+	[ "$(bn_signed DELETE /fapi/v1/algoOrder algoId=8389765904)" = 200 ] \
+		|| fail "cancelling the ATOMUSDT stop behind reckon's back: $(cat "$tmp/body")"
+	fx_log_reset
+	fx_fault '{"kind":"would_trigger","venue":"binance","method":"POST","path":"/fapi/v1/algoOrder"}'
+	echo '{"defaults": {"would_trigger": "reprice"}}' > "$tmp/reprice.json"
+	rk $V "$db" --config "$tmp/reprice.json"
+	[ "$rk_rc" = 0 ] && [ "$(last_run "$db" $V)" = "1|" ] || fail "-2021 pass: exit $rk_rc"
+	[ "$(q "$db" "SELECT group_concat(status, ',') FROM (SELECT status FROM actions
+	               WHERE kind = 'place_stop' AND symbol = 'ATOMUSDT' ORDER BY id)")" = "failed,succeeded" ] \
+		|| fail "want the refused stop then its re-priced follow-up: $(cat "$tmp/last.out")"
+	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close' AND symbol = 'ATOMUSDT'")" = 0 ] \
+		|| fail "an emergency close after a re-priceable refusal"
+	fx_requests
+	local refused asked
+	refused=$(grep -n '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | head -1 | cut -d: -f1 || true)
+	asked=$(grep -n '"path":"/fapi/v1/ticker/price","query":"symbol=ATOMUSDT"' "$tmp/requests.jsonl" \
+		| head -1 | cut -d: -f1 || true)
+	[ -n "$asked" ] && [ "$asked" -gt "$refused" ] || fail "no fresh price asked after the refusal"
+	# The re-priced stop works, on the exchange and in the journal.
+	local cid
+	cid=$(q "$db" "SELECT client_order_id FROM actions WHERE kind = 'place_stop' AND status = 'succeeded'")
+	[[ "$cid" == *-r1 ]] || fail "the follow-up's client order id is '$cid'"
+	[ "$(fx_orders $V "client_order_id = '$cid'" | cut -d'|' -f3)" = open ] || fail "not open on the fake"
+	[ "$(q "$db" "SELECT status || ' ' || purpose FROM orders WHERE client_order_id = '$cid'")" \
+		= "open stop_loss" ] || fail "not journaled as an open stop"
+	[ "$(fx_position ATOMUSDT)" != 0 ] || fail "the position was closed"
+	assert_audit_ok "$db"
+}
+
+# Issue 8 point 7: a journal without a fill cursor reads fills back
+# fill_lookback_hours (here 2 h instead of the default 7 days).
+test_empty_cursor_reads_fills_back_fill_lookback_hours() {
+	fx_case tlookback
+	echo '{"venues": {"binance-usdm": {"fill_lookback_hours": 2}}}' > "$tmp/lookback.json"
+	local t0 start
+	t0=$(now_ms)
+	rk $V "$db" --config "$tmp/lookback.json"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	fx_requests
+	start=$(grep '"path":"/fapi/v1/userTrades"' "$tmp/requests.jsonl" | head -1 \
+		| sed -n 's/.*startTime=\([0-9]*\).*/\1/p' || true)
+	[ -n "$start" ] || fail "no fills read"
+	local want=$((t0 - 2 * 3600 * 1000))
+	[ "$start" -ge $((want - 60000)) ] && [ "$start" -le $((want + 60000)) ] \
+		|| fail "fills read from $start, want about $want (2 h back)"
+}
+
 fx_init
 test_429_retry_after_is_honoured
 test_429_retry_after_too_long_is_incomplete
@@ -159,4 +212,6 @@ test_malformed_json_is_incomplete
 test_slow_placement_resolved_by_lookup
 test_2021_stop_refused_takes_emergency_path
 test_2011_cancel_unknown_keeps_order_open
+test_2021_stop_refused_is_repriced_from_a_fresh_price
+test_empty_cursor_reads_fills_back_fill_lookback_hours
 echo "fakex_faults_binance: all checks passed"

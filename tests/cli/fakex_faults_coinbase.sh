@@ -116,6 +116,56 @@ test_cancel_failures_keep_orders_open() {
 	assert_audit_ok "$db"
 }
 
+# Issue 8 point 4: a placement answered HTTP 500 is an unknown outcome, not a
+# refusal. The lookup by client order id finds nothing, so the same request
+# (same client order id) is sent again after the backoff and places the stop;
+# nothing is sold at market.
+PLACE=/api/v3/brokerage/orders
+test_500_on_a_placement_is_sent_again_not_liquidated() {
+	fx_case tplace500
+	fx_fault "{\"kind\":\"server_error\",\"venue\":\"coinbase\",\"method\":\"POST\",\"path\":\"$PLACE\"}"
+	rk $V "$db"
+	[ "$rk_rc" = 0 ] && [ "$(last_run "$db" $V)" = "1|" ] || fail "500 on a placement: exit $rk_rc"
+	local cid
+	cid=$(q "$db" "SELECT client_order_id FROM actions WHERE json_extract(response, '\$.sends') = 2")
+	[ -n "$cid" ] || fail "no placement was sent twice: $(cat "$tmp/last.out")"
+	[ "$(q "$db" "SELECT kind || ' ' || status FROM actions WHERE client_order_id = '$cid'")" \
+		= "place_stop succeeded" ] || fail "the retried placement did not succeed"
+	fx_requests
+	[ "$(grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | grep -c "$cid")" = 2 ] \
+		|| fail "want the same client order id sent twice"
+	grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | head -1 | grep -q '"status":500' \
+		|| fail "the first placement was not the one answered 500"
+	grep '"method":"GET","path":"/api/v3/brokerage/orders/historical/batch"' "$tmp/requests.jsonl" \
+		| grep -q 'OPEN' || fail "no lookup by client order id between the sends"
+	grep '"method":"POST"' "$tmp/requests.jsonl" | grep -q market_market_ioc \
+		&& fail "a market order was sent after a transient error"
+	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close'")" = 0 ] \
+		|| fail "an emergency close was planned"
+	assert_coinbase_demo_end_state "$db"
+	assert_audit_ok "$db"
+}
+
+# Every send unanswered (1 + protect_retries): the placement failed. The
+# position had no stop that reckon removed, so nothing is sold; the next pass
+# places it under a new client order id.
+test_placement_failing_every_retry_sells_nothing() {
+	fx_case tplace500x3
+	fx_fault "{\"kind\":\"server_error\",\"venue\":\"coinbase\",\"method\":\"POST\",\"path\":\"$PLACE\",\"count\":3}"
+	rk $V "$db"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	[ "$(q "$db" "SELECT status || ' ' || json_extract(response, '\$.sends') FROM actions
+	              WHERE kind = 'place_stop' AND status = 'failed'")" = "failed 3" ] \
+		|| fail "want one placement failed after 3 sends: $(cat "$tmp/last.out")"
+	fx_requests
+	grep '"method":"POST"' "$tmp/requests.jsonl" | grep -q market_market_ioc \
+		&& fail "a market order was sent"
+	rk $V "$db"
+	[ "$rk_rc" = 0 ] || fail "next pass exit $rk_rc"
+	assert_protected "$db" $V 7
+	assert_same_as_demo "$db" $V --ignore-ids
+}
+
 fx_init
 test_429_retry_after_is_honoured
 test_429_retry_after_too_long_is_incomplete
@@ -124,4 +174,6 @@ test_slow_past_timeout_is_incomplete
 test_malformed_json_is_incomplete
 test_missing_page_is_incomplete
 test_cancel_failures_keep_orders_open
+test_500_on_a_placement_is_sent_again_not_liquidated
+test_placement_failing_every_retry_sells_nothing
 echo "fakex_faults_coinbase: all checks passed"
