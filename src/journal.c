@@ -308,15 +308,16 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
 
 /* Does migration `version` change how events are projected, so that the
  * journal's materialized tables are rebuilt by a replay once it is applied?
- * 0006: an order's reported filled quantity and its fills are kept apart. */
+ * 0006: an order's reported filled quantity and its fills are kept apart.
+ * 0007: an inferred fill is superseded by its order's real fills. */
 static bool migration_replays(int version)
 {
-	return version == 6;
+	return version == 6 || version == 7;
 }
 
 /* Applies migration number from+1 and its version bump, inside the caller's
- * transaction, then the replay that migration needs, if any. */
-static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *err)
+ * transaction; *replay (IN/OUT) is set when it needs the replay. */
+static enum rk_rc apply_migration(struct journal *j, int from, bool *replay, struct rk_err *err)
 {
 	const struct embedded_file *m = &EMBEDDED_MIGRATIONS[from];
 	int want = from + 1;
@@ -329,9 +330,28 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
 	if (!rc)
 		rc = exec(j, bump, err);
 	if (!rc && migration_replays(want))
-		rc = project_rebuild(j, err);
+		*replay = true;
 	if (rc)
 		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
+	return rc;
+}
+
+/*
+ * Applies every missing migration from version `from` on, inside the
+ * caller's transaction, then one replay when any of them needs it. The
+ * replay projects with this reckon's rules into this reckon's tables, so it
+ * runs only once the schema is complete (a replay after 0006 alone would
+ * miss the columns 0007 adds), and all of it commits together: a journal is
+ * never left at a version whose tables a replay has not made.
+ */
+static enum rk_rc apply_migrations(struct journal *j, int from, struct rk_err *err)
+{
+	bool replay = false;
+	enum rk_rc rc = RK_OK;
+	for (int v = from; v < journal_schema_version() && !rc; v++)
+		rc = apply_migration(j, v, &replay, err);
+	if (!rc && replay && (rc = project_rebuild(j, err)))
+		rk_err_prefix(err, "replaying the journal after migrating it from version %d", from);
 	return rc;
 }
 
@@ -339,8 +359,8 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
  * One step of bringing the journal up to date. `locked` false: a read
  * transaction that only looks (an up-to-date journal is opened without ever
  * taking the write lock). `locked` true: BEGIN IMMEDIATE, look again under the
- * lock (another process may have migrated meanwhile), then the next missing
- * migration, and the application_id when the file has none, committed
+ * lock (another process may have migrated meanwhile), then the missing
+ * migrations, and the application_id when the file has none, committed
  * together. Sets *done when nothing is left to write.
  */
 static enum rk_rc update_step(struct journal *j, const char *path, enum journal_mode mode,
@@ -369,7 +389,7 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 		return rc;
 	}
 	if (l.version < journal_schema_version())
-		rc = apply_migration(j, l.version, err);
+		rc = apply_migrations(j, l.version, err);
 	if (!rc && l.app_id == 0) {
 		char stamp[64];
 		snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d;",
