@@ -776,6 +776,36 @@ static void test_listed_fill_journaled_by_the_reconciler_supersedes_the_inferred
 	assert_rebuild_is_identity(f->j);
 }
 
+/* The real fill paid its fee in the base asset: the position and the lot
+ * are what that fill alone gives (4 - 0.004), as if it had come first. */
+static void test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	fill_order(f->j, "coinbase", "default", "BTC-USD", "F1", "o-1", 10, "buy", "4", "99",
+		   "0.004", "BTC");
+	assert_rows(f->j, Q_HOLDING, "3.996|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, "SELECT fill_id, qty_remaining, cost_remaining FROM lots", "F1|3.996|396\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* An inferred sell (a sell order filled 4 of 10, no record) and its real
+ * fill: the holding falls by 4, once. */
+static void test_real_sell_fill_supersedes_an_inferred_sell(void **state)
+{
+	struct fx *f = *state;
+	SPOT(f->j, "B", 1, "buy", "10", "90", NULL, NULL);
+	order_o1(f->j, "sell");
+	inferred(f->j, "4", 50, "sell", "4", "100");
+	assert_rows(f->j, Q_PNL, "inferred:o-1:4|4|400|360|0|40\n");
+	REAL(f->j, "F1", 10, "sell", "4", "101");
+	assert_rows(f->j, Q_HOLDING, "6|90\n");
+	assert_rows(f->j, Q_PNL, "F1|4|404|360|0|44\n");
+	assert_rebuild_is_identity(f->j);
+}
+
 /* A real fill of another order absorbs nothing. */
 static void test_real_fill_of_another_order_does_not_supersede(void **state)
 {
@@ -799,6 +829,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_fills_absorb_successive_inferred_fills_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realized_pnl_is_recomputed_at_the_real_fill_price, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_of_another_order_does_not_supersede, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_sell_fill_supersedes_an_inferred_sell, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listed_fill_journaled_by_the_reconciler_supersedes_the_inferred_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_fills_of_one_order_split_lots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_fees_on_both_sides, setup, teardown),
