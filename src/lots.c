@@ -116,17 +116,13 @@ static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		s->found = true;
-		if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
-			rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
-		s->pos.open_lots = sqlite3_column_int64(st, 2);
-		snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
-		s->last_seq = sqlite3_column_int64(st, 4);
-	} else if (step != SQLITE_DONE) {
-		rc = journal_sql_error(s->j, err, "reading lot position");
-	}
+	if ((rc = sqlx_step_row(s->j, st, &s->found, "reading lot position", err)) || !s->found)
+		return rc;
+	if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
+		rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
+	s->pos.open_lots = sqlite3_column_int64(st, 2);
+	snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
+	s->last_seq = sqlite3_column_int64(st, 4);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -187,14 +183,15 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	sqlite3_stmt *st;
 	struct dec have = dec_zero();
 	enum rk_rc rc;
-	int step = SQLITE_DONE;
+	bool row = false;
 	*n = 0;
 	if (dec_sign(need) <= 0)
 		return RK_OK;
 	if ((rc = journal_stmt(s->j, SQL_LOTS_OPEN, &st, err)))
 		return rc;
 	bind_key(s, st);
-	while (dec_cmp(have, need) < 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (dec_cmp(have, need) < 0 &&
+	       !(rc = sqlx_step_row(s->j, st, &row, "reading open lots", err)) && row) {
 		if (*n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 8;
 			struct fifo_lot *l = realloc(s->lots, cap * sizeof *l);
@@ -217,9 +214,8 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 		}
 		(*n)++;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading open lots");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	for (size_t i = 0; i < *n; i++) /* after the last realloc */
 		s->ptrs[i] = &s->lots[i];
 	return rc;
@@ -452,12 +448,9 @@ static enum rk_rc lot_get(struct sym *s, int64_t lot_id, struct fifo_lot *lot, b
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, lot_id);
-	int step = sqlite3_step(st);
-	*found = step == SQLITE_ROW;
-	if (*found)
-		rc = col_lot(st, lot, err);
-	else if (step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading lot");
+	if ((rc = sqlx_step_row(s->j, st, found, "reading lot", err)) || !*found)
+		return rc;
+	rc = col_lot(st, lot, err);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -486,11 +479,11 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	enum rk_rc rc = journal_stmt(s->j, SQL_ALLOCS_OF, &st, err);
-	int step = SQLITE_DONE;
+	bool row = false;
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = sqlx_step_row(s->j, st, &row, "reading allocations", err)) && row) {
 		struct fifo_lot lot;
 		struct dec q, c;
 		bool found;
@@ -511,11 +504,11 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 			rc = rk_err_set(err, RK_EOVERFLOW, "lot %lld overflows", (long long)lot.lot_id);
 			break;
 		}
-		rc = lot_update(s, &lot, err);
+		if ((rc = lot_update(s, &lot, err)))
+			break;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading allocations");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	if (!rc)
 		rc = exec_seq(s, SQL_ALLOCS_DELETE, seq, "deleting allocations", err);
 	if (!rc)
@@ -637,8 +630,7 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 {
 	sqlite3_stmt *st = NULL;
 	struct sym s;
-	bool have = false;
-	int step = SQLITE_DONE;
+	bool have = false, row;
 	enum rk_rc rc = sqlx_exec(j, SQL_CLEAR_ALL, err);
 
 	memset(&s, 0, sizeof s);
@@ -649,7 +641,7 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 		rc = journal_sql_error(j, err, "reading fills");
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = sqlx_step_row(j, st, &row, "reading fills", err)) && row) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		const char *a = (const char *)sqlite3_column_text(st, 1);
 		const char *y = (const char *)sqlite3_column_text(st, 2);
@@ -674,11 +666,7 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 			goto out;
 		}
 	}
-	if (step != SQLITE_DONE) {
-		rc = journal_sql_error(j, err, "reading fills");
-		goto out;
-	}
-	if (have && (rc = pos_store(&s, err)))
+	if (rc || (have && (rc = pos_store(&s, err))))
 		goto out;
 	if (counts)
 		rc = lots_count(j, counts, err);
@@ -698,18 +686,17 @@ static const char SQL_COUNTS[] =
 enum rk_rc lots_count(struct journal *j, struct lots_counts *out, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row;
 	enum rk_rc rc = journal_stmt(j, SQL_COUNTS, &st, err);
 	memset(out, 0, sizeof *out);
-	if (rc)
+	if (rc || (rc = sqlx_step_row(j, st, &row, "counting lots", err)))
 		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = journal_sql_error(j, err, "counting lots");
-	} else {
-		int64_t *v[] = {&out->fills, &out->lots, &out->open_lots, &out->closes,
-				&out->allocations, &out->unmatched};
-		for (int i = 0; i < 6; i++)
-			*v[i] = sqlite3_column_int64(st, i);
-	}
+	if (!row) /* counts always have their row */
+		return rk_err_set(err, RK_EDB, "counting lots: no row");
+	int64_t *v[] = {&out->fills, &out->lots, &out->open_lots, &out->closes, &out->allocations,
+			&out->unmatched};
+	for (int i = 0; i < 6; i++)
+		*v[i] = sqlite3_column_int64(st, i);
 	sqlite3_reset(st);
 	return rc;
 }

@@ -76,11 +76,10 @@ static enum rk_rc order_get(struct journal *j, const char *venue, const char *or
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, order_id, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = order_row_read(st, row, err);
-	else if (step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading order");
+	bool found;
+	if ((rc = sqlx_step_row(j, st, &found, "reading order", err)) || !found)
+		return rc;
+	rc = order_row_read(st, row, err);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -707,8 +706,8 @@ enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
 	/* Prepared separately: the cached statements are used by project_apply. */
 	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
 		return journal_sql_error(j, err, "reading events");
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	while (!(rc = sqlx_step_row(j, st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		rc = project_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
 				   (const char *)sqlite3_column_text(st, 2), NULL, err);
@@ -717,8 +716,6 @@ enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
 			goto out;
 		}
 	}
-	if (step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading events");
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -733,14 +730,16 @@ static enum rk_rc count_diff(struct journal *j, const char *table, long long *di
 		 "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM temp.rk_%s))"
 		 " + (SELECT count(*) FROM (SELECT * FROM temp.rk_%s EXCEPT SELECT * FROM main.%s))",
 		 table, table, table, table);
-	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return journal_sql_error(j, err, "comparing tables");
-	}
-	*diff = sqlite3_column_int64(st, 0);
+	bool row = false;
+	enum rk_rc rc;
+	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+		rc = journal_sql_error(j, err, "comparing tables");
+	else if (!(rc = sqlx_step_row(j, st, &row, "comparing tables", err)) && !row)
+		rc = rk_err_set(err, RK_EDB, "comparing tables: no row");
+	if (row)
+		*diff = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return RK_OK;
+	return rc;
 }
 
 enum rk_rc project_verify(struct journal *j, struct rk_err *err)

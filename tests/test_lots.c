@@ -98,7 +98,8 @@ static char *rows(struct journal *j, const char *sql)
 	out[0] = '\0';
 	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(journal_db(j)));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(st); c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
 			size_t n = strlen(v ? v : "NULL") + 2;
@@ -111,6 +112,8 @@ static char *rows(struct journal *j, const char *sql)
 						c + 1 < sqlite3_column_count(st) ? "|" : "\n");
 		}
 	}
+	if (step != SQLITE_DONE) /* an error never reads as "no rows" */
+		fail_msg("step %s: %s", sql, sqlite3_errmsg(journal_db(j)));
 	sqlite3_finalize(st);
 	return out;
 }
@@ -818,6 +821,83 @@ static void test_real_fill_of_another_order_does_not_supersede(void **state)
 	assert_rebuild_is_identity(f->j);
 }
 
+/* ---- every read distinguishes row / done / error (issue 8, point 1) ------- */
+
+/* The fault seam: the progress handler interrupts the statement whose SQL
+ * starts with `fail_sql` while it runs, so that read's step fails
+ * (SQLITE_INTERRUPT) and every other statement goes on. */
+static const char *fail_sql;
+static int fail_hits;
+
+static int fail_one_read(void *db)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (sqlite3_stmt_busy(st) && strncmp(sqlite3_sql(st), fail_sql, strlen(fail_sql)) == 0) {
+			fail_hits++;
+			return 1;
+		}
+	return 0;
+}
+
+/* A late real fill of o-1, which superseded an inferred fill a sell had
+ * closed, reads through every read of the fill's projection (journal tail
+ * and dedup, order, position, inferred fills, lot position, later fills,
+ * allocations, lots, fills to re-allocate, open lots). With any one of those
+ * reads failing the fill is refused with that read's error, never projected
+ * as if the read had found no row, and the journal keeps what it had. */
+static void test_failed_read_refuses_the_fill_instead_of_reading_no_rows(void **state)
+{
+	static const char *const reads[] = {
+		"SELECT seq, payload FROM events WHERE dedup_key",
+		"SELECT seq, hash FROM events",
+		"SELECT account, symbol, side, status",
+		"SELECT fill_id, qty, superseded_qty",
+		"SELECT qty, avg_entry FROM positions",
+		"SELECT qty, cost_basis, open_lots",
+		"SELECT seq FROM fills",
+		"SELECT lot_id, qty, cost_basis FROM lot_allocations",
+		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE lot_id",
+		"SELECT seq, ts, fill_id, order_id, side, qty, price, fee, fee_currency, superseded_qty",
+		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE venue",
+	};
+	static const char line[] =
+		"{\"type\":\"fill\",\"ts\":\"2025-03-01T00:00:10.000000Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"BTC-USD\",\"fill_id\":\"F1\",\"order_id\":\"o-1\",\"side\":\"buy\","
+		"\"qty\":\"4\",\"price\":\"95\"}";
+	struct fx *f = *state;
+	sqlite3 *db = journal_db(f->j);
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	SPOT(f->j, "S", 60, "sell", "2", "110", NULL, NULL);
+	SPOT(f->j, "B", 70, "buy", "1", "105", NULL, NULL);
+	char *before = tu_dump_tables(f->j);
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
+		struct rk_err err = {0};
+		enum ingest_outcome oc = INGEST_ACCEPTED;
+		fail_sql = reads[i];
+		fail_hits = 0;
+		sqlite3_progress_handler(db, 1, fail_one_read, db);
+		assert_int_equal(journal_begin(f->j, &err), RK_OK);
+		enum rk_rc rc = ingest_line(f->j, line, strlen(line), "test", &oc, &err);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+		journal_rollback(f->j);
+		if (fail_hits == 0)
+			fail_msg("read '%s' was never made", reads[i]);
+		if (rc == RK_OK && oc == INGEST_ACCEPTED)
+			fail_msg("read '%s' failed, yet the fill was accepted", reads[i]);
+		if (!strstr(err.msg, "interrupted"))
+			fail_msg("read '%s': the error does not say why: %s", reads[i], err.msg);
+		char *after = tu_dump_tables(f->j);
+		assert_string_equal(after, before);
+		free(after);
+	}
+	free(before);
+	/* Without the fault it goes through. */
+	if (tu_ingest(f->j, line, NULL, 0) != INGEST_ACCEPTED)
+		fail_msg("the fill is refused without a fault");
+	assert_rows(f->j, Q_PNL, "S|2|220|190|0|30\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +909,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_fills_absorb_successive_inferred_fills_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realized_pnl_is_recomputed_at_the_real_fill_price, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_of_another_order_does_not_supersede, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_read_refuses_the_fill_instead_of_reading_no_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_sell_fill_supersedes_an_inferred_sell, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listed_fill_journaled_by_the_reconciler_supersedes_the_inferred_one, setup, teardown),
