@@ -350,8 +350,6 @@ static enum rk_rc apply_migration(struct journal *j, int from, bool *replay, str
 		rc = exec(j, bump, err);
 	if (!rc && migration_replays(want))
 		*replay = true;
-	if (rc)
-		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
 	return rc;
 }
 
@@ -367,10 +365,14 @@ static enum rk_rc apply_migrations(struct journal *j, int from, struct rk_err *e
 {
 	bool replay = false;
 	enum rk_rc rc = RK_OK;
-	for (int v = from; v < journal_schema_version() && !rc; v++)
-		rc = apply_migration(j, v, &replay, err);
-	if (!rc && replay && (rc = project_rebuild(j, err)))
-		rk_err_prefix(err, "replaying the journal after migrating it from version %d", from);
+	/* On failure the caller rolls every step back: the journal stays at `from`. */
+	for (int v = from; v < journal_schema_version(); v++)
+		if ((rc = apply_migration(j, v, &replay, err)))
+			return rk_err_prefix(err, "migration %s failed (journal left at version %d)",
+					     EMBEDDED_MIGRATIONS[v].name, from);
+	if (replay && (rc = project_rebuild(j, err)))
+		rk_err_prefix(err, "replaying the journal after migrating it (journal left at "
+				   "version %d)", from);
 	return rc;
 }
 
