@@ -809,6 +809,24 @@ static void test_real_sell_fill_supersedes_an_inferred_sell(void **state)
 	assert_rebuild_is_identity(f->j);
 }
 
+/* A fill that contradicts its order (a sell of a buy order) is refused and
+ * supersedes nothing. */
+static void test_refused_fill_supersedes_nothing(void **state)
+{
+	struct fx *f = *state;
+	char reason[256];
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	assert_int_equal(tu_ingest(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-03-01T00:00:10.000000Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"BTC-USD\",\"fill_id\":\"F1\",\"order_id\":\"o-1\",\"side\":\"sell\","
+		"\"qty\":\"4\",\"price\":\"99\"}", reason, sizeof reason), INGEST_REJECTED);
+	assert_non_null(strstr(reason, "field 'side'"));
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|0\n");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rebuild_is_identity(f->j);
+}
+
 /* A real fill of another order absorbs nothing. */
 static void test_real_fill_of_another_order_does_not_supersede(void **state)
 {
@@ -909,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_fills_absorb_successive_inferred_fills_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realized_pnl_is_recomputed_at_the_real_fill_price, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_of_another_order_does_not_supersede, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_fill_supersedes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_read_refuses_the_fill_instead_of_reading_no_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_sell_fill_supersedes_an_inferred_sell, setup, teardown),
