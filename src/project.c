@@ -538,9 +538,11 @@ bool project_fill_stands_in(const struct fill_rec *f)
  * = 1) under a fill id "inferred:ORDER_ID:FILLED_QTY" (reconcile.h). A listed
  * fill the journal lacked is journaled inferred too, under its venue fill id:
  * that one is a real fill. The real fills of its order, when they arrive
- * (from a bot or the venue's listing), replace an inferred one: a real fill first absorbs the
- * quantity of its order's inferred fills that no real fill has absorbed yet,
- * oldest first (recorded as their superseded_qty), and only the rest of it
+ * (from a bot or the venue's listing), replace an inferred one: a real fill
+ * first absorbs the quantity of its order's inferred fills that no real fill
+ * has absorbed yet, oldest first (recorded as their superseded_qty; written
+ * before the fill's checks, so a refused fill is rolled back by the caller
+ * as lots.h asks), and only the rest of it
  * adds to the order's fills_qty and moves the position. An order's fills
  * therefore count sum(real) + sum(inferred - superseded): an inferred fill is
  * the gap beyond the fills journaled when it was inferred, so it is never
@@ -609,7 +611,8 @@ static enum rk_rc supersede_inferred(struct journal *j, const struct fill_rec *f
 	sqlite3_bind_text(up, 1, venue_name(f->venue), -1, SQLITE_STATIC);
 	while (dec_sign(left) > 0 &&
 	       !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
-		rc = supersede_one(j, st, up, &left, out, err);
+		if ((rc = supersede_one(j, st, up, &left, out, err)))
+			break;
 	if (row)
 		sqlite3_reset(st);
 	return rc;
