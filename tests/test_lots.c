@@ -861,8 +861,9 @@ static int fail_one_read(void *db)
  * closed, reads through every read of the fill's projection (journal tail
  * and dedup, order, position, inferred fills, lot position, later fills,
  * allocations, lots, fills to re-allocate, open lots). With any one of those
- * reads failing the fill is refused with that read's error, never projected
- * as if the read had found no row, and the journal keeps what it had. */
+ * reads failing (or the write of what it superseded) the fill is refused
+ * with that step's error, never projected as if the read had found no row,
+ * and the journal keeps what it had. */
 static void test_failed_read_refuses_the_fill_instead_of_reading_no_rows(void **state)
 {
 	static const char *const reads[] = {
@@ -877,11 +878,12 @@ static void test_failed_read_refuses_the_fill_instead_of_reading_no_rows(void **
 		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE lot_id",
 		"SELECT seq, ts, fill_id, order_id, side, qty, price, fee, fee_currency, superseded_qty",
 		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE venue",
+		"UPDATE fills SET superseded_qty", /* a write fails as loudly */
 	};
 	static const char line[] =
 		"{\"type\":\"fill\",\"ts\":\"2025-03-01T00:00:10.000000Z\",\"venue\":\"coinbase\","
 		"\"symbol\":\"BTC-USD\",\"fill_id\":\"F1\",\"order_id\":\"o-1\",\"side\":\"buy\","
-		"\"qty\":\"4\",\"price\":\"95\"}";
+		"\"qty\":\"5\",\"price\":\"95\"}";
 	struct fx *f = *state;
 	sqlite3 *db = journal_db(f->j);
 	order_o1(f->j, "buy");
