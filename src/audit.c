@@ -8,6 +8,7 @@
 
 #include "embedded.h"
 #include "project.h"
+#include "sqlx.h"
 
 static enum rk_rc db_error(sqlite3 *db, struct rk_err *err, const char *what)
 {
@@ -19,13 +20,23 @@ static const char *col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* Reads the one row of a query that always has one. */
+static enum rk_rc one_row(sqlite3 *db, sqlite3_stmt *st, const char *what, struct rk_err *err)
+{
+	bool row;
+	enum rk_rc rc = sqlx_db_step_row(db, st, &row, what, err);
+	if (!rc && !row)
+		rc = rk_err_set(err, RK_EDB, "%s: no row", what);
+	return rc;
+}
+
 static enum rk_rc int_query(sqlite3 *db, const char *sql, int *out, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	enum rk_rc rc = RK_OK;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	enum rk_rc rc;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		rc = db_error(db, err, sql);
-	else
+	else if (!(rc = one_row(db, st, sql, err)))
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc;
@@ -39,9 +50,8 @@ static enum rk_rc check_integrity(sqlite3 *db, struct rk_err *err)
 	enum rk_rc rc = RK_OK;
 	if (sqlite3_prepare_v2(db, "PRAGMA main.integrity_check", -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, err, "integrity_check");
-	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = db_error(db, err, "integrity_check");
-	else if (!col(st, 0) || strcmp(col(st, 0), "ok") != 0)
+	if (!(rc = one_row(db, st, "integrity_check", err)) &&
+	    (!col(st, 0) || strcmp(col(st, 0), "ok") != 0))
 		rc = rk_err_set(err, RK_ECORRUPT, "SQLite integrity_check: %s", col(st, 0));
 	sqlite3_finalize(st);
 	return rc;
@@ -93,8 +103,8 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 	prev[64] = '\0';
 	if (sqlite3_prepare_v2(db, SQL_EVENTS, -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, err, "reading events");
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	while (!(rc = sqlx_db_step_row(db, st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
@@ -105,8 +115,6 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 		}
 		snprintf(prev, sizeof prev, "%s", col(st, 11));
 	}
-	if (step != SQLITE_DONE)
-		rc = db_error(db, err, "reading events");
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -153,8 +161,8 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 	if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM main.sqlite_master"
 				   " ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, err, "reading the schema");
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	while (!(rc = sqlx_db_step_row(db, st, &row, "reading the schema", err)) && row) {
 		struct schema_obj *grown = realloc(out->obj, (out->n + 1) * sizeof *grown);
 		if (!grown) {
 			oom = true;
@@ -173,8 +181,6 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 	}
 	if (oom)
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-	else if (step != SQLITE_DONE)
-		rc = db_error(db, err, "reading the schema");
 	sqlite3_finalize(st);
 	if (rc)
 		schema_free(out);
@@ -278,20 +284,25 @@ static enum rk_rc table_columns(sqlite3 *db, const char *table, struct table_col
 				struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int step, rest[64], nrest = 0;
+	int rest[64], nrest = 0;
+	bool row = false;
+	enum rk_rc rc;
 	memset(c, 0, sizeof *c);
 	if (sqlite3_prepare_v2(db, "SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid", -1,
 			       &st, NULL) != SQLITE_OK)
 		return db_error(db, err, "reading table columns");
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	int pkpos[64] = {0};
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && c->n < 64) {
+	while (!(rc = sqlx_db_step_row(db, st, &row, "reading table columns", err)) && row &&
+	       c->n < 64) {
 		snprintf(c->names[c->n], sizeof c->names[0], "%s", col(st, 0));
 		pkpos[c->n] = sqlite3_column_int(st, 1);
 		c->n++;
 	}
 	sqlite3_finalize(st);
-	if (step != SQLITE_DONE || c->n == 0)
+	if (rc)
+		return rc;
+	if (row || c->n == 0) /* more than 64 columns, or none */
 		return rk_err_set(err, RK_EDB, "reading the columns of %s", table);
 	for (int k = 1; k <= c->n; k++)
 		for (int i = 0; i < c->n; i++)
@@ -364,19 +375,20 @@ static const char *row_id(const struct table_cols *c, sqlite3_stmt *st, char *bu
 static enum rk_rc compare_rows(const char *table, const struct table_cols *c, sqlite3_stmt *fa,
 			       sqlite3_stmt *rb, struct rk_err *err)
 {
-	char id[200], va[80], vb[80];
+	char id[200], va[80], vb[80], what[100];
+	snprintf(what, sizeof what, "reading table %s", table);
 	for (;;) {
-		int sa = sqlite3_step(fa), sb = sqlite3_step(rb);
-		if ((sa != SQLITE_ROW && sa != SQLITE_DONE) || (sb != SQLITE_ROW && sb != SQLITE_DONE))
-			return rk_err_set(err, RK_EDB, "reading table %s: %s", table,
-					  sqlite3_errmsg(sqlite3_db_handle(sa != SQLITE_ROW &&
-									   sa != SQLITE_DONE ? fa : rb)));
-		if (sa == SQLITE_DONE && sb == SQLITE_DONE)
+		bool in_a, in_b;
+		enum rk_rc rc;
+		if ((rc = sqlx_db_step_row(sqlite3_db_handle(fa), fa, &in_a, what, err)) ||
+		    (rc = sqlx_db_step_row(sqlite3_db_handle(rb), rb, &in_b, what, err)))
+			return rc;
+		if (!in_a && !in_b)
 			return RK_OK;
-		if (sb == SQLITE_DONE)
+		if (!in_b)
 			return rk_err_set(err, RK_ECORRUPT, "table %s has a row that a replay of the"
 					  " events does not produce (%s)", table, row_id(c, fa, id, sizeof id));
-		if (sa == SQLITE_DONE)
+		if (!in_a)
 			return rk_err_set(err, RK_ECORRUPT, "table %s lacks a row that a replay of the"
 					  " events produces (%s)", table, row_id(c, rb, id, sizeof id));
 		for (int i = 0; i < c->n; i++)

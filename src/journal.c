@@ -51,6 +51,25 @@ enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *
 	return rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(j->db));
 }
 
+/*
+ * Steps a statement that reads: the contract of sqlx_step_row (sqlx.h),
+ * which this module cannot use (sqlx reports its errors through
+ * journal_sql_error, so it sits above the journal). *row (OUT) is true for
+ * a row, false when done; anything else is an error naming `what`, never
+ * "no more rows". Reset when done or failed.
+ */
+static enum rk_rc step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
+			   struct rk_err *err)
+{
+	int src = sqlite3_step(st);
+	*row = src == SQLITE_ROW;
+	if (src == SQLITE_ROW)
+		return RK_OK;
+	enum rk_rc rc = src == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
+	sqlite3_reset(st);
+	return rc;
+}
+
 static enum rk_rc exec(struct journal *j, const char *sql, struct rk_err *err)
 {
 	char *msg = NULL;
@@ -308,15 +327,16 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
 
 /* Does migration `version` change how events are projected, so that the
  * journal's materialized tables are rebuilt by a replay once it is applied?
- * 0006: an order's reported filled quantity and its fills are kept apart. */
+ * 0006: an order's reported filled quantity and its fills are kept apart.
+ * 0007: an inferred fill is superseded by its order's real fills. */
 static bool migration_replays(int version)
 {
-	return version == 6;
+	return version == 6 || version == 7;
 }
 
 /* Applies migration number from+1 and its version bump, inside the caller's
- * transaction, then the replay that migration needs, if any. */
-static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *err)
+ * transaction; *replay (IN/OUT) is set when it needs the replay. */
+static enum rk_rc apply_migration(struct journal *j, int from, bool *replay, struct rk_err *err)
 {
 	const struct embedded_file *m = &EMBEDDED_MIGRATIONS[from];
 	int want = from + 1;
@@ -329,9 +349,30 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
 	if (!rc)
 		rc = exec(j, bump, err);
 	if (!rc && migration_replays(want))
-		rc = project_rebuild(j, err);
-	if (rc)
-		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
+		*replay = true;
+	return rc;
+}
+
+/*
+ * Applies every missing migration from version `from` on, inside the
+ * caller's transaction, then one replay when any of them needs it. The
+ * replay projects with this reckon's rules into this reckon's tables, so it
+ * runs only once the schema is complete (a replay after 0006 alone would
+ * miss the columns 0007 adds), and all of it commits together: a journal is
+ * never left at a version whose tables a replay has not made.
+ */
+static enum rk_rc apply_migrations(struct journal *j, int from, struct rk_err *err)
+{
+	bool replay = false;
+	enum rk_rc rc = RK_OK;
+	/* On failure the caller rolls every step back: the journal stays at `from`. */
+	for (int v = from; v < journal_schema_version(); v++)
+		if ((rc = apply_migration(j, v, &replay, err)))
+			return rk_err_prefix(err, "migration %s failed (journal left at version %d)",
+					     EMBEDDED_MIGRATIONS[v].name, from);
+	if (replay && (rc = project_rebuild(j, err)))
+		rk_err_prefix(err, "replaying the journal after migrating it (journal left at "
+				   "version %d)", from);
 	return rc;
 }
 
@@ -339,8 +380,8 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
  * One step of bringing the journal up to date. `locked` false: a read
  * transaction that only looks (an up-to-date journal is opened without ever
  * taking the write lock). `locked` true: BEGIN IMMEDIATE, look again under the
- * lock (another process may have migrated meanwhile), then the next missing
- * migration, and the application_id when the file has none, committed
+ * lock (another process may have migrated meanwhile), then the missing
+ * migrations, and the application_id when the file has none, committed
  * together. Sets *done when nothing is left to write.
  */
 static enum rk_rc update_step(struct journal *j, const char *path, enum journal_mode mode,
@@ -369,7 +410,7 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 		return rc;
 	}
 	if (l.version < journal_schema_version())
-		rc = apply_migration(j, l.version, err);
+		rc = apply_migrations(j, l.version, err);
 	if (!rc && l.app_id == 0) {
 		char stamp[64];
 		snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d;",
@@ -623,15 +664,13 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 {
 	sqlite3_stmt *st;
 	long n = 0;
-	int step;
+	bool row = false;
 	enum rk_rc rc = journal_stmt(j, SQL_META_TABLE, &st, err);
 	out[0] = '\0';
-	if (rc)
+	if (rc || (rc = step_row(j, st, &row, "reading the journal identity", err)))
 		return rc;
-	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return journal_sql_error(j, err, "reading the journal identity");
-	}
+	if (!row) /* a count always has its row */
+		return rk_err_set(err, RK_EDB, "reading the journal identity: no row");
 	bool table = sqlite3_column_int(st, 0) > 0;
 	sqlite3_reset(st);
 	if (!table)
@@ -640,11 +679,11 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 				  "order ids are derived from)");
 	if ((rc = journal_stmt(j, SQL_META_ROWS, &st, err)))
 		return rc;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-		rc = meta_row(st, ++n, out, err);
-	if (!rc && step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading the journal identity");
-	sqlite3_reset(st);
+	while (!(rc = step_row(j, st, &row, "reading the journal identity", err)) && row &&
+	       !(rc = meta_row(st, ++n, out, err)))
+		;
+	if (row)
+		sqlite3_reset(st);
 	if (!rc && n == 0)
 		rc = rk_err_set(err, RK_ECORRUPT,
 				"journal_meta holds no journal_id (the journal's identity, which "
@@ -753,8 +792,10 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		if ((rc = journal_stmt(j, SQL_FIND_DEDUP, &st, err)))
 			return rc;
 		sqlite3_bind_text(st, 1, ev->dedup_key, -1, SQLITE_STATIC);
-		int step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
+		bool row;
+		if ((rc = step_row(j, st, &row, "looking up duplicate", err)))
+			return rc;
+		if (row) {
 			long long old = sqlite3_column_int64(st, 0);
 			bool same = strcmp((const char *)sqlite3_column_text(st, 1), ev->payload) == 0;
 			sqlite3_reset(st);
@@ -767,23 +808,19 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 			return rk_err_set(err, RK_ECONFLICT,
 					  "already journaled as event %lld with different content", old);
 		}
-		sqlite3_reset(st);
-		if (step != SQLITE_DONE)
-			return journal_sql_error(j, err, "looking up duplicate");
 	}
 	if ((rc = journal_stmt(j, SQL_TAIL, &st, err)))
 		return rc;
 	memcpy(prev, ZERO_HASH, sizeof prev);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	bool tail;
+	if ((rc = step_row(j, st, &tail, "reading journal tail", err)))
+		return rc;
+	if (tail) {
 		seq = sqlite3_column_int64(st, 0) + 1;
 		const char *h = (const char *)sqlite3_column_text(st, 1);
 		snprintf(prev, sizeof prev, "%s", h ? h : "");
-	} else if (step != SQLITE_DONE) {
 		sqlite3_reset(st);
-		return journal_sql_error(j, err, "reading journal tail");
 	}
-	sqlite3_reset(st);
 
 	rtime_format(rtime_now_us(), recorded);
 	journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
@@ -795,10 +832,14 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 	sqlite3_bind_int64(st, 1, seq);
 	for (int i = 0; i < 11; i++)
 		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
+	int step = sqlite3_step(st);
+	if (step != SQLITE_DONE) {
+		/* The error is read before the reset, which would report it again. */
+		rc = journal_sql_error(j, err, "appending event");
+		sqlite3_reset(st);
+		return rc;
+	}
 	sqlite3_reset(st);
-	if (step != SQLITE_DONE)
-		return journal_sql_error(j, err, "appending event");
 	if (seq_out)
 		*seq_out = seq;
 	bool stale = false;

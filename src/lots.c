@@ -68,9 +68,12 @@ static void bind_key(const struct sym *s, sqlite3_stmt *st)
 	sqlite3_bind_text(st, 3, s->symbol, -1, SQLITE_STATIC);
 }
 
+/* Reads a fill row (SQL_FILLS_FROM / SQL_FILLS_ALL from column c); its qty is
+ * what the lots hold of it: qty - superseded_qty (zero: nothing to allocate). */
 static enum rk_rc col_fill(sqlite3_stmt *st, int c, struct lfill *out, struct rk_err *err)
 {
 	enum rk_rc rc;
+	struct dec superseded;
 	memset(out, 0, sizeof *out);
 	out->f.seq = sqlite3_column_int64(st, c);
 	out->f.ts = (const char *)sqlite3_column_text(st, c + 1);
@@ -82,6 +85,12 @@ static enum rk_rc col_fill(sqlite3_stmt *st, int c, struct lfill *out, struct rk
 	    (rc = sqlx_col_dec(st, c + 7, &out->f.fee, err)))
 		return rc;
 	out->f.fee_currency = (const char *)sqlite3_column_text(st, c + 8);
+	/* An inferred fill holds only what real fills have not superseded. */
+	if ((rc = sqlx_col_dec(st, c + 9, &superseded, err)))
+		return rc;
+	if (dec_sub(out->f.qty, superseded, &out->f.qty) != DEC_OK || dec_sign(out->f.qty) < 0)
+		return rk_err_set(err, RK_ECORRUPT, "fill row %lld: superseded_qty exceeds qty",
+				  (long long)out->f.seq);
 	if (!out->f.ts || !out->f.fill_id)
 		return rk_err_set(err, RK_ECORRUPT, "fill row %lld lacks ts or fill_id",
 				  (long long)out->f.seq);
@@ -107,17 +116,13 @@ static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		s->found = true;
-		if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
-			rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
-		s->pos.open_lots = sqlite3_column_int64(st, 2);
-		snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
-		s->last_seq = sqlite3_column_int64(st, 4);
-	} else if (step != SQLITE_DONE) {
-		rc = journal_sql_error(s->j, err, "reading lot position");
-	}
+	if ((rc = sqlx_step_row(s->j, st, &s->found, "reading lot position", err)) || !s->found)
+		return rc;
+	if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
+		rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
+	s->pos.open_lots = sqlite3_column_int64(st, 2);
+	snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
+	s->last_seq = sqlite3_column_int64(st, 4);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -178,14 +183,15 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	sqlite3_stmt *st;
 	struct dec have = dec_zero();
 	enum rk_rc rc;
-	int step = SQLITE_DONE;
+	bool row = false;
 	*n = 0;
 	if (dec_sign(need) <= 0)
 		return RK_OK;
 	if ((rc = journal_stmt(s->j, SQL_LOTS_OPEN, &st, err)))
 		return rc;
 	bind_key(s, st);
-	while (dec_cmp(have, need) < 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (dec_cmp(have, need) < 0 &&
+	       !(rc = sqlx_step_row(s->j, st, &row, "reading open lots", err)) && row) {
 		if (*n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 8;
 			struct fifo_lot *l = realloc(s->lots, cap * sizeof *l);
@@ -208,9 +214,8 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 		}
 		(*n)++;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading open lots");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	for (size_t i = 0; i < *n; i++) /* after the last realloc */
 		s->ptrs[i] = &s->lots[i];
 	return rc;
@@ -405,11 +410,12 @@ static enum rk_rc step_in_order(struct sym *s, const struct lfill *lf, struct rk
 
 /* ---- re-allocating after a late fill ------------------------------------- */
 
-static const char SQL_FILLS_AFTER_DESC[] =
-	"SELECT seq FROM fills WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND ts > ?4"
-	" ORDER BY ts DESC, seq DESC";
+static const char SQL_FILLS_FROM_DESC[] =
+	"SELECT seq FROM fills WHERE venue = ?1 AND account = ?2 AND symbol = ?3"
+	" AND ts >= ?4 AND (ts > ?4 OR seq >= ?5) ORDER BY ts DESC, seq DESC";
 static const char SQL_FILLS_FROM[] =
-	"SELECT seq, ts, fill_id, order_id, side, qty, price, fee, fee_currency FROM fills"
+	"SELECT seq, ts, fill_id, order_id, side, qty, price, fee, fee_currency, superseded_qty"
+	" FROM fills"
 	" WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND ts >= ?4 AND (ts > ?4 OR seq >= ?5)"
 	" ORDER BY ts, seq";
 static const char SQL_ALLOCS_OF[] =
@@ -442,12 +448,9 @@ static enum rk_rc lot_get(struct sym *s, int64_t lot_id, struct fifo_lot *lot, b
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, lot_id);
-	int step = sqlite3_step(st);
-	*found = step == SQLITE_ROW;
-	if (*found)
-		rc = col_lot(st, lot, err);
-	else if (step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading lot");
+	if ((rc = sqlx_step_row(s->j, st, found, "reading lot", err)) || !*found)
+		return rc;
+	rc = col_lot(st, lot, err);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -476,11 +479,11 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	enum rk_rc rc = journal_stmt(s->j, SQL_ALLOCS_OF, &st, err);
-	int step = SQLITE_DONE;
+	bool row = false;
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = sqlx_step_row(s->j, st, &row, "reading allocations", err)) && row) {
 		struct fifo_lot lot;
 		struct dec q, c;
 		bool found;
@@ -501,11 +504,11 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 			rc = rk_err_set(err, RK_EOVERFLOW, "lot %lld overflows", (long long)lot.lot_id);
 			break;
 		}
-		rc = lot_update(s, &lot, err);
+		if ((rc = lot_update(s, &lot, err)))
+			break;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading allocations");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	if (!rc)
 		rc = exec_seq(s, SQL_ALLOCS_DELETE, seq, "deleting allocations", err);
 	if (!rc)
@@ -515,26 +518,28 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 	return rc;
 }
 
-/* Undoes every fill of s with ts > ts, newest first: the state returns to
- * exactly what allocating the fills up to ts in order left (every change is
- * an exact addition, and unit costs are a function of the remaining). */
-static enum rk_rc undo_after(struct sym *s, const char *ts, struct rk_err *err)
+/* Undoes every fill of s at or after (ts, seq), newest first: the state
+ * returns to exactly what allocating the fills before it in order left
+ * (every change is an exact addition, and unit costs are a function of the
+ * remaining). A fill not allocated yet (the one being applied) has nothing
+ * to undo. */
+static enum rk_rc undo_from(struct sym *s, const char *ts, int64_t seq, struct rk_err *err)
 {
 	sqlite3_stmt *st;
-	enum rk_rc rc = journal_stmt(s->j, SQL_FILLS_AFTER_DESC, &st, err);
-	int step = SQLITE_DONE;
+	bool row = false;
+	enum rk_rc rc = journal_stmt(s->j, SQL_FILLS_FROM_DESC, &st, err);
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		if (!(rc = undo_open(s, seq, err)))
-			rc = undo_close(s, seq, err);
+	sqlite3_bind_text(st, 4, ts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, seq);
+	while (!(rc = sqlx_step_row(s->j, st, &row, "reading later fills", err)) && row) {
+		int64_t later = sqlite3_column_int64(st, 0);
+		if ((rc = undo_open(s, later, err)) || (rc = undo_close(s, later, err)))
+			break;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading later fills");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	return rc;
 }
 
@@ -542,21 +547,21 @@ static enum rk_rc undo_after(struct sym *s, const char *ts, struct rk_err *err)
 static enum rk_rc replay_from(struct sym *s, const char *ts, int64_t seq, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = journal_stmt(s->j, SQL_FILLS_FROM, &st, err);
-	int step = SQLITE_DONE;
 	if (rc)
 		return rc;
 	bind_key(s, st);
 	sqlite3_bind_text(st, 4, ts, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, seq);
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = sqlx_step_row(s->j, st, &row, "reading fills to re-allocate", err)) && row) {
 		struct lfill lf;
-		if (!(rc = col_fill(st, 0, &lf, err)))
-			rc = step_in_order(s, &lf, err);
+		if ((rc = col_fill(st, 0, &lf, err)) ||
+		    (!dec_is_zero(lf.f.qty) && (rc = step_in_order(s, &lf, err))))
+			break;
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = journal_sql_error(s->j, err, "reading fills to re-allocate");
-	sqlite3_reset(st);
+	if (row)
+		sqlite3_reset(st);
 	return rc;
 }
 
@@ -564,6 +569,12 @@ static enum rk_rc replay_from(struct sym *s, const char *ts, int64_t seq, struct
 
 enum rk_rc lots_apply_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 			   struct rk_err *err)
+{
+	return lots_apply_fill_from(j, seq, f, NULL, 0, err);
+}
+
+enum rk_rc lots_apply_fill_from(struct journal *j, int64_t seq, const struct fill_rec *f,
+				const char *from_ts, int64_t from_seq, struct rk_err *err)
 {
 	struct sym s;
 	struct lfill lf = {.f = {.seq = seq, .ts = f->ts, .fill_id = f->fill_id, .side = f->side,
@@ -587,9 +598,14 @@ enum rk_rc lots_apply_fill(struct journal *j, int64_t seq, const struct fill_rec
 	}
 	if (fifo_fee_is_other(&s.params, &lf.f) && (rc = other_fee_insert(&s, &lf, err)))
 		goto out;
-	if (s.found && strcmp(f->ts, s.last_ts) < 0) {
+	if (s.found && from_ts && strcmp(from_ts, f->ts) <= 0) {
+		/* A fill it superseded lost quantity: from that one on. */
+		if ((rc = undo_from(&s, from_ts, from_seq, err)) ||
+		    (rc = replay_from(&s, from_ts, from_seq, err)))
+			goto out;
+	} else if (s.found && (strcmp(f->ts, s.last_ts) < 0 || from_ts)) {
 		/* Late: this fill belongs before fills already allocated. */
-		if ((rc = undo_after(&s, f->ts, err)) || (rc = replay_from(&s, f->ts, seq, err)))
+		if ((rc = undo_from(&s, f->ts, seq, err)) || (rc = replay_from(&s, f->ts, seq, err)))
 			goto out;
 	} else if ((rc = step_in_order(&s, &lf, err))) {
 		goto out;
@@ -608,14 +624,13 @@ static const char SQL_CLEAR_ALL[] =
 	" DELETE FROM findings WHERE kind = '" LOTS_FINDING_KIND "' AND run_id IS NULL;";
 static const char SQL_FILLS_ALL[] =
 	"SELECT venue, account, symbol, seq, ts, fill_id, order_id, side, qty, price, fee,"
-	" fee_currency FROM fills ORDER BY venue, account, symbol, ts, seq";
+	" fee_currency, superseded_qty FROM fills ORDER BY venue, account, symbol, ts, seq";
 
 enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	struct sym s;
-	bool have = false;
-	int step = SQLITE_DONE;
+	bool have = false, row;
 	enum rk_rc rc = sqlx_exec(j, SQL_CLEAR_ALL, err);
 
 	memset(&s, 0, sizeof s);
@@ -626,7 +641,7 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 		rc = journal_sql_error(j, err, "reading fills");
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = sqlx_step_row(j, st, &row, "reading fills", err)) && row) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		const char *a = (const char *)sqlite3_column_text(st, 1);
 		const char *y = (const char *)sqlite3_column_text(st, 2);
@@ -646,16 +661,12 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 			goto out;
 		if (fifo_fee_is_other(&s.params, &lf.f) && (rc = other_fee_insert(&s, &lf, err)))
 			goto out;
-		if ((rc = step_in_order(&s, &lf, err))) {
+		if (!dec_is_zero(lf.f.qty) && (rc = step_in_order(&s, &lf, err))) {
 			rk_err_prefix(err, "allocating fill %s", lf.f.fill_id);
 			goto out;
 		}
 	}
-	if (step != SQLITE_DONE) {
-		rc = journal_sql_error(j, err, "reading fills");
-		goto out;
-	}
-	if (have && (rc = pos_store(&s, err)))
+	if (rc || (have && (rc = pos_store(&s, err))))
 		goto out;
 	if (counts)
 		rc = lots_count(j, counts, err);
@@ -675,18 +686,17 @@ static const char SQL_COUNTS[] =
 enum rk_rc lots_count(struct journal *j, struct lots_counts *out, struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row;
 	enum rk_rc rc = journal_stmt(j, SQL_COUNTS, &st, err);
 	memset(out, 0, sizeof *out);
-	if (rc)
+	if (rc || (rc = sqlx_step_row(j, st, &row, "counting lots", err)))
 		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = journal_sql_error(j, err, "counting lots");
-	} else {
-		int64_t *v[] = {&out->fills, &out->lots, &out->open_lots, &out->closes,
-				&out->allocations, &out->unmatched};
-		for (int i = 0; i < 6; i++)
-			*v[i] = sqlite3_column_int64(st, i);
-	}
+	if (!row) /* counts always have their row */
+		return rk_err_set(err, RK_EDB, "counting lots: no row");
+	int64_t *v[] = {&out->fills, &out->lots, &out->open_lots, &out->closes, &out->allocations,
+			&out->unmatched};
+	for (int i = 0; i < 6; i++)
+		*v[i] = sqlite3_column_int64(st, i);
 	sqlite3_reset(st);
 	return rc;
 }

@@ -42,6 +42,18 @@
 enum rk_rc lots_apply_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 			   struct rk_err *err);
 
+/*
+ * lots_apply_fill for a real fill that superseded quantity of inferred fills
+ * of its order (project.c): `from_ts`/`from_seq` (NULL: none) is the
+ * earliest of those whose superseded_qty changed. The lots hold a fill's
+ * qty - superseded_qty (an inferred fill with nothing left holds no lot), so
+ * the symbol is re-allocated from the earlier of that fill and `f`, as for a
+ * late fill: lots and realized P&L become what allocating the real fills in
+ * place of the inferred ones gives, and lots_rebuild agrees.
+ */
+enum rk_rc lots_apply_fill_from(struct journal *j, int64_t seq, const struct fill_rec *f,
+				const char *from_ts, int64_t from_seq, struct rk_err *err);
+
 /* Row counts of the lot tables. */
 struct lots_counts {
 	int64_t fills;       /* fills allocated (rows of `fills`) */

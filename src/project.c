@@ -15,16 +15,6 @@ const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "l
 				      "recon_runs", "findings", "actions", "halts",
 				      "exchange_positions", NULL};
 
-/* Reads a decimal column written by reckon; NULL reads as zero. */
-static struct dec col_dec(sqlite3_stmt *st, int i)
-{
-	struct dec v = dec_zero();
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	if (s)
-		dec_parse_cstr(s, &v);
-	return v;
-}
-
 /* ---- orders ------------------------------------------------------------- */
 
 /*
@@ -86,11 +76,10 @@ static enum rk_rc order_get(struct journal *j, const char *venue, const char *or
 		return rc;
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, order_id, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		rc = order_row_read(st, row, err);
-	else if (step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading order");
+	bool found;
+	if ((rc = sqlx_step_row(j, st, &found, "reading order", err)) || !found)
+		return rc;
+	rc = order_row_read(st, row, err);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -406,14 +395,15 @@ static enum rk_rc fill_order_check(const struct order_rec *o, const struct fill_
 }
 
 /*
- * Adds a fill to its order's fills_qty; filled_qty becomes the larger of
+ * Adds `adds` (what a fill adds beyond the inferred quantity it supersedes:
+ * see supersede_inferred) to its order's fills_qty; filled_qty becomes the larger of
  * that and what the reports said. A fill overfills the order only when the
  * fills alone exceed its qty. A fill that completes the order's qty makes it
  * filled whatever was reported before (a cancel that raced the last fills):
  * the fills are the venue's facts.
  */
 static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct fill_rec *f,
-				    struct rk_err *err)
+				    struct dec adds, struct rk_err *err)
 {
 	struct order_row row;
 	sqlite3_stmt *st;
@@ -426,7 +416,7 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 	if ((rc = fill_order_check(&row.rec, f, err)))
 		return rc;
 	struct dec fills, filled, qty = row.rec.qty;
-	if (dec_add(row.fills_qty, f->qty, &fills) != DEC_OK)
+	if (dec_add(row.fills_qty, adds, &fills) != DEC_OK)
 		return rk_err_set(err, RK_EOVERFLOW, "fill %s: filled quantity overflows", f->fill_id);
 	enum order_status status = row.rec.status;
 	filled = dec_max(row.rec.filled_qty, fills);
@@ -461,10 +451,37 @@ static const char SQL_POS_PUT[] =
 	" qty = excluded.qty, avg_entry = excluded.avg_entry,"
 	" updated_at = max(positions.updated_at, excluded.updated_at), last_seq = excluded.last_seq";
 
+/*
+ * The position after a fill whose `absorbed` quantity replaces inferred
+ * quantity of its order already in the position: it moves the position by
+ * its own delta less what the inferred fills added for that quantity (an
+ * inferred fill has no fee), through position_apply_fill (model.h), the one
+ * rule for the average entry shared with the reconciler, applied to that
+ * remainder at the fill's price. The absorbed part keeps the average entry
+ * the inferred fill gave it; the lots (lots.h) hold the real prices.
+ */
+static bool position_apply_superseding(struct position_state *pos, const struct fill_rec *f,
+				       struct dec delta, struct dec absorbed)
+{
+	struct dec rest;
+	if (dec_is_zero(absorbed))
+		return position_apply_fill(pos, f);
+	if (dec_sub(delta, f->side == SIDE_BUY ? absorbed : dec_neg(absorbed), &rest) != DEC_OK)
+		return false;
+	if (dec_is_zero(rest))
+		return true;
+	struct fill_rec r = *f;
+	r.side = dec_sign(rest) > 0 ? SIDE_BUY : SIDE_SELL;
+	r.qty = dec_abs(rest);
+	r.fee = dec_zero();
+	r.fee_currency[0] = '\0';
+	return position_apply_fill(pos, &r);
+}
+
 /* The position after a fill, by position_apply_fill (model.h): the one rule
  * for the average entry, shared with the reconciler. */
 static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fill_rec *f,
-				 struct rk_err *err)
+				 struct dec absorbed, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *venue = venue_name(f->venue);
@@ -479,13 +496,18 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		pos.qty = col_dec(st, 0);
-		pos.has_avg = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		pos.avg = col_dec(st, 1);
+	bool row;
+	if ((rc = sqlx_step_row(j, st, &row, "reading position", err)))
+		return rc;
+	if (row) {
+		rc = sqlx_col_dec(st, 0, &pos.qty, err);
+		if (!rc)
+			rc = sqlx_col_opt_dec(st, 1, &pos.has_avg, &pos.avg, err);
+		sqlite3_reset(st);
+		if (rc)
+			return rc;
 	}
-	sqlite3_reset(st);
-	if (!position_apply_fill(&pos, f))
+	if (!position_apply_superseding(&pos, f, delta, absorbed))
 		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position or average entry overflows",
 				  f->fill_id);
 	if ((rc = journal_stmt(j, SQL_POS_PUT, &st, err)))
@@ -500,12 +522,115 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	return sqlx_step_done(j, st, "writing position", err);
 }
 
+/* ---- inferred fills superseded by real ones -------------------------------- */
+
+_Static_assert(sizeof PROJECT_INFERRED_PREFIX - 1 == 9, "PROJECT_INFERRED_PREFIX_LEN");
+
+bool project_fill_stands_in(const struct fill_rec *f)
+{
+	return f->inferred && strncmp(f->fill_id, PROJECT_INFERRED_PREFIX,
+				      sizeof PROJECT_INFERRED_PREFIX - 1) == 0;
+}
+
+/*
+ * An inferred fill stands for quantity the exchange reported filled while no
+ * fill record explained it: the reconciler journals it inferred (fills.inferred
+ * = 1) under a fill id "inferred:ORDER_ID:FILLED_QTY" (reconcile.h). A listed
+ * fill the journal lacked is journaled inferred too, under its venue fill id:
+ * that one is a real fill. The real fills of its order, when they arrive
+ * (from a bot or the venue's listing), replace an inferred one: a real fill
+ * first absorbs the quantity of its order's inferred fills that no real fill
+ * has absorbed yet, oldest first (recorded as their superseded_qty; written
+ * before the fill's checks, so a refused fill is rolled back by the caller
+ * as lots.h asks), and only the rest of it
+ * adds to the order's fills_qty and moves the position. An order's fills
+ * therefore count sum(real) + sum(inferred - superseded): an inferred fill is
+ * the gap beyond the fills journaled when it was inferred, so it is never
+ * absorbed by those. The lots hold an inferred fill's qty - superseded_qty
+ * and re-allocate from the earliest one changed (lots.h).
+ */
+struct supersede {
+	struct dec absorbed;            /* of the new real fill's qty */
+	bool changed;                   /* some inferred fill lost quantity: */
+	char from_ts[MODEL_TS_MAX];     /* the earliest (ts, seq) of those */
+	int64_t from_seq;
+};
+
+static const char SQL_INFERRED_OPEN[] =
+	"SELECT fill_id, qty, superseded_qty, ts, seq FROM fills"
+	" WHERE venue = ?1 AND order_id = ?2 AND inferred = 1"
+	" AND substr(fill_id, 1, " PROJECT_INFERRED_PREFIX_LEN ") = '" PROJECT_INFERRED_PREFIX "'"
+	" AND qty <> superseded_qty ORDER BY seq";
+static const char SQL_INFERRED_SUPERSEDE[] =
+	"UPDATE fills SET superseded_qty = ?3 WHERE venue = ?1 AND fill_id = ?2";
+
+/* Absorbs what it can of one inferred fill (the current row of `st`) into
+ * *left; writes its new superseded_qty through `up`. */
+static enum rk_rc supersede_one(struct journal *j, sqlite3_stmt *st, sqlite3_stmt *up,
+				struct dec *left, struct supersede *out, struct rk_err *err)
+{
+	struct dec qty, done, open, take;
+	enum rk_rc rc;
+	if ((rc = sqlx_col_dec(st, 1, &qty, err)) || (rc = sqlx_col_dec(st, 2, &done, err)))
+		return rc;
+	if (dec_sub(qty, done, &open) != DEC_OK || dec_sign(open) <= 0)
+		return rk_err_set(err, RK_ECORRUPT, "inferred fill %s: superseded_qty exceeds qty",
+				  (const char *)sqlite3_column_text(st, 0));
+	take = dec_min(open, *left);
+	if (dec_add(done, take, &done) != DEC_OK || dec_sub(*left, take, left) != DEC_OK ||
+	    dec_add(out->absorbed, take, &out->absorbed) != DEC_OK)
+		return rk_err_set(err, RK_EOVERFLOW, "superseded quantity overflows");
+	if (!out->changed) {
+		const char *ts = (const char *)sqlite3_column_text(st, 3);
+		snprintf(out->from_ts, sizeof out->from_ts, "%s", ts ? ts : "");
+		out->from_seq = sqlite3_column_int64(st, 4);
+		out->changed = true;
+	}
+	sqlite3_bind_text(up, 2, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
+	sqlx_bind_dec(up, 3, done);
+	return sqlx_step_done(j, up, "superseding inferred fill", err);
+}
+
+/* A real fill `f` absorbs its order's unabsorbed inferred quantity. */
+static enum rk_rc supersede_inferred(struct journal *j, const struct fill_rec *f,
+				     struct supersede *out, struct rk_err *err)
+{
+	sqlite3_stmt *st, *up;
+	struct dec left = f->qty;
+	bool row = false;
+	enum rk_rc rc;
+	memset(out, 0, sizeof *out);
+	out->absorbed = dec_zero();
+	if (project_fill_stands_in(f))
+		return RK_OK;
+	if ((rc = journal_stmt(j, SQL_INFERRED_OPEN, &st, err)) ||
+	    (rc = journal_stmt(j, SQL_INFERRED_SUPERSEDE, &up, err)))
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->order_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 1, venue_name(f->venue), -1, SQLITE_STATIC);
+	while (dec_sign(left) > 0 &&
+	       !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
+		if ((rc = supersede_one(j, st, up, &left, out, err)))
+			break;
+	if (row)
+		sqlite3_reset(st);
+	return rc;
+}
+
 static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 			     struct rk_err *err)
 {
 	sqlite3_stmt *st;
-	enum rk_rc rc = fill_update_order(j, seq, f, err);
-	if (rc || (rc = journal_stmt(j, SQL_FILL_INSERT, &st, err)))
+	struct supersede sup;
+	struct dec adds;
+	enum rk_rc rc = supersede_inferred(j, f, &sup, err);
+	if (rc)
+		return rc;
+	if (dec_sub(f->qty, sup.absorbed, &adds) != DEC_OK)
+		return rk_err_set(err, RK_EOVERFLOW, "fill %s: quantity overflows", f->fill_id);
+	if ((rc = fill_update_order(j, seq, f, adds, err)) ||
+	    (rc = journal_stmt(j, SQL_FILL_INSERT, &st, err)))
 		return rc;
 	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
@@ -521,14 +646,10 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 	sqlite3_bind_text(st, 12, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 13, f->inferred);
 	sqlite3_bind_int64(st, 14, seq);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return journal_sql_error(j, err, "writing fill");
-	}
-	sqlite3_reset(st);
-	if ((rc = apply_position(j, seq, f, err)))
+	if ((rc = sqlx_step_done(j, st, "writing fill", err)) ||
+	    (rc = apply_position(j, seq, f, sup.absorbed, err)))
 		return rc;
-	return lots_apply_fill(j, seq, f, err);
+	return lots_apply_fill_from(j, seq, f, sup.changed ? sup.from_ts : NULL, sup.from_seq, err);
 }
 
 /* ---- dispatch, rebuild, verify ------------------------------------------ */
@@ -588,8 +709,8 @@ enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
 	/* Prepared separately: the cached statements are used by project_apply. */
 	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
 		return journal_sql_error(j, err, "reading events");
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	while (!(rc = sqlx_step_row(j, st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		rc = project_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
 				   (const char *)sqlite3_column_text(st, 2), NULL, err);
@@ -598,8 +719,6 @@ enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
 			goto out;
 		}
 	}
-	if (step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading events");
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -614,14 +733,16 @@ static enum rk_rc count_diff(struct journal *j, const char *table, long long *di
 		 "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM temp.rk_%s))"
 		 " + (SELECT count(*) FROM (SELECT * FROM temp.rk_%s EXCEPT SELECT * FROM main.%s))",
 		 table, table, table, table);
-	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return journal_sql_error(j, err, "comparing tables");
-	}
-	*diff = sqlite3_column_int64(st, 0);
+	bool row = false;
+	enum rk_rc rc;
+	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+		rc = journal_sql_error(j, err, "comparing tables");
+	else if (!(rc = sqlx_step_row(j, st, &row, "comparing tables", err)) && !row)
+		rc = rk_err_set(err, RK_EDB, "comparing tables: no row");
+	if (row)
+		*diff = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return RK_OK;
+	return rc;
 }
 
 enum rk_rc project_verify(struct journal *j, struct rk_err *err)

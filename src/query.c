@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "embedded.h"
+#include "sqlx.h"
 
 /* --- scanning SQL text ---------------------------------------------------- */
 
@@ -366,6 +367,17 @@ static enum rk_rc step_error(sqlite3 *db, const struct query_def *q, struct rk_e
 	return rk_err_set(err, rc, "query '%s': %s", q->name, sqlite3_errmsg(db));
 }
 
+/* Steps the query's statement through sqlx_db_step_row (row / done /
+ * error), an error classified by step_error (the reset that ends a failed
+ * step keeps the database's error code and message). */
+static enum rk_rc query_step(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
+			     bool *row, struct rk_err *err)
+{
+	if (sqlx_db_step_row(db, st, row, q->name, err) == RK_OK)
+		return RK_OK;
+	return step_error(db, q, err);
+}
+
 /* -- table -- */
 
 /* Display form of a value for the table: control characters escaped. */
@@ -521,7 +533,7 @@ static enum rk_rc render_table(sqlite3 *db, const struct query_def *q, sqlite3_s
 	struct table t = {0};
 	struct sbuf line = {0};
 	enum rk_rc rc = RK_OK;
-	int s;
+	bool row;
 
 	t.ncols = sqlite3_column_count(st);
 	size_t nc = t.ncols > 0 ? (size_t)t.ncols : 1;
@@ -543,13 +555,11 @@ static enum rk_rc render_table(sqlite3 *db, const struct query_def *q, sqlite3_s
 		t.width[c] = display_width(t.heads[c]);
 		t.numeric[c] = true;
 	}
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+	while (!(rc = query_step(db, q, st, &row, err)) && row)
 		if ((rc = table_add_row(&t, st, err)))
 			goto out;
-	if (s != SQLITE_DONE) {
-		rc = step_error(db, q, err);
+	if (rc)
 		goto out;
-	}
 
 	for (int c = 0; c < t.ncols; c++) /* header */
 		if (!table_cell(&line, &t, c, t.heads[c], t.numeric[c] && t.seen[c]))
@@ -604,7 +614,7 @@ static void csv_field(FILE *out, const char *s, bool is_null)
 static enum rk_rc render_csv(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st, FILE *out,
 			     long *rows, struct rk_err *err)
 {
-	int ncols = sqlite3_column_count(st), s;
+	int ncols = sqlite3_column_count(st);
 	for (int c = 0; c < ncols; c++) {
 		const char *name = sqlite3_column_name(st, c);
 		if (c > 0)
@@ -612,7 +622,9 @@ static enum rk_rc render_csv(sqlite3 *db, const struct query_def *q, sqlite3_stm
 		csv_field(out, name ? name : "", false);
 	}
 	fputs("\r\n", out);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	bool row;
+	enum rk_rc rc;
+	while (!(rc = query_step(db, q, st, &row, err)) && row) {
 		for (int c = 0; c < ncols; c++) {
 			int type = sqlite3_column_type(st, c);
 			if (c > 0)
@@ -630,9 +642,7 @@ static enum rk_rc render_csv(sqlite3 *db, const struct query_def *q, sqlite3_stm
 		fputs("\r\n", out);
 		(*rows)++;
 	}
-	if (s != SQLITE_DONE)
-		return step_error(db, q, err);
-	return RK_OK;
+	return rc;
 }
 
 /* -- json -- */
@@ -688,13 +698,14 @@ static cJSON *json_value(sqlite3_stmt *st, int c)
 static enum rk_rc render_json(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
 			      FILE *out, long *rows, struct rk_err *err)
 {
-	int ncols = sqlite3_column_count(st), s;
+	int ncols = sqlite3_column_count(st);
 	cJSON *obj = NULL;
 	char *text = NULL;
 	enum rk_rc rc = RK_OK;
 
+	bool row;
 	fputc('[', out);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!(rc = query_step(db, q, st, &row, err)) && row) {
 		obj = cJSON_CreateObject();
 		if (!obj)
 			goto nomem;
@@ -717,10 +728,8 @@ static enum rk_rc render_json(sqlite3 *db, const struct query_def *q, sqlite3_st
 		obj = NULL;
 		(*rows)++;
 	}
-	if (s != SQLITE_DONE) {
-		rc = step_error(db, q, err);
+	if (rc)
 		goto out;
-	}
 	fputs(*rows ? "\n]\n" : "]\n", out);
 	goto out;
 nomem:

@@ -61,6 +61,20 @@ enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row, const c
 	return out;
 }
 
+enum rk_rc sqlx_db_step_row(sqlite3 *db, sqlite3_stmt *st, bool *row, const char *what,
+			    struct rk_err *err)
+{
+	int rc = sqlite3_step(st);
+	*row = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		return RK_OK;
+	enum rk_rc out = rc == SQLITE_DONE
+				 ? RK_OK
+				 : rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(db));
+	sqlite3_reset(st);
+	return out;
+}
+
 enum rk_rc sqlx_read_begin(struct journal *j, bool *began, struct rk_err *err)
 {
 	*began = false;

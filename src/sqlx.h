@@ -40,6 +40,14 @@ enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row /* OUT *
 			 const char *what, struct rk_err *err);
 
 /*
+ * sqlx_step_row for a connection that is not a journal's: audit's replay and
+ * reference databases, a query's statements. The same contract; the error
+ * (RK_EDB, "WHAT: SQLite's message") is read from `db`.
+ */
+enum rk_rc sqlx_db_step_row(sqlite3 *db, sqlite3_stmt *st, bool *row /* OUT */,
+			    const char *what, struct rk_err *err);
+
+/*
  * A read transaction, so that several reads see one consistent state of the
  * journal. BEGIN DEFERRED takes no write lock: in WAL mode writers go on
  * while it lasts, and it reads the snapshot of its first read. When the

@@ -195,6 +195,24 @@ static void test_failed_migration_leaves_database_as_it_was(void **state)
 	tu_remove_db(path);
 }
 
+/* Every missing migration and the replay commit together: a failure at a
+ * later step leaves the journal at the version it had, and says so. */
+static void test_failed_later_migration_leaves_database_at_its_version(void **state)
+{
+	char path[128];
+	tu_temp_db_path(path, sizeof path);
+	/* A reckon journal at version 1 with a table in the way of 0003. */
+	make_journal_at_version(path, 1, JOURNAL_APP_ID);
+	raw_exec(path, "CREATE TABLE lots(x);");
+	struct rk_err err = {0};
+	assert_int_equal(open_fails(path, JOURNAL_WRITE, JOURNAL_ANY, &err), RK_EDB);
+	assert_non_null(strstr(err.msg, EMBEDDED_MIGRATIONS[2].name));
+	assert_non_null(strstr(err.msg, "left at version 1"));
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'findings'"), 0);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"), 1);
+	tu_remove_db(path);
+}
+
 /* Issue 8 point 14: another application's SQLite file is never adopted. */
 static void test_foreign_database_is_refused_byte_identical(void **state)
 {
@@ -532,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_newer_database_is_refused_unmodified),
 		cmocka_unit_test(test_non_database_file_is_refused_unmodified),
 		cmocka_unit_test(test_failed_migration_leaves_database_as_it_was),
+		cmocka_unit_test(test_failed_later_migration_leaves_database_at_its_version),
 		cmocka_unit_test(test_foreign_database_is_refused_byte_identical),
 		cmocka_unit_test(test_foreign_application_id_is_refused_unmodified),
 		cmocka_unit_test(test_journal_without_application_id_opens_and_is_stamped),

@@ -98,7 +98,8 @@ static char *rows(struct journal *j, const char *sql)
 	out[0] = '\0';
 	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(journal_db(j)));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(st); c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
 			size_t n = strlen(v ? v : "NULL") + 2;
@@ -111,6 +112,8 @@ static char *rows(struct journal *j, const char *sql)
 						c + 1 < sqlite3_column_count(st) ? "|" : "\n");
 		}
 	}
+	if (step != SQLITE_DONE) /* an error never reads as "no rows" */
+		fail_msg("step %s: %s", sql, sqlite3_errmsg(journal_db(j)));
 	sqlite3_finalize(st);
 	return out;
 }
@@ -604,10 +607,333 @@ static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(
 	assert_rebuild_is_identity(f->j);
 }
 
+
+/* ---- inferred fills superseded by real ones (issue 8, point 7) ------------ */
+
+/* Journals a fill of order o-1 as the reconciler does (fills.inferred = 1,
+ * fee 0, at second `sec`): `id` "inferred:o-1:CUM" for one inferred from the
+ * order's filled quantity, a venue fill id for a listed fill it lacked. */
+static void reconciler_fill(struct journal *j, const char *id, int sec, const char *side,
+			    const char *qty, const char *price)
+{
+	struct fill_rec fill;
+	struct rk_err err = {0};
+	enum journal_append_result res;
+	memset(&fill, 0, sizeof fill);
+	snprintf(fill.ts, sizeof fill.ts, "2025-03-01T%02d:%02d:%02d.000000Z", sec / 3600,
+		 sec / 60 % 60, sec % 60);
+	fill.venue = VENUE_COINBASE;
+	snprintf(fill.account, sizeof fill.account, "default");
+	snprintf(fill.symbol, sizeof fill.symbol, "BTC-USD");
+	snprintf(fill.fill_id, sizeof fill.fill_id, "%s", id);
+	snprintf(fill.order_id, sizeof fill.order_id, "o-1");
+	fill.side = side_parse(side);
+	fill.qty = tu_dec(qty);
+	fill.price = tu_dec(price);
+	fill.inferred = true;
+	assert_int_equal(journal_begin(j, &err), RK_OK);
+	assert_int_equal(ingest_append_fill(j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(journal_commit(j, &err), RK_OK);
+	assert_int_equal(res, JOURNAL_APPENDED);
+}
+
+#define inferred(j, cum, sec, side, qty, price) \
+	reconciler_fill((j), "inferred:o-1:" cum, (sec), (side), (qty), (price))
+
+/* A real fill of order o-1 (from a bot's ingest). */
+#define REAL(j, id, sec, side, qty, price) \
+	fill_order((j), "coinbase", "default", "BTC-USD", (id), "o-1", (sec), (side), (qty), (price), NULL, NULL)
+
+static void order_o1(struct journal *j, const char *side)
+{
+	char line[512], reason[256];
+	snprintf(line, sizeof line,
+		 "{\"type\":\"order\",\"ts\":\"2025-03-01T00:00:00.000000Z\",\"venue\":\"coinbase\","
+		 "\"symbol\":\"BTC-USD\",\"order_id\":\"o-1\",\"side\":\"%s\",\"order_type\":\"limit\","
+		 "\"status\":\"open\",\"qty\":\"10\",\"price\":\"100\"}", side);
+	if (tu_ingest(j, line, reason, sizeof reason) != INGEST_ACCEPTED)
+		fail_msg("order o-1 not accepted: %s", reason);
+}
+
+static const char Q_O1[] =
+	"SELECT status, filled_qty, fills_qty FROM orders WHERE order_id = 'o-1'";
+static const char Q_SUPERSEDED[] =
+	"SELECT fill_id, qty, superseded_qty FROM fills WHERE inferred = 1 ORDER BY seq";
+static const char Q_HOLDING[] = "SELECT qty, avg_entry FROM positions";
+
+/* The exchange said "filled 4 of 10" (inferred 4 at the limit price, at
+ * second 50); the real fill of 4 at 99 (second 10) arrives: it replaces the
+ * inferred one, it is not added to it. */
+static void test_real_fill_supersedes_an_inferred_fill_of_its_order(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	assert_rows(f->j, Q_OPEN, "2|inferred:o-1:4|long|4|400|100\n");
+	REAL(f->j, "F1", 10, "buy", "4", "99");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|4\n");
+	/* One lot, the real fill's, at its price. */
+	assert_rows(f->j, Q_OPEN, "3|F1|long|4|396|99\n");
+	assert_rows(f->j, "SELECT count(*) FROM lots", "1\n");
+	assert_rows(f->j, Q_POS, "BTC-USD|4|396|99\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* Real fills in the order they happened, arriving after the inferred one
+ * (not late by ts): the inferred lot is replaced all the same. */
+static void test_real_fill_after_the_inferred_ts_supersedes_it_too(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 10, "buy", "4", "100");
+	REAL(f->j, "F1", 20, "buy", "4", "99");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rows(f->j, Q_OPEN, "3|F1|long|4|396|99\n");
+	assert_rows(f->j, "SELECT last_ts, last_seq FROM lot_positions",
+		    "2025-03-01T00:00:20.000000Z|3\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* Inferred 4, then real 3: still 4 (1 inferred); then real 1: 4, all real. */
+static void test_partial_real_fills_absorb_the_inferred_fill_piecewise(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	REAL(f->j, "F1", 10, "buy", "3", "99");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|3\n");
+	assert_rows(f->j, Q_OPEN, "3|F1|long|3|297|99\n2|inferred:o-1:4|long|1|100|100\n");
+	assert_rebuild_is_identity(f->j);
+	REAL(f->j, "F2", 20, "buy", "1", "98");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|4\n");
+	assert_rows(f->j, Q_OPEN, "3|F1|long|3|297|99\n4|F2|long|1|98|98\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* Inferred 4, then real 4 and real 6: the order is filled 10, not 14. */
+static void test_real_fills_beyond_the_inferred_quantity_add_only_the_rest(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	REAL(f->j, "F1", 10, "buy", "4", "99");
+	REAL(f->j, "F2", 60, "buy", "6", "101");
+	assert_rows(f->j, Q_HOLDING, "10|100.6\n");
+	assert_rows(f->j, Q_O1, "filled|10|10\n");
+	assert_rows(f->j, Q_OPEN, "3|F1|long|4|396|99\n4|F2|long|6|606|101\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* A second inferred fill covers only the gap beyond the first (cum 4, then
+ * cum 6): the real fills absorb both, oldest first. */
+static void test_real_fills_absorb_successive_inferred_fills_oldest_first(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	inferred(f->j, "6", 70, "buy", "2", "100");
+	REAL(f->j, "F1", 10, "buy", "5", "99");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|4\ninferred:o-1:6|2|1\n");
+	assert_rows(f->j, Q_HOLDING, "6|100\n");
+	REAL(f->j, "F2", 20, "buy", "1", "99");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|4\ninferred:o-1:6|2|2\n");
+	assert_rows(f->j, Q_O1, "partially_filled|6|6\n");
+	assert_rows(f->j, Q_OPEN, "4|F1|long|5|495|99\n5|F2|long|1|99|99\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* A sell closed the inferred lot before the real buy arrived: the realized
+ * P&L becomes the real fill's, as if it had come first. */
+static void test_realized_pnl_is_recomputed_at_the_real_fill_price(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	SPOT(f->j, "S", 60, "sell", "4", "110", NULL, NULL);
+	assert_rows(f->j, Q_PNL, "S|4|440|400|0|40\n");
+	REAL(f->j, "F1", 10, "buy", "4", "95");
+	assert_rows(f->j, Q_PNL, "S|4|440|380|0|60\n");
+	assert_rows(f->j, Q_HOLDING, "0|NULL\n");
+	assert_rows(f->j, "SELECT count(*) FROM lots", "1\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* The venue's listing had the real fill; the reconciler journals it
+ * (inferred = 1, its venue fill id): it is real, and supersedes. */
+static void test_listed_fill_journaled_by_the_reconciler_supersedes_the_inferred_one(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	reconciler_fill(f->j, "f-real-1", 10, "buy", "4", "99");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|4\nf-real-1|4|0\n");
+	assert_rows(f->j, Q_OPEN, "3|f-real-1|long|4|396|99\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* The real fill paid its fee in the base asset: the position and the lot
+ * are what that fill alone gives (4 - 0.004), as if it had come first. */
+static void test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	fill_order(f->j, "coinbase", "default", "BTC-USD", "F1", "o-1", 10, "buy", "4", "99",
+		   "0.004", "BTC");
+	assert_rows(f->j, Q_HOLDING, "3.996|100\n");
+	assert_rows(f->j, Q_O1, "partially_filled|4|4\n");
+	assert_rows(f->j, "SELECT fill_id, qty_remaining, cost_remaining FROM lots", "F1|3.996|396\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* An inferred sell (a sell order filled 4 of 10, no record) and its real
+ * fill: the holding falls by 4, once. */
+static void test_real_sell_fill_supersedes_an_inferred_sell(void **state)
+{
+	struct fx *f = *state;
+	SPOT(f->j, "B", 1, "buy", "10", "90", NULL, NULL);
+	order_o1(f->j, "sell");
+	inferred(f->j, "4", 50, "sell", "4", "100");
+	assert_rows(f->j, Q_PNL, "inferred:o-1:4|4|400|360|0|40\n");
+	REAL(f->j, "F1", 10, "sell", "4", "101");
+	assert_rows(f->j, Q_HOLDING, "6|90\n");
+	assert_rows(f->j, Q_PNL, "F1|4|404|360|0|44\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* A fill that contradicts its order (a sell of a buy order) is refused and
+ * supersedes nothing. */
+static void test_refused_fill_supersedes_nothing(void **state)
+{
+	struct fx *f = *state;
+	char reason[256];
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	assert_int_equal(tu_ingest(f->j,
+		"{\"type\":\"fill\",\"ts\":\"2025-03-01T00:00:10.000000Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"BTC-USD\",\"fill_id\":\"F1\",\"order_id\":\"o-1\",\"side\":\"sell\","
+		"\"qty\":\"4\",\"price\":\"99\"}", reason, sizeof reason), INGEST_REJECTED);
+	assert_non_null(strstr(reason, "field 'side'"));
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|0\n");
+	assert_rows(f->j, Q_HOLDING, "4|100\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* A real fill of another order absorbs nothing. */
+static void test_real_fill_of_another_order_does_not_supersede(void **state)
+{
+	struct fx *f = *state;
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	SPOT(f->j, "X", 10, "buy", "4", "99", NULL, NULL);
+	assert_rows(f->j, Q_HOLDING, "8|99.5\n");
+	assert_rows(f->j, Q_SUPERSEDED, "inferred:o-1:4|4|0\n");
+	assert_rebuild_is_identity(f->j);
+}
+
+/* ---- every read distinguishes row / done / error (issue 8, point 1) ------- */
+
+/* The fault seam: the progress handler interrupts the statement whose SQL
+ * starts with `fail_sql` while it runs, so that read's step fails
+ * (SQLITE_INTERRUPT) and every other statement goes on. */
+static const char *fail_sql;
+static int fail_hits;
+
+static int fail_one_read(void *db)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (sqlite3_stmt_busy(st) && strncmp(sqlite3_sql(st), fail_sql, strlen(fail_sql)) == 0) {
+			fail_hits++;
+			return 1;
+		}
+	return 0;
+}
+
+/* A late real fill of o-1, which superseded an inferred fill a sell had
+ * closed, reads through every read of the fill's projection (journal tail
+ * and dedup, order, position, inferred fills, lot position, later fills,
+ * allocations, lots, fills to re-allocate, open lots). With any one of those
+ * reads failing (or the write of what it superseded) the fill is refused
+ * with that step's error, never projected as if the read had found no row,
+ * and the journal keeps what it had. */
+static void test_failed_read_refuses_the_fill_instead_of_reading_no_rows(void **state)
+{
+	static const char *const reads[] = {
+		"SELECT seq, payload FROM events WHERE dedup_key",
+		"SELECT seq, hash FROM events",
+		"SELECT account, symbol, side, status",
+		"SELECT fill_id, qty, superseded_qty",
+		"SELECT qty, avg_entry FROM positions",
+		"SELECT qty, cost_basis, open_lots",
+		"SELECT seq FROM fills",
+		"SELECT lot_id, qty, cost_basis FROM lot_allocations",
+		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE lot_id",
+		"SELECT seq, ts, fill_id, order_id, side, qty, price, fee, fee_currency, superseded_qty",
+		"SELECT lot_id, side, qty, cost, qty_remaining, cost_remaining FROM lots WHERE venue",
+		"UPDATE fills SET superseded_qty", /* a write fails as loudly */
+	};
+	static const char line[] =
+		"{\"type\":\"fill\",\"ts\":\"2025-03-01T00:00:10.000000Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"BTC-USD\",\"fill_id\":\"F1\",\"order_id\":\"o-1\",\"side\":\"buy\","
+		"\"qty\":\"5\",\"price\":\"95\"}";
+	struct fx *f = *state;
+	sqlite3 *db = journal_db(f->j);
+	order_o1(f->j, "buy");
+	inferred(f->j, "4", 50, "buy", "4", "100");
+	SPOT(f->j, "S", 60, "sell", "2", "110", NULL, NULL);
+	SPOT(f->j, "B", 70, "buy", "1", "105", NULL, NULL);
+	char *before = tu_dump_tables(f->j);
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
+		struct rk_err err = {0};
+		enum ingest_outcome oc = INGEST_ACCEPTED;
+		fail_sql = reads[i];
+		fail_hits = 0;
+		sqlite3_progress_handler(db, 1, fail_one_read, db);
+		assert_int_equal(journal_begin(f->j, &err), RK_OK);
+		enum rk_rc rc = ingest_line(f->j, line, strlen(line), "test", &oc, &err);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+		journal_rollback(f->j);
+		if (fail_hits == 0)
+			fail_msg("read '%s' was never made", reads[i]);
+		if (rc == RK_OK && oc == INGEST_ACCEPTED)
+			fail_msg("read '%s' failed, yet the fill was accepted", reads[i]);
+		if (!strstr(err.msg, "interrupted"))
+			fail_msg("read '%s': the error does not say why: %s", reads[i], err.msg);
+		char *after = tu_dump_tables(f->j);
+		assert_string_equal(after, before);
+		free(after);
+	}
+	free(before);
+	/* Without the fault it goes through. */
+	if (tu_ingest(f->j, line, NULL, 0) != INGEST_ACCEPTED)
+		fail_msg("the fill is refused without a fault");
+	assert_rows(f->j, Q_PNL, "S|2|220|190|0|30\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_buys_then_a_sell_spanning_both_lots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_fill_supersedes_an_inferred_fill_of_its_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_fill_after_the_inferred_ts_supersedes_it_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_real_fills_absorb_the_inferred_fill_piecewise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_fills_beyond_the_inferred_quantity_add_only_the_rest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_fills_absorb_successive_inferred_fills_oldest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_realized_pnl_is_recomputed_at_the_real_fill_price, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_fill_of_another_order_does_not_supersede, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_fill_supersedes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_read_refuses_the_fill_instead_of_reading_no_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_superseding_fill_with_a_base_fee_leaves_its_own_net_quantity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_sell_fill_supersedes_an_inferred_sell, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed_fill_journaled_by_the_reconciler_supersedes_the_inferred_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_fills_of_one_order_split_lots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_fees_on_both_sides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_asset_fee_on_a_buy_reduces_the_lot, setup, teardown),

@@ -1,0 +1,18 @@
+-- 0007_inferred_fill_superseded: an inferred fill is superseded by the real
+-- fills of its order, never added to them.
+--
+-- The reconciler journals an inferred fill (fills.inferred = 1) when the
+-- exchange reports an order filled further than its fill records explain.
+-- When the real fill later arrives (from a bot's ingest or the venue's fill
+-- listing) it used to be added on top: the order and the position held the
+-- quantity twice. Now a real fill first absorbs the quantity of the inferred
+-- fills of its order that no real fill has absorbed yet (oldest first), and
+-- only the rest of it moves the order's fills_qty and the position. What an
+-- inferred fill has lost so far is its superseded_qty; the lots hold only
+-- the part of it that is left (qty - superseded_qty), so the lots and the
+-- realized P&L are those of the real fills, at their prices.
+--
+-- Like 0006, this changes how events are projected: applying it replays
+-- every event into the materialized tables (journal.c), in the migration's
+-- own transaction.
+ALTER TABLE fills ADD COLUMN superseded_qty TEXT NOT NULL DEFAULT '0'; -- inferred fills: qty real fills replaced
