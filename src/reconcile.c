@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "rtime.h"
+#include "stop_level.h"
 
 /* ---- names ---- */
 
@@ -993,11 +994,6 @@ struct prot {
 	char why[256];
 };
 
-static const char *below_word(const struct prot *p)
-{
-	return p->is_long ? "below" : "above";
-}
-
 /* base × (1 + dir × pct/100), dir = ±1. */
 static enum dec_status pct_move(struct dec base, struct dec pct, int dir, struct dec *out)
 {
@@ -1011,13 +1007,6 @@ static enum dec_status pct_move(struct dec base, struct dec pct, int dir, struct
 static int away(const struct prot *p)
 {
 	return p->is_long ? -1 : 1;
-}
-
-/* Is a stop level already at or through the last price? */
-static bool level_through(const struct prot *p, struct dec level)
-{
-	int k = dec_cmp(level, p->last);
-	return p->is_long ? k >= 0 : k <= 0;
 }
 
 /* Is a take-profit level strictly on the profitable side of the last price? */
@@ -1056,7 +1045,8 @@ static bool right_size(const struct prot *p, struct dec qty)
 /* The price is at or through the stop: it would trigger now. */
 static bool through_price(const struct prot *p, const struct order_rec *o)
 {
-	return o->has_stop_price && p->has_last && level_through(p, o->stop_price);
+	return o->has_stop_price && p->has_last &&
+	       stop_level_through(p->is_long, o->stop_price, p->last);
 }
 
 /* A market order, or a limit at or through the last price. */
@@ -1098,9 +1088,7 @@ static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos
 		return calc_failed(c, p->sym, "step size");
 	p->rest = p->target;
 	if (p->has_entry && p->has_last) {
-		struct dec diff;
-		if ((p->is_long ? dec_sub(p->entry, p->last, &diff) : dec_sub(p->last, p->entry, &diff)) ||
-		    dec_muldiv(diff, dec_from_int(100), p->entry, DEC_ROUND_HALF_EVEN, &p->loss_pct))
+		if (!stop_level_loss_pct(p->is_long, p->entry, p->last, &p->loss_pct))
 			return calc_failed(c, p->sym, "loss from entry");
 		p->has_loss = true;
 	}
@@ -1228,100 +1216,26 @@ static void why(struct prot *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Percent rounded to two decimals, for people ("76.19"). */
-static char *pct_text(struct dec pct, char buf[DEC_STR_MAX])
-{
-	struct dec hundredth, q;
-	if (dec_parse_cstr("0.01", &hundredth) == DEC_OK &&
-	    dec_quantize(pct, hundredth, DEC_ROUND_HALF_EVEN, &q) == DEC_OK)
-		pct = q;
-	return dec_format(pct, buf);
-}
-
-/* A working stop is through the price (rule 4): close, or re-price it. */
-static enum rk_rc trigger_level(struct plan_ctx *c, struct prot *p, struct dec *level)
-{
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX];
-	if (r->on_trigger == TRIGGER_EMERGENCY_CLOSE) {
-		p->exit = true;
-		why(p, "the stop is through the last price %s: emergency close, per policy "
-		       "would_trigger=emergency_close", dec_format(p->last, a));
-		return RK_OK;
-	}
-	if (pct_move(p->last, r->reprice_buffer_pct, away(p), level))
-		return calc_failed(c, p->sym, "reprice");
-	why(p, "the stop is through the last price %s: re-priced %s%% %s it, per policy "
-	       "would_trigger=reprice", dec_format(p->last, a), dec_format(r->reprice_buffer_pct, b),
-	    below_word(p));
-	return RK_OK;
-}
-
-/* The policy's level: stop_pct from entry (or from last when asked, or when
- * entry is unknown); an entry-based level already passed follows past_stop. */
-static enum rk_rc policy_level(struct plan_ctx *c, struct prot *p, struct dec *level)
-{
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX], e[DEC_STR_MAX];
-	bool from_entry = r->stop_ref == STOP_REF_ENTRY && p->has_entry;
-	if (from_entry && pct_move(p->entry, r->stop_pct, away(p), level))
-		return calc_failed(c, p->sym, "stop from entry");
-	if (from_entry && !level_through(p, *level)) {
-		why(p, "stop %s%% %s entry %s", dec_format(r->stop_pct, b), below_word(p),
-		    dec_format(p->entry, e));
-		return RK_OK;
-	}
-	if (from_entry && r->far == FAR_EXIT_NOW) {
-		p->exit = true;
-		why(p, "price already %s%% %s entry %s, past the %s%% stop: market exit, per policy "
-		       "past_stop=exit_now", pct_text(dec_abs(p->loss_pct), a), below_word(p),
-		    dec_format(p->entry, e), dec_format(r->stop_pct, b));
-		return RK_OK;
-	}
-	if (pct_move(p->last, r->stop_pct, away(p), level))
-		return calc_failed(c, p->sym, "stop from last");
-	if (from_entry)
-		why(p, "price already %s%% %s entry: stop placed %s%% %s last price, per policy "
-		       "past_stop=stop_from_last", pct_text(dec_abs(p->loss_pct), a), below_word(p),
-		    dec_format(r->stop_pct, b), below_word(p));
-	else
-		why(p, "stop %s%% %s last price%s", dec_format(r->stop_pct, b), below_word(p),
-		    p->has_entry ? ", per policy stop_from=last" : " (entry price unknown)");
-	return RK_OK;
-}
-
 /*
  * Chooses the stop level (or an exit) for a position that needs new
- * protection, explaining the choice in p->why. `trigger` is true when the
- * kept stop is through the price. hard_stop_pct overrides everything.
+ * protection, explaining the choice in p->why: stop_level.h decides, the
+ * same rules the follow-up applies at a fresh price after a refusal.
+ * `trigger` is true when the kept stop is through the price.
  */
 static enum rk_rc decide_level(struct plan_ctx *c, struct prot *p, bool trigger)
 {
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX];
-	struct dec level;
-	enum rk_rc rc;
-	if (r->has_hard_stop && p->has_loss && dec_cmp(p->loss_pct, r->hard_stop_pct) >= 0) {
-		p->exit = true;
-		why(p, "loss %s%% from entry is past hard_stop_pct %s: market exit",
-		    pct_text(p->loss_pct, a), dec_format(r->hard_stop_pct, b));
-		return RK_OK;
-	}
-	rc = trigger ? trigger_level(c, p, &level) : policy_level(c, p, &level);
-	if (rc || p->exit)
-		return rc;
-	/* Round away from triggering: sell stops down, buy stops up. */
-	if (tick_round(p, level, p->is_long, &p->stop_price))
-		return calc_failed(c, p->sym, "stop tick");
-	if (dec_sign(p->stop_price) <= 0) {
-		why(p, "the stop level rounds to zero at this tick size: nothing placed");
-		return RK_OK;
-	}
-	if (c->caps->is_futures)
-		return RK_OK;
-	if (pct_move(p->stop_price, r->reprice_buffer_pct, away(p), &level) ||
-	    tick_round(p, level, p->is_long, &p->limit_price))
-		return calc_failed(c, p->sym, "stop limit price");
+	struct stop_level_in in = {.is_long = p->is_long, .price = p->last,
+				   .has_entry = p->has_entry, .entry = p->entry,
+				   .through_stop = trigger, .with_limit = !c->caps->is_futures,
+				   .tick_size = p->inst ? p->inst->tick_size : dec_zero()};
+	struct stop_level lv;
+	enum rk_rc rc = stop_level_decide(p->rule, &in, &lv, c->err);
+	if (rc)
+		return rk_err_prefix(c->err, "reconcile %s", p->sym);
+	p->exit = lv.exit;
+	p->stop_price = lv.stop;
+	p->limit_price = lv.limit;
+	why(p, "%s", lv.why);
 	return RK_OK;
 }
 
@@ -1480,7 +1394,7 @@ static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 	if (p->has_entry)
 		jd_dec(d, "entry", p->entry);
 	if (p->has_loss)
-		jd_str(d, "loss_pct", pct_text(p->loss_pct, buf));
+		jd_str(d, "loss_pct", stop_level_pct_text(p->loss_pct, buf));
 	jd_dec(d, "stop_pct", p->rule->stop_pct);
 	jd_int(d, "stops", (int64_t)p->nstops);
 	jd_dec(d, "covered_qty", p->covered);
