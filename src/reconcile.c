@@ -1479,6 +1479,18 @@ static enum rk_rc build_request(struct plan_ctx *c, const struct prot *p, size_t
 	return RK_OK;
 }
 
+/* What a placement's follow-up needs to decide again at a fresh price
+ * (follow_up.h): the attempt its client order id derives from, and what
+ * the level was derived from. */
+static void set_placement_basis(struct plan_ctx *c, const struct prot *p, size_t fi,
+				struct action *a)
+{
+	a->attempt = attempts_for(c, c->plan->findings[fi].key);
+	a->through_stop = p->kind == FIND_STOP_WOULD_TRIGGER;
+	a->has_entry = p->has_entry;
+	a->entry = p->has_entry ? p->entry : dec_zero();
+}
+
 /* The placement for the primary finding: the rest of the position. */
 static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t fi,
 				int depends_on, size_t *idx)
@@ -1491,6 +1503,7 @@ static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t
 		return rc;
 	struct action *a = &c->plan->actions[*idx];
 	a->req = req;
+	set_placement_basis(c, p, fi, a);
 	set_note(a, "%s", p->why);
 	return RK_OK;
 }
@@ -1508,6 +1521,7 @@ static enum rk_rc add_leg_placement(struct plan_ctx *c, const struct prot *p,
 		return rc;
 	struct action *a = &c->plan->actions[idx];
 	a->req = req;
+	set_placement_basis(c, p, l->fi, a);
 	set_note(a, "take-profit leg %s@%s (was %.40s) kept as a bracket with the stop: %.150s",
 		 dec_format(l->qty, q), dec_format(o->price, px), o->order_id, p->why);
 	return RK_OK;

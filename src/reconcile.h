@@ -216,6 +216,12 @@ struct action {
 	char symbol[MODEL_SYM_MAX];
 	char order_id[MODEL_ID_MAX];      /* the order acted on (cancel, adopt, close) */
 	struct venue_order_req req;       /* placements: place_stop, replace_stop, emergency_close */
+	int attempt;                      /* placements: the attempt number req.client_order_id
+					   * derives from (rule 6) */
+	bool through_stop;                /* placements: they replace a working stop the price is
+					   * through (policy would_trigger set the level) */
+	bool has_entry;                   /* placements: the position's entry, as the level used it */
+	struct dec entry;
 	struct order_rec order;           /* adopt_order: the exchange's order */
 	struct fill_rec fill;             /* record_inferred_fill */
 	char note[256];                   /* why, in words (shown to people) */

@@ -8,7 +8,7 @@
 # every incident. (The missing-page fault is Coinbase's: Binance's listings
 # are not paginated; see fakex_faults_coinbase.sh.) Action faults: a
 # placement answered after the client timeout is found by its client order id
-# and not sent again; -2021 on a stop placement takes the emergency path;
+# and not sent again; -2021 on a valid stop placement sends it again;
 # -2011 on a cancel leaves the order open; no position is left unprotected.
 set -euo pipefail
 . "$(dirname "$0")/lib/fakex.sh"
@@ -87,9 +87,14 @@ test_slow_placement_resolved_by_lookup() {
 	assert_actions_finished "$db" $V
 }
 
-# Someone cancels the ATOMUSDT stop on the exchange; reckon's replacement is
-# refused with -2021: the policy's emergency close protects the position.
-test_2021_stop_refused_takes_emergency_path() {
+# Someone cancels the ATOMUSDT stop on the exchange; reckon's new stop is
+# refused once with -2021. A refusal says the snapshot's price may be stale,
+# so a price is asked right after it: the short's policy stop (5% above the
+# entry 2.529) is not through the fresh 2.521, so the same stop is sent again
+# under a new client order id. Nothing is bought back at market (the default
+# would_trigger=emergency_close governs a working stop the price is through,
+# which is ICXUSDT's, not ATOMUSDT's).
+test_2021_refusal_of_a_valid_stop_sends_it_again() {
 	fx_case t2021
 	[ "$(bn_signed DELETE /fapi/v1/algoOrder algoId=8389765904)" = 200 ] \
 		|| fail "cancelling the ATOMUSDT stop behind reckon's back: $(cat "$tmp/body")"
@@ -97,19 +102,31 @@ test_2021_stop_refused_takes_emergency_path() {
 	fx_fault '{"kind":"would_trigger","venue":"binance","method":"POST","path":"/fapi/v1/algoOrder"}'
 	rk $V "$db"
 	[ "$rk_rc" = 0 ] && [ "$(last_run "$db" $V)" = "1|" ] || fail "-2021 pass: exit $rk_rc"
-	[ "$(q "$db" "SELECT status || ' ' || json_extract(response, '\$.reject') || ' '
-	              || json_extract(response, '\$.code') FROM actions
-	              WHERE kind = 'place_stop' AND symbol = 'ATOMUSDT'")" = "failed would_trigger -2021" ] \
-		|| fail "the refused stop: $(q "$db" "SELECT * FROM actions WHERE symbol = 'ATOMUSDT'")"
-	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close' AND symbol = 'ATOMUSDT'
-	               AND status = 'succeeded'")" = 1 ] || fail "no emergency close after -2021"
-	fx_mutations | grep '"path":"/fapi/v1/order",' | grep -q 'symbol=ATOMUSDT&side=BUY&type=MARKET&quantity=494.07&' \
-		|| fail "the emergency close was not a market buy of the short: $(fx_mutations)"
-	# Nothing left unprotected: both positions flat, on the exchange and locally.
-	[ "$(fx_position ATOMUSDT)" = 0 ] && [ "$(fx_position ICXUSDT)" = 0 ] || fail "positions not flat"
-	[ "$(q "$db" "SELECT count(*) FROM positions WHERE venue = '$V' AND qty <> '0'")" = 0 ] \
-		|| fail "the journal still holds a position"
-	assert_protected "$db" $V 0
+	[ "$(q "$db" "SELECT group_concat(status || ' ' || ifnull(json_extract(response, '\$.code'), ''), ',')
+	              FROM (SELECT * FROM actions WHERE kind = 'place_stop' AND symbol = 'ATOMUSDT' ORDER BY id)")" \
+		= "failed -2021,succeeded " ] \
+		|| fail "want the refused stop, then the same stop again: $(q "$db" "SELECT * FROM actions WHERE symbol = 'ATOMUSDT'")"
+	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close' AND symbol = 'ATOMUSDT'")" = 0 ] \
+		|| fail "ATOMUSDT bought back at market after one -2021 on a valid stop"
+	fx_requests
+	local refused asked
+	refused=$(grep -n '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | head -1 | cut -d: -f1 || true)
+	asked=$(grep -n '"path":"/fapi/v1/ticker/price","query":"symbol=ATOMUSDT"' "$tmp/requests.jsonl" \
+		| head -1 | cut -d: -f1 || true)
+	[ -n "$asked" ] && [ "$asked" -gt "$refused" ] || fail "no fresh price asked after the refusal"
+	# Both requests: the same trigger (the policy's), two client order ids.
+	[ "$(grep '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | grep -c 'symbol=ATOMUSDT&side=BUY&type=STOP_MARKET&triggerPrice=2.656&')" = 2 ] \
+		|| fail "want the 2.656 stop sent twice: $(fx_mutations)"
+	[ "$(q "$db" "SELECT count(DISTINCT client_order_id) FROM actions WHERE kind = 'place_stop' AND symbol = 'ATOMUSDT'")" = 2 ] \
+		|| fail "the stop was sent again under the same client order id"
+	# ATOMUSDT is still held and protected; ICXUSDT's gapped stop took the emergency path.
+	[ "$(fx_position ATOMUSDT)" = -494.07 ] || fail "ATOMUSDT position: $(fx_position ATOMUSDT)"
+	[ "$(fx_position ICXUSDT)" = 0 ] || fail "ICXUSDT not flat"
+	local cid
+	cid=$(q "$db" "SELECT client_order_id FROM actions WHERE kind = 'place_stop' AND status = 'succeeded'")
+	[ "$(fx_orders $V "client_order_id = '$cid'" | cut -d'|' -f3)" = open ] || fail "not open on the fake"
+	[ "$(q "$db" "SELECT status || ' ' || purpose || ' ' || stop_price FROM orders WHERE client_order_id = '$cid'")" \
+		= "open stop_loss 2.656" ] || fail "not journaled as an open stop"
 	# The stop cancelled behind reckon's back is not closed on hearsay (rule 2).
 	[ "$(q "$db" "SELECT status FROM orders WHERE order_id = '8389765904'")" = open ] \
 		|| fail "a missing stop was closed without a verified lookup"
@@ -210,7 +227,7 @@ test_500_is_incomplete
 test_slow_past_timeout_is_incomplete
 test_malformed_json_is_incomplete
 test_slow_placement_resolved_by_lookup
-test_2021_stop_refused_takes_emergency_path
+test_2021_refusal_of_a_valid_stop_sends_it_again
 test_2011_cancel_unknown_keeps_order_open
 test_2021_stop_refused_is_repriced_from_a_fresh_price
 test_empty_cursor_reads_fills_back_fill_lookback_hours
