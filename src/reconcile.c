@@ -954,7 +954,11 @@ out:
 
 /* A take-profit limit kept as a bracket of its own size (rule 5b). */
 struct leg {
-	size_t oi;                      /* the limit (snapshot order index) */
+	size_t oi;                      /* the limit (snapshot order index); SIZE_MAX: pending */
+	const struct local_leg *pending;/* a limit reckon cancelled earlier whose bracket was
+					 * never placed (local_state.legs), else NULL */
+	const char *order_id;           /* the limit's id */
+	struct dec price;               /* its take profit */
 	struct dec qty;                 /* the bracket's size; zero: not kept */
 	size_t fi;                      /* its blocking_order finding */
 };
@@ -1247,27 +1251,53 @@ static bool is_take_profit(const struct prot *p, const struct order_rec *o)
 }
 
 /* Is leg a's take profit nearer the market than b's? */
-static bool nearer_leg(const struct plan_ctx *c, const struct prot *p, const struct leg *a,
-		       const struct leg *b)
+static bool nearer_leg(const struct prot *p, const struct leg *a, const struct leg *b)
 {
-	int k = dec_cmp(c->snap->orders[a->oi].price, c->snap->orders[b->oi].price);
+	int k = dec_cmp(a->price, b->price);
 	return p->is_long ? k < 0 : k > 0;
 }
 
-/* Collects the blocking take-profit limits, nearest the market first. */
+static void insert_leg(struct prot *p, struct leg l)
+{
+	size_t j = p->nlegs++;
+	for (; j > 0 && nearer_leg(p, &l, &p->legs[j - 1]); j--)
+		p->legs[j] = p->legs[j - 1];
+	p->legs[j] = l;
+}
+
+/* Is local leg `l` one of this position's: its symbol, the reducing side, a
+ * take profit still beyond the market (one the price passed would have
+ * filled), and not an order the exchange still lists? */
+static bool pending_leg_applies(const struct plan_ctx *c, const struct prot *p,
+				const struct local_leg *l)
+{
+	if (strcmp(l->symbol, p->sym) != 0 || l->side != p->reduce || dec_sign(l->qty) <= 0 ||
+	    !beyond_market(p, l->price))
+		return false;
+	for (size_t i = 0; i < c->snap->norders; i++)
+		if (strcmp(c->snap->orders[i].order_id, l->order_id) == 0)
+			return false;
+	return true;
+}
+
+/* Collects the blocking take-profit limits and the legs reckon cancelled
+ * earlier without placing their brackets (pending), nearest the market first. */
 static enum rk_rc collect_legs(struct plan_ctx *c, struct prot *p)
 {
-	if (!(p->legs = malloc((p->nblockers ? p->nblockers : 1) * sizeof *p->legs)))
+	size_t cap = p->nblockers + c->local->nlegs;
+	if (!(p->legs = malloc((cap ? cap : 1) * sizeof *p->legs)))
 		return oom(c);
 	for (size_t k = 0; k < p->nblockers; k++) {
 		const struct order_rec *o = &c->snap->orders[p->blockers[k]];
-		if (!is_take_profit(p, o))
-			continue;
-		struct leg l = {.oi = p->blockers[k], .qty = remaining(p, o)};
-		size_t j = p->nlegs++;
-		for (; j > 0 && nearer_leg(c, p, &l, &p->legs[j - 1]); j--)
-			p->legs[j] = p->legs[j - 1];
-		p->legs[j] = l;
+		if (is_take_profit(p, o))
+			insert_leg(p, (struct leg){.oi = p->blockers[k], .order_id = o->order_id,
+						   .price = o->price, .qty = remaining(p, o)});
+	}
+	for (size_t k = 0; k < c->local->nlegs; k++) {
+		const struct local_leg *l = &c->local->legs[k];
+		if (pending_leg_applies(c, p, l))
+			insert_leg(p, (struct leg){.oi = SIZE_MAX, .pending = l, .order_id = l->order_id,
+						   .price = l->price, .qty = l->qty});
 	}
 	return RK_OK;
 }
@@ -1334,7 +1364,7 @@ static enum rk_rc plan_legs(struct plan_ctx *c, struct prot *p)
 static struct leg *leg_of(const struct prot *p, size_t oi)
 {
 	for (size_t k = 0; k < p->nlegs; k++)
-		if (p->legs[k].oi == oi)
+		if (!p->legs[k].pending && p->legs[k].oi == oi)
 			return &p->legs[k];
 	return NULL;
 }
@@ -1363,7 +1393,7 @@ static enum rk_rc decide_bracket(struct plan_ctx *c, struct prot *p)
 /* ---- findings and actions for one position ---- */
 
 /* The kept take-profit legs as "QTY@PRICE, ..." and the size none covers. */
-static void jd_legs(struct plan_ctx *c, struct jd *d, const struct prot *p)
+static void jd_legs(struct jd *d, const struct prot *p)
 {
 	char text[RECON_DETAIL_MAX / 2] = "", q[DEC_STR_MAX], px[DEC_STR_MAX];
 	size_t n = 0, kept = 0;
@@ -1371,8 +1401,7 @@ static void jd_legs(struct plan_ctx *c, struct jd *d, const struct prot *p)
 		if (dec_is_zero(p->legs[k].qty))
 			continue;
 		int w = snprintf(text + n, sizeof text - n, "%s%s@%s", kept++ ? ", " : "",
-				 dec_format(p->legs[k].qty, q),
-				 dec_format(c->snap->orders[p->legs[k].oi].price, px));
+				 dec_format(p->legs[k].qty, q), dec_format(p->legs[k].price, px));
 		if (w < 0 || (size_t)w >= sizeof text - n)
 			break;
 		n += (size_t)w;
@@ -1411,7 +1440,7 @@ static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 		jd_dec(d, "new_stop_price", p->stop_price);
 		if (p->bracket && !dec_is_zero(p->rest))
 			jd_dec(d, "take_profit", p->take_profit);
-		jd_legs(c, d, p);
+		jd_legs(d, p);
 	}
 	if (p->why[0])
 		jd_str(d, "reason", p->why);
@@ -1512,18 +1541,18 @@ static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t
 static enum rk_rc add_leg_placement(struct plan_ctx *c, const struct prot *p,
 				    const struct leg *l, int depends_on)
 {
-	const struct order_rec *o = &c->snap->orders[l->oi];
 	char q[DEC_STR_MAX], px[DEC_STR_MAX];
 	struct venue_order_req req;
 	size_t idx;
-	enum rk_rc rc = build_request(c, p, l->fi, l->qty, &o->price, &req);
+	enum rk_rc rc = build_request(c, p, l->fi, l->qty, &l->price, &req);
 	if (rc || (rc = add_action(c, ACT_PLACE_STOP, l->fi, p->sym, depends_on, &idx)))
 		return rc;
 	struct action *a = &c->plan->actions[idx];
 	a->req = req;
 	set_placement_basis(c, p, l->fi, a);
-	set_note(a, "take-profit leg %s@%s (was %.40s) kept as a bracket with the stop: %.150s",
-		 dec_format(l->qty, q), dec_format(o->price, px), o->order_id, p->why);
+	set_note(a, "take-profit leg %s@%s (was %.40s%s) kept as a bracket with the stop: %.130s",
+		 dec_format(l->qty, q), dec_format(l->price, px), l->order_id,
+		 l->pending ? ", cancelled earlier" : "", p->why);
 	return RK_OK;
 }
 
@@ -1595,6 +1624,71 @@ static enum rk_rc plan_duplicates_only(struct plan_ctx *c, const struct prot *p,
 	return rc;
 }
 
+/* A leg reckon cancelled earlier whose bracket was never placed is reported
+ * again under its blocking_order finding's key: the bracket answers the same
+ * finding (its client order id moves on with the attempts), and while the
+ * key is reported the leg stays pending. */
+static enum rk_rc report_pending_leg(struct plan_ctx *c, const struct prot *p, struct leg *l)
+{
+	struct jd d;
+	jd_init(&d);
+	jd_str(&d, "order_id", l->order_id);
+	jd_str(&d, "side", side_name(p->reduce));
+	jd_dec(&d, "price", l->price);
+	jd_str(&d, "status", "cancelled by reckon");
+	jd_int(&d, "cancelled_by_action", l->pending->cancel_action_id);
+	jd_dec(&d, "position_qty", p->pos->qty);
+	if (p->has_last)
+		jd_dec(&d, "last", p->last);
+	jd_bool(&d, "take_profit_kept", true);
+	jd_dec(&d, "kept_qty", l->qty);
+	jd_str(&d, "reason", "a take-profit limit reckon cancelled to free a stop's balance whose"
+			     " bracket was never placed: placed again as a bracket with the stop");
+	return add_finding(c, FIND_BLOCKING_ORDER, p->sym, l->order_id, l->order_id, &d, &l->fi);
+}
+
+static enum rk_rc report_pending_legs(struct plan_ctx *c, struct prot *p)
+{
+	enum rk_rc rc = RK_OK;
+	for (size_t k = 0; k < p->nlegs && rc == RK_OK; k++)
+		if (p->legs[k].pending && !dec_is_zero(p->legs[k].qty))
+			rc = report_pending_leg(c, p, &p->legs[k]);
+	return rc;
+}
+
+/*
+ * The working stops are sound and, with the legs reckon cancelled earlier
+ * and never placed again, cover the position exactly (a leg's bracket was
+ * refused while the others went through): place those legs, nothing else.
+ * *done says whether this applied.
+ */
+static enum rk_rc plan_pending_legs_only(struct plan_ctx *c, struct prot *p, bool act,
+					 bool *done)
+{
+	struct dec sum = p->covered;
+	enum rk_rc rc = RK_OK;
+	*done = false;
+	if (p->nstops == 0 || p->nblockers > 0 || !c->caps->has_bracket ||
+	    !c->caps->orders_hold_balance || !all_stops_sane(c, p))
+		return RK_OK;
+	for (size_t k = 0; k < c->local->nlegs; k++)
+		if (pending_leg_applies(c, p, &c->local->legs[k]) &&
+		    dec_add(sum, c->local->legs[k].qty, &sum) != DEC_OK)
+			return calc_failed(c, p->sym, "take-profit legs");
+	if (dec_eq(sum, p->covered) || !right_size(p, sum))
+		return RK_OK;
+	/* Otherwise the general path decides again from the start. */
+	if ((rc = decide_level(c, p, false)) || p->exit || dec_sign(p->stop_price) <= 0)
+		return rc;
+	if ((rc = plan_legs(c, p)) || (rc = report_pending_legs(c, p)))
+		return rc;
+	*done = true;
+	for (size_t k = 0; act && k < p->nlegs && rc == RK_OK; k++)
+		if (!dec_is_zero(p->legs[k].qty))
+			rc = add_leg_placement(c, p, &p->legs[k], -1);
+	return rc;
+}
+
 /*
  * New protection is needed (missing, wrong size, or through the price):
  * report the primary finding, the extra stops and the blocking orders, then
@@ -1631,6 +1725,8 @@ static enum rk_rc plan_new_protection(struct plan_ctx *c, struct prot *p, bool a
 						       "placed again as a bracket with the stop"
 						     : "cancel an order holding the balance the stop needs"};
 	}
+	if (rc == RK_OK)
+		rc = report_pending_legs(c, p);
 	for (size_t k = 0; k < p->nstops && rc == RK_OK; k++) {
 		if ((int)p->stops[k] == p->keeper)
 			continue;
@@ -1669,7 +1765,7 @@ static enum rk_rc report_unpriced(struct plan_ctx *c, struct prot *p)
 static enum rk_rc protect_position(struct plan_ctx *c, const struct venue_position *pos)
 {
 	struct prot p;
-	bool dust = false, act = may_change(c, pos->symbol);
+	bool dust = false, act = may_change(c, pos->symbol), done = false;
 	enum rk_rc rc = prot_init(c, pos, &p);
 	if (rc || (rc = check_dust(c, &p, &dust)) || dust)
 		goto out;
@@ -1683,6 +1779,8 @@ static enum rk_rc protect_position(struct plan_ctx *c, const struct venue_positi
 		goto out;
 	if (p.nstops > 0 && all_stops_sane(c, &p) && right_size(&p, p.covered))
 		goto out; /* working protection: preserved as it is */
+	if ((rc = plan_pending_legs_only(c, &p, act, &done)) || done)
+		goto out;
 	pick_keeper(c, &p);
 	if (p.keeper >= 0 && stop_is_sound(c, &p, (size_t)p.keeper))
 		rc = plan_duplicates_only(c, &p, act);
@@ -1835,34 +1933,93 @@ static void skip_action(struct action *a, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, a->note, sizeof old);
 	a->status = ASTAT_SKIPPED;
-	snprintf(a->note, sizeof a->note, "circuit breaker: %.100s (planned: %.120s)", reason, old);
+	snprintf(a->note, sizeof a->note, "circuit breaker: %.140s (planned: %.85s)", reason, old);
 }
 
-/* Skips destructive actions past the per-pass or per-hour limit, and every
- * action that depends on a skipped one. depends_on always points backwards.
- * Runs over the ranked plan, so protective actions take the budget first. */
-static void apply_breaker(struct plan_ctx *c)
+/* Adds "circuit_breaker": why to a finding's detail (the first reason stays). */
+static void finding_says_breaker(struct plan_ctx *c, size_t fi, const char *why)
+{
+	struct finding *fd = fi < c->plan->nfindings ? &c->plan->findings[fi] : NULL;
+	cJSON *o = fd ? cJSON_Parse(fd->detail) : NULL;
+	char *text = NULL;
+	if (o && !cJSON_GetObjectItemCaseSensitive(o, "circuit_breaker") &&
+	    cJSON_AddStringToObject(o, "circuit_breaker", why) &&
+	    (text = cJSON_PrintUnformatted(o)) && strlen(text) < sizeof fd->detail)
+		memcpy(fd->detail, text, strlen(text) + 1);
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* Why a group needing `need` destructive actions does not fit, or "" when
+ * it does; `count` were already taken in this pass. */
+static void breaker_reason(const struct plan_ctx *c, const struct policy_rule *r, int need,
+			   int count, char *why, size_t cap)
+{
+	int hour_left = r->breaker_per_hour - c->local->destructive_last_hour - count;
+	why[0] = '\0';
+	if (count + need > r->breaker_per_pass)
+		snprintf(why, cap, "%d destructive, %d left of max_destructive_per_pass=%d", need,
+			 r->breaker_per_pass - count > 0 ? r->breaker_per_pass - count : 0,
+			 r->breaker_per_pass);
+	else if (need > hour_left)
+		snprintf(why, cap, "%d destructive, %d left of max_destructive_per_hour=%d (%d in the"
+			 " last hour)", need, hour_left > 0 ? hour_left : 0, r->breaker_per_hour,
+			 c->local->destructive_last_hour);
+}
+
+/*
+ * The circuit breaker (rule 7) over the ranked plan, so protective actions
+ * take the budget first. It budgets groups, not single actions: a group is
+ * an action and everything that depends on it, directly or through others
+ * (depends_on always points back, so a group's first action comes first).
+ * A protection group — the chain of cancels that frees a stop's balance and
+ * the placements waiting for it — runs whole or not at all: half of it would
+ * cancel a take-profit leg whose bracket then never comes. A group whose
+ * destructive actions (cancel_order, emergency_close) do not fit the budget
+ * left for this pass or hour is skipped entirely, and its findings say why.
+ */
+static enum rk_rc apply_breaker(struct plan_ctx *c)
 {
 	const struct policy_rule *r = policy_for(c->pol, c->local->venue, NULL);
-	int per_hour_left = r->breaker_per_hour - c->local->destructive_last_hour, count = 0;
-	for (size_t i = 0; i < c->plan->nactions; i++) {
-		struct action *a = &c->plan->actions[i];
-		if (a->depends_on >= 0 && c->plan->actions[a->depends_on].status == ASTAT_SKIPPED) {
-			skip_action(a, "depends on action %d, which was skipped", a->depends_on);
+	size_t n = c->plan->nactions, *root = malloc((n ? n : 1) * sizeof *root);
+	int *need = calloc(n ? n : 1, sizeof *need), count = 0;
+	char why[160];
+	if (!root || !need) {
+		free(root);
+		free(need);
+		return oom(c);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int d = c->plan->actions[i].depends_on;
+		root[i] = d >= 0 ? root[d] : i;
+		need[root[i]] += action_kind_is_destructive(c->plan->actions[i].kind);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (root[i] != i || need[i] == 0)
+			continue;
+		breaker_reason(c, r, need[i], count, why, sizeof why);
+		if (!why[0]) {
+			count += need[i];
 			continue;
 		}
-		if (!action_kind_is_destructive(a->kind))
-			continue;
-		if (count >= r->breaker_per_pass)
-			skip_action(a, "more than max_destructive_per_pass=%d destructive actions in "
-				       "this pass", r->breaker_per_pass);
-		else if (count >= per_hour_left)
-			skip_action(a, "%d destructive actions in the last hour + %d in this pass "
-				       "reach max_destructive_per_hour=%d",
-				    c->local->destructive_last_hour, count, r->breaker_per_hour);
-		else
-			count++;
+		char group[sizeof why + 80];
+		snprintf(group, sizeof group, "circuit breaker: its group of actions needs %s: none"
+			 " of them runs", why);
+		for (size_t k = i; k < n; k++) {
+			struct action *a = &c->plan->actions[k];
+			if (root[k] != i)
+				continue;
+			if (k == i)
+				skip_action(a, "its group needs %s: none of it runs", why);
+			else
+				skip_action(a, "depends on action %d, skipped: its group needs %s",
+					    a->depends_on, why);
+			finding_says_breaker(c, a->finding, group);
+		}
 	}
+	free(root);
+	free(need);
+	return RK_OK;
 }
 
 /* ---- the pass ---- */
@@ -1892,9 +2049,9 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 	for (size_t i = 0; i < snap->norders; i++)
 		c.cancel_of[i] = c.adopt_of[i] = -1;
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
-	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)))
+	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)) ||
+	    (rc = apply_breaker(&c)))
 		goto out;
-	apply_breaker(&c);
 out:
 	free(c.cancel_of);
 	free(c.adopt_of);

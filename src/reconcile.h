@@ -185,6 +185,23 @@ struct local_attempts {
 	int finished;
 };
 
+/* A take-profit limit that reckon cancelled to free a stop's balance (rule
+ * 5b) and whose bracket has not been placed since — its bracket failed, or
+ * what it waited for did: the leg to place again, so the user's exit is not
+ * lost. Read from the journal: the verified cancel answering a blocking_order
+ * finding that kept the leg, with no placement for that finding key since
+ * that succeeded (or is unresolved), and no later complete pass that found
+ * the key gone. */
+struct local_leg {
+	char key[RECON_KEY_MAX];          /* the blocking_order finding key */
+	char symbol[MODEL_SYM_MAX];
+	char order_id[MODEL_ID_MAX];      /* the cancelled limit */
+	enum side side;
+	struct dec qty;                   /* the leg as it was to be placed (kept_qty) */
+	struct dec price;                 /* its take profit: the limit's price */
+	int64_t cancel_action_id;         /* the verified cancel */
+};
+
 struct local_state {
 	enum venue_kind venue;
 	char account[MODEL_NAME_MAX];
@@ -197,6 +214,7 @@ struct local_state {
 	const bool *fill_known;
 	char (*halted)[MODEL_SYM_MAX];    size_t nhalted; /* symbols halted by rule 2c */
 	struct local_attempts *attempts;  size_t nattempts;
+	struct local_leg *legs;           size_t nlegs; /* take-profit legs to place again */
 	int destructive_last_hour;        /* actions sent in the last hour (rule 7) */
 };
 

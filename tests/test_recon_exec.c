@@ -1910,6 +1910,74 @@ static void test_take_profit_ladder_is_placed_as_one_bracket_per_leg(void **stat
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status NOT IN ('succeeded')"), 0);
 }
 
+/* A ladder of two take-profit limits: ETH 2 held, 0.6 @ 3200 and 1.4 @ 3500. */
+#define ETH_LADDER(faults) \
+	ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-tp1", "0.6", "3200.00") ", " \
+		 EXIT_JOURNAL("ETH-USD", "o-tp2", "1.4", "3500.00"), \
+		 EXIT_VENUE("ETH-USD", "o-tp1", "0.6", "3200.00") ", " \
+		 EXIT_VENUE("ETH-USD", "o-tp2", "1.4", "3500.00"), "", faults)
+
+static const char SQL_OPEN_BRACKETS[] =
+	"SELECT group_concat(qty || '@' || price, ',') FROM (SELECT qty, price FROM orders"
+	" WHERE symbol = 'ETH-USD' AND order_type = 'bracket' AND status = 'open'"
+	" ORDER BY CAST(price AS REAL))";
+
+/* The second limit's cancel is refused after the first was cancelled: the
+ * brackets waited for both and were skipped. The cancelled leg is not lost:
+ * the next pass reads it from the journal (the verified cancel of a kept leg
+ * whose bracket never came) and places it again, with the other leg. */
+static void test_cancelled_leg_whose_bracket_never_came_is_placed_again(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_LADDER("{'kind': 'cancel_fails', 'order_id': 'o-tp2', 'reason': 'busy'}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "skipped,skipped");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-tp1"), "cancelled");
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+
+	later(60);
+	pass(f);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "0.6@3200,1.4@3500");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 2);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 2);
+	/* The leg's bracket answers the same finding key as the cancel did. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions p JOIN actions c"
+			       " ON c.finding_key = p.finding_key AND c.kind = 'cancel_order'"
+			       " AND c.order_id = 'o-tp1' AND c.status = 'succeeded'"
+			       " WHERE p.kind = 'place_stop' AND p.status = 'succeeded'"), 1);
+	/* Nothing is left to do. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 0);
+}
+
+/* One leg's bracket is refused while the other goes through: the next pass
+ * places only that leg again; the working bracket is not touched. */
+static void test_refused_leg_is_placed_again_alone(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_LADDER("{'kind': 'place_fails', 'symbol': 'ETH-USD', 'reason': 'busy',"
+			      " 'count': 1}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "1.4@3500");
+
+	later(60);
+	long cancels = calls(f, SIM_CALL_CANCEL, NULL);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), cancels);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "0.6@3200,1.4@3500");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 1);
+}
+
 /* ---- issue 8 point 6: only the order requested is protection --------------- */
 
 #define OLD_STOP_HISTORY \
@@ -2164,6 +2232,8 @@ int main(void)
 		TEST(test_on_protect_failure_alert_never_sells),
 		TEST(test_failed_leg_after_a_cancel_chain_closes_only_its_size),
 		TEST(test_take_profit_ladder_is_placed_as_one_bracket_per_leg),
+		TEST(test_cancelled_leg_whose_bracket_never_came_is_placed_again),
+		TEST(test_refused_leg_is_placed_again_alone),
 		TEST(test_placement_answered_with_a_cancelled_stop_is_not_protection),
 		TEST(test_fresh_id_resends_are_bounded),
 		TEST(test_placement_answered_with_a_foreign_order_is_not_protection),
