@@ -933,6 +933,97 @@ static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 	return add_finding(c, FIND_POSITION_DRIFT, symbol, "", "", &d, &fi);
 }
 
+/* Does this pass know of a fill of `symbol` the journal lacks: one it
+ * journals, or a gap it reports (an order filled further than its fills)? */
+static bool has_pass_fill(const struct plan_ctx *c, const char *symbol)
+{
+	for (size_t i = 0; i < c->nfills; i++)
+		if (strcmp(c->fills[i].symbol, symbol) == 0)
+			return true;
+	for (size_t i = 0; i < c->plan->nfindings; i++)
+		if (c->plan->findings[i].kind == FIND_MISSING_FILL &&
+		    strcmp(c->plan->findings[i].symbol, symbol) == 0)
+			return true;
+	return false;
+}
+
+/* The opening fill an exchange-only position implies, priced at the entry
+ * the venue reports, else the last price; its id is
+ * "inferred:position:SYMBOL:QTY@PRICE" (hashed when too long), the same in
+ * every pass that sees the same position. Returns the price basis ("" when
+ * no price is known). */
+static const char *opening_fill(const struct plan_ctx *c, const struct venue_position *vp,
+				struct fill_rec *f)
+{
+	const struct venue_price *px = venue_snapshot_price(c->snap, vp->symbol);
+	const char *basis = "";
+	char q[DEC_STR_MAX], p[DEC_STR_MAX];
+	memset(f, 0, sizeof *f);
+	f->venue = c->local->venue;
+	snprintf(f->account, sizeof f->account, "%s", c->local->account);
+	snprintf(f->symbol, sizeof f->symbol, "%s", vp->symbol);
+	rtime_format(c->local->now_us, f->ts);
+	f->side = dec_sign(vp->qty) > 0 ? SIDE_BUY : SIDE_SELL;
+	f->qty = dec_abs(vp->qty);
+	f->inferred = true;
+	if (vp->has_entry && dec_sign(vp->entry_price) > 0)
+		f->price = vp->entry_price, basis = "the entry price the venue reports";
+	else if (px && dec_sign(px->last) > 0)
+		f->price = px->last, basis = "the last price (the venue reports no entry price)";
+	if (!basis[0])
+		return basis;
+	dec_format(f->qty, q);
+	dec_format(f->price, p);
+	const char *parts[] = {vp->symbol, ":", q, "@", p};
+	if ((size_t)snprintf(f->fill_id, sizeof f->fill_id, "inferred:position:%s:%s@%s", vp->symbol,
+			     q, p) >= sizeof f->fill_id)
+		hashed_id("inferred:position:", parts, 5, 32, f->fill_id);
+	snprintf(f->order_id, sizeof f->order_id, "%s", f->fill_id);
+	return basis;
+}
+
+/*
+ * A position the exchange holds and the journal has no trace of (no
+ * position, no fill of it known this pass): its fills are older than the venue's
+ * fill listing reaches, or it came from elsewhere. The journal is brought to
+ * it first, by one inferred opening fill at the entry price the venue
+ * reports (else the last price), flagged inferred with its basis, so that a
+ * later exit of it (an emergency close) is journaled as closing it, not as
+ * opening the opposite side. Without any price it stays a position_drift.
+ * Partial differences are not guessed at: they stay position_drift.
+ */
+static enum rk_rc plan_exchange_only(struct plan_ctx *c, const struct venue_position *vp)
+{
+	struct fill_rec f;
+	struct jd d;
+	size_t fi;
+	char q[DEC_STR_MAX], px[DEC_STR_MAX], note[256];
+	enum rk_rc rc;
+	if (dec_is_zero(vp->qty) || local_position(c, vp->symbol) || has_pass_fill(c, vp->symbol) ||
+	    !may_record(c, vp->symbol))
+		return RK_OK;
+	const char *price_basis = opening_fill(c, vp, &f);
+	if (!price_basis[0])
+		return RK_OK;
+	jd_init(&d);
+	jd_str(&d, "fill_id", f.fill_id);
+	jd_str(&d, "side", side_name(f.side));
+	jd_dec(&d, "qty", f.qty);
+	jd_dec(&d, "price", f.price);
+	jd_str(&d, "price_basis", price_basis);
+	jd_bool(&d, "inferred", true);
+	jd_dec(&d, "exchange_qty", vp->qty);
+	jd_str(&d, "journal_qty", "0");
+	jd_str(&d, "basis", "exchange position without journal fills");
+	if ((rc = add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
+	    (rc = add_pass_fill(c, &f)))
+		return rc;
+	snprintf(note, sizeof note, "record the opening %s of %s at %s (%.60s), inferred: exchange"
+		 " position without journal fills", side_name(f.side), dec_format(f.qty, q),
+		 dec_format(f.price, px), price_basis);
+	return add_record_fill(c, fi, &f, note);
+}
+
 /* Drift is an absence-sensitive comparison: only on a complete snapshot. */
 static enum rk_rc phase_positions(struct plan_ctx *c)
 {
@@ -941,7 +1032,9 @@ static enum rk_rc phase_positions(struct plan_ctx *c)
 	enum rk_rc rc = RK_OK;
 	if (!c->snap->complete)
 		return RK_OK;
-	if ((rc = position_symbols(c, &syms, &n)))
+	for (size_t i = 0; i < c->snap->npositions && rc == RK_OK; i++)
+		rc = plan_exchange_only(c, &c->snap->positions[i]);
+	if (rc || (rc = position_symbols(c, &syms, &n)))
 		goto out;
 	for (size_t i = 0; i < n && rc == RK_OK; i++)
 		rc = check_drift(c, syms[i]);
@@ -1854,9 +1947,11 @@ static enum rk_rc phase_protection(struct plan_ctx *c)
 /* What an action is for, in the order the plan runs them: protection never
  * waits behind (nor loses its breaker budget to) anything else. */
 enum rank {
-	RANK_PROTECT = 0,   /* placements, emergency closes, and the cancels they need */
+	RANK_RECORD = 0,    /* fills the journal lacks: journal-only, so the pass's own fills
+			     * (an emergency close's) land after the fills they close */
+	RANK_PROTECT,       /* placements, emergency closes, and the cancels they need */
 	RANK_OTHER,         /* other cancels: orphans, stray and duplicate stops */
-	RANK_BOOKKEEPING,   /* lookups and records: close_local_order, fills, adoptions */
+	RANK_BOOKKEEPING,   /* lookups and adoptions: close_local_order, adopt_order */
 	RANK_COUNT
 };
 
@@ -1875,6 +1970,8 @@ static enum rank base_rank(const struct plan_ctx *c, const struct action *a)
 				       k == FIND_STOP_SIZE_MISMATCH || k == FIND_STOP_WOULD_TRIGGER
 			       ? RANK_PROTECT
 			       : RANK_OTHER;
+	case ACT_RECORD_INFERRED_FILL:
+		return RANK_RECORD;
 	default:
 		return RANK_BOOKKEEPING;
 	}

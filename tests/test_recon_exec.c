@@ -2153,6 +2153,44 @@ static void test_filled_quantity_without_fill_records_is_settled_once(void **sta
 	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
 }
 
+/* An exchange-only position (no journal fills: older than the fill
+ * listing reaches) that the policy closes (past_stop=exit_now: 2800 is past
+ * the 2850 stop level). The journal is brought to the position first, by an
+ * inferred opening fill at the venue's entry price, so the close leaves it
+ * flat — never short 2 with a drift on every pass. */
+static void test_closing_an_exchange_only_position_leaves_the_journal_flat(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [], 'venues': {'binance-usdm': {'market': 'futures',"
+		" 'instruments': [" ETHUSDT "],"
+		" 'positions': [{'symbol': 'ETHUSDT', 'qty': '2', 'entry_price': '3000.00'}],"
+		" 'prices': {'ETHUSDT': ['2800.00']}}}}",
+		"binance-usdm", "{'defaults': {'past_stop': 'exit_now'}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "record_inferred_fill"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	/* The opening first, flagged inferred with its basis; then the close. */
+	assert_string_equal(T0(f, "SELECT group_concat(side || ' ' || qty || ' ' || inferred, ',')"
+				 " FROM (SELECT * FROM fills WHERE symbol = 'ETHUSDT' ORDER BY seq)"),
+			    "buy 2 1,sell 2 0");
+	assert_amount(T0(f, "SELECT price FROM fills WHERE inferred = 1"), "3000");
+	assert_string_equal(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'"),
+			    "exchange position without journal fills");
+	assert_amount(T(f, SQL_POSITION_QTY, "ETHUSDT"), "0");
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_is_zero(q));
+	/* The next pass finds the journal and the exchange agreeing. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 0);
+}
+
 /* ---- issue 8 point 9: notes name journal ids ------------------------------- */
 
 /* The breaker's skipped placements say which cancel they waited for by its
@@ -2240,6 +2278,7 @@ int main(void)
 		TEST(test_inferred_fill_is_journaled_with_its_basis),
 		TEST(test_filled_quantity_without_fill_records_is_settled_once),
 		TEST(test_breaker_notes_name_journal_ids),
+		TEST(test_closing_an_exchange_only_position_leaves_the_journal_flat),
 #undef TEST
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

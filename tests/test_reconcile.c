@@ -862,6 +862,60 @@ static void test_drift_not_reported_on_incomplete_snapshot(void **state)
 	assert_detail(finding_of(f, FIND_POSITION_DRIFT, "TRUST-USD"), "exchange_qty", "0");
 }
 
+/* A position only the exchange holds (its fills are older than the fill
+ * listing reaches): one inferred opening fill at the entry the venue reports
+ * brings the journal to it, first in the plan, so that an exit of it is
+ * journaled as closing it; no drift, and the stop is planned from it. */
+static void test_exchange_only_position_is_brought_into_the_journal(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	position(f, "SOLUSDT", "60", "100", "101");
+	run(f);
+	assert_int_equal(act(f, 0)->kind, ACT_RECORD_INFERRED_FILL);
+	const struct action *a = act(f, 0);
+	assert_string_equal(a->fill.fill_id, "inferred:position:SOLUSDT:60@100");
+	assert_int_equal(a->fill.side, SIDE_BUY);
+	assert_dec_text(a->fill.qty, "60");
+	assert_dec_text(a->fill.price, "100");
+	assert_true(a->fill.inferred);
+	const struct finding *fd = &f->plan.findings[a->finding];
+	assert_int_equal(fd->kind, FIND_MISSING_FILL);
+	assert_detail(fd, "basis", "exchange position without journal fills");
+	assert_detail(fd, "price_basis", "the entry price the venue reports");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+	assert_dec_text(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.stop_price, "95");
+
+	/* A short, and no entry price reported: a sell at the last price. */
+	recon_plan_free(&f->plan);
+	f->snap.npositions = f->snap.nprices = 0;
+	memset(&f->pos[0], 0, sizeof f->pos[0]);
+	position(f, "SOLUSDT", "-60", NULL, "101");
+	run(f);
+	assert_int_equal(act(f, 0)->fill.side, SIDE_SELL);
+	assert_dec_text(act(f, 0)->fill.price, "101");
+	assert_detail(&f->plan.findings[act(f, 0)->finding], "price_basis",
+		      "the last price (the venue reports no entry price)");
+}
+
+/* Only a position the journal knows nothing of is inferred: a partial
+ * difference stays a position_drift finding, and an incomplete snapshot
+ * infers nothing. */
+static void test_partial_drift_is_not_guessed_at(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	position(f, "SOLUSDT", "60", "100", "101");
+	journal_position(f, "SOLUSDT", "30", "100");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 0);
+	assert_detail(finding_of(f, FIND_POSITION_DRIFT, "SOLUSDT"), "difference", "30");
+	f->local.npositions = 0;
+	f->snap.complete = false;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 0);
+}
+
 /* ---- rule 6: client order ids ---- */
 
 static void test_client_order_id_is_deterministic_and_advances_after_failure(void **state)
@@ -1514,6 +1568,8 @@ int main(void)
 		T(test_stray_stop_on_flat_position_is_cancelled),
 		T(test_missing_fill_recorded_and_drift_after),
 		T(test_drift_not_reported_on_incomplete_snapshot),
+		T(test_exchange_only_position_is_brought_into_the_journal),
+		T(test_partial_drift_is_not_guessed_at),
 		T(test_client_order_id_is_deterministic_and_advances_after_failure),
 		T(test_breaker_skips_excess_destructive_actions),
 		T(test_breaker_never_splits_a_take_profit_ladder),

@@ -220,6 +220,73 @@ test_empty_cursor_reads_fills_back_fill_lookback_hours() {
 		|| fail "fills read from $start, want about $want (2 h back)"
 }
 
+# A futures account holding SOLUSDT 60 at entry 100 (last 101) that the
+# journal has never seen (its fills are older than the fill look-back), no
+# stop. LAST is the last price.
+exchange_only_case() {
+	local last=$1
+	cat > "$tmp/only.json" <<JSON
+{"now": "2025-11-23T03:05:00Z", "journal": [], "venues": {"binance-usdm": {"market": "futures",
+ "instruments": [{"symbol": "SOLUSDT", "tick_size": "0.01", "step_size": "1", "min_qty": "1",
+  "min_notional": "5"}],
+ "positions": [{"symbol": "SOLUSDT", "qty": "60", "entry_price": "100.00"}],
+ "prices": {"SOLUSDT": ["$last"]}}}}
+JSON
+	fx_start --scenario "$tmp/only.json"
+	db=$tmp/only-$last.db
+	rm -f "$db"
+	"$bin" init --db "$db" > /dev/null || fail "reckon init"
+}
+
+# The hostile review's case: one -2021 on the new stop of that position.
+# The 95 stop is valid at the fresh price, so it is sent again; nothing is
+# sold. The position is brought into the journal first (an inferred opening
+# fill at the venue's entry price), so no drift is left behind.
+test_exchange_only_position_refused_once_is_protected_not_sold() {
+	exchange_only_case 101.00
+	fx_fault '{"kind":"would_trigger","venue":"binance","count":1}'
+	rk $V "$db"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	[ "$(q "$db" "SELECT group_concat(kind || ' ' || status, ',') FROM (SELECT * FROM actions ORDER BY id)")" \
+		= "record_inferred_fill succeeded,place_stop failed,place_stop succeeded" ] \
+		|| fail "actions: $(q "$db" "SELECT kind, status, error FROM actions")"
+	[ "$(fx_position SOLUSDT)" = 60 ] || fail "the position was sold: $(fx_position SOLUSDT)"
+	[ "$(q "$db" "SELECT qty || ' ' || avg_entry FROM positions WHERE symbol = 'SOLUSDT'")" = "60 100" ] \
+		|| fail "journal position: $(q "$db" "SELECT * FROM positions")"
+	[ "$(q "$db" "SELECT inferred || ' ' || side || ' ' || qty || ' ' || price FROM fills")" = "1 buy 60 100" ] \
+		|| fail "fills: $(q "$db" "SELECT * FROM fills")"
+	assert_protected "$db" $V 1
+	grep -q '^binance-usdm,default,SOLUSDT,60,.*,95,.*,protected$' "$tmp/prot.csv" \
+		|| fail "want SOLUSDT protected by the 95 stop: $(cat "$tmp/prot.csv")"
+	assert_second_pass_clean "$db" $V
+	[ "$(q "$db" "SELECT count(*) FROM findings WHERE kind = 'position_drift'")" = 0 ] || fail "drift"
+	assert_audit_ok "$db"
+}
+
+# The same position, its price already at 90 (past the 95 stop) and the
+# policy past_stop=exit_now: it is sold, and the journal ends flat — not
+# short 60 with a drift finding on every pass.
+test_closing_an_exchange_only_position_leaves_the_journal_flat() {
+	exchange_only_case 90.00
+	echo '{"defaults": {"past_stop": "exit_now"}}' > "$tmp/exit.json"
+	rk $V "$db" --config "$tmp/exit.json"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	[ "$(q "$db" "SELECT status FROM actions WHERE kind = 'emergency_close'")" = succeeded ] \
+		|| fail "no emergency close: $(cat "$tmp/last.out")"
+	[ "$(fx_position SOLUSDT)" = 0 ] || fail "not flat on the fake"
+	[ "$(q "$db" "SELECT qty FROM positions WHERE symbol = 'SOLUSDT'")" = 0 ] \
+		|| fail "journal position: $(q "$db" "SELECT * FROM positions")"
+	"$bin" query open_positions --db "$db" --format csv > "$tmp/open.csv" || fail "query open_positions"
+	grep -q SOLUSDT "$tmp/open.csv" && fail "open_positions still shows SOLUSDT: $(cat "$tmp/open.csv")"
+	"$bin" query protection --db "$db" --format csv > "$tmp/prot.csv" || fail "query protection"
+	grep -q SOLUSDT "$tmp/prot.csv" && fail "protection still shows SOLUSDT: $(cat "$tmp/prot.csv")"
+	rk $V "$db" --config "$tmp/exit.json"
+	[ "$rk_rc" = 0 ] || fail "second pass exit $rk_rc"
+	[ "$(q "$db" "SELECT count(*) FROM findings WHERE kind = 'position_drift'")" = 0 ] \
+		|| fail "drift after the close: $(q "$db" "SELECT detail FROM findings WHERE kind = 'position_drift'")"
+	assert_audit_ok "$db"
+}
+
 fx_init
 test_429_retry_after_is_honoured
 test_429_retry_after_too_long_is_incomplete
@@ -231,4 +298,6 @@ test_2021_refusal_of_a_valid_stop_sends_it_again
 test_2011_cancel_unknown_keeps_order_open
 test_2021_stop_refused_is_repriced_from_a_fresh_price
 test_empty_cursor_reads_fills_back_fill_lookback_hours
+test_exchange_only_position_refused_once_is_protected_not_sold
+test_closing_an_exchange_only_position_leaves_the_journal_flat
 echo "fakex_faults_binance: all checks passed"
