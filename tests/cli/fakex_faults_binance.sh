@@ -287,6 +287,35 @@ test_closing_an_exchange_only_position_leaves_the_journal_flat() {
 	assert_audit_ok "$db"
 }
 
+# The hostile review's rep.json: would_trigger=reprice, on_protect_failure=
+# alert, and every stop placement refused as would-trigger. ICXUSDT's stop is
+# gapped (0.0745, last 0.0712); every re-priced replacement is refused, and
+# reckon journals the position as left UNPROTECTED. Its old stop still
+# covers the size, but the protection report must not call that protected.
+test_gapped_stop_left_unprotected_is_reported_at_risk() {
+	fx_case trep
+	echo '{"defaults": {"would_trigger": "reprice", "on_protect_failure": "alert",
+	       "protect_retry_backoff_ms": 10}}' > "$tmp/rep.json"
+	fx_fault '{"kind":"would_trigger","venue":"binance","count":-1}'
+	rk $V "$db" --config "$tmp/rep.json"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	q "$db" "SELECT error FROM actions WHERE symbol = 'ICXUSDT' AND status = 'failed'
+	         ORDER BY id DESC LIMIT 1" | grep -q UNPROTECTED \
+		|| fail "the failure does not say UNPROTECTED: $(cat "$tmp/last.out")"
+	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close'")" = 0 ] || fail "sold"
+	"$bin" query protection --db "$db" --format csv | tr -d '\r' > "$tmp/prot.csv" || fail "query"
+	grep -q '^binance-usdm,default,ICXUSDT,2630,.*,at_risk$' "$tmp/prot.csv" \
+		|| fail "ICXUSDT should be at_risk: $(cat "$tmp/prot.csv")"
+	grep -q '^binance-usdm,default,ATOMUSDT,.*,protected$' "$tmp/prot.csv" \
+		|| fail "ATOMUSDT should stay protected: $(cat "$tmp/prot.csv")"
+	# Once a pass replaces the gapped stop, it is protected again.
+	fx_faults_clear
+	rk $V "$db" --config "$tmp/rep.json"
+	"$bin" query protection --db "$db" --format csv | tr -d '\r' > "$tmp/prot.csv" || fail "query"
+	grep -q '^binance-usdm,default,ICXUSDT,2630,.*,protected$' "$tmp/prot.csv" \
+		|| fail "ICXUSDT should be protected after the replacement: $(cat "$tmp/prot.csv")"
+}
+
 fx_init
 test_429_retry_after_is_honoured
 test_429_retry_after_too_long_is_incomplete
@@ -300,4 +329,5 @@ test_2021_stop_refused_is_repriced_from_a_fresh_price
 test_empty_cursor_reads_fills_back_fill_lookback_hours
 test_exchange_only_position_refused_once_is_protected_not_sold
 test_closing_an_exchange_only_position_leaves_the_journal_flat
+test_gapped_stop_left_unprotected_is_reported_at_risk
 echo "fakex_faults_binance: all checks passed"
