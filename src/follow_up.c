@@ -11,7 +11,7 @@ const char *follow_up_kind_name(enum follow_up_kind k)
 {
 	switch (k) {
 	case FOLLOW_NONE: return "none";
-	case FOLLOW_REPRICE: return "reprice";
+	case FOLLOW_PLACE_AGAIN: return "place_again";
 	case FOLLOW_RESEND: return "resend";
 	case FOLLOW_EMERGENCY_CLOSE: return "emergency_close";
 	case FOLLOW_ALERT: return "alert";
@@ -35,7 +35,7 @@ enum rk_rc follow_up_client_order_id(const char *root, enum follow_up_kind kind,
 {
 	int len = -1;
 	out[0] = '\0';
-	if (root && root[0] && kind == FOLLOW_REPRICE && n >= 1)
+	if (root && root[0] && kind == FOLLOW_PLACE_AGAIN && n >= 1)
 		len = snprintf(out, MODEL_ID_MAX, "%s-r%d", root, n);
 	else if (root && root[0] && kind == FOLLOW_EMERGENCY_CLOSE)
 		len = snprintf(out, MODEL_ID_MAX, "%s-e", root);
@@ -150,7 +150,7 @@ static enum rk_rc replace_at_fresh_price(const struct follow_up_in *in,
 	if (dec_sign(lv.stop) <= 0 || stop_level_through(li.is_long, lv.stop, in->price))
 		return RK_OK;
 	struct action *n = &out->next;
-	out->kind = FOLLOW_REPRICE;
+	out->kind = FOLLOW_PLACE_AGAIN;
 	enum rk_rc rc = follow_up_client_order_id(in->root_client_order_id, out->kind,
 						  in->replaced + 1, n->req.client_order_id, err);
 	if (rc)

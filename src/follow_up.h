@@ -80,7 +80,7 @@ enum follow_up_cause {
 
 enum follow_up_kind {
 	FOLLOW_NONE = 0,        /* nothing now: the next pass plans again */
-	FOLLOW_REPRICE,         /* place a stop priced at the fresh price (out->next) */
+	FOLLOW_PLACE_AGAIN,     /* a stop priced at the fresh price (out->next) */
 	FOLLOW_RESEND,          /* the same request under a fresh client order id (out->next) */
 	FOLLOW_EMERGENCY_CLOSE, /* close the position at market (out->next) */
 	FOLLOW_ALERT            /* the position stays bare, reported as such */

@@ -360,7 +360,7 @@ static enum rk_rc run_follow_up(struct exec *x, size_t i, const struct follow_up
 	 * be in use elsewhere too. */
 	if (f->kind != FOLLOW_RESEND)
 		memcpy(x->slot[n].root, x->slot[i].root, sizeof x->slot[n].root); /* n > i */
-	x->slot[n].replaced = x->slot[i].replaced + (f->kind == FOLLOW_REPRICE);
+	x->slot[n].replaced = x->slot[i].replaced + (f->kind == FOLLOW_PLACE_AGAIN);
 	x->slot[n].resent = x->slot[i].resent + (f->kind == FOLLOW_RESEND);
 	x->slot[n].bare_since_us = x->slot[i].bare_since_us;
 	x->slot[i].next = (int)n;

@@ -100,7 +100,7 @@ static void test_valid_policy_stop_is_sent_again(void **state)
 	struct action a = stop_action(ACT_PLACE_STOP, OTYPE_STOP_MARKET);
 	struct follow_up_in in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2990");
 	struct follow_up out = decide(&in, &r);
-	assert_int_equal(out.kind, FOLLOW_REPRICE);
+	assert_int_equal(out.kind, FOLLOW_PLACE_AGAIN);
 	assert_int_equal(out.next.kind, ACT_PLACE_STOP);
 	assert_int_equal(out.next.status, ASTAT_PLANNED);
 	assert_int_equal(out.next.depends_on, -1);
@@ -123,7 +123,7 @@ static void test_reprice_policy_never_tightens_a_valid_policy_stop(void **state)
 	struct action a = stop_action(ACT_PLACE_STOP, OTYPE_STOP_MARKET);
 	struct follow_up_in in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2990");
 	struct follow_up out = decide(&in, &r);
-	assert_int_equal(out.kind, FOLLOW_REPRICE);
+	assert_int_equal(out.kind, FOLLOW_PLACE_AGAIN);
 	assert_dec(out.next.req.stop_price, "2850");
 }
 
@@ -138,7 +138,7 @@ static void test_level_through_the_fresh_price_follows_past_stop(void **state)
 	struct follow_up_in in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2800");
 	in.stop_cancelled = true;
 	struct follow_up out = decide(&in, &r);
-	assert_int_equal(out.kind, FOLLOW_REPRICE);
+	assert_int_equal(out.kind, FOLLOW_PLACE_AGAIN);
 	assert_int_equal(out.next.kind, ACT_PLACE_STOP);
 	assert_dec(out.next.req.stop_price, "2660");
 	assert_dec(out.next.req.price, "2633.4");
@@ -169,7 +169,7 @@ static void test_exit_now_closes_once_the_fresh_price_confirms(void **state)
 	assert_non_null(strstr(out.next.note, "fresh price 2800"));
 	/* The same refusal with the price still above the level: the stop again. */
 	in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2990");
-	assert_int_equal(decide(&in, &r).kind, FOLLOW_REPRICE);
+	assert_int_equal(decide(&in, &r).kind, FOLLOW_PLACE_AGAIN);
 }
 
 /* hard_stop_pct at the fresh price: exit, as the planner would. */
@@ -209,7 +209,7 @@ static void test_through_stop_is_repriced_beyond_the_fresh_price(void **state)
 	a.req.stop_price = tu_dec("2970");
 	struct follow_up_in in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2800");
 	struct follow_up out = decide(&in, &r);
-	assert_int_equal(out.kind, FOLLOW_REPRICE);
+	assert_int_equal(out.kind, FOLLOW_PLACE_AGAIN);
 	assert_dec(out.next.req.stop_price, "2772");
 	assert_non_null(strstr(out.next.note, "would_trigger=reprice"));
 }
@@ -294,7 +294,7 @@ static void test_attempts_are_bounded_then_the_policy_decides(void **state)
 	struct follow_up_in in = input(&a, FOLLOW_CAUSE_WOULD_TRIGGER, "2800");
 	in.replaced = 1;
 	struct follow_up out = decide(&in, &r);
-	assert_int_equal(out.kind, FOLLOW_REPRICE);
+	assert_int_equal(out.kind, FOLLOW_PLACE_AGAIN);
 	assert_string_equal(out.next.req.client_order_id, ROOT "-r2");
 	in.replaced = 2;
 	out = decide(&in, &r);
@@ -418,7 +418,7 @@ static void test_follow_up_client_ids_derive_from_the_root(void **state)
 	(void)state;
 	char id[MODEL_ID_MAX], root[MODEL_ID_MAX];
 	struct rk_err err = {0};
-	assert_int_equal(follow_up_client_order_id(ROOT, FOLLOW_REPRICE, 3, id, &err), RK_OK);
+	assert_int_equal(follow_up_client_order_id(ROOT, FOLLOW_PLACE_AGAIN, 3, id, &err), RK_OK);
 	assert_string_equal(id, ROOT "-r3");
 	assert_int_equal(follow_up_client_order_id(ROOT, FOLLOW_EMERGENCY_CLOSE, 0, id, &err), RK_OK);
 	assert_string_equal(id, ROOT "-e");
@@ -426,7 +426,7 @@ static void test_follow_up_client_ids_derive_from_the_root(void **state)
 	assert_true(strlen(ROOT "-r10") <= 36);
 	memset(root, 'x', sizeof root - 1);
 	root[sizeof root - 3] = '\0';
-	assert_int_equal(follow_up_client_order_id(root, FOLLOW_REPRICE, 1, id, &err), RK_EINVAL);
+	assert_int_equal(follow_up_client_order_id(root, FOLLOW_PLACE_AGAIN, 1, id, &err), RK_EINVAL);
 	assert_string_equal(id, "");
 	assert_int_equal(follow_up_client_order_id("", FOLLOW_EMERGENCY_CLOSE, 0, id, &err), RK_EINVAL);
 	assert_int_equal(follow_up_client_order_id(ROOT, FOLLOW_ALERT, 1, id, &err), RK_EINVAL);
