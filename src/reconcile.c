@@ -2064,58 +2064,109 @@ static void breaker_reason(const struct plan_ctx *c, const struct policy_rule *r
 			 c->local->destructive_last_hour);
 }
 
+static bool is_placement_kind(enum action_kind k)
+{
+	return k == ACT_PLACE_STOP || k == ACT_REPLACE_STOP || k == ACT_EMERGENCY_CLOSE;
+}
+
+/* Skips every essential action of the group rooted at `r` (the others follow
+ * through their dependency), saying why in the notes and the findings. */
+static void skip_group(struct plan_ctx *c, size_t r, const size_t *root, const bool *essential,
+		       const char *why)
+{
+	char group[256];
+	snprintf(group, sizeof group, "circuit breaker: its protection group needs %.150s: none of"
+		 " it runs", why);
+	for (size_t k = r; k < c->plan->nactions; k++) {
+		struct action *a = &c->plan->actions[k];
+		if (root[k] != r || !essential[k])
+			continue;
+		if (k == r)
+			skip_action(a, "its protection group needs %s: none of it runs", why);
+		else
+			skip_action(a, "depends on action %d, skipped: its protection group needs %s",
+				    a->depends_on, why);
+		finding_says_breaker(c, a->finding, group);
+	}
+}
+
+/* One action outside a protection group: skipped when what it depends on was,
+ * or when it is destructive and does not fit; else it takes its budget. */
+static void budget_one(struct plan_ctx *c, const struct policy_rule *r, struct action *a,
+		       int *count)
+{
+	char why[160];
+	if (a->status == ASTAT_SKIPPED)
+		return;
+	if (a->depends_on >= 0 && c->plan->actions[a->depends_on].status == ASTAT_SKIPPED) {
+		skip_action(a, "depends on action %d, which was skipped", a->depends_on);
+		return;
+	}
+	if (!action_kind_is_destructive(a->kind))
+		return;
+	breaker_reason(c, r, 1, *count, why, sizeof why);
+	if (!why[0]) {
+		(*count)++;
+		return;
+	}
+	skip_action(a, "%s", why);
+	char text[sizeof why + 20];
+	snprintf(text, sizeof text, "circuit breaker: %s", why);
+	finding_says_breaker(c, a->finding, text);
+}
+
 /*
  * The circuit breaker (rule 7) over the ranked plan, so protective actions
- * take the budget first. It budgets groups, not single actions: a group is
- * an action and everything that depends on it, directly or through others
- * (depends_on always points back, so a group's first action comes first).
- * A protection group — the chain of cancels that frees a stop's balance and
- * the placements waiting for it — runs whole or not at all: half of it would
- * cancel a take-profit leg whose bracket then never comes. A group whose
+ * take the budget first. A protection group — a placement or emergency close
+ * and everything it waits for (the chain of cancels that frees a stop's
+ * balance), with every other placement waiting on the same chain — runs
+ * whole or not at all: half of it would cancel a take-profit leg whose
+ * bracket then never comes. Groups are found through depends_on (always
+ * pointing back, so a group's first action comes first); a group whose
  * destructive actions (cancel_order, emergency_close) do not fit the budget
  * left for this pass or hour is skipped entirely, and its findings say why.
+ * What only follows a placement (a futures replacement's cancel of the old
+ * stop, an emergency close's cleanup of a stop) is not needed by it: budgeted
+ * one by one after it, like every action outside a group.
  */
 static enum rk_rc apply_breaker(struct plan_ctx *c)
 {
 	const struct policy_rule *r = policy_for(c->pol, c->local->venue, NULL);
 	size_t n = c->plan->nactions, *root = malloc((n ? n : 1) * sizeof *root);
 	int *need = calloc(n ? n : 1, sizeof *need), count = 0;
+	bool *essential = calloc(n ? n : 1, sizeof *essential);
 	char why[160];
-	if (!root || !need) {
+	if (!root || !need || !essential) {
 		free(root);
 		free(need);
+		free(essential);
 		return oom(c);
 	}
 	for (size_t i = 0; i < n; i++) {
-		int d = c->plan->actions[i].depends_on;
-		root[i] = d >= 0 ? root[d] : i;
-		need[root[i]] += action_kind_is_destructive(c->plan->actions[i].kind);
+		const struct action *a = &c->plan->actions[i];
+		root[i] = a->depends_on >= 0 ? root[a->depends_on] : i;
+		for (int k = (int)i; is_placement_kind(a->kind) && k >= 0 && !essential[k];
+		     k = c->plan->actions[k].depends_on)
+			essential[k] = true;
 	}
+	for (size_t i = 0; i < n; i++)
+		need[root[i]] += essential[i] && action_kind_is_destructive(c->plan->actions[i].kind);
 	for (size_t i = 0; i < n; i++) {
+		if (!essential[i]) {
+			budget_one(c, r, &c->plan->actions[i], &count);
+			continue;
+		}
 		if (root[i] != i || need[i] == 0)
-			continue;
+			continue; /* decided with its group's first action */
 		breaker_reason(c, r, need[i], count, why, sizeof why);
-		if (!why[0]) {
+		if (why[0])
+			skip_group(c, i, root, essential, why);
+		else
 			count += need[i];
-			continue;
-		}
-		char group[sizeof why + 80];
-		snprintf(group, sizeof group, "circuit breaker: its group of actions needs %s: none"
-			 " of them runs", why);
-		for (size_t k = i; k < n; k++) {
-			struct action *a = &c->plan->actions[k];
-			if (root[k] != i)
-				continue;
-			if (k == i)
-				skip_action(a, "its group needs %s: none of it runs", why);
-			else
-				skip_action(a, "depends on action %d, skipped: its group needs %s",
-					    a->depends_on, why);
-			finding_says_breaker(c, a->finding, group);
-		}
 	}
 	free(root);
 	free(need);
+	free(essential);
 	return RK_OK;
 }
 

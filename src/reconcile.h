@@ -72,10 +72,11 @@
  *  7. destructive actions (cancel_order, emergency_close) beyond the breaker
  *     limits (per pass, per hour including local.destructive_last_hour) are
  *     planned as skipped with the reason "circuit breaker", counted in plan
- *     order, so protection takes the budget before any other cancel. The
- *     budget is taken by groups (an action and all that depends on it): a
- *     group that does not fit is skipped whole, and its findings carry
- *     "circuit_breaker" in their detail;
+ *     order, so protection takes the budget before any other cancel. A
+ *     protection group (placements and the chain of cancels they wait for)
+ *     that does not fit is skipped whole, and its findings carry
+ *     "circuit_breaker" in their detail; a cancel that only follows a
+ *     placement (cleanup of an old stop) is budgeted on its own;
  *  9. holdings below the venue minimum or the dust threshold: `dust`, no stop.
  *
  * A reduce-only or stop_loss order resting on a symbol with no position (left

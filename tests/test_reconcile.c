@@ -986,13 +986,38 @@ static void test_breaker_skips_excess_destructive_actions(void **state)
 	assert_non_null(strstr(pl->note, "circuit breaker"));
 	/* The findings say why. */
 	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "circuit_breaker",
-		      "circuit breaker: its group of actions needs 2 destructive, 1 left of"
-		      " max_destructive_per_pass=1: none of them runs");
+		      "circuit breaker: its protection group needs 2 destructive, 1 left of"
+		      " max_destructive_per_pass=1: none of it runs");
 	/* With room for the whole group, all of it is planned. */
 	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":2}}");
 	run(f);
 	assert_int_equal(count_status(f, ACT_CANCEL_ORDER, ASTAT_PLANNED), 2);
 	assert_int_equal(count_status(f, ACT_PLACE_STOP, ASTAT_PLANNED), 1);
+}
+
+/* What only follows protection is not part of its group: an emergency
+ * close runs within a budget of 1 and the cancel of the gapped stop after it
+ * waits for a later pass; on futures a replacement stop is placed with no
+ * budget at all (it destroys nothing) and the old stop's cancel waits. */
+static void test_breaker_never_blocks_protection_for_its_cleanup(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":1}}");
+	held(f, "ICXUSDT", "2630", "0.0761", "0.0712");
+	known_order(f, "ICXUSDT", "sl-gap", SIDE_SELL, OTYPE_STOP_LIMIT, "2630", "0.0740", "0.0745");
+	run(f);
+	assert_int_equal(act(f, action_at(f, ACT_EMERGENCY_CLOSE, 0))->status, ASTAT_PLANNED);
+	const struct action *cleanup = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
+	assert_int_equal(cleanup->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(cleanup->note, "max_destructive_per_pass=1"));
+
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":0}}");
+	f->snap.norders = f->local.norders = 0;
+	known_order(f, "ICXUSDT", "sl-small", SIDE_SELL, OTYPE_STOP_MARKET, "1000", NULL, "0.0700");
+	run(f);
+	assert_int_equal(act(f, action_at(f, ACT_REPLACE_STOP, 0))->status, ASTAT_PLANNED);
+	assert_int_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->status, ASTAT_SKIPPED);
 }
 
 /* A take-profit ladder on spot with brackets (rule 5b): its cancels and the
@@ -1573,6 +1598,7 @@ int main(void)
 		T(test_client_order_id_is_deterministic_and_advances_after_failure),
 		T(test_breaker_skips_excess_destructive_actions),
 		T(test_breaker_never_splits_a_take_profit_ladder),
+		T(test_breaker_never_blocks_protection_for_its_cleanup),
 		T(test_cancelled_leg_is_placed_again_with_the_ladder),
 		T(test_pending_leg_alone_completes_working_brackets),
 		T(test_breaker_counts_the_last_hour),
