@@ -1987,14 +1987,19 @@ static void test_refused_leg_is_placed_again_alone(void **state)
 
 /* As Coinbase answers a client order id it already knows: success, naming
  * the existing order — here a stop cancelled weeks ago. */
-static bool answer_with_old_stop(const struct venue_order_req *req, struct venue_place_result *out)
+static bool answer_always_with_old_stop(const struct venue_order_req *req,
+					struct venue_place_result *out)
 {
-	if (g_hook.places > 1)
-		return false;
 	memset(out, 0, sizeof *out);
 	out->outcome = VOUT_OK;
 	snprintf(out->order_id, sizeof out->order_id, "o-old");
 	return true;
+}
+
+/* Only the first placement: the next id reaches the sim. */
+static bool answer_with_old_stop(const struct venue_order_req *req, struct venue_place_result *out)
+{
+	return g_hook.places <= 1 && answer_always_with_old_stop(req, out);
 }
 
 static void test_placement_answered_with_a_cancelled_stop_is_not_protection(void **state)
@@ -2036,15 +2041,6 @@ static void test_placement_answered_with_a_cancelled_stop_is_not_protection(void
 /* Every id this journal derives is answered with an order that is not the
  * one requested: the fresh-id re-sends are bounded by protect_retries, each
  * journaled; the position had no stop to lose, so nothing is sold. */
-static bool answer_always_with_old_stop(const struct venue_order_req *req,
-					struct venue_place_result *out)
-{
-	memset(out, 0, sizeof *out);
-	out->outcome = VOUT_OK;
-	snprintf(out->order_id, sizeof out->order_id, "o-old");
-	return true;
-}
-
 static void test_fresh_id_resends_are_bounded(void **state)
 {
 	struct fx *f = *state;

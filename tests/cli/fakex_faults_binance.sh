@@ -15,6 +15,18 @@ set -euo pipefail
 
 V=binance-usdm
 
+# The first stop placement was followed by a request for SYMBOL's price
+# (GET /fapi/v1/ticker/price?symbol=SYMBOL): a fresh price after the refusal.
+assert_price_asked_after_refusal() {
+	local refused asked
+	fx_requests
+	refused=$(grep -n '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | head -1 | cut -d: -f1 || true)
+	asked=$(grep -n "\"path\":\"/fapi/v1/ticker/price\",\"query\":\"symbol=$1\"" "$tmp/requests.jsonl" \
+		| head -1 | cut -d: -f1 || true)
+	[ -n "$asked" ] && [ -n "$refused" ] && [ "$asked" -gt "$refused" ] \
+		|| fail "no fresh price asked after the refusal"
+}
+
 test_429_retry_after_is_honoured() {
 	fx_case t429a
 	fx_fault '{"kind":"rate_limit","venue":"binance","path":"/fapi/v1/openAlgoOrders","retry_after":1}'
@@ -108,12 +120,7 @@ test_2021_refusal_of_a_valid_stop_sends_it_again() {
 		|| fail "want the refused stop, then the same stop again: $(q "$db" "SELECT * FROM actions WHERE symbol = 'ATOMUSDT'")"
 	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close' AND symbol = 'ATOMUSDT'")" = 0 ] \
 		|| fail "ATOMUSDT bought back at market after one -2021 on a valid stop"
-	fx_requests
-	local refused asked
-	refused=$(grep -n '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | head -1 | cut -d: -f1 || true)
-	asked=$(grep -n '"path":"/fapi/v1/ticker/price","query":"symbol=ATOMUSDT"' "$tmp/requests.jsonl" \
-		| head -1 | cut -d: -f1 || true)
-	[ -n "$asked" ] && [ "$asked" -gt "$refused" ] || fail "no fresh price asked after the refusal"
+	assert_price_asked_after_refusal ATOMUSDT
 	# Both requests: the same trigger (the policy's), two client order ids.
 	[ "$(grep '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | grep -c 'symbol=ATOMUSDT&side=BUY&type=STOP_MARKET&triggerPrice=2.656&')" = 2 ] \
 		|| fail "want the 2.656 stop sent twice: $(fx_mutations)"
@@ -185,12 +192,7 @@ test_2021_stop_refused_is_repriced_from_a_fresh_price() {
 		|| fail "want the refused stop then its re-priced follow-up: $(cat "$tmp/last.out")"
 	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close' AND symbol = 'ATOMUSDT'")" = 0 ] \
 		|| fail "an emergency close after a re-priceable refusal"
-	fx_requests
-	local refused asked
-	refused=$(grep -n '"method":"POST","path":"/fapi/v1/algoOrder"' "$tmp/requests.jsonl" | head -1 | cut -d: -f1 || true)
-	asked=$(grep -n '"path":"/fapi/v1/ticker/price","query":"symbol=ATOMUSDT"' "$tmp/requests.jsonl" \
-		| head -1 | cut -d: -f1 || true)
-	[ -n "$asked" ] && [ "$asked" -gt "$refused" ] || fail "no fresh price asked after the refusal"
+	assert_price_asked_after_refusal ATOMUSDT
 	# The re-priced stop works, on the exchange and in the journal.
 	local cid
 	cid=$(q "$db" "SELECT client_order_id FROM actions WHERE kind = 'place_stop' AND status = 'succeeded'")
