@@ -12,11 +12,10 @@
 --
 -- Amounts: qty, price and fee are the exact decimal TEXT as journaled.
 -- notional = qty x price, exact: decimal_mul, the function of SQLite's
--- decimal extension that the sqlite3 shell ships and reckon registers on its
--- own decimals (same figures in both). It keeps every significant digit, but
--- at least as many places as the shorter of qty and price has (2 x 2000 =
--- 4000; 536.6 x 0.0525 = 28.1715). reckon's decimals hold 18 places: a
--- product that needs more is an error in reckon (the shell shows it).
+-- decimal extension that the sqlite3 shell ships and reckon registers too
+-- (same figures in both). It keeps every significant digit, up to the 36
+-- places of two 18-place amounts, but at least as many places as the
+-- shorter of qty and price has (2 x 2000 = 4000; 536.6 x 0.0525 = 28.1715).
 --
 -- Example:
 --   reckon query fills_of_day --db reckon.db --param day=2025-11-22

@@ -99,7 +99,7 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
 		res->events++;
-		if ((rc = project_apply(replay, seq, col(st, 3), col(st, 8), err))) {
+		if ((rc = project_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;
 		}
@@ -217,28 +217,43 @@ static enum rk_rc reference_db(int version, sqlite3 **out, struct rk_err *err)
 	return rc;
 }
 
-/* Every object of `ref` is in the file with the same SQL; the file has no
- * trigger or view that `ref` lacks. Other extra tables and indexes (an
- * operator's own) change nothing reckon reads and are tolerated. */
+/* SQLite's statistics tables (sqlite_stat1 and kin, made by ANALYZE): not
+ * reckon's objects but SQLite's own, and they change no row any query reads. */
+static bool sqlite_statistics(const struct schema_obj *o)
+{
+	return strcmp(o->type, "table") == 0 && strncmp(o->name, "sqlite_stat", 11) == 0;
+}
+
+/* Every object of `ref` is in the file with the same SQL, and the file has
+ * no table, index, trigger or view that `ref` lacks: a foreign trigger or
+ * view could rewrite rows or what a check reads, and a foreign table or
+ * index is not what reckon wrote either. */
 static enum rk_rc check_schema(const struct schema *file, const struct schema *ref,
 			       struct rk_err *err)
 {
-	for (size_t i = 0; i < file->n; i++) {
-		const struct schema_obj *o = &file->obj[i];
-		bool executable = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "view") == 0;
-		if (executable && !schema_find(ref, o->type, o->name))
+	/* Triggers and views first: they are what could fool the check. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < file->n; i++) {
+			const struct schema_obj *o = &file->obj[i];
+			bool executable = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "view") == 0;
+			bool on_table = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "index") == 0;
+			if (executable != (pass == 0) || schema_find(ref, o->type, o->name) ||
+			    sqlite_statistics(o))
+				continue;
 			return rk_err_set(err, RK_ECORRUPT,
-					  "foreign %s '%s'%s%s: reckon's migrations never created it"
-					  " (it could rewrite rows or what a check reads)",
-					  o->type, o->name, o->type[0] == 't' ? " on table " : "",
-					  o->type[0] == 't' ? o->tbl : "");
-	}
+					  "foreign %s '%s'%s%s: reckon's migrations never created it%s",
+					  o->type, o->name, on_table ? " on table " : "",
+					  on_table ? o->tbl : "",
+					  executable ? " (it could rewrite rows or what a check reads)" : "");
+		}
 	for (size_t i = 0; i < ref->n; i++) {
 		const struct schema_obj *r = &ref->obj[i], *o = schema_find(file, r->type, r->name);
+		if (!o && strcmp(r->type, "trigger") == 0)
+			return rk_err_set(err, RK_ECORRUPT,
+					  "trigger %s is missing (rows of %s may have been edited)",
+					  r->name, r->tbl);
 		if (!o)
-			return rk_err_set(err, RK_ECORRUPT, "%s %s is missing%s", r->type, r->name,
-					  strcmp(r->type, "trigger") == 0
-						  ? " (events may have been edited)" : "");
+			return rk_err_set(err, RK_ECORRUPT, "%s %s is missing", r->type, r->name);
 		if (!same_text(o->sql, r->sql) || strcmp(o->tbl, r->tbl) != 0)
 			return rk_err_set(err, RK_ECORRUPT,
 					  "%s %s differs from what reckon's migrations created%s", r->type,
@@ -410,6 +425,32 @@ static enum rk_rc compare_tables(sqlite3 *file, struct journal *replay, sqlite3 
 	return rc;
 }
 
+/* ---- 5. the journal's own identity ------------------------------------------ */
+
+/* The file is reckon's by its application_id: a journal has no other (the
+ * first writing open of an older one stamps it). */
+static enum rk_rc check_application_id(sqlite3 *db, struct rk_err *err)
+{
+	int id = 0;
+	enum rk_rc rc = int_query(db, "PRAGMA main.application_id", &id, err);
+	if (rc || id == JOURNAL_APP_ID || id == JOURNAL_APP_ID_SIM)
+		return rc;
+	return rk_err_set(err, RK_ECORRUPT,
+			  "PRAGMA application_id is 0x%08x, not reckon's (0x%08x, or 0x%08x for a "
+			  "simulation journal)",
+			  (unsigned)id, (unsigned)JOURNAL_APP_ID, (unsigned)JOURNAL_APP_ID_SIM);
+}
+
+/* journal_meta holds exactly the journal_id, well formed (journal.h), where
+ * the schema version has the table. */
+static enum rk_rc check_identity(struct journal *j, const struct schema *ref, struct rk_err *err)
+{
+	char id[JOURNAL_ID_HEX];
+	if (!schema_find(ref, "table", "journal_meta"))
+		return RK_OK;
+	return journal_identity(j, id, err);
+}
+
 /* ---- all of it, on one snapshot -------------------------------------------- */
 
 enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_err *err)
@@ -434,10 +475,11 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 		goto done;
 	}
 	if (!(rc = int_query(db, "PRAGMA main.user_version", &version, err)) &&
-	    !(rc = check_integrity(db, err)) &&
+	    !(rc = check_application_id(db, err)) && !(rc = check_integrity(db, err)) &&
 	    !(rc = check_chain_and_replay(db, replay, res, err)) &&
 	    !(rc = schema_load(db, &file, err)) && !(rc = reference_db(version, &refdb, err)) &&
-	    !(rc = schema_load(refdb, &ref, err)) && !(rc = check_schema(&file, &ref, err)))
+	    !(rc = schema_load(refdb, &ref, err)) && !(rc = check_schema(&file, &ref, err)) &&
+	    !(rc = check_identity(j, &ref, err)))
 		rc = compare_tables(db, replay, refdb, &ref, err);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 done:

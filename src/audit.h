@@ -2,13 +2,17 @@
  * audit.h — proving the journal is what reckon wrote, without trusting
  * anything the file itself could have been given to fool the check:
  *
+ *   0. the file's PRAGMA application_id is reckon's (journal.h);
  *   1. SQLite's own integrity check;
  *   2. the SHA-256 hash chain over every event;
  *   3. the schema: every table, index, view and trigger the migrations
  *      created is there with exactly the SQL they created (so an append-only
  *      trigger replaced by a same-named no-op is found), and there is no
- *      other trigger or view at all;
- *   4. the materialized tables equal a replay of the events into a SEPARATE,
+ *      other table, index, trigger or view at all (SQLite's own ANALYZE
+ *      statistics tables, sqlite_stat*, aside);
+ *   4. journal_meta holds exactly the journal identity, well formed
+ *      (journal_identity), which client order ids are derived from;
+ *   5. the materialized tables equal a replay of the events into a SEPARATE,
  *      temporary database that holds only reckon's own schema: triggers or
  *      views in the file never run during the check, so an edited row that
  *      a trigger would re-apply during a replay is still found.

@@ -28,12 +28,13 @@ static void help(void)
 	       "Amounts are exact decimal text. Reports add, multiply and compare them with\n"
 	       "decimal_sum, decimal_add, decimal_sub, decimal_mul and decimal_cmp: the\n"
 	       "functions of SQLite's decimal extension, which the sqlite3 shell ships and\n"
-	       "reckon registers on its own exact decimals (up to 18 places), so --sql prints\n"
-	       "SQL that gives the same figures in the shell.\n"
+	       "reckon registers with the same exact arithmetic (nothing is rounded), so\n"
+	       "--sql prints SQL that gives the same figures in the shell.\n"
 	       "Exit 0 on success, 64 for a wrong report name, parameter or option, 65 when\n"
 	       "FILE is not a reckon journal or has another schema version (an older one is\n"
-	       "upgraded by 'reckon init --db FILE'), 66 when there is no such journal, 74 on\n"
-	       "database or output errors.\n");
+	       "upgraded by 'reckon init --db FILE') or a decimal function refuses a value\n"
+	       "(over 1000 digits), 66 when there is no such journal, 74 on database or\n"
+	       "output errors.\n");
 }
 
 int cmd_query(int argc, char **argv)

@@ -152,7 +152,9 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 	}
 	if ((rc = journal_release(j, err)))
 		return rc;
-	*outcome = res == JOURNAL_DUPLICATE ? INGEST_DUPLICATE : INGEST_ACCEPTED;
+	*outcome = res == JOURNAL_DUPLICATE ? INGEST_DUPLICATE
+		   : res == JOURNAL_STALE   ? INGEST_STALE
+					    : INGEST_ACCEPTED;
 	return RK_OK;
 }
 
@@ -162,7 +164,7 @@ struct batch {
 	bool open;
 	long first_line; /* the first line read into the open transaction */
 	long lines;      /* lines ingested in it */
-	long accepted, duplicates;
+	long accepted, duplicates, stale;
 };
 
 static enum rk_rc batch_begin(struct journal *j, struct batch *b, long lineno, struct rk_err *err)
@@ -193,6 +195,7 @@ static enum rk_rc batch_commit(struct journal *j, struct batch *b, struct ingest
 	}
 	stats->accepted += b->accepted;
 	stats->duplicates += b->duplicates;
+	stats->stale += b->stale;
 	return RK_OK;
 }
 
@@ -235,11 +238,14 @@ enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *so
 			rk_err_set(err, rc, "line %ld: %s", lineno, lerr.msg);
 			goto out;
 		}
-		if (oc == INGEST_ACCEPTED)
+		if (oc == INGEST_ACCEPTED) {
 			b.accepted++;
-		else if (oc == INGEST_DUPLICATE)
+		} else if (oc == INGEST_DUPLICATE) {
 			b.duplicates++;
-		else {
+		} else if (oc == INGEST_STALE) {
+			b.stale++;
+			fprintf(diag, "line %ld: %s\n", lineno, lerr.msg);
+		} else {
 			stats->rejected++;
 			fprintf(diag, "line %ld: %s\n", lineno, lerr.msg);
 		}

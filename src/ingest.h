@@ -4,7 +4,10 @@
  *
  * Every line is validated on its own. A bad line is reported with its line
  * number and field and skipped; good lines are committed; a line identical to
- * one already journaled is counted as a duplicate and changes nothing.
+ * one already journaled is counted as a duplicate and changes nothing. An
+ * order report that arrives after what it reports was superseded (a later
+ * status, its fills) is journaled and counted as stale: it changes no
+ * order's state (project.h).
  */
 #ifndef RECKON_INGEST_H
 #define RECKON_INGEST_H
@@ -19,28 +22,29 @@
 #define INGEST_MAX_LINE (1024 * 1024) /* longer lines are rejected unread */
 #define INGEST_BATCH 512              /* lines per transaction in ingest_stream */
 
-enum ingest_outcome { INGEST_ACCEPTED = 0, INGEST_DUPLICATE, INGEST_REJECTED };
+enum ingest_outcome { INGEST_ACCEPTED = 0, INGEST_DUPLICATE, INGEST_STALE, INGEST_REJECTED };
 
 struct ingest_stats {
-	long accepted, duplicates, rejected;
+	long accepted, duplicates, stale, rejected;
 };
 
 /*
  * Validates one line and journals it. Must be called inside a transaction
  * (journal_begin); uses a savepoint so a refused line leaves no trace.
- * Returns RK_OK with *outcome set for accepted, duplicate and rejected lines
- * (err holds the reason for a rejection); any other return is a database
- * failure that should stop the caller.
+ * Returns RK_OK with *outcome set for accepted, duplicate, stale and
+ * rejected lines (err holds the reason for a stale or rejected line); any
+ * other return is a database failure that should stop the caller.
  */
 enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const char *source,
 		       enum ingest_outcome *outcome /* OUT */, struct rk_err *err);
 
 /*
  * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH
- * per transaction. Writes "line N: reason" for each rejected line to
- * `diag`. *stats (OUT) counts the outcomes: a line counts as accepted or a
- * duplicate only once its transaction committed; rejected lines count as
- * they are reported. Returns non-OK only when reading or the database fails
+ * per transaction. Writes "line N: reason" for each rejected line, and
+ * "line N: stale, ...: reason" for each stale one, to `diag`. *stats (OUT)
+ * counts the outcomes: a line counts as accepted, a duplicate or stale only
+ * once its transaction committed; rejected lines count as they are
+ * reported. Returns non-OK only when reading or the database fails
  * (a failed COMMIT included): then the batch in progress is rolled back,
  * reading stops, and err begins "line N: not journaled, nor any line after
  * it", N being the first line that is not in the journal. Lines committed

@@ -306,8 +306,16 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
 
 /* ---- migrations ----------------------------------------------------------- */
 
+/* Does migration `version` change how events are projected, so that the
+ * journal's materialized tables are rebuilt by a replay once it is applied?
+ * 0006: an order's reported filled quantity and its fills are kept apart. */
+static bool migration_replays(int version)
+{
+	return version == 6;
+}
+
 /* Applies migration number from+1 and its version bump, inside the caller's
- * transaction. */
+ * transaction, then the replay that migration needs, if any. */
 static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *err)
 {
 	const struct embedded_file *m = &EMBEDDED_MIGRATIONS[from];
@@ -320,6 +328,8 @@ static enum rk_rc apply_migration(struct journal *j, int from, struct rk_err *er
 	enum rk_rc rc = exec(j, m->text, err);
 	if (!rc)
 		rc = exec(j, bump, err);
+	if (!rc && migration_replays(want))
+		rc = project_rebuild(j, err);
 	if (rc)
 		rk_err_prefix(err, "migration %s failed (journal left at version %d)", m->name, from);
 	return rc;
@@ -435,6 +445,13 @@ static int connect(struct journal *j, const char *name, int flags)
 	if (src != SQLITE_OK)
 		return j->db ? sqlite3_extended_errcode(j->db) : src;
 	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	/* Until the file is known to be reckon's, closing must not checkpoint:
+	 * the last connection to close a WAL database folds its -wal into the
+	 * main file and deletes it, which would change another application's
+	 * database that still has changes in its -wal. open_writable turns the
+	 * checkpoint back on for a journal. */
+	if (sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL) != SQLITE_OK)
+		return sqlite3_extended_errcode(j->db);
 	/* decimal_sum & co. on every connection, as the sqlite3 shell has them. */
 	struct rk_err ignored = {0};
 	if (sqldec_register(j->db, &ignored) != RK_OK)
@@ -460,6 +477,10 @@ static enum rk_rc open_writable(struct journal *j, const char *path, enum journa
 	rc = update_step(j, path, mode, want, false, &wrote, &done, err);
 	while (!rc && !done)
 		rc = update_step(j, path, mode, want, true, &wrote, &done, err);
+	/* Reckon's own journal: checkpoint on close again, so it leaves no -wal. */
+	if (!rc && sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL) !=
+			   SQLITE_OK)
+		rc = open_failure(j->db, path, sqlite3_extended_errcode(j->db), true, err);
 	/* Settings only now: preparing even a PRAGMA reads the file. */
 	if (!rc)
 		rc = apply_settings(j, false, err);
@@ -558,6 +579,79 @@ enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_k
 	}
 	*out = j;
 	return RK_OK;
+}
+
+/* ---- the journal's identity --------------------------------------------- */
+
+static const char SQL_META_TABLE[] =
+	"SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'journal_meta'";
+static const char SQL_META_ROWS[] = "SELECT key, value, typeof(value) FROM main.journal_meta";
+
+static bool is_journal_id(const char *v)
+{
+	size_t n = 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= '0' && v[n] <= '9') || (v[n] >= 'a' && v[n] <= 'f')))
+			return false;
+	return n == JOURNAL_ID_HEX - 1;
+}
+
+/* Checks one row of journal_meta (the n-th, counting from 1). */
+static enum rk_rc meta_row(sqlite3_stmt *st, long n, char out[JOURNAL_ID_HEX], struct rk_err *err)
+{
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *value = (const char *)sqlite3_column_text(st, 1);
+	const char *type = (const char *)sqlite3_column_text(st, 2);
+	if (n > 1)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta holds more than one row (one is '%.40s'); reckon "
+				  "writes only the journal_id",
+				  key ? key : "NULL");
+	if (!key || strcmp(key, "journal_id") != 0)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta holds '%.40s' where the journal_id should be",
+				  key ? key : "NULL");
+	if (!value || strcmp(type ? type : "", "text") != 0 || !is_journal_id(value))
+		return rk_err_set(err, RK_ECORRUPT,
+				  "journal_meta's journal_id '%.70s' is not 32 lowercase hex digits",
+				  value ? value : "NULL");
+	memcpy(out, value, JOURNAL_ID_HEX);
+	return RK_OK;
+}
+
+enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+	int step;
+	enum rk_rc rc = journal_stmt(j, SQL_META_TABLE, &st, err);
+	out[0] = '\0';
+	if (rc)
+		return rc;
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return journal_sql_error(j, err, "reading the journal identity");
+	}
+	bool table = sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	if (!table)
+		return rk_err_set(err, RK_ECORRUPT,
+				  "the journal has no journal_meta table (its identity, which client "
+				  "order ids are derived from)");
+	if ((rc = journal_stmt(j, SQL_META_ROWS, &st, err)))
+		return rc;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = meta_row(st, ++n, out, err);
+	if (!rc && step != SQLITE_DONE)
+		rc = journal_sql_error(j, err, "reading the journal identity");
+	sqlite3_reset(st);
+	if (!rc && n == 0)
+		rc = rk_err_set(err, RK_ECORRUPT,
+				"journal_meta holds no journal_id (the journal's identity, which "
+				"client order ids are derived from)");
+	if (rc)
+		out[0] = '\0';
+	return rc;
 }
 
 void journal_close(struct journal *j)
@@ -707,5 +801,10 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		return journal_sql_error(j, err, "appending event");
 	if (seq_out)
 		*seq_out = seq;
-	return project_apply(j, seq, ev->type, ev->payload, err);
+	bool stale = false;
+	if ((rc = project_apply(j, seq, ev->type, ev->payload, &stale, err)))
+		return rc;
+	if (stale)
+		*res = JOURNAL_STALE;
+	return RK_OK;
 }

@@ -13,7 +13,8 @@
  * refused with RK_EFOREIGN, and nothing touches it: it is classified first
  * through an `immutable` read-only connection (no lock, no -wal or -shm, no
  * hot-journal rollback), then again under the write lock before anything is
- * written.
+ * written. Until a file is known to be reckon's, its connection does not
+ * checkpoint on close, so a WAL database's -wal is never folded into it.
  *
  * Opening for writing runs, in order: busy timeout, a read transaction that
  * looks at the file, the migrations if any are missing, then synchronous=FULL
@@ -23,6 +24,8 @@
  * the application_id under the write lock and applies only the next missing
  * step with its version bump, so processes opening the same new journal at
  * once serialize: one migrates, the others find the versions applied. A
+ * migration that changes how events are projected (0006) also replays every
+ * event into the materialized tables, in its transaction. A
  * database newer than this binary is refused (RK_EVERSION) unmodified.
  *
  * Opening read-only (JOURNAL_READONLY) uses SQLITE_OPEN_READONLY, never
@@ -100,6 +103,22 @@ enum journal_kind journal_kind(const struct journal *j);
  * upgraded. */
 int journal_opened_version(const struct journal *j);
 
+#define JOURNAL_ID_HEX 33 /* the journal identity: 32 lowercase hex digits + NUL */
+
+/*
+ * The journal's identity: journal_meta's journal_id, made once by migration
+ * 0004 and guarded by 0006's triggers, which the reconciler mixes into every
+ * client order id it derives (so another journal on the same account never
+ * derives the same id). Copies it into `out`. RK_ECORRUPT, naming what is
+ * wrong, when journal_meta is missing or does not hold exactly one row, the
+ * journal_id, of 32 lowercase hex digits: a caller that derives client
+ * order ids must stop rather than derive them without it. RK_EDB when it
+ * cannot be read. Reads on the journal's connection, inside the caller's
+ * transaction if there is one.
+ */
+enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX] /* OUT */,
+			    struct rk_err *err);
+
 /* Finalizes every cached statement and closes. NULL is a no-op. */
 void journal_close(struct journal *j);
 
@@ -141,14 +160,21 @@ struct journal_event {
 	const char *dedup_key; /* NULL: never a duplicate */
 };
 
-enum journal_append_result { JOURNAL_APPENDED = 0, JOURNAL_DUPLICATE };
+enum journal_append_result {
+	JOURNAL_APPENDED = 0, /* journaled and applied */
+	JOURNAL_DUPLICATE,    /* already journaled: nothing written */
+	JOURNAL_STALE         /* journaled, but behind what the journal holds: it
+				 changed no order's state (project_apply) */
+};
 
 /*
  * Appends `ev` and applies it to the materialized tables. Must be called
  * inside journal_begin. When an event with the same dedup_key exists:
  * identical payload -> JOURNAL_DUPLICATE, nothing written; different payload
- * -> RK_ECONFLICT naming the earlier seq. A projection refusal (e.g. an
- * impossible order transition) returns its error; the caller rolls back.
+ * -> RK_ECONFLICT naming the earlier seq. A stale order report is appended
+ * as JOURNAL_STALE, with the reason in err->msg (err->rc RK_OK). A
+ * projection refusal (e.g. a fill of the wrong side) returns its error; the
+ * caller rolls back.
  */
 enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 			  enum journal_append_result *res /* OUT */, int64_t *seq /* OUT, may be NULL */,

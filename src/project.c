@@ -27,17 +27,23 @@ static struct dec col_dec(sqlite3_stmt *st, int i)
 
 /* ---- orders ------------------------------------------------------------- */
 
-/* An order as the journal holds it. */
+/*
+ * An order's row keeps what its reports said and what its fills add up to
+ * apart: fills_qty is the sum of its journaled fills, filled_qty the larger
+ * of that and the largest filled quantity a report gave. Reports and fills
+ * come from different streams, in any order; neither is added to the other.
+ */
 struct order_row {
 	bool found;
-	bool from_fill;       /* known only through its fills: no report yet */
+	bool from_fill;                 /* known only through its fills: no report yet */
 	bool has_qty;
-	struct order_rec rec; /* rec.filled_qty: the filled quantity journaled */
+	struct order_rec rec;           /* rec.filled_qty: max(reported, fills_qty) */
+	struct dec fills_qty;           /* the sum of its journaled fills */
 };
 
 static const char SQL_ORDER_GET[] =
 	"SELECT account, symbol, side, status, from_fill, qty, filled_qty, client_order_id,"
-	" order_type, purpose, reduce_only, price, stop_price FROM orders"
+	" order_type, purpose, reduce_only, price, stop_price, fills_qty FROM orders"
 	" WHERE venue = ?1 AND order_id = ?2";
 
 static void col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
@@ -63,7 +69,8 @@ static enum rk_rc order_row_read(sqlite3_stmt *st, struct order_row *row, struct
 	if ((rc = sqlx_col_opt_dec(st, 5, &row->has_qty, &r->qty, err)) ||
 	    (rc = sqlx_col_dec(st, 6, &r->filled_qty, err)) ||
 	    (rc = sqlx_col_opt_dec(st, 11, &r->has_price, &r->price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 12, &r->has_stop_price, &r->stop_price, err)))
+	    (rc = sqlx_col_opt_dec(st, 12, &r->has_stop_price, &r->stop_price, err)) ||
+	    (rc = sqlx_col_dec(st, 13, &row->fills_qty, err)))
 		return rc;
 	r->has_filled_qty = true;
 	return RK_OK;
@@ -103,11 +110,12 @@ static bool opt_dec_eq(bool has_a, struct dec a, bool has_b, struct dec b)
  * A finished (terminal) order's identity never changes. A report that
  * leaves out client_order_id or purpose states nothing about them (the
  * journaled ones stay); every other identity field is stated by every
- * report and must agree. Side, symbol and account are checked for every
- * order (order_report_check).
+ * report and must agree. qty, price and stop_price are compared only when
+ * `amounts` is set (a stale report may predate an amendment of them). Side,
+ * symbol and account are checked for every order (order_identity_check).
  */
 static enum rk_rc terminal_identity_check(const struct order_rec *was, const struct order_rec *o,
-					  struct rk_err *err)
+					  bool amounts, struct rk_err *err)
 {
 	char a[DEC_STR_MAX], b[DEC_STR_MAX];
 	const char *field = NULL, *old = NULL, *now = NULL;
@@ -120,6 +128,8 @@ static enum rk_rc terminal_identity_check(const struct order_rec *was, const str
 	else if (o->reduce_only != was->reduce_only)
 		field = "reduce_only", old = was->reduce_only ? "true" : "false",
 		now = o->reduce_only ? "true" : "false";
+	else if (!amounts)
+		return RK_OK;
 	else if (!dec_eq(o->qty, was->qty))
 		field = "qty", old = dec_format(was->qty, a), now = dec_format(o->qty, b);
 	else if (!opt_dec_eq(o->has_price, o->price, was->has_price, was->price))
@@ -138,12 +148,11 @@ static enum rk_rc terminal_identity_check(const struct order_rec *was, const str
 			  field, o->order_id, order_status_name(was->status), shown(old), shown(now));
 }
 
-/* Refuses an order report that contradicts the order as journaled. */
-static enum rk_rc order_report_check(const struct order_row *row, const struct order_rec *o,
-				     struct rk_err *err)
+/* Refuses a report for another account, symbol or side than the order's. */
+static enum rk_rc order_identity_check(const struct order_row *row, const struct order_rec *o,
+				       struct rk_err *err)
 {
 	const struct order_rec *was = &row->rec;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX];
 	if (strcmp(was->account, o->account) != 0)
 		return rk_err_set(err, RK_ECONFLICT,
 				  "field 'account': order %s is journaled for account %s, not %s",
@@ -156,75 +165,138 @@ static enum rk_rc order_report_check(const struct order_row *row, const struct o
 		return rk_err_set(err, RK_ECONFLICT, "field 'side': order %s is a %s%s, not a %s",
 				  o->order_id, side_name(was->side),
 				  row->from_fill ? " (by its fills)" : "", side_name(o->side));
-	/* Fills already journaled are facts; a report never un-fills them. */
-	if (o->has_filled_qty && dec_cmp(o->filled_qty, was->filled_qty) < 0)
-		return rk_err_set(err, RK_ECONFLICT,
-				  "field 'filled_qty': order %s has %s filled in the journal; a report "
-				  "cannot lower it to %s",
-				  o->order_id, dec_format(was->filled_qty, a), dec_format(o->filled_qty, b));
-	if (row->from_fill)
-		return RK_OK;
-	if (!order_status_transition_ok(was->status, o->status))
-		return rk_err_set(err, RK_ECONFLICT,
-				  "field 'status': order %s: impossible transition %s -> %s",
-				  o->order_id, order_status_name(was->status),
-				  order_status_name(o->status));
-	return order_status_is_terminal(was->status) ? terminal_identity_check(was, o, err) : RK_OK;
+	return RK_OK;
 }
 
-/* Refuses a report whose qty or status contradicts the order's filled
- * quantity (the larger of what it reports and what is journaled): an order
- * filled to its qty is filled, as a fill completing it makes it. */
-static enum rk_rc order_filled_check(const struct order_rec *o, struct dec filled,
-				     struct rk_err *err)
+/* The filled quantity a report states: its filled_qty; without one, all of
+ * qty when it says filled, else nothing. */
+static struct dec report_filled(const struct order_rec *o)
+{
+	if (o->has_filled_qty)
+		return o->filled_qty;
+	return o->status == OSTATUS_FILLED ? o->qty : dec_zero();
+}
+
+/* Refuses a report that contradicts itself: its filled_qty is its whole
+ * qty, yet it does not say filled. */
+static enum rk_rc report_self_check(const struct order_rec *o, struct rk_err *err)
 {
 	char a[DEC_STR_MAX], b[DEC_STR_MAX];
-	int cmp = dec_cmp(filled, o->qty);
-	if (cmp > 0)
-		return rk_err_set(err, RK_ECONFLICT,
-				  "field 'qty': order %s has %s filled; qty %s is less", o->order_id,
-				  dec_format(filled, a), dec_format(o->qty, b));
-	if (cmp == 0 && o->status != OSTATUS_FILLED)
-		return rk_err_set(err, RK_ECONFLICT,
-				  "field 'status': order %s is completely filled (%s of %s), not %s",
-				  o->order_id, dec_format(filled, a), dec_format(o->qty, b),
-				  order_status_name(o->status));
-	return RK_OK;
+	if (o->status == OSTATUS_FILLED || !dec_eq(report_filled(o), o->qty))
+		return RK_OK;
+	return rk_err_set(err, RK_ECONFLICT,
+			  "field 'status': order %s is completely filled (%s of %s), not %s",
+			  o->order_id, dec_format(o->filled_qty, a), dec_format(o->qty, b),
+			  order_status_name(o->status));
+}
+
+/* What a report is measured against: the journaled order, or, for an order
+ * known only from its fills, what those fills make of the report's qty. */
+struct order_state {
+	enum order_status status;
+	struct dec filled; /* max(reported, fills) */
+	bool by_fills;     /* the status comes from the fills alone */
+};
+
+static struct order_state state_for_report(const struct order_row *row, const struct order_rec *o)
+{
+	struct order_state cur = {OSTATUS_OPEN, row->rec.filled_qty, false};
+	if (!row->found) {
+		cur.filled = dec_zero();
+	} else if (row->from_fill) {
+		cur.by_fills = true;
+		cur.status = dec_cmp(row->fills_qty, o->qty) >= 0 ? OSTATUS_FILLED
+								  : OSTATUS_PARTIALLY_FILLED;
+	} else {
+		cur.status = row->rec.status;
+	}
+	return cur;
+}
+
+/* open < partially_filled < every terminal status. */
+static int status_rank(enum order_status s)
+{
+	return order_status_is_terminal(s) ? 2 : s == OSTATUS_PARTIALLY_FILLED ? 1 : 0;
+}
+
+/* Would status `to` take an order in `from` back: to a lower status, or
+ * from one terminal status to another? A report that an order cancelled or
+ * expired filled after all does not: the cancel raced the fills. */
+static bool status_goes_back(enum order_status from, enum order_status to)
+{
+	if (from == to)
+		return false;
+	if (order_status_is_terminal(from))
+		return !(to == OSTATUS_FILLED &&
+			 (from == OSTATUS_CANCELLED || from == OSTATUS_EXPIRED));
+	return status_rank(to) < status_rank(from);
+}
+
+/*
+ * Is report `o` stale: behind what the journal already holds about the
+ * order's progress, which only goes forward? It is when its status would
+ * take the order back, or when it repeats the status of an order not yet
+ * finished but states less filled than the journal holds. Whether a report
+ * is behind is judged by that progress, never by comparing ts: venues stamp
+ * an order's every report with its creation time (Coinbase), bots with
+ * their own clock, fills with the trade's. Writes the reason into `why`.
+ */
+static bool report_is_stale(const struct order_state *cur, const struct order_rec *o,
+			    char *why, size_t cap)
+{
+	char a[DEC_STR_MAX], b[DEC_STR_MAX];
+	if (status_goes_back(cur->status, o->status))
+		snprintf(why, cap, "order %s is already %s%s; the report says %s", o->order_id,
+			 order_status_name(cur->status), cur->by_fills ? " (by its fills)" : "",
+			 order_status_name(o->status));
+	else if (o->status != cur->status)
+		return false;
+	else if (!order_status_is_terminal(cur->status) && o->has_filled_qty &&
+		 dec_cmp(o->filled_qty, cur->filled) < 0)
+		snprintf(why, cap, "order %s has %s filled in the journal; the report says %s",
+			 o->order_id, dec_format(cur->filled, a), dec_format(o->filled_qty, b));
+	else
+		return false;
+	return true;
+}
+
+/* The status a report leaves: filled when the filled quantity completes
+ * qty; the journal's when the report is stale; partially_filled for an
+ * "open" order with some filled; else the report's. */
+static enum order_status status_after_report(const struct order_state *cur, bool stale,
+					     const struct order_rec *o, struct dec filled)
+{
+	if (dec_eq(filled, o->qty))
+		return OSTATUS_FILLED;
+	if (stale)
+		return cur->status;
+	if (o->status == OSTATUS_OPEN && dec_sign(filled) > 0)
+		return OSTATUS_PARTIALLY_FILLED;
+	return o->status;
 }
 
 static const char SQL_ORDER_UPSERT[] =
 	"INSERT INTO orders(venue, account, symbol, order_id, client_order_id, side, order_type,"
 	" purpose, reduce_only, qty, price, stop_price, filled_qty, status, from_fill,"
-	" first_seen, last_seen, first_seq, last_seq)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?15, ?16, ?16)"
+	" first_seen, last_seen, first_seq, last_seq, fills_qty)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?15, ?16, ?16,"
+	" '0')"
 	" ON CONFLICT(venue, order_id) DO UPDATE SET"
 	" client_order_id = COALESCE(excluded.client_order_id, orders.client_order_id),"
 	" side = excluded.side, order_type = excluded.order_type,"
 	" purpose = COALESCE(excluded.purpose, orders.purpose), reduce_only = excluded.reduce_only,"
 	" qty = excluded.qty, price = excluded.price, stop_price = excluded.stop_price,"
 	" filled_qty = excluded.filled_qty, status = excluded.status, from_fill = 0,"
-	" last_seen = excluded.last_seen, last_seq = excluded.last_seq";
+	" last_seen = max(orders.last_seen, excluded.last_seen), last_seq = excluded.last_seq";
 
-static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order_rec *o,
-			      struct rk_err *err)
+static enum rk_rc order_write(struct journal *j, int64_t seq, const struct order_rec *o,
+			      struct dec filled, enum order_status status, struct rk_err *err)
 {
-	struct order_row row;
-	const char *venue = venue_name(o->venue);
-	enum rk_rc rc = order_get(j, venue, o->order_id, &row, err);
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, SQL_ORDER_UPSERT, &st, err);
 	if (rc)
 		return rc;
-	struct dec filled = o->has_filled_qty ? o->filled_qty : dec_zero();
-	if (row.found) {
-		if ((rc = order_report_check(&row, o, err)))
-			return rc;
-		filled = dec_max(filled, row.rec.filled_qty);
-	}
-	if ((rc = order_filled_check(o, filled, err)))
-		return rc;
-	sqlite3_stmt *st;
-	if ((rc = journal_stmt(j, SQL_ORDER_UPSERT, &st, err)))
-		return rc;
-	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, venue_name(o->venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, o->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, o->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, o->order_id, -1, SQLITE_STATIC);
@@ -237,10 +309,47 @@ static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order
 	sqlx_bind_opt_dec(st, 11, o->has_price, o->price);
 	sqlx_bind_opt_dec(st, 12, o->has_stop_price, o->stop_price);
 	sqlx_bind_dec(st, 13, filled);
-	sqlite3_bind_text(st, 14, order_status_name(o->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, order_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, o->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, seq);
 	return sqlx_step_done(j, st, "writing order", err);
+}
+
+/*
+ * Applies an order report. A contradiction is refused: another account,
+ * symbol or side; a finished order's other identity fields; a qty below
+ * what is filled; a report that contradicts itself. A stale report
+ * (report_is_stale) sets *stale, with the reason in err (err->rc RK_OK): it
+ * changes no status or filled quantity; of a finished order it changes
+ * nothing at all, and of any other its remaining fields (qty, prices, type,
+ * ids) are recorded as every report's are, the first report of an order
+ * known only from its fills included.
+ */
+static enum rk_rc apply_order(struct journal *j, int64_t seq, const struct order_rec *o,
+			      bool *stale, struct rk_err *err)
+{
+	struct order_row row;
+	char a[DEC_STR_MAX], b[DEC_STR_MAX], why[RK_ERR_MSG_MAX - 64];
+	enum rk_rc rc = order_get(j, venue_name(o->venue), o->order_id, &row, err);
+	if (rc || (rc = report_self_check(o, err)) ||
+	    (row.found && (rc = order_identity_check(&row, o, err))))
+		return rc;
+	struct order_state cur = state_for_report(&row, o);
+	*stale = row.found && report_is_stale(&cur, o, why, sizeof why);
+	bool finished = row.found && !row.from_fill && order_status_is_terminal(row.rec.status);
+	if (finished && (rc = terminal_identity_check(&row.rec, o, !*stale, err)))
+		return rc;
+	if (*stale && finished)
+		return rk_err_set(err, RK_OK, "stale, changes nothing: %s", why);
+	struct dec filled = *stale ? cur.filled : dec_max(cur.filled, report_filled(o));
+	if (dec_cmp(filled, o->qty) > 0)
+		return rk_err_set(err, RK_ECONFLICT,
+				  "field 'qty': order %s has %s filled; qty %s is less", o->order_id,
+				  dec_format(filled, a), dec_format(o->qty, b));
+	rc = order_write(j, seq, o, filled, status_after_report(&cur, *stale, o, filled), err);
+	if (!rc && *stale)
+		rk_err_set(err, RK_OK, "stale, changes no status or filled quantity: %s", why);
+	return rc;
 }
 
 /* ---- fills -------------------------------------------------------------- */
@@ -250,12 +359,12 @@ static const char SQL_FILL_INSERT[] =
 	" fee_currency, liquidity, ts, inferred, seq)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char SQL_ORDER_FROM_FILL[] =
-	"INSERT INTO orders(venue, account, symbol, order_id, side, qty, filled_qty, status,"
-	" from_fill, first_seen, last_seen, first_seq, last_seq)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 'filled', 1, ?7, ?7, ?8, ?8)";
+	"INSERT INTO orders(venue, account, symbol, order_id, side, qty, filled_qty, fills_qty,"
+	" status, from_fill, first_seen, last_seen, first_seq, last_seq)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, 'filled', 1, ?7, ?7, ?8, ?8)";
 static const char SQL_ORDER_FILLED[] =
-	"UPDATE orders SET qty = ?3, filled_qty = ?4, status = ?5, last_seen = max(last_seen, ?6),"
-	" last_seq = ?7 WHERE venue = ?1 AND order_id = ?2";
+	"UPDATE orders SET qty = ?3, filled_qty = ?4, fills_qty = ?5, status = ?6,"
+	" last_seen = max(last_seen, ?7), last_seq = ?8 WHERE venue = ?1 AND order_id = ?2";
 
 /* Many bots report only fills: the fill tells us the order existed. */
 static enum rk_rc order_from_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
@@ -297,9 +406,11 @@ static enum rk_rc fill_order_check(const struct order_rec *o, const struct fill_
 }
 
 /*
- * Adds a fill to its order's filled quantity. A fill that completes the
- * order's qty makes it filled whatever was reported before (a cancel that
- * raced the last fills): the fills are the venue's facts.
+ * Adds a fill to its order's fills_qty; filled_qty becomes the larger of
+ * that and what the reports said. A fill overfills the order only when the
+ * fills alone exceed its qty. A fill that completes the order's qty makes it
+ * filled whatever was reported before (a cancel that raced the last fills):
+ * the fills are the venue's facts.
  */
 static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct fill_rec *f,
 				    struct rk_err *err)
@@ -314,17 +425,18 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 		return order_from_fill(j, seq, f, err);
 	if ((rc = fill_order_check(&row.rec, f, err)))
 		return rc;
-	struct dec filled, qty = row.rec.qty;
-	if (dec_add(row.rec.filled_qty, f->qty, &filled) != DEC_OK)
+	struct dec fills, filled, qty = row.rec.qty;
+	if (dec_add(row.fills_qty, f->qty, &fills) != DEC_OK)
 		return rk_err_set(err, RK_EOVERFLOW, "fill %s: filled quantity overflows", f->fill_id);
 	enum order_status status = row.rec.status;
+	filled = dec_max(row.rec.filled_qty, fills);
 	if (row.from_fill || !row.has_qty)
-		qty = filled; /* the order is only known through its fills */
-	else if (dec_cmp(filled, qty) > 0)
+		qty = filled = fills; /* the order is only known through its fills */
+	else if (dec_cmp(fills, qty) > 0)
 		return rk_err_set(err, RK_ECONFLICT,
 				  "field 'qty': fill %s: order %s would be filled %s of qty %s",
-				  f->fill_id, f->order_id, dec_format(filled, a), dec_format(qty, b));
-	else if (dec_eq(filled, qty))
+				  f->fill_id, f->order_id, dec_format(fills, a), dec_format(qty, b));
+	if (dec_eq(filled, qty))
 		status = OSTATUS_FILLED;
 	else if (order_status_is_open(status))
 		status = OSTATUS_PARTIALLY_FILLED;
@@ -334,9 +446,10 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 	sqlite3_bind_text(st, 2, f->order_id, -1, SQLITE_STATIC);
 	sqlx_bind_dec(st, 3, qty);
 	sqlx_bind_dec(st, 4, filled);
-	sqlite3_bind_text(st, 5, order_status_name(status), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, seq);
+	sqlx_bind_dec(st, 5, fills);
+	sqlite3_bind_text(st, 6, order_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, seq);
 	return sqlx_step_done(j, st, "updating order from fill", err);
 }
 
@@ -421,14 +534,18 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 /* ---- dispatch, rebuild, verify ------------------------------------------ */
 
 enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			 struct rk_err *err)
+			 bool *stale, struct rk_err *err)
 {
 	enum rk_rc rc;
+	bool ignored;
+	if (!stale)
+		stale = &ignored;
+	*stale = false;
 	if (strcmp(type, "order") == 0) {
 		struct order_rec o;
 		if ((rc = record_order_from_text(payload, &o, err)))
 			return rc;
-		return apply_order(j, seq, &o, err);
+		return apply_order(j, seq, &o, stale, err);
 	}
 	if (strcmp(type, "fill") == 0) {
 		struct fill_rec f;
@@ -475,7 +592,7 @@ enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		rc = project_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
-				   (const char *)sqlite3_column_text(st, 2), err);
+				   (const char *)sqlite3_column_text(st, 2), NULL, err);
 		if (rc) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;

@@ -9,6 +9,7 @@
 #ifndef RECKON_PROJECT_H
 #define RECKON_PROJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,13 +18,22 @@
 
 /*
  * Applies event `seq` of `type` with canonical `payload`. Refuses (with
- * RK_ECONFLICT and a message naming the order or fill) an event that
- * contradicts the current state: an impossible status transition, a fill for
- * an order of another symbol or side, a fill that overfills its order. An
- * unknown type is RK_EVERSION (written by a newer reckon).
+ * RK_ECONFLICT and a message naming the field, and the order or fill) an
+ * event that contradicts the journal: an order report for another account,
+ * symbol or side, a finished order's identity changed, a fill for an order
+ * of another account, symbol or side, a fill whose order's fills would
+ * exceed its qty. An unknown type is RK_EVERSION (written by a newer reckon).
+ *
+ * An order's reports and its fills are kept apart (orders.filled_qty is the
+ * larger of the reported filled quantity and fills_qty, the sum of its
+ * fills), so either may arrive first. An order report that is behind what
+ * the journal holds (its status would go back, or it repeats the status but
+ * is older or states less filled) is stale: RK_OK with *stale set (when
+ * `stale` is not NULL) and the reason in err->msg (err->rc RK_OK); it
+ * changes no order's status or filled quantity.
  */
 enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			 struct rk_err *err);
+			 bool *stale /* OUT, may be NULL */, struct rk_err *err);
 
 /* Empties every materialized table and replays all events in seq order.
  * Must run inside a transaction. */

@@ -356,9 +356,14 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	return s ? s : "";
 }
 
+/* A statement that prepared but failed while it ran: a plain SQLITE_ERROR
+ * is a function refusing a value of the journal (a decimal beyond
+ * SQLDEC_DIGITS_MAX digits), bad data (65); anything else (I/O, a lock, no
+ * memory) is the database's failure (74). */
 static enum rk_rc step_error(sqlite3 *db, const struct query_def *q, struct rk_err *err)
 {
-	return rk_err_set(err, RK_EDB, "query '%s': %s", q->name, sqlite3_errmsg(db));
+	enum rk_rc rc = sqlite3_extended_errcode(db) == SQLITE_ERROR ? RK_EINVAL : RK_EDB;
+	return rk_err_set(err, rc, "query '%s': %s", q->name, sqlite3_errmsg(db));
 }
 
 /* -- table -- */

@@ -44,7 +44,7 @@ static enum rk_rc read_common(const struct jsonin *in, char *ts, enum venue_kind
 	rc = jsonin_str(in, "ts", true, raw_ts, sizeof raw_ts, err);
 	if (rc)
 		return rc;
-	if ((rc = rtime_parse(raw_ts, &us, err)))
+	if ((rc = rtime_parse_exact(raw_ts, &us, err)))
 		return rk_err_prefix(err, "field 'ts'");
 	rtime_format(us, ts);
 	READ_ENUM("venue", venue_parse, VENUE_UNKNOWN, *venue, true, "coinbase, binance-usdm, sim");

@@ -67,7 +67,28 @@ static bool digits(const char **p, int n, int *out)
 	return true;
 }
 
-enum rk_rc rtime_parse(const char *s, int64_t *us_out, struct rk_err *err)
+/* Reads the fraction after '.' at *p into microseconds. `exact`: digits
+ * beyond the sixth must be zeros (else they are dropped). */
+static enum rk_rc fraction(const char **p, bool exact, int64_t *frac_us, struct rk_err *err)
+{
+	int n = 0;
+	*frac_us = 0;
+	for (; isdigit((unsigned char)**p); n++, (*p)++) {
+		if (n < 6)
+			*frac_us = *frac_us * 10 + (**p - '0');
+		else if (exact && **p != '0')
+			return rk_err_set(err, RK_EINVAL,
+					  "timestamp has more than 6 fractional digits (reckon keeps "
+					  "microseconds; digits beyond them must be zeros)");
+	}
+	if (n == 0)
+		return rk_err_set(err, RK_EINVAL, "timestamp has an empty fraction");
+	for (int i = n; i < 6; i++)
+		*frac_us *= 10;
+	return RK_OK;
+}
+
+static enum rk_rc parse(const char *s, bool exact, int64_t *us_out, struct rk_err *err)
 {
 	const char *p = s;
 	int y, mo, d, h, mi, sec, oh = 0, om = 0;
@@ -81,17 +102,9 @@ enum rk_rc rtime_parse(const char *s, int64_t *us_out, struct rk_err *err)
 				  "not an RFC 3339 timestamp (want e.g. 2025-11-23T03:03:42.265Z)");
 	if (*p == '.') {
 		p++;
-		int n = 0;
-		while (isdigit((unsigned char)*p)) {
-			if (n < 6)
-				frac_us = frac_us * 10 + (*p - '0');
-			n++;
-			p++;
-		}
-		if (n == 0)
-			return rk_err_set(err, RK_EINVAL, "timestamp has an empty fraction");
-		for (int i = n; i < 6; i++)
-			frac_us *= 10;
+		enum rk_rc rc = fraction(&p, exact, &frac_us, err);
+		if (rc)
+			return rc;
 	}
 	int sign = 0;
 	if (*p == 'Z' || *p == 'z') {
@@ -112,12 +125,26 @@ enum rk_rc rtime_parse(const char *s, int64_t *us_out, struct rk_err *err)
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
 	    sec > 60)
 		return rk_err_set(err, RK_EINVAL, "timestamp has an out-of-range date or time");
-	if (sec == 60) /* leap second: fold into the next second's start */
+	if (sec == 60 && exact)
+		return rk_err_set(err, RK_EINVAL,
+				  "timestamp has second 60 (a leap second): reckon does not model "
+				  "leap seconds");
+	if (sec == 60) /* leap second: the last microsecond of the minute */
 		sec = 59, frac_us = 999999;
 	int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	*us_out = t * 1000000 + frac_us;
 	return RK_OK;
+}
+
+enum rk_rc rtime_parse(const char *s, int64_t *us_out, struct rk_err *err)
+{
+	return parse(s, false, us_out, err);
+}
+
+enum rk_rc rtime_parse_exact(const char *s, int64_t *us_out, struct rk_err *err)
+{
+	return parse(s, true, us_out, err);
 }
 
 char *rtime_format(int64_t us, char buf[RTIME_STR_MAX])

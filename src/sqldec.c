@@ -1,12 +1,13 @@
 /*
- * sqldec.c — the decimal extension's SQL functions on `dec` (see sqldec.h).
+ * sqldec.c — the decimal extension's SQL functions (see sqldec.h).
  *
- * A value carries the exact amount as a `dec` plus the few facts about the
- * extension's own digit-array representation that decide how it prints and
- * compares: its sign flag (which a zero keeps), its digit count, how many of
- * those digits follow the point, and whether the first digit is 0. Those
- * facts evolve exactly as ext/misc/decimal.c evolves them, so the text of
- * every result equals the shell's; the arithmetic itself is dec's.
+ * The extension's own algorithm, written again: a value is an array of
+ * decimal digits (most significant first), a count of those after the point,
+ * and a sign flag that a zero keeps. Addition aligns the arrays and adds or
+ * subtracts digit by digit; multiplication is schoolbook long
+ * multiplication. Nothing is ever rounded, so every result is exact and its
+ * text is the one the sqlite3 shell prints. The only limit is the length of
+ * the digit array (SQLDEC_DIGITS_MAX), past which a function errs.
  */
 #include "sqldec.h"
 
@@ -15,91 +16,97 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dec.h"
-
 struct sqldec {
-	struct dec v;  /* the exact value */
-	bool neg;      /* the extension's sign flag: a zero keeps it ("-0.0") */
-	int ndigit;    /* digits in the extension's array, leading zeros included */
-	int nfrac;     /* of which after the point */
-	bool top_zero; /* the array's first digit is 0 */
+	bool neg;       /* the extension's sign flag: a zero keeps it ("-0.0") */
+	int ndigit;     /* digits in a[], leading and trailing zeros included */
+	int nfrac;      /* of which after the point */
+	signed char *a; /* the digits 0..9; sqlite3_malloc'd, NULL when ndigit is 0 */
 };
 
-/* Room for '-', 20 integer digits, '.', SQLDEC_DIGITS_MAX fraction digits. */
-#define TEXT_MAX (SQLDEC_DIGITS_MAX + 32)
-
-enum { OK = 0, NOT_IN_RANGE = 1, TOO_PRECISE = 2, TOO_LONG = 3 };
+enum { OK = 0, NO_MEMORY = 1, TOO_LONG = 2 };
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-static const char *const WHY[] = {
-	"",
-	"is outside reckon's decimal range (|x| < 1e20)",
-	"needs more than 18 decimal places (reckon's decimal limit)",
-	"has more than " STR(SQLDEC_DIGITS_MAX) " digits (reckon's limit)",
-};
+static const char WHY_TOO_LONG[] = "has more than " STR(SQLDEC_DIGITS_MAX) " digits (reckon's limit)";
+
+static void release(struct sqldec *p)
+{
+	sqlite3_free(p->a);
+	p->a = NULL;
+	p->ndigit = p->nfrac = 0;
+}
+
+/* Makes room for `n` digits in p->a (contents kept). */
+static int reserve(struct sqldec *p, int n)
+{
+	if (n > SQLDEC_DIGITS_MAX)
+		return TOO_LONG;
+	signed char *grown = sqlite3_realloc64(p->a, (sqlite3_uint64)n + 1);
+	if (!grown)
+		return NO_MEMORY;
+	p->a = grown;
+	return OK;
+}
 
 /* ---- reading: decimalNewFromText's walk ------------------------------------ */
 
 /* The extension's exponent: moves the point, adding zeros where it runs out
- * of digits. dig holds nd digits; cap is its size. */
-static int apply_exponent(char *dig, int *nd, int *nfrac, int exp, int cap)
+ * of digits. */
+static int apply_exponent(struct sqldec *p, int exp)
 {
+	int rc = OK;
 	if (exp > 0) {
-		if (*nfrac > 0) {
-			if (exp <= *nfrac)
-				*nfrac -= exp, exp = 0;
+		if (p->nfrac > 0) {
+			if (exp <= p->nfrac)
+				p->nfrac -= exp, exp = 0;
 			else
-				exp -= *nfrac, *nfrac = 0;
+				exp -= p->nfrac, p->nfrac = 0;
 		}
-		if (exp > 0) {
-			if (exp > cap - *nd)
-				return TOO_LONG;
-			memset(dig + *nd, '0', (size_t)exp);
-			*nd += exp;
+		if (exp > 0 && !(rc = reserve(p, p->ndigit + exp))) {
+			memset(p->a + p->ndigit, 0, (size_t)exp);
+			p->ndigit += exp;
 		}
 	} else if (exp < 0) {
 		exp = -exp;
-		int extra = *nd - *nfrac - 1;
+		int extra = p->ndigit - p->nfrac - 1;
 		if (extra) {
 			if (extra >= exp)
-				*nfrac += exp, exp = 0;
+				p->nfrac += exp, exp = 0;
 			else
-				exp -= extra, *nfrac = *nd - 1;
+				exp -= extra, p->nfrac = p->ndigit - 1;
 		}
-		if (exp > 0) {
-			if (exp > cap - *nd)
-				return TOO_LONG;
-			memmove(dig + exp, dig, (size_t)*nd);
-			memset(dig, '0', (size_t)exp);
-			*nd += exp;
-			*nfrac += exp;
+		if (exp > 0 && !(rc = reserve(p, p->ndigit + exp))) {
+			memmove(p->a + exp, p->a, (size_t)p->ndigit);
+			memset(p->a, 0, (size_t)exp);
+			p->ndigit += exp;
+			p->nfrac += exp;
 		}
 	}
-	return OK;
+	return rc;
 }
 
-/* Scans z[0..n) the way the extension does: digits, the last '.', an
- * exponent; everything else is skipped. */
-static int scan(const char *z, int n, char *dig, int *nd, int *nfrac, bool *neg)
+/* Reads z[0..n) as the extension does: white space, one sign, then every
+ * digit, the last '.', and an exponent; other characters are skipped. */
+static int parse(const char *z, int n, struct sqldec *out)
 {
-	int i = 0, exp = 0, point = 0;
+	int i = 0, exp = 0, point = 0, rc;
+	memset(out, 0, sizeof *out);
+	if ((rc = reserve(out, n < SQLDEC_DIGITS_MAX ? n : SQLDEC_DIGITS_MAX)))
+		return rc;
 	while (i < n && isspace((unsigned char)z[i]))
 		i++;
-	*neg = false;
 	if (i < n && (z[i] == '-' || z[i] == '+'))
-		*neg = z[i++] == '-';
+		out->neg = z[i++] == '-';
 	while (i < n && z[i] == '0')
 		i++;
-	*nd = 0;
 	for (; i < n; i++) {
 		char c = z[i];
 		if (c >= '0' && c <= '9') {
-			if (*nd == SQLDEC_DIGITS_MAX)
+			if (out->ndigit == SQLDEC_DIGITS_MAX)
 				return TOO_LONG;
-			dig[(*nd)++] = c;
+			out->a[out->ndigit++] = (signed char)(c - '0');
 		} else if (c == '.') {
-			point = *nd + 1;
+			point = out->ndigit + 1;
 		} else if (c == 'e' || c == 'E') {
 			int j = i + 1;
 			bool eneg = false;
@@ -115,135 +122,129 @@ static int scan(const char *z, int n, char *dig, int *nd, int *nfrac, bool *neg)
 			break;
 		}
 	}
-	*nfrac = point ? *nd - (point - 1) : 0;
-	return apply_exponent(dig, nd, nfrac, exp, SQLDEC_DIGITS_MAX);
-}
-
-/* Reads text as the extension would, into a dec. */
-static int parse(const char *z, int n, struct sqldec *out)
-{
-	char dig[SQLDEC_DIGITS_MAX], text[SQLDEC_DIGITS_MAX + 4];
-	int nd = 0, nfrac = 0;
-	bool neg = false;
-	int rc = scan(z, n, dig, &nd, &nfrac, &neg);
-	if (rc)
-		return rc;
-	if (nfrac < 0 || nfrac > nd)
-		return NOT_IN_RANGE; /* an exponent form the extension itself garbles */
-	int nint = nd - nfrac, k = 0;
-	if (nint == 0)
-		text[k++] = '0';
-	memcpy(text + k, dig, (size_t)nint);
-	k += nint;
-	if (nfrac) {
-		text[k++] = '.';
-		memcpy(text + k, dig + nint, (size_t)nfrac);
-		k += nfrac;
-	}
-	struct dec v;
-	enum dec_status st = dec_parse(text, (size_t)k, &v);
-	if (st == DEC_EPRECISION)
-		return TOO_PRECISE;
-	if (st != DEC_OK)
-		return NOT_IN_RANGE;
-	out->v = neg ? dec_neg(v) : v;
-	out->neg = neg;
-	out->ndigit = nd;
-	out->nfrac = nfrac;
-	out->top_zero = nd > 0 && dig[0] == '0';
-	return OK;
+	out->nfrac = point ? out->ndigit - (point - 1) : 0;
+	return apply_exponent(out, exp);
 }
 
 /* ---- printing: decimal_result ---------------------------------------------- */
 
-/* Writes the extension's text for p into buf (TEXT_MAX bytes); false if the
- * value does not fit its own digit count (never, by construction). */
-static bool format(const struct sqldec *p, char *buf)
+/* The extension's text for p, sqlite3_malloc'd (NULL when out of memory). */
+static char *format(const struct sqldec *p)
 {
-	char c[DEC_STR_MAX];
-	dec_format(dec_abs(p->v), c);
-	char *dot = strchr(c, '.');
-	const char *frac = dot ? dot + 1 : "";
-	if (dot)
-		*dot = '\0';
-	int nf = (int)strlen(frac);
-	if (nf > p->nfrac)
-		return false;
-	bool neg = p->neg && !(p->ndigit == 0 || (p->ndigit == 1 && p->top_zero));
-	int k = snprintf(buf, TEXT_MAX, "%s%s", neg ? "-" : "", c);
-	if (p->nfrac > 0) {
-		buf[k++] = '.';
-		memcpy(buf + k, frac, (size_t)nf);
-		memset(buf + k + nf, '0', (size_t)(p->nfrac - nf));
-		k += p->nfrac;
+	char *z = sqlite3_malloc(p->ndigit + 4);
+	int i = 0, j = 0, n = p->ndigit - p->nfrac;
+	if (!z)
+		return NULL;
+	bool zero = p->ndigit == 0 || (p->ndigit == 1 && p->a[0] == 0);
+	if (p->neg && !zero)
+		z[i++] = '-';
+	if (n <= 0)
+		z[i++] = '0';
+	while (n > 1 && p->a[j] == 0)
+		j++, n--;
+	for (; n > 0; n--)
+		z[i++] = (char)('0' + p->a[j++]);
+	if (p->nfrac) {
+		z[i++] = '.';
+		do
+			z[i++] = (char)('0' + p->a[j++]);
+		while (j < p->ndigit);
 	}
-	buf[k] = '\0';
-	return true;
+	z[i] = '\0';
+	return z;
 }
 
 /* ---- arithmetic: decimal_add, decimalMul, decimal_cmp ---------------------- */
 
-/* |v| < 10^n: the integer part has at most n digits. */
-static bool below_pow10(struct dec v, int n)
+/* Pads p with zeros to `ndigit` digits, `nfrac` of them after the point. */
+static int expand(struct sqldec *p, int ndigit, int nfrac)
 {
-	struct dec p = dec_from_int(1);
-	for (int i = 0; i < n; i++)
-		if (dec_mul(p, dec_from_int(10), DEC_ROUND_HALF_EVEN, &p) != DEC_OK)
-			return true; /* 10^n beyond dec's range: every dec is below */
-	return dec_cmp(dec_abs(v), p) < 0;
+	int add_frac = nfrac - p->nfrac, add_sig = (ndigit - p->ndigit) - add_frac, rc;
+	if (add_frac == 0 && add_sig == 0)
+		return OK;
+	if ((rc = reserve(p, ndigit)))
+		return rc;
+	if (add_sig) {
+		memmove(p->a + add_sig, p->a, (size_t)p->ndigit);
+		memset(p->a, 0, (size_t)add_sig);
+		p->ndigit += add_sig;
+	}
+	if (add_frac) {
+		memset(p->a + p->ndigit, 0, (size_t)add_frac);
+		p->ndigit += add_frac;
+		p->nfrac += add_frac;
+	}
+	return OK;
 }
 
-/* a := a + b, with the extension's digit counts and sign rule. */
-static int add(struct sqldec *a, const struct sqldec *b)
+/* a := a + b (b is padded too). One spare leading digit takes the carry. */
+static int add(struct sqldec *a, struct sqldec *b)
 {
 	int nsig = a->ndigit - a->nfrac;
-	if (nsig && a->top_zero)
+	if (nsig && a->a[0] == 0)
 		nsig--;
 	if (nsig < b->ndigit - b->nfrac)
 		nsig = b->ndigit - b->nfrac;
-	int nfrac = a->nfrac > b->nfrac ? a->nfrac : b->nfrac;
-	struct dec sum;
-	if (dec_add(a->v, b->v, &sum) != DEC_OK)
-		return NOT_IN_RANGE;
-	if (a->neg != b->neg && dec_cmp(dec_abs(a->v), dec_abs(b->v)) < 0)
+	int nfrac = a->nfrac > b->nfrac ? a->nfrac : b->nfrac, n = nsig + nfrac + 1, rc;
+	if ((rc = expand(a, n, nfrac)) || (rc = expand(b, n, nfrac)))
+		return rc;
+	if (a->neg == b->neg) {
+		for (int i = n - 1, carry = 0; i >= 0; i--) {
+			int x = a->a[i] + b->a[i] + carry;
+			carry = x >= 10;
+			a->a[i] = (signed char)(carry ? x - 10 : x);
+		}
+		return OK;
+	}
+	const signed char *big = a->a, *small = b->a;
+	if (memcmp(a->a, b->a, (size_t)n) < 0) {
+		big = b->a, small = a->a;
 		a->neg = !a->neg;
-	a->v = sum;
-	a->nfrac = nfrac;
-	a->ndigit = nsig + nfrac + 1;
-	a->top_zero = below_pow10(sum, nsig);
+	}
+	for (int i = n - 1, borrow = 0; i >= 0; i--) {
+		int x = big[i] - small[i] - borrow;
+		borrow = x < 0;
+		a->a[i] = (signed char)(borrow ? x + 10 : x);
+	}
 	return OK;
 }
 
-static int digits_after_point(struct dec v)
-{
-	char c[DEC_STR_MAX];
-	const char *dot = strchr(dec_format(v, c), '.');
-	return dot ? (int)strlen(dot + 1) : 0;
-}
-
-/* a := a * b: exact, or TOO_PRECISE when the product needs more than 18
- * places. Trailing zeros go, down to the shorter operand's places. */
+/* a := a * b, every digit kept; then trailing zeros after the point go, but
+ * no further than the shorter operand's count of places. */
 static int mul(struct sqldec *a, const struct sqldec *b)
 {
-	struct dec lo, hi;
-	if (dec_mul(a->v, b->v, DEC_ROUND_FLOOR, &lo) != DEC_OK ||
-	    dec_mul(a->v, b->v, DEC_ROUND_CEIL, &hi) != DEC_OK)
-		return NOT_IN_RANGE;
-	if (!dec_eq(lo, hi))
-		return TOO_PRECISE;
+	int n = a->ndigit + b->ndigit + 2;
+	if (n > SQLDEC_DIGITS_MAX)
+		return TOO_LONG;
+	signed char *acc = sqlite3_malloc(n + 1);
+	if (!acc)
+		return NO_MEMORY;
+	memset(acc, 0, (size_t)n + 1);
 	int minfrac = a->nfrac < b->nfrac ? a->nfrac : b->nfrac;
-	int full = a->nfrac + b->nfrac, sig = digits_after_point(lo);
-	int nfrac = full > minfrac ? (sig > minfrac ? sig : minfrac) : full;
-	a->ndigit = a->ndigit + b->ndigit + 2 - (full - nfrac);
-	a->nfrac = nfrac;
+	for (int i = a->ndigit - 1; i >= 0; i--) {
+		int f = a->a[i], carry = 0, x, j, k;
+		for (j = b->ndigit - 1, k = i + j + 3; j >= 0; j--, k--) {
+			x = acc[k] + f * b->a[j] + carry;
+			acc[k] = (signed char)(x % 10);
+			carry = x / 10;
+		}
+		x = acc[k] + carry;
+		acc[k] = (signed char)(x % 10);
+		acc[k - 1] = (signed char)(acc[k - 1] + x / 10);
+	}
+	sqlite3_free(a->a);
+	a->a = acc;
+	a->ndigit = n;
+	a->nfrac += b->nfrac;
 	a->neg = a->neg != b->neg;
-	a->v = lo;
-	a->top_zero = true;
+	while (a->nfrac > minfrac && a->a[a->ndigit - 1] == 0)
+		a->nfrac--, a->ndigit--;
 	return OK;
 }
 
-/* The extension's order: the sign flag first, then the count of integer
- * digits, then the digits, then the longer array. */
+/* The extension's order: the sign flag first, then the count of digits
+ * before the point (leading zeros included), then the digits, then the
+ * longer array. */
 static int cmp(const struct sqldec *a, const struct sqldec *b)
 {
 	if (a->neg != b->neg)
@@ -253,8 +254,10 @@ static int cmp(const struct sqldec *a, const struct sqldec *b)
 		a = b, b = t;
 	}
 	int rc = (a->ndigit - a->nfrac) - (b->ndigit - b->nfrac);
-	if (rc == 0)
-		rc = dec_cmp(dec_abs(a->v), dec_abs(b->v));
+	if (rc == 0) {
+		int n = a->ndigit < b->ndigit ? a->ndigit : b->ndigit;
+		rc = n ? memcmp(a->a, b->a, (size_t)n) : 0;
+	}
 	if (rc == 0)
 		rc = a->ndigit - b->ndigit;
 	return rc < 0 ? -1 : rc > 0;
@@ -262,45 +265,56 @@ static int cmp(const struct sqldec *a, const struct sqldec *b)
 
 /* ---- the SQL functions ------------------------------------------------------ */
 
+/* Sets the error for `why` (an argument's text when arg is not NULL, else
+ * "the result"). */
 static void result_error(sqlite3_context *ctx, const char *fn, sqlite3_value *arg, int why)
 {
 	char msg[256];
 	const char *t = arg ? (const char *)sqlite3_value_text(arg) : NULL;
+	if (why == NO_MEMORY) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
 	if (t)
 		snprintf(msg, sizeof msg, "%s: '%.40s%s' %s", fn, t, strlen(t) > 40 ? "..." : "",
-			 WHY[why]);
+			 WHY_TOO_LONG);
 	else
-		snprintf(msg, sizeof msg, "%s: the result %s", fn, WHY[why]);
+		snprintf(msg, sizeof msg, "%s: the result %s", fn, WHY_TOO_LONG);
 	sqlite3_result_error(ctx, msg, -1);
 }
 
-/* Reads a non-NULL argument; false (with the error set) when out of range. */
+/* Reads a non-NULL argument; false (with the error set) when it cannot. */
 static bool arg(sqlite3_context *ctx, const char *fn, sqlite3_value *v, struct sqldec *out)
 {
 	const char *z = (const char *)sqlite3_value_text(v);
+	memset(out, 0, sizeof *out);
 	if (!z) {
 		sqlite3_result_error_nomem(ctx);
 		return false;
 	}
 	int rc = parse(z, sqlite3_value_bytes(v), out);
-	if (rc)
+	if (rc) {
+		release(out);
 		result_error(ctx, fn, v, rc);
+	}
 	return rc == OK;
 }
 
 static void result(sqlite3_context *ctx, const struct sqldec *p)
 {
-	char buf[TEXT_MAX];
-	if (format(p, buf))
-		sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+	char *z = format(p);
+	if (z)
+		sqlite3_result_text(ctx, z, -1, sqlite3_free);
 	else
-		sqlite3_result_error(ctx, "decimal: internal digit count mismatch", -1);
+		sqlite3_result_error_nomem(ctx);
 }
 
 /* Both arguments read, or false: NULL result (either NULL) or an error. */
 static bool two_args(sqlite3_context *ctx, const char *fn, sqlite3_value **argv,
 		     struct sqldec *a, struct sqldec *b)
 {
+	memset(a, 0, sizeof *a);
+	memset(b, 0, sizeof *b);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
 		return false; /* the result stays NULL */
 	return arg(ctx, fn, argv[0], a) && arg(ctx, fn, argv[1], b);
@@ -311,30 +325,32 @@ static void fn_add_sub(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const char *fn = sqlite3_user_data(ctx) ? "decimal_sub" : "decimal_add";
 	struct sqldec a, b;
 	(void)argc;
-	if (!two_args(ctx, fn, argv, &a, &b))
-		return;
-	if (sqlite3_user_data(ctx)) {
-		b.v = dec_neg(b.v);
-		b.neg = !b.neg;
+	if (two_args(ctx, fn, argv, &a, &b)) {
+		if (sqlite3_user_data(ctx))
+			b.neg = !b.neg;
+		int rc = add(&a, &b);
+		if (rc)
+			result_error(ctx, fn, NULL, rc);
+		else
+			result(ctx, &a);
 	}
-	int rc = add(&a, &b);
-	if (rc)
-		result_error(ctx, fn, NULL, rc);
-	else
-		result(ctx, &a);
+	release(&a);
+	release(&b);
 }
 
 static void fn_mul(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct sqldec a, b;
 	(void)argc;
-	if (!two_args(ctx, "decimal_mul", argv, &a, &b))
-		return;
-	int rc = mul(&a, &b);
-	if (rc)
-		result_error(ctx, "decimal_mul", NULL, rc);
-	else
-		result(ctx, &a);
+	if (two_args(ctx, "decimal_mul", argv, &a, &b)) {
+		int rc = mul(&a, &b);
+		if (rc)
+			result_error(ctx, "decimal_mul", NULL, rc);
+		else
+			result(ctx, &a);
+	}
+	release(&a);
+	release(&b);
 }
 
 static void fn_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -343,11 +359,13 @@ static void fn_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	if (two_args(ctx, "decimal_cmp", argv, &a, &b))
 		sqlite3_result_int(ctx, cmp(&a, &b));
+	release(&a);
+	release(&b);
 }
 
-/* decimal_sum's running total: the extension starts it at a one-digit 0.
- * SQLite's aggregate memory is only 8-byte aligned and a dec needs 16, so
- * the total lives there as bytes and is copied in and out. */
+/* decimal_sum's running total, in SQLite's aggregate memory (zeroed at
+ * first use); the extension starts it at a one-digit 0. Its digits are
+ * freed by the final call. */
 struct sum {
 	bool init;
 	struct sqldec total;
@@ -355,28 +373,29 @@ struct sum {
 
 static void sum_step(sqlite3_context *ctx, sqlite3_value *v, bool inverse)
 {
-	unsigned char *mem = sqlite3_aggregate_context(ctx, sizeof(struct sum));
-	struct sum s;
+	struct sum *s = sqlite3_aggregate_context(ctx, sizeof *s);
 	struct sqldec x;
-	if (!mem) {
+	int rc;
+	if (!s) {
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	memcpy(&s, mem, sizeof s);
-	if (!s.init) {
-		s.init = true;
-		s.total = (struct sqldec){.v = dec_zero(), .ndigit = 1, .top_zero = true};
-	}
-	if (sqlite3_value_type(v) != SQLITE_NULL && arg(ctx, "decimal_sum", v, &x)) {
-		if (inverse) {
-			x.v = dec_neg(x.v);
-			x.neg = !x.neg;
-		}
-		int rc = add(&s.total, &x);
-		if (rc)
+	if (!s->init) {
+		if ((rc = reserve(&s->total, 1))) {
 			result_error(ctx, "decimal_sum", NULL, rc);
+			return;
+		}
+		s->init = true;
+		s->total.a[0] = 0;
+		s->total.ndigit = 1;
 	}
-	memcpy(mem, &s, sizeof s);
+	if (sqlite3_value_type(v) == SQLITE_NULL || !arg(ctx, "decimal_sum", v, &x))
+		return;
+	if (inverse)
+		x.neg = !x.neg;
+	if ((rc = add(&s->total, &x)))
+		result_error(ctx, "decimal_sum", NULL, rc);
+	release(&x);
 }
 
 static void fn_sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -393,28 +412,38 @@ static void fn_sum_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void fn_sum_value(sqlite3_context *ctx)
 {
-	unsigned char *mem = sqlite3_aggregate_context(ctx, 0);
-	struct sum s;
-	if (!mem)
-		return; /* no rows: NULL */
-	memcpy(&s, mem, sizeof s);
-	if (s.init)
-		result(ctx, &s.total);
+	struct sum *s = sqlite3_aggregate_context(ctx, 0);
+	if (s && s->init) /* no rows: NULL */
+		result(ctx, &s->total);
 }
 
-/* The collation cannot report an error: text outside dec's range orders
- * after every number, by its bytes. */
+static void fn_sum_final(sqlite3_context *ctx)
+{
+	struct sum *s = sqlite3_aggregate_context(ctx, 0);
+	if (!s)
+		return;
+	if (s->init)
+		result(ctx, &s->total);
+	release(&s->total);
+}
+
+/* The collation cannot report an error: text that cannot be read (longer
+ * than the limit, or no memory) orders after every number, by its bytes. */
 static int collate(void *unused, int n1, const void *k1, int n2, const void *k2)
 {
 	struct sqldec a, b;
 	(void)unused;
 	bool ga = parse(k1, n1, &a) == OK, gb = parse(k2, n2, &b) == OK;
+	int rc;
 	if (ga && gb)
-		return cmp(&a, &b);
-	if (ga != gb)
-		return ga ? -1 : 1;
-	int rc = memcmp(k1, k2, (size_t)(n1 < n2 ? n1 : n2));
-	return rc ? rc : n1 - n2;
+		rc = cmp(&a, &b);
+	else if (ga != gb)
+		rc = ga ? -1 : 1;
+	else if (!(rc = memcmp(k1, k2, (size_t)(n1 < n2 ? n1 : n2))))
+		rc = n1 - n2;
+	release(&a);
+	release(&b);
+	return rc;
 }
 
 enum rk_rc sqldec_register(sqlite3 *db, struct rk_err *err)
@@ -436,7 +465,7 @@ enum rk_rc sqldec_register(sqlite3 *db, struct rk_err *err)
 					     NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_window_function(db, "decimal_sum", 1, flags, NULL, fn_sum_step,
-						    fn_sum_value, fn_sum_value, fn_sum_inverse, NULL);
+						    fn_sum_final, fn_sum_value, fn_sum_inverse, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_collation(db, "decimal", SQLITE_UTF8, NULL, collate);
 	if (rc != SQLITE_OK)

@@ -1,8 +1,9 @@
 /*
  * sqldec.h — SQLite's decimal extension (ext/misc/decimal.c, compiled into
- * the sqlite3 shell) re-implemented on reckon's exact `dec`, so a report that
- * adds or compares money prints the same figures in `reckon query` and in
- * the plain sqlite3 shell. Registered on every connection journal_open makes.
+ * the sqlite3 shell) written again for reckon's connections, so a report
+ * that adds, multiplies or compares money prints exactly the figures the
+ * plain sqlite3 shell prints for the same query. Registered on every
+ * connection journal_open makes.
  *
  * Functions (the extension's names and semantics, checked against the
  * sqlite3 3.40 shell by tests/test_sqldec.c):
@@ -12,6 +13,11 @@
  *   COLLATE decimal      orders TEXT by decimal_cmp
  *
  * What the extension does, and so what these do:
+ *   - Arithmetic is exact: a value is an array of decimal digits, nothing is
+ *     ever rounded. decimal_mul of two amounts with 18 places each gives
+ *     all 36 places; a product of a 1e15 quantity and a 1e12 price is a
+ *     28-digit integer. (reckon's own `dec`, with 18 places below 1e20, is
+ *     for the journal's amounts; these functions are for reports over them.)
  *   - An argument is read as its text (an INTEGER or REAL as SQLite prints
  *     it). Leading white space and one sign are skipped, then every digit,
  *     the last '.', and an exponent count; other characters are ignored
@@ -32,14 +38,11 @@
  *     of the same scale, or test the sign of a difference of positive
  *     amounts (decimal_sub(a, b) NOT LIKE '-%' is a >= b).
  *
- * Where reckon differs: the extension has arbitrary precision; these work
- * within `dec` (|x| < 10^20, at most 18 fractional digits that are not
- * zero; zeros beyond the 18th are kept as formatting, up to
- * SQLDEC_DIGITS_MAX digits in all). An argument or a result outside that
- * range is an SQL error naming the function and the value, never a rounded
- * figure: e.g. decimal_mul of two amounts with 10 decimal places each, whose
- * product needs 20. Amounts reckon journals are within range by
- * construction (ingest refuses more than 18 places).
+ * Where reckon differs: the extension's digit arrays grow without bound (an
+ * exponent of up to a million adds as many zeros); here an argument or a
+ * result longer than SQLDEC_DIGITS_MAX digits is an SQL error naming the
+ * function, never a rounded figure. Amounts reckon journals have at most 38
+ * digits, their products at most 76.
  */
 #ifndef RECKON_SQLDEC_H
 #define RECKON_SQLDEC_H
@@ -48,8 +51,9 @@
 
 #include "err.h"
 
-/* Longest digit string (integer, fraction and exponent zeros) accepted. */
-#define SQLDEC_DIGITS_MAX 400
+/* Longest digit array (integer and fraction digits, exponent zeros and the
+ * extension's spare leading zeros included) of an argument or a result. */
+#define SQLDEC_DIGITS_MAX 1000
 
 /* Registers the functions and the collation on `db` (borrowed). RK_EDB
  * with SQLite's message when SQLite refuses. */

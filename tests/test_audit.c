@@ -2,8 +2,9 @@
  * test_audit.c — `reckon audit verify` (src/audit.c) cannot be fooled from
  * inside the database and does not get in a writer's way: an edited row
  * that a trigger would re-apply during a replay, append-only triggers
- * replaced by same-named no-ops, foreign triggers and views are each found
- * and named; the check reads one snapshot, counts the events of that
+ * replaced by same-named no-ops, foreign triggers, views, tables and
+ * indexes, a foreign application_id and a missing, extra or malformed
+ * journal identity are each found and named; the check reads one snapshot, counts the events of that
  * snapshot, lets another connection append meanwhile, and writes nothing.
  */
 #include <stdarg.h>
@@ -151,6 +152,87 @@ static void test_extra_row_in_a_projection_is_found(void **state)
 			 " (venue='coinbase', account='default', symbol='BTC-USD')");
 }
 
+/* ---- the journal's own identity -------------------------------------------- */
+
+static void test_journal_meta_refuses_update_and_delete(void **state)
+{
+	struct fixture *fx = *state;
+	char *msg = NULL;
+	char before[64], after[64];
+	tu_query_text(fx->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", before, sizeof before);
+	assert_int_not_equal(sqlite3_exec(journal_db(fx->j), "UPDATE journal_meta SET value = 'x'", NULL,
+					  NULL, &msg), SQLITE_OK);
+	assert_non_null(strstr(msg, "journal_meta is append-only: UPDATE refused"));
+	sqlite3_free(msg);
+	assert_int_not_equal(sqlite3_exec(journal_db(fx->j), "DELETE FROM journal_meta", NULL, NULL, &msg),
+			     SQLITE_OK);
+	assert_non_null(strstr(msg, "journal_meta is append-only: DELETE refused"));
+	sqlite3_free(msg);
+	tu_query_text(fx->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", after, sizeof after);
+	assert_string_equal(before, after);
+}
+
+/* journal_meta's guards exactly as migration 0006 creates them: tampering
+ * that puts them back is found by what it did to the rows. */
+#define META_GUARDS                                                                                \
+	"CREATE TRIGGER journal_meta_no_update BEFORE UPDATE ON journal_meta\n"                       \
+	"BEGIN SELECT RAISE(ABORT, 'journal_meta is append-only: UPDATE refused'); END;"              \
+	"CREATE TRIGGER journal_meta_no_delete BEFORE DELETE ON journal_meta\n"                       \
+	"BEGIN SELECT RAISE(ABORT, 'journal_meta is append-only: DELETE refused'); END;"
+#define META_UNGUARD "DROP TRIGGER journal_meta_no_update; DROP TRIGGER journal_meta_no_delete;"
+
+static void test_missing_journal_identity_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, META_UNGUARD "DELETE FROM journal_meta;" META_GUARDS);
+	expect_found(fx, "journal_meta holds no journal_id");
+}
+
+static void test_removed_journal_meta_guard_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "DROP TRIGGER journal_meta_no_update;");
+	expect_found(fx, "trigger journal_meta_no_update is missing (rows of journal_meta may have been edited)");
+}
+
+static void test_malformed_or_extra_journal_identity_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	char id[JOURNAL_ID_HEX];
+	struct rk_err err = {0};
+	assert_int_equal(journal_identity(fx->j, id, &err), RK_OK);
+	assert_int_equal(strlen(id), 32);
+	tamper(fx, "INSERT INTO journal_meta(key, value) VALUES ('other', 'x');");
+	expect_found(fx, "journal_meta holds more than one row");
+	tamper(fx, META_UNGUARD "DELETE FROM journal_meta WHERE key = 'other';"
+		   "UPDATE journal_meta SET value = upper(value);" META_GUARDS);
+	expect_found(fx, "is not 32 lowercase hex digits");
+	assert_int_equal(journal_identity(fx->j, id, &err), RK_ECORRUPT);
+	assert_string_equal(id, "");
+}
+
+static void test_foreign_application_id_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "PRAGMA application_id = 0;");
+	expect_found(fx, "PRAGMA application_id is 0x00000000, not reckon's");
+}
+
+static void test_foreign_table_and_index_are_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "CREATE INDEX fills_price ON fills(price);");
+	expect_found(fx, "foreign index 'fills_price' on table fills: reckon's migrations never created it");
+	tamper(fx, "DROP INDEX fills_price; CREATE TABLE notes(x);");
+	expect_found(fx, "foreign table 'notes': reckon's migrations never created it");
+	/* SQLite's own statistics are not the journal's content. */
+	tamper(fx, "DROP TABLE notes; ANALYZE;");
+	struct audit_result res;
+	struct rk_err err = {0};
+	if (audit_verify(fx->j, &res, &err) != RK_OK)
+		fail_msg("after ANALYZE: %s", err.msg);
+}
+
 /* ---- one snapshot, no lock ------------------------------------------------- */
 
 struct writer {
@@ -237,6 +319,12 @@ int main(void)
 		T(test_unknown_trigger_on_any_table_is_refused),
 		T(test_dropped_index_is_found),
 		T(test_extra_row_in_a_projection_is_found),
+		T(test_journal_meta_refuses_update_and_delete),
+		T(test_missing_journal_identity_is_found),
+		T(test_removed_journal_meta_guard_is_found),
+		T(test_malformed_or_extra_journal_identity_is_found),
+		T(test_foreign_application_id_is_found),
+		T(test_foreign_table_and_index_are_found),
 		T(test_verify_reads_one_snapshot_and_never_blocks_a_writer),
 		T(test_verify_writes_nothing_to_the_journal),
 	};

@@ -139,9 +139,56 @@ static void test_missing_and_mistyped_fields_are_named(void **state)
 	expect_rejected(f->j, FILL_HEAD ",\"qty\":\"1\",\"price\":\"2\",\"fee\":\"0.1\"}", "field 'fee_currency': missing");
 }
 
-static void test_impossible_order_transition_is_rejected(void **state)
+/* A fill line at timestamp `ts` (fill id from the timestamp's length). */
+static void fill_at(char *buf, size_t cap, const char *id, const char *ts)
+{
+	snprintf(buf, cap,
+		 "{\"type\":\"fill\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
+		 "\"fill_id\":\"%s\",\"order_id\":\"o1\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"2\"}",
+		 ts, id);
+}
+
+static void test_timestamp_it_cannot_keep_exactly_is_rejected(void **state)
 {
 	struct fixture *f = *state;
+	char line[512], ts[64];
+	fill_at(line, sizeof line, "t1", "2025-11-22T17:44:09.1234567Z");
+	expect_rejected(f->j, line, "field 'ts': timestamp has more than 6 fractional digits");
+	fill_at(line, sizeof line, "t2", "2025-11-22T17:44:60Z");
+	expect_rejected(f->j, line, "field 'ts': timestamp has second 60 (a leap second)");
+	fill_at(line, sizeof line, "t3", "2025-11-22T23:59:60.5+00:00");
+	expect_rejected(f->j, line, "field 'ts'");
+	/* Zeros beyond the microsecond change nothing: accepted, kept exactly. */
+	fill_at(line, sizeof line, "t4", "2025-11-22T17:44:09.123456000Z");
+	assert_int_equal(tu_ingest(f->j, line, NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT ts FROM fills WHERE fill_id = 't4'", ts, sizeof ts);
+	assert_string_equal(ts, "2025-11-22T17:44:09.123456Z");
+}
+
+/* The materialized tables (tu_dump_tables without `events`): what a stale
+ * report must leave as it was, though its event is journaled. */
+static char *dump_state(struct journal *j)
+{
+	char *all = tu_dump_tables(j);
+	char *ev = strstr(all, "events:\n");
+	assert_non_null(ev);
+	/* The events section ends where the next "name:" line begins. */
+	char *end = ev + strlen("events:\n");
+	while (*end) {
+		char *nl = strchr(end, '\n');
+		size_t n = nl ? (size_t)(nl - end) : strlen(end);
+		if (n > 0 && end[n - 1] == ':' && !memchr(end, '|', n))
+			break;
+		end = nl ? nl + 1 : end + n;
+	}
+	memmove(ev, end, strlen(end) + 1);
+	return all;
+}
+
+static void test_report_taking_a_finished_order_back_is_stale(void **state)
+{
+	struct fixture *f = *state;
+	char reason[512];
 	const char *cancelled =
 		"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:00Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
 		"\"order_id\":\"o9\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"cancelled\",\"qty\":\"1\",\"price\":\"9\"}";
@@ -149,10 +196,21 @@ static void test_impossible_order_transition_is_rejected(void **state)
 		"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:05Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\","
 		"\"order_id\":\"o9\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"open\",\"qty\":\"1\",\"price\":\"9\"}";
 	assert_int_equal(tu_ingest(f->j, cancelled, NULL, 0), INGEST_ACCEPTED);
-	expect_rejected(f->j, reopened, "impossible transition cancelled -> open");
-	char st[32];
+	char *before = dump_state(f->j);
+	/* Delivered late: journaled, counted stale, and the order stays cancelled. */
+	assert_int_equal(tu_ingest(f->j, reopened, reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "stale, changes nothing: order o9 is already cancelled; the report says open"));
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(tu_ingest(f->j, reopened, NULL, 0), INGEST_DUPLICATE);
+	char *after = dump_state(f->j);
+	assert_string_equal(before, after);
+	char st[64];
 	tu_query_text(f->j, "SELECT status FROM orders WHERE order_id = 'o9'", st, sizeof st);
 	assert_string_equal(st, "cancelled");
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	free(before);
+	free(after);
 }
 
 static void test_fill_without_order_creates_the_order(void **state)
@@ -512,22 +570,38 @@ static void test_fill_side_contradicting_its_order_is_rejected(void **state)
 	assert_string_equal(row, "sell open 0");
 }
 
-static void test_order_report_contradicting_completing_fills_is_rejected(void **state)
+static void test_reports_behind_completing_fills_are_stale(void **state)
 {
 	struct fixture *f = *state;
-	char row[128];
-	/* The fill arrives first and completes the order; a report that the
-	 * order is still open contradicts it. */
+	char row[256], reason[512];
+	/* The fill arrives first and completes the order; the order's own
+	 * earlier report that it was open is stale, but the first report of an
+	 * order known only from its fills still gives the row its details. */
 	assert_int_equal(tu_ingest(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"536.6\",\"price\":\"0.05\""),
 				   NULL, 0), INGEST_ACCEPTED);
-	expect_rejected(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
-		"\"qty\":\"536.6\",\"price\":\"0.05\""), "field 'status'");
-	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"cancelled\","
-		"\"qty\":\"536.6\",\"price\":\"0.05\""), "field 'status'");
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"536.6\",\"price\":\"0.05\""), reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "order o9 is already filled (by its fills); the report says open"));
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty || ' ' || fills_qty || ' ' || from_fill || ' ' ||"
+			    " order_type || ' ' || price FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 536.6 536.6 0 limit 0.05");
+	/* A cancel acknowledged after the completing fill: stale too. */
+	char *before = dump_state(f->j);
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"cancelled\","
+		"\"qty\":\"536.6\",\"price\":\"0.05\""), reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "order o9 is already filled; the report says cancelled"));
+	char *after = dump_state(f->j);
+	assert_string_equal(before, after);
 	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"filled\","
 		"\"qty\":\"536.6\",\"price\":\"0.05\""), NULL, 0), INGEST_ACCEPTED);
 	tu_query_text(f->j, "SELECT status || ' ' || filled_qty || ' ' || from_fill FROM orders", row, sizeof row);
 	assert_string_equal(row, "filled 536.6 0");
+	tu_query_text(f->j, "SELECT qty FROM positions", row, sizeof row);
+	assert_string_equal(row, "536.6");
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	free(before);
+	free(after);
 }
 
 static void test_fill_completing_a_cancelled_order_leaves_it_filled(void **state)
@@ -549,7 +623,7 @@ static void test_fill_completing_a_cancelled_order_leaves_it_filled(void **state
 	assert_int_equal(project_verify(f->j, &err), RK_OK);
 }
 
-static void test_order_report_cannot_lower_filled_qty_or_qty_below_fills(void **state)
+static void test_order_report_cannot_give_a_qty_below_its_fills(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
@@ -558,19 +632,204 @@ static void test_order_report_cannot_lower_filled_qty_or_qty_below_fills(void **
 			 INGEST_ACCEPTED);
 	char *before = tu_dump_tables(f->j);
 	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
-		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"2\""), "field 'filled_qty'");
-	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
-		"\"qty\":\"3\",\"price\":\"9\""), "field 'qty'");
+		"\"qty\":\"3\",\"price\":\"9\""), "field 'qty': order o9 has 4 filled; qty 3 is less");
 	/* "filled" with less than qty filled says two things at once. */
 	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"filled\","
 		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"6\""), "field 'filled_qty'");
-	/* Nor may a report call an order open whose filled_qty completes it. */
+	/* So does a filled_qty that completes qty under another status. */
 	expect_rejected(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
-		"\"qty\":\"4\",\"price\":\"9\""), "field 'status'");
+		"\"qty\":\"10\",\"price\":\"9\",\"filled_qty\":\"10\""), "field 'status'");
 	char *after = tu_dump_tables(f->j);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
+}
+
+static void test_report_of_less_filled_than_the_journal_is_stale(void **state)
+{
+	struct fixture *f = *state;
+	char reason[512], row[256];
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"10\",\"price\":\"9\""), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, FILL_OF("f1", "01", "\"side\":\"buy\",\"qty\":\"4\",\"price\":\"9\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	/* Behind the fill: its filled_qty and status change nothing; the order
+	 * is still working, so its price is recorded as every report's is. */
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("02", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"partially_filled\","
+		"\"qty\":\"10\",\"price\":\"9.5\",\"filled_qty\":\"2\""), reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "stale, changes no status or filled quantity: order o9 has 4 filled in the"
+				       " journal; the report says 2"));
+	tu_query_text(f->j, "SELECT status || ' ' || qty || ' ' || filled_qty || ' ' || fills_qty || ' ' || price"
+			    " FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 10 4 4 9.5");
+	/* Its "open" of before the fill: stale too. */
+	assert_int_equal(tu_ingest(f->j, ORDER_AT("00", "\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"open\","
+		"\"qty\":\"10\",\"price\":\"9.5\""), reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "order o9 is already partially_filled; the report says open"));
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 4");
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+}
+
+/* ---- an order's reported filled quantity and its fills are not added --------- */
+
+#define M1_ORDER(status, rest)                                                                     \
+	"{\"type\":\"order\",\"ts\":\"2025-11-22T17:44:00Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","    \
+	"\"order_id\":\"m1\",\"side\":\"buy\",\"order_type\":\"market\",\"status\":\"" status "\"," rest "}"
+#define M1_FILL(id, qty)                                                                           \
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T17:44:00Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","     \
+	"\"fill_id\":\"" id "\",\"order_id\":\"m1\",\"side\":\"buy\",\"qty\":\"" qty "\",\"price\":\"0.05\","      \
+	"\"fee\":\"0.01\",\"fee_currency\":\"USD\"}"
+
+/* "status qty filled_qty fills_qty" of order m1, and the position. */
+static void expect_m1(struct journal *j, const char *order, const char *position)
+{
+	char row[256];
+	tu_query_text(j, "SELECT status || ' ' || qty || ' ' || filled_qty || ' ' || fills_qty FROM orders"
+			 " WHERE order_id = 'm1'", row, sizeof row);
+	assert_string_equal(row, order);
+	tu_query_text(j, "SELECT qty FROM positions WHERE symbol = 'TOWNS-USD'", row, sizeof row);
+	assert_string_equal(row, position);
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(j, &err), RK_OK);
+}
+
+static void test_fill_of_an_order_reported_filled_is_not_an_overfill(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, M1_ORDER("filled", "\"qty\":\"100\",\"filled_qty\":\"100\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, M1_FILL("mf1", "100"), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "filled 100 100 100", "100");
+	/* The fills alone exceeding qty is an overfill. */
+	expect_rejected(f->j, M1_FILL("mf2", "1"), "field 'qty': fill mf2: order m1 would be filled 101 of qty 100");
+}
+
+static void test_fills_after_a_partial_report_complete_the_order(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, M1_ORDER("partially_filled", "\"qty\":\"10\",\"filled_qty\":\"5\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, M1_FILL("mf1", "5"), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "partially_filled 10 5 5", "5");
+	assert_int_equal(tu_ingest(f->j, M1_FILL("mf2", "5"), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "filled 10 10 10", "10");
+}
+
+static void test_filled_report_without_filled_qty_is_filled_to_its_qty(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, M1_ORDER("filled", "\"qty\":\"10\""), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "filled 10 10 0", "");
+	assert_int_equal(tu_ingest(f->j, M1_FILL("mf1", "2"), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "filled 10 10 2", "2");
+	assert_int_equal(tu_ingest(f->j, M1_FILL("mf2", "8"), NULL, 0), INGEST_ACCEPTED);
+	expect_m1(f->j, "filled 10 10 10", "10");
+}
+
+/* ---- out-of-order delivery: stale reports change nothing -------------------- */
+
+#define I1(ts, status, rest)                                                                       \
+	"{\"type\":\"order\",\"ts\":\"2025-11-22T17:" ts "Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","  \
+	"\"order_id\":\"i1\",\"side\":\"buy\",\"order_type\":\"limit\",\"status\":\"" status "\"," rest "}"
+#define I1_FILL(id, ts, qty)                                                                       \
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T17:" ts "Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","   \
+	"\"fill_id\":\"" id "\",\"order_id\":\"i1\",\"side\":\"buy\",\"qty\":\"" qty "\",\"price\":\"0.05\"}"
+
+static void test_earlier_reports_delivered_after_the_fill_are_stale(void **state)
+{
+	struct fixture *f = *state;
+	char row[256], reason[512];
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if1", "45:00", "5"), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("44:00", "open", "\"qty\":\"5\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_STALE);
+	char *before = dump_state(f->j);
+	assert_int_equal(tu_ingest(f->j, I1("44:00", "partially_filled", "\"qty\":\"5\",\"price\":\"0.05\","
+		"\"filled_qty\":\"2\""), reason, sizeof reason), INGEST_STALE);
+	assert_non_null(strstr(reason, "order i1 is already filled; the report says partially_filled"));
+	/* The cancel acknowledged after the completing fill, later by ts. */
+	assert_int_equal(tu_ingest(f->j, I1("46:00", "cancelled", "\"qty\":\"5\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_STALE);
+	char *after = dump_state(f->j);
+	assert_string_equal(before, after);
+	tu_query_text(f->j, "SELECT status || ' ' || qty || ' ' || filled_qty || ' ' || fills_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 5 5 5");
+	tu_query_text(f->j, "SELECT qty FROM positions", row, sizeof row);
+	assert_string_equal(row, "5");
+	/* Every stale report was journaled, and a replay agrees. */
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 4);
+	struct rk_err err = {0};
+	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	free(before);
+	free(after);
+}
+
+static void test_fills_of_an_order_reported_after_them_keep_it_open(void **state)
+{
+	struct fixture *f = *state;
+	char row[256];
+	/* 5 of an order of 10 filled; its earlier "open" report, delivered
+	 * later, gives the qty: the order is partially filled, not finished. */
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if1", "45:00", "5"), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("44:00", "open", "\"qty\":\"10\",\"price\":\"0.05\","
+		"\"filled_qty\":\"7\""), NULL, 0), INGEST_STALE);
+	tu_query_text(f->j, "SELECT status || ' ' || qty || ' ' || filled_qty || ' ' || fills_qty || ' ' || from_fill"
+			    " FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 10 5 5 0");
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if2", "46:00", "5"), NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "filled 10");
+}
+
+static void test_report_moving_an_order_forward_applies_whatever_its_ts(void **state)
+{
+	struct fixture *f = *state;
+	char row[128];
+	/* Coinbase stamps every report of an order with its creation time, so a
+	 * report's ts says nothing about which is newer: progress does. */
+	assert_int_equal(tu_ingest(f->j, I1("44:05", "open", "\"qty\":\"5\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("44:00", "partially_filled", "\"qty\":\"5\",\"price\":\"0.05\","
+		"\"filled_qty\":\"1\""), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("44:00", "cancelled", "\"qty\":\"5\",\"price\":\"0.05\","
+		"\"filled_qty\":\"1\""), NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || filled_qty || ' ' || last_seen FROM orders", row, sizeof row);
+	assert_string_equal(row, "cancelled 1 2025-11-22T17:44:05.000000Z");
+}
+
+static void test_report_with_an_older_ts_still_records_a_working_orders_qty(void **state)
+{
+	struct fixture *f = *state;
+	char row[128];
+	/* A journal the previous reckon accepted, in this order: the 10:02
+	 * report amends qty to 10, so the later fill of 2 fits. Judged by ts,
+	 * that report would have been ignored and the fill refused. */
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if1", "23:15", "3"), NULL, 0), INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("51:29", "partially_filled", "\"qty\":\"4\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1("02:23", "partially_filled", "\"qty\":\"10\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if2", "17:37", "2"), NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(f->j, "SELECT status || ' ' || qty || ' ' || filled_qty FROM orders", row, sizeof row);
+	assert_string_equal(row, "partially_filled 10 5");
+}
+
+static void test_stale_report_contradicting_the_order_is_still_rejected(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(tu_ingest(f->j, I1_FILL("if1", "45:00", "5"), NULL, 0), INGEST_ACCEPTED);
+	expect_rejected(f->j,
+		"{\"type\":\"order\",\"ts\":\"2025-11-22T17:44:00Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","
+		"\"order_id\":\"i1\",\"side\":\"sell\",\"order_type\":\"limit\",\"status\":\"open\",\"qty\":\"5\","
+		"\"price\":\"0.05\"}", "field 'side': order i1 is a buy (by its fills), not a sell");
+	assert_int_equal(tu_ingest(f->j, I1("46:00", "filled", "\"qty\":\"5\",\"price\":\"0.05\""), NULL, 0),
+			 INGEST_ACCEPTED);
+	/* A finished order's type never changes, stale report or not. */
+	expect_rejected(f->j,
+		"{\"type\":\"order\",\"ts\":\"2025-11-22T17:44:00Z\",\"venue\":\"coinbase\",\"symbol\":\"TOWNS-USD\","
+		"\"order_id\":\"i1\",\"side\":\"buy\",\"order_type\":\"market\",\"status\":\"open\",\"qty\":\"5\"}",
+		"field 'order_type': order i1 is filled and a finished order never changes");
 }
 
 int main(void)
@@ -586,7 +845,8 @@ int main(void)
 		T(test_json_numbers_are_read_exactly),
 		T(test_unknown_type_is_rejected),
 		T(test_missing_and_mistyped_fields_are_named),
-		T(test_impossible_order_transition_is_rejected),
+		T(test_timestamp_it_cannot_keep_exactly_is_rejected),
+		T(test_report_taking_a_finished_order_back_is_stale),
 		T(test_fill_without_order_creates_the_order),
 		T(test_fills_update_order_and_position),
 		T(test_ten_megabyte_line_is_rejected_and_the_rest_ingested),
@@ -600,9 +860,18 @@ int main(void)
 		T(test_disk_full_counts_only_committed_lines_and_names_the_first_lost),
 		T(test_terminal_order_identity_never_changes),
 		T(test_fill_side_contradicting_its_order_is_rejected),
-		T(test_order_report_contradicting_completing_fills_is_rejected),
+		T(test_reports_behind_completing_fills_are_stale),
 		T(test_fill_completing_a_cancelled_order_leaves_it_filled),
-		T(test_order_report_cannot_lower_filled_qty_or_qty_below_fills),
+		T(test_order_report_cannot_give_a_qty_below_its_fills),
+		T(test_report_of_less_filled_than_the_journal_is_stale),
+		T(test_fill_of_an_order_reported_filled_is_not_an_overfill),
+		T(test_fills_after_a_partial_report_complete_the_order),
+		T(test_filled_report_without_filled_qty_is_filled_to_its_qty),
+		T(test_earlier_reports_delivered_after_the_fill_are_stale),
+		T(test_fills_of_an_order_reported_after_them_keep_it_open),
+		T(test_report_moving_an_order_forward_applies_whatever_its_ts),
+		T(test_report_with_an_older_ts_still_records_a_working_orders_qty),
+		T(test_stale_report_contradicting_the_order_is_still_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,10 @@
 # binary: tampering done with the plain sqlite3 shell is found and named
 # (exit 65) — an edited fill with a trigger that would repeat the edit during
 # a replay, append-only triggers swapped for same-named no-ops, a foreign
-# view — and on a big journal, `reckon ingest` keeps succeeding, quickly,
-# while verify runs, which reports the events of the snapshot it read.
+# view, table or index, a foreign application_id, a missing, malformed or
+# doubled journal identity — and on a big journal, `reckon ingest` keeps
+# succeeding, quickly, while verify runs, which reports the events of the
+# snapshot it read.
 # Run by ctest with RECKON_BIN set.
 set -euo pipefail
 bin=${RECKON_BIN:?RECKON_BIN not set}
@@ -52,6 +54,26 @@ expect_found noop_triggers \
 	"differs from what reckon's migrations created (the append-only guard was replaced)"
 expect_found foreign_view "CREATE VIEW cheap AS SELECT * FROM fills WHERE price < '2';" \
 	"foreign view 'cheap'"
+
+# The journal's identity (issue 8, point 6): no client deletes or changes it,
+# and verify finds it gone, malformed or doubled, a foreign application_id, and
+# tables or indexes the migrations never created.
+if sqlite3 "$tmp/small.db" "DELETE FROM journal_meta" 2>/dev/null; then fail "journal_meta DELETE allowed"; fi
+if sqlite3 "$tmp/small.db" "UPDATE journal_meta SET value = 'x'" 2>/dev/null; then fail "journal_meta UPDATE allowed"; fi
+"$bin" audit verify --db "$tmp/small.db" | grep -qx 'ok: 50 events' || fail "after the refused edits"
+guards="CREATE TRIGGER journal_meta_no_update BEFORE UPDATE ON journal_meta
+BEGIN SELECT RAISE(ABORT, 'journal_meta is append-only: UPDATE refused'); END;
+CREATE TRIGGER journal_meta_no_delete BEFORE DELETE ON journal_meta
+BEGIN SELECT RAISE(ABORT, 'journal_meta is append-only: DELETE refused'); END;"
+unguard="DROP TRIGGER journal_meta_no_update; DROP TRIGGER journal_meta_no_delete;"
+expect_found no_identity "$unguard DELETE FROM journal_meta; $guards" "journal_meta holds no journal_id"
+expect_found bad_identity "$unguard UPDATE journal_meta SET value = 'not-hex'; $guards" \
+	"journal_meta's journal_id 'not-hex' is not 32 lowercase hex digits"
+expect_found two_rows "INSERT INTO journal_meta VALUES ('second', 'x');" "journal_meta holds more than one row"
+expect_found no_guard "DROP TRIGGER journal_meta_no_update;" "trigger journal_meta_no_update is missing"
+expect_found app_id "PRAGMA application_id = 0;" "PRAGMA application_id is 0x00000000, not reckon's"
+expect_found extra_table "CREATE TABLE notes(x);" "foreign table 'notes': reckon's migrations never created it"
+expect_found extra_index "CREATE INDEX fills_price ON fills(price);" "foreign index 'fills_price' on table fills"
 
 # ---- a big journal, written to while verify runs ---------------------------------
 big=${RECKON_AUDIT_EVENTS:-60000}

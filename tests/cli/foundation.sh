@@ -23,7 +23,7 @@ set +e
 "$bin" ingest --db "$db" "$tmp/mixed.jsonl" >"$tmp/out1" 2>"$tmp/err1"; rc=$?
 set -e
 [ "$rc" -eq 65 ] || fail "first ingest exit $rc, want 65"
-grep -qx 'accepted 3, duplicates 0, rejected 4' "$tmp/out1" || fail "summary: $(cat "$tmp/out1")"
+grep -qx 'accepted 3, duplicates 0, stale 0, rejected 4' "$tmp/out1" || fail "summary: $(cat "$tmp/out1")"
 grep -q "^line 3: field 'qty': must not be negative" "$tmp/err1" || fail "line 3 error: $(cat "$tmp/err1")"
 grep -q "^line 5: field 'type': unknown event type" "$tmp/err1" || fail "line 5 error"
 grep -q "^line 6: field 'qty': missing" "$tmp/err1" || fail "line 6 error"
@@ -39,7 +39,7 @@ set +e
 "$bin" ingest --db "$db" < "$tmp/mixed.jsonl" >"$tmp/out2" 2>"$tmp/err2"; rc=$?
 set -e
 [ "$rc" -eq 65 ] || fail "second ingest exit $rc"
-grep -qx 'accepted 0, duplicates 3, rejected 4' "$tmp/out2" || fail "second summary: $(cat "$tmp/out2")"
+grep -qx 'accepted 0, duplicates 3, stale 0, rejected 4' "$tmp/out2" || fail "second summary: $(cat "$tmp/out2")"
 dump > "$tmp/after.sql"
 cmp -s "$tmp/before.sql" "$tmp/after.sql" || fail "second run changed rows"
 
@@ -79,7 +79,7 @@ if grep -qv '^{"type":"\(order\|fill\)".*}$' "$tmp/readme.jsonl"; then
 fi
 "$bin" ingest --db "$tmp/readme.db" "$tmp/readme.jsonl" >"$tmp/out5" 2>"$tmp/err5" \
   || fail "README examples rejected: $(cat "$tmp/err5")"
-grep -qx "accepted $n, duplicates 0, rejected 0" "$tmp/out5" || fail "README summary: $(cat "$tmp/out5")"
+grep -qx "accepted $n, duplicates 0, stale 0, rejected 0" "$tmp/out5" || fail "README summary: $(cat "$tmp/out5")"
 [ "$(sqlite3 "$tmp/readme.db" "SELECT side || ' ' || status || ' ' || qty || ' ' || filled_qty FROM orders WHERE order_id = 'abc'")" \
   = "buy filled 536.6 536.6" ] || fail "README order row: $(sqlite3 "$tmp/readme.db" 'SELECT * FROM orders')"
 [ "$(sqlite3 "$tmp/readme.db" "SELECT qty FROM positions WHERE symbol = 'TOWNS-USD'")" = "536.6" ] \
@@ -92,5 +92,10 @@ set +e
 "$bin" ingest "$tmp/mixed.jsonl" 2>/dev/null; [ $? -eq 64 ] || fail "missing --db must exit 64"
 "$bin" frobnicate 2>/dev/null; [ $? -eq 64 ] || fail "unknown command must exit 64"
 "$bin" ingest --db "$db" "$tmp/nope.jsonl" 2>/dev/null; [ $? -eq 66 ] || fail "missing input must exit 66"
+# A directory as input is named as one (66), and no journal is created.
+"$bin" ingest --db "$tmp/dir.db" "$tmp" 2>"$tmp/err6"; rc=$?
+[ "$rc" -eq 66 ] || fail "a directory as input: exit $rc, want 66"
+grep -qx "reckon: cannot read $tmp: is a directory" "$tmp/err6" || fail "directory message: $(cat "$tmp/err6")"
+[ ! -e "$tmp/dir.db" ] || fail "a directory as input created the journal"
 set -e
 echo "foundation: all checks passed"

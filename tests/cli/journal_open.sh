@@ -81,6 +81,34 @@ while read -r cmd; do
 done < <(all_commands "$foreign")
 [ "$(sqlite3 "$foreign" 'PRAGMA journal_mode')" = delete ] || fail "journal mode changed"
 
+# Another application's WAL database whose last changes are still in its -wal
+# (the writer died before a checkpoint): the main file and the -wal stay
+# byte-identical; SQLite's checkpoint on close would fold one into the other.
+if command -v python3 > /dev/null; then
+	walfor=$tmp/walforeign.db
+	python3 - "$walfor" <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA journal_mode=WAL")
+c.execute("PRAGMA wal_autocheckpoint=0")
+c.execute("CREATE TABLE t(x)")
+c.execute("INSERT INTO t VALUES ('theirs')")
+c.commit()
+os._exit(0)  # no close: no checkpoint, the -wal keeps the table
+PY
+	[ -s "$walfor-wal" ] || fail "the foreign WAL database has no -wal to keep"
+	walstate() { echo "$(sha256sum < "$walfor") $(sha256sum < "$walfor-wal")"; }
+	before=$(walstate)
+	while read -r cmd; do
+		# shellcheck disable=SC2086
+		expect 65 "walforeign.db is not a reckon journal: .*not modified" "$bin" $cmd
+		[ -e "$walfor-wal" ] || fail "'$cmd' removed the foreign database's -wal"
+		[ "$(walstate)" = "$before" ] || fail "'$cmd' changed the foreign WAL database"
+	done < <(all_commands "$walfor")
+else
+	echo "note: no python3: the foreign WAL database case was not run" >&2
+fi
+
 theirs=$tmp/theirs.db # another application's id, even with reckon's tables
 sqlite3 "$theirs" "PRAGMA application_id = 1195724871;" < "$src/migrations/0001_journal.sql"
 sqlite3 "$theirs" "PRAGMA user_version = 1; PRAGMA application_id = 1195724871;"

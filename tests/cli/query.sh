@@ -162,6 +162,28 @@ fi
 "$bin" query fills_of_day --db "$db" --param day=2025-11-24 --format csv > "$tmp/notional.csv"
 grep -q ',0.01,2000.5,20.005,0.14,' "$tmp/notional.csv" || fail "fills_of_day notional is qty x price exactly"
 
+# A notional whose exact product needs 36 places: the report runs, exactly,
+# as the shell prints it (it never fails on valid journal data).
+exact=$tmp/exact.db
+echo '{"type":"fill","ts":"2025-11-25T10:00:00Z","venue":"coinbase","symbol":"TOWNS-USD","fill_id":"x1","order_id":"ox","side":"buy","qty":"1234567.123456789012345678","price":"0.000012345678901234"}' |
+	"$bin" ingest --db "$exact" - > /dev/null || fail "ingest of the 18-place fill"
+rc=0
+"$bin" query fills_of_day --db "$exact" --param day=2025-11-25 --format csv > "$tmp/x.csv" 2> "$tmp/x.err" || rc=$?
+[ "$rc" = 0 ] || fail "fills_of_day of an 18-place fill: exit $rc: $(cat "$tmp/x.err")"
+grep -qF ',1234567.123456789012345678,0.000012345678901234,15.241569288217631001813554032028766652,' \
+	"$tmp/x.csv" || fail "fills_of_day notional of 18-place amounts: $(cat "$tmp/x.csv")"
+if [ -n "$shell_decimal" ]; then
+	[ "$(sqlite3 "$exact" "SELECT decimal_mul(qty, price) FROM fills")" = \
+		15.241569288217631001813554032028766652 ] || fail "the shell's notional differs"
+fi
+# A decimal function that refuses a value (only a tampered journal has one)
+# is bad data, 65, not an I/O error.
+sqlite3 "$exact" "UPDATE fills SET price = '1e2000'"
+rc=0
+"$bin" query fills_of_day --db "$exact" --param day=2025-11-25 > /dev/null 2> "$tmp/x.err" || rc=$?
+[ "$rc" = 65 ] || fail "a decimal function's refusal: exit $rc, want 65: $(cat "$tmp/x.err")"
+grep -qF "decimal_mul: '1e2000' has more than 1000 digits" "$tmp/x.err" || fail "message: $(cat "$tmp/x.err")"
+
 # The FIFO reports, once the lot engine allocates on ingest (their exact
 # output over the view columns is in tests/test_query.c).
 if [ "$(sqlite3 "$db" 'SELECT count(*) FROM v_realized_pnl')" != 0 ]; then

@@ -52,7 +52,7 @@ enum ingest_outcome tu_ingest(struct journal *j, const char *line, char *reason,
 		fail_msg("ingest_line failed hard: %s", err.msg);
 	assert_int_equal(journal_commit(j, &err), RK_OK);
 	if (reason)
-		snprintf(reason, cap, "%s", oc == INGEST_REJECTED ? err.msg : "");
+		snprintf(reason, cap, "%s", oc == INGEST_REJECTED || oc == INGEST_STALE ? err.msg : "");
 	return oc;
 }
 

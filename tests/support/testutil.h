@@ -23,7 +23,8 @@ void tu_remove_db(const char *path);
 struct journal *tu_open_temp_journal(char *path_out, size_t cap);
 
 /* Ingests one line in its own transaction; returns the outcome and copies
- * the rejection reason (if any) into reason (may be NULL). */
+ * the reason a line was rejected or found stale (if so) into reason (may be
+ * NULL). */
 enum ingest_outcome tu_ingest(struct journal *j, const char *line, char *reason, size_t cap);
 
 /* Runs a query returning one value; copies it as text ("" for NULL) into

@@ -115,7 +115,7 @@ fx_seed() {
 	rm -f "$1" "$1-wal" "$1-shm"
 	"$fx" --scenario "$src/scenarios/demo.json" --print-journal | "$bin" ingest --db "$1" - \
 		> "$tmp/ingest.out" 2>&1 || fail "seeding the journal: $(cat "$tmp/ingest.out")"
-	grep -q '^accepted 28, duplicates 0, rejected 0$' "$tmp/ingest.out" \
+	grep -q '^accepted 28, duplicates 0, stale 0, rejected 0$' "$tmp/ingest.out" \
 		|| fail "seed: $(cat "$tmp/ingest.out")"
 }
 
