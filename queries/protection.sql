@@ -20,13 +20,24 @@
 -- covers the whole position. covered_qty is their sum. `state` is:
 --   protected    the stops cover exactly the position: covered_qty equals
 --                |qty|, or the exchange's size rounded down to the venue's
---                step (orderable_qty); any number of stops (30 + 20 for 50)
+--                step (orderable_qty); any number of stops (30 + 20 for 50);
+--                and the latest complete reconciliation run did not judge
+--                them at risk (below)
+--   at_risk      the stops cover the position by size, but the latest
+--                complete run of its venue and account found a stop the
+--                price is already through (a stop_would_trigger finding it
+--                did not resolve), or the last protective action it took for
+--                the symbol (place_stop, replace_stop, emergency_close)
+--                failed: e.g. a gapped stop reckon could not replace and
+--                journaled "left UNPROTECTED". A stop through the price
+--                protects nothing: act on it
 --   dust         the latest reconciliation run reported it as dust (too
 --                small to protect); it is reported, not protected
 --   UNPROTECTED  anything else: no stop, or stops that cover more or less
--- The planner also replaces a stop already through the last price and
+-- The journal keeps no last price: whether a stop is through the price is
+-- known only from the latest complete run (at_risk). The planner also
 -- leaves a position alone while a marketable exit for its full size works;
--- the journal keeps no last price, so those show as the coverage says.
+-- that shows as the coverage says.
 --
 -- Parameters (all optional; an unset parameter means "all"):
 --   :venue    'coinbase', 'binance-usdm' or 'sim'
@@ -97,6 +108,25 @@ stops AS (
 ),
 latest AS (
     SELECT venue, account, max(id) AS run_id FROM recon_runs GROUP BY venue, account
+),
+latest_complete AS (
+    SELECT venue, account, max(id) AS run_id FROM recon_runs WHERE complete = 1
+    GROUP BY venue, account
+),
+at_risk AS (
+    SELECT f.venue, f.account, f.symbol FROM findings AS f
+    JOIN latest_complete AS l ON l.venue = f.venue AND l.account = f.account
+                             AND f.run_id = l.run_id
+    WHERE f.kind = 'stop_would_trigger' AND f.resolved_at IS NULL
+    UNION
+    SELECT a.venue, a.account, a.symbol FROM actions AS a
+    JOIN latest_complete AS l ON l.venue = a.venue AND l.account = a.account
+                             AND a.run_id = l.run_id
+    WHERE a.status = 'failed'
+      AND a.id = (SELECT max(b.id) FROM actions AS b
+                  WHERE b.run_id = a.run_id AND b.venue = a.venue AND b.account = a.account
+                    AND b.symbol = a.symbol
+                    AND b.kind IN ('place_stop', 'replace_stop', 'emergency_close'))
 )
 SELECT p.venue, p.account, p.symbol, p.qty, p.avg_entry,
        COALESCE(s.n, 0) AS stops, s.order_ids AS stop_order_ids, s.qtys AS stop_qty,
@@ -105,7 +135,9 @@ SELECT p.venue, p.account, p.symbol, p.qty, p.avg_entry,
        CASE
          WHEN s.n > 0 AND (ltrim(decimal_sub(s.covered, ltrim(p.qty, '-')), '-0.') = ''
                            OR ltrim(decimal_sub(s.covered, p.orderable_qty), '-0.') = '')
-           THEN 'protected'
+           THEN CASE WHEN EXISTS (SELECT 1 FROM at_risk AS r WHERE r.venue = p.venue
+                                    AND r.account = p.account AND r.symbol = p.symbol)
+                     THEN 'at_risk' ELSE 'protected' END
          WHEN EXISTS (SELECT 1 FROM findings f JOIN latest l
                         ON l.venue = f.venue AND l.account = f.account AND f.run_id = l.run_id
                       WHERE f.kind = 'dust' AND f.venue = p.venue AND f.account = p.account

@@ -1,14 +1,18 @@
 /* follow_up.c — the decision after a placement did not protect (see follow_up.h). */
 #include "follow_up.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "stop_level.h"
 
 const char *follow_up_kind_name(enum follow_up_kind k)
 {
 	switch (k) {
 	case FOLLOW_NONE: return "none";
-	case FOLLOW_REPRICE: return "reprice";
+	case FOLLOW_PLACE_AGAIN: return "place_again";
+	case FOLLOW_RESEND: return "resend";
 	case FOLLOW_EMERGENCY_CLOSE: return "emergency_close";
 	case FOLLOW_ALERT: return "alert";
 	}
@@ -31,7 +35,7 @@ enum rk_rc follow_up_client_order_id(const char *root, enum follow_up_kind kind,
 {
 	int len = -1;
 	out[0] = '\0';
-	if (root && root[0] && kind == FOLLOW_REPRICE && n >= 1)
+	if (root && root[0] && kind == FOLLOW_PLACE_AGAIN && n >= 1)
 		len = snprintf(out, MODEL_ID_MAX, "%s-r%d", root, n);
 	else if (root && root[0] && kind == FOLLOW_EMERGENCY_CLOSE)
 		len = snprintf(out, MODEL_ID_MAX, "%s-e", root);
@@ -43,67 +47,39 @@ enum rk_rc follow_up_client_order_id(const char *root, enum follow_up_kind kind,
 	return RK_OK;
 }
 
-/* price x (100 -/+ pct) / 100, rounded to the tick away from the market:
- * down for a sell (below the price), up for a buy. Exact; false when it
- * cannot be computed or does not leave the price on the right side. */
-static bool beyond(struct dec price, struct dec pct, bool sell, struct dec tick, struct dec *out)
+static void say(struct follow_up *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct follow_up *out, const char *fmt, ...)
 {
-	struct dec hundred = dec_from_int(100), factor, v;
-	enum dec_round away = sell ? DEC_ROUND_FLOOR : DEC_ROUND_CEIL;
-	if ((sell ? dec_sub(hundred, pct, &factor) : dec_add(hundred, pct, &factor)) != DEC_OK ||
-	    dec_muldiv(price, factor, hundred, away, &v) != DEC_OK)
-		return false;
-	if (dec_sign(tick) > 0 && dec_quantize(v, tick, away, &v) != DEC_OK)
-		return false;
-	if (dec_sign(v) <= 0 || (sell ? dec_cmp(v, price) >= 0 : dec_cmp(v, price) <= 0))
-		return false;
-	*out = v;
-	return true;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->why, sizeof out->why, fmt, ap);
+	va_end(ap);
 }
 
-/* Rule 2: the re-priced stop, or false when it cannot be computed. */
-static bool reprice(const struct follow_up_in *in, const struct policy_rule *rule,
-		    struct action *next)
+static const char *reason_of(const struct follow_up_in *in)
 {
-	const struct venue_order_req *req = &in->failed->req;
-	bool sell = req->side == SIDE_SELL;
-	struct dec stop, limit;
-	if (!in->has_price || !beyond(in->price, rule->reprice_buffer_pct, sell, in->tick_size, &stop))
-		return false;
-	next->req.stop_price = stop;
-	next->req.has_stop_price = true;
-	/* A stop-limit keeps its limit the buffer beyond its trigger (as the
-	 * planner places it); a bracket keeps its take profit. */
-	if (req->type == OTYPE_STOP_LIMIT && req->has_price) {
-		if (!beyond(stop, rule->reprice_buffer_pct, sell, in->tick_size, &limit))
-			return false;
-		next->req.price = limit;
-	}
-	return true;
+	return in->reason && in->reason[0] ? in->reason : follow_up_cause_name(in->cause);
 }
 
-static enum rk_rc plan_next(const struct follow_up_in *in, const struct policy_rule *rule,
-			    struct follow_up *out, struct rk_err *err)
+/* Did reckon leave the position without working protection (see the header)? */
+static bool bare(const struct follow_up_in *in)
+{
+	return in->stop_cancelled || in->failed->through_stop;
+}
+
+/* Makes out->next the emergency close of the failed placement's size. */
+static enum rk_rc plan_close(const struct follow_up_in *in, struct follow_up *out,
+			     struct rk_err *err)
 {
 	struct action *n = &out->next;
-	char px[DEC_STR_MAX], stop[DEC_STR_MAX], buf[DEC_STR_MAX];
-	enum rk_rc rc = follow_up_client_order_id(in->root_client_order_id, out->kind,
-						  in->reprices + 1, n->req.client_order_id, err);
+	out->kind = FOLLOW_EMERGENCY_CLOSE;
+	enum rk_rc rc = follow_up_client_order_id(in->root_client_order_id, out->kind, 0,
+						  n->req.client_order_id, err);
 	if (rc)
 		return rc;
+	n->kind = ACT_EMERGENCY_CLOSE;
 	n->status = ASTAT_PLANNED;
 	n->depends_on = -1;
-	if (out->kind == FOLLOW_REPRICE) {
-		n->kind = ACT_PLACE_STOP;
-		snprintf(n->note, sizeof n->note,
-			 "stop refused as would-trigger: re-priced %s from the fresh price %s with a %s%%"
-			 " buffer (would_trigger=reprice, attempt %d of %d)",
-			 dec_format(n->req.stop_price, stop), dec_format(in->price, px),
-			 dec_format(rule->reprice_buffer_pct, buf), in->reprices + 1,
-			 rule->reprice_max_attempts);
-		return RK_OK;
-	}
-	n->kind = ACT_EMERGENCY_CLOSE;
 	n->req.type = OTYPE_MARKET;
 	n->req.has_price = n->req.has_stop_price = false;
 	n->req.price = n->req.stop_price = dec_zero();
@@ -114,17 +90,137 @@ static enum rk_rc plan_next(const struct follow_up_in *in, const struct policy_r
 	return RK_OK;
 }
 
-/* Rule 4's choice, and its words. */
-static void on_failure(const struct follow_up_in *in, const struct policy_rule *rule,
-		       const char *what, struct follow_up *out)
+/* Rule 4 (and the end of rules 2 and 3): a bare position follows
+ * on_protect_failure; another keeps what it has until the next pass. */
+static enum rk_rc on_lost(const struct follow_up_in *in, const struct policy_rule *rule,
+			  const char *what, struct follow_up *out, struct rk_err *err)
 {
 	bool close = rule->on_protect_failure == PROTECT_FAIL_EMERGENCY_CLOSE;
+	if (!bare(in)) {
+		say(out, "%s (%.80s): the position keeps what protects it now and the next pass"
+			 " places a stop again", what, reason_of(in));
+		return RK_OK;
+	}
 	out->kind = close ? FOLLOW_EMERGENCY_CLOSE : FOLLOW_ALERT;
-	snprintf(out->why, sizeof out->why, "%s (%.80s)%s: %s (on_protect_failure=%s)", what,
-		 in->reason && in->reason[0] ? in->reason : follow_up_cause_name(in->cause),
-		 in->stop_cancelled ? " after its old stop was cancelled" : "",
-		 close ? "closed at market" : "the position is left UNPROTECTED",
-		 policy_protect_failure_name(rule->on_protect_failure));
+	say(out, "%s (%.80s)%s: %s (on_protect_failure=%s)", what, reason_of(in),
+	    in->stop_cancelled ? " after its old stop was cancelled"
+			       : " while its stop is through the price",
+	    close ? "closed at market" : "the position is left UNPROTECTED",
+	    policy_protect_failure_name(rule->on_protect_failure));
+	return close ? plan_close(in, out, err) : RK_OK;
+}
+
+/* Rule 2 without a stop to place: nothing at market. A bare position, or
+ * one that had no stop, is reported UNPROTECTED until the next pass. */
+static enum rk_rc no_stop_now(const struct follow_up_in *in, const char *what,
+			      struct follow_up *out)
+{
+	bool had_none = in->failed->kind == ACT_PLACE_STOP && !in->stop_cancelled;
+	out->kind = bare(in) || had_none ? FOLLOW_ALERT : FOLLOW_NONE;
+	say(out, "%s: nothing is sent at market; %s", what,
+	    out->kind == FOLLOW_ALERT ? "the position is left UNPROTECTED until the next pass"
+				      : "the position keeps its stop until the next pass");
+	return RK_OK;
+}
+
+/* Rule 2 with attempts left and a fresh price: what the planner would plan
+ * at that price. False in *placed when no level comes of it. */
+static enum rk_rc replace_at_fresh_price(const struct follow_up_in *in,
+					 const struct policy_rule *rule, struct follow_up *out,
+					 bool *placed, struct rk_err *err)
+{
+	const struct venue_order_req *req = &in->failed->req;
+	struct stop_level_in li = {.is_long = req->side == SIDE_SELL, .price = in->price,
+				   .has_entry = in->failed->has_entry, .entry = in->failed->entry,
+				   .through_stop = in->failed->through_stop,
+				   .tick_size = in->tick_size, .price_name = "fresh price",
+				   .with_limit = req->type == OTYPE_STOP_LIMIT && req->has_price};
+	struct stop_level lv;
+	char px[DEC_STR_MAX];
+	struct rk_err lerr = {0};
+	*placed = false;
+	if (stop_level_decide(rule, &li, &lv, &lerr) != RK_OK)
+		return RK_OK; /* an amount out of range: as no price */
+	if (lv.exit) {
+		say(out, "at the fresh price %s after a would-trigger refusal: %.170s",
+		    dec_format(in->price, px), lv.why);
+		*placed = true;
+		return plan_close(in, out, err);
+	}
+	if (dec_sign(lv.stop) <= 0 || stop_level_through(li.is_long, lv.stop, in->price))
+		return RK_OK;
+	struct action *n = &out->next;
+	out->kind = FOLLOW_PLACE_AGAIN;
+	enum rk_rc rc = follow_up_client_order_id(in->root_client_order_id, out->kind,
+						  in->replaced + 1, n->req.client_order_id, err);
+	if (rc)
+		return rc;
+	*placed = true;
+	n->kind = ACT_PLACE_STOP;
+	n->status = ASTAT_PLANNED;
+	n->depends_on = -1;
+	n->req.stop_price = lv.stop;
+	if (li.with_limit)
+		n->req.price = lv.limit;
+	say(out, "re-placed from the fresh price %s", dec_format(in->price, px));
+	snprintf(n->note, sizeof n->note,
+		 "stop refused as would-trigger; at the fresh price %s: %.150s (attempt %d of %d)",
+		 px, lv.why, in->replaced + 1, rule->reprice_max_attempts);
+	return RK_OK;
+}
+
+/* Rule 2. */
+static enum rk_rc after_would_trigger(const struct follow_up_in *in,
+				      const struct policy_rule *rule, struct follow_up *out,
+				      struct rk_err *err)
+{
+	char what[200], px[DEC_STR_MAX];
+	bool placed = false;
+	enum rk_rc rc;
+	if (in->replaced >= rule->reprice_max_attempts) {
+		snprintf(what, sizeof what, "stop refused as would-trigger after %d re-placed stop%s"
+			 " (reprice_max_attempts=%d)%s%s", in->replaced, in->replaced == 1 ? "" : "s",
+			 rule->reprice_max_attempts, in->has_price ? ", fresh price " : "",
+			 in->has_price ? dec_format(in->price, px) : "");
+		if (bare(in))
+			return on_lost(in, rule, what, out, err);
+		return no_stop_now(in, what, out);
+	}
+	if (!in->has_price) {
+		snprintf(what, sizeof what, "stop refused as would-trigger (%.80s) and no fresh price"
+			 " to decide from", reason_of(in));
+		return no_stop_now(in, what, out);
+	}
+	if ((rc = replace_at_fresh_price(in, rule, out, &placed, err)) || placed)
+		return rc;
+	snprintf(what, sizeof what, "stop refused as would-trigger (%.80s) and the fresh price %s"
+		 " gives no stop", reason_of(in), dec_format(in->price, px));
+	return no_stop_now(in, what, out);
+}
+
+/* Rule 3: the same request under the next attempt's client order id. */
+static enum rk_rc resend_fresh(const struct follow_up_in *in, const struct policy_rule *rule,
+			       struct follow_up *out, struct rk_err *err)
+{
+	struct action *n = &out->next;
+	if (!in->finding_key || !in->finding_key[0])
+		return rk_err_set(err, RK_EINVAL, "follow-up: no finding key to derive a new id from");
+	reconcile_client_order_id(in->journal_id, in->finding_key, in->failed->attempt + 1,
+				  n->req.client_order_id);
+	if (!n->req.client_order_id[0])
+		return rk_err_set(err, RK_ENOMEM, "follow-up: cannot hash a client order id");
+	out->kind = FOLLOW_RESEND;
+	n->attempt = in->failed->attempt + 1;
+	n->status = ASTAT_PLANNED;
+	n->depends_on = -1;
+	say(out, "sent again under the next attempt's client order id (re-send %d of %d)",
+	    in->resent + 1, rule->protect_retries);
+	snprintf(n->note, sizeof n->note,
+		 "answered with an order that is not the one requested (its client order id was"
+		 " used before, e.g. by the journal this one was copied from): the same request"
+		 " under the next attempt's client order id (re-send %d of %d)",
+		 in->resent + 1, rule->protect_retries);
+	return RK_OK;
 }
 
 enum rk_rc follow_up_decide(const struct follow_up_in *in, const struct policy_rule *rule,
@@ -139,37 +235,12 @@ enum rk_rc follow_up_decide(const struct follow_up_in *in, const struct policy_r
 				  action_kind_name(k));
 	out->next = *in->failed;
 	if (k == ACT_EMERGENCY_CLOSE) {
-		snprintf(out->why, sizeof out->why,
-			 "the emergency close did not go through: the next pass plans again");
+		say(out, "the emergency close did not go through: the next pass plans again");
 		return RK_OK;
 	}
-	bool trigger = in->cause == FOLLOW_CAUSE_WOULD_TRIGGER;
-	if (trigger && rule->on_trigger == TRIGGER_REPRICE) {
-		if (in->reprices < rule->reprice_max_attempts && reprice(in, rule, &out->next)) {
-			out->kind = FOLLOW_REPRICE;
-			snprintf(out->why, sizeof out->why, "re-priced from the fresh price");
-			return plan_next(in, rule, out, err);
-		}
-		on_failure(in, rule,
-			   !in->has_price ? "stop refused as would-trigger and no fresh price to"
-					    " re-price from"
-			   : in->reprices >= rule->reprice_max_attempts
-				   ? "stop refused as would-trigger after every re-priced attempt"
-				   : "stop refused as would-trigger and the fresh price gives no stop",
-			   out);
-	} else if (trigger) {
-		out->kind = FOLLOW_EMERGENCY_CLOSE;
-		snprintf(out->why, sizeof out->why,
-			 "stop refused as would-trigger (%.80s) (would_trigger=emergency_close)",
-			 in->reason && in->reason[0] ? in->reason : "the price is through it");
-	} else if (in->stop_cancelled) {
-		on_failure(in, rule, "protection could not be placed", out);
-	} else {
-		snprintf(out->why, sizeof out->why,
-			 "protection could not be placed (%.80s): the position keeps what protects it"
-			 " now and the next pass places a stop again",
-			 in->reason && in->reason[0] ? in->reason : follow_up_cause_name(in->cause));
-		return RK_OK;
-	}
-	return out->kind == FOLLOW_ALERT ? RK_OK : plan_next(in, rule, out, err);
+	if (in->cause == FOLLOW_CAUSE_WOULD_TRIGGER)
+		return after_would_trigger(in, rule, out, err);
+	if (in->cause == FOLLOW_CAUSE_NOT_PROTECTION && in->resent < rule->protect_retries)
+		return resend_fresh(in, rule, out, err);
+	return on_lost(in, rule, "protection could not be placed", out, err);
 }

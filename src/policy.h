@@ -30,13 +30,15 @@ enum stop_ref { STOP_REF_ENTRY = 0, STOP_REF_LAST };
 /* A position whose price is already past the entry-based stop level. */
 enum far_choice { FAR_STOP_FROM_LAST = 0, FAR_EXIT_NOW };
 enum orphan_choice { ORPHAN_ADOPT = 0, ORPHAN_CANCEL, ORPHAN_REPORT };
-/* A working stop the price is already through, or a placement refused as
- * "would immediately trigger". */
+/* A working stop the price is already through (only that: a new stop refused
+ * as "would immediately trigger" is placed again from a fresh price by the
+ * policy's level rules, stop_level.h). */
 enum trigger_choice { TRIGGER_EMERGENCY_CLOSE = 0, TRIGGER_REPRICE };
 enum protect_style { PROTECT_STOP_ONLY = 0, PROTECT_BRACKET };
 /* A protective placement that finally failed (confirmed refusal, retries
- * exhausted, or re-pricing exhausted) after this pass removed the position's
- * stop: close at market, or leave it unprotected and say so loudly. */
+ * exhausted, or re-placing exhausted) where reckon left the position bare
+ * (this pass removed its stop, or its stop is through the price): close at
+ * market, or leave it unprotected and say so loudly. */
 enum protect_failure { PROTECT_FAIL_EMERGENCY_CLOSE = 0, PROTECT_FAIL_ALERT };
 
 struct policy_rule {
@@ -51,12 +53,13 @@ struct policy_rule {
 	enum orphan_choice orphans;    /* "orphans": "adopt" (default) | "cancel" | "report" */
 	enum trigger_choice on_trigger;/* "would_trigger": "emergency_close" (default) | "reprice" */
 	struct dec reprice_buffer_pct; /* "reprice_buffer_pct": default 1 */
-	int reprice_max_attempts;      /* "reprice_max_attempts": re-priced stops after would-trigger
-					* refusals in one pass (default 2, 0..10) */
+	int reprice_max_attempts;      /* "reprice_max_attempts": stops placed again after
+					* would-trigger refusals in one pass (default 2, 0..10) */
 	enum protect_failure on_protect_failure; /* "on_protect_failure": "emergency_close"
 						  * (default) | "alert" */
 	int protect_retries;           /* "protect_retries": re-sends of a placement whose outcome
-					* was unknown and confirmed absent (default 2, 0..10) */
+					* was unknown and confirmed absent, and fresh-id re-sends
+					* of one answered with another order (default 2, 0..10) */
 	int protect_retry_backoff_ms;  /* "protect_retry_backoff_ms": wait before the first re-send,
 					* doubled for each next one (default 500, 0..60000) */
 	struct dec dust_notional;      /* "dust_notional": quote value below which a holding is dust (default 1) */

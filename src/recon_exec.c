@@ -27,8 +27,11 @@ struct slot {
 	int64_t bare_since_us;     /* placements: since when the position has had no stop because
 				    * this pass cancelled it; 0 when it did not */
 	int next;                  /* the follow-up that answered this action's failure, -1 none */
-	int reprices;              /* placements: re-priced stops before this one in its chain */
-	char root[MODEL_ID_MAX];   /* placements: the client order id of its chain's first */
+	int replaced;              /* placements: stops re-placed before this one in its chain
+				    * after would-trigger refusals */
+	int resent;                /* placements: fresh-id re-sends before this one in its chain */
+	char root[MODEL_ID_MAX];   /* placements: the client order id of its chain's first (or of
+				    * its latest fresh-id re-send) */
 };
 
 struct exec {
@@ -353,8 +356,12 @@ static enum rk_rc run_follow_up(struct exec *x, size_t i, const struct follow_up
 		 f->next.note);
 	memcpy(a->note, note, sizeof a->note);
 	slot_init(&x->slot[n], a);
-	memcpy(x->slot[n].root, x->slot[i].root, sizeof x->slot[n].root); /* n > i */
-	x->slot[n].reprices = x->slot[i].reprices + (f->kind == FOLLOW_REPRICE);
+	/* A fresh-id re-send starts a new root: ids derived from the old one may
+	 * be in use elsewhere too. */
+	if (f->kind != FOLLOW_RESEND)
+		memcpy(x->slot[n].root, x->slot[i].root, sizeof x->slot[n].root); /* n > i */
+	x->slot[n].replaced = x->slot[i].replaced + (f->kind == FOLLOW_PLACE_AGAIN);
+	x->slot[n].resent = x->slot[i].resent + (f->kind == FOLLOW_RESEND);
 	x->slot[n].bare_since_us = x->slot[i].bare_since_us;
 	x->slot[i].next = (int)n;
 	x->plan->nactions = n + 1;
@@ -501,10 +508,10 @@ static char *placed_json(const struct exec *x, size_t i, const struct placed *p,
 }
 
 /*
- * Journals placement i as failed and decides what follows (follow_up.h):
- * the price is fetched fresh from the venue when a re-priced stop may follow.
- * The failed action's error says why and what follows; a follow-up is
- * journaled and run at once.
+ * Journals placement i as failed and decides what follows (follow_up.h).
+ * A refusal as would-trigger says the snapshot's price is stale: a price is
+ * always asked from the venue first, whatever follows. The failed action's
+ * error says why and what follows; a follow-up is journaled and run at once.
  */
 static enum rk_rc placement_failed(struct exec *x, size_t i, const struct placed *p,
 				   enum follow_up_cause cause, const char *why, struct rk_err *err)
@@ -515,23 +522,26 @@ static enum rk_rc placement_failed(struct exec *x, size_t i, const struct placed
 	struct follow_up_in in = {.failed = a, .cause = cause, .reason = why,
 				  .stop_cancelled = x->slot[i].bare_since_us > 0,
 				  .tick_size = ins ? ins->tick_size : dec_zero(),
-				  .reprices = x->slot[i].reprices, .is_futures = x->v->caps.is_futures,
-				  .root_client_order_id = x->slot[i].root};
+				  .replaced = x->slot[i].replaced, .resent = x->slot[i].resent,
+				  .is_futures = x->v->caps.is_futures,
+				  .root_client_order_id = x->slot[i].root,
+				  .journal_id = x->local->journal_id,
+				  .finding_key = a->finding < x->plan->nfindings
+							 ? x->plan->findings[a->finding].key : ""};
 	struct follow_up f;
 	struct rk_err verr = {0};
-	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER && rule->on_trigger == TRIGGER_REPRICE &&
-	    x->slot[i].reprices < rule->reprice_max_attempts)
-		in.has_price = venue_last_price(x->v, a->symbol, &in.price, &verr) == RK_OK;
+	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER)
+		in.has_price = venue_last_price(x->v, a->symbol, &in.price, &verr) == RK_OK &&
+			       dec_sign(in.price) > 0;
 	enum rk_rc rc = follow_up_decide(&in, rule, &f, err);
 	if (rc)
 		return rc;
 	set_result(x, i, "%.70s -> %s: %.70s", why, follow_up_kind_name(f.kind), f.why);
-	char error[512];
+	char error[600];
 	snprintf(error, sizeof error, "%s; %s", why, f.why);
-	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER && rule->on_trigger == TRIGGER_REPRICE &&
-	    !in.has_price && x->slot[i].reprices < rule->reprice_max_attempts)
+	if (cause == FOLLOW_CAUSE_WOULD_TRIGGER && !in.has_price)
 		snprintf(error + strlen(error), sizeof error - strlen(error),
-			 " (price request: %.100s)", verr.msg);
+			 " (price request: %.100s)", verr.msg[0] ? verr.msg : "no positive price");
 	char *resp = placed_json(x, i, p, NULL);
 	rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, error, err);
 	free(resp);

@@ -20,11 +20,16 @@
  *        requested (symbol, side, client id, quantity or stop beyond the
  *        venue's increment), is a failed placement, never protection (a venue
  *        may answer a reused client order id with an old cancelled stop);
- *      - a placement that failed for good takes the decision of follow_up.h
- *        (re-priced stop from a price fetched now, emergency close, or an
- *        alert), journaled as a new action and run at once; what depends on
- *        the failed action (a futures replacement's cancel of the old stop)
- *        runs when the follow-ups succeeded in its place;
+ *      - a placement that failed for good takes the decision of follow_up.h,
+ *        journaled as a new action and run at once: after a refusal as
+ *        "would trigger" a price is always fetched from the venue first, and
+ *        the stop the planner's rules give at that price is placed (or an
+ *        exit, where the policy leads there); an answer that is not the
+ *        order requested is sent again under the next attempt's client order
+ *        id; otherwise an emergency close or an alert where reckon left the
+ *        position bare. What depends on the failed action (a futures
+ *        replacement's cancel of the old stop) runs when the follow-ups
+ *        succeeded in its place;
  *     Notes that cite another action (the breaker's "depends on action N")
  *     name its journal id ("action #51"), as the report does;
  *  5. journal the end of the run (and the fill cursor when it is safe to

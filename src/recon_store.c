@@ -51,6 +51,25 @@ static const char SQL_ATTEMPTS[] =
 	"SELECT finding_key, count(*) FROM actions WHERE venue = ?1 AND account = ?2"
 	" AND status IN ('failed', 'succeeded') AND client_order_id IS NOT NULL"
 	" AND finding_key IS NOT NULL GROUP BY finding_key ORDER BY finding_key";
+/* Take-profit legs to place again (struct local_leg): a verified cancel of a
+ * limit answering a blocking_order finding that kept the leg, with no later
+ * placement for that key that succeeded or is unresolved, and no later
+ * complete pass that found the key gone (resolved_by is that run's id). */
+static const char SQL_PENDING_LEGS[] =
+	"SELECT c.finding_key, c.symbol, c.order_id, o.side, json_extract(f.detail, '$.kept_qty'),"
+	" o.price, c.id FROM actions c JOIN findings f ON f.id = c.finding_id"
+	" JOIN orders o ON o.venue = c.venue AND o.order_id = c.order_id"
+	" WHERE c.venue = ?1 AND c.account = ?2 AND c.kind = 'cancel_order' AND c.status = 'succeeded'"
+	" AND f.kind = 'blocking_order' AND json_extract(f.detail, '$.take_profit_kept') = 1"
+	" AND json_extract(f.detail, '$.kept_qty') IS NOT NULL AND o.price IS NOT NULL"
+	" AND c.finding_key IS NOT NULL"
+	" AND NOT EXISTS (SELECT 1 FROM actions p WHERE p.venue = c.venue AND p.account = c.account"
+	"  AND p.finding_key = c.finding_key AND p.id > c.id"
+	"  AND p.kind IN ('place_stop', 'replace_stop', 'emergency_close')"
+	"  AND p.status IN ('succeeded', 'sent'))"
+	" AND NOT EXISTS (SELECT 1 FROM findings g WHERE g.venue = c.venue AND g.account = c.account"
+	"  AND g.finding_key = c.finding_key AND g.resolution = 'gone' AND g.resolved_by > c.id)"
+	" ORDER BY c.id";
 /* Destructive requests sent in the last hour (rule 7). A close_local_order
  * is a lookup followed by a local status change: it sends nothing
  * destructive, so it does not count. */
@@ -268,6 +287,37 @@ static enum rk_rc load_attempts(struct journal *j, struct local_state *s, struct
 	return rc;
 }
 
+/* An amount column reckon wrote. */
+static enum rk_rc col_dec(sqlite3_stmt *st, int i, struct dec *out, struct rk_err *err)
+{
+	if (dec_parse_cstr(text(st, i), out) != DEC_OK)
+		return rk_err_set(err, RK_ECORRUPT, "column %s: '%.40s' is not an amount",
+				  sqlite3_column_name(st, i), text(st, i));
+	return RK_OK;
+}
+
+static enum rk_rc load_legs(struct journal *j, struct local_state *s, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = prepare(j, SQL_PENDING_LEGS, s->venue, s->account, &st, err);
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading take-profit legs", err)) && row) {
+		struct local_leg *l = grow((void **)&s->legs, &s->nlegs, sizeof *l);
+		if (!l)
+			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		else if (!(rc = col_dec(st, 4, &l->qty, err)) && !(rc = col_dec(st, 5, &l->price, err))) {
+			snprintf(l->key, sizeof l->key, "%s", text(st, 0));
+			snprintf(l->symbol, sizeof l->symbol, "%s", text(st, 1));
+			snprintf(l->order_id, sizeof l->order_id, "%s", text(st, 2));
+			l->side = side_parse(text(st, 3));
+			l->cancel_action_id = sqlite3_column_int64(st, 6);
+		}
+		if (rc)
+			sqlite3_reset(st);
+	}
+	return rc;
+}
+
 static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
@@ -304,7 +354,7 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	if ((rc = load_journal_id(j, out, err)) || (rc = load_orders(j, out, err)) ||
 	    (rc = load_positions(j, out, err)) || (rc = load_fill_known(j, out, snap, err)) ||
 	    (rc = load_halts(j, out, err)) || (rc = load_attempts(j, out, err)) ||
-	    (rc = load_breaker(j, out, err)))
+	    (rc = load_legs(j, out, err)) || (rc = load_breaker(j, out, err)))
 		recon_store_free(out);
 	sqlx_read_end(j, began);
 	return rc;
@@ -319,6 +369,7 @@ void recon_store_free(struct local_state *s)
 	free((void *)s->fill_known);
 	free(s->halted);
 	free(s->attempts);
+	free(s->legs);
 	memset(s, 0, sizeof *s);
 }
 

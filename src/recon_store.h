@@ -3,7 +3,8 @@
  * the journal's identity, open orders with how long each has been missing
  * from the exchange and how its lookups went, the journal's positions, which
  * snapshot fills are already known, halted symbols, earlier attempts per
- * finding key, recent destructive actions, and the venue fill cursor.
+ * finding key, take-profit legs reckon cancelled whose brackets never came,
+ * recent destructive actions, and the venue fill cursor.
  *
  * Fail closed: every read distinguishes row / done / error (sqlx_step_row),
  * and an error is returned, never read as "no rows" — an empty halt list or

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "rtime.h"
+#include "stop_level.h"
 
 /* ---- names ---- */
 
@@ -932,6 +933,97 @@ static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 	return add_finding(c, FIND_POSITION_DRIFT, symbol, "", "", &d, &fi);
 }
 
+/* Does this pass know of a fill of `symbol` the journal lacks: one it
+ * journals, or a gap it reports (an order filled further than its fills)? */
+static bool has_pass_fill(const struct plan_ctx *c, const char *symbol)
+{
+	for (size_t i = 0; i < c->nfills; i++)
+		if (strcmp(c->fills[i].symbol, symbol) == 0)
+			return true;
+	for (size_t i = 0; i < c->plan->nfindings; i++)
+		if (c->plan->findings[i].kind == FIND_MISSING_FILL &&
+		    strcmp(c->plan->findings[i].symbol, symbol) == 0)
+			return true;
+	return false;
+}
+
+/* The opening fill an exchange-only position implies, priced at the entry
+ * the venue reports, else the last price; its id is
+ * "inferred:position:SYMBOL:QTY@PRICE" (hashed when too long), the same in
+ * every pass that sees the same position. Returns the price basis ("" when
+ * no price is known). */
+static const char *opening_fill(const struct plan_ctx *c, const struct venue_position *vp,
+				struct fill_rec *f)
+{
+	const struct venue_price *px = venue_snapshot_price(c->snap, vp->symbol);
+	const char *basis = "";
+	char q[DEC_STR_MAX], p[DEC_STR_MAX];
+	memset(f, 0, sizeof *f);
+	f->venue = c->local->venue;
+	snprintf(f->account, sizeof f->account, "%s", c->local->account);
+	snprintf(f->symbol, sizeof f->symbol, "%s", vp->symbol);
+	rtime_format(c->local->now_us, f->ts);
+	f->side = dec_sign(vp->qty) > 0 ? SIDE_BUY : SIDE_SELL;
+	f->qty = dec_abs(vp->qty);
+	f->inferred = true;
+	if (vp->has_entry && dec_sign(vp->entry_price) > 0)
+		f->price = vp->entry_price, basis = "the entry price the venue reports";
+	else if (px && dec_sign(px->last) > 0)
+		f->price = px->last, basis = "the last price (the venue reports no entry price)";
+	if (!basis[0])
+		return basis;
+	dec_format(f->qty, q);
+	dec_format(f->price, p);
+	const char *parts[] = {vp->symbol, ":", q, "@", p};
+	if ((size_t)snprintf(f->fill_id, sizeof f->fill_id, "inferred:position:%s:%s@%s", vp->symbol,
+			     q, p) >= sizeof f->fill_id)
+		hashed_id("inferred:position:", parts, 5, 32, f->fill_id);
+	snprintf(f->order_id, sizeof f->order_id, "%s", f->fill_id);
+	return basis;
+}
+
+/*
+ * A position the exchange holds and the journal has no trace of (no
+ * position, no fill of it known this pass): its fills are older than the venue's
+ * fill listing reaches, or it came from elsewhere. The journal is brought to
+ * it first, by one inferred opening fill at the entry price the venue
+ * reports (else the last price), flagged inferred with its basis, so that a
+ * later exit of it (an emergency close) is journaled as closing it, not as
+ * opening the opposite side. Without any price it stays a position_drift.
+ * Partial differences are not guessed at: they stay position_drift.
+ */
+static enum rk_rc plan_exchange_only(struct plan_ctx *c, const struct venue_position *vp)
+{
+	struct fill_rec f;
+	struct jd d;
+	size_t fi;
+	char q[DEC_STR_MAX], px[DEC_STR_MAX], note[256];
+	enum rk_rc rc;
+	if (dec_is_zero(vp->qty) || local_position(c, vp->symbol) || has_pass_fill(c, vp->symbol) ||
+	    !may_record(c, vp->symbol))
+		return RK_OK;
+	const char *price_basis = opening_fill(c, vp, &f);
+	if (!price_basis[0])
+		return RK_OK;
+	jd_init(&d);
+	jd_str(&d, "fill_id", f.fill_id);
+	jd_str(&d, "side", side_name(f.side));
+	jd_dec(&d, "qty", f.qty);
+	jd_dec(&d, "price", f.price);
+	jd_str(&d, "price_basis", price_basis);
+	jd_bool(&d, "inferred", true);
+	jd_dec(&d, "exchange_qty", vp->qty);
+	jd_str(&d, "journal_qty", "0");
+	jd_str(&d, "basis", "exchange position without journal fills");
+	if ((rc = add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
+	    (rc = add_pass_fill(c, &f)))
+		return rc;
+	snprintf(note, sizeof note, "record the opening %s of %s at %s (%.60s), inferred: exchange"
+		 " position without journal fills", side_name(f.side), dec_format(f.qty, q),
+		 dec_format(f.price, px), price_basis);
+	return add_record_fill(c, fi, &f, note);
+}
+
 /* Drift is an absence-sensitive comparison: only on a complete snapshot. */
 static enum rk_rc phase_positions(struct plan_ctx *c)
 {
@@ -940,7 +1032,9 @@ static enum rk_rc phase_positions(struct plan_ctx *c)
 	enum rk_rc rc = RK_OK;
 	if (!c->snap->complete)
 		return RK_OK;
-	if ((rc = position_symbols(c, &syms, &n)))
+	for (size_t i = 0; i < c->snap->npositions && rc == RK_OK; i++)
+		rc = plan_exchange_only(c, &c->snap->positions[i]);
+	if (rc || (rc = position_symbols(c, &syms, &n)))
 		goto out;
 	for (size_t i = 0; i < n && rc == RK_OK; i++)
 		rc = check_drift(c, syms[i]);
@@ -953,7 +1047,11 @@ out:
 
 /* A take-profit limit kept as a bracket of its own size (rule 5b). */
 struct leg {
-	size_t oi;                      /* the limit (snapshot order index) */
+	size_t oi;                      /* the limit (snapshot order index); SIZE_MAX: pending */
+	const struct local_leg *pending;/* a limit reckon cancelled earlier whose bracket was
+					 * never placed (local_state.legs), else NULL */
+	const char *order_id;           /* the limit's id */
+	struct dec price;               /* its take profit */
 	struct dec qty;                 /* the bracket's size; zero: not kept */
 	size_t fi;                      /* its blocking_order finding */
 };
@@ -993,11 +1091,6 @@ struct prot {
 	char why[256];
 };
 
-static const char *below_word(const struct prot *p)
-{
-	return p->is_long ? "below" : "above";
-}
-
 /* base × (1 + dir × pct/100), dir = ±1. */
 static enum dec_status pct_move(struct dec base, struct dec pct, int dir, struct dec *out)
 {
@@ -1011,13 +1104,6 @@ static enum dec_status pct_move(struct dec base, struct dec pct, int dir, struct
 static int away(const struct prot *p)
 {
 	return p->is_long ? -1 : 1;
-}
-
-/* Is a stop level already at or through the last price? */
-static bool level_through(const struct prot *p, struct dec level)
-{
-	int k = dec_cmp(level, p->last);
-	return p->is_long ? k >= 0 : k <= 0;
 }
 
 /* Is a take-profit level strictly on the profitable side of the last price? */
@@ -1056,7 +1142,8 @@ static bool right_size(const struct prot *p, struct dec qty)
 /* The price is at or through the stop: it would trigger now. */
 static bool through_price(const struct prot *p, const struct order_rec *o)
 {
-	return o->has_stop_price && p->has_last && level_through(p, o->stop_price);
+	return o->has_stop_price && p->has_last &&
+	       stop_level_through(p->is_long, o->stop_price, p->last);
 }
 
 /* A market order, or a limit at or through the last price. */
@@ -1098,9 +1185,7 @@ static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos
 		return calc_failed(c, p->sym, "step size");
 	p->rest = p->target;
 	if (p->has_entry && p->has_last) {
-		struct dec diff;
-		if ((p->is_long ? dec_sub(p->entry, p->last, &diff) : dec_sub(p->last, p->entry, &diff)) ||
-		    dec_muldiv(diff, dec_from_int(100), p->entry, DEC_ROUND_HALF_EVEN, &p->loss_pct))
+		if (!stop_level_loss_pct(p->is_long, p->entry, p->last, &p->loss_pct))
 			return calc_failed(c, p->sym, "loss from entry");
 		p->has_loss = true;
 	}
@@ -1228,100 +1313,26 @@ static void why(struct prot *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Percent rounded to two decimals, for people ("76.19"). */
-static char *pct_text(struct dec pct, char buf[DEC_STR_MAX])
-{
-	struct dec hundredth, q;
-	if (dec_parse_cstr("0.01", &hundredth) == DEC_OK &&
-	    dec_quantize(pct, hundredth, DEC_ROUND_HALF_EVEN, &q) == DEC_OK)
-		pct = q;
-	return dec_format(pct, buf);
-}
-
-/* A working stop is through the price (rule 4): close, or re-price it. */
-static enum rk_rc trigger_level(struct plan_ctx *c, struct prot *p, struct dec *level)
-{
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX];
-	if (r->on_trigger == TRIGGER_EMERGENCY_CLOSE) {
-		p->exit = true;
-		why(p, "the stop is through the last price %s: emergency close, per policy "
-		       "would_trigger=emergency_close", dec_format(p->last, a));
-		return RK_OK;
-	}
-	if (pct_move(p->last, r->reprice_buffer_pct, away(p), level))
-		return calc_failed(c, p->sym, "reprice");
-	why(p, "the stop is through the last price %s: re-priced %s%% %s it, per policy "
-	       "would_trigger=reprice", dec_format(p->last, a), dec_format(r->reprice_buffer_pct, b),
-	    below_word(p));
-	return RK_OK;
-}
-
-/* The policy's level: stop_pct from entry (or from last when asked, or when
- * entry is unknown); an entry-based level already passed follows past_stop. */
-static enum rk_rc policy_level(struct plan_ctx *c, struct prot *p, struct dec *level)
-{
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX], e[DEC_STR_MAX];
-	bool from_entry = r->stop_ref == STOP_REF_ENTRY && p->has_entry;
-	if (from_entry && pct_move(p->entry, r->stop_pct, away(p), level))
-		return calc_failed(c, p->sym, "stop from entry");
-	if (from_entry && !level_through(p, *level)) {
-		why(p, "stop %s%% %s entry %s", dec_format(r->stop_pct, b), below_word(p),
-		    dec_format(p->entry, e));
-		return RK_OK;
-	}
-	if (from_entry && r->far == FAR_EXIT_NOW) {
-		p->exit = true;
-		why(p, "price already %s%% %s entry %s, past the %s%% stop: market exit, per policy "
-		       "past_stop=exit_now", pct_text(dec_abs(p->loss_pct), a), below_word(p),
-		    dec_format(p->entry, e), dec_format(r->stop_pct, b));
-		return RK_OK;
-	}
-	if (pct_move(p->last, r->stop_pct, away(p), level))
-		return calc_failed(c, p->sym, "stop from last");
-	if (from_entry)
-		why(p, "price already %s%% %s entry: stop placed %s%% %s last price, per policy "
-		       "past_stop=stop_from_last", pct_text(dec_abs(p->loss_pct), a), below_word(p),
-		    dec_format(r->stop_pct, b), below_word(p));
-	else
-		why(p, "stop %s%% %s last price%s", dec_format(r->stop_pct, b), below_word(p),
-		    p->has_entry ? ", per policy stop_from=last" : " (entry price unknown)");
-	return RK_OK;
-}
-
 /*
  * Chooses the stop level (or an exit) for a position that needs new
- * protection, explaining the choice in p->why. `trigger` is true when the
- * kept stop is through the price. hard_stop_pct overrides everything.
+ * protection, explaining the choice in p->why: stop_level.h decides, the
+ * same rules the follow-up applies at a fresh price after a refusal.
+ * `trigger` is true when the kept stop is through the price.
  */
 static enum rk_rc decide_level(struct plan_ctx *c, struct prot *p, bool trigger)
 {
-	const struct policy_rule *r = p->rule;
-	char a[DEC_STR_MAX], b[DEC_STR_MAX];
-	struct dec level;
-	enum rk_rc rc;
-	if (r->has_hard_stop && p->has_loss && dec_cmp(p->loss_pct, r->hard_stop_pct) >= 0) {
-		p->exit = true;
-		why(p, "loss %s%% from entry is past hard_stop_pct %s: market exit",
-		    pct_text(p->loss_pct, a), dec_format(r->hard_stop_pct, b));
-		return RK_OK;
-	}
-	rc = trigger ? trigger_level(c, p, &level) : policy_level(c, p, &level);
-	if (rc || p->exit)
-		return rc;
-	/* Round away from triggering: sell stops down, buy stops up. */
-	if (tick_round(p, level, p->is_long, &p->stop_price))
-		return calc_failed(c, p->sym, "stop tick");
-	if (dec_sign(p->stop_price) <= 0) {
-		why(p, "the stop level rounds to zero at this tick size: nothing placed");
-		return RK_OK;
-	}
-	if (c->caps->is_futures)
-		return RK_OK;
-	if (pct_move(p->stop_price, r->reprice_buffer_pct, away(p), &level) ||
-	    tick_round(p, level, p->is_long, &p->limit_price))
-		return calc_failed(c, p->sym, "stop limit price");
+	struct stop_level_in in = {.is_long = p->is_long, .price = p->last,
+				   .has_entry = p->has_entry, .entry = p->entry,
+				   .through_stop = trigger, .with_limit = !c->caps->is_futures,
+				   .tick_size = p->inst ? p->inst->tick_size : dec_zero()};
+	struct stop_level lv;
+	enum rk_rc rc = stop_level_decide(p->rule, &in, &lv, c->err);
+	if (rc)
+		return rk_err_prefix(c->err, "reconcile %s", p->sym);
+	p->exit = lv.exit;
+	p->stop_price = lv.stop;
+	p->limit_price = lv.limit;
+	why(p, "%s", lv.why);
 	return RK_OK;
 }
 
@@ -1333,27 +1344,53 @@ static bool is_take_profit(const struct prot *p, const struct order_rec *o)
 }
 
 /* Is leg a's take profit nearer the market than b's? */
-static bool nearer_leg(const struct plan_ctx *c, const struct prot *p, const struct leg *a,
-		       const struct leg *b)
+static bool nearer_leg(const struct prot *p, const struct leg *a, const struct leg *b)
 {
-	int k = dec_cmp(c->snap->orders[a->oi].price, c->snap->orders[b->oi].price);
+	int k = dec_cmp(a->price, b->price);
 	return p->is_long ? k < 0 : k > 0;
 }
 
-/* Collects the blocking take-profit limits, nearest the market first. */
+static void insert_leg(struct prot *p, struct leg l)
+{
+	size_t j = p->nlegs++;
+	for (; j > 0 && nearer_leg(p, &l, &p->legs[j - 1]); j--)
+		p->legs[j] = p->legs[j - 1];
+	p->legs[j] = l;
+}
+
+/* Is local leg `l` one of this position's: its symbol, the reducing side, a
+ * take profit still beyond the market (one the price passed would have
+ * filled), and not an order the exchange still lists? */
+static bool pending_leg_applies(const struct plan_ctx *c, const struct prot *p,
+				const struct local_leg *l)
+{
+	if (strcmp(l->symbol, p->sym) != 0 || l->side != p->reduce || dec_sign(l->qty) <= 0 ||
+	    !beyond_market(p, l->price))
+		return false;
+	for (size_t i = 0; i < c->snap->norders; i++)
+		if (strcmp(c->snap->orders[i].order_id, l->order_id) == 0)
+			return false;
+	return true;
+}
+
+/* Collects the blocking take-profit limits and the legs reckon cancelled
+ * earlier without placing their brackets (pending), nearest the market first. */
 static enum rk_rc collect_legs(struct plan_ctx *c, struct prot *p)
 {
-	if (!(p->legs = malloc((p->nblockers ? p->nblockers : 1) * sizeof *p->legs)))
+	size_t cap = p->nblockers + c->local->nlegs;
+	if (!(p->legs = malloc((cap ? cap : 1) * sizeof *p->legs)))
 		return oom(c);
 	for (size_t k = 0; k < p->nblockers; k++) {
 		const struct order_rec *o = &c->snap->orders[p->blockers[k]];
-		if (!is_take_profit(p, o))
-			continue;
-		struct leg l = {.oi = p->blockers[k], .qty = remaining(p, o)};
-		size_t j = p->nlegs++;
-		for (; j > 0 && nearer_leg(c, p, &l, &p->legs[j - 1]); j--)
-			p->legs[j] = p->legs[j - 1];
-		p->legs[j] = l;
+		if (is_take_profit(p, o))
+			insert_leg(p, (struct leg){.oi = p->blockers[k], .order_id = o->order_id,
+						   .price = o->price, .qty = remaining(p, o)});
+	}
+	for (size_t k = 0; k < c->local->nlegs; k++) {
+		const struct local_leg *l = &c->local->legs[k];
+		if (pending_leg_applies(c, p, l))
+			insert_leg(p, (struct leg){.oi = SIZE_MAX, .pending = l, .order_id = l->order_id,
+						   .price = l->price, .qty = l->qty});
 	}
 	return RK_OK;
 }
@@ -1420,7 +1457,7 @@ static enum rk_rc plan_legs(struct plan_ctx *c, struct prot *p)
 static struct leg *leg_of(const struct prot *p, size_t oi)
 {
 	for (size_t k = 0; k < p->nlegs; k++)
-		if (p->legs[k].oi == oi)
+		if (!p->legs[k].pending && p->legs[k].oi == oi)
 			return &p->legs[k];
 	return NULL;
 }
@@ -1449,7 +1486,7 @@ static enum rk_rc decide_bracket(struct plan_ctx *c, struct prot *p)
 /* ---- findings and actions for one position ---- */
 
 /* The kept take-profit legs as "QTY@PRICE, ..." and the size none covers. */
-static void jd_legs(struct plan_ctx *c, struct jd *d, const struct prot *p)
+static void jd_legs(struct jd *d, const struct prot *p)
 {
 	char text[RECON_DETAIL_MAX / 2] = "", q[DEC_STR_MAX], px[DEC_STR_MAX];
 	size_t n = 0, kept = 0;
@@ -1457,8 +1494,7 @@ static void jd_legs(struct plan_ctx *c, struct jd *d, const struct prot *p)
 		if (dec_is_zero(p->legs[k].qty))
 			continue;
 		int w = snprintf(text + n, sizeof text - n, "%s%s@%s", kept++ ? ", " : "",
-				 dec_format(p->legs[k].qty, q),
-				 dec_format(c->snap->orders[p->legs[k].oi].price, px));
+				 dec_format(p->legs[k].qty, q), dec_format(p->legs[k].price, px));
 		if (w < 0 || (size_t)w >= sizeof text - n)
 			break;
 		n += (size_t)w;
@@ -1480,7 +1516,7 @@ static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 	if (p->has_entry)
 		jd_dec(d, "entry", p->entry);
 	if (p->has_loss)
-		jd_str(d, "loss_pct", pct_text(p->loss_pct, buf));
+		jd_str(d, "loss_pct", stop_level_pct_text(p->loss_pct, buf));
 	jd_dec(d, "stop_pct", p->rule->stop_pct);
 	jd_int(d, "stops", (int64_t)p->nstops);
 	jd_dec(d, "covered_qty", p->covered);
@@ -1497,7 +1533,7 @@ static void jd_prot(struct plan_ctx *c, struct jd *d, const struct prot *p)
 		jd_dec(d, "new_stop_price", p->stop_price);
 		if (p->bracket && !dec_is_zero(p->rest))
 			jd_dec(d, "take_profit", p->take_profit);
-		jd_legs(c, d, p);
+		jd_legs(d, p);
 	}
 	if (p->why[0])
 		jd_str(d, "reason", p->why);
@@ -1565,6 +1601,18 @@ static enum rk_rc build_request(struct plan_ctx *c, const struct prot *p, size_t
 	return RK_OK;
 }
 
+/* What a placement's follow-up needs to decide again at a fresh price
+ * (follow_up.h): the attempt its client order id derives from, and what
+ * the level was derived from. */
+static void set_placement_basis(struct plan_ctx *c, const struct prot *p, size_t fi,
+				struct action *a)
+{
+	a->attempt = attempts_for(c, c->plan->findings[fi].key);
+	a->through_stop = p->kind == FIND_STOP_WOULD_TRIGGER;
+	a->has_entry = p->has_entry;
+	a->entry = p->has_entry ? p->entry : dec_zero();
+}
+
 /* The placement for the primary finding: the rest of the position. */
 static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t fi,
 				int depends_on, size_t *idx)
@@ -1577,6 +1625,7 @@ static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t
 		return rc;
 	struct action *a = &c->plan->actions[*idx];
 	a->req = req;
+	set_placement_basis(c, p, fi, a);
 	set_note(a, "%s", p->why);
 	return RK_OK;
 }
@@ -1585,17 +1634,18 @@ static enum rk_rc add_placement(struct plan_ctx *c, const struct prot *p, size_t
 static enum rk_rc add_leg_placement(struct plan_ctx *c, const struct prot *p,
 				    const struct leg *l, int depends_on)
 {
-	const struct order_rec *o = &c->snap->orders[l->oi];
 	char q[DEC_STR_MAX], px[DEC_STR_MAX];
 	struct venue_order_req req;
 	size_t idx;
-	enum rk_rc rc = build_request(c, p, l->fi, l->qty, &o->price, &req);
+	enum rk_rc rc = build_request(c, p, l->fi, l->qty, &l->price, &req);
 	if (rc || (rc = add_action(c, ACT_PLACE_STOP, l->fi, p->sym, depends_on, &idx)))
 		return rc;
 	struct action *a = &c->plan->actions[idx];
 	a->req = req;
-	set_note(a, "take-profit leg %s@%s (was %.40s) kept as a bracket with the stop: %.150s",
-		 dec_format(l->qty, q), dec_format(o->price, px), o->order_id, p->why);
+	set_placement_basis(c, p, l->fi, a);
+	set_note(a, "take-profit leg %s@%s (was %.40s%s) kept as a bracket with the stop: %.130s",
+		 dec_format(l->qty, q), dec_format(l->price, px), l->order_id,
+		 l->pending ? ", cancelled earlier" : "", p->why);
 	return RK_OK;
 }
 
@@ -1667,6 +1717,71 @@ static enum rk_rc plan_duplicates_only(struct plan_ctx *c, const struct prot *p,
 	return rc;
 }
 
+/* A leg reckon cancelled earlier whose bracket was never placed is reported
+ * again under its blocking_order finding's key: the bracket answers the same
+ * finding (its client order id moves on with the attempts), and while the
+ * key is reported the leg stays pending. */
+static enum rk_rc report_pending_leg(struct plan_ctx *c, const struct prot *p, struct leg *l)
+{
+	struct jd d;
+	jd_init(&d);
+	jd_str(&d, "order_id", l->order_id);
+	jd_str(&d, "side", side_name(p->reduce));
+	jd_dec(&d, "price", l->price);
+	jd_str(&d, "status", "cancelled by reckon");
+	jd_int(&d, "cancelled_by_action", l->pending->cancel_action_id);
+	jd_dec(&d, "position_qty", p->pos->qty);
+	if (p->has_last)
+		jd_dec(&d, "last", p->last);
+	jd_bool(&d, "take_profit_kept", true);
+	jd_dec(&d, "kept_qty", l->qty);
+	jd_str(&d, "reason", "a take-profit limit reckon cancelled to free a stop's balance whose"
+			     " bracket was never placed: placed again as a bracket with the stop");
+	return add_finding(c, FIND_BLOCKING_ORDER, p->sym, l->order_id, l->order_id, &d, &l->fi);
+}
+
+static enum rk_rc report_pending_legs(struct plan_ctx *c, struct prot *p)
+{
+	enum rk_rc rc = RK_OK;
+	for (size_t k = 0; k < p->nlegs && rc == RK_OK; k++)
+		if (p->legs[k].pending && !dec_is_zero(p->legs[k].qty))
+			rc = report_pending_leg(c, p, &p->legs[k]);
+	return rc;
+}
+
+/*
+ * The working stops are sound and, with the legs reckon cancelled earlier
+ * and never placed again, cover the position exactly (a leg's bracket was
+ * refused while the others went through): place those legs, nothing else.
+ * *done says whether this applied.
+ */
+static enum rk_rc plan_pending_legs_only(struct plan_ctx *c, struct prot *p, bool act,
+					 bool *done)
+{
+	struct dec sum = p->covered;
+	enum rk_rc rc = RK_OK;
+	*done = false;
+	if (p->nstops == 0 || p->nblockers > 0 || !c->caps->has_bracket ||
+	    !c->caps->orders_hold_balance || !all_stops_sane(c, p))
+		return RK_OK;
+	for (size_t k = 0; k < c->local->nlegs; k++)
+		if (pending_leg_applies(c, p, &c->local->legs[k]) &&
+		    dec_add(sum, c->local->legs[k].qty, &sum) != DEC_OK)
+			return calc_failed(c, p->sym, "take-profit legs");
+	if (dec_eq(sum, p->covered) || !right_size(p, sum))
+		return RK_OK;
+	/* Otherwise the general path decides again from the start. */
+	if ((rc = decide_level(c, p, false)) || p->exit || dec_sign(p->stop_price) <= 0)
+		return rc;
+	if ((rc = plan_legs(c, p)) || (rc = report_pending_legs(c, p)))
+		return rc;
+	*done = true;
+	for (size_t k = 0; act && k < p->nlegs && rc == RK_OK; k++)
+		if (!dec_is_zero(p->legs[k].qty))
+			rc = add_leg_placement(c, p, &p->legs[k], -1);
+	return rc;
+}
+
 /*
  * New protection is needed (missing, wrong size, or through the price):
  * report the primary finding, the extra stops and the blocking orders, then
@@ -1703,6 +1818,8 @@ static enum rk_rc plan_new_protection(struct plan_ctx *c, struct prot *p, bool a
 						       "placed again as a bracket with the stop"
 						     : "cancel an order holding the balance the stop needs"};
 	}
+	if (rc == RK_OK)
+		rc = report_pending_legs(c, p);
 	for (size_t k = 0; k < p->nstops && rc == RK_OK; k++) {
 		if ((int)p->stops[k] == p->keeper)
 			continue;
@@ -1741,7 +1858,7 @@ static enum rk_rc report_unpriced(struct plan_ctx *c, struct prot *p)
 static enum rk_rc protect_position(struct plan_ctx *c, const struct venue_position *pos)
 {
 	struct prot p;
-	bool dust = false, act = may_change(c, pos->symbol);
+	bool dust = false, act = may_change(c, pos->symbol), done = false;
 	enum rk_rc rc = prot_init(c, pos, &p);
 	if (rc || (rc = check_dust(c, &p, &dust)) || dust)
 		goto out;
@@ -1755,6 +1872,8 @@ static enum rk_rc protect_position(struct plan_ctx *c, const struct venue_positi
 		goto out;
 	if (p.nstops > 0 && all_stops_sane(c, &p) && right_size(&p, p.covered))
 		goto out; /* working protection: preserved as it is */
+	if ((rc = plan_pending_legs_only(c, &p, act, &done)) || done)
+		goto out;
 	pick_keeper(c, &p);
 	if (p.keeper >= 0 && stop_is_sound(c, &p, (size_t)p.keeper))
 		rc = plan_duplicates_only(c, &p, act);
@@ -1828,9 +1947,11 @@ static enum rk_rc phase_protection(struct plan_ctx *c)
 /* What an action is for, in the order the plan runs them: protection never
  * waits behind (nor loses its breaker budget to) anything else. */
 enum rank {
-	RANK_PROTECT = 0,   /* placements, emergency closes, and the cancels they need */
+	RANK_RECORD = 0,    /* fills the journal lacks: journal-only, so the pass's own fills
+			     * (an emergency close's) land after the fills they close */
+	RANK_PROTECT,       /* placements, emergency closes, and the cancels they need */
 	RANK_OTHER,         /* other cancels: orphans, stray and duplicate stops */
-	RANK_BOOKKEEPING,   /* lookups and records: close_local_order, fills, adoptions */
+	RANK_BOOKKEEPING,   /* lookups and adoptions: close_local_order, adopt_order */
 	RANK_COUNT
 };
 
@@ -1849,6 +1970,8 @@ static enum rank base_rank(const struct plan_ctx *c, const struct action *a)
 				       k == FIND_STOP_SIZE_MISMATCH || k == FIND_STOP_WOULD_TRIGGER
 			       ? RANK_PROTECT
 			       : RANK_OTHER;
+	case ACT_RECORD_INFERRED_FILL:
+		return RANK_RECORD;
 	default:
 		return RANK_BOOKKEEPING;
 	}
@@ -1907,34 +2030,144 @@ static void skip_action(struct action *a, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, a->note, sizeof old);
 	a->status = ASTAT_SKIPPED;
-	snprintf(a->note, sizeof a->note, "circuit breaker: %.100s (planned: %.120s)", reason, old);
+	snprintf(a->note, sizeof a->note, "circuit breaker: %.140s (planned: %.85s)", reason, old);
 }
 
-/* Skips destructive actions past the per-pass or per-hour limit, and every
- * action that depends on a skipped one. depends_on always points backwards.
- * Runs over the ranked plan, so protective actions take the budget first. */
-static void apply_breaker(struct plan_ctx *c)
+/* Adds "circuit_breaker": why to a finding's detail (the first reason stays). */
+static void finding_says_breaker(struct plan_ctx *c, size_t fi, const char *why)
+{
+	struct finding *fd = fi < c->plan->nfindings ? &c->plan->findings[fi] : NULL;
+	cJSON *o = fd ? cJSON_Parse(fd->detail) : NULL;
+	char *text = NULL;
+	if (o && !cJSON_GetObjectItemCaseSensitive(o, "circuit_breaker") &&
+	    cJSON_AddStringToObject(o, "circuit_breaker", why) &&
+	    (text = cJSON_PrintUnformatted(o)) && strlen(text) < sizeof fd->detail)
+		memcpy(fd->detail, text, strlen(text) + 1);
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* Why a group needing `need` destructive actions does not fit, or "" when
+ * it does; `count` were already taken in this pass. */
+static void breaker_reason(const struct plan_ctx *c, const struct policy_rule *r, int need,
+			   int count, char *why, size_t cap)
+{
+	int hour_left = r->breaker_per_hour - c->local->destructive_last_hour - count;
+	why[0] = '\0';
+	if (count + need > r->breaker_per_pass)
+		snprintf(why, cap, "%d destructive, %d left of max_destructive_per_pass=%d", need,
+			 r->breaker_per_pass - count > 0 ? r->breaker_per_pass - count : 0,
+			 r->breaker_per_pass);
+	else if (need > hour_left)
+		snprintf(why, cap, "%d destructive, %d left of max_destructive_per_hour=%d (%d in the"
+			 " last hour)", need, hour_left > 0 ? hour_left : 0, r->breaker_per_hour,
+			 c->local->destructive_last_hour);
+}
+
+static bool is_placement_kind(enum action_kind k)
+{
+	return k == ACT_PLACE_STOP || k == ACT_REPLACE_STOP || k == ACT_EMERGENCY_CLOSE;
+}
+
+/* Skips every essential action of the group rooted at `r` (the others follow
+ * through their dependency), saying why in the notes and the findings. */
+static void skip_group(struct plan_ctx *c, size_t r, const size_t *root, const bool *essential,
+		       const char *why)
+{
+	char group[256];
+	snprintf(group, sizeof group, "circuit breaker: its protection group needs %.150s: none of"
+		 " it runs", why);
+	for (size_t k = r; k < c->plan->nactions; k++) {
+		struct action *a = &c->plan->actions[k];
+		if (root[k] != r || !essential[k])
+			continue;
+		if (k == r)
+			skip_action(a, "its protection group needs %s: none of it runs", why);
+		else
+			skip_action(a, "depends on action %d, skipped: its protection group needs %s",
+				    a->depends_on, why);
+		finding_says_breaker(c, a->finding, group);
+	}
+}
+
+/* One action outside a protection group: skipped when what it depends on was,
+ * or when it is destructive and does not fit; else it takes its budget. */
+static void budget_one(struct plan_ctx *c, const struct policy_rule *r, struct action *a,
+		       int *count)
+{
+	char why[160];
+	if (a->status == ASTAT_SKIPPED)
+		return;
+	if (a->depends_on >= 0 && c->plan->actions[a->depends_on].status == ASTAT_SKIPPED) {
+		skip_action(a, "depends on action %d, which was skipped", a->depends_on);
+		return;
+	}
+	if (!action_kind_is_destructive(a->kind))
+		return;
+	breaker_reason(c, r, 1, *count, why, sizeof why);
+	if (!why[0]) {
+		(*count)++;
+		return;
+	}
+	skip_action(a, "%s", why);
+	char text[sizeof why + 20];
+	snprintf(text, sizeof text, "circuit breaker: %s", why);
+	finding_says_breaker(c, a->finding, text);
+}
+
+/*
+ * The circuit breaker (rule 7) over the ranked plan, so protective actions
+ * take the budget first. A protection group — a placement or emergency close
+ * and everything it waits for (the chain of cancels that frees a stop's
+ * balance), with every other placement waiting on the same chain — runs
+ * whole or not at all: half of it would cancel a take-profit leg whose
+ * bracket then never comes. Groups are found through depends_on (always
+ * pointing back, so a group's first action comes first); a group whose
+ * destructive actions (cancel_order, emergency_close) do not fit the budget
+ * left for this pass or hour is skipped entirely, and its findings say why.
+ * What only follows a placement (a futures replacement's cancel of the old
+ * stop, an emergency close's cleanup of a stop) is not needed by it: budgeted
+ * one by one after it, like every action outside a group.
+ */
+static enum rk_rc apply_breaker(struct plan_ctx *c)
 {
 	const struct policy_rule *r = policy_for(c->pol, c->local->venue, NULL);
-	int per_hour_left = r->breaker_per_hour - c->local->destructive_last_hour, count = 0;
-	for (size_t i = 0; i < c->plan->nactions; i++) {
-		struct action *a = &c->plan->actions[i];
-		if (a->depends_on >= 0 && c->plan->actions[a->depends_on].status == ASTAT_SKIPPED) {
-			skip_action(a, "depends on action %d, which was skipped", a->depends_on);
+	size_t n = c->plan->nactions, *root = malloc((n ? n : 1) * sizeof *root);
+	int *need = calloc(n ? n : 1, sizeof *need), count = 0;
+	bool *essential = calloc(n ? n : 1, sizeof *essential);
+	char why[160];
+	if (!root || !need || !essential) {
+		free(root);
+		free(need);
+		free(essential);
+		return oom(c);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct action *a = &c->plan->actions[i];
+		root[i] = a->depends_on >= 0 ? root[a->depends_on] : i;
+		for (int k = (int)i; is_placement_kind(a->kind) && k >= 0 && !essential[k];
+		     k = c->plan->actions[k].depends_on)
+			essential[k] = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		need[root[i]] += essential[i] && action_kind_is_destructive(c->plan->actions[i].kind);
+	for (size_t i = 0; i < n; i++) {
+		if (!essential[i]) {
+			budget_one(c, r, &c->plan->actions[i], &count);
 			continue;
 		}
-		if (!action_kind_is_destructive(a->kind))
-			continue;
-		if (count >= r->breaker_per_pass)
-			skip_action(a, "more than max_destructive_per_pass=%d destructive actions in "
-				       "this pass", r->breaker_per_pass);
-		else if (count >= per_hour_left)
-			skip_action(a, "%d destructive actions in the last hour + %d in this pass "
-				       "reach max_destructive_per_hour=%d",
-				    c->local->destructive_last_hour, count, r->breaker_per_hour);
+		if (root[i] != i || need[i] == 0)
+			continue; /* decided with its group's first action */
+		breaker_reason(c, r, need[i], count, why, sizeof why);
+		if (why[0])
+			skip_group(c, i, root, essential, why);
 		else
-			count++;
+			count += need[i];
 	}
+	free(root);
+	free(need);
+	free(essential);
+	return RK_OK;
 }
 
 /* ---- the pass ---- */
@@ -1964,9 +2197,9 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 	for (size_t i = 0; i < snap->norders; i++)
 		c.cancel_of[i] = c.adopt_of[i] = -1;
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
-	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)))
+	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)) ||
+	    (rc = apply_breaker(&c)))
 		goto out;
-	apply_breaker(&c);
 out:
 	free(c.cancel_of);
 	free(c.adopt_of);

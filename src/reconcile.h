@@ -15,13 +15,15 @@
  * stop_from=entry level), then adoptions.
  *
  * Order of the plan (what runs first, and takes the breaker budget first):
+ *  0. fills the journal lacks (record_inferred_fill): journal writes only,
+ *     first so that the pass's own fills (an emergency close's) land after
+ *     the fills they close;
  *  1. protection: placements, emergency closes, and the cancels they need
  *     (blocking orders, the stop being replaced, extra stops cancelled so a
  *     spot stop has the balance);
  *  2. other cancels: orphans per policy, stray stops, duplicate stops;
- *  3. bookkeeping: close_local_order lookups, fills, adoptions (in that
- *     order: a fill before the adoption of its order, so it is not counted
- *     twice), never counted as destructive.
+ *  3. bookkeeping: close_local_order lookups, then adoptions (after the
+ *     fills, so a fill is not counted twice), never counted as destructive.
  * Inside a group the order of work is kept; an action that a protective one
  * waits for is protective too, so depends_on still points to an earlier one.
  *
@@ -43,8 +45,10 @@
  *  3. replace_stop on a venue where orders do not hold the balance places the
  *     new stop before cancelling the old (cancel depends_on place); where they
  *     do, cancel then place, and a failed placement takes the emergency path;
- *  4. a stop that would trigger is never dropped: policy chooses emergency
- *     close or a re-priced stop with a buffer;
+ *  4. a stop that would trigger is never dropped: policy would_trigger
+ *     chooses emergency close or a re-priced stop with a buffer. The level
+ *     of every new stop comes from stop_level.h, which the follow-up after a
+ *     venue's "would trigger" refusal also applies, at a fresh price;
  *  5. a stop already protecting a position with the right size and a sane
  *     level is preserved; no stop is armed for a position that is closing
  *     (a marketable exit order working for its full size);
@@ -55,14 +59,24 @@
  *     blocking_order finding); what no leg covers gets the primary finding's
  *     stop (a bracket with protect=bracket and take_profit_pct). Without
  *     brackets the limits give way to one stop for the whole position and the
- *     findings say take_profit_kept=false;
+ *     findings say take_profit_kept=false. A leg whose limit reckon cancelled
+ *     in an earlier pass and whose bracket never came (local.legs) is a leg
+ *     again, without a cancel, answering the same blocking_order finding key;
+ *     when the working stops and such legs cover the position exactly, only
+ *     those legs are placed;
  *  6. client order ids derive from the journal's identity, the finding key
- *     and the count of earlier finished attempts, so a retry never places
- *     twice and another journal on the same account never reuses an id;
+ *     and the count of earlier finished attempts (action.attempt), so a retry
+ *     never places twice and another journal on the same account never reuses
+ *     an id (a copy of this journal can: the executor then sends again under
+ *     the next attempt's id, follow_up.h);
  *  7. destructive actions (cancel_order, emergency_close) beyond the breaker
  *     limits (per pass, per hour including local.destructive_last_hour) are
  *     planned as skipped with the reason "circuit breaker", counted in plan
- *     order, so protection takes the budget before any other cancel;
+ *     order, so protection takes the budget before any other cancel. A
+ *     protection group (placements and the chain of cancels they wait for)
+ *     that does not fit is skipped whole, and its findings carry
+ *     "circuit_breaker" in their detail; a cancel that only follows a
+ *     placement (cleanup of an old stop) is budgeted on its own;
  *  9. holdings below the venue minimum or the dust threshold: `dust`, no stop.
  *
  * A reduce-only or stop_loss order resting on a symbol with no position (left
@@ -81,6 +95,11 @@
  *    journal's order id, priced at the venue's average fill price, else the
  *    limit price; fee 0; ts = now. Without a price, or past the journaled
  *    order's qty, it is reported and nothing is recorded (drift stays).
+ *  - a position the exchange holds that the journal has no position or pass
+ *    fill of gets one record_inferred_fill opening it (missing_fill finding,
+ *    basis "exchange position without journal fills"): fill_id
+ *    "inferred:position:SYMBOL:QTY@PRICE", at the venue's entry price, else
+ *    the last price (nothing without either). Partial drift is not guessed.
  *  - an orphan that this pass cancels (blocking order, stray stop) is not
  *    adopted: the verified cancel journals it as cancelled.
  *  - an orphan that is a stop on the reducing side of a position is adopted
@@ -185,6 +204,23 @@ struct local_attempts {
 	int finished;
 };
 
+/* A take-profit limit that reckon cancelled to free a stop's balance (rule
+ * 5b) and whose bracket has not been placed since — its bracket failed, or
+ * what it waited for did: the leg to place again, so the user's exit is not
+ * lost. Read from the journal: the verified cancel answering a blocking_order
+ * finding that kept the leg, with no placement for that finding key since
+ * that succeeded (or is unresolved), and no later complete pass that found
+ * the key gone. */
+struct local_leg {
+	char key[RECON_KEY_MAX];          /* the blocking_order finding key */
+	char symbol[MODEL_SYM_MAX];
+	char order_id[MODEL_ID_MAX];      /* the cancelled limit */
+	enum side side;
+	struct dec qty;                   /* the leg as it was to be placed (kept_qty) */
+	struct dec price;                 /* its take profit: the limit's price */
+	int64_t cancel_action_id;         /* the verified cancel */
+};
+
 struct local_state {
 	enum venue_kind venue;
 	char account[MODEL_NAME_MAX];
@@ -197,6 +233,7 @@ struct local_state {
 	const bool *fill_known;
 	char (*halted)[MODEL_SYM_MAX];    size_t nhalted; /* symbols halted by rule 2c */
 	struct local_attempts *attempts;  size_t nattempts;
+	struct local_leg *legs;           size_t nlegs; /* take-profit legs to place again */
 	int destructive_last_hour;        /* actions sent in the last hour (rule 7) */
 };
 
@@ -216,6 +253,12 @@ struct action {
 	char symbol[MODEL_SYM_MAX];
 	char order_id[MODEL_ID_MAX];      /* the order acted on (cancel, adopt, close) */
 	struct venue_order_req req;       /* placements: place_stop, replace_stop, emergency_close */
+	int attempt;                      /* placements: the attempt number req.client_order_id
+					   * derives from (rule 6) */
+	bool through_stop;                /* placements: they replace a working stop the price is
+					   * through (policy would_trigger set the level) */
+	bool has_entry;                   /* placements: the position's entry, as the level used it */
+	struct dec entry;
 	struct order_rec order;           /* adopt_order: the exchange's order */
 	struct fill_rec fill;             /* record_inferred_fill */
 	char note[256];                   /* why, in words (shown to people) */

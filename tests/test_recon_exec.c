@@ -795,27 +795,42 @@ static void test_futures_refused_replacement_keeps_old_stop(void **state)
 
 /* ---- rule 4: a stop that would trigger is never dropped ------------------- */
 
-static void test_refused_stop_would_trigger_takes_emergency_path(void **state)
+/*
+ * One -2021 on a brand-new stop whose level is valid: the snapshot and the
+ * price asked after the refusal both say 3000, the policy stop is 2850, so
+ * nothing moved through it. The same policy stop is sent again under a new
+ * client order id; nothing is sold under the default policy (would_trigger
+ * governs a working stop the price is through, not a new one refused).
+ */
+static void test_would_trigger_refusal_of_a_valid_stop_resends_the_policy_stop(void **state)
 {
 	struct fx *f = *state;
 	fx_open(f, ETH_FUTURES("", "", "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'}"),
 		"binance-usdm", NULL);
 
 	pass(f);
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
 	assert_string_equal(T0(f, "SELECT json_extract(response, '$.reject') FROM actions"
-				 " WHERE kind = 'place_stop'"), "would_trigger");
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+				 " WHERE kind = 'place_stop' ORDER BY id LIMIT 1"), "would_trigger");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETHUSDT"), 1);
 	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
+	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
+			       " WHERE kind = 'place_stop'"), 2);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2850");
 	struct dec q;
 	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
-	assert_true(dec_is_zero(q));
-	assert_amount(T(f, SQL_POSITION_QTY, "ETHUSDT"), "0");
+	assert_true(dec_eq(q, tu_dec("2")));
 	/* The follow-up answers the same finding. */
 	assert_int_equal(N0(f, "SELECT count(DISTINCT finding_id) FROM actions"), 1);
 }
 
-static void test_refused_stop_would_trigger_is_repriced_by_policy(void **state)
+/* With would_trigger=reprice too: a refused stop whose policy level the
+ * fresh price does not pass is sent again at that level, not tightened to
+ * reprice_buffer_pct under the market (which rule 5 would then keep). */
+static void test_reprice_policy_never_tightens_a_valid_policy_stop(void **state)
 {
 	struct fx *f = *state;
 	fx_open(f, ETH_FUTURES("", "", "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'}"),
@@ -824,16 +839,13 @@ static void test_refused_stop_would_trigger_is_repriced_by_policy(void **state)
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
-	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
-	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
-			       " WHERE kind = 'place_stop'"), 2);
-	/* 1% below the last price 3000, on the tick. */
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
 	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
-			   " AND purpose = 'stop_loss' AND status = 'open'"), "2970");
-	struct dec q;
-	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
-	assert_true(dec_eq(q, tu_dec("2")));
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2850");
+	/* The next pass finds it sound and plans nothing. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 2);
 }
 
 /* ---- rule 5: preserve working stops; no stop for a closing position ------- */
@@ -1588,8 +1600,10 @@ static void test_would_trigger_reprices_from_a_fresh_price(void **state)
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
 	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 2);
 	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETHUSDT"), 1);
+	/* The policy level (2850, 5% below entry 3000) is through the fresh 2840:
+	 * past_stop=stop_from_last places the stop 5% below 2840. */
 	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
-			   " AND purpose = 'stop_loss' AND status = 'open'"), "2811.6");
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2698");
 	/* The follow-up is a journaled action of the same finding, named after
 	 * the one it answers, under a client id derived from it. */
 	char first[MODEL_ID_MAX], want[MODEL_ID_MAX + 8];
@@ -1607,6 +1621,102 @@ static void test_would_trigger_reprices_from_a_fresh_price(void **state)
 	assert_true(dec_eq(q, tu_dec("2")));
 }
 
+/* Coinbase spot, no stop: the price falls through the policy level between
+ * the snapshot and the placement (as a hostile test did with 100 -> 94 and a
+ * 95 stop). The refusal is answered from the fresh price by past_stop — a
+ * stop 5% below it — never by a market sell of the holding. */
+static void test_spot_price_moving_through_the_policy_level_follows_past_stop(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", "", "", ""), "coinbase", NULL);
+	fx_hook(f);
+	g_hook.before_place = move_price;
+	g_hook.prices[0] = "2840.00";
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETH-USD"), 1);
+	assert_string_equal(T0(f, "SELECT stop_price || ' ' || price FROM orders WHERE symbol = 'ETH-USD'"
+				 " AND purpose = 'stop_loss' AND status = 'open'"), "2698 2671.02");
+	assert_non_null(strstr(T0(f, "SELECT note FROM actions WHERE kind = 'place_stop'"
+				     " ORDER BY id DESC LIMIT 1"), "past_stop=stop_from_last"));
+	struct dec eth;
+	assert_true(sim_venue_balance(f->sim, "ETH", &eth));
+	assert_true(dec_eq(eth, tu_dec("2")));
+}
+
+/* An emergency close follows a refusal only where the policy leads there
+ * once a fresh price confirms it: past_stop=exit_now, and the fresh 2800 is
+ * through the 2850 policy level. */
+static void test_exit_now_closes_only_after_the_fresh_price_confirms(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", ""), "binance-usdm", "{'defaults': {'past_stop': 'exit_now'}}");
+	fx_hook(f);
+	g_hook.before_place = move_price;
+	g_hook.prices[0] = "2800.00";
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETHUSDT"), 1);
+	assert_non_null(strstr(T0(f, "SELECT note FROM actions WHERE kind = 'emergency_close'"),
+			       "past_stop=exit_now"));
+	assert_non_null(strstr(T0(f, "SELECT note FROM actions WHERE kind = 'emergency_close'"),
+			       "fresh price 2800"));
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_is_zero(q));
+}
+
+/* Without a fresh price nothing can confirm a move through the level: no
+ * market order follows, the position keeps what it had (no stop here), and
+ * the next pass plans again; the error says why. */
+static void test_would_trigger_without_a_fresh_price_sells_nothing(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES("", "", "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'},"
+			       " {'kind': 'last_price_fails', 'symbol': 'ETHUSDT'}"),
+		"binance-usdm", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1);
+	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"),
+			       "no fresh price"));
+	later(60);
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+}
+
+/* A working stop the price is through, would_trigger=reprice: the
+ * replacement is priced reprice_buffer_pct beyond the last price (the user's
+ * stop was nearer the market than that; the policy's 2850 would loosen it);
+ * refused once, it is priced again beyond the fresh price, and only then is
+ * the old stop cancelled. */
+static void test_working_stop_through_the_price_is_repriced_from_the_fresh_price(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_FUTURES(FUT_STOP_JOURNAL("f-stop", "2", "3010.00"),
+			       FUT_STOP_VENUE("f-stop", "2", "3010.00"),
+			       "{'kind': 'place_would_trigger', 'symbol': 'ETHUSDT'}"),
+		"binance-usdm", "{'defaults': {'would_trigger': 'reprice', 'reprice_buffer_pct': '1'}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "replace_stop"), "failed");
+	assert_amount(T0(f, "SELECT json_extract(request, '$.stop_price') FROM actions"
+			   " WHERE kind = 'replace_stop'"), "2970");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "succeeded");
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, "ETHUSDT"), 1);
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "f-stop"), "cancelled");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 1);
+	assert_amount(T0(f, "SELECT stop_price FROM orders WHERE symbol = 'ETHUSDT'"
+			   " AND purpose = 'stop_loss' AND status = 'open'"), "2970");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+}
+
 /* The price keeps falling: after reprice_max_attempts re-priced stops the
  * policy for a failed protection decides; with "alert" nothing is sold and
  * the failure says the position is unprotected. */
@@ -1618,17 +1728,23 @@ static void test_reprice_attempts_are_bounded_then_the_policy_decides(void **sta
 		" 'on_protect_failure': 'alert'}}");
 	fx_hook(f);
 	g_hook.before_place = move_price;
-	g_hook.prices[0] = "2840.00";
-	g_hook.prices[1] = "2700.00";
-	g_hook.prices[2] = "2600.00";
+	g_hook.prices[0] = "2840.00"; /* through 2850: re-placed at 2698 */
+	g_hook.prices[1] = "2650.00"; /* through 2698: re-placed at 2517.5 */
+	g_hook.prices[2] = "2500.00"; /* through 2517.5 */
 
 	pass(f);
 	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,failed,failed");
 	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 3);
-	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, NULL), 2);
+	/* A fresh price is asked after every refusal, the last one too. */
+	assert_int_equal(calls(f, SIM_CALL_LAST_PRICE, NULL), 3);
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
-	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"
-				     " ORDER BY id DESC LIMIT 1"), "UNPROTECTED"));
+	const char *error = T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"
+				  " ORDER BY id DESC LIMIT 1");
+	assert_non_null(strstr(error, "UNPROTECTED"));
+	/* The reason is the true one: the attempts are used up; a price was had. */
+	assert_null(strstr(error, "no fresh price"));
+	assert_non_null(strstr(error, "after 2 re-placed stops"));
+	assert_non_null(strstr(error, "fresh price 2500"));
 	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETHUSDT"), 0);
 	struct dec q;
 	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
@@ -1794,6 +1910,74 @@ static void test_take_profit_ladder_is_placed_as_one_bracket_per_leg(void **stat
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE status NOT IN ('succeeded')"), 0);
 }
 
+/* A ladder of two take-profit limits: ETH 2 held, 0.6 @ 3200 and 1.4 @ 3500. */
+#define ETH_LADDER(faults) \
+	ETH_SPOT(", " EXIT_JOURNAL("ETH-USD", "o-tp1", "0.6", "3200.00") ", " \
+		 EXIT_JOURNAL("ETH-USD", "o-tp2", "1.4", "3500.00"), \
+		 EXIT_VENUE("ETH-USD", "o-tp1", "0.6", "3200.00") ", " \
+		 EXIT_VENUE("ETH-USD", "o-tp2", "1.4", "3500.00"), "", faults)
+
+static const char SQL_OPEN_BRACKETS[] =
+	"SELECT group_concat(qty || '@' || price, ',') FROM (SELECT qty, price FROM orders"
+	" WHERE symbol = 'ETH-USD' AND order_type = 'bracket' AND status = 'open'"
+	" ORDER BY CAST(price AS REAL))";
+
+/* The second limit's cancel is refused after the first was cancelled: the
+ * brackets waited for both and were skipped. The cancelled leg is not lost:
+ * the next pass reads it from the journal (the verified cancel of a kept leg
+ * whose bracket never came) and places it again, with the other leg. */
+static void test_cancelled_leg_whose_bracket_never_came_is_placed_again(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_LADDER("{'kind': 'cancel_fails', 'order_id': 'o-tp2', 'reason': 'busy'}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "cancel_order"), "succeeded,failed");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "skipped,skipped");
+	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-tp1"), "cancelled");
+	assert_int_equal(sim_venue_open_order_count(f->sim), 1);
+
+	later(60);
+	pass(f);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "0.6@3200,1.4@3500");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 2);
+	assert_int_equal(sim_venue_open_order_count(f->sim), 2);
+	/* The leg's bracket answers the same finding key as the cancel did. */
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions p JOIN actions c"
+			       " ON c.finding_key = p.finding_key AND c.kind = 'cancel_order'"
+			       " AND c.order_id = 'o-tp1' AND c.status = 'succeeded'"
+			       " WHERE p.kind = 'place_stop' AND p.status = 'succeeded'"), 1);
+	/* Nothing is left to do. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 0);
+}
+
+/* One leg's bracket is refused while the other goes through: the next pass
+ * places only that leg again; the working bracket is not touched. */
+static void test_refused_leg_is_placed_again_alone(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_LADDER("{'kind': 'place_fails', 'symbol': 'ETH-USD', 'reason': 'busy',"
+			      " 'count': 1}"),
+		"coinbase", NULL);
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "1.4@3500");
+
+	later(60);
+	long cancels = calls(f, SIM_CALL_CANCEL, NULL);
+	pass(f);
+	assert_int_equal(calls(f, SIM_CALL_CANCEL, NULL), cancels);
+	assert_string_equal(T0(f, SQL_OPEN_BRACKETS), "0.6@3200,1.4@3500");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 1);
+}
+
 /* ---- issue 8 point 6: only the order requested is protection --------------- */
 
 #define OLD_STOP_HISTORY \
@@ -1803,14 +1987,19 @@ static void test_take_profit_ladder_is_placed_as_one_bracket_per_leg(void **stat
 
 /* As Coinbase answers a client order id it already knows: success, naming
  * the existing order — here a stop cancelled weeks ago. */
-static bool answer_with_old_stop(const struct venue_order_req *req, struct venue_place_result *out)
+static bool answer_always_with_old_stop(const struct venue_order_req *req,
+					struct venue_place_result *out)
 {
-	if (g_hook.places > 1)
-		return false;
 	memset(out, 0, sizeof *out);
 	out->outcome = VOUT_OK;
 	snprintf(out->order_id, sizeof out->order_id, "o-old");
 	return true;
+}
+
+/* Only the first placement: the next id reaches the sim. */
+static bool answer_with_old_stop(const struct venue_order_req *req, struct venue_place_result *out)
+{
+	return g_hook.places <= 1 && answer_always_with_old_stop(req, out);
 }
 
 static void test_placement_answered_with_a_cancelled_stop_is_not_protection(void **state)
@@ -1821,28 +2010,60 @@ static void test_placement_answered_with_a_cancelled_stop_is_not_protection(void
 	g_hook.answer_place = answer_with_old_stop;
 
 	pass(f);
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
-	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"),
-			       "order o-old, which is cancelled"));
-	/* Journaled neither as an open stop nor under reckon's purpose. */
-	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_non_null(strstr(T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'"
+				     " ORDER BY id LIMIT 1"), "order o-old, which is cancelled"));
+	/* The old order is journaled neither as an open stop nor under reckon's purpose. */
 	assert_int_equal(N0(f, "SELECT count(*) FROM orders WHERE order_id = 'o-old'"), 0);
-	/* The position had no stop to lose: nothing is sold now... */
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
-	/* ...and the next pass places a real one, under a new client order id. */
+	/* Sent again at once, in the same pass, under the next attempt's id (a
+	 * restored backup of a journal derives the ids the original already used):
+	 * the position is protected without waiting for the next pass. */
+	assert_int_equal(g_hook.places, 2);
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 1); /* the first was answered by the hook */
+	char jid[65], key[RECON_KEY_MAX], want[MODEL_ID_MAX];
+	snprintf(jid, sizeof jid, "%s", T0(f, "SELECT value FROM journal_meta WHERE key = 'journal_id'"));
+	snprintf(key, sizeof key, "%s", T0(f, "SELECT finding_key FROM actions WHERE kind = 'place_stop'"
+					      " ORDER BY id LIMIT 1"));
+	reconcile_client_order_id(jid, key, 0, want);
+	assert_string_equal(T0(f, "SELECT client_order_id FROM actions WHERE kind = 'place_stop'"
+				 " ORDER BY id LIMIT 1"), want);
+	reconcile_client_order_id(jid, key, 1, want);
+	assert_string_equal(T0(f, "SELECT client_order_id FROM actions WHERE kind = 'place_stop'"
+				 " ORDER BY id DESC LIMIT 1"), want);
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	/* The next pass finds it protected, and the next attempt number moved past both. */
 	later(60);
 	pass(f);
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions"), 2);
+}
+
+/* Every id this journal derives is answered with an order that is not the
+ * one requested: the fresh-id re-sends are bounded by protect_retries, each
+ * journaled; the position had no stop to lose, so nothing is sold. */
+static void test_fresh_id_resends_are_bounded(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f, ETH_SPOT("", "", OLD_STOP_HISTORY, ""), "coinbase",
+		"{'defaults': {'protect_retries': 1}}");
+	fx_hook(f);
+	g_hook.answer_place = answer_always_with_old_stop;
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,failed");
+	assert_int_equal(calls(f, SIM_CALL_PLACE, NULL), 0); /* all answered by the hook */
+	assert_int_equal(g_hook.places, 2);
 	assert_int_equal(N0(f, "SELECT count(DISTINCT client_order_id) FROM actions"
 			       " WHERE kind = 'place_stop'"), 2);
-	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE kind = 'emergency_close'"), 0);
 }
 
 /* The sim answers a reused client order id with the order it holds (as
  * Coinbase does), here one of another symbol: foreign, not protection. */
 static void reuse_btc_client_id(const struct venue_order_req *req)
 {
-	snprintf(((struct venue_order_req *)req)->client_order_id, MODEL_ID_MAX, "c-gone");
+	if (g_hook.places == 1)
+		snprintf(((struct venue_order_req *)req)->client_order_id, MODEL_ID_MAX, "c-gone");
 }
 
 static void test_placement_answered_with_a_foreign_order_is_not_protection(void **state)
@@ -1853,11 +2074,12 @@ static void test_placement_answered_with_a_foreign_order_is_not_protection(void 
 	g_hook.before_place = reuse_btc_client_id;
 
 	pass(f);
-	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed");
-	const char *error = T0(f, "SELECT error FROM actions WHERE kind = 'place_stop'");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "place_stop"), "failed,succeeded");
+	const char *error = T0(f, "SELECT error FROM actions WHERE kind = 'place_stop' ORDER BY id LIMIT 1");
 	assert_non_null(strstr(error, "order o-gone"));
-	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 0);
+	/* The foreign order is left as it is; the re-send under a fresh id protects. */
 	assert_string_equal(T(f, SQL_ORDER_STATUS, "o-gone"), "open");
+	assert_int_equal(N(f, SQL_OPEN_STOPS, "ETH-USD"), 1);
 }
 
 /* ---- issue 8 point 7: an inferred fill carries its basis ------------------- */
@@ -1927,6 +2149,44 @@ static void test_filled_quantity_without_fill_records_is_settled_once(void **sta
 	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
 }
 
+/* An exchange-only position (no journal fills: older than the fill
+ * listing reaches) that the policy closes (past_stop=exit_now: 2800 is past
+ * the 2850 stop level). The journal is brought to the position first, by an
+ * inferred opening fill at the venue's entry price, so the close leaves it
+ * flat — never short 2 with a drift on every pass. */
+static void test_closing_an_exchange_only_position_leaves_the_journal_flat(void **state)
+{
+	struct fx *f = *state;
+	fx_open(f,
+		"{" SCENARIO_NOW ", 'journal': [], 'venues': {'binance-usdm': {'market': 'futures',"
+		" 'instruments': [" ETHUSDT "],"
+		" 'positions': [{'symbol': 'ETHUSDT', 'qty': '2', 'entry_price': '3000.00'}],"
+		" 'prices': {'ETHUSDT': ['2800.00']}}}}",
+		"binance-usdm", "{'defaults': {'past_stop': 'exit_now'}}");
+
+	pass(f);
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "record_inferred_fill"), "succeeded");
+	assert_string_equal(T(f, SQL_ACTION_STATUS_BY_KIND, "emergency_close"), "succeeded");
+	/* The opening first, flagged inferred with its basis; then the close. */
+	assert_string_equal(T0(f, "SELECT group_concat(side || ' ' || qty || ' ' || inferred, ',')"
+				 " FROM (SELECT * FROM fills WHERE symbol = 'ETHUSDT' ORDER BY seq)"),
+			    "buy 2 1,sell 2 0");
+	assert_amount(T0(f, "SELECT price FROM fills WHERE inferred = 1"), "3000");
+	assert_string_equal(T0(f, "SELECT json_extract(request, '$.basis') FROM actions"
+				 " WHERE kind = 'record_inferred_fill'"),
+			    "exchange position without journal fills");
+	assert_amount(T(f, SQL_POSITION_QTY, "ETHUSDT"), "0");
+	struct dec q;
+	assert_true(sim_venue_position(f->sim, "ETHUSDT", &q));
+	assert_true(dec_is_zero(q));
+	/* The next pass finds the journal and the exchange agreeing. */
+	later(60);
+	pass(f);
+	assert_int_equal(N0(f, "SELECT count(*) FROM findings WHERE kind = 'position_drift'"), 0);
+	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE run_id ="
+			       " (SELECT max(id) FROM recon_runs)"), 0);
+}
+
 /* ---- issue 8 point 9: notes name journal ids ------------------------------- */
 
 /* The breaker's skipped placements say which cancel they waited for by its
@@ -1977,8 +2237,8 @@ int main(void)
 		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
 		TEST(test_futures_replace_places_before_cancel),
 		TEST(test_futures_refused_replacement_keeps_old_stop),
-		TEST(test_refused_stop_would_trigger_takes_emergency_path),
-		TEST(test_refused_stop_would_trigger_is_repriced_by_policy),
+		TEST(test_would_trigger_refusal_of_a_valid_stop_resends_the_policy_stop),
+		TEST(test_reprice_policy_never_tightens_a_valid_policy_stop),
 		TEST(test_working_stop_is_not_cancelled),
 		TEST(test_stops_that_together_cover_the_position_are_kept),
 		TEST(test_duplicate_stop_is_cancelled_and_the_kept_stop_untouched),
@@ -1996,17 +2256,25 @@ int main(void)
 		TEST(test_failed_reads_abort_the_pass_before_planning),
 		TEST(test_failed_reads_of_earlier_actions_abort_the_pass),
 		TEST(test_would_trigger_reprices_from_a_fresh_price),
+		TEST(test_spot_price_moving_through_the_policy_level_follows_past_stop),
+		TEST(test_exit_now_closes_only_after_the_fresh_price_confirms),
+		TEST(test_would_trigger_without_a_fresh_price_sells_nothing),
+		TEST(test_working_stop_through_the_price_is_repriced_from_the_fresh_price),
 		TEST(test_reprice_attempts_are_bounded_then_the_policy_decides),
 		TEST(test_futures_repriced_replacement_then_cancels_the_old_stop),
 		TEST(test_transient_error_on_a_stop_replacement_is_retried_not_liquidated),
 		TEST(test_on_protect_failure_alert_never_sells),
 		TEST(test_failed_leg_after_a_cancel_chain_closes_only_its_size),
 		TEST(test_take_profit_ladder_is_placed_as_one_bracket_per_leg),
+		TEST(test_cancelled_leg_whose_bracket_never_came_is_placed_again),
+		TEST(test_refused_leg_is_placed_again_alone),
 		TEST(test_placement_answered_with_a_cancelled_stop_is_not_protection),
+		TEST(test_fresh_id_resends_are_bounded),
 		TEST(test_placement_answered_with_a_foreign_order_is_not_protection),
 		TEST(test_inferred_fill_is_journaled_with_its_basis),
 		TEST(test_filled_quantity_without_fill_records_is_settled_once),
 		TEST(test_breaker_notes_name_journal_ids),
+		TEST(test_closing_an_exchange_only_position_leaves_the_journal_flat),
 #undef TEST
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@ struct fx {
 	struct local_order lorders[CAP];
 	struct local_position lpos[CAP];
 	struct local_attempts attempts[CAP];
+	struct local_leg llegs[CAP];
 	char halted[CAP][MODEL_SYM_MAX];
 	bool known[CAP];
 
@@ -83,6 +84,7 @@ static int setup(void **state)
 	f->local.orders = f->lorders;
 	f->local.positions = f->lpos;
 	f->local.attempts = f->attempts;
+	f->local.legs = f->llegs;
 	f->local.halted = f->halted;
 	f->local.fill_known = f->known;
 	f->snap.complete = true;
@@ -860,6 +862,60 @@ static void test_drift_not_reported_on_incomplete_snapshot(void **state)
 	assert_detail(finding_of(f, FIND_POSITION_DRIFT, "TRUST-USD"), "exchange_qty", "0");
 }
 
+/* A position only the exchange holds (its fills are older than the fill
+ * listing reaches): one inferred opening fill at the entry the venue reports
+ * brings the journal to it, first in the plan, so that an exit of it is
+ * journaled as closing it; no drift, and the stop is planned from it. */
+static void test_exchange_only_position_is_brought_into_the_journal(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	position(f, "SOLUSDT", "60", "100", "101");
+	run(f);
+	assert_int_equal(act(f, 0)->kind, ACT_RECORD_INFERRED_FILL);
+	const struct action *a = act(f, 0);
+	assert_string_equal(a->fill.fill_id, "inferred:position:SOLUSDT:60@100");
+	assert_int_equal(a->fill.side, SIDE_BUY);
+	assert_dec_text(a->fill.qty, "60");
+	assert_dec_text(a->fill.price, "100");
+	assert_true(a->fill.inferred);
+	const struct finding *fd = &f->plan.findings[a->finding];
+	assert_int_equal(fd->kind, FIND_MISSING_FILL);
+	assert_detail(fd, "basis", "exchange position without journal fills");
+	assert_detail(fd, "price_basis", "the entry price the venue reports");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+	assert_dec_text(act(f, action_at(f, ACT_PLACE_STOP, 0))->req.stop_price, "95");
+
+	/* A short, and no entry price reported: a sell at the last price. */
+	recon_plan_free(&f->plan);
+	f->snap.npositions = f->snap.nprices = 0;
+	memset(&f->pos[0], 0, sizeof f->pos[0]);
+	position(f, "SOLUSDT", "-60", NULL, "101");
+	run(f);
+	assert_int_equal(act(f, 0)->fill.side, SIDE_SELL);
+	assert_dec_text(act(f, 0)->fill.price, "101");
+	assert_detail(&f->plan.findings[act(f, 0)->finding], "price_basis",
+		      "the last price (the venue reports no entry price)");
+}
+
+/* Only a position the journal knows nothing of is inferred: a partial
+ * difference stays a position_drift finding, and an incomplete snapshot
+ * infers nothing. */
+static void test_partial_drift_is_not_guessed_at(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	position(f, "SOLUSDT", "60", "100", "101");
+	journal_position(f, "SOLUSDT", "30", "100");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 0);
+	assert_detail(finding_of(f, FIND_POSITION_DRIFT, "SOLUSDT"), "difference", "30");
+	f->local.npositions = 0;
+	f->snap.complete = false;
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 0);
+}
+
 /* ---- rule 6: client order ids ---- */
 
 static void test_client_order_id_is_deterministic_and_advances_after_failure(void **state)
@@ -892,6 +948,22 @@ static void test_client_order_id_is_deterministic_and_advances_after_failure(voi
 
 /* ---- rule 7: circuit breaker ---- */
 
+/* Every depends_on points to an earlier action. */
+static void assert_dependencies_point_back(const struct fx *f)
+{
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		assert_true(f->plan.actions[i].depends_on < (int)i);
+}
+
+static size_t count_status(const struct fx *f, enum action_kind k, enum action_status st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		n += f->plan.actions[i].kind == k && f->plan.actions[i].status == st;
+	return n;
+}
+
+
 static void test_breaker_skips_excess_destructive_actions(void **state)
 {
 	struct fx *f = *state;
@@ -903,12 +975,73 @@ static void test_breaker_skips_excess_destructive_actions(void **state)
 	const struct action *c1 = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
 	const struct action *c2 = act(f, action_at(f, ACT_CANCEL_ORDER, 1));
 	const struct action *pl = act(f, action_at(f, ACT_PLACE_STOP, 0));
-	assert_int_equal(c1->status, ASTAT_PLANNED);
+	/* The two cancels and the stop waiting for them are one protection
+	 * group: it needs 2 destructive actions, 1 is allowed, so none of it
+	 * runs (the first cancel alone would free half a balance for nothing). */
+	assert_int_equal(c1->status, ASTAT_SKIPPED);
 	assert_int_equal(c2->status, ASTAT_SKIPPED);
-	assert_non_null(strstr(c2->note, "circuit breaker"));
-	/* The stop depended on the skipped cancel: skipped too. */
+	assert_non_null(strstr(c1->note, "circuit breaker"));
+	assert_non_null(strstr(c1->note, "2 destructive, 1 left of max_destructive_per_pass=1"));
 	assert_int_equal(pl->status, ASTAT_SKIPPED);
 	assert_non_null(strstr(pl->note, "circuit breaker"));
+	/* The findings say why. */
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "circuit_breaker",
+		      "circuit breaker: its protection group needs 2 destructive, 1 left of"
+		      " max_destructive_per_pass=1: none of it runs");
+	/* With room for the whole group, all of it is planned. */
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":2}}");
+	run(f);
+	assert_int_equal(count_status(f, ACT_CANCEL_ORDER, ASTAT_PLANNED), 2);
+	assert_int_equal(count_status(f, ACT_PLACE_STOP, ASTAT_PLANNED), 1);
+}
+
+/* What only follows protection is not part of its group: an emergency
+ * close runs within a budget of 1 and the cancel of the gapped stop after it
+ * waits for a later pass; on futures a replacement stop is placed with no
+ * budget at all (it destroys nothing) and the old stop's cancel waits. */
+static void test_breaker_never_blocks_protection_for_its_cleanup(void **state)
+{
+	struct fx *f = *state;
+	futures(f);
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":1}}");
+	held(f, "ICXUSDT", "2630", "0.0761", "0.0712");
+	known_order(f, "ICXUSDT", "sl-gap", SIDE_SELL, OTYPE_STOP_LIMIT, "2630", "0.0740", "0.0745");
+	run(f);
+	assert_int_equal(act(f, action_at(f, ACT_EMERGENCY_CLOSE, 0))->status, ASTAT_PLANNED);
+	const struct action *cleanup = act(f, action_at(f, ACT_CANCEL_ORDER, 0));
+	assert_int_equal(cleanup->status, ASTAT_SKIPPED);
+	assert_non_null(strstr(cleanup->note, "max_destructive_per_pass=1"));
+
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":0}}");
+	f->snap.norders = f->local.norders = 0;
+	known_order(f, "ICXUSDT", "sl-small", SIDE_SELL, OTYPE_STOP_MARKET, "1000", NULL, "0.0700");
+	run(f);
+	assert_int_equal(act(f, action_at(f, ACT_REPLACE_STOP, 0))->status, ASTAT_PLANNED);
+	assert_int_equal(act(f, action_at(f, ACT_CANCEL_ORDER, 0))->status, ASTAT_SKIPPED);
+}
+
+/* A take-profit ladder on spot with brackets (rule 5b): its cancels and the
+ * brackets that put each leg back are one group. A budget of 1 never splits
+ * it (a cancelled leg whose bracket is skipped would be lost); the smaller
+ * group after it may still run. */
+static void test_breaker_never_splits_a_take_profit_ladder(void **state)
+{
+	struct fx *f = *state;
+	fx_venue(f, VENUE_COINBASE, true, true, false);
+	use_policy(f, "{\"defaults\":{\"max_destructive_per_pass\":1,\"orphans\":\"cancel\"}}");
+	held(f, "SOL-USD", "100", "100", "101");
+	known_order(f, "SOL-USD", "tp1", SIDE_SELL, OTYPE_LIMIT, "30", "120", NULL);
+	known_order(f, "SOL-USD", "tp2", SIDE_SELL, OTYPE_LIMIT, "70", "150", NULL);
+	orphan_order(f, "ZZZ-USD", "buy-1", SIDE_BUY, OTYPE_LIMIT, "3", "1", NULL);
+	run(f);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(act(f, action_at(f, ACT_CANCEL_ORDER, k))->status, ASTAT_SKIPPED);
+		assert_int_equal(act(f, action_at(f, ACT_PLACE_STOP, k))->status, ASTAT_SKIPPED);
+	}
+	const struct action *orphan = act(f, action_at(f, ACT_CANCEL_ORDER, 2));
+	assert_string_equal(orphan->order_id, "buy-1");
+	assert_int_equal(orphan->status, ASTAT_PLANNED);
+	assert_dependencies_point_back(f);
 }
 
 static void test_breaker_counts_the_last_hour(void **state)
@@ -924,21 +1057,6 @@ static void test_breaker_counts_the_last_hour(void **state)
 }
 
 /* ---- issue 8: protection before bookkeeping (point 2) ---- */
-
-/* Every depends_on points to an earlier action. */
-static void assert_dependencies_point_back(const struct fx *f)
-{
-	for (size_t i = 0; i < f->plan.nactions; i++)
-		assert_true(f->plan.actions[i].depends_on < (int)i);
-}
-
-static size_t count_status(const struct fx *f, enum action_kind k, enum action_status st)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < f->plan.nactions; i++)
-		n += f->plan.actions[i].kind == k && f->plan.actions[i].status == st;
-	return n;
-}
 
 static void test_stale_lookups_never_starve_protection(void **state)
 {
@@ -1302,6 +1420,69 @@ static void test_take_profit_ladder_without_brackets_gives_way_to_one_stop(void 
 			assert_non_null(strstr(f->plan.findings[i].detail, "\"take_profit_kept\":false"));
 }
 
+/* A leg reckon cancelled in an earlier pass whose bracket never came (as
+ * recon_store reads it from the journal). */
+static void pending_leg(struct fx *f, const char *sym, const char *id, const char *qty,
+			const char *price)
+{
+	struct local_leg *l = &f->llegs[f->local.nlegs++];
+	snprintf(l->key, sizeof l->key, "blocking_order:coinbase:default:%s:%s", sym, id);
+	snprintf(l->symbol, sizeof l->symbol, "%s", sym);
+	snprintf(l->order_id, sizeof l->order_id, "%s", id);
+	l->side = SIDE_SELL;
+	l->qty = tu_dec(qty);
+	l->price = tu_dec(price);
+	l->cancel_action_id = 42;
+}
+
+/* The near leg was cancelled last pass and its bracket never placed: it
+ * comes back as a leg of its own (no cancel: its limit is gone) under the
+ * same finding key, next to the far leg whose limit is cancelled now. */
+static void test_cancelled_leg_is_placed_again_with_the_ladder(void **state)
+{
+	struct fx *f = *state;
+	fx_venue(f, VENUE_COINBASE, true, true, false);
+	held(f, "ETH-USD", "100", "100", "100");
+	known_order(f, "ETH-USD", "tp-far", SIDE_SELL, OTYPE_LIMIT, "70", "150", NULL);
+	pending_leg(f, "ETH-USD", "tp-near", "30", "120");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_CANCEL_ORDER), 1);
+	int cancel = action_at(f, ACT_CANCEL_ORDER, 0);
+	assert_string_equal(act(f, cancel)->order_id, "tp-far");
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 2);
+	const struct action *near = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_bracket(near, "30", "120", "95");
+	assert_bracket(act(f, action_at(f, ACT_PLACE_STOP, 1)), "70", "150", "95");
+	const struct finding *fd = &f->plan.findings[near->finding];
+	assert_string_equal(fd->key, "blocking_order:coinbase:default:ETH-USD:tp-near");
+	assert_detail(fd, "status", "cancelled by reckon");
+	assert_detail(fd, "kept_qty", "30");
+	assert_dependencies_point_back(f);
+}
+
+/* One bracket works (70), the refused leg (30) is pending: only that leg is
+ * placed, nothing is cancelled. A leg whose take profit the price has passed
+ * is not placed again (the limit would have filled). */
+static void test_pending_leg_alone_completes_working_brackets(void **state)
+{
+	struct fx *f = *state;
+	fx_venue(f, VENUE_COINBASE, true, true, false);
+	held(f, "ETH-USD", "100", "100", "100");
+	known_order(f, "ETH-USD", "b-far", SIDE_SELL, OTYPE_BRACKET, "70", "150", "95");
+	pending_leg(f, "ETH-USD", "tp-near", "30", "120");
+	run(f);
+	assert_int_equal(f->plan.nactions, 1);
+	const struct action *a = act(f, 0);
+	assert_bracket(a, "30", "120", "95");
+	assert_int_equal(a->depends_on, -1);
+
+	f->prices[0].last = tu_dec("125");
+	run(f);
+	for (size_t i = 0; i < f->plan.nactions; i++)
+		assert_false(f->plan.actions[i].req.type == OTYPE_BRACKET &&
+			     dec_eq(f->plan.actions[i].req.price, tu_dec("120")));
+}
+
 /* ---- names, details, determinism ---- */
 
 static void test_names_are_exact(void **state)
@@ -1412,8 +1593,14 @@ int main(void)
 		T(test_stray_stop_on_flat_position_is_cancelled),
 		T(test_missing_fill_recorded_and_drift_after),
 		T(test_drift_not_reported_on_incomplete_snapshot),
+		T(test_exchange_only_position_is_brought_into_the_journal),
+		T(test_partial_drift_is_not_guessed_at),
 		T(test_client_order_id_is_deterministic_and_advances_after_failure),
 		T(test_breaker_skips_excess_destructive_actions),
+		T(test_breaker_never_splits_a_take_profit_ladder),
+		T(test_breaker_never_blocks_protection_for_its_cleanup),
+		T(test_cancelled_leg_is_placed_again_with_the_ladder),
+		T(test_pending_leg_alone_completes_working_brackets),
 		T(test_breaker_counts_the_last_hour),
 		T(test_stale_lookups_never_starve_protection),
 		T(test_protective_cancels_take_the_breaker_budget_first),

@@ -166,6 +166,43 @@ test_placement_failing_every_retry_sells_nothing() {
 	assert_same_as_demo "$db" $V --ignore-ids
 }
 
+# Issue 8, hostile review D: a journal restored from a backup keeps its
+# identity and attempt counts, so it derives client order ids its original
+# already used. Coinbase answers a reused id with the old order — here the
+# TOWNS bracket's id names a stop the original placed and that was cancelled
+# since. That answer is not protection: the same bracket is sent again at
+# once, in the same pass, under the next attempt's id, and TOWNS ends
+# protected with its take profit, as in the demo.
+test_restored_backup_reused_id_is_sent_again_under_a_fresh_id() {
+	db=$tmp/restored.db
+	fx_seed "$db"
+	local jid key cid
+	jid=$(q "$db" "SELECT value FROM journal_meta WHERE key = 'journal_id'")
+	key='blocking_order:coinbase:default:TOWNS-USD:3661647f-bc6f-57bc-9370-69cb15b988d9'
+	cid=rk-$(printf '%s' "$jid|$key#0" | openssl dgst -sha256 | sed 's/^.*= //' | cut -c1-24)
+	sqlite3 :memory: "SELECT json_insert(readfile('$src/scenarios/demo.json'),
+	  '\$.venues.coinbase.order_history[#]', json('{\"order_id\": \"old-stop-towns\",
+	  \"client_order_id\": \"$cid\", \"symbol\": \"TOWNS-USD\", \"side\": \"sell\",
+	  \"order_type\": \"stop_limit\", \"qty\": \"536.6\", \"price\": \"0.00752\",
+	  \"stop_price\": \"0.0076\", \"status\": \"cancelled\", \"ts\": \"2025-11-23T02:00:00Z\"}'))" \
+		> "$tmp/reuse.json" || fail "building the scenario"
+	fx_start --scenario "$tmp/reuse.json"
+	rk $V "$db"
+	[ "$rk_rc" = 0 ] || fail "exit $rk_rc"
+	[ "$(q "$db" "SELECT group_concat(status || ' ' || (client_order_id = '$cid'), ',') FROM
+	      (SELECT * FROM actions WHERE symbol = 'TOWNS-USD' AND kind = 'place_stop' ORDER BY id)")" \
+		= "failed 1,succeeded 0" ] \
+		|| fail "want the reused id refused as protection, then a fresh one: $(q "$db" "SELECT id, status, client_order_id, error FROM actions WHERE symbol = 'TOWNS-USD'")"
+	q "$db" "SELECT error FROM actions WHERE client_order_id = '$cid'" | grep -q 'old-stop-towns, which is cancelled' \
+		|| fail "the failure does not name the old order"
+	[ "$(q "$db" "SELECT count(*) FROM orders WHERE order_id = 'old-stop-towns'")" = 0 ] \
+		|| fail "the old order was journaled as reckon's"
+	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close'")" = 0 ] || fail "sold"
+	[ "$(fx_orders coinbase "symbol = 'TOWNS-USD' AND status = 'open' AND order_type = 'bracket'" | wc -l)" = 1 ] \
+		|| fail "TOWNS has no open bracket on the fake: $(fx_orders coinbase "symbol = 'TOWNS-USD'")"
+	assert_coinbase_demo_end_state "$db"
+}
+
 fx_init
 test_429_retry_after_is_honoured
 test_429_retry_after_too_long_is_incomplete
@@ -176,4 +213,5 @@ test_missing_page_is_incomplete
 test_cancel_failures_keep_orders_open
 test_500_on_a_placement_is_sent_again_not_liquidated
 test_placement_failing_every_retry_sells_nothing
+test_restored_backup_reused_id_is_sent_again_under_a_fresh_id
 echo "fakex_faults_coinbase: all checks passed"
