@@ -8,7 +8,6 @@
 #include "rtime.h"
 #include "sqlx.h"
 
-static const char SQL_JOURNAL_ID[] = "SELECT value FROM journal_meta WHERE key = 'journal_id'";
 static const char SQL_OPEN_ORDERS[] =
 	"SELECT order_id, client_order_id, symbol, side, order_type, status, purpose, reduce_only,"
 	" qty, price, stop_price, filled_qty, last_seen FROM orders"
@@ -120,20 +119,17 @@ static enum rk_rc col_time(sqlite3_stmt *st, int i, int64_t *us, struct rk_err *
 	return RK_OK;
 }
 
+/* The journal identity mixed into client order ids: journal_identity
+ * refuses a missing, doubled or malformed one, so no id is ever derived
+ * without it. */
 static enum rk_rc load_journal_id(struct journal *j, struct local_state *s, struct rk_err *err)
 {
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = journal_stmt(j, SQL_JOURNAL_ID, &st, err);
-	if (!rc)
-		rc = sqlx_step_row(j, st, &row, "reading the journal identity", err);
+	char id[JOURNAL_ID_HEX];
+	enum rk_rc rc = journal_identity(j, id, err);
 	if (rc)
 		return rc;
-	if (!row)
-		return rk_err_set(err, RK_ECORRUPT, "journal_meta has no journal_id");
-	snprintf(s->journal_id, sizeof s->journal_id, "%s", text(st, 0));
-	sqlite3_reset(st);
-	return s->journal_id[0] ? RK_OK : rk_err_set(err, RK_ECORRUPT, "journal_id is empty");
+	snprintf(s->journal_id, sizeof s->journal_id, "%s", id);
+	return RK_OK;
 }
 
 /* Runs one of the per-order queries (?3 = the order id); one row expected. */

@@ -271,6 +271,31 @@ static void test_journal_identity_is_created_once_and_kept(void **state)
 						  sizeof before), before));
 }
 
+/* A journal whose identity was removed or mangled (its triggers dropped from
+ * outside) is refused: client order ids are never derived without it. */
+static void test_missing_or_malformed_journal_identity_refuses_the_load(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	struct local_state s = {0};
+	assert_int_equal(sqlite3_exec(journal_db(f->j),
+				      "DROP TRIGGER journal_meta_no_update;"
+				      " UPDATE journal_meta SET value = 'not-hex';",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(load(f, &s, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "journal_id"));
+	recon_store_free(&s);
+	assert_int_equal(sqlite3_exec(journal_db(f->j),
+				      "DROP TRIGGER journal_meta_no_delete;"
+				      " DELETE FROM journal_meta;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(load(f, &s, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "journal_id"));
+	recon_store_free(&s);
+}
+
 /* ---- issue 8 point 1: fail closed, one consistent view ---------------------- */
 
 /* With every read failing, the load is an error naming what it read, and
@@ -394,6 +419,7 @@ int main(void)
 		TEST(test_lookups_are_not_destructive_and_their_failures_are_counted),
 		TEST(test_everything_the_planner_needs_is_read),
 		TEST(test_journal_identity_is_created_once_and_kept),
+		TEST(test_missing_or_malformed_journal_identity_refuses_the_load),
 		TEST(test_failed_reads_are_an_error_not_an_empty_state),
 		TEST(test_any_failed_read_aborts_the_load_never_a_partial_state),
 		TEST(test_local_state_is_one_consistent_view),
