@@ -147,3 +147,22 @@ bool position_apply_fill(struct position_state *pos, const struct fill_rec *f)
 	*pos = n;
 	return true;
 }
+
+bool position_apply_superseding(struct position_state *pos, const struct fill_rec *f,
+				struct dec absorbed)
+{
+	struct dec delta, rest;
+	if (dec_is_zero(absorbed))
+		return position_apply_fill(pos, f);
+	if (!fill_position_delta(f, &delta) ||
+	    dec_sub(delta, f->side == SIDE_BUY ? absorbed : dec_neg(absorbed), &rest) != DEC_OK)
+		return false;
+	if (dec_is_zero(rest))
+		return true;
+	struct fill_rec r = *f;
+	r.side = dec_sign(rest) > 0 ? SIDE_BUY : SIDE_SELL;
+	r.qty = dec_abs(rest);
+	r.fee = dec_zero();
+	r.fee_currency[0] = '\0';
+	return position_apply_fill(pos, &r);
+}

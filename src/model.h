@@ -135,4 +135,17 @@ struct position_state {
  */
 bool position_apply_fill(struct position_state *pos /* IN/OUT */, const struct fill_rec *f);
 
+/*
+ * The position after a real fill whose `absorbed` quantity (at most its qty)
+ * replaces inferred quantity of its order already in the position (project.h):
+ * it moves the position by its own delta less what the inferred fills added
+ * for that quantity (an inferred fill has no fee), applied by
+ * position_apply_fill at the fill's price, without fee. The absorbed part
+ * keeps the average entry the inferred fills gave it. Zero absorbed is
+ * position_apply_fill. The journal's positions and the reconciler both use
+ * it. Returns false, leaving *pos unchanged, as position_apply_fill does.
+ */
+bool position_apply_superseding(struct position_state *pos /* IN/OUT */,
+				const struct fill_rec *f, struct dec absorbed);
+
 #endif

@@ -451,35 +451,10 @@ static const char SQL_POS_PUT[] =
 	" qty = excluded.qty, avg_entry = excluded.avg_entry,"
 	" updated_at = max(positions.updated_at, excluded.updated_at), last_seq = excluded.last_seq";
 
-/*
- * The position after a fill whose `absorbed` quantity replaces inferred
- * quantity of its order already in the position: it moves the position by
- * its own delta less what the inferred fills added for that quantity (an
- * inferred fill has no fee), through position_apply_fill (model.h), the one
- * rule for the average entry shared with the reconciler, applied to that
- * remainder at the fill's price. The absorbed part keeps the average entry
- * the inferred fill gave it; the lots (lots.h) hold the real prices.
- */
-static bool position_apply_superseding(struct position_state *pos, const struct fill_rec *f,
-				       struct dec delta, struct dec absorbed)
-{
-	struct dec rest;
-	if (dec_is_zero(absorbed))
-		return position_apply_fill(pos, f);
-	if (dec_sub(delta, f->side == SIDE_BUY ? absorbed : dec_neg(absorbed), &rest) != DEC_OK)
-		return false;
-	if (dec_is_zero(rest))
-		return true;
-	struct fill_rec r = *f;
-	r.side = dec_sign(rest) > 0 ? SIDE_BUY : SIDE_SELL;
-	r.qty = dec_abs(rest);
-	r.fee = dec_zero();
-	r.fee_currency[0] = '\0';
-	return position_apply_fill(pos, &r);
-}
-
-/* The position after a fill, by position_apply_fill (model.h): the one rule
- * for the average entry, shared with the reconciler. */
+/* The position after a fill, by position_apply_superseding (model.h): the
+ * one rule for the average entry, shared with the reconciler. The part of the
+ * fill that supersedes inferred quantity (`absorbed`) keeps the entry the
+ * inferred fill gave it; the lots (lots.h) hold the real prices. */
 static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fill_rec *f,
 				 struct dec absorbed, struct rk_err *err)
 {
@@ -507,7 +482,7 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 		if (rc)
 			return rc;
 	}
-	if (!position_apply_superseding(&pos, f, delta, absorbed))
+	if (!position_apply_superseding(&pos, f, absorbed))
 		return rk_err_set(err, RK_EOVERFLOW, "fill %s: position or average entry overflows",
 				  f->fill_id);
 	if ((rc = journal_stmt(j, SQL_POS_PUT, &st, err)))

@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "project.h"
 #include "rtime.h"
 #include "sqlx.h"
 
 static const char SQL_OPEN_ORDERS[] =
 	"SELECT order_id, client_order_id, symbol, side, order_type, status, purpose, reduce_only,"
-	" qty, price, stop_price, filled_qty, last_seen FROM orders"
+	" qty, price, stop_price, filled_qty, last_seen, fills_qty FROM orders"
 	" WHERE venue = ?1 AND account = ?2 AND status IN ('open', 'partially_filled')"
 	" ORDER BY symbol, order_id";
 /* Consecutive complete runs, most recent first, that found the order missing:
@@ -35,6 +36,14 @@ static const char SQL_LOOKUPS[] =
 	"   ORDER BY l.id DESC LIMIT 1)"
 	" FROM actions WHERE venue = ?1 AND account = ?2 AND kind = 'close_local_order'"
 	" AND order_id = ?3";
+/* Inferred fills (project_fill_stands_in) that real fills have not wholly
+ * superseded, of every order, open or finished: a real fill listed later
+ * absorbs them first (project.h). Summed per order in C, exactly. */
+static const char SQL_INFERRED[] =
+	"SELECT order_id, fill_id, qty, superseded_qty FROM fills"
+	" WHERE venue = ?1 AND account = ?2 AND inferred = 1"
+	" AND substr(fill_id, 1, " PROJECT_INFERRED_PREFIX_LEN ") = '" PROJECT_INFERRED_PREFIX "'"
+	" AND qty <> superseded_qty ORDER BY order_id, seq";
 static const char SQL_POSITIONS[] =
 	"SELECT symbol, qty, avg_entry FROM positions WHERE venue = ?1 AND account = ?2 AND qty <> '0'"
 	" ORDER BY symbol";
@@ -168,9 +177,10 @@ static enum rk_rc load_order_history(struct journal *j, const struct local_state
 }
 
 /* One row of SQL_OPEN_ORDERS. */
-static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struct order_rec *o,
+static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struct local_order *lo,
 			    struct rk_err *err)
 {
+	struct order_rec *o = &lo->rec;
 	o->venue = s->venue;
 	snprintf(o->account, sizeof o->account, "%s", s->account);
 	snprintf(o->order_id, sizeof o->order_id, "%s", text(st, 0));
@@ -186,7 +196,8 @@ static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struc
 	if ((rc = sqlx_col_dec(st, 8, &o->qty, err)) ||
 	    (rc = sqlx_col_opt_dec(st, 9, &o->has_price, &o->price, err)) ||
 	    (rc = sqlx_col_opt_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)))
+	    (rc = sqlx_col_opt_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)) ||
+	    (rc = sqlx_col_dec(st, 13, &lo->fills_qty, err)))
 		return rk_err_prefix(err, "order %s", o->order_id);
 	return RK_OK;
 }
@@ -198,12 +209,48 @@ static enum rk_rc load_orders(struct journal *j, struct local_state *s, struct r
 	enum rk_rc rc = prepare(j, SQL_OPEN_ORDERS, s->venue, s->account, &st, err);
 	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading open orders", err)) && row) {
 		struct local_order *lo = grow((void **)&s->orders, &s->norders, sizeof *lo);
-		rc = lo ? order_row(st, s, &lo->rec, err) : rk_err_set(err, RK_ENOMEM, "out of memory");
+		rc = lo ? order_row(st, s, lo, err) : rk_err_set(err, RK_ENOMEM, "out of memory");
 		if (rc)
 			sqlite3_reset(st);
 	}
 	for (size_t i = 0; !rc && i < s->norders; i++)
 		rc = load_order_history(j, s, &s->orders[i], err);
+	return rc;
+}
+
+/* One row of SQL_INFERRED, added to its order's entry (the rows come by order). */
+static enum rk_rc inferred_row(sqlite3_stmt *st, struct local_state *s, struct rk_err *err)
+{
+	struct dec qty, superseded, open;
+	enum rk_rc rc;
+	if ((rc = sqlx_col_dec(st, 2, &qty, err)) || (rc = sqlx_col_dec(st, 3, &superseded, err)))
+		return rk_err_prefix(err, "inferred fill %s", text(st, 1));
+	if (dec_sub(qty, superseded, &open) != DEC_OK || dec_sign(open) < 0)
+		return rk_err_set(err, RK_ECORRUPT, "inferred fill %s: superseded_qty exceeds qty",
+				  text(st, 1));
+	if (dec_is_zero(open))
+		return RK_OK;
+	struct local_inferred *in = s->ninferred ? &s->inferred[s->ninferred - 1] : NULL;
+	if (!in || strcmp(in->order_id, text(st, 0)) != 0) {
+		if (!(in = grow((void **)&s->inferred, &s->ninferred, sizeof *in)))
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		snprintf(in->order_id, sizeof in->order_id, "%s", text(st, 0));
+		in->qty = dec_zero();
+	}
+	if (dec_add(in->qty, open, &in->qty) != DEC_OK)
+		return rk_err_set(err, RK_EOVERFLOW, "inferred fills of order %s: quantity overflows",
+				  in->order_id);
+	return RK_OK;
+}
+
+static enum rk_rc load_inferred(struct journal *j, struct local_state *s, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = prepare(j, SQL_INFERRED, s->venue, s->account, &st, err);
+	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
+		if ((rc = inferred_row(st, s, err)))
+			sqlite3_reset(st);
 	return rc;
 }
 
@@ -348,7 +395,8 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	if ((rc = sqlx_read_begin(j, &began, err)))
 		return rc;
 	if ((rc = load_journal_id(j, out, err)) || (rc = load_orders(j, out, err)) ||
-	    (rc = load_positions(j, out, err)) || (rc = load_fill_known(j, out, snap, err)) ||
+	    (rc = load_inferred(j, out, err)) || (rc = load_positions(j, out, err)) ||
+	    (rc = load_fill_known(j, out, snap, err)) ||
 	    (rc = load_halts(j, out, err)) || (rc = load_attempts(j, out, err)) ||
 	    (rc = load_legs(j, out, err)) || (rc = load_breaker(j, out, err)))
 		recon_store_free(out);
@@ -366,6 +414,7 @@ void recon_store_free(struct local_state *s)
 	free(s->halted);
 	free(s->attempts);
 	free(s->legs);
+	free(s->inferred);
 	memset(s, 0, sizeof *s);
 }
 

@@ -1,7 +1,9 @@
 /*
  * recon_store.h — reading the reconciler's local state out of the journal:
- * the journal's identity, open orders with how long each has been missing
- * from the exchange and how its lookups went, the journal's positions, which
+ * the journal's identity, open orders (with what their journaled fills
+ * explain, fills_qty) with how long each has been missing from the exchange
+ * and how its lookups went, every order's inferred quantity that real fills
+ * have not superseded yet, the journal's positions, which
  * snapshot fills are already known, halted symbols, earlier attempts per
  * finding key, take-profit legs reckon cancelled whose brackets never came,
  * recent destructive actions, and the venue fill cursor.

@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "project.h"
 #include "rtime.h"
 #include "stop_level.h"
 
@@ -125,9 +126,19 @@ struct plan_ctx {
 	size_t nhalt;
 	int *cancel_of;                 /* per snapshot order: its planned cancel, or -1 */
 	int *adopt_of;                  /* per snapshot order: its orphan finding to adopt, or -1 */
-	struct fill_rec *fills;         /* this pass's fills: missing, then inferred */
+	struct pass_fill *fills;        /* this pass's fills: missing, then inferred */
 	size_t nfills, fillcap;
+	struct local_inferred *inferred;/* a working copy of local->inferred: what the
+					 * pass's real fills have not absorbed yet */
 	struct rk_err *err;
+};
+
+/* A fill this pass journals (or would, were its symbol not halted), with the
+ * quantity of its order's inferred fills it supersedes when journaled (project.h). */
+struct pass_fill {
+	struct fill_rec f;
+	struct dec absorbed;            /* of f.qty; zero for a stand-in */
+	bool listed;                    /* from the venue's fill listing */
 };
 
 /* A finding's JSON detail under construction; `bad` records a failed add. */
@@ -624,9 +635,38 @@ static bool fill_missing(const struct plan_ctx *c, size_t i)
 	return !c->local->fill_known[i];
 }
 
-/* Remembers a fill this pass will journal (or would, were it not halted):
- * drift and protection are computed with it. */
-static enum rk_rc add_pass_fill(struct plan_ctx *c, const struct fill_rec *f)
+/*
+ * What a fill journaled now supersedes, by the journal's rule (project.h): a
+ * real fill absorbs its order's inferred quantity that no real fill has
+ * absorbed yet, up to its qty; a stand-in (an inferred fill, as journaled:
+ * record_inferred_fill journals every fill flagged inferred) absorbs nothing.
+ * Takes it from the pass's working copy, so the next fill of the order in
+ * this pass (journaled after this one) absorbs only what is left.
+ */
+static enum rk_rc absorb_inferred(struct plan_ctx *c, const struct fill_rec *f,
+				  struct dec *absorbed)
+{
+	struct fill_rec journaled = *f;
+	struct dec left = f->qty;
+	journaled.inferred = true;
+	*absorbed = dec_zero();
+	if (project_fill_stands_in(&journaled))
+		return RK_OK;
+	for (size_t i = 0; i < c->local->ninferred && dec_sign(left) > 0; i++) {
+		struct local_inferred *in = &c->inferred[i];
+		if (strcmp(in->order_id, f->order_id) != 0 || dec_sign(in->qty) <= 0)
+			continue;
+		struct dec take = dec_min(in->qty, left);
+		if (dec_sub(in->qty, take, &in->qty) != DEC_OK || dec_sub(left, take, &left) != DEC_OK ||
+		    dec_add(*absorbed, take, absorbed) != DEC_OK)
+			return calc_failed(c, f->symbol, "fill superseding inferred fills");
+	}
+	return RK_OK;
+}
+
+/* Remembers a fill this pass will journal (or would, were it not halted),
+ * in the order it is journaled: drift and protection are computed with it. */
+static enum rk_rc add_pass_fill(struct plan_ctx *c, const struct fill_rec *f, bool listed)
 {
 	struct dec delta;
 	enum rk_rc rc = fill_delta(c, f, &delta);
@@ -634,9 +674,29 @@ static enum rk_rc add_pass_fill(struct plan_ctx *c, const struct fill_rec *f)
 		return rc;
 	if (!grow((void **)&c->fills, &c->fillcap, c->nfills + 1, sizeof *c->fills))
 		return oom(c);
-	c->fills[c->nfills++] = *f;
+	struct pass_fill *p = &c->fills[c->nfills];
+	p->f = *f;
+	p->listed = listed;
+	if ((rc = absorb_inferred(c, f, &p->absorbed)))
+		return rc;
+	c->nfills++;
 	return RK_OK;
 }
+
+/* The signed quantity pass fill `p` moves the position by: its own delta less
+ * what the inferred fills it supersedes already added (project.c). */
+static enum rk_rc pass_fill_delta(struct plan_ctx *c, const struct pass_fill *p,
+				  struct dec *delta)
+{
+	enum rk_rc rc = fill_delta(c, &p->f, delta);
+	if (rc)
+		return rc;
+	if (dec_sub(*delta, p->f.side == SIDE_BUY ? p->absorbed : dec_neg(p->absorbed), delta) !=
+	    DEC_OK)
+		return calc_failed(c, p->f.symbol, "fill superseding inferred fills");
+	return RK_OK;
+}
+
 
 /* Plans record_inferred_fill for `f` under finding `fi`, unless halted. */
 static enum rk_rc add_record_fill(struct plan_ctx *c, size_t fi, const struct fill_rec *f,
@@ -673,26 +733,29 @@ static enum rk_rc plan_missing_fill(struct plan_ctx *c, const struct fill_rec *f
 		jd_str(&d, "fee_currency", f->fee_currency);
 	jd_str(&d, "ts", f->ts);
 	if ((rc = add_finding(c, FIND_MISSING_FILL, f->symbol, f->order_id, f->fill_id, &d, &fi)) ||
-	    (rc = add_pass_fill(c, f)))
+	    (rc = add_pass_fill(c, f, true)))
 		return rc;
 	snprintf(note, sizeof note, "record fill %.128s reported by the exchange but missing from "
 				    "the journal", f->fill_id);
 	return add_record_fill(c, fi, f, note);
 }
 
-/* Quantity of the listed fills of an order (by either of its ids) that the
- * journal lacks: they are recorded this pass. */
+/* The listed fills of an order (by either of its ids) that the journal lacks,
+ * recorded this pass: their quantity (*listed) and how much of it supersedes
+ * the order's inferred fills (*absorbed), which adds nothing to its fills. */
 static enum rk_rc listed_missing_qty(struct plan_ctx *c, const struct order_rec *exch,
-				     const struct order_rec *journal, struct dec *out)
+				     const struct order_rec *journal, struct dec *listed,
+				     struct dec *absorbed)
 {
-	*out = dec_zero();
-	for (size_t i = 0; i < c->snap->nfills; i++) {
-		const struct fill_rec *f = &c->snap->fills[i];
-		if (!fill_missing(c, i) || strcmp(f->symbol, exch->symbol) != 0 ||
-		    (strcmp(f->order_id, exch->order_id) != 0 &&
-		     strcmp(f->order_id, journal->order_id) != 0))
+	*listed = *absorbed = dec_zero();
+	for (size_t i = 0; i < c->nfills; i++) {
+		const struct pass_fill *p = &c->fills[i];
+		if (!p->listed || strcmp(p->f.symbol, exch->symbol) != 0 ||
+		    (strcmp(p->f.order_id, exch->order_id) != 0 &&
+		     strcmp(p->f.order_id, journal->order_id) != 0))
 			continue;
-		if (dec_add(*out, f->qty, out) != DEC_OK)
+		if (dec_add(*listed, p->f.qty, listed) != DEC_OK ||
+		    dec_add(*absorbed, p->absorbed, absorbed) != DEC_OK)
 			return calc_failed(c, exch->symbol, "listed fills");
 	}
 	return RK_OK;
@@ -744,41 +807,59 @@ static const char *inferred_fill(const struct plan_ctx *c, const struct order_re
 	return inferred_price(o, &f->price);
 }
 
-/* The fill an exchange order's filled_qty implies beyond the journal's and
- * the listed fills': qty = gap (zero gap: none). */
+/* The fill an exchange order's filled_qty implies beyond what the journal's
+ * fills explain (fills_qty: a reported filled_qty moves no position) and what
+ * the listed fills add to them (less what they supersede): qty = gap (zero
+ * gap: none). */
 static enum rk_rc unrecorded_gap(struct plan_ctx *c, const struct order_rec *o,
-				 const struct order_rec *journal, struct dec *listed,
-				 struct dec *gap)
+				 const struct local_order *lo, struct dec *listed,
+				 struct dec *absorbed, struct dec *gap)
 {
-	struct dec jf = journal->has_filled_qty ? journal->filled_qty : dec_zero(), known;
-	enum rk_rc rc = listed_missing_qty(c, o, journal, listed);
+	struct dec known;
+	enum rk_rc rc = listed_missing_qty(c, o, &lo->rec, listed, absorbed);
 	*gap = dec_zero();
 	if (rc || !o->has_filled_qty)
 		return rc;
-	if (dec_add(jf, *listed, &known) != DEC_OK || dec_sub(o->filled_qty, known, gap) != DEC_OK)
+	if (dec_add(lo->fills_qty, *listed, &known) != DEC_OK ||
+	    dec_sub(known, *absorbed, &known) != DEC_OK ||
+	    dec_sub(o->filled_qty, known, gap) != DEC_OK)
 		return calc_failed(c, o->symbol, "unrecorded fill");
 	if (dec_sign(*gap) < 0)
 		*gap = dec_zero();
 	return RK_OK;
 }
 
+/* The words of an inferred fill's basis: "exchange filled_qty 10, journal
+ * fills 4, fills listed 4 (4 superseding inferred fills)". */
+static void gap_basis(const struct order_rec *o, const struct local_order *lo, struct dec listed,
+		      struct dec absorbed, char *out, size_t n)
+{
+	char a[DEC_STR_MAX], b[DEC_STR_MAX], c[DEC_STR_MAX], d[DEC_STR_MAX], sup[80] = "";
+	if (!dec_is_zero(absorbed))
+		snprintf(sup, sizeof sup, " (%s superseding inferred fills)", dec_format(absorbed, d));
+	snprintf(out, n, "exchange filled_qty %s, journal fills %s, fills listed %s%s",
+		 dec_format(o->filled_qty, a), dec_format(lo->fills_qty, b), dec_format(listed, c),
+		 sup);
+}
+
 /*
- * An order the exchange reports filled further than the journal and the
- * listed fills explain ("filled 4 of 10", no fill record) is settled once by
- * one inferred fill for the difference, priced at the venue's average fill
- * price or the order's limit price; the next pass finds the journal agreeing.
- * Without a price, or past the journaled order size, it is reported and
- * nothing is recorded.
+ * An order the exchange reports filled further than the journal's fills and
+ * the listed fills explain ("filled 4 of 10", no fill record; or a bot that
+ * reported filled 4 and sent no fill) is settled once by one inferred fill for
+ * the difference, priced at the venue's average fill price or the order's
+ * limit price; the next pass finds the journal agreeing. Without a price, or
+ * past the journaled order size, it is reported and nothing is recorded.
  */
 static enum rk_rc plan_unrecorded_fill(struct plan_ctx *c, const struct order_rec *o,
-				       const struct order_rec *journal)
+				       const struct local_order *lo)
 {
+	const struct order_rec *journal = &lo->rec;
 	struct fill_rec f;
-	struct dec listed, gap, jf = journal->has_filled_qty ? journal->filled_qty : dec_zero();
-	char a[DEC_STR_MAX], b[DEC_STR_MAX], d3[DEC_STR_MAX], basis[200], note[256];
+	struct dec listed, absorbed, gap;
+	char a[DEC_STR_MAX], basis[240], note[256];
 	struct jd d;
 	size_t fi;
-	enum rk_rc rc = unrecorded_gap(c, o, journal, &listed, &gap);
+	enum rk_rc rc = unrecorded_gap(c, o, lo, &listed, &absorbed, &gap);
 	if (rc || dec_is_zero(gap))
 		return rc;
 	const char *price_basis = inferred_fill(c, o, journal, gap, &f);
@@ -787,14 +868,16 @@ static enum rk_rc plan_unrecorded_fill(struct plan_ctx *c, const struct order_re
 			  : dec_cmp(o->filled_qty, journal->qty) > 0
 				  ? "exchange filled_qty exceeds the journaled order qty: nothing recorded"
 				  : "";
-	snprintf(basis, sizeof basis, "exchange filled_qty %s, journal %s, fills listed %s",
-		 dec_format(o->filled_qty, a), dec_format(jf, b), dec_format(listed, d3));
+	gap_basis(o, lo, listed, absorbed, basis, sizeof basis);
 	jd_init(&d);
 	jd_order(&d, o);
 	jd_str(&d, "fill_id", f.fill_id);
 	jd_bool(&d, "inferred", true);
-	jd_dec(&d, "journal_filled_qty", jf);
+	if (journal->has_filled_qty)
+		jd_dec(&d, "journal_filled_qty", journal->filled_qty);
+	jd_dec(&d, "journal_fills_qty", lo->fills_qty);
 	jd_dec(&d, "listed_fills_qty", listed);
+	jd_dec(&d, "listed_superseding_qty", absorbed);
 	jd_dec(&d, "qty", gap);
 	jd_str(&d, "basis", basis);
 	if (price_basis[0]) {
@@ -804,7 +887,7 @@ static enum rk_rc plan_unrecorded_fill(struct plan_ctx *c, const struct order_re
 	if (why[0])
 		jd_str(&d, "reason", why);
 	if ((rc = add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
-	    why[0] || (rc = add_pass_fill(c, &f)))
+	    why[0] || (rc = add_pass_fill(c, &f, false)))
 		return rc;
 	snprintf(note, sizeof note, "record a fill of %s at the %s, inferred from %.160s",
 		 dec_format(gap, a), price_basis, basis);
@@ -826,7 +909,7 @@ static enum rk_rc phase_fills(struct plan_ctx *c)
 		const struct order_rec *o = &c->snap->orders[i];
 		int j = find_local(c, o);
 		if (j >= 0 && !fill_regressed(o, &c->local->orders[j].rec))
-			rc = plan_unrecorded_fill(c, o, &c->local->orders[j].rec);
+			rc = plan_unrecorded_fill(c, o, &c->local->orders[j]);
 	}
 	return rc;
 }
@@ -853,7 +936,7 @@ static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t
 	for (size_t i = 0; i < s->npositions; i++)
 		syms[k++] = s->positions[i].symbol;
 	for (size_t i = 0; i < c->nfills; i++)
-		syms[k++] = c->fills[i].symbol;
+		syms[k++] = c->fills[i].f.symbol;
 	qsort(syms, k, sizeof *syms, cmp_str);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
@@ -872,22 +955,24 @@ static const struct local_position *local_position(const struct plan_ctx *c, con
 	return NULL;
 }
 
-/* Journal quantity plus the deltas of this pass's fills (missing and inferred). */
+/* Journal quantity plus the deltas of this pass's fills (missing and
+ * inferred), less what they supersede (*superseding: that quantity). */
 static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct dec *journal,
-			       struct dec *missing)
+			       struct dec *missing, struct dec *superseding)
 {
 	const struct local_position *lp = local_position(c, symbol);
 	*journal = lp ? lp->qty : dec_zero();
-	*missing = dec_zero();
+	*missing = *superseding = dec_zero();
 	for (size_t i = 0; i < c->nfills; i++) {
-		const struct fill_rec *f = &c->fills[i];
+		const struct pass_fill *p = &c->fills[i];
 		struct dec delta;
 		enum rk_rc rc;
-		if (strcmp(f->symbol, symbol) != 0)
+		if (strcmp(p->f.symbol, symbol) != 0)
 			continue;
-		if ((rc = fill_delta(c, f, &delta)))
+		if ((rc = pass_fill_delta(c, p, &delta)))
 			return rc;
-		if (dec_add(*missing, delta, missing) != DEC_OK)
+		if (dec_add(*missing, delta, missing) != DEC_OK ||
+		    dec_add(*superseding, p->absorbed, superseding) != DEC_OK)
 			return calc_failed(c, symbol, "missing fills");
 	}
 	return RK_OK;
@@ -895,7 +980,8 @@ static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct de
 
 /* The journal's position after this pass's fills, by the journal's own
  * average rule: protection is planned from it (an entry learnt from a missing
- * fill gives the stop its level). */
+ * fill gives the stop its level; a fill superseding inferred quantity keeps
+ * their entry for that part: position_apply_superseding). */
 static enum rk_rc position_after_pass(struct plan_ctx *c, const char *symbol,
 				      struct position_state *out)
 {
@@ -904,7 +990,8 @@ static enum rk_rc position_after_pass(struct plan_ctx *c, const char *symbol,
 	out->has_avg = lp && lp->has_avg;
 	out->avg = out->has_avg ? lp->avg_entry : dec_zero();
 	for (size_t i = 0; i < c->nfills; i++)
-		if (strcmp(c->fills[i].symbol, symbol) == 0 && !position_apply_fill(out, &c->fills[i]))
+		if (strcmp(c->fills[i].f.symbol, symbol) == 0 &&
+		    !position_apply_superseding(out, &c->fills[i].f, c->fills[i].absorbed))
 			return calc_failed(c, symbol, "position after this pass's fills");
 	return RK_OK;
 }
@@ -912,10 +999,10 @@ static enum rk_rc position_after_pass(struct plan_ctx *c, const char *symbol,
 static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 {
 	const struct venue_position *vp = venue_snapshot_position(c->snap, symbol);
-	struct dec exch = vp ? vp->qty : dec_zero(), journal, missing, expected, diff;
+	struct dec exch = vp ? vp->qty : dec_zero(), journal, missing, superseding, expected, diff;
 	struct jd d;
 	size_t fi;
-	enum rk_rc rc = expected_qty(c, symbol, &journal, &missing);
+	enum rk_rc rc = expected_qty(c, symbol, &journal, &missing, &superseding);
 	if (rc)
 		return rc;
 	if (dec_add(journal, missing, &expected) != DEC_OK ||
@@ -926,6 +1013,8 @@ static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 	jd_init(&d);
 	jd_dec(&d, "journal_qty", journal);
 	jd_dec(&d, "missing_fills_qty", missing);
+	if (!dec_is_zero(superseding))
+		jd_dec(&d, "superseded_inferred_qty", superseding);
 	jd_dec(&d, "expected_qty", expected);
 	jd_dec(&d, "exchange_qty", exch);
 	jd_dec(&d, "difference", diff);
@@ -938,7 +1027,7 @@ static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 static bool has_pass_fill(const struct plan_ctx *c, const char *symbol)
 {
 	for (size_t i = 0; i < c->nfills; i++)
-		if (strcmp(c->fills[i].symbol, symbol) == 0)
+		if (strcmp(c->fills[i].f.symbol, symbol) == 0)
 			return true;
 	for (size_t i = 0; i < c->plan->nfindings; i++)
 		if (c->plan->findings[i].kind == FIND_MISSING_FILL &&
@@ -1016,7 +1105,7 @@ static enum rk_rc plan_exchange_only(struct plan_ctx *c, const struct venue_posi
 	jd_str(&d, "journal_qty", "0");
 	jd_str(&d, "basis", "exchange position without journal fills");
 	if ((rc = add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
-	    (rc = add_pass_fill(c, &f)))
+	    (rc = add_pass_fill(c, &f, false)))
 		return rc;
 	snprintf(note, sizeof note, "record the opening %s of %s at %s (%.60s), inferred: exchange"
 		 " position without journal fills", side_name(f.side), dec_format(f.qty, q),
@@ -2190,12 +2279,20 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 			 snap->incomplete_reason[0] ? snap->incomplete_reason : "no reason given");
 	c.cancel_of = malloc((snap->norders ? snap->norders : 1) * sizeof *c.cancel_of);
 	c.adopt_of = malloc((snap->norders ? snap->norders : 1) * sizeof *c.adopt_of);
-	if (!c.cancel_of || !c.adopt_of) {
+	c.inferred = malloc((local->ninferred ? local->ninferred : 1) * sizeof *c.inferred);
+	if (!c.cancel_of || !c.adopt_of || !c.inferred) {
 		rc = oom(&c);
 		goto out;
 	}
 	for (size_t i = 0; i < snap->norders; i++)
 		c.cancel_of[i] = c.adopt_of[i] = -1;
+	if (local->ninferred && !local->inferred) {
+		rc = rk_err_set(err, RK_EINVAL, "reconcile: inferred missing for %zu orders",
+				local->ninferred);
+		goto out;
+	}
+	if (local->ninferred)
+		memcpy(c.inferred, local->inferred, local->ninferred * sizeof *c.inferred);
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
 	    (rc = phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = order_by_rank(&c)) ||
 	    (rc = apply_breaker(&c)))
@@ -2204,6 +2301,7 @@ out:
 	free(c.cancel_of);
 	free(c.adopt_of);
 	free(c.fills);
+	free(c.inferred);
 	free(c.halt);
 	if (rc)
 		recon_plan_free(out);

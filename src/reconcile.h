@@ -88,13 +88,22 @@
  *  - gates: adopt_order and record_inferred_fill are planned unless the symbol
  *    is halted; every other action needs a complete snapshot too. A finding is
  *    reported either way. position_drift is computed on complete snapshots only.
- *  - an open order the journal knows whose exchange filled_qty exceeds the
- *    journal's filled_qty plus the listed fills the journal lacks gets one
- *    record_inferred_fill for the difference (missing_fill finding, "basis"
- *    in its detail): fill_id "inferred:ORDER_ID:EXCHANGE_FILLED_QTY" under the
- *    journal's order id, priced at the venue's average fill price, else the
- *    limit price; fee 0; ts = now. Without a price, or past the journaled
- *    order's qty, it is reported and nothing is recorded (drift stays).
+ *  - the pass's fills are counted as the journal will count them once
+ *    journaled (project.h): a listed fill of an order with inferred fills no
+ *    real fill has superseded (local.inferred) absorbs that quantity first,
+ *    in the order the fills are journaled, and only the rest moves the
+ *    position (drift, the position protection is planned from) or adds to
+ *    the order's fills; the absorbed part keeps the inferred fill's average
+ *    entry.
+ *  - an open order the journal knows whose exchange filled_qty exceeds what
+ *    the journal's fills explain (local_order.fills_qty: a reported
+ *    filled_qty moves no position) plus what the listed fills the journal
+ *    lacks add to them gets one record_inferred_fill for the difference
+ *    (missing_fill finding, "basis" in its detail): fill_id
+ *    "inferred:ORDER_ID:EXCHANGE_FILLED_QTY" under the journal's order id,
+ *    priced at the venue's average fill price, else the limit price; fee 0;
+ *    ts = now. Without a price, or past the journaled order's qty, it is
+ *    reported and nothing is recorded (drift stays).
  *  - a position the exchange holds that the journal has no position or pass
  *    fill of gets one record_inferred_fill opening it (missing_fill finding,
  *    basis "exchange position without journal fills"): fill_id
@@ -179,7 +188,11 @@ bool action_kind_is_destructive(enum action_kind k);
 #define RECON_KEY_MAX 256
 
 struct local_order {
-	struct order_rec rec;     /* as journaled, status open or partially_filled */
+	struct order_rec rec;     /* as journaled, status open or partially_filled;
+				   * rec.filled_qty is orders.filled_qty (the larger of the
+				   * reported filled quantity and fills_qty) */
+	struct dec fills_qty;     /* orders.fills_qty: what the journal's fills of it explain,
+				   * which alone moved the position (project.h) */
 	int missing_passes;       /* consecutive earlier passes that found it missing */
 	int64_t missing_since_us; /* first of those passes; 0 when none */
 	int lookup_failures;      /* consecutive failed close_local_order lookups since the last success */
@@ -221,6 +234,14 @@ struct local_leg {
 	int64_t cancel_action_id;         /* the verified cancel */
 };
 
+/* An order's inferred fills (project_fill_stands_in) that no real fill has
+ * superseded yet: the sum over them of qty - superseded_qty (> 0). A real
+ * fill of the order journaled later absorbs it first (project.h). */
+struct local_inferred {
+	char order_id[MODEL_ID_MAX];      /* the fills' order_id, as journaled */
+	struct dec qty;
+};
+
 struct local_state {
 	enum venue_kind venue;
 	char account[MODEL_NAME_MAX];
@@ -234,6 +255,7 @@ struct local_state {
 	char (*halted)[MODEL_SYM_MAX];    size_t nhalted; /* symbols halted by rule 2c */
 	struct local_attempts *attempts;  size_t nattempts;
 	struct local_leg *legs;           size_t nlegs; /* take-profit legs to place again */
+	struct local_inferred *inferred;  size_t ninferred; /* every order's, open or not */
 	int destructive_last_hour;        /* actions sent in the last hour (rule 7) */
 };
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "ingest.h"
 #include "readfault.h"
 #include "recon_journal.h"
 #include "recon_store.h"
@@ -56,6 +57,32 @@ static void ingest(struct fx *f, const char *quoted)
 	" 'symbol': '" sym "', 'order_id': '" id "', 'client_order_id': 'c-" id "', 'side': '" side "'," \
 	" 'order_type': 'limit', 'status': 'open', 'purpose': 'exit', 'qty': '" qty "'," \
 	" 'price': '" px "', 'filled_qty': '0'}"
+
+/* Journals an ETH-USD buy fill of `order_id` as the reconciler does
+ * (fills.inferred = 1): "inferred:..." ids stand in for unexplained quantity,
+ * others are listed fills it recorded. */
+static void reconciler_fill(struct fx *f, const char *fill_id, const char *order_id,
+			    const char *qty)
+{
+	struct fill_rec fill;
+	struct rk_err err = {0};
+	enum journal_append_result res;
+	memset(&fill, 0, sizeof fill);
+	snprintf(fill.ts, sizeof fill.ts, "2025-11-22T14:00:00Z");
+	fill.venue = VENUE_COINBASE;
+	snprintf(fill.account, sizeof fill.account, "default");
+	snprintf(fill.symbol, sizeof fill.symbol, "ETH-USD");
+	snprintf(fill.fill_id, sizeof fill.fill_id, "%s", fill_id);
+	snprintf(fill.order_id, sizeof fill.order_id, "%s", order_id);
+	fill.side = SIDE_BUY;
+	fill.qty = tu_dec(qty);
+	fill.price = tu_dec("3000");
+	fill.inferred = true;
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(ingest_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+	assert_int_equal(res, JOURNAL_APPENDED);
+}
 
 static int64_t run(struct fx *f, bool complete, int64_t at)
 {
@@ -105,7 +132,9 @@ static void action(struct fx *f, int64_t run_id, int64_t finding_id, enum action
  * The journal: ETH and SOL bought; an ETH exit and a BTC buy open; two
  * complete runs that found the BTC order missing, each with a failed lookup
  * of it (close_local_order) and, in the last hour, one verified cancel; a
- * failed stop placement for ETH; SOL halted.
+ * failed stop placement for ETH; SOL halted. An ETH buy o-done of 5, filled:
+ * reckon inferred 2 and then 3 of it, and a real fill of 4 superseded the 2
+ * and 2 of the 3 (1 left); a listed fill reckon recorded for another order.
  */
 static int fx_setup(void **state)
 {
@@ -120,6 +149,13 @@ static int fx_setup(void **state)
 	ingest(f, FILL("SOL-USD", "f-sol", "10", "130"));
 	ingest(f, ORDER("ETH-USD", "o-exit", "sell", "2", "3200"));
 	ingest(f, ORDER("BTC-USD", "o-gone", "buy", "0.01", "79000"));
+	ingest(f, ORDER("ETH-USD", "o-done", "buy", "5", "3000"));
+	reconciler_fill(f, "inferred:o-done:2", "o-done", "2");
+	reconciler_fill(f, "inferred:o-done:5", "o-done", "3");
+	ingest(f, "{'type': 'fill', 'ts': '2025-11-22T15:00:00Z', 'venue': 'coinbase',"
+		  " 'account': 'default', 'symbol': 'ETH-USD', 'fill_id': 'f-real',"
+		  " 'order_id': 'o-done', 'side': 'buy', 'qty': '4', 'price': '3001'}");
+	reconciler_fill(f, "f-listed", "o-listed", "1");
 
 	const int64_t min = 60LL * 1000000;
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
@@ -175,8 +211,9 @@ static char *state_text(const struct local_state *s, size_t nfills)
 	fprintf(o, "id=%s hour=%d\n", s->journal_id, s->destructive_last_hour);
 	for (size_t i = 0; i < s->norders; i++) {
 		const struct local_order *lo = &s->orders[i];
-		fprintf(o, "order %s %s qty=%s missing=%d/%lld lookups=%d/%lld\n", lo->rec.order_id,
-			lo->rec.symbol, dec_format(lo->rec.qty, a), lo->missing_passes,
+		fprintf(o, "order %s %s qty=%s fills=%s missing=%d/%lld lookups=%d/%lld\n",
+			lo->rec.order_id, lo->rec.symbol, dec_format(lo->rec.qty, a),
+			dec_format(lo->fills_qty, b), lo->missing_passes,
 			(long long)lo->missing_since_us, lo->lookup_failures,
 			(long long)lo->last_lookup_us);
 	}
@@ -185,6 +222,9 @@ static char *state_text(const struct local_state *s, size_t nfills)
 			dec_format(s->positions[i].qty, a), dec_format(s->positions[i].avg_entry, b));
 	for (size_t i = 0; i < nfills; i++)
 		fprintf(o, "fill %zu known=%d\n", i, s->fill_known ? s->fill_known[i] : -1);
+	for (size_t i = 0; i < s->ninferred; i++)
+		fprintf(o, "inferred %s %s\n", s->inferred[i].order_id,
+			dec_format(s->inferred[i].qty, a));
 	for (size_t i = 0; i < s->nhalted; i++)
 		fprintf(o, "halt %s\n", s->halted[i]);
 	for (size_t i = 0; i < s->nattempts; i++)
@@ -236,6 +276,51 @@ static void test_everything_the_planner_needs_is_read(void **state)
 	assert_true(s.fill_known[0]);
 	assert_false(s.fill_known[1]);
 	recon_store_free(&s);
+}
+
+/* What the journal's fills explain of an order (fills_qty) is read apart from
+ * its reported filled quantity, and the inferred quantity real fills have not
+ * superseded yet is read for every order, open or finished (a real fill
+ * listed later supersedes it: reconcile.h). */
+static void test_fills_qty_and_unsuperseded_inferred_fills_are_read(void **state)
+{
+	struct fx *f = *state;
+	struct local_state s;
+	struct rk_err err = {0};
+	char q[DEC_STR_MAX];
+	/* A bot reported filled 4 of 10 and sent only a fill of 1. */
+	ingest(f, "{'type': 'order', 'ts': '2025-11-22T16:00:00Z', 'venue': 'coinbase',"
+		  " 'account': 'default', 'symbol': 'ADA-USD', 'order_id': 'o-part', 'side': 'buy',"
+		  " 'order_type': 'limit', 'status': 'partially_filled', 'qty': '10', 'price': '1',"
+		  " 'filled_qty': '4'}");
+	ingest(f, "{'type': 'fill', 'ts': '2025-11-22T16:00:01Z', 'venue': 'coinbase',"
+		  " 'account': 'default', 'symbol': 'ADA-USD', 'fill_id': 'f-ada',"
+		  " 'order_id': 'o-part', 'side': 'buy', 'qty': '1', 'price': '1'}");
+	assert_int_equal(load(f, &s, &err), RK_OK);
+	const struct local_order *part = NULL;
+	for (size_t i = 0; i < s.norders; i++)
+		if (strcmp(s.orders[i].rec.order_id, "o-part") == 0)
+			part = &s.orders[i];
+	assert_non_null(part);
+	assert_string_equal(dec_format(part->rec.filled_qty, q), "4");
+	assert_string_equal(dec_format(part->fills_qty, q), "1");
+	/* o-done is finished (not among the open orders) and still listed; the
+	 * listed fill f-listed stands in for nothing. */
+	assert_int_equal(s.ninferred, 1);
+	assert_string_equal(s.inferred[0].order_id, "o-done");
+	assert_string_equal(dec_format(s.inferred[0].qty, q), "1");
+	recon_store_free(&s);
+	assert_null(s.inferred);
+
+	/* A superseded_qty beyond qty is a corrupt journal, not a negative amount. */
+	assert_int_equal(sqlite3_exec(journal_db(f->j),
+				      "UPDATE fills SET superseded_qty = '9'"
+				      " WHERE fill_id = 'inferred:o-done:5'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(load(f, &s, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "inferred:o-done:5"));
+	assert_null(s.inferred);
 }
 
 /* ---- issue 8 point 6: the journal's identity -------------------------------- */
@@ -418,6 +503,7 @@ int main(void)
 #define TEST(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 		TEST(test_lookups_are_not_destructive_and_their_failures_are_counted),
 		TEST(test_everything_the_planner_needs_is_read),
+		TEST(test_fills_qty_and_unsuperseded_inferred_fills_are_read),
 		TEST(test_journal_identity_is_created_once_and_kept),
 		TEST(test_missing_or_malformed_journal_identity_refuses_the_load),
 		TEST(test_failed_reads_are_an_error_not_an_empty_state),

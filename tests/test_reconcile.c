@@ -31,6 +31,7 @@ struct fx {
 	struct local_position lpos[CAP];
 	struct local_attempts attempts[CAP];
 	struct local_leg llegs[CAP];
+	struct local_inferred linferred[CAP];
 	char halted[CAP][MODEL_SYM_MAX];
 	bool known[CAP];
 
@@ -85,6 +86,7 @@ static int setup(void **state)
 	f->local.positions = f->lpos;
 	f->local.attempts = f->attempts;
 	f->local.legs = f->llegs;
+	f->local.inferred = f->linferred;
 	f->local.halted = f->halted;
 	f->local.fill_known = f->known;
 	f->snap.complete = true;
@@ -105,6 +107,14 @@ static int teardown(void **state)
 	policy_free(f->pol);
 	free(f);
 	return 0;
+}
+
+/* Inferred fills of an order in the journal that no real fill superseded. */
+static void journal_inferred(struct fx *f, const char *order_id, const char *qty)
+{
+	struct local_inferred *in = &f->linferred[f->local.ninferred++];
+	snprintf(in->order_id, sizeof in->order_id, "%s", order_id);
+	in->qty = tu_dec(qty);
 }
 
 /* An exchange position (and its price); entry may be NULL. */
@@ -1258,13 +1268,15 @@ static void test_unrecorded_filled_qty_is_inferred_once(void **state)
 	assert_dec_text(a->fill.price, "20"); /* the limit price: no average reported */
 	const struct finding *fd = &f->plan.findings[a->finding];
 	assert_int_equal(fd->kind, FIND_MISSING_FILL);
-	assert_detail(fd, "basis", "exchange filled_qty 4, journal 0, fills listed 0");
+	assert_detail(fd, "basis", "exchange filled_qty 4, journal fills 0, fills listed 0");
 	assert_detail(fd, "price_basis", "limit price");
 	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
 
 	/* Next pass, the fill journaled: the journal agrees, nothing to do. */
 	f->lorders[0].rec.filled_qty = tu_dec("4");
+	f->lorders[0].fills_qty = tu_dec("4");
 	f->lorders[0].rec.status = OSTATUS_PARTIALLY_FILLED;
+	journal_inferred(f, "o-1", "4");
 	journal_position(f, "ELA-USD", "4", "20");
 	run(f);
 	assert_int_equal(f->plan.nfindings, 0);
@@ -1290,7 +1302,7 @@ static void test_inferred_fill_covers_only_what_listed_fills_do_not(void **state
 	assert_dec_text(a->fill.qty, "3");
 	assert_dec_text(a->fill.price, "19.95"); /* the venue's average fill price */
 	assert_detail(&f->plan.findings[a->finding], "basis",
-		      "exchange filled_qty 4, journal 0, fills listed 1");
+		      "exchange filled_qty 4, journal fills 0, fills listed 1");
 	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
 }
 
@@ -1309,6 +1321,144 @@ static void test_unpriced_fill_gap_is_reported_not_recorded(void **state)
 	assert_non_null(strstr(fd->detail, "no fill price known"));
 	/* Nothing explains the holding: the drift stays visible. */
 	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 1);
+}
+
+/* ---- issue 8: inferred fills superseded by their order's real fills ---- */
+
+/* The journal's side of a filled order o-1 of 10 ELA-USD that a bot reported
+ * filled 4 of without sending the fill: reckon inferred the 4 at 20 (the
+ * journal's fills explain 4, the position is 4 @ 20, the inferred 4 is not
+ * superseded yet). `open` keeps o-1 open on both sides, filled `exch_filled`
+ * on the exchange; otherwise it is finished and on neither list. */
+static void inferred_four(struct fx *f, bool open, const char *exch_filled)
+{
+	instrument(f, "ELA-USD", "0.01", "0.01", "0.01", "1");
+	journal_position(f, "ELA-USD", "4", "20");
+	journal_inferred(f, "o-1", "4");
+	if (!open)
+		return;
+	struct order_rec *o =
+		known_order(f, "ELA-USD", "o-1", SIDE_BUY, OTYPE_LIMIT, "10", "20", NULL);
+	o->status = OSTATUS_PARTIALLY_FILLED;
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec(exch_filled);
+	f->lorders[0].rec.status = OSTATUS_PARTIALLY_FILLED;
+	f->lorders[0].rec.has_filled_qty = true;
+	f->lorders[0].rec.filled_qty = tu_dec("4");
+	f->lorders[0].fills_qty = tu_dec("4");
+}
+
+/* A real fill of o-1 the journal lacks, listed by the venue. */
+static void real_fill(struct fx *f, const char *id, const char *qty, const char *price)
+{
+	struct fill_rec *fl = exchange_fill(f, "ELA-USD", id, SIDE_BUY, qty, price, false);
+	snprintf(fl->order_id, sizeof fl->order_id, "o-1");
+}
+
+static void test_listed_real_fill_supersedes_the_inferred_one_without_drift(void **state)
+{
+	struct fx *f = *state;
+	inferred_four(f, false, NULL);
+	position(f, "ELA-USD", "4", NULL, "19.5");
+	real_fill(f, "f-real", "4", "20.5");
+	run(f);
+	/* The fill is journaled; it stands in the inferred one's place. */
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 1);
+	assert_string_equal(act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 0))->fill.fill_id,
+			    "f-real");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0); /* not 8 against 4 */
+	/* Protection from the position the journal will hold: 4 @ 20 (the absorbed
+	 * part keeps the inferred entry), for 4. */
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "entry", "20");
+	assert_int_equal(count_actions(f, ACT_PLACE_STOP), 1);
+	const struct action *a = act(f, action_at(f, ACT_PLACE_STOP, 0));
+	assert_true(a->has_entry);
+	assert_dec_text(a->entry, "20");
+	assert_dec_text(a->req.qty, "4");
+	assert_dec_text(a->req.stop_price, "19"); /* 5% below 20, not below 20.25 */
+
+	/* Next pass: the fill journaled, the inferred 4 superseded, the stop
+	 * working. The journal agrees; nothing is planned again. */
+	f->known[0] = true;
+	f->local.ninferred = 0;
+	known_order(f, "ELA-USD", "sl-1", SIDE_SELL, OTYPE_STOP_LIMIT, "4", "18.9", "19");
+	run(f);
+	assert_int_equal(f->plan.nfindings, 0);
+	assert_int_equal(f->plan.nactions, 0);
+}
+
+static void test_two_real_fills_of_one_order_absorb_the_inferred_one_once(void **state)
+{
+	struct fx *f = *state;
+	inferred_four(f, true, "10");
+	position(f, "ELA-USD", "10", NULL, "20");
+	real_fill(f, "f-a", "4", "20.5");
+	real_fill(f, "f-b", "6", "21");
+	run(f);
+	/* 4 + (4 - 4) + 6 = 10: the second fill finds nothing left to absorb. */
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 2); /* the two listed */
+	/* The journal's fills explain 10: no gap inferred. */
+	assert_int_equal(count_findings(f, FIND_MISSING_FILL), 2);
+	/* (4 @ 20 + 6 @ 21) / 10 */
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "entry", "20.6");
+
+	/* Both fills absorb: 2 of the inferred 4, then the other 2 and 4 more. */
+	f->fills[0].qty = tu_dec("2");
+	f->pos[0].qty = tu_dec("8");
+	f->orders[0].filled_qty = tu_dec("8");
+	run(f);
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 2);
+	/* (4 @ 20 + 4 @ 21) / 8 */
+	assert_detail(finding_of(f, FIND_MISSING_STOP, "ELA-USD"), "entry", "20.5");
+}
+
+static void test_gap_counts_listed_fills_less_what_they_supersede(void **state)
+{
+	struct fx *f = *state;
+	/* Filled 10 on the exchange; the journal's fills explain 4 (all inferred),
+	 * the listing shows the real 4 behind them: 6 remain unexplained. */
+	inferred_four(f, true, "10");
+	position(f, "ELA-USD", "10", NULL, "20");
+	real_fill(f, "f-a", "4", "20");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 2);
+	const struct action *a = act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 1));
+	assert_string_equal(a->fill.fill_id, "inferred:o-1:10");
+	assert_dec_text(a->fill.qty, "6");
+	assert_detail(&f->plan.findings[a->finding], "basis",
+		      "exchange filled_qty 10, journal fills 4, fills listed 4 (4 superseding "
+		      "inferred fills)");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
+}
+
+/* A bot reported "filled 4" and sent no fill: the journal's filled_qty says 4
+ * but its fills explain 0 and its position is flat. The gap is measured
+ * against the fills. */
+static void test_reported_filled_qty_without_fills_is_inferred(void **state)
+{
+	struct fx *f = *state;
+	position(f, "ELA-USD", "4", NULL, "20");
+	struct order_rec *o = known_order(f, "ELA-USD", "o-1", SIDE_BUY, OTYPE_LIMIT, "10", "20", NULL);
+	o->status = OSTATUS_PARTIALLY_FILLED;
+	o->has_filled_qty = true;
+	o->filled_qty = tu_dec("4");
+	f->lorders[0].rec.status = OSTATUS_PARTIALLY_FILLED;
+	f->lorders[0].rec.has_filled_qty = true;
+	f->lorders[0].rec.filled_qty = tu_dec("4");
+	f->lorders[0].fills_qty = tu_dec("0");
+	known_order(f, "ELA-USD", "sl-1", SIDE_SELL, OTYPE_STOP_LIMIT, "4", "18.8", "19");
+	run(f);
+	assert_int_equal(count_actions(f, ACT_RECORD_INFERRED_FILL), 1);
+	const struct action *a = act(f, action_at(f, ACT_RECORD_INFERRED_FILL, 0));
+	assert_string_equal(a->fill.fill_id, "inferred:o-1:4");
+	assert_string_equal(a->fill.order_id, "o-1");
+	assert_dec_text(a->fill.qty, "4");
+	const struct finding *fd = &f->plan.findings[a->finding];
+	assert_detail(fd, "journal_filled_qty", "4");
+	assert_detail(fd, "journal_fills_qty", "0");
+	assert_int_equal(count_findings(f, FIND_POSITION_DRIFT), 0);
 }
 
 /* ---- issue 8: take-profit ladders (point 8) ---- */
@@ -1612,6 +1762,10 @@ int main(void)
 		T(test_unrecorded_filled_qty_is_inferred_once),
 		T(test_inferred_fill_covers_only_what_listed_fills_do_not),
 		T(test_unpriced_fill_gap_is_reported_not_recorded),
+		T(test_listed_real_fill_supersedes_the_inferred_one_without_drift),
+		T(test_two_real_fills_of_one_order_absorb_the_inferred_one_once),
+		T(test_gap_counts_listed_fills_less_what_they_supersede),
+		T(test_reported_filled_qty_without_fills_is_inferred),
 		T(test_take_profit_ladder_keeps_every_leg),
 		T(test_take_profit_ladder_short_of_the_holding_stops_the_rest),
 		T(test_take_profit_ladder_beyond_the_holding_is_cut_nearest_first),
