@@ -6,7 +6,7 @@
 #   pass 2: the venue's listing now has the real fill of 4: it is journaled
 #           and replaces the inferred one, so the journal holds 4 (not 8),
 #           the lot is the real fill's at its price, nothing is halted, and
-#           the next pass finds no drift;
+#           neither that pass nor the next finds drift;
 #   a journal of schema version 6 that added the two up is replayed by the
 #   upgrade into the same tables, and `audit verify` passes.
 # Run by ctest with RECKON_BIN set.
@@ -56,6 +56,9 @@ pass p1
 
 pass p2
 grep -q 'journaled fill f-real-1' "$tmp/p2.out" || fail "pass 2 did not journal the real fill: $(cat "$tmp/p2.out")"
+# The planner's own view in that pass follows the same rule: no drift from
+# adding the real fill to the inferred one.
+! grep -q 'position_drift' "$tmp/p2.out" || fail "pass 2 saw drift: $(cat "$tmp/p2.out")"
 [ "$(q "SELECT qty FROM positions WHERE symbol = 'ETH-USD'")" = 4 ] ||
 	fail "the real fill was added to the inferred one: position $(q 'SELECT qty FROM positions')"
 [ "$(q "SELECT status || ' ' || filled_qty || ' ' || fills_qty FROM orders WHERE order_id = 'o-buy'")" = \
