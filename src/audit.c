@@ -80,8 +80,10 @@ static enum rk_rc check_link(sqlite3_stmt *st, int64_t expect, const char *prev,
 		return rk_err_set(err, RK_ECORRUPT,
 				  "event %lld: prev_hash does not match event %lld's hash",
 				  (long long)seq, (long long)(seq - 1));
-	journal_event_hash(seq, col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5),
-			   col(st, 6), col(st, 7), col(st, 8), col(st, 9), prev, calc);
+	if (!journal_event_hash(seq, col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5),
+				col(st, 6), col(st, 7), col(st, 8), col(st, 9), prev, calc))
+		return rk_err_set(err, RK_ENOMEM, "event %lld: computing its hash failed (OpenSSL)",
+				  (long long)seq);
 	if (!stored || strcmp(stored, calc) != 0)
 		return rk_err_set(err, RK_ECORRUPT,
 				  "event %lld: hash mismatch (the row was altered after it was written)",

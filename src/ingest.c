@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "digest.h"
 #include "jsonin.h"
 #include "record.h"
 
@@ -48,15 +47,6 @@ int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len,
 	return 1;
 }
 
-static void sha256_hex(const char *s, char out[65])
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* Appends a canonical payload under its dedup key. Takes ownership of payload. */
 static enum rk_rc append_payload(struct journal *j, const char *type, const char *source,
 				 const char *ts, enum venue_kind venue, const char *account,
@@ -76,11 +66,14 @@ enum rk_rc ingest_append_order(struct journal *j, const struct order_rec *o, con
 {
 	/* The same order report twice is a duplicate; a new state is an event. */
 	char *payload = record_order_json(o);
-	char h[65], dedup[80];
-	if (payload) {
-		sha256_hex(payload, h);
-		snprintf(dedup, sizeof dedup, "order:%s", h);
+	char h[DIGEST_SHA256_HEX], dedup[80];
+	if (payload && !digest_sha256_hex(payload, strlen(payload), h)) {
+		free(payload);
+		return rk_err_set(err, RK_ENOMEM, "hashing order %s's report failed (OpenSSL)",
+				  o->order_id);
 	}
+	if (payload)
+		snprintf(dedup, sizeof dedup, "order:%s", h);
 	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
 			      dedup, res, err);
 }

@@ -10,8 +10,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
+#include "digest.h"
 #include "embedded.h"
 #include "project.h"
 #include "rtime.h"
@@ -738,39 +738,33 @@ void journal_rollback_to_savepoint(struct journal *j)
 	sqlite3_exec(j->db, "ROLLBACK TO rk_line; RELEASE rk_line;", NULL, NULL, NULL);
 }
 
-static void hash_field(EVP_MD_CTX *ctx, const char *s)
+static void hash_field(struct digest *d, const char *s)
 {
 	char len[24];
 	size_t n = s ? strlen(s) : 0;
 	/* NULL and "" differ: NULL is written as length -1. */
 	int k = s ? snprintf(len, sizeof len, "%zu:", n) : snprintf(len, sizeof len, "-1:");
-	EVP_DigestUpdate(ctx, len, (size_t)k);
-	if (n)
-		EVP_DigestUpdate(ctx, s, n);
-	EVP_DigestUpdate(ctx, "\n", 1);
+	digest_update(d, len, (size_t)k);
+	digest_update(d, s, n);
+	digest_update(d, "\n", 1);
 }
 
-void journal_event_hash(int64_t seq, const char *ts, const char *recorded_at, const char *type,
+bool journal_event_hash(int64_t seq, const char *ts, const char *recorded_at, const char *type,
 			const char *source, const char *venue, const char *account,
 			const char *symbol, const char *payload, const char *dedup_key,
 			const char *prev_hash, char out[JOURNAL_HASH_HEX])
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char seqs[24];
+	struct digest d;
 	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, "reckon-event-v1\n", 16);
+	digest_begin(&d);
+	digest_update(&d, "reckon-event-v1\n", 16);
 	const char *fields[] = {seqs, ts, recorded_at, type, source, venue, account, symbol, payload};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		hash_field(ctx, fields[i]);
-	hash_field(ctx, dedup_key);
-	hash_field(ctx, prev_hash);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+		hash_field(&d, fields[i]);
+	hash_field(&d, dedup_key);
+	hash_field(&d, prev_hash);
+	return digest_end_hex(&d, out, JOURNAL_HASH_HEX - 1);
 }
 
 static const char SQL_FIND_DEDUP[] = "SELECT seq, payload FROM events WHERE dedup_key = ?1";
@@ -823,8 +817,10 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 	}
 
 	rtime_format(rtime_now_us(), recorded);
-	journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
-			   ev->symbol, ev->payload, ev->dedup_key, prev, hash);
+	if (!journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
+				ev->symbol, ev->payload, ev->dedup_key, prev, hash))
+		return rk_err_set(err, RK_ENOMEM, "computing event %lld's hash failed (OpenSSL)",
+				  (long long)seq);
 	if ((rc = journal_stmt(j, SQL_INSERT_EVENT, &st, err)))
 		return rc;
 	const char *vals[] = {ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,

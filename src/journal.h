@@ -183,9 +183,10 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 /*
  * The hash of one event row: SHA-256 over a length-prefixed encoding of
  * seq, ts, recorded_at, type, source, venue, account, symbol, payload,
- * dedup_key and prev_hash. Exposed so audit can recompute it.
+ * dedup_key and prev_hash. Exposed so audit can recompute it. False, with
+ * out = "", when OpenSSL fails: never a hash.
  */
-void journal_event_hash(int64_t seq, const char *ts, const char *recorded_at, const char *type,
+bool journal_event_hash(int64_t seq, const char *ts, const char *recorded_at, const char *type,
 			const char *source, const char *venue, const char *account,
 			const char *symbol, const char *payload, const char *dedup_key,
 			const char *prev_hash, char out[JOURNAL_HASH_HEX]);

@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
+#include "digest.h"
 #include "project.h"
 #include "rtime.h"
 #include "stop_level.h"
@@ -80,26 +80,18 @@ bool action_kind_is_destructive(enum action_kind k)
 static void hashed_id(const char *prefix, const char *const *parts, size_t nparts, size_t nhex,
 		      char out[MODEL_ID_MAX])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	char digits[DIGEST_SHA256_HEX];
+	struct digest d;
 	size_t plen = strlen(prefix);
-	bool ok;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	out[0] = '\0';
-	if (!ctx)
+	if (nhex >= DIGEST_SHA256_HEX || plen + nhex >= MODEL_ID_MAX)
 		return;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	for (size_t i = 0; ok && i < nparts; i++)
-		ok = !parts[i] || EVP_DigestUpdate(ctx, parts[i], strlen(parts[i])) == 1;
-	if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && 2 * (size_t)mdlen >= nhex &&
-	    plen + nhex < MODEL_ID_MAX) {
-		memcpy(out, prefix, plen);
-		for (size_t i = 0; i < nhex; i++)
-			out[plen + i] = hex[i % 2 ? md[i / 2] & 15 : md[i / 2] >> 4];
-		out[plen + nhex] = '\0';
-	}
-	EVP_MD_CTX_free(ctx);
+	digest_begin(&d);
+	for (size_t i = 0; i < nparts; i++)
+		if (parts[i])
+			digest_update(&d, parts[i], strlen(parts[i]));
+	if (digest_end_hex(&d, digits, nhex))
+		snprintf(out, MODEL_ID_MAX, "%s%s", prefix, digits);
 }
 
 void reconcile_client_order_id(const char *journal_id, const char *key, int attempt,
