@@ -166,3 +166,11 @@ bool position_apply_superseding(struct position_state *pos, const struct fill_re
 	r.fee_currency[0] = '\0';
 	return position_apply_fill(pos, &r);
 }
+
+_Static_assert(sizeof MODEL_INFERRED_PREFIX - 1 == 9, "MODEL_INFERRED_PREFIX_LEN");
+
+bool fill_stands_in(const struct fill_rec *f)
+{
+	return f->inferred && strncmp(f->fill_id, MODEL_INFERRED_PREFIX,
+				      sizeof MODEL_INFERRED_PREFIX - 1) == 0;
+}

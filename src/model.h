@@ -136,6 +136,22 @@ struct position_state {
 bool position_apply_fill(struct position_state *pos /* IN/OUT */, const struct fill_rec *f);
 
 /*
+ * Does fill `f` stand in for quantity no fill record explained: one the
+ * reconciler inferred from an order's filled quantity (inferred, with a fill
+ * id "inferred:..."; reconcile.h)? Such a fill is superseded by the real
+ * fills of its order (a listed fill the reconciler journals is inferred too,
+ * but it is a real fill): a real fill first absorbs the quantity of its
+ * order's inferred fills that no real fill has absorbed yet, oldest first
+ * (fills.superseded_qty), and only the rest of it adds to the order's
+ * fills_qty and moves the position; the lots hold an inferred fill's qty -
+ * superseded_qty (lots.h). An inferred fill is the gap beyond the fills
+ * journaled when it was inferred, so those never absorb it.
+ */
+#define MODEL_INFERRED_PREFIX "inferred:"
+#define MODEL_INFERRED_PREFIX_LEN "9"
+bool fill_stands_in(const struct fill_rec *f);
+
+/*
  * The position after a real fill whose `absorbed` quantity (at most its qty)
  * replaces inferred quantity of its order already in the position (project.h):
  * it moves the position by its own delta less what the inferred fills added

@@ -499,13 +499,6 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 
 /* ---- inferred fills superseded by real ones -------------------------------- */
 
-_Static_assert(sizeof PROJECT_INFERRED_PREFIX - 1 == 9, "PROJECT_INFERRED_PREFIX_LEN");
-
-bool project_fill_stands_in(const struct fill_rec *f)
-{
-	return f->inferred && strncmp(f->fill_id, PROJECT_INFERRED_PREFIX,
-				      sizeof PROJECT_INFERRED_PREFIX - 1) == 0;
-}
 
 /*
  * An inferred fill stands for quantity the exchange reported filled while no
@@ -534,7 +527,7 @@ struct supersede {
 static const char SQL_INFERRED_OPEN[] =
 	"SELECT fill_id, qty, superseded_qty, ts, seq FROM fills"
 	" WHERE venue = ?1 AND order_id = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " PROJECT_INFERRED_PREFIX_LEN ") = '" PROJECT_INFERRED_PREFIX "'"
+	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
 	" AND qty <> superseded_qty ORDER BY seq";
 static const char SQL_INFERRED_SUPERSEDE[] =
 	"UPDATE fills SET superseded_qty = ?3 WHERE venue = ?1 AND fill_id = ?2";
@@ -576,7 +569,7 @@ static enum rk_rc supersede_inferred(struct journal *j, const struct fill_rec *f
 	enum rk_rc rc;
 	memset(out, 0, sizeof *out);
 	out->absorbed = dec_zero();
-	if (project_fill_stands_in(f))
+	if (fill_stands_in(f))
 		return RK_OK;
 	if ((rc = journal_stmt(j, SQL_INFERRED_OPEN, &st, err)) ||
 	    (rc = journal_stmt(j, SQL_INFERRED_SUPERSEDE, &up, err)))

@@ -36,21 +36,8 @@
 enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
 			 bool *stale /* OUT, may be NULL */, struct rk_err *err);
 
-/*
- * Does fill `f` stand in for quantity no fill record explained: one the
- * reconciler inferred from an order's filled quantity (inferred, with a fill
- * id "inferred:..."; reconcile.h)? Such a fill is superseded by the real
- * fills of its order (a listed fill the reconciler journals is inferred too,
- * but it is a real fill): a real fill first absorbs the quantity of its
- * order's inferred fills that no real fill has absorbed yet, oldest first
- * (fills.superseded_qty), and only the rest of it adds to the order's
- * fills_qty and moves the position; the lots hold an inferred fill's qty -
- * superseded_qty (lots.h). An inferred fill is the gap beyond the fills
- * journaled when it was inferred, so those never absorb it.
- */
-#define PROJECT_INFERRED_PREFIX "inferred:"
-#define PROJECT_INFERRED_PREFIX_LEN "9"
-bool project_fill_stands_in(const struct fill_rec *f);
+/* Inferred fills and the real fills that supersede them: fill_stands_in
+ * (model.h). */
 
 /* Empties every materialized table and replays all events in seq order.
  * Must run inside a transaction. */

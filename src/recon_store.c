@@ -36,13 +36,13 @@ static const char SQL_LOOKUPS[] =
 	"   ORDER BY l.id DESC LIMIT 1)"
 	" FROM actions WHERE venue = ?1 AND account = ?2 AND kind = 'close_local_order'"
 	" AND order_id = ?3";
-/* Inferred fills (project_fill_stands_in) that real fills have not wholly
+/* Inferred fills (fill_stands_in) that real fills have not wholly
  * superseded, of every order, open or finished: a real fill listed later
  * absorbs them first (project.h). Summed per order in C, exactly. */
 static const char SQL_INFERRED[] =
 	"SELECT order_id, fill_id, qty, superseded_qty FROM fills"
 	" WHERE venue = ?1 AND account = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " PROJECT_INFERRED_PREFIX_LEN ") = '" PROJECT_INFERRED_PREFIX "'"
+	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
 	" AND qty <> superseded_qty ORDER BY order_id, seq";
 static const char SQL_POSITIONS[] =
 	"SELECT symbol, qty, avg_entry FROM positions WHERE venue = ?1 AND account = ?2 AND qty <> '0'"

@@ -27,7 +27,6 @@
 #include <cjson/cJSON.h>
 
 #include "digest.h"
-#include "project.h"
 #include "rtime.h"
 #include "stop_level.h"
 
@@ -126,7 +125,7 @@ struct plan_ctx {
 };
 
 /* A fill this pass journals (or would, were its symbol not halted), with the
- * quantity of its order's inferred fills it supersedes when journaled (project.h). */
+ * quantity of its order's inferred fills it supersedes when journaled (model.h). */
 struct pass_fill {
 	struct fill_rec f;
 	struct dec absorbed;            /* of f.qty; zero for a stand-in */
@@ -628,7 +627,7 @@ static bool fill_missing(const struct plan_ctx *c, size_t i)
 }
 
 /*
- * What a fill journaled now supersedes, by the journal's rule (project.h): a
+ * What a fill journaled now supersedes, by the journal's rule (model.h): a
  * real fill absorbs its order's inferred quantity that no real fill has
  * absorbed yet, up to its qty; a stand-in (an inferred fill, as journaled:
  * record_inferred_fill journals every fill flagged inferred) absorbs nothing.
@@ -642,7 +641,7 @@ static enum rk_rc absorb_inferred(struct plan_ctx *c, const struct fill_rec *f,
 	struct dec left = f->qty;
 	journaled.inferred = true;
 	*absorbed = dec_zero();
-	if (project_fill_stands_in(&journaled))
+	if (fill_stands_in(&journaled))
 		return RK_OK;
 	for (size_t i = 0; i < c->local->ninferred && dec_sign(left) > 0; i++) {
 		struct local_inferred *in = &c->inferred[i];

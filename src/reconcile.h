@@ -234,7 +234,7 @@ struct local_leg {
 	int64_t cancel_action_id;         /* the verified cancel */
 };
 
-/* An order's inferred fills (project_fill_stands_in) that no real fill has
+/* An order's inferred fills (fill_stands_in) that no real fill has
  * superseded yet: the sum over them of qty - superseded_qty (> 0). A real
  * fill of the order journaled later absorbs it first (project.h). */
 struct local_inferred {
