@@ -48,19 +48,6 @@ enum rk_rc sqlx_step_done(struct journal *j, sqlite3_stmt *st, const char *what,
 	return rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
 }
 
-enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
-			 struct rk_err *err)
-{
-	int rc = sqlite3_step(st);
-	*row = rc == SQLITE_ROW;
-	if (rc == SQLITE_ROW)
-		return RK_OK;
-	/* The error is read before the reset, which would report it again. */
-	enum rk_rc out = rc == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
-	sqlite3_reset(st);
-	return out;
-}
-
 enum rk_rc sqlx_db_step_row(sqlite3 *db, sqlite3_stmt *st, bool *row, const char *what,
 			    struct rk_err *err)
 {
@@ -68,11 +55,19 @@ enum rk_rc sqlx_db_step_row(sqlite3 *db, sqlite3_stmt *st, bool *row, const char
 	*row = rc == SQLITE_ROW;
 	if (rc == SQLITE_ROW)
 		return RK_OK;
+	/* The error is read before the reset, which would report it again. */
 	enum rk_rc out = rc == SQLITE_DONE
 				 ? RK_OK
 				 : rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(db));
 	sqlite3_reset(st);
 	return out;
+}
+
+enum rk_rc sqlx_step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
+			 struct rk_err *err)
+{
+	/* journal_sql_error's message is the connection's, as here. */
+	return sqlx_db_step_row(journal_db(j), st, row, what, err);
 }
 
 enum rk_rc sqlx_read_begin(struct journal *j, bool *began, struct rk_err *err)
