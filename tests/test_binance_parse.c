@@ -25,7 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "venues/binance_parse.h"
+#include "binance_parse.h"
 #include "testutil.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/binance-usdm/"

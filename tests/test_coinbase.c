@@ -31,7 +31,7 @@
 #include "http.h"
 #include "sign.h"
 #include "venue.h"
-#include "venues/coinbase.h"
+#include "coinbase.h"
 #include "testutil.h"
 
 #define API "/api/v3/brokerage"

@@ -23,8 +23,8 @@
 #include "rtime.h"
 #include "sign.h"
 #include "venue.h"
-#include "venues/coinbase.h"
-#include "venues/coinbase_parse.h"
+#include "coinbase.h"
+#include "coinbase_parse.h"
 #include "testutil.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/coinbase/"

@@ -29,7 +29,7 @@
 #include "rtime.h"
 #include "testutil.h"
 #include "venue.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 /* ETH-USD: the bot bought 2 and placed no stop; SOL-USD: 10 held on the
  * exchange that the journal never heard of. FAULTS goes into the venue. */

@@ -26,7 +26,7 @@
 #include "rtime.h"
 #include "testutil.h"
 #include "venue.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

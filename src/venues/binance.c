@@ -7,7 +7,7 @@
  * venue's refusal (code + message), or "no verdict" (unknown). The venue
  * operations only decide what each of those means for their request.
  */
-#include "venues/binance.h"
+#include "binance.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -20,7 +20,7 @@
 
 #include "rtime.h"
 #include "secret.h"
-#include "venues/binance_parse.h"
+#include "binance_parse.h"
 
 #define BN_PARAMS_MAX 512
 #define BN_WEIGHT_HEADER "x-mbx-used-weight-1m"

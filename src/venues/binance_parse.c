@@ -8,7 +8,7 @@
  * digits — all jsonin accepts for amounts — and any integer up to 2^53
  * exactly, so nothing that passes the checks has changed).
  */
-#include "venues/binance_parse.h"
+#include "binance_parse.h"
 
 #include <ctype.h>
 #include <inttypes.h>

@@ -7,7 +7,7 @@
  * ok, authentication refused, not found, refused, unknown, not sent. The
  * operations only decide what each class means for them.
  */
-#include "venues/coinbase.h"
+#include "coinbase.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include "rtime.h"
 #include "secret.h"
 #include "sign.h"
-#include "venues/coinbase_parse.h"
+#include "coinbase_parse.h"
 
 #define API "/api/v3/brokerage"
 #define AUTH_HINT "check " COINBASE_ENV_KEY_NAME " and " COINBASE_ENV_PRIVATE_KEY

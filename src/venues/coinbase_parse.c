@@ -6,7 +6,7 @@
  * then walked with cJSON. Amounts are read only from JSON strings, through
  * dec_parse, so no amount ever passes through a double.
  */
-#include "venues/coinbase_parse.h"
+#include "coinbase_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * decimals throughout; the only rounding is half-even at 18 decimals in
  * products (notional, fees) and the futures entry-price average.
  */
-#include "venues/sim.h"
+#include "sim.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

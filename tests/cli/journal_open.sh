@@ -222,7 +222,9 @@ fi
 
 # ---- point 22: `reckon help` lists every exit code the source uses -------------
 "$bin" help > "$tmp/help"
-for name in $(grep -ohE '\bEX_[A-Z]+\b' "$src"/src/*.c | sort -u); do
+names=$(grep -rohE --include='*.c' '\bEX_[A-Z]+\b' "$src/src" | sort -u)
+[ -n "$names" ] || fail "found no EX_ exit codes under $src/src (did the tree move?)"
+for name in $names; do
 	n=$(awk -v n="$name" '$1 == "#define" && $2 == n { print $3 }' /usr/include/sysexits.h)
 	[ -n "$n" ] || fail "$name is not in sysexits.h"
 	grep -Eq "^  $n  " "$tmp/help" || fail "reckon help does not list exit code $n ($name)"

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venues/sim.h"
+#include "sim.h"
 
 #define BN_WEEK_MS (7LL * 24 * 3600 * 1000)
 #define BN_TRADES_DEFAULT 500

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venues/sim.h"
+#include "sim.h"
 
 #define MANDATORY(p) "Mandatory parameter '" p "' was not sent, was empty/null, or malformed."
 

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "record.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 /* ---- scenario extras ------------------------------------------------------ */
 

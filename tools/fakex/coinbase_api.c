@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "rtime.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 #define CB_PREFIX "/api/v3/brokerage"
 #define CB_MAX_IDS 100

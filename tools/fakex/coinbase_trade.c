@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venues/sim.h"
+#include "sim.h"
 
 #define CB_CANCEL_MAX 100
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "venues/sim.h"
+#include "sim.h"
 
 static void control_error(struct fx_resp *resp, unsigned status, const char *msg)
 {

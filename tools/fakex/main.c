@@ -19,7 +19,7 @@
 #include "rtime.h"
 #include "secret.h"
 #include "sign.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 static const char USAGE[] =
 	"usage: reckon-fakex --scenario FILE [--coinbase-port N] [--binance-port N]\n"

@@ -12,7 +12,7 @@
 #include "query.h"
 #include "recon_exec.h"
 #include "rtime.h"
-#include "venues/sim.h"
+#include "sim.h"
 
 #define DEMO_SCENARIO "demo.json"
 #define DEMO_PASS_SECONDS 60 /* scenario time between reconciliation passes */

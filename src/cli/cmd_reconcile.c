@@ -7,9 +7,9 @@
 #include "http.h"
 #include "policy.h"
 #include "recon_exec.h"
-#include "venues/binance.h"
-#include "venues/coinbase.h"
-#include "venues/sim.h"
+#include "binance.h"
+#include "coinbase.h"
+#include "sim.h"
 
 static void help(void)
 {
