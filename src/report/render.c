@@ -1,10 +1,11 @@
 /* render.c — one rendering: output, column names, row count and the order
  * of calls; the formats themselves are in render_*.c (see render.h). */
-#include "render_format.h"
+#include "render.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_format.h"
 #include "rk_array.h"
 
 bool render_format_parse(const char *s, enum render_format *out)

@@ -16,7 +16,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "render.h"
+#include "err.h"
+#include "rk_buf.h"
+#include "rk_result.h"
+
+/* (render.h is not included: render.c includes both, so no cycle.) */
+struct render;
 
 struct render_ops {
 	enum rk_rc (*begin)(struct render *r, struct rk_err *err);
