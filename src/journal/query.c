@@ -363,8 +363,10 @@ static enum rk_rc read_row(sqlite3_stmt *st, size_t ncols, struct rk_cell *cells
 			const unsigned char *v = sqlite3_column_blob(st, i);
 			size_t n = (size_t)sqlite3_column_bytes(st, i);
 			rk_buf_reset(&hex[c]);
-			for (size_t k = 0; k < n; k++)
-				rk_buf_addn(&hex[c], (char[2]){DIGITS[v[k] >> 4], DIGITS[v[k] & 15]}, 2);
+			for (size_t k = 0; k < n; k++) {
+				char pair[2] = {DIGITS[v[k] >> 4], DIGITS[v[k] & 15]};
+				rk_buf_addn(&hex[c], pair, 2);
+			}
 			if ((rc = rk_buf_status(&hex[c], err)))
 				return rc;
 			cells[c] = (struct rk_cell){RK_CELL_BLOB, rk_buf_str(&hex[c])};
