@@ -69,7 +69,7 @@ enum rk_rc render_open_buf(enum render_format fmt, struct rk_buf *buf, struct re
  * copies what it keeps. Valid while r is. */
 struct rk_row_sink render_sink(struct render *r);
 
-/* Ends a stream that completed: writes what follows the last row (the
+/* Ends a stream that completed (call it once): writes what follows the last row (the
  * whole table; JSON's "]"; HTML's closing tags) and flushes a FILE*.
  * *rows (OUT, may be NULL) is the number of rows rendered. RK_EINVAL when
  * the sink never got its columns. After a producer's failure, skip this
