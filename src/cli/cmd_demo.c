@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "ingest.h"
 #include "policy.h"
-#include "query.h"
+#include "query_print.h"
 #include "recon_exec.h"
 #include "rtime.h"
 #include "sim.h"
@@ -74,7 +74,7 @@ static enum rk_rc show_query(struct journal *j, const char *name, struct rk_err 
 	struct query_def q;
 	enum rk_rc rc = query_find(name, &q, err);
 	if (!rc)
-		rc = query_run(journal_db(j), &q, NULL, 0, QUERY_FORMAT_TABLE, stdout, NULL, err);
+		rc = query_print(j, &q, NULL, 0, RENDER_TABLE, stdout, NULL, err);
 	return rc;
 }
 
