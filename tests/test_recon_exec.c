@@ -30,8 +30,7 @@
 
 /* ---- clock ---------------------------------------------------------------- */
 
-static int64_t g_now;
-static int64_t test_clock(void) { return g_now; }
+static int64_t g_now; /* the executor's clock: rk_clock_manual(&g_now) */
 static void later(int seconds) { g_now += (int64_t)seconds * 1000000; }
 
 /* The executor's waits between two sends of a placement: on the fake clock,
@@ -71,8 +70,6 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	rtime_set_clock(NULL);
-	recon_exec_set_sleep(NULL);
 	if (f->j) {
 		rf_disarm(journal_db(f->j));
 		journal_close(f->j);
@@ -129,16 +126,22 @@ static void fx_open(struct fx *f, const char *scenario, const char *venue, const
 		fail_msg("policy_default: %s", err.msg);
 	}
 	g_now = sim_venue_now_us(f->sim);
-	rtime_set_clock(test_clock);
 	memset(&g_sleeps, 0, sizeof g_sleeps);
-	recon_exec_set_sleep(fake_sleep);
+}
+
+/* How every pass runs: on the fake clock, waiting through fake_sleep. */
+static struct recon_opts opts_for(const struct fx *f, bool dry_run)
+{
+	return (struct recon_opts){.policy = f->pol, .dry_run = dry_run,
+				   .clock = rk_clock_manual(&g_now), .sleep_ms = fake_sleep};
 }
 
 static struct recon_outcome pass_mode(struct fx *f, bool dry_run)
 {
 	struct recon_outcome out;
 	struct rk_err err = {0};
-	if (recon_run_pass(f->j, f->v, "default", f->pol, dry_run, NULL, &out, &err) != RK_OK)
+	struct recon_opts opts = opts_for(f, dry_run);
+	if (recon_run_pass(f->j, f->v, "default", &opts, &out, &err) != RK_OK)
 		fail_msg("recon_run_pass: %s", err.msg);
 	return out;
 }
@@ -1509,7 +1512,8 @@ static void move_price(const struct venue_order_req *req)
 static enum rk_rc pass_rc(struct fx *f, struct rk_err *err)
 {
 	struct recon_outcome out;
-	return recon_run_pass(f->j, f->v, "default", f->pol, false, NULL, &out, err);
+	struct recon_opts opts = opts_for(f, false);
+	return recon_run_pass(f->j, f->v, "default", &opts, &out, err);
 }
 
 /* ---- issue 8 point 1: a journal that cannot be read stops the pass -------- */
