@@ -174,8 +174,8 @@ static enum rk_rc cancelled_rows(const struct exec *x, const char *order_id,
 }
 
 enum rk_rc exec_unknown_fills(struct journal *j, struct venue *v, const char *account,
-				const char *symbol, const char *order_id, struct fill_rec **out,
-				size_t *n, struct dec *total, struct rk_err *err)
+			      const char *symbol, const char *order_id, struct fill_rec **out,
+			      size_t *n, struct dec *total, struct rk_err *err)
 {
 	struct fill_rec *fills = NULL;
 	size_t nf = 0, keep = 0;
@@ -253,18 +253,18 @@ static enum rk_rc exec_cancel(struct exec *x, size_t i, struct rk_err *err)
 			return rc;
 		}
 		exec_result(x, i, "cancelled %s (verified)%s", a->order_id,
-			   nclosed > 1 ? ", closed under its journaled id too" : "");
+			    nclosed > 1 ? ", closed under its journaled id too" : "");
 		rc = settle(x, i, closed, nclosed, NULL, 0, ASTAT_SUCCEEDED, a->order_id, resp, NULL, err);
 		free(closed);
 	} else if (r.outcome == VOUT_UNKNOWN) {
 		/* No answer is not a refusal: it stays `sent` and the next pass looks
 		 * the order up (resolve_pending). The order stays open meanwhile. */
 		exec_result(x, i, "cancel outcome unknown (%s): resolved by lookup next pass",
-			   r.reason[0] ? r.reason : "no answer");
+			    r.reason[0] ? r.reason : "no answer");
 		rc = exec_update(x, i, ASTAT_SENT, NULL, resp, x->slot[i].result, err);
 	} else {
 		exec_result(x, i, "cancel not verified: %s",
-			   r.reason[0] ? r.reason : venue_outcome_name(r.outcome));
+			    r.reason[0] ? r.reason : venue_outcome_name(r.outcome));
 		rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, x->slot[i].result, err);
 	}
 	free(resp);
@@ -301,7 +301,7 @@ static enum rk_rc exec_close_local(struct exec *x, size_t i, struct rk_err *err)
 	} else if (q.outcome == VOUT_OK || q.outcome == VOUT_NOT_FOUND) {
 		/* "Not found" is normal for an order that filled: its fills decide. */
 		rc = exec_unknown_fills(x->j, x->v, x->account, a->symbol, a->order_id, &fills, &nfills,
-				   &total, err);
+					&total, err);
 		if (rc == RK_EUNKNOWN) {
 			exec_result(x, i, "fills of %s could not be fetched: kept open", a->order_id);
 			rc = settle(x, i, NULL, 0, NULL, 0, ASTAT_FAILED, NULL, resp, result, err);
@@ -403,14 +403,14 @@ enum rk_rc exec_action(struct exec *x, size_t i, struct rk_err *err)
 		return RK_OK; /* skipped by the planner (breaker, halt), or a follow-up already run */
 	if (a->depends_on >= 0 && !chain_succeeded(x, a->depends_on)) {
 		exec_result(x, i, "skipped: depends on action #%lld, which did not succeed",
-			   (long long)x->slot[a->depends_on].id);
+			    (long long)x->slot[a->depends_on].id);
 		return exec_update(x, i, ASTAT_SKIPPED, NULL, NULL, x->slot[i].result, err);
 	}
 	if (exec_is_placement(a->kind) && (rc = client_id_unresolved(x, i, &unresolved, err)))
 		return rc;
 	if (unresolved) {
 		exec_result(x, i, "skipped: an earlier request with client order id %.64s is still unresolved",
-			   a->req.client_order_id);
+			    a->req.client_order_id);
 		return exec_update(x, i, ASTAT_SKIPPED, NULL, NULL, x->slot[i].result, err);
 	}
 	switch (a->kind) {
@@ -434,4 +434,3 @@ enum rk_rc exec_action(struct exec *x, size_t i, struct rk_err *err)
 	}
 	return rk_err_set(err, RK_EINVAL, "unknown action kind");
 }
-

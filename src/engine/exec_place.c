@@ -169,7 +169,7 @@ static enum rk_rc placement_succeeded(struct exec *x, size_t i, const struct pla
 	if (o.type == OTYPE_MARKET) {
 		o.status = OSTATUS_OPEN;
 		rc = exec_unknown_fills(x->j, x->v, x->account, o.symbol, o.order_id, &fills, &nfills,
-				   &total, err);
+					&total, err);
 		if (rc == RK_EUNKNOWN)
 			rc = RK_OK;
 		if (rc)
@@ -200,7 +200,7 @@ enum rk_rc exec_place(struct exec *x, size_t i, struct rk_err *err)
 	if (p.r.outcome == VOUT_UNKNOWN && !p.absent) {
 		char *resp = exec_placed_json(x, i, &p, NULL);
 		exec_result(x, i, "outcome unknown (%.100s): resolved by client order id next pass",
-			   p.r.reason);
+			    p.r.reason);
 		rc = exec_update(x, i, ASTAT_SENT, NULL, resp, x->slot[i].result, err);
 		free(resp);
 		return rc;
