@@ -1,5 +1,5 @@
 /*
- * test_recon_exec.c — the reconciliation executor (src/recon_exec.c) against
+ * test_recon_exec.c — the reconciliation executor (src/engine/, contract recon_exec.h) against
  * the simulated venue, as a specification of the safety rules of issue 4 at
  * the I/O level: what reckon sends (the sim's request log) and what it
  * journals (recon_runs, findings, actions, orders, events).

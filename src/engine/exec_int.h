@@ -4,7 +4,7 @@
  * the per-action slots and where to report; the files split its work:
  * exec.c runs and journals actions, exec_place.c placements, followup.c what
  * follows a failed placement, recovery.c crash recovery, exec_json.c the
- * JSON the actions carry, recon_exec.c the pass around them.
+ * JSON the actions carry, recon_pass.c the pass around them.
  */
 #ifndef RECKON_EXEC_INT_H
 #define RECKON_EXEC_INT_H

@@ -44,7 +44,7 @@
  * a daemon logs it instead.
  *
  * Files (all under src/engine/, sharing the private exec_int.h):
- *   recon_exec.c  the pass: steps 2, 3 and 5, and the report to the sink;
+ *   recon_pass.c  the pass: steps 2, 3 and 5, and the report to the sink;
  *   recovery.c    step 1, crash recovery;
  *   exec.c        step 4: each action journaled before and after it is sent;
  *   exec_place.c  placements: unknown outcomes, retries, verifying the answer;

@@ -1,5 +1,5 @@
 /*
- * recon_exec.c — one reconciliation pass (see recon_exec.h): crash recovery
+ * recon_pass.c — one reconciliation pass (see recon_exec.h): crash recovery
  * (recovery.c), the snapshot and the local state, the pure plan, the run
  * with its findings and planned actions journaled before anything is sent,
  * the actions run in order (exec.c), the end of the run, and the report to
