@@ -108,7 +108,7 @@ static void test_planned_actions_come_in_batches_oldest_first(void **state)
 	assert_int_equal(exec_store_planned(f->j, VENUE_COINBASE, "default", batch, 64, &n, &err), RK_OK);
 	assert_int_equal(n, 64);
 	for (size_t k = 0; k < n; k++) {
-		char sym[16];
+		char sym[32];
 		snprintf(sym, sizeof sym, "S%zu-USD", k);
 		assert_int_equal(batch[k].id, f->planned[k]);
 		assert_string_equal(batch[k].kind, "cancel_order");
