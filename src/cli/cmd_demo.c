@@ -136,7 +136,7 @@ int cmd_demo(int argc, char **argv)
 		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
 	if (!db) {
 		char ts[RTIME_STR_MAX];
-		rtime_format(rtime_now_us(), ts); /* 2026-11-21T18:30:04.000000Z */
+		rtime_format(rk_clock_now(rk_clock_system()), ts); /* 2026-11-21T18:30:04.000000Z */
 		snprintf(dbbuf, sizeof dbbuf, "reckon-demo-%.4s%.2s%.2s-%.2s%.2s%.2s.db", ts, ts + 5,
 			 ts + 8, ts + 11, ts + 14, ts + 17);
 		db = dbbuf;
