@@ -42,8 +42,8 @@ static enum rk_rc rd_str(const struct jsonin *in, const char *field, bool requir
 static enum rk_rc rd_int(const struct jsonin *in, const char *field, bool required,
 			 bool *present, int64_t *out, struct rk_err *err)
 {
-	return jsonin_get_int(AT(in), field, required, 0, -JSONIN_MAX_EXACT_INT, JSONIN_MAX_EXACT_INT, present,
-			      out, err);
+	return jsonin_get_int(AT(in), field, required, 0, -JSONIN_MAX_EXACT_INT,
+			      JSONIN_MAX_EXACT_INT, present, out, err);
 }
 
 /* An id member as canonical decimal text. */

@@ -214,7 +214,8 @@ static enum rk_rc get_page(const cJSON *root, const char *what, size_t nitems,
 			   struct coinbase_page *page, struct rk_err *err)
 {
 	const cJSON *hn = jsonin_member(root, "has_next");
-	enum rk_rc rc = jsonin_get_str(AT(root, what), "cursor", false, page->cursor, sizeof page->cursor, err);
+	enum rk_rc rc = jsonin_get_str(AT(root, what), "cursor", false, page->cursor,
+				       sizeof page->cursor, err);
 	if (rc)
 		return rc;
 	if (hn && !cJSON_IsBool(hn))
@@ -303,7 +304,7 @@ static enum rk_rc read_config(const cJSON *o, const char *where, struct order_re
 	    (rc = jsonin_get_amount(at, c->price_key, true, 1, &out->has_price, &out->price, err)))
 		return rc;
 	if (c->stop_key && (rc = jsonin_get_amount(at, c->stop_key, true, 1, &out->has_stop_price,
-					    &out->stop_price, err)))
+						   &out->stop_price, err)))
 		return rc;
 	return RK_OK;
 }
@@ -325,12 +326,12 @@ static enum rk_rc read_order(const cJSON *o, const char *where, const char *acco
 	if ((rc = jsonin_get_str(at, "order_id", true, out->order_id, sizeof out->order_id, err)) ||
 	    (rc = jsonin_get_str(at, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
 	    (rc = jsonin_get_str(at, "client_order_id", false, out->client_order_id,
-			  sizeof out->client_order_id, err)) ||
+				 sizeof out->client_order_id, err)) ||
 	    (rc = get_side(at, &out->side, err)) ||
 	    (rc = jsonin_get_str(at, "status", true, status, sizeof status, err)) ||
 	    (rc = get_ts(at, "created_time", true, out->ts, NULL, err)) ||
 	    (rc = jsonin_get_amount(at, "filled_size", false, 0, &out->has_filled_qty,
-			     &out->filled_qty, err)) ||
+				    &out->filled_qty, err)) ||
 	    (rc = jsonin_get_amount(at, "average_filled_price", false, 0, NULL, &avg, err)) ||
 	    (rc = read_config(o, where, out, &quote_sized, err)))
 		return rc;
@@ -621,14 +622,14 @@ enum rk_rc coinbase_parse_product(const char *body, size_t len, struct instrumen
 	const struct jsonin_at *at = AT(in.root, "product");
 	if ((rc = jsonin_get_str(at, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
 	    (rc = jsonin_get_amount(at, "price_increment", false, 0, &has_price_inc,
-			     &out->tick_size, err)) ||
+				    &out->tick_size, err)) ||
 	    (!has_price_inc && (rc = jsonin_get_amount(at, "quote_increment", false, 0, NULL,
-						&out->tick_size, err))) ||
+						       &out->tick_size, err))) ||
 	    (rc = jsonin_get_amount(at, "base_increment", false, 0, NULL, &out->step_size,
-			     err)) ||
+				    err)) ||
 	    (rc = jsonin_get_amount(at, "base_min_size", false, 0, NULL, &out->min_qty, err)) ||
 	    (rc = jsonin_get_amount(at, "quote_min_size", false, 0, NULL, &out->min_notional,
-			     err)))
+				    err)))
 		memset(out, 0, sizeof *out);
 	jsonin_close(&in);
 	return rc;
@@ -720,7 +721,7 @@ enum rk_rc coinbase_parse_ticker(const char *body, size_t len, struct venue_pric
 	else if (!cJSON_IsObject(list->child))
 		rc = rk_err_set(err, RK_EINVAL, "ticker.trades[0]: not an object");
 	else if (!(rc = jsonin_get_str(AT(list->child, "trades[0]"), "product_id", true, out->symbol,
-				sizeof out->symbol, err)))
+				       sizeof out->symbol, err)))
 		rc = jsonin_get_amount(AT(list->child, "trades[0]"), "price", true, 1, NULL, &out->last, err);
 	jsonin_close(&in);
 	return rc;
