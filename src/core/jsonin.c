@@ -436,7 +436,8 @@ static bool int_from_node(const cJSON *v, bool strings, int64_t *out)
 	if (!cJSON_IsNumber(v))
 		return false;
 	double d = v->valuedouble;
-	if (!(d >= -(double)JSONIN_MAX_EXACT_INT && d <= (double)JSONIN_MAX_EXACT_INT) || d != (double)(int64_t)d)
+	if (!(d >= -(double)JSONIN_MAX_EXACT_INT && d <= (double)JSONIN_MAX_EXACT_INT) ||
+	    d != (double)(int64_t)d)
 		return false;
 	*out = (int64_t)d;
 	return true;

@@ -85,6 +85,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "rk_clock.h"
 #include "venue.h"
 
 #define BINANCE_DEFAULT_BASE_URL "https://fapi.binance.com"
@@ -108,6 +109,8 @@ struct binance_options {
 	long weight_limit;            /* 0 -> BINANCE_DEFAULT_WEIGHT_LIMIT */
 	const struct http_options *http; /* optional: timeouts, retries, sleep seam
 					  * (its base_url is ignored) */
+	struct rk_clock clock;        /* request timestamps, exchangeInfo cache age,
+				       * snapshot taken_at; zeroed = the system clock */
 };
 
 /*

@@ -86,6 +86,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "rk_clock.h"
 #include "venue.h"
 
 #define COINBASE_DEFAULT_BASE_URL "https://api.coinbase.com"
@@ -105,6 +106,8 @@ struct coinbase_options {
 	const char *account;          /* journaled account name; NULL -> "default" */
 	long timeout_ms;              /* per request; 0 -> http.h default */
 	int max_retries;              /* reads; 0 -> default, HTTP_NO_RETRIES -> none */
+	struct rk_clock clock;        /* JWT times, snapshot taken_at, the client order id
+				       * window; zeroed = the system clock */
 };
 
 /*
