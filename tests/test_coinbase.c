@@ -32,6 +32,7 @@
 #include "sign.h"
 #include "venue.h"
 #include "coinbase.h"
+#include "registry.h"
 #include "rk_clock.h"
 #include "rtime.h"
 #include "testutil.h"
@@ -752,14 +753,15 @@ static void test_from_env_reads_the_secrets(void **state)
 	struct rk_err err = {0};
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", f->srv->port);
+	struct venue_config cfg = {.kind = VENUE_COINBASE, .base_url = url};
 	unsetenv(COINBASE_ENV_KEY_NAME "_FILE");
 	unsetenv(COINBASE_ENV_PRIVATE_KEY "_FILE");
 	unsetenv(COINBASE_ENV_KEY_NAME);
 	setenv(COINBASE_ENV_PRIVATE_KEY, f->pem, 1);
-	assert_int_equal(coinbase_venue_from_env(url, &v, &err), RK_ENOTFOUND);
+	assert_int_equal(registry_open(&cfg, &v, &err), RK_ENOTFOUND);
 	assert_null(v);
 	setenv(COINBASE_ENV_KEY_NAME, KEY_NAME, 1);
-	assert_int_equal(coinbase_venue_from_env(url, &v, &err), RK_OK);
+	assert_int_equal(registry_open(&cfg, &v, &err), RK_OK);
 	assert_int_equal(v->kind, VENUE_COINBASE);
 	assert_true(v->caps.orders_hold_balance);
 	assert_true(v->caps.has_bracket);

@@ -882,30 +882,3 @@ out:
 		bn_destroy(&b->base);
 	return rc;
 }
-
-enum rk_rc binance_venue_from_env_opts(const struct binance_options *base, struct venue **out,
-				       struct rk_err *err)
-{
-	char *key = NULL, *secret = NULL;
-	enum rk_rc rc;
-
-	*out = NULL;
-	rc = secret_load(BINANCE_ENV_API_KEY, &key, err);
-	if (rc == RK_OK)
-		rc = secret_load(BINANCE_ENV_API_SECRET, &secret, err);
-	if (rc == RK_OK) {
-		struct binance_options opt = base ? *base : (struct binance_options){0};
-		opt.api_key = key;
-		opt.api_secret = secret;
-		rc = binance_venue_create(&opt, out, err);
-	}
-	secret_free(key);
-	secret_free(secret);
-	return rc;
-}
-
-enum rk_rc binance_venue_from_env(const char *base_url, struct venue **out, struct rk_err *err)
-{
-	struct binance_options opt = {.base_url = base_url};
-	return binance_venue_from_env_opts(&opt, out, err);
-}

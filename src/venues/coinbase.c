@@ -16,7 +16,6 @@
 
 #include "http.h"
 #include "rtime.h"
-#include "secret.h"
 #include "sign.h"
 #include "coinbase_parse.h"
 #include "rk_array.h"
@@ -1102,30 +1101,4 @@ out:
 		cb_destroy(&c->base);
 	}
 	return rc;
-}
-
-enum rk_rc coinbase_venue_from_env_opts(const struct coinbase_options *base, struct venue **out,
-					struct rk_err *err)
-{
-	char *key_name = NULL, *pem = NULL;
-	enum rk_rc rc;
-
-	*out = NULL;
-	if ((rc = secret_load(COINBASE_ENV_KEY_NAME, &key_name, err)) ||
-	    (rc = secret_load(COINBASE_ENV_PRIVATE_KEY, &pem, err)))
-		goto out;
-	struct coinbase_options opt = base ? *base : (struct coinbase_options){0};
-	opt.key_name = key_name;
-	opt.private_key_pem = pem;
-	rc = coinbase_venue_create(&opt, out, err);
-out:
-	secret_free(key_name);
-	secret_free(pem);
-	return rc;
-}
-
-enum rk_rc coinbase_venue_from_env(const char *base_url, struct venue **out, struct rk_err *err)
-{
-	struct coinbase_options opt = {.base_url = base_url};
-	return coinbase_venue_from_env_opts(&opt, out, err);
 }

@@ -75,7 +75,7 @@
  *
  * Threads: one venue is used by one thread at a time.
  *
- * Ownership: coinbase_venue_create / coinbase_venue_from_env[_opts] return a venue
+ * Ownership: coinbase_venue_create returns a venue
  * released with venue_destroy; it copies everything it keeps from `opt`
  * (the private key copy is zeroed when released).
  */
@@ -118,23 +118,6 @@ struct coinbase_options {
  */
 enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venue **out /* OUT */,
 				 struct rk_err *err);
-
-/*
- * coinbase_venue_create with the key name and private key from the
- * environment through secret_load (RECKON_COINBASE_KEY_NAME and
- * RECKON_COINBASE_PRIVATE_KEY, each or its _FILE form), base_url as given
- * (NULL: the real API), products derived. secret_load's errors pass through.
- */
-enum rk_rc coinbase_venue_from_env(const char *base_url, struct venue **out /* OUT */,
-				   struct rk_err *err);
-
-/*
- * Same, with every other option taken from `opt` (may be NULL: defaults);
- * its key_name and private_key_pem are ignored and come from the
- * environment. Nothing is kept from `opt`.
- */
-enum rk_rc coinbase_venue_from_env_opts(const struct coinbase_options *opt,
-					struct venue **out /* OUT */, struct rk_err *err);
 
 /*
  * The JWT this venue sends for one request: method, the base URL's host and
