@@ -349,37 +349,66 @@ static enum rk_rc read_order(const cJSON *o, const char *where, const char *acco
 	return RK_OK;
 }
 
-enum rk_rc coinbase_parse_orders_page(const char *body, size_t len, const char *account,
-				      struct order_rec **orders, size_t *n,
-				      struct coinbase_page *page, struct rk_err *err)
+/* Reads one element of a listing into dst; *seq_us (zeroed by the caller)
+ * is its place in the venue's sequence, when it has one. */
+typedef enum rk_rc (*item_fn)(const cJSON *o, const char *where, const char *account, void *dst,
+			      int64_t *seq_us, struct rk_err *err);
+
+/*
+ * Reads a page of a listing: the `key` array of `body`, each element into
+ * one record of `size` bytes through `fn`, then the pagination. On RK_OK
+ * *out (free) holds *n records and page->newest_us is the highest *seq_us.
+ */
+static enum rk_rc read_page(const char *body, size_t len, const char *key, size_t size,
+			    item_fn fn, const char *account, void **out, size_t *n,
+			    struct coinbase_page *page, struct rk_err *err)
 {
 	struct jsonin in = {0};
-	struct order_rec *arr = NULL;
+	const cJSON *list = NULL;
+	char *arr = NULL;
 	size_t k = 0;
+	int64_t newest = 0;
 	enum rk_rc rc;
 
-	*orders = NULL;
+	*out = NULL;
 	*n = 0;
 	memset(page, 0, sizeof *page);
-	const cJSON *list = NULL;
-	if ((rc = open_list(body, len, "orders", "orders", sizeof *arr, &in, &list,
-			     (void **)&arr, err)))
+	if ((rc = open_list(body, len, key, key, size, &in, &list, (void **)&arr, err)))
 		return rc;
 	for (const cJSON *o = list->child; o; o = o->next, k++) {
 		char where[WHERE_MAX];
-		snprintf(where, sizeof where, "orders[%zu]", k);
-		if ((rc = read_order(o, where, account, &arr[k], err)))
+		int64_t seq = 0;
+		snprintf(where, sizeof where, "%s[%zu]", key, k);
+		if ((rc = fn(o, where, account, arr + k * size, &seq, err)))
 			goto out;
+		if (seq > newest)
+			newest = seq;
 	}
-	if ((rc = get_page(in.root, "orders", k, page, err)))
+	if ((rc = get_page(in.root, key, k, page, err)))
 		goto out;
-	*orders = arr;
+	page->newest_us = newest;
+	*out = arr;
 	*n = k;
 	arr = NULL;
 out:
 	free(arr);
 	jsonin_close(&in);
 	return rc;
+}
+
+static enum rk_rc order_item(const cJSON *o, const char *where, const char *account, void *dst,
+			     int64_t *seq_us, struct rk_err *err)
+{
+	(void)seq_us;
+	return read_order(o, where, account, dst, err);
+}
+
+enum rk_rc coinbase_parse_orders_page(const char *body, size_t len, const char *account,
+				      struct order_rec **orders, size_t *n,
+				      struct coinbase_page *page, struct rk_err *err)
+{
+	return read_page(body, len, "orders", sizeof **orders, order_item, account,
+			 (void **)orders, n, page, err);
 }
 
 enum rk_rc coinbase_parse_order(const char *body, size_t len, const char *account,
@@ -447,42 +476,18 @@ static enum rk_rc read_fill(const cJSON *o, const char *where, const char *accou
 	return RK_OK;
 }
 
+static enum rk_rc fill_item(const cJSON *o, const char *where, const char *account, void *dst,
+			    int64_t *seq_us, struct rk_err *err)
+{
+	return read_fill(o, where, account, dst, seq_us, err);
+}
+
 enum rk_rc coinbase_parse_fills_page(const char *body, size_t len, const char *account,
 				     struct fill_rec **fills, size_t *n,
 				     struct coinbase_page *page, struct rk_err *err)
 {
-	struct jsonin in = {0};
-	struct fill_rec *arr = NULL;
-	size_t k = 0;
-	enum rk_rc rc;
-
-	*fills = NULL;
-	*n = 0;
-	memset(page, 0, sizeof *page);
-	const cJSON *list = NULL;
-	if ((rc = open_list(body, len, "fills", "fills", sizeof *arr, &in, &list,
-			     (void **)&arr, err)))
-		return rc;
-	int64_t newest = 0;
-	for (const cJSON *o = list->child; o; o = o->next, k++) {
-		char where[WHERE_MAX];
-		int64_t seq = 0;
-		snprintf(where, sizeof where, "fills[%zu]", k);
-		if ((rc = read_fill(o, where, account, &arr[k], &seq, err)))
-			goto out;
-		if (seq > newest)
-			newest = seq;
-	}
-	if ((rc = get_page(in.root, "fills", k, page, err)))
-		goto out;
-	page->newest_us = newest;
-	*fills = arr;
-	*n = k;
-	arr = NULL;
-out:
-	free(arr);
-	jsonin_close(&in);
-	return rc;
+	return read_page(body, len, "fills", sizeof **fills, fill_item, account, (void **)fills,
+			 n, page, err);
 }
 
 /* ---- accounts and holdings ----------------------------------------------- */
