@@ -410,4 +410,3 @@ enum rk_rc sim_venue_set_price(struct venue *v, const char *symbol, struct dec p
 	p->steps[s->step] = price;
 	return match_all(s, symbol, err);
 }
-

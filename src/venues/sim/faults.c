@@ -151,4 +151,3 @@ enum rk_rc sim_fault_parse(struct sim *s, const cJSON *j, const char *path, stru
 	*dst = f;
 	return RK_OK;
 }
-

@@ -176,4 +176,3 @@ char *sim_venue_dump(const struct venue *v)
 	cJSON_Delete(root);
 	return text;
 }
-

@@ -381,4 +381,3 @@ const struct venue_ops SIM_OPS = {
 	.destroy = sim_destroy,
 	.last_price = sim_last_price,
 };
-

@@ -381,4 +381,3 @@ enum rk_rc sim_place(struct venue *v, const struct venue_order_req *req,
 	}
 	return RK_OK;
 }
-

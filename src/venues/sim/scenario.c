@@ -514,4 +514,3 @@ out:
 	cJSON_Delete(root);
 	return rc;
 }
-
