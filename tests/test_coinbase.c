@@ -32,6 +32,9 @@
 #include "sign.h"
 #include "venue.h"
 #include "coinbase.h"
+#include "registry.h"
+#include "rk_clock.h"
+#include "rtime.h"
 #include "testutil.h"
 
 #define API "/api/v3/brokerage"
@@ -660,6 +663,43 @@ static void test_get_order_by_client_id_searches_open_then_recent(void **state)
 	assert_int_equal(q.outcome, VOUT_UNKNOWN);
 }
 
+/* The venue reads the clock it is given: the snapshot's taken_at and the
+ * start of the client order id window come from it (JWTs too, which the
+ * test server checks against its own clock, so the clock is near now). */
+static void test_venue_reads_the_clock_it_is_given(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = ((int64_t)time(NULL) - 10) * 1000000 + 123456;
+	char url[64], want[RTIME_STR_MAX + 64], ts[RTIME_STR_MAX];
+	const char *products[] = {"TOWNS-USD"};
+	struct rk_err err = {0};
+	struct venue *v = NULL;
+	struct venue_snapshot s;
+	struct venue_order_result q;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", f->srv->port);
+	struct coinbase_options opt = {.base_url = url, .key_name = KEY_NAME,
+				       .private_key_pem = f->pem, .products = products,
+				       .nproducts = 1, .max_retries = HTTP_NO_RETRIES,
+				       .clock = rk_clock_manual(&now)};
+	if (coinbase_venue_create(&opt, &v, &err) != RK_OK)
+		fail_msg("coinbase_venue_create: %s", err.msg);
+	snapshot_routes(f->srv, 200);
+	assert_int_equal(venue_snapshot(v, "main", "", &s, &err), RK_OK);
+	assert_int_equal(s.taken_at_us, now);
+	venue_snapshot_free(&s);
+	route(f->srv, "GET", OPEN_PATH, 200, ORDERS_P2, -1);
+	route(f->srv, "GET", API "/orders/historical/batch?limit=100&start_date=*", 200,
+	      "{\"orders\":[],\"has_next\":false,\"cursor\":\"\"}", 1);
+	assert_int_equal(venue_get_order(v, "TOWNS-USD", NULL, "rk-0", &q, NULL), RK_OK);
+	rtime_format(now - 24LL * 3600 * 1000000, ts);
+	/* the window start, its colons percent-encoded */
+	snprintf(want, sizeof want, "start_date=%.13s%%3A%.2s%%3A%s", ts, ts + 14, ts + 17);
+	struct logged l = last_request(f->srv, "GET", API "/orders/historical/batch?limit=100");
+	if (!strstr(l.path, want))
+		fail_msg("%s does not hold %s", l.path, want);
+	venue_destroy(v);
+}
+
 static void test_order_fills_pages_and_failure(void **state)
 {
 	struct fx *f = *state;
@@ -713,14 +753,15 @@ static void test_from_env_reads_the_secrets(void **state)
 	struct rk_err err = {0};
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", f->srv->port);
+	struct venue_config cfg = {.kind = VENUE_COINBASE, .base_url = url};
 	unsetenv(COINBASE_ENV_KEY_NAME "_FILE");
 	unsetenv(COINBASE_ENV_PRIVATE_KEY "_FILE");
 	unsetenv(COINBASE_ENV_KEY_NAME);
 	setenv(COINBASE_ENV_PRIVATE_KEY, f->pem, 1);
-	assert_int_equal(coinbase_venue_from_env(url, &v, &err), RK_ENOTFOUND);
+	assert_int_equal(registry_open(&cfg, &v, &err), RK_ENOTFOUND);
 	assert_null(v);
 	setenv(COINBASE_ENV_KEY_NAME, KEY_NAME, 1);
-	assert_int_equal(coinbase_venue_from_env(url, &v, &err), RK_OK);
+	assert_int_equal(registry_open(&cfg, &v, &err), RK_OK);
 	assert_int_equal(v->kind, VENUE_COINBASE);
 	assert_true(v->caps.orders_hold_balance);
 	assert_true(v->caps.has_bracket);
@@ -770,6 +811,7 @@ int main(void)
 		T(test_cancel_without_an_answer_is_unknown),
 		T(test_get_order_by_id),
 		T(test_get_order_by_client_id_searches_open_then_recent),
+		T(test_venue_reads_the_clock_it_is_given),
 		T(test_order_fills_pages_and_failure),
 		T(test_create_refuses_unusable_key_without_quoting_it),
 		T(test_from_env_reads_the_secrets),

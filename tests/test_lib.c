@@ -65,6 +65,24 @@ static void test_array_refused_growth_leaves_it_unchanged(void **state)
 	free(xs.v);
 }
 
+static void test_array_append_copies_a_block(void **state)
+{
+	(void)state;
+	RK_ARRAY(struct pair) xs = {0};
+	const struct pair src[3] = {{1, -1}, {2, -2}, {3, -3}};
+	assert_true(rk_array_append(&xs, src, 3));
+	assert_true(rk_array_append(&xs, NULL, 0));
+	assert_true(rk_array_append(&xs, src, 1));
+	assert_int_equal(xs.n, 4);
+	assert_int_equal(xs.v[2].a, 3);
+	assert_int_equal(xs.v[3].b, -1);
+	struct pair *before = xs.v;
+	assert_false(rk_array_append(&xs, src, SIZE_MAX)); /* refused, unchanged */
+	assert_ptr_equal(xs.v, before);
+	assert_int_equal(xs.n, 4);
+	free(xs.v);
+}
+
 static void test_buf_builds_exact_text(void **state)
 {
 	(void)state;
@@ -193,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_array_keeps_every_element_through_growth),
 		cmocka_unit_test(test_array_refused_growth_leaves_it_unchanged),
+		cmocka_unit_test(test_array_append_copies_a_block),
 		cmocka_unit_test(test_buf_builds_exact_text),
 		cmocka_unit_test(test_buf_failure_is_sticky_and_reported),
 		cmocka_unit_test(test_fmt_truncates_and_terminates),

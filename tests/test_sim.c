@@ -1,5 +1,5 @@
 /*
- * test_sim.c — the simulated venue (src/venues/sim.c) against its contract:
+ * test_sim.c — the simulated venue (src/venues/sim/) against its contract:
  * the demo scenario reproduces the incidents, every scripted fault reads as
  * the venue contract says it must (incomplete, rejected, unknown — never a
  * silent success), spot balances are held by open sells, orders match over
@@ -27,6 +27,7 @@
 #include "testutil.h"
 #include "venue.h"
 #include "sim.h"
+#include "sim/sim_internal.h" /* the placement rules table */
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -1024,6 +1025,123 @@ static void test_one_bracket_per_leg_share_the_holding(void **state)
 	venue_destroy(v);
 }
 
+/* ---- the placement rules ------------------------------------------------- */
+
+#define BN_FUT                                                                                 \
+	"{'venues': {'binance-usdm': {'instruments': ["                                        \
+	"{'symbol': 'TOK-USDT', 'tick_size': '0.01', 'step_size': '1', 'min_qty': '2',"        \
+	" 'min_notional': '5'}, {'symbol': 'NOP-USDT', 'tick_size': '0.01', 'step_size': '1'}]," \
+	" 'positions': [{'symbol': 'TOK-USDT', 'qty': '10', 'entry_price': '100'}],"            \
+	" 'prices': {'TOK-USDT': ['100.00']}}}}"
+
+struct rule_case {
+	const char *rule;    /* the rule of SIM_PLACEMENT_RULES that must refuse */
+	bool binance;        /* BN_FUT as binance-usdm, else TOK_SPOT as coinbase */
+	const char *symbol;
+	enum side side;
+	enum order_type type;
+	const char *qty, *price, *stop;
+	bool reduce_only, close_position;
+	enum venue_reject reject; /* what the refusal says */
+	int code;
+	const char *reason;
+};
+
+static const struct rule_case RULE_CASES[] = {
+	{"unknown_symbol", false, "NOPE-USD", SIDE_BUY, OTYPE_MARKET, "1", "", "", false, false,
+	 VREJ_INVALID, 0, "UNKNOWN_PRODUCT_ID"},
+	{"unknown_symbol", true, "NOPE-USDT", SIDE_BUY, OTYPE_MARKET, "1", "", "", false, false,
+	 VREJ_INVALID, -1121, "Invalid symbol."},
+	{"bad_side", false, "TOK-USD", SIDE_NONE, OTYPE_MARKET, "1", "", "", false, false,
+	 VREJ_INVALID, 0, "INVALID_SIDE"},
+	{"unsupported_type", false, "TOK-USD", SIDE_SELL, OTYPE_TRAILING_STOP, "1", "", "", false,
+	 false, VREJ_INVALID, 0, "UNSUPPORTED_ORDER_CONFIGURATION"},
+	{"unsupported_on_market", true, "TOK-USDT", SIDE_SELL, OTYPE_BRACKET, "2", "120.00",
+	 "90.00", false, false, VREJ_INVALID, -1116, "Invalid orderType."},
+	{"missing_price", false, "TOK-USD", SIDE_BUY, OTYPE_LIMIT, "1", "", "", false, false,
+	 VREJ_INVALID, 0, "INVALID_LIMIT_PRICE"},
+	{"off_tick", true, "TOK-USDT", SIDE_BUY, OTYPE_LIMIT, "2", "90.001", "", false, false,
+	 VREJ_INVALID, -4014, "Price not increased by tick size."},
+	{"no_market_price", true, "NOP-USDT", SIDE_BUY, OTYPE_MARKET, "2", "", "", false, false,
+	 VREJ_OTHER, -1003, "No market price."},
+	{"close_without_position", true, "TOK-USDT", SIDE_BUY, OTYPE_STOP_MARKET, "0", "",
+	 "110.00", false, true, VREJ_INVALID, -2022, "ReduceOnly Order is rejected."},
+	{"bad_size", false, "TOK-USD", SIDE_SELL, OTYPE_LIMIT, "1.5", "130.00", "", false, false,
+	 VREJ_INVALID, 0, "INVALID_SIZE_PRECISION"},
+	{"below_min_qty", true, "TOK-USDT", SIDE_BUY, OTYPE_LIMIT, "1", "90.00", "", false, false,
+	 VREJ_INVALID, -4003, "Quantity less than minimum quantity."},
+	{"below_min_notional", false, "TOK-USD", SIDE_BUY, OTYPE_LIMIT, "1", "0.50", "", false,
+	 false, VREJ_INVALID, 0, "INVALID_QUOTE_SIZE_TOO_SMALL"},
+	{"stop_would_trigger", false, "TOK-USD", SIDE_SELL, OTYPE_STOP_MARKET, "1", "", "101.00",
+	 false, false, VREJ_WOULD_TRIGGER, -2021, "Order would immediately trigger."},
+	{"take_profit_would_trigger", true, "TOK-USDT", SIDE_SELL, OTYPE_TAKE_PROFIT, "2", "",
+	 "99.00", true, false, VREJ_WOULD_TRIGGER, -2021, "Order would immediately trigger."},
+	{"bracket_take_profit_through", false, "TOK-USD", SIDE_SELL, OTYPE_BRACKET, "1", "99.00",
+	 "90.00", false, false, VREJ_INVALID, 0, "INVALID_LIMIT_PRICE"},
+	{"reduce_only_without_position", true, "TOK-USDT", SIDE_BUY, OTYPE_MARKET, "2", "", "",
+	 true, false, VREJ_INVALID, -2022, "ReduceOnly Order is rejected."},
+	{"insufficient_funds", false, "TOK-USD", SIDE_SELL, OTYPE_LIMIT, "101", "200.00", "", false,
+	 false, VREJ_INSUFFICIENT_FUNDS, 0, "INSUFFICIENT_FUND"},
+};
+#define NRULE_CASES (sizeof RULE_CASES / sizeof RULE_CASES[0])
+
+/* Each case is refused by its rule, in the words of the venue the sim
+ * plays, and places nothing. */
+static void test_each_placement_rule_refuses_in_the_venues_words(void **state)
+{
+	for (size_t i = 0; i < NRULE_CASES; i++) {
+		const struct rule_case *c = &RULE_CASES[i];
+		struct venue *v = c->binance ? open_text(BN_FUT, "binance-usdm")
+					     : open_text(TOK_SPOT("", "", ""), "coinbase");
+		struct venue_order_req r =
+			req("c-rule", c->symbol, c->side, c->type, c->qty, c->price, c->stop);
+		r.reduce_only = c->reduce_only;
+		r.close_position = c->close_position;
+		const struct sim_placement sp = sim_placement_of(sim_of(v), &r);
+		const struct sim_placement_rule *rule = sim_placement_refusal(&sp);
+		if (!rule || strcmp(rule->name, c->rule) != 0)
+			fail_msg("%s: refused by %s", c->rule, rule ? rule->name : "no rule");
+		struct venue_place_result p = place(v, &r);
+		if (p.outcome != VOUT_REJECTED || p.reject != c->reject || p.venue_code != c->code ||
+		    strcmp(p.reason, c->reason) != 0)
+			fail_msg("%s: outcome %d reject %d code %d reason '%s'", c->rule, p.outcome,
+				 p.reject, p.venue_code, p.reason);
+		assert_int_equal(sim_venue_open_order_count(v), 0);
+		assert_false(sim_venue_find_order_by_client(v, "c-rule", NULL));
+		venue_destroy(v);
+	}
+}
+
+/* Every rule of the table has a case above (a new rule needs one), and the
+ * cases name only rules of the table. */
+static void test_every_placement_rule_is_reachable(void **state)
+{
+	for (size_t k = 0; k < SIM_PLACEMENT_RULE_COUNT; k++) {
+		bool covered = false;
+		for (size_t i = 0; i < NRULE_CASES && !covered; i++)
+			covered = strcmp(RULE_CASES[i].rule, SIM_PLACEMENT_RULES[k].name) == 0;
+		if (!covered)
+			fail_msg("placement rule %s has no case", SIM_PLACEMENT_RULES[k].name);
+	}
+	for (size_t i = 0; i < NRULE_CASES; i++) {
+		bool known = false;
+		for (size_t k = 0; k < SIM_PLACEMENT_RULE_COUNT && !known; k++)
+			known = strcmp(RULE_CASES[i].rule, SIM_PLACEMENT_RULES[k].name) == 0;
+		if (!known)
+			fail_msg("case %s names no rule", RULE_CASES[i].rule);
+	}
+}
+
+/* The first rule that refuses answers: an unknown symbol with no side is an
+ * unknown symbol. */
+static void test_placement_rules_apply_in_order(void **state)
+{
+	struct venue *v = open_text(TOK_SPOT("", "", ""), "coinbase");
+	struct venue_order_req r = req("c-1", "NOPE-USD", SIDE_NONE, OTYPE_LIMIT, "0", "", "");
+	assert_string_equal(place(v, &r).reason, "UNKNOWN_PRODUCT_ID");
+	venue_destroy(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1188,9 @@ int main(void)
 		cmocka_unit_test(test_place_fails_fault_refuses_with_its_reason),
 		cmocka_unit_test(test_filled_quantity_without_fill_records),
 		cmocka_unit_test(test_one_bracket_per_leg_share_the_holding),
+		cmocka_unit_test(test_each_placement_rule_refuses_in_the_venues_words),
+		cmocka_unit_test(test_every_placement_rule_is_reachable),
+		cmocka_unit_test(test_placement_rules_apply_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,12 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "http.h"
 #include "policy.h"
 #include "recon_exec.h"
 #include "recon_text.h"
-#include "binance.h"
-#include "coinbase.h"
+#include "registry.h"
+#include "rk_file.h"
 #include "sim.h"
 
 static void help(void)
@@ -55,37 +54,7 @@ static void help(void)
 	       "66 no such journal, 74 I/O, 77 read-only journal, 78 bad configuration.\n");
 }
 
-static char *read_text(const char *path, struct rk_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	if (!f) {
-		rk_err_set(err, RK_ENOTFOUND, "cannot read %s", path);
-		return NULL;
-	}
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				rk_err_set(err, RK_ENOMEM, "out of memory");
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t k = fread(buf + n, 1, 4096, f);
-		n += k;
-		if (k < 4096)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static const char *const ALL_VENUES[] = {"coinbase", "binance-usdm", "sim"};
+#define SCENARIO_FILE_MAX (16u << 20) /* bytes; scenarios are a few kilobytes */
 
 /* The simulated venues of scenario `sim` (a file or an embedded name): the
  * one --venue names, else every venue the scenario defines. Returns -1, or
@@ -95,21 +64,19 @@ static int sim_venues(const char *sim, const char *venue, struct venue **venues,
 {
 	struct rk_err err = {0};
 	const char *scenario = sim_scenario_text(sim);
-	if (!scenario && !(scenario = *scenario_owned = read_text(sim, &err)))
-		return cli_fail_to(errs, &err);
-	for (size_t k = 0; k < 3; k++) {
-		if (venue && strcmp(venue, ALL_VENUES[k]) != 0)
-			continue;
-		if (sim_venue_create(scenario, ALL_VENUES[k], &venues[*n], &err) == RK_OK)
-			(*n)++;
-		else if (venue || err.rc != RK_ENOTFOUND)
+	if (!scenario) {
+		if (rk_file_read(sim, SCENARIO_FILE_MAX, scenario_owned, NULL, &err))
 			return cli_fail_to(errs, &err);
+		scenario = *scenario_owned;
 	}
-	if (*n == 0) {
-		fprintf(errs, "reckon: scenario %s defines no venue\n", sim);
-		return EX_DATAERR;
-	}
-	return -1;
+	struct venue_config cfg = {.kind = venue ? venue_parse(venue) : VENUE_UNKNOWN,
+				   .scenario = scenario};
+	if (registry_open_all(&cfg, venues, n, &err) == RK_OK)
+		return -1;
+	if (venue || err.rc != RK_ENOTFOUND)
+		return cli_fail_to(errs, &err);
+	fprintf(errs, "reckon: scenario %s defines no venue\n", sim);
+	return EX_DATAERR;
 }
 
 /* The real venue's client, credentials from the environment. Returns -1, or
@@ -118,15 +85,12 @@ static int real_venue(const char *venue, const char *base_url, long timeout_ms,
 		      const struct policy *policy, struct venue **venues, size_t *n)
 {
 	struct rk_err err = {0};
-	struct coinbase_options cb = {.base_url = base_url, .timeout_ms = timeout_ms};
-	struct http_options http = {.timeout_ms = timeout_ms};
+	enum venue_kind kind = venue_parse(venue);
 	/* An empty fill cursor reads back as far as the policy says. */
-	struct binance_options bn = {
-		.base_url = base_url, .http = &http,
-		.fills_lookback_hours = policy_for(policy, VENUE_BINANCE_USDM, NULL)->fill_lookback_hours};
-	enum rk_rc rc = venue_parse(venue) == VENUE_COINBASE
-				? coinbase_venue_from_env_opts(&cb, &venues[0], &err)
-				: binance_venue_from_env_opts(&bn, &venues[0], &err);
+	struct venue_config cfg = {
+		.kind = kind, .base_url = base_url, .timeout_ms = timeout_ms,
+		.fills_lookback_hours = policy_for(policy, kind, NULL)->fill_lookback_hours};
+	enum rk_rc rc = registry_open(&cfg, &venues[0], &err);
 	if (rc) {
 		/* Missing or unreadable credentials are configuration problems. */
 		fprintf(stderr, "reckon: %s\n", err.msg);
@@ -194,7 +158,7 @@ int cmd_reconcile(int argc, char **argv)
 
 	struct rk_err err = {0};
 	struct policy *policy = NULL;
-	struct venue *venues[3] = {NULL, NULL, NULL};
+	struct venue *venues[REGISTRY_SIM_VENUES] = {NULL, NULL, NULL};
 	size_t nvenues = 0;
 	struct journal *j = NULL;
 	char *scenario_owned = NULL;

@@ -2,8 +2,12 @@
 #include "jsonin.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rtime.h"
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -256,38 +260,6 @@ void jsonin_close(struct jsonin *in)
 	in->root = NULL;
 }
 
-bool jsonin_has(const struct jsonin *in, const char *field)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	return v && !cJSON_IsNull(v);
-}
-
-enum rk_rc jsonin_str(const struct jsonin *in, const char *field, bool required, char *buf,
-		      size_t cap, struct rk_err *err)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	buf[0] = '\0';
-	if (!v || cJSON_IsNull(v)) {
-		if (required)
-			return rk_err_set(err, RK_ENOTFOUND, "field '%s': missing", field);
-		return RK_OK;
-	}
-	if (!cJSON_IsString(v))
-		return rk_err_set(err, RK_EINVAL, "field '%s': must be a string", field);
-	size_t n = strlen(v->valuestring);
-	if (n == 0)
-		return rk_err_set(err, RK_EINVAL, "field '%s': must not be empty", field);
-	if (n >= cap)
-		return rk_err_set(err, RK_EINVAL, "field '%s': longer than %zu characters", field,
-				  cap - 1);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v->valuestring[i] < 0x20)
-			return rk_err_set(err, RK_EINVAL, "field '%s': contains a control character",
-					  field);
-	memcpy(buf, v->valuestring, n + 1);
-	return RK_OK;
-}
-
 enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out, struct rk_err *err)
 {
 	const char *text;
@@ -314,34 +286,275 @@ enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out, struct rk_err *err)
 	return st == DEC_OK ? RK_OK : rk_err_set(err, RK_EINVAL, "%s", dec_status_str(st));
 }
 
-enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
-		      bool *present, struct dec *out, struct rk_err *err)
+bool jsonin_has(const struct jsonin *in, const char *field)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
+	return jsonin_member(in->root, field) != NULL;
+}
+
+/* ---- field readers ------------------------------------------------------ */
+
+const cJSON *jsonin_member(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+/* Sets err to "<name of key>: <message>" and returns rc. */
+__attribute__((format(printf, 5, 6))) static enum rk_rc
+fail(const struct jsonin_at *at, const char *key, enum rk_rc rc, struct rk_err *err,
+     const char *fmt, ...)
+{
+	char msg[RK_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (at->path && at->path[0])
+		return rk_err_set(err, rc, "%s.%s: %s", at->path, key, msg);
+	return rk_err_set(err, rc, "field '%s': %s", key, msg);
+}
+
+static enum rk_rc missing(const struct jsonin_at *at, const char *key, struct rk_err *err)
+{
+	return fail(at, key, at->flags & JSONIN_MISSING_EINVAL ? RK_EINVAL : RK_ENOTFOUND, err,
+		    "missing");
+}
+
+static bool is_empty_string(const cJSON *v)
+{
+	return cJSON_IsString(v) && v->valuestring[0] == '\0';
+}
+
+/* The member, or NULL when it counts as absent: "" for amounts and integers
+ * (`number`) under either empty flag, for strings under JSONIN_EMPTY_ABSENT. */
+static const cJSON *present_member(const struct jsonin_at *at, const char *key, bool number)
+{
+	const cJSON *v = jsonin_member(at->obj, key);
+	unsigned absent = number ? JSONIN_EMPTY_ABSENT | JSONIN_EMPTY_STRING : JSONIN_EMPTY_ABSENT;
+	return v && is_empty_string(v) && (at->flags & absent) ? NULL : v;
+}
+
+enum rk_rc jsonin_check_keys(const struct jsonin_at *at, const char *const *allowed,
+			     struct rk_err *err)
+{
+	const char *path = at->path && at->path[0] ? at->path : "object";
+	if (!cJSON_IsObject(at->obj))
+		return rk_err_set(err, RK_EINVAL, "%s: must be an object", path);
+	for (const cJSON *it = at->obj->child; it; it = it->next) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = strcmp(it->string, allowed[i]) == 0;
+		if (!ok)
+			return rk_err_set(err, RK_EINVAL, "%s: unknown key '%s'", path, it->string);
+	}
+	return RK_OK;
+}
+
+enum rk_rc jsonin_get_str(const struct jsonin_at *at, const char *key, bool required, char *buf,
+			  size_t cap, struct rk_err *err)
+{
+	const cJSON *v = present_member(at, key, false);
+	buf[0] = '\0';
+	if (!v)
+		return required ? missing(at, key, err) : RK_OK;
+	if (!cJSON_IsString(v))
+		return fail(at, key, RK_EINVAL, err, "must be a string");
+	size_t n = strlen(v->valuestring);
+	if (n == 0 && !(at->flags & JSONIN_EMPTY_STRING))
+		return fail(at, key, RK_EINVAL, err, "must not be empty");
+	if (n >= cap)
+		return fail(at, key, RK_EINVAL, err, "longer than %zu characters", cap - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v->valuestring[i] < 0x20)
+			return fail(at, key, RK_EINVAL, err, "contains a control character");
+	memcpy(buf, v->valuestring, n + 1);
+	return RK_OK;
+}
+
+enum rk_rc jsonin_get_dec(const struct jsonin_at *at, const char *key, bool required,
+			  bool *present, struct dec *out, struct rk_err *err)
+{
+	const cJSON *v = present_member(at, key, true);
+	struct rk_err why = {0};
 	if (present)
 		*present = false;
-	if (!v || cJSON_IsNull(v)) {
-		if (required)
-			return rk_err_set(err, RK_ENOTFOUND, "field '%s': missing", field);
-		return RK_OK;
+	*out = dec_zero();
+	if (!v)
+		return required ? missing(at, key, err) : RK_OK;
+	if ((at->flags & JSONIN_AMOUNT_STRINGS) && !cJSON_IsString(v))
+		return fail(at, key, RK_EINVAL, err, "an amount must be a decimal string");
+	if (jsonin_node_dec(v, out, &why) != RK_OK) {
+		*out = dec_zero();
+		return fail(at, key, why.rc, err, "%s", why.msg);
 	}
-	if (jsonin_node_dec(v, out, err) != RK_OK)
-		return rk_err_prefix(err, "field '%s'", field);
 	if (present)
 		*present = true;
 	return RK_OK;
 }
 
+enum rk_rc jsonin_get_amount(const struct jsonin_at *at, const char *key, bool required,
+			     int min_sign, bool *present, struct dec *out, struct rk_err *err)
+{
+	bool have = false;
+	enum rk_rc rc = jsonin_get_dec(at, key, required, &have, out, err);
+	if (rc)
+		return rc;
+	if (have && dec_sign(*out) < min_sign)
+		return fail(at, key, RK_EINVAL, err, "must be %s", min_sign > 0 ? "> 0" : ">= 0");
+	if (present)
+		*present = have;
+	return RK_OK;
+}
+
+bool jsonin_int_text(const char *s, size_t len, int64_t *out)
+{
+	bool neg = len > 0 && s[0] == '-';
+	size_t i = neg ? 1 : 0;
+	int64_t v = 0;
+	if (i == len || len - i > 16)
+		return false;
+	for (; i < len; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > JSONIN_MAX_EXACT_INT)
+		return false;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* A number node's value: its literal when jsonin_parse attached one, else
+ * its double when that is whole and exact. */
+static bool int_from_node(const cJSON *v, bool strings, int64_t *out)
+{
+	const char *text = jsonin_number_text(v);
+	if (cJSON_IsString(v) && strings)
+		text = v->valuestring;
+	if (text)
+		return jsonin_int_text(text, strlen(text), out);
+	if (!cJSON_IsNumber(v))
+		return false;
+	double d = v->valuedouble;
+	if (!(d >= -(double)JSONIN_MAX_EXACT_INT && d <= (double)JSONIN_MAX_EXACT_INT) ||
+	    d != (double)(int64_t)d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+enum rk_rc jsonin_get_int(const struct jsonin_at *at, const char *key, bool required,
+			  int64_t dflt, int64_t min, int64_t max, bool *present, int64_t *out,
+			  struct rk_err *err)
+{
+	const cJSON *v = present_member(at, key, true);
+	int64_t n = 0;
+	if (present)
+		*present = false;
+	*out = dflt;
+	if (!v)
+		return required ? missing(at, key, err) : RK_OK;
+	if (!int_from_node(v, at->flags & JSONIN_NUMBER_STRINGS, &n) || n < min || n > max)
+		return fail(at, key, RK_EINVAL, err, "must be a whole number from %lld to %lld%s",
+			    (long long)min, (long long)max,
+			    at->flags & JSONIN_NUMBER_STRINGS ? " (number or string)" : "");
+	*out = n;
+	if (present)
+		*present = true;
+	return RK_OK;
+}
+
+enum rk_rc jsonin_get_bool(const struct jsonin_at *at, const char *key, bool dflt, bool *out,
+			   struct rk_err *err)
+{
+	const cJSON *v = jsonin_member(at->obj, key);
+	*out = dflt;
+	if (!v)
+		return RK_OK;
+	if (cJSON_IsBool(v)) {
+		*out = cJSON_IsTrue(v);
+		return RK_OK;
+	}
+	if ((at->flags & JSONIN_NUMBER_STRINGS) && cJSON_IsString(v) &&
+	    (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0)) {
+		*out = strcmp(v->valuestring, "true") == 0;
+		return RK_OK;
+	}
+	return fail(at, key, RK_EINVAL, err, "must be true or false");
+}
+
+enum rk_rc jsonin_get_time(const struct jsonin_at *at, const char *key, bool required,
+			   bool *present, int64_t *us, struct rk_err *err)
+{
+	char text[64];
+	struct rk_err why = {0};
+	enum rk_rc rc = jsonin_get_str(at, key, required, text, sizeof text, err);
+	if (present)
+		*present = false;
+	*us = 0;
+	if (rc || !text[0])
+		return rc;
+	if (rtime_parse(text, us, &why) != RK_OK) {
+		*us = 0;
+		return fail(at, key, why.rc, err, "%s", why.msg);
+	}
+	if (present)
+		*present = true;
+	return RK_OK;
+}
+
+static enum rk_rc get_node(const struct jsonin_at *at, const char *key, bool required,
+			   cJSON_bool (*is)(const cJSON *), const char *want, const cJSON **out,
+			   struct rk_err *err)
+{
+	const cJSON *v = jsonin_member(at->obj, key);
+	*out = NULL;
+	if (!v)
+		return required ? missing(at, key, err) : RK_OK;
+	if (!is(v))
+		return fail(at, key, RK_EINVAL, err, "must be %s", want);
+	*out = v;
+	return RK_OK;
+}
+
+enum rk_rc jsonin_get_array(const struct jsonin_at *at, const char *key, bool required,
+			    const cJSON **out, struct rk_err *err)
+{
+	return get_node(at, key, required, cJSON_IsArray, "an array", out, err);
+}
+
+enum rk_rc jsonin_get_object(const struct jsonin_at *at, const char *key, bool required,
+			     const cJSON **out, struct rk_err *err)
+{
+	return get_node(at, key, required, cJSON_IsObject, "an object", out, err);
+}
+
+/* ---- the readers of a parsed document (record.c) ------------------------- */
+
+enum rk_rc jsonin_str(const struct jsonin *in, const char *field, bool required, char *buf,
+		      size_t cap, struct rk_err *err)
+{
+	const struct jsonin_at at = {in->root, NULL, 0};
+	return jsonin_get_str(&at, field, required, buf, cap, err);
+}
+
+enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
+		      bool *present, struct dec *out, struct rk_err *err)
+{
+	const struct jsonin_at at = {in->root, NULL, 0};
+	struct dec d;
+	bool have = false;
+	enum rk_rc rc = jsonin_get_dec(&at, field, required, &have, &d, err);
+	if (present)
+		*present = have;
+	if (have)
+		*out = d;
+	return rc;
+}
+
 enum rk_rc jsonin_bool(const struct jsonin *in, const char *field, bool dflt, bool *out,
 		       struct rk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	if (!v || cJSON_IsNull(v)) {
-		*out = dflt;
-		return RK_OK;
-	}
-	if (!cJSON_IsBool(v))
-		return rk_err_set(err, RK_EINVAL, "field '%s': must be true or false", field);
-	*out = cJSON_IsTrue(v);
-	return RK_OK;
+	const struct jsonin_at at = {in->root, NULL, 0};
+	return jsonin_get_bool(&at, field, dflt, out, err);
 }

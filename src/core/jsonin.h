@@ -23,12 +23,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
 #include "dec.h"
 #include "err.h"
 
+#define JSONIN_MAX_EXACT_INT 9007199254740992LL /* 2^53: integers beyond are refused */
 #define JSONIN_MAX_NUMBER_DIGITS 15  /* significant digits allowed in a JSON number amount */
 /* How an amount must be written, for error messages. */
 #define JSONIN_NUMBER_RULE "write it as JSON writes a number: no '+', no leading zeros, digits on both sides of '.'"
@@ -87,6 +89,92 @@ enum rk_rc jsonin_dec(const struct jsonin *in, const char *field, bool required,
 /* Reads a boolean member; absent/null gives `dflt`. */
 enum rk_rc jsonin_bool(const struct jsonin *in, const char *field, bool dflt, bool *out,
 		       struct rk_err *err);
+
+/* ---- field readers ------------------------------------------------------
+ *
+ * One set of readers for every JSON object reckon reads member by member:
+ * venue answers (Coinbase, Binance), scenarios, and (through jsonin_str,
+ * jsonin_dec, jsonin_bool) ingest records. Each reads one member of `at->obj`
+ * and names it in its error: with a path, "orders[3].qty: missing"; without
+ * one, "field 'qty': missing". Absent and JSON null are the same thing.
+ *
+ * Statuses: RK_OK; RK_ENOTFOUND for a missing required member (RK_EINVAL
+ * with JSONIN_MISSING_EINVAL); RK_EINVAL for a wrong type, a bad value or a
+ * value out of range; RK_ENOMEM never (nothing is allocated).
+ */
+
+/* How a document writes "nothing" and numbers; OR them into jsonin_at.flags. */
+#define JSONIN_EMPTY_ABSENT   1u /* "" reads as absent, for every type (Coinbase writes
+				  * "" for none) */
+#define JSONIN_EMPTY_STRING   2u /* "" is a string's value; an amount or integer written
+				  * "" is absent (Binance) */
+#define JSONIN_AMOUNT_STRINGS 4u /* an amount must be a decimal string, never a JSON
+				  * number (scenarios, Coinbase) */
+#define JSONIN_NUMBER_STRINGS 8u /* integers and booleans may also be written as strings
+				  * ("42", "true"): Binance */
+#define JSONIN_MISSING_EINVAL 16u /* a missing required member is RK_EINVAL, where the
+				   * caller keeps RK_ENOTFOUND for something else */
+
+/* Where the readers look and how their errors name what they read. */
+struct jsonin_at {
+	const cJSON *obj; /* the object read; NULL or a non-object: every member absent */
+	const char *path; /* names obj in errors ("orders[3]"); NULL or "": "field 'k'" */
+	unsigned flags;   /* JSONIN_* above; 0: strings non-empty, amounts strings or
+			   * numbers of at most 15 significant digits */
+};
+
+/* The member `key` of obj, NULL when absent or null. Borrowed. */
+const cJSON *jsonin_member(const cJSON *obj, const char *key);
+
+/* Refuses anything but an object whose member names are all in `allowed`
+ * (NULL-terminated): "path: must be an object", "path: unknown key 'k'". */
+enum rk_rc jsonin_check_keys(const struct jsonin_at *at, const char *const *allowed,
+			     struct rk_err *err);
+
+/* A string into buf (cap bytes incl. NUL): must be a string, shorter than
+ * cap, without control characters; "" per the flags (refused by default).
+ * Absent: "" (RK_ENOTFOUND / RK_EINVAL when `required`). */
+enum rk_rc jsonin_get_str(const struct jsonin_at *at, const char *key, bool required, char *buf,
+			  size_t cap, struct rk_err *err);
+
+/* An exact decimal (see jsonin_node_dec; JSONIN_AMOUNT_STRINGS: strings
+ * only). Absent: *out zero, *present (may be NULL) false. */
+enum rk_rc jsonin_get_dec(const struct jsonin_at *at, const char *key, bool required,
+			  bool *present, struct dec *out, struct rk_err *err);
+
+/* jsonin_get_dec, then a sign rule: min_sign 0 wants >= 0 ("must be >= 0"),
+ * 1 wants > 0 ("must be > 0"). */
+enum rk_rc jsonin_get_amount(const struct jsonin_at *at, const char *key, bool required,
+			     int min_sign, bool *present, struct dec *out, struct rk_err *err);
+
+/* A whole number in [min, max], read from its literal's digits (a number
+ * parsed without jsonin_parse is read from its double, which must be whole
+ * and at most 2^53). Absent: *out = dflt, *present (may be NULL) false. */
+enum rk_rc jsonin_get_int(const struct jsonin_at *at, const char *key, bool required,
+			  int64_t dflt, int64_t min, int64_t max, bool *present, int64_t *out,
+			  struct rk_err *err);
+
+/* A boolean; absent gives dflt. */
+enum rk_rc jsonin_get_bool(const struct jsonin_at *at, const char *key, bool dflt, bool *out,
+			   struct rk_err *err);
+
+/* An RFC 3339 timestamp (rtime_parse) as microseconds since the epoch.
+ * Absent: *us 0, *present (may be NULL) false. */
+enum rk_rc jsonin_get_time(const struct jsonin_at *at, const char *key, bool required,
+			   bool *present, int64_t *us, struct rk_err *err);
+
+/* An array member: *out the array, or NULL when absent (an error when
+ * `required`); anything else: "must be an array". */
+enum rk_rc jsonin_get_array(const struct jsonin_at *at, const char *key, bool required,
+			    const cJSON **out, struct rk_err *err);
+
+/* An object member, as jsonin_get_array for objects. */
+enum rk_rc jsonin_get_object(const struct jsonin_at *at, const char *key, bool required,
+			     const cJSON **out, struct rk_err *err);
+
+/* True when text[0, len) is digits with an optional leading '-', at most
+ * JSONIN_MAX_EXACT_INT in magnitude; *out (OUT) is its value. */
+bool jsonin_int_text(const char *text, size_t len, int64_t *out);
 
 /* Validates UTF-8 (rejects overlongs, surrogates, > U+10FFFF). */
 bool jsonin_utf8_valid(const char *s, size_t len);

@@ -26,3 +26,17 @@ bool rk_array_reserve(void *pv, size_t *cap, size_t need, size_t elem)
 	*cap = ncap;
 	return true;
 }
+
+bool rk_array_append_n(void *pv, size_t *n, size_t *cap, const void *src, size_t k, size_t elem)
+{
+	char *v;
+
+	if (k == 0)
+		return true;
+	if (k > SIZE_MAX - *n || !rk_array_reserve(pv, cap, *n + k, elem))
+		return false;
+	memcpy(&v, pv, sizeof v);
+	memcpy(v + *n * elem, src, k * elem);
+	*n += k;
+	return true;
+}

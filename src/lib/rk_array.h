@@ -39,6 +39,17 @@ bool rk_array_reserve(void *pv, size_t *cap, size_t need, size_t elem);
 		 ? memset(&(a)->v[(a)->n++], 0, sizeof *(a)->v)                \
 		 : NULL)
 
+/* Appends `k` elements of `elem` bytes copied from `src` to the array *pv
+ * (a T**, passed as void*) of *n elements and capacity *cap; false on
+ * overflow or allocation failure, with the array unchanged. `src` may be
+ * NULL when k is 0. For arrays owned elsewhere as (pointer, count) with
+ * exactly *n allocated, pass a cap equal to *n. */
+bool rk_array_append_n(void *pv, size_t *n, size_t *cap, const void *src, size_t k, size_t elem);
+
+/* Appends `k` elements copied from `src` to `a`; false when memory runs out. */
+#define rk_array_append(a, src, k)                                                            \
+	rk_array_append_n(&(a)->v, &(a)->n, &(a)->cap, (src), (k), sizeof *(a)->v)
+
 /* Reserves room for `k` more elements of `a`; false when memory runs out. */
 #define rk_array_grow(a, k)                                                    \
 	rk_array_reserve(&(a)->v, &(a)->cap, (a)->n + (k), sizeof *(a)->v)

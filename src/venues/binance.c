@@ -18,9 +18,10 @@
 
 #include <openssl/crypto.h>
 
-#include "rtime.h"
 #include "secret.h"
 #include "binance_parse.h"
+#include "rk_array.h"
+#include "symset.h"
 
 #define BN_PARAMS_MAX 512
 #define BN_WEIGHT_HEADER "x-mbx-used-weight-1m"
@@ -46,6 +47,7 @@ struct bn {
 	/* last reported request weight and the exchange minute it was for */
 	long used_weight;
 	int64_t used_weight_minute;
+	struct rk_clock clock;    /* request timestamps, caches, snapshot taken_at */
 };
 
 /* One request's answer, sorted. */
@@ -62,14 +64,14 @@ static struct bn *as_bn(struct venue *v)
 	return v->impl;
 }
 
-static int64_t local_ms(void)
+static int64_t local_ms(const struct bn *b)
 {
-	return rtime_now_us() / 1000;
+	return rk_clock_now(b->clock) / 1000;
 }
 
 static int64_t exchange_ms(const struct bn *b)
 {
-	return local_ms() + b->offset_ms;
+	return local_ms(b) + b->offset_ms;
 }
 
 /* printf into a VENUE_REASON_MAX buffer; long parts are cut, not refused. */
@@ -194,9 +196,9 @@ static enum rk_rc bn_send(struct bn *b, enum http_method m, const char *path, co
 static enum rk_rc bn_sync_time(struct bn *b, struct rk_err *err)
 {
 	struct bn_reply r;
-	int64_t t0 = local_ms(), server = 0;
+	int64_t t0 = local_ms(b), server = 0;
 	enum rk_rc rc = bn_send(b, HTTP_GET, "/fapi/v1/time", NULL, false, &r, err);
-	int64_t t1 = local_ms();
+	int64_t t1 = local_ms(b);
 	if (rc == RK_OK)
 		rc = binance_parse_server_time(r.body, r.len, &server, err);
 	if (rc == RK_OK) {
@@ -222,7 +224,7 @@ static enum rk_rc bn_call(struct bn *b, enum http_method m, const char *path, co
 	memset(r, 0, sizeof *r);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (sign && (b->synced_at_ms == 0 || attempt > 0 ||
-			     local_ms() - b->synced_at_ms > BINANCE_TIME_RESYNC_MS)) {
+			     local_ms(b) - b->synced_at_ms > BINANCE_TIME_RESYNC_MS)) {
 			rc = bn_sync_time(b, err);
 			if (rc != RK_OK) {
 				reasonf(r->reason, "%s", err ? err->msg : "");
@@ -258,52 +260,14 @@ static void reply_outcome(enum rk_rc rc, const struct bn_reply *r, enum binance_
 	snprintf(reason, cap, "%s", r->reason[0] ? r->reason : err ? err->msg : "");
 }
 
-/* --- symbols of interest ------------------------------------------------------------- */
-
-struct symset {
-	char (*v)[MODEL_SYM_MAX];
-	size_t n, cap;
-};
-
-static bool symset_add(struct symset *s, const char *sym)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], sym) == 0)
-			return true;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *nv = realloc(s->v, cap * sizeof *s->v);
-		if (!nv)
-			return false;
-		s->v = nv;
-		s->cap = cap;
-	}
-	snprintf(s->v[s->n++], MODEL_SYM_MAX, "%s", sym);
-	return true;
-}
-
-static bool symset_has(const struct symset *s, const char *sym)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], sym) == 0)
-			return true;
-	return false;
-}
-
 /* --- snapshot parts -------------------------------------------------------------------- */
 
-/* Appends `n` records of `size` bytes to a malloc'd array. */
+/* Appends `n` records of `size` bytes to a snapshot's (pointer, count)
+ * array, which holds exactly *len records. */
 static bool append(void **arr, size_t *len, const void *src, size_t n, size_t size)
 {
-	if (n == 0)
-		return true;
-	void *na = realloc(*arr, (*len + n) * size);
-	if (!na)
-		return false;
-	memcpy((char *)na + *len * size, src, n * size);
-	*arr = na;
-	*len += n;
-	return true;
+	size_t cap = *len;
+	return rk_array_append_n(arr, len, &cap, src, n, size);
 }
 
 static void part_orders(struct bn *b, const char *account, struct venue_snapshot *out,
@@ -365,7 +329,7 @@ static void part_positions(struct bn *b, struct venue_snapshot *out, struct rk_e
 static void part_instruments(struct bn *b, const struct symset *syms, struct venue_snapshot *out,
 			     struct rk_err *err)
 {
-	if (!b->instr || local_ms() - b->instr_at_ms > BINANCE_EXCHANGE_INFO_TTL_MS) {
+	if (!b->instr || local_ms(b) - b->instr_at_ms > BINANCE_EXCHANGE_INFO_TTL_MS) {
 		struct bn_reply r;
 		struct instrument *ins = NULL;
 		size_t n = 0;
@@ -376,7 +340,7 @@ static void part_instruments(struct bn *b, const struct symset *syms, struct ven
 			free(b->instr);
 			b->instr = ins;
 			b->ninstr = n;
-			b->instr_at_ms = local_ms();
+			b->instr_at_ms = local_ms(b);
 		} else if (!b->instr) {
 			venue_snapshot_mark_incomplete(out, "exchange info: %s",
 						       r.reason[0] ? r.reason : err->msg);
@@ -496,7 +460,7 @@ static enum rk_rc bn_snapshot(struct venue *v, const char *account, const char *
 	bool ok = true;
 
 	out->complete = true;
-	out->taken_at_us = rtime_now_us();
+	out->taken_at_us = rk_clock_now(b->clock);
 	/* The cursor advances only when the fills were all read. */
 	snprintf(out->fills_cursor, sizeof out->fills_cursor, "%s", fills_cursor);
 	if (weight_exhausted(b)) {
@@ -514,7 +478,7 @@ static enum rk_rc bn_snapshot(struct venue *v, const char *account, const char *
 	for (size_t i = 0; ok && i < b->nwatch; i++)
 		ok = symset_add(&syms, b->watch[i]);
 	if (!ok) {
-		free(syms.v);
+		symset_free(&syms);
 		venue_snapshot_free(out);
 		return rk_err_set(err, RK_ENOMEM, "binance: out of memory");
 	}
@@ -524,7 +488,7 @@ static enum rk_rc bn_snapshot(struct venue *v, const char *account, const char *
 		part_fills(b, account, fills_cursor, &syms, out, &perr);
 	else
 		venue_snapshot_mark_incomplete(out, "fills not read");
-	free(syms.v);
+	symset_free(&syms);
 	return RK_OK;
 }
 
@@ -880,6 +844,7 @@ enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue 
 	b->base.caps = (struct venue_caps){
 		.orders_hold_balance = false, .has_bracket = false, .is_futures = true};
 	b->base.impl = b;
+	b->clock = opt->clock;
 	b->recv_window_ms = opt->recv_window_ms ? opt->recv_window_ms
 						: BINANCE_DEFAULT_RECV_WINDOW_MS;
 	b->lookback_hours = opt->fills_lookback_hours;
@@ -916,31 +881,4 @@ out:
 	if (b)
 		bn_destroy(&b->base);
 	return rc;
-}
-
-enum rk_rc binance_venue_from_env_opts(const struct binance_options *base, struct venue **out,
-				       struct rk_err *err)
-{
-	char *key = NULL, *secret = NULL;
-	enum rk_rc rc;
-
-	*out = NULL;
-	rc = secret_load(BINANCE_ENV_API_KEY, &key, err);
-	if (rc == RK_OK)
-		rc = secret_load(BINANCE_ENV_API_SECRET, &secret, err);
-	if (rc == RK_OK) {
-		struct binance_options opt = base ? *base : (struct binance_options){0};
-		opt.api_key = key;
-		opt.api_secret = secret;
-		rc = binance_venue_create(&opt, out, err);
-	}
-	secret_free(key);
-	secret_free(secret);
-	return rc;
-}
-
-enum rk_rc binance_venue_from_env(const char *base_url, struct venue **out, struct rk_err *err)
-{
-	struct binance_options opt = {.base_url = base_url};
-	return binance_venue_from_env_opts(&opt, out, err);
 }

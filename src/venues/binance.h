@@ -74,7 +74,7 @@
  * Secrets: the key and secret are copied into the venue, wiped on destroy,
  * and never appear in a message; requests are not logged (http.h).
  *
- * Ownership: binance_venue_create / binance_venue_from_env[_opts] return a venue
+ * Ownership: binance_venue_create returns a venue
  * released with venue_destroy. Options are copied; nothing is kept from them.
  * A venue is used by one thread at a time.
  */
@@ -85,6 +85,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "rk_clock.h"
 #include "venue.h"
 
 #define BINANCE_DEFAULT_BASE_URL "https://fapi.binance.com"
@@ -108,6 +109,8 @@ struct binance_options {
 	long weight_limit;            /* 0 -> BINANCE_DEFAULT_WEIGHT_LIMIT */
 	const struct http_options *http; /* optional: timeouts, retries, sleep seam
 					  * (its base_url is ignored) */
+	struct rk_clock clock;        /* request timestamps, exchangeInfo cache age,
+				       * snapshot taken_at; zeroed = the system clock */
 };
 
 /*
@@ -117,22 +120,5 @@ struct binance_options {
  */
 enum rk_rc binance_venue_create(const struct binance_options *opt, struct venue **out /* OUT */,
 				struct rk_err *err);
-
-/*
- * Same, with the key and secret loaded by secret_load from
- * RECKON_BINANCE_API_KEY and RECKON_BINANCE_API_SECRET (or their _FILE
- * forms); `base_url` may be NULL. Errors are secret_load's, naming the
- * variable.
- */
-enum rk_rc binance_venue_from_env(const char *base_url, struct venue **out /* OUT */,
-				  struct rk_err *err);
-
-/*
- * Same, with every other option taken from `opt` (may be NULL: defaults);
- * its api_key and api_secret are ignored and come from the environment.
- * Nothing is kept from `opt`.
- */
-enum rk_rc binance_venue_from_env_opts(const struct binance_options *opt,
-				       struct venue **out /* OUT */, struct rk_err *err);
 
 #endif

@@ -22,74 +22,28 @@
 #include "rtime.h"
 #include "sign.h"
 
-#define MAX_EXACT_INT 9007199254740992LL /* 2^53 */
 
 /* --- field readers ----------------------------------------------------------- */
 
-/* A string member; "" allowed. Absent/null: "" (RK_ENOTFOUND when required). */
+/* Binance writes "" for none in numeric members, and integers and booleans
+ * sometimes as strings; amounts come as strings or JSON numbers. */
+#define BN_JSON (JSONIN_EMPTY_STRING | JSONIN_NUMBER_STRINGS)
+
+/* The reader context of a parsed element: errors say "field 'x': ...". */
+#define AT(in) (&(const struct jsonin_at){(in)->root, NULL, BN_JSON})
+
 static enum rk_rc rd_str(const struct jsonin *in, const char *field, bool required, char *buf,
 			 size_t cap, struct rk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	buf[0] = '\0';
-	if (!v || cJSON_IsNull(v))
-		return required ? rk_err_set(err, RK_ENOTFOUND, "field '%s': missing", field)
-				: RK_OK;
-	if (!cJSON_IsString(v))
-		return rk_err_set(err, RK_EINVAL, "field '%s': must be a string", field);
-	if (strlen(v->valuestring) >= cap)
-		return rk_err_set(err, RK_EINVAL, "field '%s': longer than %zu bytes", field,
-				  cap - 1);
-	memcpy(buf, v->valuestring, strlen(v->valuestring) + 1);
-	return RK_OK;
+	return jsonin_get_str(AT(in), field, required, buf, cap, err);
 }
 
-/* Digits (with an optional '-') of at most 2^53 in magnitude -> int64. */
-static bool int_from_text(const char *s, size_t len, int64_t *out)
-{
-	bool neg = len > 0 && s[0] == '-';
-	size_t i = neg ? 1 : 0;
-	int64_t v = 0;
-	if (i == len || len - i > 16)
-		return false;
-	for (; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v > MAX_EXACT_INT)
-		return false;
-	*out = neg ? -v : v;
-	return true;
-}
-
-/*
- * An integer member (id, time, code) given as a JSON number or a numeric
- * string. Absent, null or "": *present false (RK_ENOTFOUND when required).
- */
+/* An integer member (id, time, code) of at most 2^53 in magnitude. */
 static enum rk_rc rd_int(const struct jsonin *in, const char *field, bool required,
 			 bool *present, int64_t *out, struct rk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	*present = false;
-	*out = 0;
-	if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0'))
-		return required ? rk_err_set(err, RK_ENOTFOUND, "field '%s': missing", field)
-				: RK_OK;
-	const char *text = NULL;
-	size_t len = 0;
-	if (cJSON_IsString(v)) {
-		text = v->valuestring;
-		len = strlen(text);
-	} else if ((text = jsonin_number_text(v))) {
-		len = strlen(text);
-	}
-	if (!text || !int_from_text(text, len, out))
-		return rk_err_set(err, RK_EINVAL,
-				  "field '%s': must be an integer of at most 2^53 (number or string)",
-				  field);
-	*present = true;
-	return RK_OK;
+	return jsonin_get_int(AT(in), field, required, 0, -JSONIN_MAX_EXACT_INT,
+			      JSONIN_MAX_EXACT_INT, present, out, err);
 }
 
 /* An id member as canonical decimal text. */
@@ -126,29 +80,14 @@ static enum rk_rc rd_time(const struct jsonin *in, const char *field, char ts[MO
 static enum rk_rc rd_dec(const struct jsonin *in, const char *field, bool required,
 			 bool *present, struct dec *out, struct rk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	bool dummy;
-	if (!present)
-		present = &dummy;
-	*present = false;
-	*out = dec_zero();
-	if (cJSON_IsString(v) && v->valuestring[0] == '\0')
-		return required ? rk_err_set(err, RK_ENOTFOUND, "field '%s': empty", field) : RK_OK;
-	return jsonin_dec(in, field, required, present, out, err);
+	return jsonin_get_dec(AT(in), field, required, present, out, err);
 }
 
-/* A boolean given as true/false or "true"/"false". */
+/* A boolean given as true/false or "true"/"false"; absent: false. */
 static enum rk_rc rd_bool(const struct jsonin *in, const char *field, bool *out,
 			  struct rk_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in->root, field);
-	if (cJSON_IsString(v)) {
-		if (strcmp(v->valuestring, "true") != 0 && strcmp(v->valuestring, "false") != 0)
-			return rk_err_set(err, RK_EINVAL, "field '%s': must be true or false", field);
-		*out = strcmp(v->valuestring, "true") == 0;
-		return RK_OK;
-	}
-	return jsonin_bool(in, field, false, out, err);
+	return jsonin_get_bool(AT(in), field, false, out, err);
 }
 
 static enum rk_rc rd_side(const struct jsonin *in, enum side *out, struct rk_err *err)
@@ -1084,7 +1023,7 @@ enum rk_rc binance_cursor_parse(const char *cursor, int64_t now_ms, int lookback
 		int hours = lookback_hours > 0 ? lookback_hours : BINANCE_DEFAULT_LOOKBACK_HOURS;
 		*from_ms = now_ms - hours * hour;
 	} else if (strncmp(cursor, BINANCE_CURSOR_PREFIX, plen) != 0 ||
-		   !int_from_text(cursor + plen, strlen(cursor + plen), from_ms) || *from_ms < 0) {
+		   !jsonin_int_text(cursor + plen, strlen(cursor + plen), from_ms) || *from_ms < 0) {
 		return rk_err_set(err, RK_EINVAL,
 				  "fills cursor '%.64s' is not a Binance cursor (bn1:<ms>)", cursor);
 	}

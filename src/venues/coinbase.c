@@ -13,120 +13,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "http.h"
 #include "rtime.h"
-#include "secret.h"
 #include "sign.h"
 #include "coinbase_parse.h"
+#include "rk_array.h"
+#include "rk_buf.h"
+#include "rk_clock.h"
+#include "symset.h"
 
 #define API "/api/v3/brokerage"
 #define AUTH_HINT "check " COINBASE_ENV_KEY_NAME " and " COINBASE_ENV_PRIVATE_KEY
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* A growable array of `T`. */
-#define ARRAY(T) struct { T *v; size_t n, cap; }
-
-/* Makes room for `more` elements; false on allocation failure. */
-static bool reserve(void **arr, size_t *cap, size_t n, size_t more, size_t elem)
-{
-	if (n + more <= *cap)
-		return true;
-	size_t ncap = *cap ? *cap : 8;
-	while (ncap < n + more)
-		ncap *= 2;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
-}
-#define RESERVE(a, more) reserve((void **)&(a).v, &(a).cap, (a).n, (more), sizeof *(a).v)
-
-/* Appends n elements; false on allocation failure. */
-#define APPEND(a, src, cnt)                                                          \
-	(RESERVE(a, cnt) ? ((cnt) ? memcpy((a).v + (a).n, (src), (cnt) * sizeof *(a).v) \
-				  : NULL,                                             \
-			    (a).n += (cnt), true)                                    \
-			 : false)
-
-typedef char symbol_t[MODEL_SYM_MAX];
-
-/* A list of distinct product ids. */
-struct symlist {
-	symbol_t *v;
-	size_t n, cap;
-};
-
-/* Adds `sym` to the list unless it is there already. */
-static bool sym_add(struct symlist *list, const char *sym)
-{
-	for (size_t i = 0; i < list->n; i++)
-		if (strcmp(list->v[i], sym) == 0)
-			return true;
-	if (!RESERVE(*list, 1))
-		return false;
-	snprintf(list->v[list->n++], MODEL_SYM_MAX, "%s", sym);
-	return true;
-}
-
-/* A growable NUL-terminated string; `oom` sticks once set. */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t len)
-{
-	if (b->oom || !reserve((void **)&b->s, &b->cap, b->n, len + 1, 1)) {
-		b->oom = true;
-		return;
-	}
-	memcpy(b->s + b->n, s, len);
-	b->n += len;
-	b->s[b->n] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
 /* Appends `s` percent-encoded (everything but RFC 3986 unreserved). */
-static void sb_add_escaped(struct sbuf *b, const char *s)
+static void url_add_escaped(struct rk_buf *b, const char *s)
 {
 	static const char HEX[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			sb_addn(b, (const char *)p, 1);
+			rk_buf_addn(b, p, 1);
 		} else {
 			char e[3] = {'%', HEX[*p >> 4], HEX[*p & 15]};
-			sb_addn(b, e, 3);
+			rk_buf_addn(b, e, 3);
 		}
 	}
 }
 
 /* Appends "SEPname=v1&name=v2..." for every symbol (SEP '&' or '?'). */
-static void sb_add_list(struct sbuf *b, char sep, const char *name, const symbol_t *v, size_t n)
+static void url_add_list(struct rk_buf *b, char sep, const char *name, const symset_symbol *v,
+			 size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sb_addn(b, i ? "&" : &sep, 1);
-		sb_add(b, name);
-		sb_add(b, "=");
-		sb_add_escaped(b, v[i]);
+		rk_buf_addn(b, i ? "&" : &sep, 1);
+		rk_buf_add(b, name);
+		rk_buf_add(b, "=");
+		url_add_escaped(b, v[i]);
 	}
-}
-
-static void sb_reset(struct sbuf *b)
-{
-	b->n = 0;
-	if (b->s)
-		b->s[0] = '\0';
 }
 
 /* Zeroes, then frees, a string that held a secret or a token. */
@@ -180,9 +106,16 @@ struct cb {
 	char host[COINBASE_HOST_MAX];  /* for the JWT uri claim */
 	char prefix[COINBASE_HOST_MAX];
 	char account[MODEL_NAME_MAX];
-	struct symlist products;       /* configured; empty = derived */
-	ARRAY(struct instrument) rules; /* product rules last read */
+	struct symset products;       /* configured; empty = derived */
+	RK_ARRAY(struct instrument) rules; /* product rules last read */
+	struct rk_clock clock;         /* JWT times, snapshot times, the client id window */
 };
+
+/* Now, in seconds since the epoch, for JWT claims. */
+static int64_t now_unix(const struct cb *c)
+{
+	return rk_clock_now(c->clock) / 1000000;
+}
 
 static const struct venue_ops CB_OPS;
 
@@ -197,12 +130,12 @@ static enum rk_rc jwt_for(const char *key_name, const char *pem, const char *hos
 			  const char *prefix, const char *method, const char *path_and_query,
 			  int64_t now_unix, char **jwt, struct rk_err *err)
 {
-	struct sbuf path = {0};
-	sb_add(&path, prefix);
-	sb_add(&path, path_and_query);
-	enum rk_rc rc = path.oom ? rk_err_set(err, RK_ENOMEM, "coinbase: out of memory")
-				 : sign_cdp_jwt(key_name, pem, method, host, path.s, now_unix, jwt, err);
-	free(path.s);
+	struct rk_buf path = {0};
+	rk_buf_add(&path, prefix);
+	rk_buf_add(&path, path_and_query);
+	enum rk_rc rc = path.failed ? rk_err_set(err, RK_ENOMEM, "coinbase: out of memory")
+				 : sign_cdp_jwt(key_name, pem, method, host, rk_buf_str(&path), now_unix, jwt, err);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -231,7 +164,7 @@ static enum rk_rc cb_authorize(void *ctx, const struct http_req *req, char **pat
 	(void)path_out;
 	enum rk_rc rc = jwt_for(c->key_name, c->pem, c->host, c->prefix,
 				http_method_name(req->method), req->path_and_query,
-				(int64_t)time(NULL), &jwt, err);
+				now_unix(c), &jwt, err);
 	if (rc)
 		return rc;
 	size_t n = sizeof PREFIX + strlen(jwt);
@@ -334,7 +267,7 @@ static enum rk_rc fetch_all(struct cb *c, const char *what, const char *path, pa
 			    void *acc, struct rk_err *err)
 {
 	char cursor[COINBASE_CURSOR_MAX] = "";
-	struct sbuf url = {0};
+	struct rk_buf url = {0};
 	struct reply r = {0};
 	enum rk_rc rc = RK_OK;
 
@@ -345,17 +278,17 @@ static enum rk_rc fetch_all(struct cb *c, const char *what, const char *path, pa
 					COINBASE_MAX_PAGES);
 			break;
 		}
-		sb_reset(&url);
-		sb_add(&url, path);
+		rk_buf_reset(&url);
+		rk_buf_add(&url, path);
 		if (cursor[0]) {
-			sb_add(&url, "&cursor=");
-			sb_add_escaped(&url, cursor);
+			rk_buf_add(&url, "&cursor=");
+			url_add_escaped(&url, cursor);
 		}
-		if (url.oom) {
+		if (url.failed) {
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 			break;
 		}
-		cb_send(c, HTTP_GET, url.s, NULL, &r);
+		cb_send(c, HTTP_GET, rk_buf_str(&url), NULL, &r);
 		if (r.ans != ANS_OK) {
 			rc = rk_err_set(err, answer_rc(r.ans), "%s, page %d: %s", what, pageno,
 					r.reason);
@@ -377,14 +310,14 @@ static enum rk_rc fetch_all(struct cb *c, const char *what, const char *path, pa
 		snprintf(cursor, sizeof cursor, "%s", page.cursor);
 	}
 	http_resp_free(&r.resp);
-	free(url.s);
+	rk_buf_free(&url);
 	return rc;
 }
 
 /* ---- page accumulators --------------------------------------------------- */
 
 struct orders_acc {
-	ARRAY(struct order_rec) orders;
+	RK_ARRAY(struct order_rec) orders;
 	bool open_only;
 	const char *client_order_id; /* when set: stop at this order */
 	bool found;
@@ -403,7 +336,7 @@ static enum rk_rc orders_page(struct cb *c, void *accp, const struct http_resp *
 			continue;
 		if (acc->client_order_id && strcmp(v[i].client_order_id, acc->client_order_id) != 0)
 			continue;
-		if (!APPEND(acc->orders, &v[i], 1))
+		if (!rk_array_append(&acc->orders, &v[i], 1))
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 		if (acc->client_order_id) {
 			acc->found = true;
@@ -416,7 +349,7 @@ static enum rk_rc orders_page(struct cb *c, void *accp, const struct http_resp *
 }
 
 struct fills_acc {
-	ARRAY(struct fill_rec) fills;
+	RK_ARRAY(struct fill_rec) fills;
 	const char *order_id; /* when set: keep only this order's fills */
 	int64_t newest_us;
 };
@@ -432,7 +365,7 @@ static enum rk_rc fills_page(struct cb *c, void *accp, const struct http_resp *r
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (acc->order_id && strcmp(v[i].order_id, acc->order_id) != 0)
 			continue;
-		if (!APPEND(acc->fills, &v[i], 1))
+		if (!rk_array_append(&acc->fills, &v[i], 1))
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 	}
 	if (!rc && page->newest_us > acc->newest_us)
@@ -442,7 +375,7 @@ static enum rk_rc fills_page(struct cb *c, void *accp, const struct http_resp *r
 }
 
 struct balances_acc {
-	ARRAY(struct coinbase_balance) balances;
+	RK_ARRAY(struct coinbase_balance) balances;
 };
 
 static enum rk_rc accounts_page(struct cb *c, void *accp, const struct http_resp *resp,
@@ -454,7 +387,7 @@ static enum rk_rc accounts_page(struct cb *c, void *accp, const struct http_resp
 	(void)c;
 	enum rk_rc rc = coinbase_parse_accounts_page(resp->body, resp->body_len, &v, &n, page,
 						     err);
-	if (!rc && !APPEND(acc->balances, v, n))
+	if (!rc && !rk_array_append(&acc->balances, v, n))
 		rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 	free(v);
 	return rc;
@@ -477,25 +410,25 @@ static void cache_rule(struct cb *c, const struct instrument *ins)
 	if (old)
 		c->rules.v[old - c->rules.v] = *ins;
 	else
-		(void)APPEND(c->rules, ins, 1); /* out of memory: just not cached */
+		(void)rk_array_append(&c->rules, ins, 1); /* out of memory: just not cached */
 }
 
 /* GET products/{id}. On failure *ans says how it failed and err why. */
 static enum rk_rc fetch_product(struct cb *c, const char *product, struct instrument *out,
 				enum answer *ans, struct rk_err *err)
 {
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct reply r;
 	enum rk_rc rc;
 
 	*ans = ANS_NOT_SENT;
 	if (!product_id_ok(product))
 		return rk_err_set(err, RK_EINVAL, "coinbase: bad product id '%.40s'", product);
-	sb_add(&path, API "/products/");
-	sb_add(&path, product);
-	if (path.oom)
+	rk_buf_add(&path, API "/products/");
+	rk_buf_add(&path, product);
+	if (path.failed)
 		return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
-	cb_send(c, HTTP_GET, path.s, NULL, &r);
+	cb_send(c, HTTP_GET, rk_buf_str(&path), NULL, &r);
 	*ans = r.ans;
 	if (r.ans != ANS_OK)
 		rc = rk_err_set(err, answer_rc(r.ans), "product %s: %s", product, r.reason);
@@ -508,7 +441,7 @@ static enum rk_rc fetch_product(struct cb *c, const char *product, struct instru
 	if (!rc)
 		cache_rule(c, out);
 	http_resp_free(&r.resp);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -536,7 +469,7 @@ struct snap_ctx {
 	struct venue_snapshot *out;
 	bool auth_failed;
 	char auth_reason[VENUE_REASON_MAX];
-	struct symlist tracked;
+	struct symset tracked;
 	bool have_balances;
 	struct balances_acc balances;
 };
@@ -554,17 +487,17 @@ static void part_failed(struct snap_ctx *s, const char *part, const struct rk_er
 static enum rk_rc snap_orders(struct snap_ctx *s, struct rk_err *err)
 {
 	struct orders_acc acc = {.open_only = true};
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct rk_err e = {0};
 	enum rk_rc rc = RK_OK;
 
-	sb_add(&path, API "/orders/historical/batch?order_status=OPEN&limit=100");
-	sb_add_list(&path, '&', "product_ids", s->c->products.v, s->c->products.n);
-	if (path.oom) {
+	rk_buf_add(&path, API "/orders/historical/batch?order_status=OPEN&limit=100");
+	url_add_list(&path, '&', "product_ids", s->c->products.v, s->c->products.n);
+	if (path.failed) {
 		rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 		goto out;
 	}
-	if ((rc = fetch_all(s->c, "open orders", path.s, orders_page, &acc, &e)) == RK_ENOMEM) {
+	if ((rc = fetch_all(s->c, "open orders", rk_buf_str(&path), orders_page, &acc, &e)) == RK_ENOMEM) {
 		rk_err_set(err, rc, "%s", e.msg);
 		goto out;
 	}
@@ -572,14 +505,14 @@ static enum rk_rc snap_orders(struct snap_ctx *s, struct rk_err *err)
 		part_failed(s, "open orders", &e);
 	rc = RK_OK;
 	for (size_t i = 0; i < acc.orders.n; i++)
-		if (!sym_add(&s->tracked, acc.orders.v[i].symbol))
+		if (!symset_add(&s->tracked, acc.orders.v[i].symbol))
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 	s->out->orders = acc.orders.v;
 	s->out->norders = acc.orders.n;
 	acc.orders.v = NULL;
 out:
 	free(acc.orders.v);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -605,7 +538,7 @@ static enum rk_rc snap_accounts(struct snap_ctx *s, struct rk_err *err)
 		    dec_is_zero(total))
 			continue;
 		snprintf(sym, sizeof sym, "%.40s-USD", b->currency);
-		if (product_id_ok(sym) && !sym_add(&s->tracked, sym))
+		if (product_id_ok(sym) && !symset_add(&s->tracked, sym))
 			return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 	}
 	return RK_OK;
@@ -614,7 +547,7 @@ static enum rk_rc snap_accounts(struct snap_ctx *s, struct rk_err *err)
 static enum rk_rc snap_fills(struct snap_ctx *s, const char *cursor, struct rk_err *err)
 {
 	struct fills_acc acc = {0};
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct rk_err e = {0};
 	int64_t since = 0;
 	enum rk_rc rc = RK_OK;
@@ -625,18 +558,18 @@ static enum rk_rc snap_fills(struct snap_ctx *s, const char *cursor, struct rk_e
 					       "(want an RFC 3339 timestamp)", cursor);
 		return RK_OK;
 	}
-	sb_add(&path, API "/orders/historical/fills?limit=100");
+	rk_buf_add(&path, API "/orders/historical/fills?limit=100");
 	if (cursor[0]) {
 		char canon[RTIME_STR_MAX];
-		sb_add(&path, "&start_sequence_timestamp=");
-		sb_add_escaped(&path, rtime_format(since, canon));
+		rk_buf_add(&path, "&start_sequence_timestamp=");
+		url_add_escaped(&path, rtime_format(since, canon));
 	}
-	sb_add_list(&path, '&', "product_ids", s->c->products.v, s->c->products.n);
-	if (path.oom) {
+	url_add_list(&path, '&', "product_ids", s->c->products.v, s->c->products.n);
+	if (path.failed) {
 		rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 		goto out;
 	}
-	if ((rc = fetch_all(s->c, "fills", path.s, fills_page, &acc, &e)) == RK_ENOMEM) {
+	if ((rc = fetch_all(s->c, "fills", rk_buf_str(&path), fills_page, &acc, &e)) == RK_ENOMEM) {
 		rk_err_set(err, rc, "%s", e.msg);
 		goto out;
 	}
@@ -648,7 +581,7 @@ static enum rk_rc snap_fills(struct snap_ctx *s, const char *cursor, struct rk_e
 	if (acc.fills.n)
 		qsort(acc.fills.v, acc.fills.n, sizeof *acc.fills.v, cmp_fill);
 	for (size_t i = 0; i < acc.fills.n; i++)
-		if (!sym_add(&s->tracked, acc.fills.v[i].symbol)) {
+		if (!symset_add(&s->tracked, acc.fills.v[i].symbol)) {
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 			goto out;
 		}
@@ -662,17 +595,17 @@ static enum rk_rc snap_fills(struct snap_ctx *s, const char *cursor, struct rk_e
 	acc.fills.v = NULL;
 out:
 	free(acc.fills.v);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
 static enum rk_rc snap_instruments(struct snap_ctx *s, struct rk_err *err)
 {
-	ARRAY(struct instrument) got = {0};
+	RK_ARRAY(struct instrument) got = {0};
 	size_t keep = 0;
 	bool derived = s->c->products.n == 0;
 
-	if (!RESERVE(got, s->tracked.n ? s->tracked.n : 1))
+	if (!rk_array_grow(&got, s->tracked.n ? s->tracked.n : 1))
 		return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 	for (size_t i = 0; i < s->tracked.n; i++) {
 		struct rk_err e = {0};
@@ -714,18 +647,18 @@ static enum rk_rc snap_positions(struct snap_ctx *s, struct rk_err *err)
 
 static enum rk_rc snap_prices(struct snap_ctx *s, struct rk_err *err)
 {
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct reply r = {0};
 	struct rk_err e = {0};
 	enum rk_rc rc = RK_OK;
 
 	if (s->tracked.n == 0)
 		return RK_OK;
-	sb_add(&path, API "/best_bid_ask");
-	sb_add_list(&path, '?', "product_ids", s->tracked.v, s->tracked.n);
-	if (path.oom)
+	rk_buf_add(&path, API "/best_bid_ask");
+	url_add_list(&path, '?', "product_ids", s->tracked.v, s->tracked.n);
+	if (path.failed)
 		return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
-	cb_send(s->c, HTTP_GET, path.s, NULL, &r);
+	cb_send(s->c, HTTP_GET, rk_buf_str(&path), NULL, &r);
 	if (r.ans != ANS_OK) {
 		rk_err_set(&e, answer_rc(r.ans), "best bid/ask: %s", r.reason);
 		part_failed(s, "prices", &e);
@@ -737,7 +670,7 @@ static enum rk_rc snap_prices(struct snap_ctx *s, struct rk_err *err)
 			part_failed(s, "prices", &e);
 	}
 	http_resp_free(&r.resp);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -753,9 +686,9 @@ static enum rk_rc cb_snapshot(struct venue *v, const char *account, const char *
 		return rk_err_set(err, RK_EINVAL, "coinbase: not a coinbase venue");
 	memset(out, 0, sizeof *out);
 	out->complete = true;
-	out->taken_at_us = rtime_now_us();
+	out->taken_at_us = rk_clock_now(c->clock);
 	for (size_t i = 0; i < c->products.n; i++)
-		if (!sym_add(&s.tracked, c->products.v[i])) {
+		if (!symset_add(&s.tracked, c->products.v[i])) {
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 			goto out;
 		}
@@ -774,7 +707,7 @@ static enum rk_rc cb_snapshot(struct venue *v, const char *account, const char *
 out:
 	if (rc)
 		venue_snapshot_free(out);
-	free(s.tracked.v);
+	symset_free(&s.tracked);
 	free(s.balances.balances.v);
 	return rc;
 }
@@ -897,17 +830,17 @@ static enum rk_rc cb_cancel(struct venue *v, const char *symbol, const char *con
 
 static void get_by_id(struct cb *c, const char *order_id, struct venue_order_result *out)
 {
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct reply r = {0};
 	struct rk_err e = {0};
 
-	sb_add(&path, API "/orders/historical/");
-	sb_add_escaped(&path, order_id);
-	if (path.oom) {
+	rk_buf_add(&path, API "/orders/historical/");
+	url_add_escaped(&path, order_id);
+	if (path.failed) {
 		snprintf(out->reason, sizeof out->reason, "out of memory");
 		return;
 	}
-	cb_send(c, HTTP_GET, path.s, NULL, &r);
+	cb_send(c, HTTP_GET, rk_buf_str(&path), NULL, &r);
 	if (r.ans == ANS_OK) {
 		if (coinbase_parse_order(r.resp.body, r.resp.body_len, c->account, &out->order,
 					 &e) != RK_OK)
@@ -923,7 +856,7 @@ static void get_by_id(struct cb *c, const char *order_id, struct venue_order_res
 	if (out->outcome != VOUT_OK)
 		memset(&out->order, 0, sizeof out->order);
 	http_resp_free(&r.resp);
-	free(path.s);
+	rk_buf_free(&path);
 }
 
 /* Searches one listing for the client order id. true when it was read to the
@@ -947,25 +880,27 @@ static bool search_listing(struct cb *c, const char *what, const char *path,
 static void get_by_client_id(struct cb *c, const char *symbol, const char *client_order_id,
 			     struct venue_order_result *out)
 {
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	char since[RTIME_STR_MAX];
-	symbol_t product = "";
+	symset_symbol product = "";
 	bool filter = symbol && symbol[0] && product_id_ok(symbol);
+	int64_t window_start =
+		rk_clock_now(c->clock) - (int64_t)COINBASE_CLIENT_ID_WINDOW_H * 3600 * 1000000;
 
 	if (filter)
 		snprintf(product, sizeof product, "%s", symbol);
-	sb_add(&path, API "/orders/historical/batch?order_status=OPEN&limit=100");
-	sb_add_list(&path, '&', "product_ids", &product, filter ? 1 : 0);
-	if (path.oom || !search_listing(c, "open orders", path.s, client_order_id, out) ||
+	rk_buf_add(&path, API "/orders/historical/batch?order_status=OPEN&limit=100");
+	url_add_list(&path, '&', "product_ids", &product, filter ? 1 : 0);
+	if (path.failed ||
+	    !search_listing(c, "open orders", rk_buf_str(&path), client_order_id, out) ||
 	    out->outcome == VOUT_OK)
 		goto out;
-	sb_reset(&path);
-	sb_add(&path, API "/orders/historical/batch?limit=100&start_date=");
-	sb_add_escaped(&path, rtime_format(rtime_now_us() - (int64_t)COINBASE_CLIENT_ID_WINDOW_H *
-								   3600 * 1000000,
-					   since));
-	sb_add_list(&path, '&', "product_ids", &product, filter ? 1 : 0);
-	if (path.oom || !search_listing(c, "recent orders", path.s, client_order_id, out) ||
+	rk_buf_reset(&path);
+	rk_buf_add(&path, API "/orders/historical/batch?limit=100&start_date=");
+	url_add_escaped(&path, rtime_format(window_start, since));
+	url_add_list(&path, '&', "product_ids", &product, filter ? 1 : 0);
+	if (path.failed ||
+	    !search_listing(c, "recent orders", rk_buf_str(&path), client_order_id, out) ||
 	    out->outcome == VOUT_OK)
 		goto out;
 	out->outcome = VOUT_NOT_FOUND;
@@ -973,9 +908,9 @@ static void get_by_client_id(struct cb *c, const char *symbol, const char *clien
 		 "no order with this client order id among the open and last %dh orders",
 		 COINBASE_CLIENT_ID_WINDOW_H);
 out:
-	if (path.oom)
+	if (path.failed)
 		snprintf(out->reason, sizeof out->reason, "out of memory");
-	free(path.s);
+	rk_buf_free(&path);
 }
 
 static enum rk_rc cb_get_order(struct venue *v, const char *symbol, const char *order_id,
@@ -1002,7 +937,7 @@ static enum rk_rc cb_order_fills(struct venue *v, const char *symbol, const char
 {
 	struct cb *c = as_cb(v);
 	struct fills_acc acc = {.order_id = order_id};
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	enum rk_rc rc;
 	(void)symbol;
 
@@ -1012,12 +947,12 @@ static enum rk_rc cb_order_fills(struct venue *v, const char *symbol, const char
 		return rk_err_set(err, RK_EINVAL, "coinbase: not a coinbase venue");
 	if (!order_id || !order_id[0])
 		return rk_err_set(err, RK_EINVAL, "coinbase: order_fills needs an order id");
-	sb_add(&path, API "/orders/historical/fills?order_ids=");
-	sb_add_escaped(&path, order_id);
-	sb_add(&path, "&limit=100");
-	if (path.oom)
+	rk_buf_add(&path, API "/orders/historical/fills?order_ids=");
+	url_add_escaped(&path, order_id);
+	rk_buf_add(&path, "&limit=100");
+	if (path.failed)
 		rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
-	else if ((rc = fetch_all(c, "order fills", path.s, fills_page, &acc, err)) &&
+	else if ((rc = fetch_all(c, "order fills", rk_buf_str(&path), fills_page, &acc, err)) &&
 		 rc != RK_ENOMEM)
 		rc = set_rc(err, RK_EUNKNOWN); /* never "no fills" */
 	if (!rc) {
@@ -1028,7 +963,7 @@ static enum rk_rc cb_order_fills(struct venue *v, const char *symbol, const char
 		acc.fills.v = NULL;
 	}
 	free(acc.fills.v);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -1039,7 +974,7 @@ static enum rk_rc cb_last_price(struct venue *v, const char *symbol, struct dec 
 				struct rk_err *err)
 {
 	struct cb *c = as_cb(v);
-	struct sbuf path = {0};
+	struct rk_buf path = {0};
 	struct reply r = {0};
 	struct venue_price *prices = NULL;
 	size_t n = 0;
@@ -1051,11 +986,11 @@ static enum rk_rc cb_last_price(struct venue *v, const char *symbol, struct dec 
 	if (!symbol || !product_id_ok(symbol))
 		return rk_err_set(err, RK_EINVAL, "coinbase: '%.64s' is not a product id",
 				  symbol ? symbol : "");
-	sb_add(&path, API "/best_bid_ask?product_ids=");
-	sb_add_escaped(&path, symbol);
-	if (path.oom)
+	rk_buf_add(&path, API "/best_bid_ask?product_ids=");
+	url_add_escaped(&path, symbol);
+	if (path.failed)
 		return rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
-	cb_send(c, HTTP_GET, path.s, NULL, &r);
+	cb_send(c, HTTP_GET, rk_buf_str(&path), NULL, &r);
 	if (r.ans != ANS_OK) {
 		rk_err_set(err, RK_EUNKNOWN, "coinbase: best bid/ask of %s: %s", symbol, r.reason);
 	} else if (coinbase_parse_best_bid_ask(r.resp.body, r.resp.body_len, &prices, &n, &e) !=
@@ -1071,7 +1006,7 @@ static enum rk_rc cb_last_price(struct venue *v, const char *symbol, struct dec 
 	}
 	free(prices);
 	http_resp_free(&r.resp);
-	free(path.s);
+	rk_buf_free(&path);
 	return rc;
 }
 
@@ -1085,7 +1020,7 @@ static void cb_destroy(struct venue *v)
 	http_client_free(c->http);
 	wipe_free(c->pem);
 	free(c->key_name);
-	free(c->products.v);
+	symset_free(&c->products);
 	free(c->rules.v);
 	free(c);
 }
@@ -1125,6 +1060,7 @@ enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venu
 	c->base.caps = (struct venue_caps){
 		.orders_hold_balance = true, .has_bracket = true, .is_futures = false};
 	c->base.impl = c;
+	c->clock = opt->clock;
 	snprintf(c->account, sizeof c->account, "%s",
 		 opt->account && opt->account[0] ? opt->account : "default");
 	for (size_t i = 0; i < opt->nproducts; i++) {
@@ -1135,7 +1071,7 @@ enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venu
 					"e.g. BTC-USD)", opt->products[i] ? opt->products[i] : "");
 			goto out;
 		}
-		if (!sym_add(&c->products, opt->products[i])) {
+		if (!symset_add(&c->products, opt->products[i])) {
 			rc = rk_err_set(err, RK_ENOMEM, "coinbase: out of memory");
 			goto out;
 		}
@@ -1146,7 +1082,7 @@ enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venu
 	}
 	/* Fail now, not at the first request, on a key the signer cannot use. */
 	if (jwt_for(c->key_name, c->pem, c->host, c->prefix, "GET", API "/accounts",
-		    (int64_t)time(NULL), &probe, err) != RK_OK) {
+		    now_unix(c), &probe, err) != RK_OK) {
 		rc = rk_err_set(err, RK_ECONFIG, "coinbase: %s is not a usable EC P-256 or "
 				"Ed25519 private key", COINBASE_ENV_PRIVATE_KEY);
 		goto out;
@@ -1165,30 +1101,4 @@ out:
 		cb_destroy(&c->base);
 	}
 	return rc;
-}
-
-enum rk_rc coinbase_venue_from_env_opts(const struct coinbase_options *base, struct venue **out,
-					struct rk_err *err)
-{
-	char *key_name = NULL, *pem = NULL;
-	enum rk_rc rc;
-
-	*out = NULL;
-	if ((rc = secret_load(COINBASE_ENV_KEY_NAME, &key_name, err)) ||
-	    (rc = secret_load(COINBASE_ENV_PRIVATE_KEY, &pem, err)))
-		goto out;
-	struct coinbase_options opt = base ? *base : (struct coinbase_options){0};
-	opt.key_name = key_name;
-	opt.private_key_pem = pem;
-	rc = coinbase_venue_create(&opt, out, err);
-out:
-	secret_free(key_name);
-	secret_free(pem);
-	return rc;
-}
-
-enum rk_rc coinbase_venue_from_env(const char *base_url, struct venue **out, struct rk_err *err)
-{
-	struct coinbase_options opt = {.base_url = base_url};
-	return coinbase_venue_from_env_opts(&opt, out, err);
 }

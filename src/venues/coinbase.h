@@ -75,7 +75,7 @@
  *
  * Threads: one venue is used by one thread at a time.
  *
- * Ownership: coinbase_venue_create / coinbase_venue_from_env[_opts] return a venue
+ * Ownership: coinbase_venue_create returns a venue
  * released with venue_destroy; it copies everything it keeps from `opt`
  * (the private key copy is zeroed when released).
  */
@@ -86,6 +86,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "rk_clock.h"
 #include "venue.h"
 
 #define COINBASE_DEFAULT_BASE_URL "https://api.coinbase.com"
@@ -105,6 +106,8 @@ struct coinbase_options {
 	const char *account;          /* journaled account name; NULL -> "default" */
 	long timeout_ms;              /* per request; 0 -> http.h default */
 	int max_retries;              /* reads; 0 -> default, HTTP_NO_RETRIES -> none */
+	struct rk_clock clock;        /* JWT times, snapshot taken_at, the client order id
+				       * window; zeroed = the system clock */
 };
 
 /*
@@ -115,23 +118,6 @@ struct coinbase_options {
  */
 enum rk_rc coinbase_venue_create(const struct coinbase_options *opt, struct venue **out /* OUT */,
 				 struct rk_err *err);
-
-/*
- * coinbase_venue_create with the key name and private key from the
- * environment through secret_load (RECKON_COINBASE_KEY_NAME and
- * RECKON_COINBASE_PRIVATE_KEY, each or its _FILE form), base_url as given
- * (NULL: the real API), products derived. secret_load's errors pass through.
- */
-enum rk_rc coinbase_venue_from_env(const char *base_url, struct venue **out /* OUT */,
-				   struct rk_err *err);
-
-/*
- * Same, with every other option taken from `opt` (may be NULL: defaults);
- * its key_name and private_key_pem are ignored and come from the
- * environment. Nothing is kept from `opt`.
- */
-enum rk_rc coinbase_venue_from_env_opts(const struct coinbase_options *opt,
-					struct venue **out /* OUT */, struct rk_err *err);
 
 /*
  * The JWT this venue sends for one request: method, the base URL's host and

@@ -3,8 +3,8 @@
  * contract, with every enumeration mapping, is in coinbase_parse.h).
  *
  * Bodies are opened with jsonin_parse (UTF-8, NUL, duplicate-key checks) and
- * then walked with cJSON. Amounts are read only from JSON strings, through
- * dec_parse, so no amount ever passes through a double.
+ * then walked with jsonin's field readers. Amounts are read only from JSON
+ * strings (JSONIN_AMOUNT_STRINGS), so no amount ever passes through a double.
  */
 #include "coinbase_parse.h"
 
@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "jsonin.h"
+#include "jsonout.h"
 #include "rtime.h"
 
 #define WHERE_MAX 64 /* "orders[12]" and the like, for error messages */
@@ -153,116 +154,38 @@ static enum rk_rc open_body(const char *body, size_t len, const char *what, stru
 	return RK_OK;
 }
 
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return v && !cJSON_IsNull(v) ? v : NULL;
-}
+/* Coinbase writes "" for none and every amount as a string; a missing
+ * member is bad input (RK_ENOTFOUND is kept for "no such thing"). */
+#define CB_JSON (JSONIN_EMPTY_ABSENT | JSONIN_AMOUNT_STRINGS | JSONIN_MISSING_EINVAL)
 
-/* A string member: absent, null or "" is "" (an error when required). */
-static enum rk_rc get_str(const cJSON *obj, const char *where, const char *key, bool required,
-			  char *buf, size_t cap, struct rk_err *err)
-{
-	const cJSON *v = member(obj, key);
-	buf[0] = '\0';
-	if (v && !cJSON_IsString(v))
-		return rk_err_set(err, RK_EINVAL, "%s.%s: must be a string", where, key);
-	size_t n = v ? strlen(v->valuestring) : 0;
-	if (n == 0)
-		return required ? rk_err_set(err, RK_EINVAL, "%s.%s: missing", where, key) : RK_OK;
-	if (n >= cap)
-		return rk_err_set(err, RK_EINVAL, "%s.%s: longer than %zu characters", where, key,
-				  cap - 1);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v->valuestring[i] < 0x20)
-			return rk_err_set(err, RK_EINVAL, "%s.%s: contains a control character",
-					  where, key);
-	memcpy(buf, v->valuestring, n + 1);
-	return RK_OK;
-}
-
-/* A decimal amount held in a JSON string; "" is absent. *present may be NULL. */
-static enum rk_rc get_dec(const cJSON *obj, const char *where, const char *key, bool required,
-			  bool *present, struct dec *out, struct rk_err *err)
-{
-	const cJSON *v = member(obj, key);
-	if (present)
-		*present = false;
-	*out = dec_zero();
-	if (v && !cJSON_IsString(v))
-		return rk_err_set(err, RK_EINVAL, "%s.%s: an amount must be a decimal string",
-				  where, key);
-	if (!v || !v->valuestring[0])
-		return required ? rk_err_set(err, RK_EINVAL, "%s.%s: missing", where, key) : RK_OK;
-	enum dec_status st = dec_parse_cstr(v->valuestring, out);
-	if (st != DEC_OK)
-		return rk_err_set(err, RK_EINVAL, "%s.%s: %s ('%.40s')", where, key,
-				  dec_status_str(st), v->valuestring);
-	if (present)
-		*present = true;
-	return RK_OK;
-}
-
-/* get_dec, then a sign rule: min_sign 0 means >= 0, 1 means > 0. */
-static enum rk_rc get_amount(const cJSON *obj, const char *where, const char *key, bool required,
-			     int min_sign, bool *present, struct dec *out, struct rk_err *err)
-{
-	bool have = false;
-	enum rk_rc rc = get_dec(obj, where, key, required, &have, out, err);
-	if (rc)
-		return rc;
-	if (have && dec_sign(*out) < min_sign)
-		return rk_err_set(err, RK_EINVAL, "%s.%s: must be %s", where, key,
-				  min_sign > 0 ? "> 0" : ">= 0");
-	if (present)
-		*present = have;
-	return RK_OK;
-}
-
-/* A boolean member; absent/null gives `dflt`. */
-static enum rk_rc get_bool(const cJSON *obj, const char *where, const char *key, bool dflt,
-			   bool *out, struct rk_err *err)
-{
-	const cJSON *v = member(obj, key);
-	*out = dflt;
-	if (!v)
-		return RK_OK;
-	if (!cJSON_IsBool(v))
-		return rk_err_set(err, RK_EINVAL, "%s.%s: must be true or false", where, key);
-	*out = cJSON_IsTrue(v);
-	return RK_OK;
-}
+/* The reader context of object `obj`, named `where` in errors. */
+#define AT(obj, where) (&(const struct jsonin_at){(obj), (where), CB_JSON})
 
 /* An RFC 3339 timestamp, into canonical text and microseconds (both may be
  * NULL). Absent: ts "" and *us 0. */
-static enum rk_rc get_ts(const cJSON *obj, const char *where, const char *key, bool required,
-			 char *ts, int64_t *us, struct rk_err *err)
+static enum rk_rc get_ts(const struct jsonin_at *at, const char *key, bool required, char *ts,
+			 int64_t *us, struct rk_err *err)
 {
-	char text[64];
 	int64_t t = 0;
-	enum rk_rc rc = get_str(obj, where, key, required, text, sizeof text, err);
+	bool have = false;
+	enum rk_rc rc = jsonin_get_time(at, key, required, &have, &t, err);
 	if (ts)
 		ts[0] = '\0';
 	if (us)
-		*us = 0;
-	if (rc || !text[0])
+		*us = t;
+	if (rc || !have)
 		return rc;
-	if ((rc = rtime_parse(text, &t, err)))
-		return rk_err_prefix(err, "%s.%s", where, key);
 	if (ts) {
 		char buf[RTIME_STR_MAX];
 		snprintf(ts, MODEL_TS_MAX, "%s", rtime_format(t, buf));
 	}
-	if (us)
-		*us = t;
 	return RK_OK;
 }
 
-static enum rk_rc get_side(const cJSON *obj, const char *where, enum side *out,
-			   struct rk_err *err)
+static enum rk_rc get_side(const struct jsonin_at *at, enum side *out, struct rk_err *err)
 {
 	char s[16];
-	enum rk_rc rc = get_str(obj, where, "side", true, s, sizeof s, err);
+	enum rk_rc rc = jsonin_get_str(at, "side", true, s, sizeof s, err);
 	if (rc)
 		return rc;
 	if (strcmp(s, "BUY") == 0)
@@ -270,19 +193,18 @@ static enum rk_rc get_side(const cJSON *obj, const char *where, enum side *out,
 	else if (strcmp(s, "SELL") == 0)
 		*out = SIDE_SELL;
 	else
-		return rk_err_set(err, RK_EINVAL, "%s.side: want BUY or SELL, got '%s'", where, s);
+		return rk_err_set(err, RK_EINVAL, "%s.side: want BUY or SELL, got '%s'", at->path, s);
 	return RK_OK;
 }
 
-/* An array member (required): NULL with an error when absent or not one. */
+/* The array `key` of the body `what` (required): NULL with an error when
+ * absent or not one. */
 static const cJSON *get_array(const cJSON *obj, const char *what, const char *key,
 			      struct rk_err *err)
 {
-	const cJSON *v = member(obj, key);
-	if (!cJSON_IsArray(v)) {
-		rk_err_set(err, RK_EINVAL, "%s: no '%s' array", what, key);
-		return NULL;
-	}
+	const cJSON *v = NULL;
+	if (jsonin_get_array(AT(obj, NULL), key, true, &v, err) != RK_OK)
+		rk_err_prefix(err, "%s", what);
 	return v;
 }
 
@@ -291,8 +213,9 @@ static const cJSON *get_array(const cJSON *obj, const char *what, const char *ke
 static enum rk_rc get_page(const cJSON *root, const char *what, size_t nitems,
 			   struct coinbase_page *page, struct rk_err *err)
 {
-	const cJSON *hn = member(root, "has_next");
-	enum rk_rc rc = get_str(root, what, "cursor", false, page->cursor, sizeof page->cursor, err);
+	const cJSON *hn = jsonin_member(root, "has_next");
+	enum rk_rc rc = jsonin_get_str(AT(root, what), "cursor", false, page->cursor,
+				       sizeof page->cursor, err);
 	if (rc)
 		return rc;
 	if (hn && !cJSON_IsBool(hn))
@@ -341,7 +264,7 @@ static enum rk_rc open_list(const char *body, size_t len, const char *what, cons
 static enum rk_rc read_config(const cJSON *o, const char *where, struct order_rec *out,
 			      bool *quote_sized, struct rk_err *err)
 {
-	const cJSON *cfg = member(o, "order_configuration");
+	const cJSON *cfg = jsonin_member(o, "order_configuration");
 	const cJSON *body = NULL;
 	const struct config *c = NULL;
 	char w[WHERE_MAX + 64];
@@ -370,17 +293,18 @@ static enum rk_rc read_config(const cJSON *o, const char *where, struct order_re
 				  c->key);
 	snprintf(w, sizeof w, "%s.order_configuration.%s", where, c->key);
 	out->type = c->type;
-	if ((rc = get_amount(body, w, "base_size", false, 1, &has_base, &out->qty, err)) ||
-	    (rc = get_amount(body, w, "quote_size", false, 1, &has_quote, &quote, err)))
+	const struct jsonin_at *at = AT(body, w);
+	if ((rc = jsonin_get_amount(at, "base_size", false, 1, &has_base, &out->qty, err)) ||
+	    (rc = jsonin_get_amount(at, "quote_size", false, 1, &has_quote, &quote, err)))
 		return rc;
 	if (!has_base && !has_quote)
 		return rk_err_set(err, RK_EINVAL, "%s: neither base_size nor quote_size", w);
 	*quote_sized = !has_base;
 	if (c->price_key &&
-	    (rc = get_amount(body, w, c->price_key, true, 1, &out->has_price, &out->price, err)))
+	    (rc = jsonin_get_amount(at, c->price_key, true, 1, &out->has_price, &out->price, err)))
 		return rc;
-	if (c->stop_key && (rc = get_amount(body, w, c->stop_key, true, 1, &out->has_stop_price,
-					    &out->stop_price, err)))
+	if (c->stop_key && (rc = jsonin_get_amount(at, c->stop_key, true, 1, &out->has_stop_price,
+						   &out->stop_price, err)))
 		return rc;
 	return RK_OK;
 }
@@ -388,6 +312,7 @@ static enum rk_rc read_config(const cJSON *o, const char *where, struct order_re
 static enum rk_rc read_order(const cJSON *o, const char *where, const char *account,
 			     struct order_rec *out, struct rk_err *err)
 {
+	const struct jsonin_at *at = AT(o, where);
 	char status[40];
 	bool quote_sized = false;
 	struct dec avg; /* not kept, but read: an unreadable amount is never skipped */
@@ -398,16 +323,16 @@ static enum rk_rc read_order(const cJSON *o, const char *where, const char *acco
 	copy_str(out->account, sizeof out->account, account && account[0] ? account : "default");
 	if (!cJSON_IsObject(o))
 		return rk_err_set(err, RK_EINVAL, "%s: not an object", where);
-	if ((rc = get_str(o, where, "order_id", true, out->order_id, sizeof out->order_id, err)) ||
-	    (rc = get_str(o, where, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
-	    (rc = get_str(o, where, "client_order_id", false, out->client_order_id,
-			  sizeof out->client_order_id, err)) ||
-	    (rc = get_side(o, where, &out->side, err)) ||
-	    (rc = get_str(o, where, "status", true, status, sizeof status, err)) ||
-	    (rc = get_ts(o, where, "created_time", true, out->ts, NULL, err)) ||
-	    (rc = get_amount(o, where, "filled_size", false, 0, &out->has_filled_qty,
-			     &out->filled_qty, err)) ||
-	    (rc = get_amount(o, where, "average_filled_price", false, 0, NULL, &avg, err)) ||
+	if ((rc = jsonin_get_str(at, "order_id", true, out->order_id, sizeof out->order_id, err)) ||
+	    (rc = jsonin_get_str(at, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
+	    (rc = jsonin_get_str(at, "client_order_id", false, out->client_order_id,
+				 sizeof out->client_order_id, err)) ||
+	    (rc = get_side(at, &out->side, err)) ||
+	    (rc = jsonin_get_str(at, "status", true, status, sizeof status, err)) ||
+	    (rc = get_ts(at, "created_time", true, out->ts, NULL, err)) ||
+	    (rc = jsonin_get_amount(at, "filled_size", false, 0, &out->has_filled_qty,
+				    &out->filled_qty, err)) ||
+	    (rc = jsonin_get_amount(at, "average_filled_price", false, 0, NULL, &avg, err)) ||
 	    (rc = read_config(o, where, out, &quote_sized, err)))
 		return rc;
 	bool any_filled = out->has_filled_qty && dec_sign(out->filled_qty) > 0;
@@ -424,37 +349,66 @@ static enum rk_rc read_order(const cJSON *o, const char *where, const char *acco
 	return RK_OK;
 }
 
-enum rk_rc coinbase_parse_orders_page(const char *body, size_t len, const char *account,
-				      struct order_rec **orders, size_t *n,
-				      struct coinbase_page *page, struct rk_err *err)
+/* Reads one element of a listing into dst; *seq_us (zeroed by the caller)
+ * is its place in the venue's sequence, when it has one. */
+typedef enum rk_rc (*item_fn)(const cJSON *o, const char *where, const char *account, void *dst,
+			      int64_t *seq_us, struct rk_err *err);
+
+/*
+ * Reads a page of a listing: the `key` array of `body`, each element into
+ * one record of `size` bytes through `fn`, then the pagination. On RK_OK
+ * *out (free) holds *n records and page->newest_us is the highest *seq_us.
+ */
+static enum rk_rc read_page(const char *body, size_t len, const char *key, size_t size,
+			    item_fn fn, const char *account, void **out, size_t *n,
+			    struct coinbase_page *page, struct rk_err *err)
 {
 	struct jsonin in = {0};
-	struct order_rec *arr = NULL;
+	const cJSON *list = NULL;
+	char *arr = NULL;
 	size_t k = 0;
+	int64_t newest = 0;
 	enum rk_rc rc;
 
-	*orders = NULL;
+	*out = NULL;
 	*n = 0;
 	memset(page, 0, sizeof *page);
-	const cJSON *list = NULL;
-	if ((rc = open_list(body, len, "orders", "orders", sizeof *arr, &in, &list,
-			     (void **)&arr, err)))
+	if ((rc = open_list(body, len, key, key, size, &in, &list, (void **)&arr, err)))
 		return rc;
 	for (const cJSON *o = list->child; o; o = o->next, k++) {
 		char where[WHERE_MAX];
-		snprintf(where, sizeof where, "orders[%zu]", k);
-		if ((rc = read_order(o, where, account, &arr[k], err)))
+		int64_t seq = 0;
+		snprintf(where, sizeof where, "%s[%zu]", key, k);
+		if ((rc = fn(o, where, account, arr + k * size, &seq, err)))
 			goto out;
+		if (seq > newest)
+			newest = seq;
 	}
-	if ((rc = get_page(in.root, "orders", k, page, err)))
+	if ((rc = get_page(in.root, key, k, page, err)))
 		goto out;
-	*orders = arr;
+	page->newest_us = newest;
+	*out = arr;
 	*n = k;
 	arr = NULL;
 out:
 	free(arr);
 	jsonin_close(&in);
 	return rc;
+}
+
+static enum rk_rc order_item(const cJSON *o, const char *where, const char *account, void *dst,
+			     int64_t *seq_us, struct rk_err *err)
+{
+	(void)seq_us;
+	return read_order(o, where, account, dst, err);
+}
+
+enum rk_rc coinbase_parse_orders_page(const char *body, size_t len, const char *account,
+				      struct order_rec **orders, size_t *n,
+				      struct coinbase_page *page, struct rk_err *err)
+{
+	return read_page(body, len, "orders", sizeof **orders, order_item, account,
+			 (void **)orders, n, page, err);
 }
 
 enum rk_rc coinbase_parse_order(const char *body, size_t len, const char *account,
@@ -464,7 +418,7 @@ enum rk_rc coinbase_parse_order(const char *body, size_t len, const char *accoun
 	enum rk_rc rc = open_body(body, len, "order", &in, err);
 	if (rc)
 		return rc;
-	const cJSON *o = member(in.root, "order");
+	const cJSON *o = jsonin_member(in.root, "order");
 	if (!o)
 		rc = rk_err_set(err, RK_EINVAL, "order: no 'order' object");
 	else
@@ -478,6 +432,7 @@ enum rk_rc coinbase_parse_order(const char *body, size_t len, const char *accoun
 static enum rk_rc read_fill(const cJSON *o, const char *where, const char *account,
 			    struct fill_rec *out, int64_t *seq_us, struct rk_err *err)
 {
+	const struct jsonin_at *at = AT(o, where);
 	char liq[48], base[MODEL_SYM_MAX], quote[MODEL_SYM_MAX];
 	bool in_quote = false;
 	int64_t trade_us = 0;
@@ -488,17 +443,17 @@ static enum rk_rc read_fill(const cJSON *o, const char *where, const char *accou
 	copy_str(out->account, sizeof out->account, account && account[0] ? account : "default");
 	if (!cJSON_IsObject(o))
 		return rk_err_set(err, RK_EINVAL, "%s: not an object", where);
-	if ((rc = get_str(o, where, "trade_id", true, out->fill_id, sizeof out->fill_id, err)) ||
-	    (rc = get_str(o, where, "order_id", true, out->order_id, sizeof out->order_id, err)) ||
-	    (rc = get_str(o, where, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
-	    (rc = get_side(o, where, &out->side, err)) ||
-	    (rc = get_ts(o, where, "trade_time", true, out->ts, &trade_us, err)) ||
-	    (rc = get_ts(o, where, "sequence_timestamp", false, NULL, seq_us, err)) ||
-	    (rc = get_amount(o, where, "price", true, 1, NULL, &out->price, err)) ||
-	    (rc = get_amount(o, where, "size", true, 1, NULL, &out->qty, err)) ||
-	    (rc = get_amount(o, where, "commission", false, 0, NULL, &out->fee, err)) ||
-	    (rc = get_bool(o, where, "size_in_quote", false, &in_quote, err)) ||
-	    (rc = get_str(o, where, "liquidity_indicator", false, liq, sizeof liq, err)))
+	if ((rc = jsonin_get_str(at, "trade_id", true, out->fill_id, sizeof out->fill_id, err)) ||
+	    (rc = jsonin_get_str(at, "order_id", true, out->order_id, sizeof out->order_id, err)) ||
+	    (rc = jsonin_get_str(at, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
+	    (rc = get_side(at, &out->side, err)) ||
+	    (rc = get_ts(at, "trade_time", true, out->ts, &trade_us, err)) ||
+	    (rc = get_ts(at, "sequence_timestamp", false, NULL, seq_us, err)) ||
+	    (rc = jsonin_get_amount(at, "price", true, 1, NULL, &out->price, err)) ||
+	    (rc = jsonin_get_amount(at, "size", true, 1, NULL, &out->qty, err)) ||
+	    (rc = jsonin_get_amount(at, "commission", false, 0, NULL, &out->fee, err)) ||
+	    (rc = jsonin_get_bool(at, "size_in_quote", false, &in_quote, err)) ||
+	    (rc = jsonin_get_str(at, "liquidity_indicator", false, liq, sizeof liq, err)))
 		return rc;
 	if (!*seq_us)
 		*seq_us = trade_us;
@@ -521,42 +476,18 @@ static enum rk_rc read_fill(const cJSON *o, const char *where, const char *accou
 	return RK_OK;
 }
 
+static enum rk_rc fill_item(const cJSON *o, const char *where, const char *account, void *dst,
+			    int64_t *seq_us, struct rk_err *err)
+{
+	return read_fill(o, where, account, dst, seq_us, err);
+}
+
 enum rk_rc coinbase_parse_fills_page(const char *body, size_t len, const char *account,
 				     struct fill_rec **fills, size_t *n,
 				     struct coinbase_page *page, struct rk_err *err)
 {
-	struct jsonin in = {0};
-	struct fill_rec *arr = NULL;
-	size_t k = 0;
-	enum rk_rc rc;
-
-	*fills = NULL;
-	*n = 0;
-	memset(page, 0, sizeof *page);
-	const cJSON *list = NULL;
-	if ((rc = open_list(body, len, "fills", "fills", sizeof *arr, &in, &list,
-			     (void **)&arr, err)))
-		return rc;
-	int64_t newest = 0;
-	for (const cJSON *o = list->child; o; o = o->next, k++) {
-		char where[WHERE_MAX];
-		int64_t seq = 0;
-		snprintf(where, sizeof where, "fills[%zu]", k);
-		if ((rc = read_fill(o, where, account, &arr[k], &seq, err)))
-			goto out;
-		if (seq > newest)
-			newest = seq;
-	}
-	if ((rc = get_page(in.root, "fills", k, page, err)))
-		goto out;
-	page->newest_us = newest;
-	*fills = arr;
-	*n = k;
-	arr = NULL;
-out:
-	free(arr);
-	jsonin_close(&in);
-	return rc;
+	return read_page(body, len, "fills", sizeof **fills, fill_item, account, (void **)fills,
+			 n, page, err);
 }
 
 /* ---- accounts and holdings ----------------------------------------------- */
@@ -565,7 +496,7 @@ out:
 static enum rk_rc get_money(const cJSON *obj, const char *where, const char *key, bool required,
 			    struct dec *out, struct rk_err *err)
 {
-	const cJSON *m = member(obj, key);
+	const cJSON *m = jsonin_member(obj, key);
 	char w[WHERE_MAX + 32];
 	*out = dec_zero();
 	if (!m)
@@ -573,7 +504,7 @@ static enum rk_rc get_money(const cJSON *obj, const char *where, const char *key
 	if (!cJSON_IsObject(m))
 		return rk_err_set(err, RK_EINVAL, "%s.%s: not an object", where, key);
 	snprintf(w, sizeof w, "%s.%s", where, key);
-	return get_amount(m, w, "value", true, 0, NULL, out, err);
+	return jsonin_get_amount(AT(m, w), "value", true, 0, NULL, out, err);
 }
 
 /* Adds (available, hold) of `currency` into arr[0..*n), merging. */
@@ -618,7 +549,7 @@ enum rk_rc coinbase_parse_accounts_page(const char *body, size_t len,
 			rc = rk_err_set(err, RK_EINVAL, "%s: not an object", where);
 			goto out;
 		}
-		if ((rc = get_str(a, where, "currency", true, currency, sizeof currency, err)) ||
+		if ((rc = jsonin_get_str(AT(a, where), "currency", true, currency, sizeof currency, err)) ||
 		    (rc = get_money(a, where, "available_balance", true, &available, err)) ||
 		    (rc = get_money(a, where, "hold", false, &hold, err)) ||
 		    (rc = add_balance(arr, &nb, currency, available, hold, err)))
@@ -693,17 +624,17 @@ enum rk_rc coinbase_parse_product(const char *body, size_t len, struct instrumen
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof *out);
-	const cJSON *p = in.root;
-	if ((rc = get_str(p, "product", "product_id", true, out->symbol, sizeof out->symbol, err)) ||
-	    (rc = get_amount(p, "product", "price_increment", false, 0, &has_price_inc,
-			     &out->tick_size, err)) ||
-	    (!has_price_inc && (rc = get_amount(p, "product", "quote_increment", false, 0, NULL,
-						&out->tick_size, err))) ||
-	    (rc = get_amount(p, "product", "base_increment", false, 0, NULL, &out->step_size,
-			     err)) ||
-	    (rc = get_amount(p, "product", "base_min_size", false, 0, NULL, &out->min_qty, err)) ||
-	    (rc = get_amount(p, "product", "quote_min_size", false, 0, NULL, &out->min_notional,
-			     err)))
+	const struct jsonin_at *at = AT(in.root, "product");
+	if ((rc = jsonin_get_str(at, "product_id", true, out->symbol, sizeof out->symbol, err)) ||
+	    (rc = jsonin_get_amount(at, "price_increment", false, 0, &has_price_inc,
+				    &out->tick_size, err)) ||
+	    (!has_price_inc && (rc = jsonin_get_amount(at, "quote_increment", false, 0, NULL,
+						       &out->tick_size, err))) ||
+	    (rc = jsonin_get_amount(at, "base_increment", false, 0, NULL, &out->step_size,
+				    err)) ||
+	    (rc = jsonin_get_amount(at, "base_min_size", false, 0, NULL, &out->min_qty, err)) ||
+	    (rc = jsonin_get_amount(at, "quote_min_size", false, 0, NULL, &out->min_notional,
+				    err)))
 		memset(out, 0, sizeof *out);
 	jsonin_close(&in);
 	return rc;
@@ -714,7 +645,7 @@ enum rk_rc coinbase_parse_product(const char *body, size_t len, struct instrumen
 static enum rk_rc best_level(const cJSON *book, const char *where, const char *side,
 			     bool *have, struct dec *price, struct rk_err *err)
 {
-	const cJSON *levels = member(book, side);
+	const cJSON *levels = jsonin_member(book, side);
 	char w[WHERE_MAX + 16];
 	*have = false;
 	if (!levels)
@@ -726,7 +657,7 @@ static enum rk_rc best_level(const cJSON *book, const char *where, const char *s
 	if (!cJSON_IsObject(levels->child))
 		return rk_err_set(err, RK_EINVAL, "%s.%s[0]: not an object", where, side);
 	snprintf(w, sizeof w, "%s.%s[0]", where, side);
-	return get_amount(levels->child, w, "price", true, 1, have, price, err);
+	return jsonin_get_amount(AT(levels->child, w), "price", true, 1, have, price, err);
 }
 
 enum rk_rc coinbase_parse_best_bid_ask(const char *body, size_t len, struct venue_price **prices,
@@ -753,7 +684,7 @@ enum rk_rc coinbase_parse_best_bid_ask(const char *body, size_t len, struct venu
 			goto out;
 		}
 		struct venue_price *p = &arr[k];
-		if ((rc = get_str(b, where, "product_id", true, p->symbol, sizeof p->symbol, err)) ||
+		if ((rc = jsonin_get_str(AT(b, where), "product_id", true, p->symbol, sizeof p->symbol, err)) ||
 		    (rc = best_level(b, where, "bids", &has_bid, &bid, err)) ||
 		    (rc = best_level(b, where, "asks", &has_ask, &ask, err)))
 			goto out;
@@ -794,9 +725,9 @@ enum rk_rc coinbase_parse_ticker(const char *body, size_t len, struct venue_pric
 		rc = rk_err_set(err, RK_ENOTFOUND, "ticker: no trades");
 	else if (!cJSON_IsObject(list->child))
 		rc = rk_err_set(err, RK_EINVAL, "ticker.trades[0]: not an object");
-	else if (!(rc = get_str(list->child, "trades[0]", "product_id", true, out->symbol,
-				sizeof out->symbol, err)))
-		rc = get_amount(list->child, "trades[0]", "price", true, 1, NULL, &out->last, err);
+	else if (!(rc = jsonin_get_str(AT(list->child, "trades[0]"), "product_id", true, out->symbol,
+				       sizeof out->symbol, err)))
+		rc = jsonin_get_amount(AT(list->child, "trades[0]"), "price", true, 1, NULL, &out->last, err);
 	jsonin_close(&in);
 	return rc;
 }
@@ -816,7 +747,7 @@ static bool placeholder_reason(const char *s)
 static const char *first_reason(const cJSON *obj, const char *const *keys, size_t n)
 {
 	for (size_t i = 0; obj && i < n; i++) {
-		const cJSON *v = member(obj, keys[i]);
+		const cJSON *v = jsonin_member(obj, keys[i]);
 		if (cJSON_IsString(v) && v->valuestring[0] && !placeholder_reason(v->valuestring))
 			return v->valuestring;
 	}
@@ -825,7 +756,7 @@ static const char *first_reason(const cJSON *obj, const char *const *keys, size_
 
 static const char *str_or(const cJSON *obj, const char *key, const char *dflt)
 {
-	const cJSON *v = member(obj, key);
+	const cJSON *v = jsonin_member(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : dflt;
 }
 
@@ -846,12 +777,12 @@ enum rk_rc coinbase_parse_create_order(const char *body, size_t len,
 		return rk_err_set(err, rc, "%s", perr.msg);
 	}
 	const cJSON *root = in.root;
-	const cJSON *success = member(root, "success");
+	const cJSON *success = jsonin_member(root, "success");
 	if (!cJSON_IsBool(success)) {
 		snprintf(out->reason, sizeof out->reason, "response without a success flag");
 	} else if (cJSON_IsTrue(success)) {
 		const char *top = str_or(root, "order_id", "");
-		const char *inner = str_or(member(root, "success_response"), "order_id", "");
+		const char *inner = str_or(jsonin_member(root, "success_response"), "order_id", "");
 		const char *id = top[0] ? top : inner;
 		bool printable = true;
 		for (const char *p = id; *p; p++)
@@ -870,7 +801,7 @@ enum rk_rc coinbase_parse_create_order(const char *body, size_t len,
 			copy_str(out->order_id, sizeof out->order_id, id);
 		}
 	} else {
-		const cJSON *er = member(root, "error_response");
+		const cJSON *er = jsonin_member(root, "error_response");
 		const char *code = first_reason(er, ERROR_KEYS, 3);
 		if (!code[0])
 			code = first_reason(root, TOP_KEYS, 1);
@@ -914,7 +845,7 @@ enum rk_rc coinbase_parse_cancel(const char *body, size_t len, const char *const
 				r = e;
 		if (!r)
 			continue;
-		const cJSON *ok = member(r, "success");
+		const cJSON *ok = jsonin_member(r, "success");
 		const char *why = str_or(r, "failure_reason", "");
 		struct venue_cancel_result *c = &out[i];
 		if (!cJSON_IsBool(ok)) {
@@ -969,12 +900,6 @@ static enum rk_rc round_to(struct dec v, struct dec inc, enum dec_round mode, co
 	if (dec_quantize(v, inc, mode, out) != DEC_OK)
 		return rk_err_set(err, RK_EINVAL, "%s cannot be rounded to the increment", what);
 	return RK_OK;
-}
-
-static bool add_dec(cJSON *obj, const char *key, struct dec v)
-{
-	char buf[DEC_STR_MAX];
-	return cJSON_AddStringToObject(obj, key, dec_format(v, buf)) != NULL;
 }
 
 /* Checks the request and rounds its amounts (see the header for the rules). */
@@ -1059,9 +984,9 @@ enum rk_rc coinbase_build_order_body(const struct venue_order_req *req,
 	    !cJSON_AddStringToObject(root, "product_id", req->symbol) ||
 	    !cJSON_AddStringToObject(root, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
 	    !(cfg = cJSON_AddObjectToObject(root, "order_configuration")) ||
-	    !(body = cJSON_AddObjectToObject(cfg, c->key)) || !add_dec(body, "base_size", qty) ||
-	    (c->price_key && !add_dec(body, c->price_key, price)) ||
-	    (c->stop_key && !add_dec(body, c->stop_key, stop)) ||
+	    !(body = cJSON_AddObjectToObject(cfg, c->key)) || !jsonout_add_dec(body, "base_size", qty) ||
+	    (c->price_key && !jsonout_add_dec(body, c->price_key, price)) ||
+	    (c->stop_key && !jsonout_add_dec(body, c->stop_key, stop)) ||
 	    (req->type == OTYPE_LIMIT && !cJSON_AddFalseToObject(body, "post_only")) ||
 	    (req->type == OTYPE_STOP_LIMIT &&
 	     !cJSON_AddStringToObject(body, "stop_direction",

@@ -84,7 +84,7 @@
  *   cancel requests (one per order id), get_order calls, order_fills calls,
  *   last_price calls.
  *
- * Behaviour (see also sim.c):
+ * Behaviour (see also src/venues/sim/, whose files sim_internal.h lists):
  *  - snapshot: every open order (listed in pages of page_size, so page_missing
  *    means something), positions (spot: one per base asset held, qty = total
  *    balance, under the first instrument of that base, zero balances

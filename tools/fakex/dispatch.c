@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "rtime.h"
+#include "rk_clock.h"
 
 #define FX_CONTROL_PREFIX "/__fakex/"
 
@@ -41,7 +41,7 @@ void fx_dispatch(struct fakex *fx, struct fx_req *req, struct fx_resp *resp)
 	bool malformed = false, served;
 
 	pthread_mutex_lock(&fx->lock);
-	req->now_ms = rtime_now_us() / 1000 + fx->clock_offset_ms;
+	req->now_ms = rk_clock_now(fx->clock) / 1000 + fx->clock_offset_ms;
 	if (strncmp(req->path, FX_CONTROL_PREFIX, strlen(FX_CONTROL_PREFIX)) == 0) {
 		fx_control(fx, req, resp);
 		goto out;

@@ -56,6 +56,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "rk_clock.h"
 #include "venue.h"
 
 enum fx_venue { FX_COINBASE = 0, FX_BINANCE = 1, FX_NVENUES };
@@ -387,7 +388,8 @@ struct fakex {
 	struct fx_faults faults;
 	struct fx_reqlog log;
 	struct fx_creds creds;
-	int64_t clock_offset_ms;        /* added to the wall clock (control /clock) */
+	struct rk_clock clock;          /* the wall clock requests are stamped with */
+	int64_t clock_offset_ms;        /* added to it (control /clock) */
 	int64_t weight_minute;          /* Binance used-weight accounting */
 	long weight;
 	unsigned long auto_client_id;   /* Binance ids made up for orders without one */

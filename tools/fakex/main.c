@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtime.h"
+#include "rk_clock.h"
 #include "secret.h"
 #include "sign.h"
 #include "sim.h"
@@ -136,7 +136,8 @@ static int make_jwt(const struct options *o)
 	if (secret_load("RECKON_COINBASE_KEY_NAME", &name, &err) == RK_OK &&
 	    secret_load("RECKON_COINBASE_PRIVATE_KEY", &pem, &err) == RK_OK &&
 	    sign_cdp_jwt(name, pem, o->jwt_method, o->jwt_host ? o->jwt_host : FX_COINBASE_HOST,
-			 o->jwt_path, rtime_now_us() / 1000000, &jwt, &err) == RK_OK) {
+			 o->jwt_path, rk_clock_now(rk_clock_system()) / 1000000, &jwt,
+			 &err) == RK_OK) {
 		printf("%s\n", jwt);
 		status = 0;
 	} else {
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
 	if (o.print_journal)
 		return print_journal(&o);
 	memset(&fx, 0, sizeof fx);
+	fx.clock = rk_clock_system();
 	pthread_mutex_init(&fx.lock, NULL);
 	rk_err_clear(&err);
 	if (fakex_init(&fx, &o, &err) != RK_OK) {
