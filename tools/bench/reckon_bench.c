@@ -37,6 +37,19 @@
 
 #define SEED_DEFAULT 20251202u
 
+/* The 1-minute load average: how busy the (shared) machine was. */
+static double loadavg(void)
+{
+	double load = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &load) != 1)
+			load = -1;
+		fclose(f);
+	}
+	return load;
+}
+
 /* The header: when, where, with what. */
 static void machine(const struct opts *o)
 {
@@ -56,15 +69,8 @@ static void machine(const struct opts *o)
 	char date[64];
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	double load[3] = {0, 0, 0};
-	f = fopen("/proc/loadavg", "r");
-	if (f) {
-		if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-			load[0] = -1;
-		fclose(f);
-	}
 	printf("# reckon-bench %s: %s, nproc %ld, %s, load %.2f\n", o->quick ? "--quick" : "full",
-	       date, sysconf(_SC_NPROCESSORS_ONLN), cpu, load[0]);
+	       date, sysconf(_SC_NPROCESSORS_ONLN), cpu, loadavg());
 	printf("# reckon %s; step timeout %.0f s (set-up %.0f s); batch %ld; seed %" PRIu64
 	       "; sqlite %s; dir %s\n",
 	       o->reckon, o->timeout, o->setup_timeout, o->batch, o->seed, sqlite3_libversion(),
@@ -279,6 +285,8 @@ static int suite(const struct opts *o, struct ingest_result *ing, struct recon_r
 		ingest_growth(&ing[0], &ing[o->n_ingest - 1]);
 	if (big && bench_queries(o, big))
 		return -1;
+	if (bench_lots(o, o->quick ? 10000 : 100000))
+		return -1;
 	for (size_t i = 0; i < o->n_positions; i++) {
 		if (bench_recon(o, o->positions[i], &rec[i]))
 			return -1;
@@ -307,7 +315,7 @@ int main(int argc, char **argv)
 	struct recon_result *rec = calloc(o.n_positions, sizeof *rec);
 	rc = ing && rec ? suite(&o, ing, rec) : -1;
 	int wrong = suite_wrong();
-	printf("# done in %.0f s: %s\n", now_s() - t0,
+	printf("# done in %.0f s, load %.2f: %s\n", now_s() - t0, loadavg(),
 	       rc ? "set-up error" : wrong ? "SOME RESULTS WRONG" : "every result checked and right");
 	free(ing);
 	free(rec);

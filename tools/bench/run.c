@@ -133,6 +133,8 @@ int run_step(char *const argv[], const char *in, const char *out, const char *er
 		}
 	}
 	r->maxrss_kb = ru.ru_maxrss;
+	r->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	if (WIFEXITED(st)) {
 		r->exit_code = WEXITSTATUS(st);
 	} else {

@@ -3,7 +3,7 @@
  * measure it (tools/bench).
  *
  * The child runs in its own process group. Its wall time is measured from
- * fork to exit; its peak RSS comes from wait4's rusage (ru_maxrss), and its
+ * fork to exit; its CPU time and peak RSS come from wait4's rusage, and its
  * I/O from /proc/PID/io, read while the child is a zombie (waitid WNOWAIT),
  * so the figures are the child's own, whatever else the machine is doing.
  * A child still running when the time limit passes is killed (SIGKILL to its
@@ -20,6 +20,7 @@ struct run {
 	bool timed_out;
 	int exit_code;        /* 0..255; -1 when killed by a signal (timed out included) */
 	int signal;           /* the signal that ended it, 0 if it exited */
+	double cpu_s;         /* user + system CPU time (less sensitive to a busy machine) */
 	long maxrss_kb;       /* peak resident set size */
 	uint64_t write_bytes; /* /proc/PID/io: bytes it caused to be sent to storage */
 	uint64_t wchar;       /* /proc/PID/io: bytes passed to write(2) and the like */

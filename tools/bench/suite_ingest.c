@@ -109,9 +109,10 @@ static int ingest(const struct opts *o, const char *sz, const char *file,
 		    res->ing.exit_code, res->events, n, got ? got : "", tail);
 	} else {
 		res->ok = true;
-		fig(name, num(v, sizeof v, rate(n, &res->ing), 0), "ev/s", "%s raw (%.3f s; goal >= 0.3x)",
+		fig(name, num(v, sizeof v, rate(n, &res->ing), 0), "ev/s",
+		    "%s raw (%.3f s, cpu %.3f s; raw %.3f s, cpu %.3f s; goal >= 0.3x)",
 		    raw_rate > 0 ? times(c, sizeof c, rate(n, &res->ing) / raw_rate) : "?x",
-		    res->ing.wall_s);
+		    res->ing.wall_s, res->ing.cpu_s, res->raw.wall_s, res->raw.cpu_s);
 	}
 	free(got);
 	return 0;

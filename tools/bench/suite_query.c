@@ -149,8 +149,10 @@ static int audit(const struct opts *o, const struct big *b)
 		bad(name, "exit %d, stdout '%.80s' (want '%s'): %s", r.exit_code, got ? got : "",
 		    want, tail);
 	} else {
-		fig(name, num(v, sizeof v, r.wall_s, 3), "s", "%s its ingest time; %.0f events/s",
-		    times(c, sizeof c, r.wall_s / b->res->ing.wall_s), (double)b->events / r.wall_s);
+		fig(name, num(v, sizeof v, r.wall_s, 3), "s",
+		    "%s its ingest time; %.0f events/s; cpu %.3f s",
+		    times(c, sizeof c, r.wall_s / b->res->ing.wall_s), (double)b->events / r.wall_s,
+		    r.cpu_s);
 		snprintf(name, sizeof name, "audit.verify_rss@%s", b->sz);
 		fig(name, num(v, sizeof v, (double)r.maxrss_kb / 1024.0, 1), "MB",
 		    "%s the journal's %.1f MB (goal: bounded)",
