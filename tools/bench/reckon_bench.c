@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -315,7 +316,12 @@ int main(int argc, char **argv)
 	struct recon_result *rec = calloc(o.n_positions, sizeof *rec);
 	rc = ing && rec ? suite(&o, ing, rec) : -1;
 	int wrong = suite_wrong();
-	printf("# done in %.0f s, load %.2f: %s\n", now_s() - t0, loadavg(),
+	struct rusage self;
+	memset(&self, 0, sizeof self);
+	getrusage(RUSAGE_SELF, &self);
+	printf("# done in %.0f s, load %.2f, reckon-bench's own peak RSS %.1f MB (a floor under each "
+	       "child's: a child's count starts from the fork): %s\n",
+	       now_s() - t0, loadavg(), (double)self.ru_maxrss / 1024.0,
 	       rc ? "set-up error" : wrong ? "SOME RESULTS WRONG" : "every result checked and right");
 	free(ing);
 	free(rec);
