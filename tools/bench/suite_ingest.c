@@ -6,7 +6,8 @@
  * then `reckon ingest --db FILE LINES` in a child. Checked: reckon says
  * "accepted N, duplicates 0, stale 0, rejected 0", exits 0, and the journal
  * holds N events. When reckon reaches the time limit its journal holds the
- * batches committed so far; the figures then describe those events.
+ * batches committed so far, and its stderr must be empty (no line refused);
+ * the figures then describe those events.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -97,7 +98,10 @@ static int ingest(const struct opts *o, const char *sz, const char *file,
 	snprintf(name, sizeof name, "ingest.rate@%s", sz);
 	snprintf(want, sizeof want, "accepted %" PRId64 ", duplicates 0, stale 0, rejected 0\n", n);
 	char *got = slurp(out);
-	if (res->ing.timed_out) {
+	if (res->ing.timed_out && file_size(err) > 0) { /* a line refused before the limit */
+		tail_of(err, tail, sizeof tail);
+		bad(name, "> %.0f s (timeout), and stderr says: %s", o->timeout, tail);
+	} else if (res->ing.timed_out) {
 		res->partial = res->events > 0;
 		fig(name, num(v, sizeof v, rate(res->events > 0 ? res->events : 0, &res->ing), 0),
 		    "ev/s", "%s raw; > %.0f s (timeout): %" PRId64 " of %" PRId64 " events committed",
