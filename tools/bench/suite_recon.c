@@ -190,7 +190,12 @@ void recon_ratio(const struct recon_result *a, const struct recon_result *b)
 		double ratio = b->pass[d].wall_s / a->pass[d].wall_s;
 		snprintf(name, sizeof name, "reconcile.%s.ratio@%s/%s", KIND[d], sb, sa);
 		snprintf(v, sizeof v, "%s%.1f", b->pass[d].timed_out ? ">" : "", ratio);
-		fig(name, v, "x", "t(%s)/t(%s); linear %.0f, N log N %.1f, quadratic %.0f (goal <= 12)",
-		    sb, sa, k, nlogn, k * k);
+		char cpu[64] = "";
+		if (!b->pass[d].timed_out && a->pass[d].cpu_s > 0)
+			snprintf(cpu, sizeof cpu, "; CPU time ratio %.1f",
+				 b->pass[d].cpu_s / a->pass[d].cpu_s);
+		fig(name, v, "x",
+		    "t(%s)/t(%s)%s; linear %.0f, N log N %.1f, quadratic %.0f (goal <= 12)", sb, sa,
+		    cpu, k, nlogn, k * k);
 	}
 }
