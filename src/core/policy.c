@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "jsonin.h"
+#include "rk_array.h"
 
 #define POLICY_FILE_MAX (1024 * 1024)
 #define POLICY_VENUES (VENUE_SIM + 1) /* indexable by enum venue_kind */
@@ -112,7 +113,7 @@ struct symbol_rule {
 struct policy {
 	struct policy_rule venue_rule[POLICY_VENUES]; /* effective: defaults <- venue */
 	struct symbol_rule *symbols;
-	size_t nsymbols;
+	size_t nsymbols, symcap;
 };
 
 static void rule_defaults(struct policy_rule *r)
@@ -326,11 +327,8 @@ static enum rk_rc add_symbol(struct policy *pol, enum venue_kind venue, const ch
 	if (strlen(symbol) == 0 || strlen(symbol) >= MODEL_SYM_MAX)
 		return rk_err_set(err, RK_ECONFIG, "%s: symbol must be 1 to %d characters", path,
 				  MODEL_SYM_MAX - 1);
-	struct symbol_rule *grown =
-		realloc(pol->symbols, (pol->nsymbols + 1) * sizeof *pol->symbols);
-	if (!grown)
+	if (!rk_array_reserve(&pol->symbols, &pol->symcap, pol->nsymbols + 1, sizeof *pol->symbols))
 		return rk_err_set(err, RK_ENOMEM, "%s: out of memory", path);
-	pol->symbols = grown;
 	struct symbol_rule *s = &pol->symbols[pol->nsymbols++];
 	memset(s, 0, sizeof *s);
 	s->venue = venue;

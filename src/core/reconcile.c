@@ -144,7 +144,7 @@ enum rk_rc recon_calc_failed(struct plan_ctx *c, const char *symbol, const char 
  * findings about one order or fill. Consumes d->o in every case.
  */
 enum rk_rc recon_add_finding(struct plan_ctx *c, enum finding_kind kind, const char *symbol,
-			      const char *order_id, const char *tail, struct jd *d, size_t *idx)
+			     const char *order_id, const char *tail, struct jd *d, size_t *idx)
 {
 	struct recon_plan *p = c->plan;
 	char *text = NULL;
@@ -175,7 +175,7 @@ out:
 
 /* Appends a PLANNED action for finding `fi`; *idx is its index. */
 enum rk_rc recon_add_action(struct plan_ctx *c, enum action_kind kind, size_t fi,
-			     const char *symbol, int depends_on, size_t *idx)
+			    const char *symbol, int depends_on, size_t *idx)
 {
 	struct recon_plan *p = c->plan;
 	if (!rk_array_reserve(&p->actions, &c->acap, p->nactions + 1, sizeof *p->actions))
@@ -193,7 +193,7 @@ enum rk_rc recon_add_action(struct plan_ctx *c, enum action_kind kind, size_t fi
 
 /* Appends a cancel_order for snapshot order `oi`, remembering it. */
 enum rk_rc recon_add_cancel(struct plan_ctx *c, size_t oi, size_t fi, int depends_on,
-			     const char *note, size_t *idx)
+			    const char *note, size_t *idx)
 {
 	const struct order_rec *o = &c->snap->orders[oi];
 	enum rk_rc rc = recon_add_action(c, ACT_CANCEL_ORDER, fi, o->symbol, depends_on, idx);
@@ -271,7 +271,8 @@ static enum rk_rc report_regression(struct plan_ctx *c, const struct order_rec *
 	jd_dec(&d, "journal_filled_qty", journal->filled_qty);
 	jd_dec(&d, "exchange_filled_qty", o->filled_qty);
 	jd_bool(&d, "halt", true);
-	return recon_add_finding(c, FIND_FILL_REGRESSION, o->symbol, o->order_id, o->order_id, &d, &fi);
+	return recon_add_finding(c, FIND_FILL_REGRESSION, o->symbol, o->order_id, o->order_id, &d,
+				 &fi);
 }
 
 /* Is `o` on the side that reduces a non-zero exchange position? */
@@ -338,14 +339,16 @@ static enum rk_rc plan_orphan(struct plan_ctx *c, size_t oi)
 	jd_str(&d, "policy_orphans", policy_orphan_name(rule_for(c, o->symbol)->orphans));
 	if (why[0])
 		jd_str(&d, "handling", why);
-	if ((rc = recon_add_finding(c, FIND_ORPHAN_EXCHANGE_ORDER, o->symbol, o->order_id, o->order_id,
-			      &d, &fi)))
+	if ((rc = recon_add_finding(c, FIND_ORPHAN_EXCHANGE_ORDER, o->symbol, o->order_id,
+				    o->order_id, &d, &fi)))
 		return rc;
 	if (choice == ORPHAN_ADOPT && may_record(c, o->symbol))
 		c->adopt_of[oi] = (int)fi;
 	else if (choice == ORPHAN_CANCEL && may_change(c, o->symbol))
-		rc = recon_add_cancel(c, oi, fi, -1, "cancel an order unknown to the journal, per policy "
-					       "orphans=cancel", &ai);
+		rc = recon_add_cancel(c, oi, fi, -1,
+				      "cancel an order unknown to the journal, per policy "
+				      "orphans=cancel",
+				      &ai);
 	return rc;
 }
 
@@ -363,17 +366,17 @@ static enum rk_rc plan_adoptions(struct plan_ctx *c)
 		if (c->adopt_of[oi] < 0 || c->cancel_of[oi] >= 0)
 			continue;
 		(void)orphan_choice(c, o, &why);
-		enum rk_rc rc = recon_add_action(c, ACT_ADOPT_ORDER, (size_t)c->adopt_of[oi], o->symbol, -1,
-					   &ai);
+		enum rk_rc rc = recon_add_action(c, ACT_ADOPT_ORDER, (size_t)c->adopt_of[oi],
+						 o->symbol, -1, &ai);
 		if (rc)
 			return rc;
 		struct action *a = &c->plan->actions[ai];
 		snprintf(a->order_id, sizeof a->order_id, "%s", o->order_id);
 		a->order = *o;
 		a->order.purpose = adopted_purpose(o);
-		rk_fmt(a->note, sizeof a->note, "adopt the exchange's %s %s order as %s%s%s", side_name(o->side),
-			 order_type_name(o->type), purpose_name(a->order.purpose), why[0] ? ": " : "",
-			 why);
+		rk_fmt(a->note, sizeof a->note, "adopt the exchange's %s %s order as %s%s%s",
+		       side_name(o->side), order_type_name(o->type), purpose_name(a->order.purpose),
+		       why[0] ? ": " : "", why);
 	}
 	return RK_OK;
 }
@@ -443,8 +446,8 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 	jd_int(&d, "stale_quiet_seconds", r->stale_quiet_seconds);
 	jd_bool(&d, "snapshot_complete", c->snap->complete);
 	stale_backoff(c, lo, r, &d, &due);
-	if ((rc = recon_add_finding(c, FIND_STALE_LOCAL_ORDER, o->symbol, o->order_id, o->order_id, &d,
-			      &fi)))
+	if ((rc = recon_add_finding(c, FIND_STALE_LOCAL_ORDER, o->symbol, o->order_id, o->order_id,
+				    &d, &fi)))
 		return rc;
 	if (!eligible || !due || !may_change(c, o->symbol))
 		return RK_OK;
@@ -453,10 +456,11 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 	struct action *a = &c->plan->actions[ai];
 	snprintf(a->order_id, sizeof a->order_id, "%s", o->order_id);
 	a->order = *o;
-	rk_fmt(a->note, sizeof a->note, "missing from the open orders for %d passes over %lld s: journal the terminal "
-		    "status a single-order lookup confirms%s",
-		 passes, (long long)(missing_us / 1000000),
-		 lo->lookup_failures > 0 ? " (retry after failed lookups)" : "");
+	rk_fmt(a->note, sizeof a->note,
+	       "missing from the open orders for %d passes over %lld s: journal the terminal "
+	       "status a single-order lookup confirms%s",
+	       passes, (long long)(missing_us / 1000000),
+	       lo->lookup_failures > 0 ? " (retry after failed lookups)" : "");
 	return RK_OK;
 }
 
@@ -591,7 +595,8 @@ static enum rk_rc plan_missing_fill(struct plan_ctx *c, const struct fill_rec *f
 	if (f->fee_currency[0])
 		jd_str(&d, "fee_currency", f->fee_currency);
 	jd_str(&d, "ts", f->ts);
-	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f->symbol, f->order_id, f->fill_id, &d, &fi)) ||
+	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f->symbol, f->order_id, f->fill_id, &d,
+				    &fi)) ||
 	    (rc = add_pass_fill(c, f, true)))
 		return rc;
 	snprintf(note, sizeof note, "record fill %.128s reported by the exchange but missing from "
@@ -745,7 +750,8 @@ static enum rk_rc plan_unrecorded_fill(struct plan_ctx *c, const struct order_re
 	}
 	if (why[0])
 		jd_str(&d, "reason", why);
-	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
+	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d,
+				    &fi)) ||
 	    why[0] || (rc = add_pass_fill(c, &f, false)))
 		return rc;
 	snprintf(note, sizeof note, "record a fill of %s at the %s, inferred from %.160s",
@@ -842,7 +848,7 @@ static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct de
  * fill gives the stop its level; a fill superseding inferred quantity keeps
  * their entry for that part: position_apply_superseding). */
 enum rk_rc recon_position_after_pass(struct plan_ctx *c, const char *symbol,
-				      struct position_state *out)
+				     struct position_state *out)
 {
 	const struct local_position *lp = local_position(c, symbol);
 	out->qty = lp ? lp->qty : dec_zero();
@@ -963,7 +969,8 @@ static enum rk_rc plan_exchange_only(struct plan_ctx *c, const struct venue_posi
 	jd_dec(&d, "exchange_qty", vp->qty);
 	jd_str(&d, "journal_qty", "0");
 	jd_str(&d, "basis", "exchange position without journal fills");
-	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d, &fi)) ||
+	if ((rc = recon_add_finding(c, FIND_MISSING_FILL, f.symbol, f.order_id, f.fill_id, &d,
+				    &fi)) ||
 	    (rc = add_pass_fill(c, &f, false)))
 		return rc;
 	snprintf(note, sizeof note, "record the opening %s of %s at %s (%.60s), inferred: exchange"
@@ -1026,8 +1033,8 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 	if (local->ninferred)
 		memcpy(c.inferred, local->inferred, local->ninferred * sizeof *c.inferred);
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
-	    (rc = recon_phase_protection(&c)) || (rc = plan_adoptions(&c)) || (rc = recon_order_by_rank(&c)) ||
-	    (rc = recon_apply_breaker(&c)))
+	    (rc = recon_phase_protection(&c)) || (rc = plan_adoptions(&c)) ||
+	    (rc = recon_order_by_rank(&c)) || (rc = recon_apply_breaker(&c)))
 		goto out;
 out:
 	free(c.cancel_of);

@@ -615,9 +615,10 @@ static enum rk_rc add_leg_placement(struct plan_ctx *c, const struct prot *p,
 	struct action *a = &c->plan->actions[idx];
 	a->req = req;
 	set_placement_basis(c, p, l->fi, a);
-	rk_fmt(a->note, sizeof a->note, "take-profit leg %s@%s (was %.40s%s) kept as a bracket with the stop: %.130s",
-		 dec_format(l->qty, q), dec_format(l->price, px), l->order_id,
-		 l->pending ? ", cancelled earlier" : "", p->why);
+	rk_fmt(a->note, sizeof a->note,
+	       "take-profit leg %s@%s (was %.40s%s) kept as a bracket with the stop: %.130s",
+	       dec_format(l->qty, q), dec_format(l->price, px), l->order_id,
+	       l->pending ? ", cancelled earlier" : "", p->why);
 	return RK_OK;
 }
 
@@ -683,8 +684,10 @@ static enum rk_rc plan_duplicates_only(struct plan_ctx *c, const struct prot *p,
 			continue;
 		rc = report_order_finding(c, p, FIND_DUPLICATE_STOP, oi, &fi);
 		if (rc == RK_OK && act)
-			rc = recon_add_cancel(c, oi, fi, -1, "cancel a duplicate stop: another stop covers "
-						       "the whole position", &ai);
+			rc = recon_add_cancel(c, oi, fi, -1,
+					      "cancel a duplicate stop: another stop covers "
+					      "the whole position",
+					      &ai);
 	}
 	return rc;
 }
@@ -709,7 +712,8 @@ static enum rk_rc report_pending_leg(struct plan_ctx *c, const struct prot *p, s
 	jd_dec(&d, "kept_qty", l->qty);
 	jd_str(&d, "reason", "a take-profit limit reckon cancelled to free a stop's balance whose"
 			     " bracket was never placed: placed again as a bracket with the stop");
-	return recon_add_finding(c, FIND_BLOCKING_ORDER, p->sym, l->order_id, l->order_id, &d, &l->fi);
+	return recon_add_finding(c, FIND_BLOCKING_ORDER, p->sym, l->order_id, l->order_id, &d,
+				 &l->fi);
 }
 
 static enum rk_rc report_pending_legs(struct plan_ctx *c, struct prot *p)
@@ -879,13 +883,14 @@ static enum rk_rc plan_stray_stops(struct plan_ctx *c)
 		jd_init(&d);
 		recon_jd_order(&d, o);
 		jd_str(&d, "why", "no position on the exchange: the order protects nothing");
-		enum rk_rc rc = recon_add_finding(c, FIND_STRAY_STOP, o->symbol, o->order_id, o->order_id,
-					    &d, &fi);
+		enum rk_rc rc = recon_add_finding(c, FIND_STRAY_STOP, o->symbol, o->order_id,
+						  o->order_id, &d, &fi);
 		if (rc)
 			return rc;
 		if (may_change(c, o->symbol) &&
-		    (rc = recon_add_cancel(c, i, fi, -1, "cancel a protective order left on a flat position",
-				     &ai)))
+		    (rc = recon_add_cancel(c, i, fi, -1,
+					   "cancel a protective order left on a flat position",
+					   &ai)))
 			return rc;
 	}
 	return RK_OK;
