@@ -8,7 +8,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "ingest.h"
-#include "policy.h"
+#include "policy_file.h"
 #include "query_print.h"
 #include "recon_exec.h"
 #include "recon_text.h"
@@ -160,7 +160,7 @@ int cmd_demo(int argc, char **argv)
 		rk_err_set(&err, RK_ENOTFOUND, "embedded scenario %s is missing", DEMO_SCENARIO);
 		goto fail;
 	}
-	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err)))
+	if (policy_file_load(config, &policy, &err))
 		goto fail;
 	for (size_t i = 0; i < 2; i++)
 		if (sim_venue_create(scenario, names[i], &venues[i], &err))

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "policy.h"
+#include "policy_file.h"
 #include "recon_exec.h"
 #include "recon_text.h"
 #include "registry.h"
@@ -169,7 +169,7 @@ int cmd_reconcile(int argc, char **argv)
 		code = EX_SOFTWARE;
 		goto out;
 	}
-	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
+	if (policy_file_load(config, &policy, &err)) {
 		code = err.rc == RK_ENOTFOUND ? EX_NOINPUT : EX_CONFIG;
 		fprintf(errs, "reckon: %s\n", err.msg);
 		goto out;
