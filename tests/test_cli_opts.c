@@ -61,11 +61,11 @@ struct args {
 	char taken[64];
 };
 
-static int take_param(const char *command, const char *value, void *ctx)
+static int take_param(const char *command, const char *option, const char *value, void *ctx)
 {
 	struct args *a = ctx;
 	if (strcmp(value, "bad") == 0)
-		return cli_usage_error(command, "--param '%s': bad", value);
+		return cli_usage_error(command, "--%s '%s': bad", option, value);
 	a->takes++;
 	snprintf(a->taken, sizeof a->taken, "%s", value);
 	return -1;
@@ -231,6 +231,29 @@ static void test_venue_names_are_checked(void **state)
 		      "--venue 'kraken': not coinbase, binance-usdm or sim");
 }
 
+static void test_whole_numbers_are_checked_against_their_range(void **state)
+{
+	(void)state;
+	long ms = 0;
+	int first = 0;
+	struct cli_long range = {&ms, 1, 600000};
+	const struct cli_opt opts[] = {{"timeout-ms", .take = cli_take_long, .ctx = &range},
+				       {NULL}};
+	char *ok[] = {"test", "--timeout-ms", "2500", NULL};
+	assert_int_equal(cli_opts_parse("test", 3, ok, opts, help, &first), -1);
+	assert_int_equal(ms, 2500);
+	const char *bad[] = {"0", "600001", "12x", "", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *argv[] = {"test", "--timeout-ms", (char *)bad[i], NULL};
+		capture_start();
+		int code = cli_opts_parse("test", 3, argv, opts, help, &first);
+		const char *err = capture_end();
+		assert_int_equal(code, EX_USAGE);
+		assert_non_null(strstr(err, "reckon test: --timeout-ms must be 1..600000"));
+		assert_int_equal(ms, 2500);
+	}
+}
+
 /* The table `reckon help` lists and dispatches through. */
 static void test_every_command_has_a_handler_summary_and_usage(void **state)
 {
@@ -275,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_a_value_for_a_flag_names_the_option),
 		cmocka_unit_test(test_a_take_callback_collects_and_may_refuse),
 		cmocka_unit_test(test_venue_names_are_checked),
+		cmocka_unit_test(test_whole_numbers_are_checked_against_their_range),
 		cmocka_unit_test(test_every_command_has_a_handler_summary_and_usage),
 		cmocka_unit_test(test_unknown_command_is_a_usage_error),
 	};

@@ -1,7 +1,9 @@
 /* cli_opts.c — the sub-commands' option parser (see cli_opts.h). */
 #include "cli_opts.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -49,7 +51,7 @@ static int take(const char *command, const struct cli_opt *o)
 	else if (o->value)
 		*o->value = optarg;
 	else if (o->take)
-		return o->take(command, optarg, o->ctx);
+		return o->take(command, o->name, optarg, o->ctx);
 	return -1;
 }
 
@@ -76,11 +78,23 @@ int cli_opts_parse(const char *command, int argc, char **argv, const struct cli_
 	return code;
 }
 
-int cli_take_venue(const char *command, const char *value, void *ctx)
+int cli_take_venue(const char *command, const char *option, const char *value, void *ctx)
 {
 	if (venue_parse(value) == VENUE_UNKNOWN)
-		return cli_usage_error(command, "--venue '%s': not coinbase, binance-usdm or sim",
-				       value);
+		return cli_usage_error(command, "--%s '%s': not coinbase, binance-usdm or sim",
+				       option, value);
 	*(const char **)ctx = value;
+	return -1;
+}
+
+int cli_take_long(const char *command, const char *option, const char *value, void *ctx)
+{
+	const struct cli_long *r = ctx;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(value, &end, 10);
+	if (end == value || *end || errno || n < r->min || n > r->max)
+		return cli_usage_error(command, "--%s must be %ld..%ld", option, r->min, r->max);
+	*r->out = n;
 	return -1;
 }

@@ -32,9 +32,9 @@ struct cli_opt {
 	const char **value;  /* takes a value, stored here (OUT) */
 	bool *flag;          /* takes no value: set true when given (OUT) */
 	/* Takes a value and checks or collects it (a repeatable option, a
-	 * number): returns -1 to go on, or the exit code after printing the
-	 * error through cli_usage_error. */
-	int (*take)(const char *command, const char *value, void *ctx);
+	 * number): `option` is the row's name. Returns -1 to go on, or the exit
+	 * code after printing the error through cli_usage_error. */
+	int (*take)(const char *command, const char *option, const char *value, void *ctx);
 	void *ctx;           /* for take */
 };
 
@@ -54,6 +54,16 @@ int cli_opts_parse(const char *command, int argc, char **argv, const struct cli_
 /* A take callback for --venue: accepts coinbase, binance-usdm or sim and
  * stores the name in *(const char **)ctx; otherwise a usage error naming the
  * value. */
-int cli_take_venue(const char *command, const char *value, void *ctx);
+int cli_take_venue(const char *command, const char *option, const char *value, void *ctx);
+
+/* A whole number within [min, max], for cli_take_long's ctx. */
+struct cli_long {
+	long *out;
+	long min, max;
+};
+
+/* A take callback for a whole number: stores it in *((struct cli_long *)ctx)->out,
+ * or says "--OPTION must be MIN..MAX". */
+int cli_take_long(const char *command, const char *option, const char *value, void *ctx);
 
 #endif
