@@ -1,10 +1,10 @@
 /*
- * reconcile_int.h — private to the planner (reconcile.c and
+ * reconcile_int.h — private to the planner (reconcile_plan.c and
  * reconcile_protect.c): the context one pass builds its plan in, and the
  * helpers every phase uses to add findings and actions. Not a contract for
  * anyone else: reconcile.h is the module's public interface.
  *
- * reconcile.c runs the pass and the bookkeeping phases (orders, fills,
+ * reconcile_plan.c runs the pass and the bookkeeping phases (orders, fills,
  * positions); reconcile_protect.c plans protection per exchange position and
  * then orders the plan and applies the circuit breaker. The two gates
  * (may_record, may_change) and the finding/action builders live here so
@@ -162,7 +162,7 @@ static inline enum side reducing_side(struct dec position_qty)
 
 /* ---- across phases ---- */
 
-/* The journal's position after this pass's fills (phase 3, reconcile.c):
+/* The journal's position after this pass's fills (phase 3, reconcile_plan.c):
  * protection is planned from it. */
 enum rk_rc recon_position_after_pass(struct plan_ctx *c, const char *symbol,
 				     struct position_state *out /* OUT */);

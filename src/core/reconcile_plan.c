@@ -1,5 +1,6 @@
 /*
- * reconcile.c — one reconciliation pass as a pure function (see reconcile.h).
+ * reconcile_plan.c — one reconciliation pass as a pure function (see
+ * reconcile.h, the module's contract).
  *
  * The pass reads the journal's view (local_state) and the exchange's
  * (venue_snapshot) and writes a plan: findings first, each with a JSON detail
