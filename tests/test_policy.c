@@ -1,7 +1,9 @@
 /*
- * test_policy.c — the policy file (src/policy.c): documented defaults,
- * layering defaults <- venue <- symbol, and errors that name the JSON path
- * for unknown keys and bad values.
+ * test_policy.c — the policy document (src/core/policy.c): documented
+ * defaults from the key table, layering defaults <- venue <- symbol, errors
+ * that name the JSON path for unknown keys and bad values, and which changes
+ * a running process may take on reload. Reading the file is tested in
+ * test_policy_file.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "policy.h"
@@ -237,25 +240,122 @@ static void test_bad_values_are_rejected_with_their_path(void **state)
 	assert_rejected("[]", "must be an object");
 }
 
-static void test_example_file_loads(void **state)
+/* The table's default column gives the documented defaults, and every
+ * default is written as the file would write it. */
+static void test_key_table_defaults_read_like_file_values(void **state)
 {
 	(void)state;
-	struct policy *p = NULL;
-	struct rk_err err = {0};
-	if (policy_load_file(RECKON_SOURCE_DIR "/config/policy.example.json", &p, &err) != RK_OK)
-		fail_msg("example: %s", err.msg);
-	assert_int_equal(policy_for(p, VENUE_COINBASE, NULL)->far, FAR_STOP_FROM_LAST);
-	policy_free(p);
+	struct policy_key_info k;
+	char json[256];
+	size_t n = 0;
+	for (; policy_key(n, &k); n++) {
+		assert_non_null(k.name);
+		if (!k.def)
+			continue;
+		/* The default, written in a file, parses and changes nothing. */
+		bool word = (k.def[0] < '0' || k.def[0] > '9');
+		snprintf(json, sizeof json, "{\"defaults\":{\"%s\":%s%s%s}}", k.name,
+			 word ? "\"" : "", k.def, word ? "\"" : "");
+		struct policy *p = parse_ok(json);
+		check_defaults(policy_for(p, VENUE_COINBASE, NULL));
+		policy_free(p);
+	}
+	assert_int_equal(n, 19);
+	assert_false(policy_key(n, &k));
 }
 
-static void test_missing_file_is_an_io_error(void **state)
+static void test_optional_keys_have_no_default(void **state)
 {
 	(void)state;
-	struct policy *p = NULL;
+	struct policy_key_info k;
+	for (size_t i = 0; policy_key(i, &k); i++)
+		if (strcmp(k.name, "take_profit_pct") == 0 || strcmp(k.name, "hard_stop_pct") == 0)
+			assert_null(k.def);
+		else
+			assert_non_null(k.def);
+}
+
+static bool key_reloadable(const char *name)
+{
+	struct policy_key_info k;
+	for (size_t i = 0; policy_key(i, &k); i++)
+		if (strcmp(k.name, name) == 0)
+			return k.reloadable;
+	fail_msg("no key %s", name);
+	return false;
+}
+
+/* Sizes, distances and retry counts are read by every pass; the fill
+ * look-back is bound when the venue is opened. */
+static void test_reloadable_column_per_key(void **state)
+{
+	(void)state;
+	assert_true(key_reloadable("stop_pct"));
+	assert_true(key_reloadable("protect_retries"));
+	assert_true(key_reloadable("reprice_max_attempts"));
+	assert_true(key_reloadable("max_destructive_per_pass"));
+	assert_false(key_reloadable("fill_lookback_hours"));
+}
+
+/* Parses both, then policy_check_reload(old, new). */
+static enum rk_rc reload(const char *old_json, const char *new_json, struct rk_err *err)
+{
+	struct policy *a = parse_ok(old_json), *b = parse_ok(new_json);
+	enum rk_rc rc = policy_check_reload(a, b, err);
+	policy_free(a);
+	policy_free(b);
+	return rc;
+}
+
+static void test_reload_of_the_same_policy_is_allowed(void **state)
+{
+	(void)state;
 	struct rk_err err = {0};
-	assert_int_equal(policy_load_file("/nonexistent/policy.json", &p, &err), RK_EIO);
-	assert_null(p);
-	assert_non_null(strstr(err.msg, "/nonexistent/policy.json"));
+	const char *doc = "{\"defaults\":{\"fill_lookback_hours\":24,\"stop_pct\":\"3\"}}";
+	assert_int_equal(reload(doc, doc, &err), RK_OK);
+	assert_int_equal(reload("{}", "{}", &err), RK_OK);
+}
+
+static void test_reload_changing_only_reloadable_keys_is_allowed(void **state)
+{
+	(void)state;
+	struct rk_err err = {0};
+	assert_int_equal(
+		reload("{}",
+		       "{\"defaults\":{\"stop_pct\":\"3\",\"protect_retries\":5,"
+		       "\"take_profit_pct\":\"8\"},\"venues\":{\"coinbase\":{\"symbols\":"
+		       "{\"TOWNS-USD\":{\"stop_pct\":\"2\"}}}}}",
+		       &err),
+		RK_OK);
+}
+
+/* The default written out, or "5" as "5.0": the same value, no change. */
+static void test_reload_compares_values_not_spellings(void **state)
+{
+	(void)state;
+	struct rk_err err = {0};
+	assert_int_equal(reload("{}", "{\"defaults\":{\"fill_lookback_hours\":168}}", &err),
+			 RK_OK);
+	assert_int_equal(reload("{\"defaults\":{\"stop_pct\":\"5\"}}",
+				"{\"defaults\":{\"stop_pct\":\"5.0\"}}", &err),
+			 RK_OK);
+}
+
+static void test_reload_changing_a_fixed_key_is_refused_naming_it(void **state)
+{
+	(void)state;
+	struct rk_err err = {0};
+	assert_int_equal(reload("{}",
+				"{\"defaults\":{\"stop_pct\":\"3\"},\"venues\":{\"binance-usdm\":"
+				"{\"fill_lookback_hours\":24}}}",
+				&err),
+			 RK_ECONFIG);
+	assert_non_null(strstr(err.msg, "fill_lookback_hours"));
+	assert_non_null(strstr(err.msg, "binance-usdm"));
+	assert_non_null(strstr(err.msg, "not reloadable"));
+	/* Back again is a change too. */
+	assert_int_equal(reload("{\"defaults\":{\"fill_lookback_hours\":24}}", "{}", &err),
+			 RK_ECONFIG);
 }
 
 static void test_choice_names_match_the_file_spellings(void **state)
@@ -283,9 +383,14 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_error_names_the_path),
 		cmocka_unit_test(test_numbers_are_read_from_their_own_digits),
 		cmocka_unit_test(test_bad_values_are_rejected_with_their_path),
-		cmocka_unit_test(test_example_file_loads),
-		cmocka_unit_test(test_missing_file_is_an_io_error),
 		cmocka_unit_test(test_choice_names_match_the_file_spellings),
+		cmocka_unit_test(test_key_table_defaults_read_like_file_values),
+		cmocka_unit_test(test_optional_keys_have_no_default),
+		cmocka_unit_test(test_reloadable_column_per_key),
+		cmocka_unit_test(test_reload_of_the_same_policy_is_allowed),
+		cmocka_unit_test(test_reload_changing_only_reloadable_keys_is_allowed),
+		cmocka_unit_test(test_reload_compares_values_not_spellings),
+		cmocka_unit_test(test_reload_changing_a_fixed_key_is_refused_naming_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

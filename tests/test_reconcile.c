@@ -1,5 +1,5 @@
 /*
- * test_reconcile.c — the reconciliation pass (src/reconcile.c) as a
+ * test_reconcile.c — the reconciliation pass (src/core/reconcile.h) as a
  * specification: each test builds a local state and a venue snapshot by hand,
  * runs one pass, and asserts on the findings and the planned actions. Every
  * safety rule of reconcile.h has a test here that fails if the rule breaks.

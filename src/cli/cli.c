@@ -1,9 +1,122 @@
-/* cli.c — shared helpers for the reckon subcommands (see cli.h). */
+/* cli.c — the sub-command table and dispatch, and the helpers the
+ * sub-commands share (see cli.h). */
 #include "cli.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+const struct cli_command CLI_COMMANDS[] = {
+	{"demo", cmd_demo, "run the built-in incident scenario on the simulated venue",
+	 "reckon demo [--db FILE] [--config FILE]"},
+	{"init", cmd_init, "create a journal, or upgrade one to this version",
+	 "reckon init --db FILE [--sim]"},
+	{"ingest", cmd_ingest, "journal orders and fills from JSON lines",
+	 "reckon ingest --db FILE [PATH|-]"},
+	{"query", cmd_query, "run a named report (SQL in queries/)",
+	 "reckon query --list\n"
+	 "       reckon query NAME --db FILE [--param KEY=VALUE ...] [--format table|csv|json]\n"
+	 "       reckon query NAME --sql"},
+	{"reconcile", cmd_reconcile, "diff the journal against a venue and fix what is safe to fix",
+	 "reckon reconcile --once --db FILE --venue NAME [--base-url URL]\n"
+	 "                        [--timeout-ms N] [--config FILE] [--account NAME] [--dry-run]\n"
+	 "       reckon reconcile --once --db FILE --sim SCENARIO [--venue NAME]\n"
+	 "                        [--config FILE] [--account NAME] [--dry-run]"},
+	{"fifo", cmd_fifo, "FIFO lot allocation maintenance (rebuild)",
+	 "reckon fifo rebuild --db FILE"},
+	{"halt", cmd_halt, "list halted symbols, or release one (journaled)",
+	 "reckon halt list --db FILE [--venue NAME] [--account NAME]\n"
+	 "       reckon halt release --db FILE --venue NAME --symbol SYMBOL --reason TEXT\n"
+	 "                           [--account NAME]"},
+	{"audit", cmd_audit, "verify the journal's hash chain and tables",
+	 "reckon audit verify --db FILE"},
+	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},
+	{"version", cmd_version, "print the version", "reckon version"},
+	{NULL, NULL, NULL, NULL},
+};
+
+/* ---- dispatch ---- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"reckon — reconciliation engine for automated crypto trading\n\n"
+		"Usage: reckon COMMAND [OPTIONS]\n\nCommands:\n");
+	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun 'reckon COMMAND --help' for a command's options.\n\n"
+		     "Exit codes (sysexits.h):\n"
+		     "  0   ok\n"
+		     "  64  usage error\n"
+		     "  65  bad input data; a file that is not a reckon journal (not a database,\n"
+		     "      or another application's); a corrupt journal; a schema version this\n"
+		     "      command cannot use; a simulation journal for a real venue or the reverse\n"
+		     "  66  input missing: no such journal, input file or directory\n"
+		     "  69  venue unavailable, or its snapshot incomplete\n"
+		     "  70  internal error (out of memory, overflow); the demo's second pass acted\n"
+		     "  73  cannot create: the demo's journal already exists\n"
+		     "  74  I/O or database error\n"
+		     "  77  permission: a read-only journal, directory or filesystem; a secret file\n"
+		     "      readable by others\n"
+		     "  78  configuration: the policy file, missing credentials\n");
+}
+
+const struct cli_command *cli_command_find(const char *name)
+{
+	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cli_print_usage(const char *command)
+{
+	const struct cli_command *c = cli_command_find(command);
+	printf("Usage: %s\n", c ? c->usage : command);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1) {
+		const struct cli_command *c = cli_command_find(argv[1]);
+		if (!c || c->run == cmd_help)
+			return c ? (usage(stdout), EX_OK) : cli_usage_error("help", "unknown command '%s'", argv[1]);
+		char *args[] = {argv[1], "--help", NULL};
+		return c->run(2, args);
+	}
+	usage(stdout);
+	return EX_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	printf("reckon %s\n", RECKON_VERSION);
+	return EX_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv + 1);
+	const struct cli_command *c = cli_command_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "reckon: unknown command '%s'\nTry 'reckon help'.\n", argv[1]);
+		return EX_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}
+
+/* ---- shared helpers ---- */
 
 int cli_exit_code(enum rk_rc rc)
 {
@@ -105,25 +218,6 @@ bool cli_wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
-}
-
-int cli_parse_db_options(int argc, char **argv, const char *command, void (*help)(void),
-			 const char **db)
-{
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-	int c;
-	*db = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			*db = optarg;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error(command, "unknown option");
-	}
-	return -1;
 }
 
 int cli_require_db(const char *command, const char *db)

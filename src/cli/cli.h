@@ -1,6 +1,7 @@
 /*
- * cli.h — the `reckon` subcommands and the helpers they share: exit codes
- * (sysexits.h), opening the journal with a clear message, help output.
+ * cli.h — the `reckon` subcommands and the helpers they share: the command
+ * table that dispatches them, exit codes (sysexits.h), opening the journal
+ * with a clear message, help output. Options are parsed by cli_opts.h.
  *
  * Each command is `int cmd_NAME(int argc, char **argv)` with argv[0] being the
  * command name; it returns the process exit code.
@@ -8,7 +9,6 @@
 #ifndef RECKON_CLI_H
 #define RECKON_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sysexits.h>
@@ -16,14 +16,29 @@
 #include "err.h"
 #include "journal.h"
 
+/* A sub-command: the dispatch table in cli.c has one row per command. */
 struct cli_command {
 	const char *name;
-	const char *summary; /* one line for `reckon help` */
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv); /* the handler; argv[0] is `name` */
+	const char *summary;               /* one line for `reckon help` */
+	const char *usage;                 /* its synopsis, after "Usage: " (lines after the
+					    * first indented to line up) */
 };
 
-/* Every command, NULL-terminated (defined in main.c). */
+/* Every command, in `reckon help` order, NULL-terminated (cli.c). */
 extern const struct cli_command CLI_COMMANDS[];
+
+/* The row for `name`, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+
+/* Runs `reckon ARGS...`: finds the sub-command in the table and hands over;
+ * `reckon`, `reckon help [COMMAND]`, `--help` and `--version` too. Returns
+ * the exit code. */
+int cli_main(int argc, char **argv);
+
+/* Prints "Usage: <the command's usage>\n" to stdout (a command's --help
+ * starts with it). */
+void cli_print_usage(const char *command);
 
 int cmd_ingest(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -54,15 +69,6 @@ int cli_usage_error(const char *command, const char *fmt, ...)
  * not a reckon journal or wrong version, 77 read-only, ...). */
 struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum journal_kind kind,
 				 int *exit_code /* OUT */);
-
-/*
- * Parses the options the journal commands share: --db FILE and -h/--help.
- * Returns -1 when the command should go on (*db set, possibly NULL, and
- * positional arguments starting at argv[optind]), or the exit code to return:
- * EX_OK after printing help, EX_USAGE after an unknown option.
- */
-int cli_parse_db_options(int argc, char **argv, const char *command, void (*help)(void),
-			 const char **db /* OUT */);
 
 /* Returns -1 when --db was given, else prints the usage error and returns
  * EX_USAGE. */

@@ -3,10 +3,12 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cli_opts.h"
 
 static void help(void)
 {
-	printf("Usage: reckon audit verify --db FILE\n\n"
+	cli_print_usage("audit");
+	printf("\n"
 	       "verify  checks the file's application_id is reckon's, runs SQLite's\n"
 	       "        integrity check, recomputes the SHA-256 hash chain over every event,\n"
 	       "        checks that the schema is exactly what reckon's migrations created\n"
@@ -30,14 +32,14 @@ static void help(void)
 int cmd_audit(int argc, char **argv)
 {
 	const char *db = NULL;
-	int code = cli_parse_db_options(argc, argv, "audit", help, &db);
+	const struct cli_opt opts[] = {{"db", .value = &db}, {NULL}};
+	int first, code = cli_opts_parse("audit", argc, argv, opts, help, &first);
 	if (code >= 0)
 		return code;
-	code = EX_OK;
-	if (optind >= argc)
+	if (first >= argc)
 		return cli_usage_error("audit", "missing subcommand (verify)");
-	if (strcmp(argv[optind], "verify") != 0)
-		return cli_usage_error("audit", "unknown subcommand '%s'", argv[optind]);
+	if (strcmp(argv[first], "verify") != 0)
+		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
 	if ((code = cli_require_db("audit", db)) >= 0)
 		return code;
 	code = EX_OK;

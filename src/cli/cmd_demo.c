@@ -1,14 +1,14 @@
 /* cmd_demo.c — `reckon demo`: the users' incidents, replayed on the embedded
  * simulated venue in a fresh journal, reconciled and shown. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
+#include "cli_opts.h"
 #include "ingest.h"
-#include "policy.h"
+#include "policy_file.h"
 #include "query_print.h"
 #include "recon_exec.h"
 #include "recon_text.h"
@@ -21,7 +21,8 @@
 
 static void help(void)
 {
-	printf("Usage: reckon demo [--db FILE] [--config FILE]\n\n"
+	cli_print_usage("demo");
+	printf("\n"
 	       "Replays the incidents reckon exists to end, on the embedded simulated venue:\n"
 	       "  - Coinbase spot: eight holdings bought at prices that put them at the\n"
 	       "    incident's losses, six plain limit SELL orders the bot still counts as\n"
@@ -114,26 +115,15 @@ static enum rk_rc run_passes(struct journal *j, struct venue **venues, size_t n,
 
 int cmd_demo(int argc, char **argv)
 {
-	static const struct option OPTS[] = {{"db", required_argument, NULL, 'd'},
-					     {"config", required_argument, NULL, 'c'},
-					     {"help", no_argument, NULL, 'h'},
-					     {0, 0, 0, 0}};
 	const char *db = NULL, *config = NULL;
+	const struct cli_opt opts[] = {{"db", .value = &db}, {"config", .value = &config}, {NULL}};
 	char dbbuf[64];
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'c')
-			config = optarg;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error("demo", "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+	int first, code = cli_opts_parse("demo", argc, argv, opts, help, &first);
+	if (code >= 0)
+		return code;
+	code = EX_OK;
+	if (first < argc)
+		return cli_usage_error("demo", "unexpected argument '%s'", argv[first]);
 	if (!db) {
 		char ts[RTIME_STR_MAX];
 		rtime_format(rk_clock_now(rk_clock_system()), ts); /* 2026-11-21T18:30:04.000000Z */
@@ -160,7 +150,7 @@ int cmd_demo(int argc, char **argv)
 		rk_err_set(&err, RK_ENOTFOUND, "embedded scenario %s is missing", DEMO_SCENARIO);
 		goto fail;
 	}
-	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err)))
+	if (policy_file_load(config, &policy, &err))
 		goto fail;
 	for (size_t i = 0; i < 2; i++)
 		if (sim_venue_create(scenario, names[i], &venues[i], &err))

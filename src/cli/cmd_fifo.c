@@ -2,11 +2,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "lots.h"
 
 static void help(void)
 {
-	printf("Usage: reckon fifo rebuild --db FILE\n\n"
+	cli_print_usage("fifo");
+	printf("\n"
 	       "rebuild  recomputes every lot, allocation, closing fill, lot position and\n"
 	       "         unmatched_sell finding from the journaled fills, symbol by symbol\n"
 	       "         in (timestamp, seq) order, in one transaction. The result equals\n"
@@ -18,16 +20,16 @@ static void help(void)
 int cmd_fifo(int argc, char **argv)
 {
 	const char *db = NULL;
-	int code = cli_parse_db_options(argc, argv, "fifo", help, &db);
+	const struct cli_opt opts[] = {{"db", .value = &db}, {NULL}};
+	int first, code = cli_opts_parse("fifo", argc, argv, opts, help, &first);
 	if (code >= 0)
 		return code;
-	code = EX_OK;
-	if (optind >= argc)
+	if (first >= argc)
 		return cli_usage_error("fifo", "missing subcommand (rebuild)");
-	if (strcmp(argv[optind], "rebuild") != 0)
-		return cli_usage_error("fifo", "unknown subcommand '%s'", argv[optind]);
-	if (optind + 1 < argc)
-		return cli_usage_error("fifo", "unexpected argument '%s'", argv[optind + 1]);
+	if (strcmp(argv[first], "rebuild") != 0)
+		return cli_usage_error("fifo", "unknown subcommand '%s'", argv[first]);
+	if (first + 1 < argc)
+		return cli_usage_error("fifo", "unexpected argument '%s'", argv[first + 1]);
 	if ((code = cli_require_db("fifo", db)) >= 0)
 		return code;
 	code = EX_OK;

@@ -1,9 +1,9 @@
 /* cmd_halt.c — `reckon halt`: list the symbols reckon refuses to act on
  * (safety rule 2c), and let an operator release one, journaled. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "jsonin.h"
 #include "model.h"
 #include "query_print.h"
@@ -14,9 +14,8 @@
 
 static void help(void)
 {
-	printf("Usage: reckon halt list --db FILE [--venue NAME] [--account NAME]\n"
-	       "       reckon halt release --db FILE --venue NAME --symbol SYMBOL --reason TEXT\n"
-	       "                           [--account NAME]\n\n"
+	cli_print_usage("halt");
+	printf("\n"
 	       "A symbol is halted when the exchange reports less filled quantity than the\n"
 	       "journal (safety rule 2c): reckon then takes no action on it until an operator\n"
 	       "has looked.\n\n"
@@ -41,30 +40,19 @@ struct halt_args {
 	const char *db, *venue, *account, *symbol, *reason;
 };
 
-static int parse(int argc, char **argv, struct halt_args *a)
+/* The options; *first is the first positional argument. */
+static int parse(int argc, char **argv, struct halt_args *a, int *first)
 {
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'},     {"venue", required_argument, NULL, 'v'},
-		{"account", required_argument, NULL, 'a'}, {"symbol", required_argument, NULL, 's'},
-		{"reason", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0}};
-	int c;
+	const struct cli_opt opts[] = {{"db", .value = &a->db},
+				       {"venue", .take = cli_take_venue, .ctx = &a->venue},
+				       {"account", .value = &a->account},
+				       {"symbol", .value = &a->symbol},
+				       {"reason", .value = &a->reason},
+				       {NULL}};
 	memset(a, 0, sizeof *a);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		switch (c) {
-		case 'd': a->db = optarg; break;
-		case 'v': a->venue = optarg; break;
-		case 'a': a->account = optarg; break;
-		case 's': a->symbol = optarg; break;
-		case 'r': a->reason = optarg; break;
-		case 'h': return help(), EX_OK;
-		default: return cli_usage_error("halt", "unknown option");
-		}
-	}
-	if (a->venue && venue_parse(a->venue) == VENUE_UNKNOWN)
-		return cli_usage_error("halt", "--venue '%s': not coinbase, binance-usdm or sim",
-				       a->venue);
+	int code = cli_opts_parse("halt", argc, argv, opts, help, first);
+	if (code >= 0)
+		return code;
 	if (a->account && (!a->account[0] || strlen(a->account) >= MODEL_NAME_MAX))
 		return cli_usage_error("halt", "--account: empty or longer than %d bytes",
 				       MODEL_NAME_MAX - 1);
@@ -138,17 +126,17 @@ static int check_release_args(const struct halt_args *a)
 int cmd_halt(int argc, char **argv)
 {
 	struct halt_args a;
-	int code = parse(argc, argv, &a);
+	int first, code = parse(argc, argv, &a, &first);
 	if (code >= 0)
 		return code;
-	if (optind >= argc)
+	if (first >= argc)
 		return cli_usage_error("halt", "missing subcommand (list or release)");
-	const char *sub = argv[optind];
+	const char *sub = argv[first];
 	bool is_list = strcmp(sub, "list") == 0;
 	if (!is_list && strcmp(sub, "release") != 0)
 		return cli_usage_error("halt", "unknown subcommand '%s'", sub);
-	if (optind + 1 < argc)
-		return cli_usage_error("halt", "unexpected argument '%s'", argv[optind + 1]);
+	if (first + 1 < argc)
+		return cli_usage_error("halt", "unexpected argument '%s'", argv[first + 1]);
 	if (is_list && (a.symbol || a.reason))
 		return cli_usage_error("halt", "list takes --venue and --account only");
 	if (!is_list && (code = check_release_args(&a)) >= 0)

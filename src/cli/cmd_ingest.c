@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "ingest.h"
 
 static void help(void)
 {
-	printf("Usage: reckon ingest --db FILE [PATH|-]\n\n"
+	cli_print_usage("ingest");
+	printf("\n"
 	       "Reads JSON lines (one order or fill per line, contract in README.md) from PATH\n"
 	       "or standard input and journals them. Each bad line is reported on stderr as\n"
 	       "'line N: field ...: reason' and skipped; good lines are committed; a line\n"
@@ -31,16 +33,17 @@ static void help(void)
 int cmd_ingest(int argc, char **argv)
 {
 	const char *db = NULL, *path = "-";
-	int code = cli_parse_db_options(argc, argv, "ingest", help, &db);
+	const struct cli_opt opts[] = {{"db", .value = &db}, {NULL}};
+	int first, code = cli_opts_parse("ingest", argc, argv, opts, help, &first);
 	if (code >= 0)
 		return code;
+	if ((code = cli_require_db("ingest", db)) >= 0)
+		return code;
 	code = EX_OK;
-	if (!db)
-		return cli_usage_error("ingest", "--db FILE is required");
-	if (argc - optind > 1)
+	if (argc - first > 1)
 		return cli_usage_error("ingest", "one input path at most");
-	if (optind < argc)
-		path = argv[optind];
+	if (first < argc)
+		path = argv[first];
 
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	struct stat sb;

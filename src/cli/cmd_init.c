@@ -1,12 +1,12 @@
 /* cmd_init.c — `reckon init`: create a journal explicitly, or bring an
  * existing one up to this reckon's schema. */
-#include <getopt.h>
-
 #include "cli.h"
+#include "cli_opts.h"
 
 static void help(void)
 {
-	printf("Usage: reckon init --db FILE [--sim]\n\n"
+	cli_print_usage("init");
+	printf("\n"
 	       "Creates a new journal at FILE (a missing or empty file), or upgrades an\n"
 	       "existing reckon journal to this reckon's schema version. Nothing else is\n"
 	       "ever written: another application's database, or a file that is not a\n"
@@ -25,26 +25,14 @@ static void help(void)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option OPTS[] = {{"db", required_argument, NULL, 'd'},
-					     {"sim", no_argument, NULL, 's'},
-					     {"help", no_argument, NULL, 'h'},
-					     {0, 0, 0, 0}};
 	const char *db = NULL;
 	bool sim = false;
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 's')
-			sim = true;
-		else if (c == 'h')
-			return help(), EX_OK;
-		else
-			return cli_usage_error("init", "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	const struct cli_opt opts[] = {{"db", .value = &db}, {"sim", .flag = &sim}, {NULL}};
+	int first, code = cli_opts_parse("init", argc, argv, opts, help, &first);
+	if (code >= 0)
+		return code;
+	if (first < argc)
+		return cli_usage_error("init", "unexpected argument '%s'", argv[first]);
 	if ((code = cli_require_db("init", db)) >= 0)
 		return code;
 	code = EX_OK;

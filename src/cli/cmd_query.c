@@ -9,9 +9,8 @@
 
 static void help(void)
 {
-	printf("Usage: reckon query --list\n"
-	       "       reckon query NAME --db FILE [--param KEY=VALUE ...] [--format table|csv|json]\n"
-	       "       reckon query NAME --sql\n\n"
+	cli_print_usage("query");
+	printf("\n"
 	       "Runs a named report: one SQL file from queries/, compiled into the binary.\n"
 	       "'--list' shows every report with its description and [:parameters].\n"
 	       "A parameter not given is NULL, which the reports read as \"all\"; values are\n"

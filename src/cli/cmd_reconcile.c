@@ -1,10 +1,10 @@
 /* cmd_reconcile.c — `reckon reconcile`: one pass against a venue. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "policy.h"
+#include "cli_opts.h"
+#include "policy_file.h"
 #include "recon_exec.h"
 #include "recon_text.h"
 #include "registry.h"
@@ -13,10 +13,8 @@
 
 static void help(void)
 {
-	printf("Usage: reckon reconcile --once --db FILE --venue NAME [--base-url URL]\n"
-	       "                        [--timeout-ms N] [--config FILE] [--account NAME] [--dry-run]\n"
-	       "       reckon reconcile --once --db FILE --sim SCENARIO [--venue NAME]\n"
-	       "                        [--config FILE] [--account NAME] [--dry-run]\n\n"
+	cli_print_usage("reconcile");
+	printf("\n"
 	       "Diffs the journal against the venue (open orders, fills, positions), prints\n"
 	       "the findings and the actions taken, and journals every step.\n\n"
 	       "The journal must exist ('reckon init --db FILE' or 'reckon ingest' create one).\n"
@@ -104,41 +102,23 @@ static int real_venue(const char *venue, const char *base_url, long timeout_ms,
 
 int cmd_reconcile(int argc, char **argv)
 {
-	static const struct option OPTS[] = {
-		{"once", no_argument, NULL, 'o'},     {"db", required_argument, NULL, 'd'},
-		{"venue", required_argument, NULL, 'v'}, {"config", required_argument, NULL, 'c'},
-		{"account", required_argument, NULL, 'a'}, {"sim", required_argument, NULL, 's'},
-		{"dry-run", no_argument, NULL, 'n'},  {"base-url", required_argument, NULL, 'b'},
-		{"timeout-ms", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0}};
 	const char *db = NULL, *venue = NULL, *config = NULL, *account = "default", *sim = NULL;
 	const char *base_url = NULL;
 	long timeout_ms = 0;
-	char *end;
 	bool once = false, dry_run = false;
-	int c, code = EX_OK;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		switch (c) {
-		case 'o': once = true; break;
-		case 'd': db = optarg; break;
-		case 'v': venue = optarg; break;
-		case 'c': config = optarg; break;
-		case 'a': account = optarg; break;
-		case 's': sim = optarg; break;
-		case 'n': dry_run = true; break;
-		case 'b': base_url = optarg; break;
-		case 't':
-			timeout_ms = strtol(optarg, &end, 10);
-			if (end == optarg || *end || timeout_ms < 1 || timeout_ms > 600000)
-				return cli_usage_error("reconcile", "--timeout-ms must be 1..600000");
-			break;
-		case 'h': help(); return EX_OK;
-		default: return cli_usage_error("reconcile", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
+	struct cli_long timeout = {&timeout_ms, 1, 600000};
+	const struct cli_opt options[] = {
+		{"once", .flag = &once},       {"db", .value = &db},
+		{"venue", .value = &venue},    {"config", .value = &config},
+		{"account", .value = &account}, {"sim", .value = &sim},
+		{"dry-run", .flag = &dry_run}, {"base-url", .value = &base_url},
+		{"timeout-ms", .take = cli_take_long, .ctx = &timeout}, {NULL}};
+	int first, code = cli_opts_parse("reconcile", argc, argv, options, help, &first);
+	if (code >= 0)
+		return code;
+	code = EX_OK;
+	if (first < argc)
+		return cli_usage_error("reconcile", "unexpected argument '%s'", argv[first]);
 	if (!once)
 		return cli_usage_error("reconcile", "--once is required (periodic passes are the daemon's job)");
 	if (!db)
@@ -169,7 +149,7 @@ int cmd_reconcile(int argc, char **argv)
 		code = EX_SOFTWARE;
 		goto out;
 	}
-	if ((config ? policy_load_file(config, &policy, &err) : policy_default(&policy, &err))) {
+	if (policy_file_load(config, &policy, &err)) {
 		code = err.rc == RK_ENOTFOUND ? EX_NOINPUT : EX_CONFIG;
 		fprintf(errs, "reckon: %s\n", err.msg);
 		goto out;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rk_array.h"
+
 void fifo_params_init(struct fifo_params *out, enum venue_kind venue, const char *symbol,
 		      enum fifo_policy policy)
 {
@@ -136,14 +138,9 @@ enum rk_rc fifo_plan(const struct fifo_params *p, const struct fifo_fill *f,
 
 static struct fifo_alloc *push_alloc(struct fifo_step *step)
 {
-	if (step->n_allocs == step->cap_allocs) {
-		size_t cap = step->cap_allocs ? step->cap_allocs * 2 : 8;
-		struct fifo_alloc *a = realloc(step->allocs, cap * sizeof *a);
-		if (!a)
-			return NULL;
-		step->allocs = a;
-		step->cap_allocs = cap;
-	}
+	if (!rk_array_reserve(&step->allocs, &step->cap_allocs, step->n_allocs + 1,
+			      sizeof *step->allocs))
+		return NULL;
 	struct fifo_alloc *a = &step->allocs[step->n_allocs++];
 	memset(a, 0, sizeof *a);
 	return a;
@@ -327,13 +324,8 @@ static enum rk_rc book_candidates(struct book *b, struct dec need, size_t *n, st
 	*n = 0;
 	if (dec_sign(need) <= 0)
 		return RK_OK;
-	if (open > b->cand_cap) {
-		struct fifo_lot **c = realloc(b->cand, open * sizeof *c);
-		if (!c)
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		b->cand = c;
-		b->cand_cap = open;
-	}
+	if (!rk_array_reserve(&b->cand, &b->cand_cap, open, sizeof *b->cand))
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	if (b->p->policy == FIFO_POLICY_HIFO) {
 		for (size_t i = 0; i < open; i++)
 			b->cand[i] = &b->lots[b->head + i];
@@ -374,14 +366,8 @@ static enum rk_rc book_push(struct book *b, const struct fifo_lot *lot, struct r
 		b->n -= b->head;
 		b->head = 0;
 	}
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct fifo_lot *l = realloc(b->lots, cap * sizeof *l);
-		if (!l)
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		b->lots = l;
-		b->cap = cap;
-	}
+	if (!rk_array_reserve(&b->lots, &b->cap, b->n + 1, sizeof *b->lots))
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	b->lots[b->n++] = *lot;
 	return RK_OK;
 }
@@ -409,22 +395,6 @@ static int cmp_fill_order(const void *pa, const void *pb)
 	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* Grows *arr (element size `sz`) to hold at least `need`. */
-static bool grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-	if (need <= *cap)
-		return true;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	void *p = realloc(*arr, c * sz);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = c;
-	return true;
-}
-
 enum rk_rc fifo_allocate(const struct fifo_params *p, const struct fifo_fill *fills, size_t n,
 			 struct fifo_result *out, struct rk_err *err)
 {
@@ -447,16 +417,16 @@ enum rk_rc fifo_allocate(const struct fifo_params *p, const struct fifo_fill *fi
 		if ((rc = book_apply(&b, ord[i], &step, err)))
 			goto out;
 		if (step.plan.other_fee) {
-			if (!grow((void **)&out->other_fee_seqs, &cap_other, out->n_other_fees + 1,
-				  sizeof *out->other_fee_seqs))
+			if (!rk_array_reserve(&out->other_fee_seqs, &cap_other, out->n_other_fees + 1,
+					      sizeof *out->other_fee_seqs))
 				goto nomem;
 			out->other_fee_seqs[out->n_other_fees++] = ord[i]->seq;
 		}
 		if (step.has_close) {
-			if (!grow((void **)&out->closes, &cap_closes, out->n_closes + 1,
-				  sizeof *out->closes) ||
-			    !grow((void **)&out->allocs, &cap_allocs, out->n_allocs + step.n_allocs,
-				  sizeof *out->allocs))
+			if (!rk_array_reserve(&out->closes, &cap_closes, out->n_closes + 1,
+					      sizeof *out->closes) ||
+			    !rk_array_reserve(&out->allocs, &cap_allocs, out->n_allocs + step.n_allocs,
+					      sizeof *out->allocs))
 				goto nomem;
 			out->closes[out->n_closes++] = step.close;
 			memcpy(out->allocs + out->n_allocs, step.allocs,
@@ -464,7 +434,7 @@ enum rk_rc fifo_allocate(const struct fifo_params *p, const struct fifo_fill *fi
 			out->n_allocs += step.n_allocs;
 		}
 		if (step.has_open) {
-			if (!grow((void **)&out->lots, &cap_lots, out->n_lots + 1, sizeof *out->lots))
+			if (!rk_array_reserve(&out->lots, &cap_lots, out->n_lots + 1, sizeof *out->lots))
 				goto nomem;
 			out->lots[out->n_lots++] = step.open;
 		}

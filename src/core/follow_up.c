@@ -1,10 +1,10 @@
 /* follow_up.c — the decision after a placement did not protect (see follow_up.h). */
 #include "follow_up.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "rk_buf.h"
 #include "stop_level.h"
 
 const char *follow_up_kind_name(enum follow_up_kind k)
@@ -45,15 +45,6 @@ enum rk_rc follow_up_client_order_id(const char *root, enum follow_up_kind kind,
 				  root ? root : "");
 	}
 	return RK_OK;
-}
-
-static void say(struct follow_up *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct follow_up *out, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(out->why, sizeof out->why, fmt, ap);
-	va_end(ap);
 }
 
 static const char *reason_of(const struct follow_up_in *in)
@@ -97,16 +88,19 @@ static enum rk_rc on_lost(const struct follow_up_in *in, const struct policy_rul
 {
 	bool close = rule->on_protect_failure == PROTECT_FAIL_EMERGENCY_CLOSE;
 	if (!bare(in)) {
-		say(out, "%s (%.80s): the position keeps what protects it now and the next pass"
-			 " places a stop again", what, reason_of(in));
+		rk_fmt(out->why, sizeof out->why,
+		       "%s (%.80s): the position keeps what protects it now and the next pass"
+		       " places a stop again",
+		       what, reason_of(in));
 		return RK_OK;
 	}
 	out->kind = close ? FOLLOW_EMERGENCY_CLOSE : FOLLOW_ALERT;
-	say(out, "%s (%.80s)%s: %s (on_protect_failure=%s)", what, reason_of(in),
-	    in->stop_cancelled ? " after its old stop was cancelled"
-			       : " while its stop is through the price",
-	    close ? "closed at market" : "the position is left UNPROTECTED",
-	    policy_protect_failure_name(rule->on_protect_failure));
+	rk_fmt(out->why, sizeof out->why, "%s (%.80s)%s: %s (on_protect_failure=%s)", what,
+	       reason_of(in),
+	       in->stop_cancelled ? " after its old stop was cancelled"
+				  : " while its stop is through the price",
+	       close ? "closed at market" : "the position is left UNPROTECTED",
+	       policy_protect_failure_name(rule->on_protect_failure));
 	return close ? plan_close(in, out, err) : RK_OK;
 }
 
@@ -117,9 +111,9 @@ static enum rk_rc no_stop_now(const struct follow_up_in *in, const char *what,
 {
 	bool had_none = in->failed->kind == ACT_PLACE_STOP && !in->stop_cancelled;
 	out->kind = bare(in) || had_none ? FOLLOW_ALERT : FOLLOW_NONE;
-	say(out, "%s: nothing is sent at market; %s", what,
-	    out->kind == FOLLOW_ALERT ? "the position is left UNPROTECTED until the next pass"
-				      : "the position keeps its stop until the next pass");
+	rk_fmt(out->why, sizeof out->why, "%s: nothing is sent at market; %s", what,
+	       out->kind == FOLLOW_ALERT ? "the position is left UNPROTECTED until the next pass"
+					 : "the position keeps its stop until the next pass");
 	return RK_OK;
 }
 
@@ -142,8 +136,9 @@ static enum rk_rc replace_at_fresh_price(const struct follow_up_in *in,
 	if (stop_level_decide(rule, &li, &lv, &lerr) != RK_OK)
 		return RK_OK; /* an amount out of range: as no price */
 	if (lv.exit) {
-		say(out, "at the fresh price %s after a would-trigger refusal: %.170s",
-		    dec_format(in->price, px), lv.why);
+		rk_fmt(out->why, sizeof out->why,
+		       "at the fresh price %s after a would-trigger refusal: %.170s",
+		       dec_format(in->price, px), lv.why);
 		*placed = true;
 		return plan_close(in, out, err);
 	}
@@ -162,7 +157,8 @@ static enum rk_rc replace_at_fresh_price(const struct follow_up_in *in,
 	n->req.stop_price = lv.stop;
 	if (li.with_limit)
 		n->req.price = lv.limit;
-	say(out, "re-placed from the fresh price %s", dec_format(in->price, px));
+	rk_fmt(out->why, sizeof out->why, "re-placed from the fresh price %s",
+	       dec_format(in->price, px));
 	snprintf(n->note, sizeof n->note,
 		 "stop refused as would-trigger; at the fresh price %s: %.150s (attempt %d of %d)",
 		 px, lv.why, in->replaced + 1, rule->reprice_max_attempts);
@@ -213,8 +209,9 @@ static enum rk_rc resend_fresh(const struct follow_up_in *in, const struct polic
 	n->attempt = in->failed->attempt + 1;
 	n->status = ASTAT_PLANNED;
 	n->depends_on = -1;
-	say(out, "sent again under the next attempt's client order id (re-send %d of %d)",
-	    in->resent + 1, rule->protect_retries);
+	rk_fmt(out->why, sizeof out->why,
+	       "sent again under the next attempt's client order id (re-send %d of %d)",
+	       in->resent + 1, rule->protect_retries);
 	snprintf(n->note, sizeof n->note,
 		 "answered with an order that is not the one requested (its client order id was"
 		 " used before, e.g. by the journal this one was copied from): the same request"
@@ -235,7 +232,8 @@ enum rk_rc follow_up_decide(const struct follow_up_in *in, const struct policy_r
 				  action_kind_name(k));
 	out->next = *in->failed;
 	if (k == ACT_EMERGENCY_CLOSE) {
-		say(out, "the emergency close did not go through: the next pass plans again");
+		rk_fmt(out->why, sizeof out->why,
+		       "the emergency close did not go through: the next pass plans again");
 		return RK_OK;
 	}
 	if (in->cause == FOLLOW_CAUSE_WOULD_TRIGGER)

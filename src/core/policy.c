@@ -1,8 +1,12 @@
 /*
- * policy.c — loading and layering reckon's policy file (see policy.h).
+ * policy.c — parsing and layering reckon's policy document (see policy.h).
+ * It parses text it is given: reading the file is the caller's (the CLI's
+ * policy_file.c), so the core stays free of I/O.
  *
  * One table (RULE_KEYS) describes every rule key: its JSON name, where it
- * lives in struct policy_rule, how it is read and which values are allowed.
+ * lives in struct policy_rule, how it is read, which values are allowed, its
+ * built-in default (written as in the file, and checked like a file's value)
+ * and whether a running process may take a new value on reload.
  * Parsing reads each level (defaults, venue, symbol) into a partial rule
  * that remembers which keys were set; the effective rules are then built by
  * layering defaults <- venue <- symbol, so the order of keys in the file does
@@ -18,15 +22,15 @@
 
 #include <limits.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "jsonin.h"
+#include "rk_array.h"
+#include "rk_buf.h"
 
-#define POLICY_FILE_MAX (1024 * 1024)
 #define POLICY_VENUES (VENUE_SIM + 1) /* indexable by enum venue_kind */
 #define PATH_MAX_LEN 256
 
@@ -49,6 +53,8 @@ struct rule_key {
 	const char *const *names; /* KEY_ENUM: NULL-terminated spellings */
 	bool per_venue;         /* not allowed in a symbol rule */
 	int max;                /* KEY_INT_*: largest allowed value, 0 = no limit */
+	const char *def;        /* built-in default as written in the file; NULL: absent */
+	bool reloadable;        /* a running process may take a new value (policy.h) */
 };
 
 static const char *const STOP_REF_NAMES[] = {"entry", "last", NULL};
@@ -69,30 +75,48 @@ _Static_assert(sizeof(enum stop_ref) == sizeof(int) && sizeof(enum far_choice) =
 #define FIELD(f) offsetof(struct policy_rule, f), sizeof(((struct policy_rule *)0)->f)
 #define HAS(f) (ptrdiff_t) offsetof(struct policy_rule, f)
 
+/* Reloadable: read afresh by every pass, so a daemon may swap them in between
+ * passes. Fixed: bound when a venue is opened, so a change needs a restart
+ * (config/README.md, "Reloading"). */
+#define RELOAD true
+#define FIXED false
+
 static const struct rule_key RULE_KEYS[] = {
-	{"stop_pct", KEY_PCT, FIELD(stop_pct), -1, NULL, false, 0},
-	{"stop_from", KEY_ENUM, FIELD(stop_ref), -1, STOP_REF_NAMES, false, 0},
-	{"past_stop", KEY_ENUM, FIELD(far), -1, FAR_NAMES, false, 0},
-	{"take_profit_pct", KEY_POS, FIELD(take_profit_pct), HAS(has_take_profit), NULL, false, 0},
-	{"hard_stop_pct", KEY_POS, FIELD(hard_stop_pct), HAS(has_hard_stop), NULL, false, 0},
-	{"protect", KEY_ENUM, FIELD(style), -1, STYLE_NAMES, false, 0},
-	{"orphans", KEY_ENUM, FIELD(orphans), -1, ORPHAN_NAMES, false, 0},
-	{"would_trigger", KEY_ENUM, FIELD(on_trigger), -1, TRIGGER_NAMES, false, 0},
-	{"reprice_buffer_pct", KEY_PCT, FIELD(reprice_buffer_pct), -1, NULL, false, 0},
+	{"stop_pct", KEY_PCT, FIELD(stop_pct), -1, NULL, false, 0, "5", RELOAD},
+	{"stop_from", KEY_ENUM, FIELD(stop_ref), -1, STOP_REF_NAMES, false, 0, "entry", RELOAD},
+	{"past_stop", KEY_ENUM, FIELD(far), -1, FAR_NAMES, false, 0, "stop_from_last", RELOAD},
+	{"take_profit_pct", KEY_POS, FIELD(take_profit_pct), HAS(has_take_profit), NULL, false, 0,
+	 NULL, RELOAD},
+	{"hard_stop_pct", KEY_POS, FIELD(hard_stop_pct), HAS(has_hard_stop), NULL, false, 0, NULL,
+	 RELOAD},
+	{"protect", KEY_ENUM, FIELD(style), -1, STYLE_NAMES, false, 0, "stop", RELOAD},
+	{"orphans", KEY_ENUM, FIELD(orphans), -1, ORPHAN_NAMES, false, 0, "adopt", RELOAD},
+	{"would_trigger", KEY_ENUM, FIELD(on_trigger), -1, TRIGGER_NAMES, false, 0,
+	 "emergency_close", RELOAD},
+	{"reprice_buffer_pct", KEY_PCT, FIELD(reprice_buffer_pct), -1, NULL, false, 0, "1", RELOAD},
 	/* Bounded: a pass must end, and must not sit on a refused stop for long. */
-	{"reprice_max_attempts", KEY_INT_NONNEG, FIELD(reprice_max_attempts), -1, NULL, false, 10},
-	{"on_protect_failure", KEY_ENUM, FIELD(on_protect_failure), -1, PROTECT_FAIL_NAMES, false, 0},
-	{"protect_retries", KEY_INT_NONNEG, FIELD(protect_retries), -1, NULL, false, 10},
+	{"reprice_max_attempts", KEY_INT_NONNEG, FIELD(reprice_max_attempts), -1, NULL, false, 10,
+	 "2", RELOAD},
+	{"on_protect_failure", KEY_ENUM, FIELD(on_protect_failure), -1, PROTECT_FAIL_NAMES, false, 0,
+	 "emergency_close", RELOAD},
+	{"protect_retries", KEY_INT_NONNEG, FIELD(protect_retries), -1, NULL, false, 10, "2",
+	 RELOAD},
 	{"protect_retry_backoff_ms", KEY_INT_NONNEG, FIELD(protect_retry_backoff_ms), -1, NULL, false,
-	 60000},
-	{"dust_notional", KEY_NONNEG, FIELD(dust_notional), -1, NULL, false, 0},
-	{"stale_quiet_seconds", KEY_INT_NONNEG, FIELD(stale_quiet_seconds), -1, NULL, false, 0},
-	{"stale_min_passes", KEY_INT_POS, FIELD(stale_min_passes), -1, NULL, false, 0},
-	/* A pass covers a whole venue account, so its breaker cannot vary by symbol. */
-	{"max_destructive_per_pass", KEY_INT_NONNEG, FIELD(breaker_per_pass), -1, NULL, true, 0},
-	{"max_destructive_per_hour", KEY_INT_NONNEG, FIELD(breaker_per_hour), -1, NULL, true, 0},
-	/* Fills are listed per venue account; Binance keeps about 180 days. */
-	{"fill_lookback_hours", KEY_INT_POS, FIELD(fill_lookback_hours), -1, NULL, true, 180 * 24},
+	 60000, "500", RELOAD},
+	{"dust_notional", KEY_NONNEG, FIELD(dust_notional), -1, NULL, false, 0, "1", RELOAD},
+	{"stale_quiet_seconds", KEY_INT_NONNEG, FIELD(stale_quiet_seconds), -1, NULL, false, 0, "60",
+	 RELOAD},
+	{"stale_min_passes", KEY_INT_POS, FIELD(stale_min_passes), -1, NULL, false, 0, "2", RELOAD},
+	/* A pass covers a whole venue account, so its breaker cannot vary by symbol.
+	 * Reloadable: the hour's count comes from the journal, not from memory. */
+	{"max_destructive_per_pass", KEY_INT_NONNEG, FIELD(breaker_per_pass), -1, NULL, true, 0,
+	 "20", RELOAD},
+	{"max_destructive_per_hour", KEY_INT_NONNEG, FIELD(breaker_per_hour), -1, NULL, true, 0,
+	 "100", RELOAD},
+	/* Fills are listed per venue account; Binance keeps about 180 days. Fixed:
+	 * the venue is opened with it (its first fill cursor). */
+	{"fill_lookback_hours", KEY_INT_POS, FIELD(fill_lookback_hours), -1, NULL, true, 180 * 24,
+	 "168", FIXED},
 };
 #define NKEYS (sizeof RULE_KEYS / sizeof RULE_KEYS[0])
 _Static_assert(NKEYS <= 32, "partial_rule.set has one bit per key");
@@ -112,30 +136,8 @@ struct symbol_rule {
 struct policy {
 	struct policy_rule venue_rule[POLICY_VENUES]; /* effective: defaults <- venue */
 	struct symbol_rule *symbols;
-	size_t nsymbols;
+	size_t nsymbols, symcap;
 };
-
-static void rule_defaults(struct policy_rule *r)
-{
-	memset(r, 0, sizeof *r);
-	r->stop_pct = dec_from_int(5);
-	r->stop_ref = STOP_REF_ENTRY;
-	r->far = FAR_STOP_FROM_LAST;
-	r->style = PROTECT_STOP_ONLY;
-	r->orphans = ORPHAN_ADOPT;
-	r->on_trigger = TRIGGER_EMERGENCY_CLOSE;
-	r->reprice_buffer_pct = dec_from_int(1);
-	r->reprice_max_attempts = 2;
-	r->on_protect_failure = PROTECT_FAIL_EMERGENCY_CLOSE;
-	r->protect_retries = 2;
-	r->protect_retry_backoff_ms = 500;
-	r->fill_lookback_hours = 7 * 24;
-	r->dust_notional = dec_from_int(1);
-	r->stale_quiet_seconds = 60;
-	r->stale_min_passes = 2;
-	r->breaker_per_pass = 20;
-	r->breaker_per_hour = 100;
-}
 
 /* Copies every key set in `p` onto `dst`. */
 static void rule_apply(struct policy_rule *dst, const struct partial_rule *p)
@@ -164,10 +166,9 @@ static enum rk_rc read_dec(const cJSON *v, const char *path, struct dec *out,
 
 /* A whole number from its literal's digits ("60", "-3"; no fraction or
  * exponent), within int range. */
-static enum rk_rc read_int(const cJSON *v, const char *path, int min, int max, int *out,
-			   struct rk_err *err)
+static enum rk_rc read_int_text(const char *t, const char *path, int min, int max, int *out,
+				struct rk_err *err)
 {
-	const char *t = jsonin_number_text(v);
 	long long n = 0;
 	bool neg = t && t[0] == '-';
 	const char *d = t ? t + neg : NULL;
@@ -189,19 +190,31 @@ static enum rk_rc read_int(const cJSON *v, const char *path, int min, int max, i
 	return RK_OK;
 }
 
-static enum rk_rc read_enum(const cJSON *v, const char *path, const char *const *names,
-			    int *out, struct rk_err *err)
+static enum rk_rc read_int(const cJSON *v, const char *path, int min, int max, int *out,
+			   struct rk_err *err)
+{
+	return read_int_text(jsonin_number_text(v), path, min, max, out, err);
+}
+
+static enum rk_rc read_enum_text(const char *s, const char *path, const char *const *names,
+				 int *out, struct rk_err *err)
 {
 	char allowed[160] = "";
 	for (int i = 0; names[i]; i++) {
-		if (cJSON_IsString(v) && strcmp(v->valuestring, names[i]) == 0) {
+		if (s && strcmp(s, names[i]) == 0) {
 			*out = i;
 			return RK_OK;
 		}
 		size_t n = strlen(allowed);
-		snprintf(allowed + n, sizeof allowed - n, "%s\"%s\"", i ? ", " : "", names[i]);
+		rk_fmt(allowed + n, sizeof allowed - n, "%s\"%s\"", i ? ", " : "", names[i]);
 	}
 	return rk_err_set(err, RK_ECONFIG, "%s: must be one of %s", path, allowed);
+}
+
+static enum rk_rc read_enum(const cJSON *v, const char *path, const char *const *names,
+			    int *out, struct rk_err *err)
+{
+	return read_enum_text(cJSON_IsString(v) ? v->valuestring : NULL, path, names, out, err);
 }
 
 /* Range check for decimal keys; `d` already parsed. */
@@ -259,11 +272,61 @@ static enum rk_rc read_key(const struct rule_key *k, size_t idx, const cJSON *v,
 	return RK_OK;
 }
 
+/* Sets one key's built-in default (k->def, checked like a file's value). */
+static enum rk_rc key_default(const struct rule_key *k, struct policy_rule *r, struct rk_err *err)
+{
+	char *field = (char *)r + k->offset;
+	char path[PATH_MAX_LEN];
+	enum rk_rc rc = RK_OK;
+	struct dec d;
+	int i = 0;
+	if (!k->def)
+		return RK_OK; /* absent: its has_* flag stays false */
+	rk_fmt(path, sizeof path, "built-in default of %s", k->name);
+	if (k->has_offset >= 0) {
+		bool on = true;
+		memcpy((char *)r + k->has_offset, &on, sizeof on);
+	}
+	switch (k->kind) {
+	case KEY_PCT:
+	case KEY_POS:
+	case KEY_NONNEG:
+		if (dec_parse_cstr(k->def, &d) != DEC_OK)
+			return rk_err_set(err, RK_ECONFIG, "%s: not a decimal", path);
+		if ((rc = check_dec(k, d, path, err)))
+			return rc;
+		memcpy(field, &d, sizeof d);
+		break;
+	case KEY_INT_NONNEG:
+	case KEY_INT_POS:
+		if ((rc = read_int_text(k->def, path, k->kind == KEY_INT_POS ? 1 : 0, k->max, &i, err)))
+			return rc;
+		memcpy(field, &i, sizeof i);
+		break;
+	case KEY_ENUM:
+		if ((rc = read_enum_text(k->def, path, k->names, &i, err)))
+			return rc;
+		memcpy(field, &i, sizeof i);
+		break;
+	}
+	return RK_OK;
+}
+
+/* The built-in rule: every key at its table default. */
+static enum rk_rc rule_defaults(struct policy_rule *r, struct rk_err *err)
+{
+	enum rk_rc rc = RK_OK;
+	memset(r, 0, sizeof *r);
+	for (size_t i = 0; i < NKEYS && rc == RK_OK; i++)
+		rc = key_default(&RULE_KEYS[i], r, err);
+	return rc;
+}
+
 /* ---- walking the document ---------------------------------------------- */
 
 static void path_join(char *out, const char *base, const char *name)
 {
-	snprintf(out, PATH_MAX_LEN, "%s%s%s", base, base[0] ? "." : "", name);
+	rk_fmt(out, PATH_MAX_LEN, "%s%s%s", base, base[0] ? "." : "", name);
 }
 
 /* Refuses non-objects and duplicate member names (which one would count?). */
@@ -326,11 +389,8 @@ static enum rk_rc add_symbol(struct policy *pol, enum venue_kind venue, const ch
 	if (strlen(symbol) == 0 || strlen(symbol) >= MODEL_SYM_MAX)
 		return rk_err_set(err, RK_ECONFIG, "%s: symbol must be 1 to %d characters", path,
 				  MODEL_SYM_MAX - 1);
-	struct symbol_rule *grown =
-		realloc(pol->symbols, (pol->nsymbols + 1) * sizeof *pol->symbols);
-	if (!grown)
+	if (!rk_array_reserve(&pol->symbols, &pol->symcap, pol->nsymbols + 1, sizeof *pol->symbols))
 		return rk_err_set(err, RK_ENOMEM, "%s: out of memory", path);
-	pol->symbols = grown;
 	struct symbol_rule *s = &pol->symbols[pol->nsymbols++];
 	memset(s, 0, sizeof *s);
 	s->venue = venue;
@@ -384,7 +444,8 @@ static enum rk_rc parse_document(struct policy *pol, const cJSON *root, struct r
 		return rc;
 
 	struct policy_rule base;
-	rule_defaults(&base);
+	if ((rc = rule_defaults(&base, err)))
+		return rc;
 	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(root, "defaults");
 	if (defaults) {
 		struct partial_rule p;
@@ -414,10 +475,15 @@ enum rk_rc policy_default(struct policy **out, struct rk_err *err)
 {
 	*out = NULL;
 	struct policy *p = calloc(1, sizeof *p);
+	enum rk_rc rc = RK_OK;
 	if (!p)
 		return rk_err_set(err, RK_ENOMEM, "policy: out of memory");
-	for (size_t v = 0; v < POLICY_VENUES; v++)
-		rule_defaults(&p->venue_rule[v]);
+	for (size_t v = 0; v < POLICY_VENUES && rc == RK_OK; v++)
+		rc = rule_defaults(&p->venue_rule[v], err);
+	if (rc) {
+		policy_free(p);
+		return rc;
+	}
 	*out = p;
 	return RK_OK;
 }
@@ -447,46 +513,6 @@ out:
 	return rc;
 }
 
-enum rk_rc policy_load_file(const char *path, struct policy **out, struct rk_err *err)
-{
-	FILE *f = NULL;
-	char *buf = NULL;
-	enum rk_rc rc = RK_OK;
-	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f) {
-		rc = rk_err_set(err, RK_EIO, "policy %s: cannot open", path);
-		goto out;
-	}
-	buf = malloc(POLICY_FILE_MAX + 1);
-	if (!buf) {
-		rc = rk_err_set(err, RK_ENOMEM, "policy %s: out of memory", path);
-		goto out;
-	}
-	size_t n = fread(buf, 1, POLICY_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		rc = rk_err_set(err, RK_EIO, "policy %s: read failed", path);
-		goto out;
-	}
-	if (n > POLICY_FILE_MAX) {
-		rc = rk_err_set(err, RK_ECONFIG, "policy %s: larger than %d bytes", path,
-				POLICY_FILE_MAX);
-		goto out;
-	}
-	buf[n] = '\0';
-	if (strlen(buf) != n) {
-		rc = rk_err_set(err, RK_ECONFIG, "policy %s: contains a NUL byte", path);
-		goto out;
-	}
-	if ((rc = policy_parse(buf, out, err)))
-		rk_err_prefix(err, "%s", path);
-out:
-	if (f)
-		fclose(f);
-	free(buf);
-	return rc;
-}
-
 void policy_free(struct policy *p)
 {
 	if (!p)
@@ -504,6 +530,79 @@ const struct policy_rule *policy_for(const struct policy *p, enum venue_kind ven
 		if (p->symbols[i].venue == venue && strcmp(p->symbols[i].symbol, symbol) == 0)
 			return &p->symbols[i].rule;
 	return &p->venue_rule[venue];
+}
+
+/* ---- reloading ------------------------------------------------------------ */
+
+bool policy_key(size_t i, struct policy_key_info *out)
+{
+	if (i >= NKEYS)
+		return false;
+	*out = (struct policy_key_info){.name = RULE_KEYS[i].name, .def = RULE_KEYS[i].def,
+					.reloadable = RULE_KEYS[i].reloadable,
+					.per_venue = RULE_KEYS[i].per_venue};
+	return true;
+}
+
+/* Whether key `k` has the same effective value in rules a and b. Decimals
+ * compare by value ("5" and "5.0" are the same stop). */
+static bool key_same(const struct rule_key *k, const struct policy_rule *a,
+		     const struct policy_rule *b)
+{
+	const char *fa = (const char *)a + k->offset, *fb = (const char *)b + k->offset;
+	bool ha = true, hb = true;
+	struct dec da, db;
+	if (k->has_offset >= 0) {
+		memcpy(&ha, (const char *)a + k->has_offset, sizeof ha);
+		memcpy(&hb, (const char *)b + k->has_offset, sizeof hb);
+	}
+	if (ha != hb || !ha)
+		return ha == hb;
+	if (k->kind != KEY_PCT && k->kind != KEY_POS && k->kind != KEY_NONNEG)
+		return memcmp(fa, fb, k->size) == 0;
+	memcpy(&da, fa, sizeof da);
+	memcpy(&db, fb, sizeof db);
+	return dec_cmp(da, db) == 0;
+}
+
+/* The first fixed key whose value differs between the rules of venue v (and
+ * `symbol`, NULL for the venue's own rule) in cur and next. */
+static const struct rule_key *fixed_change(const struct policy *cur, const struct policy *next,
+					   enum venue_kind v, const char *symbol)
+{
+	const struct policy_rule *a = policy_for(cur, v, symbol), *b = policy_for(next, v, symbol);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!RULE_KEYS[i].reloadable && !key_same(&RULE_KEYS[i], a, b))
+			return &RULE_KEYS[i];
+	return NULL;
+}
+
+static enum rk_rc fixed_changed(const struct rule_key *k, enum venue_kind v, const char *symbol,
+				struct rk_err *err)
+{
+	return rk_err_set(err, RK_ECONFIG,
+			  "policy: %s changed for %s%s%s, but it is not reloadable (restart to apply it)",
+			  k->name, venue_name(v), symbol ? " " : "", symbol ? symbol : "");
+}
+
+/* Compares every rule either policy can hand out for a venue reckon opens:
+ * each venue's, and each symbol's that either names (a symbol only one of
+ * them names reads its venue's rule in the other). */
+enum rk_rc policy_check_reload(const struct policy *cur, const struct policy *next,
+			       struct rk_err *err)
+{
+	const struct policy *both[2] = {cur, next};
+	const struct rule_key *k = NULL;
+	for (size_t v = VENUE_UNKNOWN + 1; v < POLICY_VENUES; v++)
+		if ((k = fixed_change(cur, next, (enum venue_kind)v, NULL)))
+			return fixed_changed(k, (enum venue_kind)v, NULL, err);
+	for (size_t w = 0; w < 2; w++)
+		for (size_t i = 0; i < both[w]->nsymbols; i++) {
+			const struct symbol_rule *s = &both[w]->symbols[i];
+			if ((k = fixed_change(cur, next, s->venue, s->symbol)))
+				return fixed_changed(k, s->venue, s->symbol, err);
+		}
+	return RK_OK;
 }
 
 /* Spellings of the choices, as written in the policy file. */

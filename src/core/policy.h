@@ -16,11 +16,21 @@
  * The breaker limits (max_destructive_*) apply to a whole pass and the fill
  * look-back to a whole venue, so they are allowed in defaults and venues
  * only; in a symbol rule they are an error.
+ *
+ * This module only parses: it is handed the document's text and never opens
+ * a file (the CLI reads it, src/cli/policy_file.h). One table in policy.c
+ * holds every key with its built-in default and whether it is reloadable:
+ * a long-running process may swap in a re-read policy between passes when
+ * policy_check_reload says every changed key is reloadable; a fixed key
+ * (fill_lookback_hours, bound when the venue is opened) needs a restart.
+ *
+ * Threads: a struct policy is immutable once parsed; share it freely.
  */
 #ifndef RECKON_POLICY_H
 #define RECKON_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "dec.h"
 #include "err.h"
@@ -74,12 +84,35 @@ struct policy_rule {
 
 struct policy; /* opaque */
 
-/* The built-in defaults (documented above). Caller frees with policy_free. */
+/* The built-in defaults (the table's default column, documented above).
+ * Caller frees with policy_free. */
 enum rk_rc policy_default(struct policy **out /* OUT */, struct rk_err *err);
-/* Parses a policy document. Errors name the JSON path: "venues.coinbase.stop_pct: ...". */
+/* Parses a policy document (NUL-terminated JSON text). Errors are RK_ECONFIG
+ * naming the JSON path ("venues.coinbase.stop_pct: ..."), or RK_ENOMEM. */
 enum rk_rc policy_parse(const char *json, struct policy **out /* OUT */, struct rk_err *err);
-enum rk_rc policy_load_file(const char *path, struct policy **out /* OUT */, struct rk_err *err);
 void policy_free(struct policy *p); /* NULL-safe */
+
+/*
+ * Whether `next` may replace `cur` in a running process without a restart:
+ * RK_OK when every key whose effective value differs (for any venue, and any
+ * symbol either names) is reloadable, or nothing differs; RK_ECONFIG naming
+ * the first fixed key that changed, and where, otherwise. Amounts compare by
+ * value ("5" and "5.0" are equal). Neither policy is changed.
+ */
+enum rk_rc policy_check_reload(const struct policy *cur, const struct policy *next,
+			       struct rk_err *err);
+
+/* One row of the key table, for documentation and tests. */
+struct policy_key_info {
+	const char *name;  /* as in the file: "stop_pct" */
+	const char *def;   /* built-in default as written in the file ("5", "entry");
+			    * NULL: absent (take_profit_pct, hard_stop_pct) */
+	bool reloadable;   /* may change on reload (policy_check_reload) */
+	bool per_venue;    /* allowed in defaults and venues only */
+};
+
+/* Row `i` of the key table (0, 1, ...); false past the last. */
+bool policy_key(size_t i, struct policy_key_info *out /* OUT */);
 
 /* The effective rule for venue + symbol (never NULL; borrowed from p). */
 const struct policy_rule *policy_for(const struct policy *p, enum venue_kind venue,

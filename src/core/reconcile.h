@@ -84,7 +84,8 @@
  * nothing: `stray_stop`, cancelled on a complete snapshot. Stop orders that
  * could open a position (entry stops) are not touched.
  *
- * Details of the plan (reconcile.c):
+ * Details of the plan (reconcile_plan.c: the pass, orders, fills, positions;
+ * reconcile_protect.c: protection, order of work, circuit breaker):
  *  - gates: adopt_order and record_inferred_fill are planned unless the symbol
  *    is halted; every other action needs a complete snapshot too. A finding is
  *    reported either way. position_drift is computed on complete snapshots only.

@@ -1,9 +1,10 @@
 /* stop_level.c — where a protective stop goes (see stop_level.h). */
 #include "stop_level.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "rk_buf.h"
 
 bool stop_level_through(bool is_long, struct dec level, struct dec price)
 {
@@ -49,15 +50,6 @@ static bool tick_round(const struct stop_level_in *in, struct dec x, struct dec 
 	       DEC_OK;
 }
 
-static void why(struct stop_level *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void why(struct stop_level *out, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(out->why, sizeof out->why, fmt, ap);
-	va_end(ap);
-}
-
 static enum rk_rc out_of_range(struct rk_err *err, const char *what)
 {
 	return rk_err_set(err, RK_EOVERFLOW, "stop level: arithmetic out of range (%s)", what);
@@ -71,15 +63,19 @@ static enum rk_rc through_level(const struct policy_rule *r, const struct stop_l
 	char a[DEC_STR_MAX], b[DEC_STR_MAX];
 	if (r->on_trigger == TRIGGER_EMERGENCY_CLOSE) {
 		out->exit = true;
-		why(out, "the stop is through the %s %s: emergency close, per policy "
-			 "would_trigger=emergency_close", px, dec_format(in->price, a));
+		rk_fmt(out->why, sizeof out->why,
+		       "the stop is through the %s %s: emergency close, per policy "
+		       "would_trigger=emergency_close",
+		       px, dec_format(in->price, a));
 		return RK_OK;
 	}
 	if (!pct_move(in->price, r->reprice_buffer_pct, in->is_long ? -1 : 1, level))
 		return out_of_range(err, "reprice");
-	why(out, "the stop is through the %s %s: re-priced %s%% %s it, per policy "
-		 "would_trigger=reprice", px, dec_format(in->price, a),
-	    dec_format(r->reprice_buffer_pct, b), in->is_long ? "below" : "above");
+	rk_fmt(out->why, sizeof out->why,
+	       "the stop is through the %s %s: re-priced %s%% %s it, per policy "
+	       "would_trigger=reprice",
+	       px, dec_format(in->price, a), dec_format(r->reprice_buffer_pct, b),
+	       in->is_long ? "below" : "above");
 	return RK_OK;
 }
 
@@ -95,26 +91,32 @@ static enum rk_rc policy_level(const struct policy_rule *r, const struct stop_le
 	if (from_entry && !pct_move(in->entry, r->stop_pct, away, level))
 		return out_of_range(err, "stop from entry");
 	if (from_entry && !stop_level_through(in->is_long, *level, in->price)) {
-		why(out, "stop %s%% %s entry %s", dec_format(r->stop_pct, b), below,
-		    dec_format(in->entry, e));
+		rk_fmt(out->why, sizeof out->why, "stop %s%% %s entry %s",
+		       dec_format(r->stop_pct, b), below, dec_format(in->entry, e));
 		return RK_OK;
 	}
 	if (from_entry && r->far == FAR_EXIT_NOW) {
 		out->exit = true;
-		why(out, "price already %s%% %s entry %s, past the %s%% stop: market exit, per policy "
-			 "past_stop=exit_now", stop_level_pct_text(dec_abs(out->loss_pct), a), below,
-		    dec_format(in->entry, e), dec_format(r->stop_pct, b));
+		rk_fmt(out->why, sizeof out->why,
+		       "price already %s%% %s entry %s, past the %s%% stop: market exit, per "
+		       "policy "
+		       "past_stop=exit_now",
+		       stop_level_pct_text(dec_abs(out->loss_pct), a), below,
+		       dec_format(in->entry, e), dec_format(r->stop_pct, b));
 		return RK_OK;
 	}
 	if (!pct_move(in->price, r->stop_pct, away, level))
 		return out_of_range(err, "stop from last");
 	if (from_entry)
-		why(out, "price already %s%% %s entry: stop placed %s%% %s %s, per policy "
-			 "past_stop=stop_from_last", stop_level_pct_text(dec_abs(out->loss_pct), a),
-		    below, dec_format(r->stop_pct, b), below, px);
+		rk_fmt(out->why, sizeof out->why,
+		       "price already %s%% %s entry: stop placed %s%% %s %s, per policy "
+		       "past_stop=stop_from_last",
+		       stop_level_pct_text(dec_abs(out->loss_pct), a), below,
+		       dec_format(r->stop_pct, b), below, px);
 	else
-		why(out, "stop %s%% %s %s%s", dec_format(r->stop_pct, b), below, px,
-		    in->has_entry ? ", per policy stop_from=last" : " (entry price unknown)");
+		rk_fmt(out->why, sizeof out->why, "stop %s%% %s %s%s", dec_format(r->stop_pct, b),
+		       below, px,
+		       in->has_entry ? ", per policy stop_from=last" : " (entry price unknown)");
 	return RK_OK;
 }
 
@@ -134,8 +136,9 @@ enum rk_rc stop_level_decide(const struct policy_rule *r, const struct stop_leve
 		return out_of_range(err, "loss from entry");
 	if (r->has_hard_stop && out->has_loss && dec_cmp(out->loss_pct, r->hard_stop_pct) >= 0) {
 		out->exit = true;
-		why(out, "loss %s%% from entry is past hard_stop_pct %s: market exit",
-		    stop_level_pct_text(out->loss_pct, a), dec_format(r->hard_stop_pct, b));
+		rk_fmt(out->why, sizeof out->why,
+		       "loss %s%% from entry is past hard_stop_pct %s: market exit",
+		       stop_level_pct_text(out->loss_pct, a), dec_format(r->hard_stop_pct, b));
 		return RK_OK;
 	}
 	rc = in->through_stop ? through_level(r, in, px, out, &level, err)
@@ -146,7 +149,8 @@ enum rk_rc stop_level_decide(const struct policy_rule *r, const struct stop_leve
 		return out_of_range(err, "stop tick");
 	if (dec_sign(out->stop) <= 0) {
 		out->stop = dec_zero();
-		why(out, "the stop level rounds to zero at this tick size: nothing placed");
+		rk_fmt(out->why, sizeof out->why,
+		       "the stop level rounds to zero at this tick size: nothing placed");
 		return RK_OK;
 	}
 	if (in->with_limit && (!pct_move(out->stop, r->reprice_buffer_pct, in->is_long ? -1 : 1,

@@ -2,7 +2,7 @@
  * stop_level.h — where a protective stop goes, as the policy says: one pure
  * decision (no I/O, no clock) shared by the planner and the follow-up.
  *
- * The planner (reconcile.c) asks it at the snapshot's last price for a
+ * The planner (reconcile_plan.c) asks it at the snapshot's last price for a
  * position that needs protection; the follow-up (follow_up.c) asks it again
  * at a price fetched from the venue after a stop was refused as "would
  * trigger": a follow-up places exactly what the planner would plan at the

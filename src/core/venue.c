@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rk_buf.h"
+
 const char *venue_outcome_name(enum venue_outcome o)
 {
 	switch (o) {
@@ -50,7 +52,7 @@ void venue_snapshot_mark_incomplete(struct venue_snapshot *s, const char *fmt, .
 	s->complete = false;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->incomplete_reason, sizeof s->incomplete_reason, fmt, ap);
+	rk_vfmt(s->incomplete_reason, sizeof s->incomplete_reason, fmt, ap);
 	va_end(ap);
 }
 
