@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "secret.h"
 #include "binance_parse.h"
@@ -111,8 +110,7 @@ static enum rk_rc bn_authorize(void *ctx, const struct http_req *req, char **pat
 	*path_out = malloc(cap);
 	if (*path_out)
 		snprintf(*path_out, cap, "%.*s?%s", (int)plen, req->path_and_query, signed_q);
-	OPENSSL_cleanse(signed_q, strlen(signed_q));
-	free(signed_q);
+	secret_free(signed_q); /* a signed query is not a secret, but wiping costs nothing */
 	return *path_out ? RK_OK : rk_err_set(err, RK_ENOMEM, "binance: out of memory");
 }
 
