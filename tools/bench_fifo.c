@@ -188,7 +188,7 @@ static void insert_fill(struct journal *j, const struct fill_rec *f, int64_t seq
 	sqlite3_bind_text(st, 12, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, seq);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		journal_sql_error(j, &err, "insert");
+		sqlx_error(journal_db(j), &err, "insert");
 		die("inserting a fill", &err);
 	}
 	sqlite3_reset(st);

@@ -296,7 +296,7 @@ static enum rk_rc unknown_fills(struct journal *j, struct venue *v, const char *
 		else if (!(rc = journal_stmt(j, SQL_FILL_KNOWN, &st, err))) {
 			sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, fills[k].fill_id, -1, SQLITE_STATIC);
-			rc = sqlx_step_row(j, st, &known, "reading known fills", err);
+			rc = sqlx_step_row(st, &known, "reading known fills", err);
 			sqlite3_reset(st);
 		}
 		fills[k].venue = v->kind;
@@ -924,7 +924,7 @@ static enum rk_rc close_stranded(struct journal *j, struct venue *v, const char 
 		sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 		for (n = 0; n < STRANDED_BATCH &&
-			    !(rc = sqlx_step_row(j, st, &row, "reading planned actions", err)) && row;
+			    !(rc = sqlx_step_row(st, &row, "reading planned actions", err)) && row;
 		     n++) {
 			ids[n] = sqlite3_column_int64(st, 0);
 			snprintf(syms[n], sizeof syms[n], "%s", sqlite3_column_text(st, 1));
@@ -965,7 +965,7 @@ static enum rk_rc read_pending(struct journal *j, struct venue *v, const char *a
 		return rc;
 	sqlite3_bind_text(st, 1, venue_name(v->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	while (!(rc = sqlx_step_row(j, st, &row, "reading sent actions", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading sent actions", err)) && row) {
 		struct pending *nl = realloc(*out, (*n + 1) * sizeof *nl);
 		if (!nl) {
 			sqlite3_reset(st);
@@ -1020,7 +1020,7 @@ static enum rk_rc client_id_unresolved(struct exec *x, size_t i, bool *found, st
 	sqlite3_bind_text(st, 1, venue_name(x->v->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, x->slot[i].id);
-	rc = sqlx_step_row(x->j, st, found, "reading unresolved requests", err);
+	rc = sqlx_step_row(st, found, "reading unresolved requests", err);
 	sqlite3_reset(st);
 	return rc;
 }

@@ -10,21 +10,16 @@
 #include "project.h"
 #include "sqlx.h"
 
-static enum rk_rc db_error(sqlite3 *db, struct rk_err *err, const char *what)
-{
-	return rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
 static const char *col(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
 }
 
 /* Reads the one row of a query that always has one. */
-static enum rk_rc one_row(sqlite3 *db, sqlite3_stmt *st, const char *what, struct rk_err *err)
+static enum rk_rc one_row(sqlite3_stmt *st, const char *what, struct rk_err *err)
 {
 	bool row;
-	enum rk_rc rc = sqlx_db_step_row(db, st, &row, what, err);
+	enum rk_rc rc = sqlx_step_row(st, &row, what, err);
 	if (!rc && !row)
 		rc = rk_err_set(err, RK_EDB, "%s: no row", what);
 	return rc;
@@ -35,8 +30,8 @@ static enum rk_rc int_query(sqlite3 *db, const char *sql, int *out, struct rk_er
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		rc = db_error(db, err, sql);
-	else if (!(rc = one_row(db, st, sql, err)))
+		rc = sqlx_error(db, err, sql);
+	else if (!(rc = one_row(st, sql, err)))
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc;
@@ -49,8 +44,8 @@ static enum rk_rc check_integrity(sqlite3 *db, struct rk_err *err)
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc = RK_OK;
 	if (sqlite3_prepare_v2(db, "PRAGMA main.integrity_check", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "integrity_check");
-	if (!(rc = one_row(db, st, "integrity_check", err)) &&
+		return sqlx_error(db, err, "integrity_check");
+	if (!(rc = one_row(st, "integrity_check", err)) &&
 	    (!col(st, 0) || strcmp(col(st, 0), "ok") != 0))
 		rc = rk_err_set(err, RK_ECORRUPT, "SQLite integrity_check: %s", col(st, 0));
 	sqlite3_finalize(st);
@@ -104,9 +99,9 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 	memset(prev, '0', 64);
 	prev[64] = '\0';
 	if (sqlite3_prepare_v2(db, SQL_EVENTS, -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading events");
+		return sqlx_error(db, err, "reading events");
 	bool row;
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading events", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
@@ -162,9 +157,9 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 	memset(out, 0, sizeof *out);
 	if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM main.sqlite_master"
 				   " ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading the schema");
+		return sqlx_error(db, err, "reading the schema");
 	bool row;
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading the schema", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading the schema", err)) && row) {
 		struct schema_obj *grown = realloc(out->obj, (out->n + 1) * sizeof *grown);
 		if (!grown) {
 			oom = true;
@@ -292,10 +287,10 @@ static enum rk_rc table_columns(sqlite3 *db, const char *table, struct table_col
 	memset(c, 0, sizeof *c);
 	if (sqlite3_prepare_v2(db, "SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid", -1,
 			       &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading table columns");
+		return sqlx_error(db, err, "reading table columns");
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	int pkpos[64] = {0};
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading table columns", err)) && row &&
+	while (!(rc = sqlx_step_row(st, &row, "reading table columns", err)) && row &&
 	       c->n < 64) {
 		snprintf(c->names[c->n], sizeof c->names[0], "%s", col(st, 0));
 		pkpos[c->n] = sqlite3_column_int(st, 1);
@@ -382,8 +377,8 @@ static enum rk_rc compare_rows(const char *table, const struct table_cols *c, sq
 	for (;;) {
 		bool in_a, in_b;
 		enum rk_rc rc;
-		if ((rc = sqlx_db_step_row(sqlite3_db_handle(fa), fa, &in_a, what, err)) ||
-		    (rc = sqlx_db_step_row(sqlite3_db_handle(rb), rb, &in_b, what, err)))
+		if ((rc = sqlx_step_row(fa, &in_a, what, err)) ||
+		    (rc = sqlx_step_row(rb, &in_b, what, err)))
 			return rc;
 		if (!in_a && !in_b)
 			return RK_OK;
@@ -415,9 +410,9 @@ static enum rk_rc compare_table(sqlite3 *file, sqlite3 *replay, sqlite3 *ref, co
 					   sqlite3_str_value(c.order))))
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 	if (!rc && sqlite3_prepare_v2(file, sql, -1, &fa, NULL) != SQLITE_OK)
-		rc = db_error(file, err, "reading the journal's tables");
+		rc = sqlx_error(file, err, "reading the journal's tables");
 	if (!rc && sqlite3_prepare_v2(replay, sql, -1, &rb, NULL) != SQLITE_OK)
-		rc = db_error(replay, err, "reading the replayed tables");
+		rc = sqlx_error(replay, err, "reading the replayed tables");
 	if (!rc)
 		rc = compare_rows(table, &c, fa, rb, err);
 	sqlite3_finalize(fa);
@@ -485,7 +480,7 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 		goto done;
 	/* One deferred read transaction: its first read fixes the snapshot. */
 	if (sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_error(db, err, "starting a read transaction");
+		rc = sqlx_error(db, err, "starting a read transaction");
 		goto done;
 	}
 	if (!(rc = int_query(db, "PRAGMA main.user_version", &version, err)) &&

@@ -16,6 +16,7 @@
 #include "project.h"
 #include "rtime.h"
 #include "sqldec.h"
+#include "sqlx.h"
 
 #define STMT_CACHE_SIZE 256 /* power of two; far more than reckon's constants */
 #define BUSY_TIMEOUT_MS 5000
@@ -45,40 +46,6 @@ sqlite3 *journal_db(struct journal *j) { return j->db; }
 enum journal_kind journal_kind(const struct journal *j) { return j->kind; }
 
 int journal_opened_version(const struct journal *j) { return j->opened_version; }
-
-enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *what)
-{
-	return rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(j->db));
-}
-
-/*
- * Steps a statement that reads: the contract of sqlx_step_row (sqlx.h),
- * which this module cannot use (sqlx reports its errors through
- * journal_sql_error, so it sits above the journal). *row (OUT) is true for
- * a row, false when done; anything else is an error naming `what`, never
- * "no more rows". Reset when done or failed.
- */
-static enum rk_rc step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
-			   struct rk_err *err)
-{
-	int src = sqlite3_step(st);
-	*row = src == SQLITE_ROW;
-	if (src == SQLITE_ROW)
-		return RK_OK;
-	enum rk_rc rc = src == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
-	sqlite3_reset(st);
-	return rc;
-}
-
-static enum rk_rc exec(struct journal *j, const char *sql, struct rk_err *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return RK_OK;
-	enum rk_rc rc = rk_err_set(err, RK_EDB, "%s", msg ? msg : sqlite3_errmsg(j->db));
-	sqlite3_free(msg);
-	return rc;
-}
 
 /* ---- recognising a journal ---------------------------------------------- */
 
@@ -345,9 +312,9 @@ static enum rk_rc apply_migration(struct journal *j, int from, bool *replay, str
 		return rk_err_set(err, RK_ECORRUPT, "migration %s is out of sequence (expected %04d_...)",
 				  m->name, want);
 	snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", want);
-	enum rk_rc rc = exec(j, m->text, err);
+	enum rk_rc rc = sqlx_exec(j->db, m->text, err);
 	if (!rc)
-		rc = exec(j, bump, err);
+		rc = sqlx_exec(j->db, bump, err);
 	if (!rc && migration_replays(want))
 		*replay = true;
 	return rc;
@@ -415,7 +382,7 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 		char stamp[64];
 		snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d;",
 			 j->kind == JOURNAL_SIM ? JOURNAL_APP_ID_SIM : JOURNAL_APP_ID);
-		rc = exec(j, stamp, err);
+		rc = sqlx_exec(j->db, stamp, err);
 	}
 	if (!rc && (src = run(j->db, "COMMIT;")) != SQLITE_OK)
 		rc = open_failure(j->db, path, src, true, err);
@@ -432,11 +399,11 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
  * to disk mid-transaction. */
 static enum rk_rc apply_settings(struct journal *j, bool readonly, struct rk_err *err)
 {
-	return exec(j,
-		    readonly ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
-			     : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-			       " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
-		    err);
+	return sqlx_exec(j->db,
+			 readonly ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
+				  : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+				    " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
+			 err);
 }
 
 /* WAL, once the file is known to be reckon's and up to date. Leaving
@@ -667,7 +634,7 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 	bool row = false;
 	enum rk_rc rc = journal_stmt(j, SQL_META_TABLE, &st, err);
 	out[0] = '\0';
-	if (rc || (rc = step_row(j, st, &row, "reading the journal identity", err)))
+	if (rc || (rc = sqlx_step_row(st, &row, "reading the journal identity", err)))
 		return rc;
 	if (!row) /* a count always has its row */
 		return rk_err_set(err, RK_EDB, "reading the journal identity: no row");
@@ -679,7 +646,7 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 				  "order ids are derived from)");
 	if ((rc = journal_stmt(j, SQL_META_ROWS, &st, err)))
 		return rc;
-	while (!(rc = step_row(j, st, &row, "reading the journal identity", err)) && row &&
+	while (!(rc = sqlx_step_row(st, &row, "reading the journal identity", err)) && row &&
 	       !(rc = meta_row(st, ++n, out, err)))
 		;
 	if (row)
@@ -718,7 +685,7 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 			if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt,
 					       NULL) != SQLITE_OK) {
 				s->stmt = NULL;
-				return journal_sql_error(j, err, "preparing statement");
+				return sqlx_error(j->db, err, "preparing statement");
 			}
 			s->sql = sql;
 			*out = s->stmt;
@@ -728,11 +695,11 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 	return rk_err_set(err, RK_ENOMEM, "statement cache full");
 }
 
-enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return exec(j, "BEGIN IMMEDIATE;", err); }
-enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return exec(j, "COMMIT;", err); }
+enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "BEGIN IMMEDIATE;", err); }
+enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "COMMIT;", err); }
 void journal_rollback(struct journal *j) { sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL); }
-enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return exec(j, "SAVEPOINT rk_line;", err); }
-enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return exec(j, "RELEASE rk_line;", err); }
+enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "SAVEPOINT rk_line;", err); }
+enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "RELEASE rk_line;", err); }
 void journal_rollback_to_savepoint(struct journal *j)
 {
 	sqlite3_exec(j->db, "ROLLBACK TO rk_line; RELEASE rk_line;", NULL, NULL, NULL);
@@ -787,7 +754,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 			return rc;
 		sqlite3_bind_text(st, 1, ev->dedup_key, -1, SQLITE_STATIC);
 		bool row;
-		if ((rc = step_row(j, st, &row, "looking up duplicate", err)))
+		if ((rc = sqlx_step_row(st, &row, "looking up duplicate", err)))
 			return rc;
 		if (row) {
 			long long old = sqlite3_column_int64(st, 0);
@@ -807,7 +774,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		return rc;
 	memcpy(prev, ZERO_HASH, sizeof prev);
 	bool tail;
-	if ((rc = step_row(j, st, &tail, "reading journal tail", err)))
+	if ((rc = sqlx_step_row(st, &tail, "reading journal tail", err)))
 		return rc;
 	if (tail) {
 		seq = sqlite3_column_int64(st, 0) + 1;
@@ -828,14 +795,8 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 	sqlite3_bind_int64(st, 1, seq);
 	for (int i = 0; i < 11; i++)
 		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step != SQLITE_DONE) {
-		/* The error is read before the reset, which would report it again. */
-		rc = journal_sql_error(j, err, "appending event");
-		sqlite3_reset(st);
+	if ((rc = sqlx_step_done(st, "appending event", err)))
 		return rc;
-	}
-	sqlite3_reset(st);
 	if (seq_out)
 		*seq_out = seq;
 	bool stale = false;

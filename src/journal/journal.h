@@ -136,9 +136,6 @@ int journal_schema_version(void);
 enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out /* OUT */,
 			struct rk_err *err);
 
-/* Translates the connection's last SQLite error into `err` with a prefix. */
-enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *what);
-
 /* Transactions. begin is BEGIN IMMEDIATE (the write lock is taken up front,
  * so the hash chain's tail cannot move under us). Savepoints nest inside. */
 enum rk_rc journal_begin(struct journal *j, struct rk_err *err);

@@ -9,6 +9,7 @@
 
 #include "ingest.h"
 #include "rtime.h"
+#include "sqlx.h"
 
 /* ---- writing ------------------------------------------------------------ */
 
@@ -292,7 +293,7 @@ enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *typ
 		sqlite3_bind_int64(st, 6, seq);
 	}
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = journal_sql_error(j, err, type);
+		rc = sqlx_error(journal_db(j), err, type);
 	sqlite3_reset(st);
 out:
 	cJSON_Delete(o);
@@ -355,7 +356,7 @@ static enum rk_rc select_to_resolve(struct journal *j, const char *sql, enum ven
 		snprintf(t->key, sizeof t->key, "%s", key ? (const char *)key : "");
 	}
 	if (!rc && step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading the findings to resolve");
+		rc = sqlx_error(journal_db(j), err, "reading the findings to resolve");
 	sqlite3_reset(st);
 	return rc;
 }
@@ -460,7 +461,7 @@ enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
 		return rk_err_set(err, RK_ENOTFOUND, "no halt on %s/%s/%s (see 'reckon halt list')",
 				  venue_name(venue), account, symbol);
 	if (step != SQLITE_ROW)
-		return journal_sql_error(j, err, "reading halts");
+		return sqlx_error(journal_db(j), err, "reading halts");
 	cJSON *o = add_s(base(venue, account, now_us), "symbol", symbol);
 	add_s(o, "reason", reason);
 	return append_from(j, "operator", "halt_released", venue, account, symbol, now_us, o, seq,
@@ -487,7 +488,7 @@ static enum rk_rc step_write(struct journal *j, sqlite3_stmt *st, const char *wh
 	int step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
-		return journal_sql_error(j, err, what);
+		return sqlx_error(journal_db(j), err, what);
 	if (changed)
 		*changed = sqlite3_changes(journal_db(j));
 	return RK_OK;

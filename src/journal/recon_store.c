@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
 #include "rtime.h"
 #include "sqlx.h"
 
@@ -89,12 +88,6 @@ static const char SQL_CURSOR[] =
 	"SELECT fills_cursor FROM recon_runs WHERE venue = ?1 AND account = ?2"
 	" AND finished_at IS NOT NULL AND fills_cursor IS NOT NULL ORDER BY id DESC LIMIT 1";
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 /* Grows an array by one element; returns the new element (zeroed) or NULL. */
 static void *grow(void **arr, size_t *n, size_t size)
 {
@@ -123,7 +116,7 @@ static enum rk_rc col_time(sqlite3_stmt *st, int i, int64_t *us, struct rk_err *
 	*us = 0;
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return RK_OK;
-	if (rtime_parse(text(st, i), us, err) != RK_OK)
+	if (rtime_parse(sqlx_col_text(st, i), us, err) != RK_OK)
 		return rk_err_prefix(err, "column %s", sqlite3_column_name(st, i));
 	return RK_OK;
 }
@@ -151,7 +144,7 @@ static enum rk_rc order_query(struct journal *j, const char *sql, const struct l
 	if (rc)
 		return rc;
 	sqlite3_bind_text(*st, 3, order_id, -1, SQLITE_STATIC);
-	if ((rc = sqlx_step_row(j, *st, &row, what, err)))
+	if ((rc = sqlx_step_row(*st, &row, what, err)))
 		return rc;
 	return row ? RK_OK : rk_err_set(err, RK_EDB, "%s: no row", what);
 }
@@ -183,21 +176,21 @@ static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struc
 	struct order_rec *o = &lo->rec;
 	o->venue = s->venue;
 	snprintf(o->account, sizeof o->account, "%s", s->account);
-	snprintf(o->order_id, sizeof o->order_id, "%s", text(st, 0));
-	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", text(st, 1));
-	snprintf(o->symbol, sizeof o->symbol, "%s", text(st, 2));
-	o->side = side_parse(text(st, 3));
-	o->type = order_type_parse(text(st, 4));
-	o->status = order_status_parse(text(st, 5));
-	o->purpose = purpose_parse(text(st, 6));
+	snprintf(o->order_id, sizeof o->order_id, "%s", sqlx_col_text(st, 0));
+	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", sqlx_col_text(st, 1));
+	snprintf(o->symbol, sizeof o->symbol, "%s", sqlx_col_text(st, 2));
+	o->side = side_parse(sqlx_col_text(st, 3));
+	o->type = order_type_parse(sqlx_col_text(st, 4));
+	o->status = order_status_parse(sqlx_col_text(st, 5));
+	o->purpose = purpose_parse(sqlx_col_text(st, 6));
 	o->reduce_only = sqlite3_column_int(st, 7) != 0;
-	snprintf(o->ts, sizeof o->ts, "%s", text(st, 12));
+	snprintf(o->ts, sizeof o->ts, "%s", sqlx_col_text(st, 12));
 	enum rk_rc rc;
-	if ((rc = sqlx_col_dec(st, 8, &o->qty, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 9, &o->has_price, &o->price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)) ||
-	    (rc = sqlx_col_dec(st, 13, &lo->fills_qty, err)))
+	if ((rc = sqlx_col_dec(st, 8, NULL, &o->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 9, &o->has_price, &o->price, err)) ||
+	    (rc = sqlx_col_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
+	    (rc = sqlx_col_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)) ||
+	    (rc = sqlx_col_dec(st, 13, NULL, &lo->fills_qty, err)))
 		return rk_err_prefix(err, "order %s", o->order_id);
 	return RK_OK;
 }
@@ -207,7 +200,7 @@ static enum rk_rc load_orders(struct journal *j, struct local_state *s, struct r
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_OPEN_ORDERS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading open orders", err)) && row) {
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading open orders", err)) && row) {
 		struct local_order *lo = grow((void **)&s->orders, &s->norders, sizeof *lo);
 		rc = lo ? order_row(st, s, lo, err) : rk_err_set(err, RK_ENOMEM, "out of memory");
 		if (rc)
@@ -223,18 +216,18 @@ static enum rk_rc inferred_row(sqlite3_stmt *st, struct local_state *s, struct r
 {
 	struct dec qty, superseded, open;
 	enum rk_rc rc;
-	if ((rc = sqlx_col_dec(st, 2, &qty, err)) || (rc = sqlx_col_dec(st, 3, &superseded, err)))
-		return rk_err_prefix(err, "inferred fill %s", text(st, 1));
+	if ((rc = sqlx_col_dec(st, 2, NULL, &qty, err)) || (rc = sqlx_col_dec(st, 3, NULL, &superseded, err)))
+		return rk_err_prefix(err, "inferred fill %s", sqlx_col_text(st, 1));
 	if (dec_sub(qty, superseded, &open) != DEC_OK || dec_sign(open) < 0)
 		return rk_err_set(err, RK_ECORRUPT, "inferred fill %s: superseded_qty exceeds qty",
-				  text(st, 1));
+				  sqlx_col_text(st, 1));
 	if (dec_is_zero(open))
 		return RK_OK;
 	struct local_inferred *in = s->ninferred ? &s->inferred[s->ninferred - 1] : NULL;
-	if (!in || strcmp(in->order_id, text(st, 0)) != 0) {
+	if (!in || strcmp(in->order_id, sqlx_col_text(st, 0)) != 0) {
 		if (!(in = grow((void **)&s->inferred, &s->ninferred, sizeof *in)))
 			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		snprintf(in->order_id, sizeof in->order_id, "%s", text(st, 0));
+		snprintf(in->order_id, sizeof in->order_id, "%s", sqlx_col_text(st, 0));
 		in->qty = dec_zero();
 	}
 	if (dec_add(in->qty, open, &in->qty) != DEC_OK)
@@ -248,7 +241,7 @@ static enum rk_rc load_inferred(struct journal *j, struct local_state *s, struct
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_INFERRED, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading inferred fills", err)) && row)
 		if ((rc = inferred_row(st, s, err)))
 			sqlite3_reset(st);
 	return rc;
@@ -259,14 +252,14 @@ static enum rk_rc load_positions(struct journal *j, struct local_state *s, struc
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_POSITIONS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading positions", err)) && row) {
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading positions", err)) && row) {
 		struct local_position *p = grow((void **)&s->positions, &s->npositions, sizeof *p);
 		if (!p) {
 			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 		} else {
-			snprintf(p->symbol, sizeof p->symbol, "%s", text(st, 0));
-			if ((rc = sqlx_col_dec(st, 1, &p->qty, err)) ||
-			    (rc = sqlx_col_opt_dec(st, 2, &p->has_avg, &p->avg_entry, err)))
+			snprintf(p->symbol, sizeof p->symbol, "%s", sqlx_col_text(st, 0));
+			if ((rc = sqlx_col_dec(st, 1, NULL, &p->qty, err)) ||
+			    (rc = sqlx_col_dec(st, 2, &p->has_avg, &p->avg_entry, err)))
 				rk_err_prefix(err, "position %s", p->symbol);
 		}
 		if (rc)
@@ -291,7 +284,7 @@ static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
 			break;
 		sqlite3_bind_text(st, 1, venue_name(s->venue), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, snap->fills[i].fill_id, -1, SQLITE_STATIC);
-		rc = sqlx_step_row(j, st, &known[i], "reading known fills", err);
+		rc = sqlx_step_row(st, &known[i], "reading known fills", err);
 		sqlite3_reset(st);
 	}
 	return rc;
@@ -302,13 +295,13 @@ static enum rk_rc load_halts(struct journal *j, struct local_state *s, struct rk
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_HALTS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading halts", err)) && row) {
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading halts", err)) && row) {
 		char *h = grow((void **)&s->halted, &s->nhalted, sizeof s->halted[0]);
 		if (!h) {
 			sqlite3_reset(st);
 			return rk_err_set(err, RK_ENOMEM, "out of memory");
 		}
-		snprintf(h, MODEL_SYM_MAX, "%s", text(st, 0));
+		snprintf(h, MODEL_SYM_MAX, "%s", sqlx_col_text(st, 0));
 	}
 	return rc;
 }
@@ -318,25 +311,16 @@ static enum rk_rc load_attempts(struct journal *j, struct local_state *s, struct
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_ATTEMPTS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading attempts", err)) && row) {
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading attempts", err)) && row) {
 		struct local_attempts *a = grow((void **)&s->attempts, &s->nattempts, sizeof *a);
 		if (!a) {
 			sqlite3_reset(st);
 			return rk_err_set(err, RK_ENOMEM, "out of memory");
 		}
-		snprintf(a->key, sizeof a->key, "%s", text(st, 0));
+		snprintf(a->key, sizeof a->key, "%s", sqlx_col_text(st, 0));
 		a->finished = sqlite3_column_int(st, 1);
 	}
 	return rc;
-}
-
-/* An amount column reckon wrote. */
-static enum rk_rc col_dec(sqlite3_stmt *st, int i, struct dec *out, struct rk_err *err)
-{
-	if (dec_parse_cstr(text(st, i), out) != DEC_OK)
-		return rk_err_set(err, RK_ECORRUPT, "column %s: '%.40s' is not an amount",
-				  sqlite3_column_name(st, i), text(st, i));
-	return RK_OK;
 }
 
 static enum rk_rc load_legs(struct journal *j, struct local_state *s, struct rk_err *err)
@@ -344,15 +328,16 @@ static enum rk_rc load_legs(struct journal *j, struct local_state *s, struct rk_
 	sqlite3_stmt *st;
 	bool row = false;
 	enum rk_rc rc = prepare(j, SQL_PENDING_LEGS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading take-profit legs", err)) && row) {
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading take-profit legs", err)) && row) {
 		struct local_leg *l = grow((void **)&s->legs, &s->nlegs, sizeof *l);
 		if (!l)
 			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-		else if (!(rc = col_dec(st, 4, &l->qty, err)) && !(rc = col_dec(st, 5, &l->price, err))) {
-			snprintf(l->key, sizeof l->key, "%s", text(st, 0));
-			snprintf(l->symbol, sizeof l->symbol, "%s", text(st, 1));
-			snprintf(l->order_id, sizeof l->order_id, "%s", text(st, 2));
-			l->side = side_parse(text(st, 3));
+		else if (!(rc = sqlx_col_dec(st, 4, NULL, &l->qty, err)) &&
+			 !(rc = sqlx_col_dec(st, 5, NULL, &l->price, err))) {
+			snprintf(l->key, sizeof l->key, "%s", sqlx_col_text(st, 0));
+			snprintf(l->symbol, sizeof l->symbol, "%s", sqlx_col_text(st, 1));
+			snprintf(l->order_id, sizeof l->order_id, "%s", sqlx_col_text(st, 2));
+			l->side = side_parse(sqlx_col_text(st, 3));
 			l->cancel_action_id = sqlite3_column_int64(st, 6);
 		}
 		if (rc)
@@ -371,7 +356,7 @@ static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct 
 		return rc;
 	sqlite3_bind_text(st, 3, rtime_format(s->now_us - 3600LL * 1000000, since), -1,
 			  SQLITE_TRANSIENT);
-	if ((rc = sqlx_step_row(j, st, &row, "reading destructive actions", err)))
+	if ((rc = sqlx_step_row(st, &row, "reading destructive actions", err)))
 		return rc;
 	if (!row)
 		return rk_err_set(err, RK_EDB, "reading destructive actions: no row");
@@ -392,7 +377,7 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	snprintf(out->account, sizeof out->account, "%s", account);
 	/* One read transaction: every part is read from the same state of the
 	 * journal, whatever another process commits meanwhile. */
-	if ((rc = sqlx_read_begin(j, &began, err)))
+	if ((rc = sqlx_read_begin(journal_db(j), &began, err)))
 		return rc;
 	if ((rc = load_journal_id(j, out, err)) || (rc = load_orders(j, out, err)) ||
 	    (rc = load_inferred(j, out, err)) || (rc = load_positions(j, out, err)) ||
@@ -400,7 +385,7 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	    (rc = load_halts(j, out, err)) || (rc = load_attempts(j, out, err)) ||
 	    (rc = load_legs(j, out, err)) || (rc = load_breaker(j, out, err)))
 		recon_store_free(out);
-	sqlx_read_end(j, began);
+	sqlx_read_end(journal_db(j), began);
 	return rc;
 }
 
@@ -426,9 +411,9 @@ enum rk_rc recon_store_fills_cursor(struct journal *j, enum venue_kind venue, co
 	enum rk_rc rc = prepare(j, SQL_CURSOR, venue, account, &st, err);
 	out[0] = '\0';
 	if (!rc)
-		rc = sqlx_step_row(j, st, &row, "reading the fill cursor", err);
+		rc = sqlx_step_row(st, &row, "reading the fill cursor", err);
 	if (!rc && row) {
-		snprintf(out, MODEL_ID_MAX, "%s", text(st, 0));
+		snprintf(out, MODEL_ID_MAX, "%s", sqlx_col_text(st, 0));
 		sqlite3_reset(st);
 	}
 	return rc;
