@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
+
 int cli_exit_code(enum rk_rc rc)
 {
 	switch (rc) {
@@ -45,7 +47,7 @@ struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum 
 {
 	struct journal *j = NULL;
 	struct rk_err err = {0};
-	if (journal_open(path, mode, kind, &j, &err)) {
+	if (events_open(path, mode, kind, &j, &err)) {
 		*exit_code = cli_fail(&err);
 		return NULL;
 	}

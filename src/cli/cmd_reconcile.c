@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "events.h"
 #include "http.h"
 #include "policy.h"
 #include "recon_exec.h"
@@ -210,7 +211,7 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	}
 	/* The journal first: its kind must match the venue's before anything runs. */
-	if (journal_open(db, JOURNAL_WRITE, sim ? JOURNAL_SIM : JOURNAL_REAL, &j, &err)) {
+	if (events_open(db, JOURNAL_WRITE, sim ? JOURNAL_SIM : JOURNAL_REAL, &j, &err)) {
 		code = cli_fail_to(errs, &err);
 		goto out;
 	}

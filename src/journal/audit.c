@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "embedded.h"
-#include "project.h"
+#include "events.h"
 #include "sqlx.h"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -106,7 +106,7 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
 		res->events++;
-		if ((rc = project_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
+		if ((rc = events_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;
 		}
@@ -422,15 +422,15 @@ static enum rk_rc compare_table(sqlite3 *file, sqlite3 *replay, sqlite3 *ref, co
 	return rc;
 }
 
-/* Every projection of the events (PROJECT_TABLES): tables that are not
+/* Every projection of the events (EVENTS_TABLES): tables that are not
  * projections, such as the journal's own identity, are not replayed. */
 static enum rk_rc compare_tables(sqlite3 *file, struct journal *replay, sqlite3 *refdb,
 				 const struct schema *ref, struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++)
-		if (schema_find(ref, "table", PROJECT_TABLES[i])) /* older journals lack newer tables */
-			rc = compare_table(file, journal_db(replay), refdb, PROJECT_TABLES[i], err);
+	for (size_t i = 0; EVENTS_TABLES[i] && !rc; i++)
+		if (schema_find(ref, "table", EVENTS_TABLES[i])) /* older journals lack newer tables */
+			rc = compare_table(file, journal_db(replay), refdb, EVENTS_TABLES[i], err);
 	return rc;
 }
 
@@ -472,7 +472,7 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	enum rk_rc rc;
 	memset(res, 0, sizeof *res);
 	/* A private temporary database with reckon's schema and nothing else. */
-	if ((rc = journal_open("", JOURNAL_CREATE, JOURNAL_ANY, &replay, err))) {
+	if ((rc = events_open("", JOURNAL_CREATE, JOURNAL_ANY, &replay, err))) {
 		rk_err_prefix(err, "opening the replay database");
 		return rc;
 	}

@@ -13,7 +13,6 @@
 
 #include "digest.h"
 #include "embedded.h"
-#include "project.h"
 #include "rtime.h"
 #include "sqldec.h"
 #include "sqlx.h"
@@ -32,6 +31,8 @@ struct stmt_slot {
 
 struct journal {
 	sqlite3 *db;
+	journal_rebuild_fn *rebuild; /* the replay a migration may need */
+	struct rk_clock clock;       /* stamps recorded_at; zeroed: the system clock */
 	enum journal_kind kind; /* JOURNAL_REAL or JOURNAL_SIM */
 	int opened_version;     /* user_version before this open wrote anything */
 	struct stmt_slot cache[STMT_CACHE_SIZE];
@@ -46,6 +47,8 @@ sqlite3 *journal_db(struct journal *j) { return j->db; }
 enum journal_kind journal_kind(const struct journal *j) { return j->kind; }
 
 int journal_opened_version(const struct journal *j) { return j->opened_version; }
+
+void journal_set_clock(struct journal *j, struct rk_clock clock) { j->clock = clock; }
 
 /* ---- recognising a journal ---------------------------------------------- */
 
@@ -337,7 +340,10 @@ static enum rk_rc apply_migrations(struct journal *j, int from, struct rk_err *e
 		if ((rc = apply_migration(j, v, &replay, err)))
 			return rk_err_prefix(err, "migration %s failed (journal left at version %d)",
 					     EMBEDDED_MIGRATIONS[v].name, from);
-	if (replay && (rc = project_rebuild(j, err)))
+	if (replay && !j->rebuild)
+		return rk_err_set(err, RK_EINVAL, "migrating needs a replay of the events, and the "
+				  "journal was opened without one (events_open)");
+	if (replay && (rc = j->rebuild(j, err)))
 		rk_err_prefix(err, "replaying the journal after migrating it (journal left at "
 				   "version %d)", from);
 	return rc;
@@ -567,7 +573,7 @@ static enum rk_rc open_readonly(struct journal *j, const char *path, struct rk_e
 }
 
 enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_kind kind,
-			struct journal **out, struct rk_err *err)
+			journal_rebuild_fn *rebuild, struct journal **out, struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
 	bool memory = !path[0] || strcmp(path, ":memory:") == 0;
@@ -579,6 +585,7 @@ enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_k
 		return rc;
 	if (!(j = calloc(1, sizeof *j)))
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	j->rebuild = rebuild;
 	rc = mode == JOURNAL_READONLY ? open_readonly(j, path, err)
 				       : open_writable(j, path, mode, kind, memory, err);
 	if (rc) {
@@ -740,15 +747,15 @@ static const char SQL_INSERT_EVENT[] =
 	"INSERT INTO events(seq, ts, recorded_at, type, source, venue, account, symbol, payload,"
 	" dedup_key, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
-			  enum journal_append_result *res, int64_t *seq_out, struct rk_err *err)
+enum rk_rc journal_append(struct journal *j, const struct journal_event *ev, bool *duplicate,
+			  int64_t *seq_out, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc;
 	int64_t seq = 1;
 	char prev[JOURNAL_HASH_HEX], hash[JOURNAL_HASH_HEX], recorded[RTIME_STR_MAX];
 
-	*res = JOURNAL_APPENDED;
+	*duplicate = false;
 	if (ev->dedup_key) {
 		if ((rc = journal_stmt(j, SQL_FIND_DEDUP, &st, err)))
 			return rc;
@@ -761,7 +768,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 			bool same = strcmp((const char *)sqlite3_column_text(st, 1), ev->payload) == 0;
 			sqlite3_reset(st);
 			if (same) {
-				*res = JOURNAL_DUPLICATE;
+				*duplicate = true;
 				if (seq_out)
 					*seq_out = old;
 				return RK_OK;
@@ -783,7 +790,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		sqlite3_reset(st);
 	}
 
-	rtime_format(rtime_now_us(), recorded);
+	rtime_format(rk_clock_now(j->clock), recorded);
 	if (!journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
 				ev->symbol, ev->payload, ev->dedup_key, prev, hash))
 		return rk_err_set(err, RK_ENOMEM, "computing event %lld's hash failed (OpenSSL)",
@@ -799,10 +806,5 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		return rc;
 	if (seq_out)
 		*seq_out = seq;
-	bool stale = false;
-	if ((rc = project_apply(j, seq, ev->type, ev->payload, &stale, err)))
-		return rc;
-	if (stale)
-		*res = JOURNAL_STALE;
 	return RK_OK;
 }

@@ -1,4 +1,5 @@
-/* project.c — applying events to the materialized tables (see project.h). */
+/* project.c — the orders, fills and positions projections of `order` and
+ * `fill` events (see project.h). */
 #include "project.h"
 
 #include <stdio.h>
@@ -6,14 +7,8 @@
 
 #include "lots.h"
 #include "model.h"
-#include "recon_journal.h"
 #include "record.h"
 #include "sqlx.h"
-
-const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
-				      "lot_allocations", "lot_positions", "lot_other_fees",
-				      "recon_runs", "findings", "actions", "halts",
-				      "exchange_positions", NULL};
 
 /* ---- orders ------------------------------------------------------------- */
 
@@ -619,122 +614,21 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 	return lots_apply_fill_from(j, seq, f, sup.changed ? sup.from_ts : NULL, sup.from_seq, err);
 }
 
-/* ---- dispatch, rebuild, verify ------------------------------------------ */
+/* ---- the projections of `order` and `fill` events ---------------------- */
 
-enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			 bool *stale, struct rk_err *err)
+enum rk_rc project_order(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			 struct rk_err *err)
 {
-	enum rk_rc rc;
-	bool ignored;
-	if (!stale)
-		stale = &ignored;
-	*stale = false;
-	if (strcmp(type, "order") == 0) {
-		struct order_rec o;
-		if ((rc = record_order_from_text(payload, &o, err)))
-			return rc;
-		return apply_order(j, seq, &o, stale, err);
-	}
-	if (strcmp(type, "fill") == 0) {
-		struct fill_rec f;
-		if ((rc = record_fill_from_text(payload, &f, err)))
-			return rc;
-		return apply_fill(j, seq, &f, err);
-	}
-	rc = recon_journal_project(j, seq, type, payload, err);
-	if (rc != RK_ENOTFOUND)
-		return rc;
-	return rk_err_set(err, RK_EVERSION, "event %lld has type '%s', unknown to this reckon",
-			  (long long)seq, type);
+	struct order_rec o;
+	enum rk_rc rc = record_order_from_text(payload, &o, err);
+	return rc ? rc : apply_order(j, seq, &o, stale, err);
 }
 
-/* Empties every materialized table. Names come from PROJECT_TABLES, never
- * from input. Reverse order: later tables may reference earlier ones. */
-static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
+enum rk_rc project_fill(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			struct rk_err *err)
 {
-	size_t n = 0;
-	while (PROJECT_TABLES[n])
-		n++;
-	while (n-- > 0) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DELETE FROM main.%s;", PROJECT_TABLES[n]);
-		enum rk_rc rc = sqlx_exec(journal_db(j), sql, err);
-		if (rc)
-			return rc;
-	}
-	return RK_OK;
-}
-
-static const char SQL_REPLAY[] = "SELECT seq, type, payload FROM events ORDER BY seq";
-
-enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	enum rk_rc rc = clear_tables(j, err);
-	if (rc)
-		return rc;
-	/* Prepared separately: the cached statements are used by project_apply. */
-	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
-		return sqlx_error(journal_db(j), err, "reading events");
-	bool row;
-	while (!(rc = sqlx_step_row(st, &row, "reading events", err)) && row) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		rc = project_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
-				   (const char *)sqlite3_column_text(st, 2), NULL, err);
-		if (rc) {
-			rk_err_prefix(err, "replaying event %lld", (long long)seq);
-			goto out;
-		}
-	}
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static enum rk_rc count_diff(struct journal *j, const char *table, long long *diff,
-			     struct rk_err *err)
-{
-	char sql[512];
-	sqlite3_stmt *st = NULL;
-	snprintf(sql, sizeof sql,
-		 "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM temp.rk_%s))"
-		 " + (SELECT count(*) FROM (SELECT * FROM temp.rk_%s EXCEPT SELECT * FROM main.%s))",
-		 table, table, table, table);
-	bool row = false;
-	enum rk_rc rc;
-	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
-		rc = sqlx_error(journal_db(j), err, "comparing tables");
-	else if (!(rc = sqlx_step_row(st, &row, "comparing tables", err)) && !row)
-		rc = rk_err_set(err, RK_EDB, "comparing tables: no row");
-	if (row)
-		*diff = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum rk_rc project_verify(struct journal *j, struct rk_err *err)
-{
-	enum rk_rc rc = journal_begin(j, err);
-	if (rc)
-		return rc;
-	/* Snapshot the current tables, replay into main, compare, roll back. */
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++) {
-		char sql[256];
-		snprintf(sql, sizeof sql,
-			 "DROP TABLE IF EXISTS temp.rk_%s; CREATE TEMP TABLE rk_%s AS SELECT * FROM main.%s;",
-			 PROJECT_TABLES[i], PROJECT_TABLES[i], PROJECT_TABLES[i]);
-		rc = sqlx_exec(journal_db(j), sql, err);
-	}
-	if (!rc)
-		rc = project_rebuild(j, err);
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++) {
-		long long diff = 0;
-		rc = count_diff(j, PROJECT_TABLES[i], &diff, err);
-		if (!rc && diff)
-			rc = rk_err_set(err, RK_ECORRUPT,
-					"table %s differs from a replay of events (%lld rows)",
-					PROJECT_TABLES[i], diff);
-	}
-	journal_rollback(j);
-	return rc;
+	struct fill_rec f;
+	enum rk_rc rc = record_fill_from_text(payload, &f, err);
+	(void)stale; /* a fill is never stale: it is a fact of its own */
+	return rc ? rc : apply_fill(j, seq, &f, err);
 }
