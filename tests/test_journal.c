@@ -426,6 +426,78 @@ static void test_hash_chain_links_each_event_to_the_previous(void **state)
 	tu_remove_db(path);
 }
 
+static void test_recorded_at_is_read_from_the_journals_clock(void **state)
+{
+	char path[128], recorded[64];
+	int64_t now = 1764000000123456; /* 2025-11-24T16:00:00.123456Z */
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	journal_set_clock(j, rk_clock_manual(&now));
+	assert_int_equal(tu_ingest(j, ORDER1, NULL, 0), INGEST_ACCEPTED);
+	now += 1000000;
+	assert_int_equal(tu_ingest(j, FILL1, NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(j, "SELECT recorded_at FROM events WHERE seq = 1", recorded, sizeof recorded);
+	assert_string_equal(recorded, "2025-11-24T16:00:00.123456Z");
+	tu_query_text(j, "SELECT recorded_at FROM events WHERE seq = 2", recorded, sizeof recorded);
+	assert_string_equal(recorded, "2025-11-24T16:00:01.123456Z");
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+static void test_the_store_applies_nothing(void **state)
+{
+	char path[128];
+	struct rk_err err = {0};
+	bool duplicate = true;
+	int64_t seq = 0;
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	struct journal_event ev = {"order", "test", "2025-11-22T10:00:00.000000Z", "coinbase",
+				   "default", "TOWNS-USD", "{}", "k1"};
+	assert_int_equal(journal_begin(j, &err), RK_OK);
+	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
+	assert_false(duplicate);
+	assert_int_equal(seq, 1);
+	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
+	assert_true(duplicate);
+	assert_int_equal(seq, 1);
+	assert_int_equal(journal_commit(j, &err), RK_OK);
+	/* The event is stored; no projection ran (its payload is no order). */
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM orders"), 0);
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+static int g_rebuilds;
+
+static enum rk_rc counting_rebuild(struct journal *j, struct rk_err *err)
+{
+	g_rebuilds++;
+	return events_rebuild(j, err);
+}
+
+static void test_migrations_replay_through_the_callers_rebuild_once(void **state)
+{
+	char path[128];
+	struct rk_err err = {0};
+	struct journal *j = NULL;
+	tu_temp_db_path(path, sizeof path);
+	g_rebuilds = 0;
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, counting_rebuild, &j, &err),
+			 RK_OK);
+	assert_int_equal(g_rebuilds, 1); /* 0006 and 0007 need it: one replay after both */
+	journal_close(j);
+	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, counting_rebuild, &j, &err),
+			 RK_OK);
+	assert_int_equal(g_rebuilds, 1); /* up to date: nothing to migrate */
+	journal_close(j);
+	tu_remove_db(path);
+	/* Without a rebuild, a migration that needs one is refused, not skipped. */
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, NULL, &j, &err), RK_EINVAL);
+	assert_null(j);
+	assert_non_null(strstr(err.msg, "replay"));
+	tu_remove_db(path);
+}
+
 static void test_same_dedup_key_with_other_content_conflicts(void **state)
 {
 	char path[128], reason[256];
@@ -562,6 +634,9 @@ int main(void)
 		cmocka_unit_test(test_events_refuse_update_and_delete),
 		cmocka_unit_test(test_hash_chain_links_each_event_to_the_previous),
 		cmocka_unit_test(test_same_dedup_key_with_other_content_conflicts),
+		cmocka_unit_test(test_recorded_at_is_read_from_the_journals_clock),
+		cmocka_unit_test(test_the_store_applies_nothing),
+		cmocka_unit_test(test_migrations_replay_through_the_callers_rebuild_once),
 		cmocka_unit_test(test_schema_file_equals_what_migrations_produce),
 		cmocka_unit_test(test_replay_reproduces_materialized_tables),
 		cmocka_unit_test(test_audit_names_the_edited_event),
