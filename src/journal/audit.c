@@ -8,6 +8,7 @@
 
 #include "embedded.h"
 #include "events.h"
+#include "rk_array.h"
 #include "sqlx.h"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -124,19 +125,18 @@ struct schema_obj {
 };
 
 struct schema {
-	struct schema_obj *obj;
-	size_t n;
+	RK_ARRAY(struct schema_obj) obj; /* every row of sqlite_master */
 };
 
 static void schema_free(struct schema *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->obj[i].type);
-		free(s->obj[i].name);
-		free(s->obj[i].tbl);
-		free(s->obj[i].sql);
+	for (size_t i = 0; i < s->obj.n; i++) {
+		free(s->obj.v[i].type);
+		free(s->obj.v[i].name);
+		free(s->obj.v[i].tbl);
+		free(s->obj.v[i].sql);
 	}
-	free(s->obj);
+	free(s->obj.v);
 	memset(s, 0, sizeof *s);
 }
 
@@ -160,13 +160,11 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 		return sqlx_error(db, err, "reading the schema");
 	bool row;
 	while (!(rc = sqlx_step_row(st, &row, "reading the schema", err)) && row) {
-		struct schema_obj *grown = realloc(out->obj, (out->n + 1) * sizeof *grown);
-		if (!grown) {
+		struct schema_obj *o = rk_array_push(&out->obj);
+		if (!o) {
 			oom = true;
 			break;
 		}
-		out->obj = grown;
-		struct schema_obj *o = &out->obj[out->n++];
 		o->type = dup_col(st, 0, &oom);
 		o->name = dup_col(st, 1, &oom);
 		o->tbl = dup_col(st, 2, &oom);
@@ -187,9 +185,9 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 static const struct schema_obj *schema_find(const struct schema *s, const char *type,
 					    const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->obj[i].type, type) == 0 && strcmp(s->obj[i].name, name) == 0)
-			return &s->obj[i];
+	for (size_t i = 0; i < s->obj.n; i++)
+		if (strcmp(s->obj.v[i].type, type) == 0 && strcmp(s->obj.v[i].name, name) == 0)
+			return &s->obj.v[i];
 	return NULL;
 }
 
@@ -210,13 +208,10 @@ static enum rk_rc reference_db(int version, sqlite3 **out, struct rk_err *err)
 				  " reckon's 1..%zu", version, EMBEDDED_MIGRATIONS_COUNT);
 	if (sqlite3_open(":memory:", out) != SQLITE_OK)
 		return rk_err_set(err, RK_ENOMEM, "cannot open an in-memory database");
-	for (int i = 0; i < version && !rc; i++) {
-		char *msg = NULL;
-		if (sqlite3_exec(*out, EMBEDDED_MIGRATIONS[i].text, NULL, NULL, &msg) != SQLITE_OK)
-			rc = rk_err_set(err, RK_EDB, "building the reference schema (%s): %s",
-					EMBEDDED_MIGRATIONS[i].name, msg ? msg : "?");
-		sqlite3_free(msg);
-	}
+	for (int i = 0; i < version && !rc; i++)
+		if ((rc = sqlx_exec(*out, EMBEDDED_MIGRATIONS[i].text, err)))
+			rk_err_prefix(err, "building the reference schema (%s)",
+				      EMBEDDED_MIGRATIONS[i].name);
 	return rc;
 }
 
@@ -236,8 +231,8 @@ static enum rk_rc check_schema(const struct schema *file, const struct schema *r
 {
 	/* Triggers and views first: they are what could fool the check. */
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < file->n; i++) {
-			const struct schema_obj *o = &file->obj[i];
+		for (size_t i = 0; i < file->obj.n; i++) {
+			const struct schema_obj *o = &file->obj.v[i];
 			bool executable = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "view") == 0;
 			bool on_table = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "index") == 0;
 			if (executable != (pass == 0) || schema_find(ref, o->type, o->name) ||
@@ -249,8 +244,8 @@ static enum rk_rc check_schema(const struct schema *file, const struct schema *r
 					  on_table ? o->tbl : "",
 					  executable ? " (it could rewrite rows or what a check reads)" : "");
 		}
-	for (size_t i = 0; i < ref->n; i++) {
-		const struct schema_obj *r = &ref->obj[i], *o = schema_find(file, r->type, r->name);
+	for (size_t i = 0; i < ref->obj.n; i++) {
+		const struct schema_obj *r = &ref->obj.v[i], *o = schema_find(file, r->type, r->name);
 		if (!o && strcmp(r->type, "trigger") == 0)
 			return rk_err_set(err, RK_ECORRUPT,
 					  "trigger %s is missing (rows of %s may have been edited)",
@@ -469,6 +464,7 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	sqlite3 *refdb = NULL;
 	struct schema file = {0}, ref = {0};
 	int version = 0;
+	bool began = false;
 	enum rk_rc rc;
 	memset(res, 0, sizeof *res);
 	/* A private temporary database with reckon's schema and nothing else. */
@@ -479,8 +475,8 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	if ((rc = journal_begin(replay, err)))
 		goto done;
 	/* One deferred read transaction: its first read fixes the snapshot. */
-	if (sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = sqlx_error(db, err, "starting a read transaction");
+	if ((rc = sqlx_read_begin(db, &began, err))) {
+		rk_err_prefix(err, "starting a read transaction");
 		goto done;
 	}
 	if (!(rc = int_query(db, "PRAGMA main.user_version", &version, err)) &&
@@ -490,7 +486,7 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	    !(rc = schema_load(refdb, &ref, err)) && !(rc = check_schema(&file, &ref, err)) &&
 	    !(rc = check_identity(j, &ref, err)))
 		rc = compare_tables(db, replay, refdb, &ref, err);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlx_read_end(db, began);
 done:
 	schema_free(&file);
 	schema_free(&ref);

@@ -38,6 +38,12 @@ struct journal {
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
 
+/* The transactions this file runs. A writer takes the write lock up front,
+ * so the hash chain's tail cannot move under it. */
+static const char SQL_BEGIN_READ[] = "BEGIN;";
+static const char SQL_BEGIN_WRITE[] = "BEGIN IMMEDIATE;";
+static const char SQL_COMMIT[] = "COMMIT;";
+
 static const char ZERO_HASH[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
 int journal_schema_version(void) { return (int)EMBEDDED_MIGRATIONS_COUNT; }
@@ -362,12 +368,12 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 			      struct rk_err *err)
 {
 	struct look l;
-	int src = run(j->db, locked ? "BEGIN IMMEDIATE;" : "BEGIN;");
+	int src = run(j->db, locked ? SQL_BEGIN_WRITE : SQL_BEGIN_READ);
 	if (src == SQLITE_OK)
 		src = look_at(j->db, &l);
 	if (src != SQLITE_OK) {
 		enum rk_rc rc = open_failure(j->db, path, src, true, err);
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 		return rc;
 	}
 	enum rk_rc rc = check_look(path, &l, mode, want, err);
@@ -379,7 +385,7 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 	*done = l.version == journal_schema_version() && l.app_id != 0;
 	if (rc || !locked || *done) {
 		/* Ends the read, or a write transaction that found nothing to do. */
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 		return rc;
 	}
 	if (l.version < journal_schema_version())
@@ -390,10 +396,10 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 			 j->kind == JOURNAL_SIM ? JOURNAL_APP_ID_SIM : JOURNAL_APP_ID);
 		rc = sqlx_exec(j->db, stamp, err);
 	}
-	if (!rc && (src = run(j->db, "COMMIT;")) != SQLITE_OK)
+	if (!rc && (src = run(j->db, SQL_COMMIT)) != SQLITE_OK)
 		rc = open_failure(j->db, path, src, true, err);
 	if (rc)
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 	else
 		*wrote = true;
 	return rc;
@@ -516,10 +522,10 @@ static bool wal_has_frames(const char *path)
  * result code. */
 static int read_look(struct journal *j, struct look *l)
 {
-	int src = run(j->db, "BEGIN;");
+	int src = run(j->db, SQL_BEGIN_READ);
 	if (src == SQLITE_OK)
 		src = look_at(j->db, l);
-	sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+	journal_rollback(j);
 	return src;
 }
 
@@ -702,9 +708,9 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 	return rk_err_set(err, RK_ENOMEM, "statement cache full");
 }
 
-enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "BEGIN IMMEDIATE;", err); }
-enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "COMMIT;", err); }
-void journal_rollback(struct journal *j) { sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL); }
+enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_BEGIN_WRITE, err); }
+enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_COMMIT, err); }
+void journal_rollback(struct journal *j) { sqlx_rollback(j->db); }
 enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "SAVEPOINT rk_line;", err); }
 enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "RELEASE rk_line;", err); }
 void journal_rollback_to_savepoint(struct journal *j)

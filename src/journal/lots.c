@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "fifo.h"
+#include "rk_array.h"
 #include "sqlx.h"
 
 /*
@@ -28,9 +29,8 @@ struct sym {
 	struct fifo_position pos;
 	char last_ts[MODEL_TS_MAX];  /* newest fill allocated */
 	int64_t last_seq;
-	struct fifo_lot *lots;       /* scratch: open lots loaded for one close */
-	struct fifo_lot **ptrs;
-	size_t cap;
+	RK_ARRAY(struct fifo_lot) lots;   /* scratch: open lots loaded for one close */
+	RK_ARRAY(struct fifo_lot *) ptrs; /* to each of them, as fifo_execute takes them */
 	struct fifo_step step;
 };
 
@@ -54,8 +54,8 @@ static void sym_init(struct sym *s, struct journal *j, const char *venue, const 
 
 static void sym_free(struct sym *s)
 {
-	free(s->lots);
-	free(s->ptrs);
+	free(s->lots.v);
+	free(s->ptrs.v);
 	fifo_step_free(&s->step);
 }
 
@@ -177,7 +177,8 @@ static enum rk_rc col_lot(sqlite3_stmt *st, struct fifo_lot *lot, struct rk_err 
 	return sqlx_col_dec(st, 5, NULL, &lot->cost_remaining, err);
 }
 
-/* Loads open lots in FIFO order until they hold `need` (or run out). */
+/* Loads open lots in FIFO order until they hold `need` (or run out); *n
+ * (OUT) of them, in s->lots with s->ptrs pointing at each. */
 static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk_err *err)
 {
 	sqlite3_stmt *st;
@@ -185,6 +186,7 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	enum rk_rc rc;
 	bool row = false;
 	*n = 0;
+	s->lots.n = s->ptrs.n = 0;
 	if (dec_sign(need) <= 0)
 		return RK_OK;
 	if ((rc = journal_stmt(s->j, SQL_LOTS_OPEN, &st, err)))
@@ -192,32 +194,22 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	bind_key(s, st);
 	while (dec_cmp(have, need) < 0 &&
 	       !(rc = sqlx_step_row(st, &row, "reading open lots", err)) && row) {
-		if (*n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 8;
-			struct fifo_lot *l = realloc(s->lots, cap * sizeof *l);
-			struct fifo_lot **p = l ? realloc(s->ptrs, cap * sizeof *p) : NULL;
-			if (l)
-				s->lots = l;
-			if (p)
-				s->ptrs = p;
-			if (!l || !p) {
-				rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-				break;
-			}
-			s->cap = cap;
-		}
-		if ((rc = col_lot(st, &s->lots[*n], err)))
-			break;
-		if (dec_add(have, s->lots[*n].qty_remaining, &have) != DEC_OK) {
+		struct fifo_lot *lot = rk_array_push(&s->lots);
+		if (!lot)
+			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		else if (!(rc = col_lot(st, lot, err)) &&
+			 dec_add(have, lot->qty_remaining, &have) != DEC_OK)
 			rc = rk_err_set(err, RK_EOVERFLOW, "open lots of %s overflow", s->symbol);
+		if (rc)
 			break;
-		}
-		(*n)++;
 	}
 	if (row)
 		sqlite3_reset(st);
-	for (size_t i = 0; i < *n; i++) /* after the last realloc */
-		s->ptrs[i] = &s->lots[i];
+	if (!rc && !rk_array_grow(&s->ptrs, s->lots.n))
+		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < s->lots.n; i++) /* after the last push */
+		s->ptrs.v[s->ptrs.n++] = &s->lots.v[i];
+	*n = rc ? 0 : s->lots.n;
 	return rc;
 }
 
@@ -400,7 +392,7 @@ static enum rk_rc step_in_order(struct sym *s, const struct lfill *lf, struct rk
 	size_t n = 0;
 	enum rk_rc rc = fifo_plan(&s->params, &lf->f, &s->pos, &plan, err);
 	if (rc || (rc = lots_load(s, dec_min(plan.close_qty, plan.open_before), &n, err)) ||
-	    (rc = fifo_execute(&s->params, &plan, &lf->f, s->ptrs, n, &s->pos, &s->step, err)) ||
+	    (rc = fifo_execute(&s->params, &plan, &lf->f, s->ptrs.v, n, &s->pos, &s->step, err)) ||
 	    (rc = step_write(s, lf, err)))
 		return rc;
 	snprintf(s->last_ts, sizeof s->last_ts, "%s", lf->f.ts);

@@ -92,5 +92,10 @@ enum rk_rc sqlx_read_begin(sqlite3 *db, bool *began, struct rk_err *err)
 void sqlx_read_end(sqlite3 *db, bool began)
 {
 	if (began)
-		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+		sqlx_rollback(db);
+}
+
+void sqlx_rollback(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 }

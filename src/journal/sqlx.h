@@ -79,4 +79,8 @@ enum rk_rc sqlx_read_begin(sqlite3 *db, bool *began /* OUT */, struct rk_err *er
 /* Ends what sqlx_read_begin began (it wrote nothing: a rollback). */
 void sqlx_read_end(sqlite3 *db, bool began);
 
+/* Rolls back the connection's transaction, if any. It cannot fail in a way
+ * the caller could act on: SQLite rolls back even a failed transaction. */
+void sqlx_rollback(sqlite3 *db);
+
 #endif
