@@ -100,11 +100,12 @@ typedef enum rk_rc journal_rebuild_fn(struct journal *j, struct rk_err *err);
 
 /*
  * Opens the journal at `path` as `mode` says (":memory:" and "" give a
- * private database, created as with JOURNAL_CREATE). `rebuild` (required
- * when writing; events_open passes events_rebuild) replays the events after
- * a migration that needs it. A journal created here
- * is of `kind` (JOURNAL_ANY creates JOURNAL_REAL); an existing journal of the
- * other kind is refused with RK_ECONFLICT before anything is written.
+ * private database, created as with JOURNAL_CREATE). A journal created
+ * here is of `kind` (JOURNAL_ANY creates JOURNAL_REAL); an existing journal
+ * of the other kind is refused with RK_ECONFLICT before anything is written.
+ * `rebuild` replays the events after a migration that needs it (events_open
+ * passes events_rebuild; a new journal needs it too, for migrations 0006
+ * and 0007); NULL there is RK_EINVAL and nothing is migrated.
  * Errors: RK_ENOTFOUND "no such journal" (missing, or an empty file outside
  * JOURNAL_CREATE); RK_EFOREIGN (not a database, another application's
  * database); RK_EVERSION (newer than this binary; older, for
