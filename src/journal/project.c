@@ -520,9 +520,7 @@ struct supersede {
 
 static const char SQL_INFERRED_OPEN[] =
 	"SELECT fill_id, qty, superseded_qty, ts, seq FROM fills"
-	" WHERE venue = ?1 AND order_id = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
-	" AND qty <> superseded_qty ORDER BY seq";
+	" WHERE venue = ?1 AND order_id = ?2 AND" PROJECT_SQL_OPEN_STAND_IN " ORDER BY seq";
 static const char SQL_INFERRED_SUPERSEDE[] =
 	"UPDATE fills SET superseded_qty = ?3 WHERE venue = ?1 AND fill_id = ?2";
 

@@ -17,6 +17,15 @@
 
 #include "err.h"
 #include "journal.h"
+#include "model.h"
+
+/* An SQL condition on `fills`: an inferred fill that stands in for its
+ * order's real fills (fill_stands_in, model.h) and that real fills have not
+ * wholly superseded yet (qty <> superseded_qty). project_fill supersedes
+ * these; recon_store.h reads them. Starts with a space. */
+#define PROJECT_SQL_OPEN_STAND_IN                                                        \
+	" inferred = 1 AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '"          \
+	MODEL_INFERRED_PREFIX "' AND qty <> superseded_qty"
 
 /*
  * Applies order report `seq` (canonical order JSON, record.h). Refuses,

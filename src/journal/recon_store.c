@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "project.h"
 #include "rk_array.h"
 #include "rtime.h"
 #include "sqlx.h"
@@ -41,9 +42,7 @@ static const char SQL_LOOKUPS[] =
  * absorbs them first (project.h). Summed per order in C, exactly. */
 static const char SQL_INFERRED[] =
 	"SELECT order_id, fill_id, qty, superseded_qty FROM fills"
-	" WHERE venue = ?1 AND account = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
-	" AND qty <> superseded_qty ORDER BY order_id, seq";
+	" WHERE venue = ?1 AND account = ?2 AND" PROJECT_SQL_OPEN_STAND_IN " ORDER BY order_id, seq";
 static const char SQL_POSITIONS[] =
 	"SELECT symbol, qty, avg_entry FROM positions WHERE venue = ?1 AND account = ?2 AND qty <> '0'"
 	" ORDER BY symbol";
