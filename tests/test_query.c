@@ -17,6 +17,7 @@
 #include "embedded.h"
 #include "journal.h"
 #include "query.h"
+#include "render.h"
 #include "testutil.h"
 
 /* --- fixtures ------------------------------------------------------------- */
@@ -75,20 +76,44 @@ static int teardown_journal(void **state)
 	return 0;
 }
 
+static struct journal *j_of(void **state)
+{
+	return ((struct fixture *)*state)->j;
+}
+
 static sqlite3 *db_of(void **state)
 {
-	return journal_db(((struct fixture *)*state)->j);
+	return journal_db(j_of(state));
+}
+
+/* Runs `q` and renders its rows in `fmt` (as `reckon query` does) into
+ * `out`; *rows as query_run counts them. */
+static enum rk_rc run_rendered(struct journal *j, const struct query_def *q,
+			       const struct query_arg *args, size_t nargs, enum render_format fmt,
+			       FILE *out, long *rows, struct rk_err *err)
+{
+	struct render *r = NULL;
+	enum rk_rc rc = render_open_file(fmt, out, &r, err);
+	if (rc == RK_OK) {
+		struct rk_row_sink sink = render_sink(r);
+		rc = query_run(j, q, args, nargs, &sink, rows, err);
+		if (rc == RK_OK)
+			rc = render_finish(r, NULL, err);
+	}
+	render_free(r);
+	return rc;
 }
 
 /* Runs `q` into a string (caller frees); asserts the return code. */
-static char *run_to_string(sqlite3 *db, const struct query_def *q, const struct query_arg *args,
-			   size_t nargs, enum query_format fmt, enum rk_rc want, struct rk_err *err)
+static char *run_to_string(struct journal *j, const struct query_def *q,
+			   const struct query_arg *args, size_t nargs, enum render_format fmt,
+			   enum rk_rc want, struct rk_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	assert_non_null(out);
-	enum rk_rc rc = query_run(db, q, args, nargs, fmt, out, NULL, err);
+	enum rk_rc rc = run_rendered(j, q, args, nargs, fmt, out, NULL, err);
 	fclose(out);
 	if (rc != want)
 		fail_msg("query_run(%s) = %d (%s), want %d", q->name, rc, err->msg, want);
@@ -164,7 +189,7 @@ static const char *CONTRACT_VIEWS =
 	" ('binance-usdm','default','ETHUSDT','-1.5','-2999.25','1999.5');";
 
 static char *run_named(void **state, const char *name, const char *const *kvs, size_t n,
-		       enum query_format fmt)
+		       enum render_format fmt)
 {
 	struct query_def q;
 	struct query_arg args[8];
@@ -174,7 +199,7 @@ static char *run_named(void **state, const char *name, const char *const *kvs, s
 		fail_msg("%s: %s", name, err.msg);
 	for (size_t i = 0; i < n; i++)
 		args[i] = arg(kvs[i]);
-	return run_to_string(db_of(state), &q, args, n, fmt, RK_OK, &err);
+	return run_to_string(j_of(state), &q, args, n, fmt, RK_OK, &err);
 }
 
 static int setup_contract_views(void **state)
@@ -401,7 +426,7 @@ static void test_unknown_param_error_lists_the_parameters(void **state)
 	assert_string_equal(err.msg, "query 'fills_of_day' has no parameter 'dya'; "
 				     "its parameters: day, venue, account, symbol");
 	/* query_run checks too, before touching the database. */
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_CSV, RK_EINVAL, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_CSV, RK_EINVAL, &err);
 	assert_string_equal(out, "");
 	free(out);
 
@@ -420,10 +445,10 @@ static void test_missing_params_are_bound_null(void **state)
 					 "SELECT COALESCE(:a, 'all') AS a, :b IS NULL AS b_null;");
 	struct rk_err err = {0};
 	struct query_arg args[] = {arg("b=x")};
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "a,b_null\r\nall,1\r\n");
 	free(out);
-	out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_CSV, RK_OK, &err);
+	out = run_to_string(j_of(state), &q, args, 1, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "a,b_null\r\nall,0\r\n");
 	free(out);
 }
@@ -434,7 +459,7 @@ static void test_values_are_bound_as_text(void **state)
 					 "CAST(COALESCE(:v, 10) AS INTEGER) + 1 AS n;");
 	struct query_arg args[] = {arg("v=5")};
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_CSV, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "t,n\r\ntext,6\r\n");
 	free(out);
 }
@@ -446,7 +471,7 @@ static void test_table_output_is_aligned_with_header_and_separator(void **state)
 	struct query_def q = parsed("fills_test", FILLS_TEST_SQL);
 	struct query_arg args[] = {arg("day=2025-11-22")};
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_TABLE, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_TABLE, RK_OK, &err);
 	/* qty, price and seq hold only numbers: right-aligned. NULL is blank. */
 	assert_string_equal(out,
 			    "fill_id  side   qty    price  fee_currency  seq\n"
@@ -462,7 +487,7 @@ static void test_table_output_of_no_rows(void **state)
 	struct query_def q = parsed("fills_test", FILLS_TEST_SQL);
 	struct query_arg args[] = {arg("day=2024-01-01")};
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_TABLE, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_TABLE, RK_OK, &err);
 	assert_string_equal(out,
 			    "fill_id  side  qty  price  fee_currency  seq\n"
 			    "-------  ----  ---  -----  ------------  ---\n"
@@ -476,7 +501,7 @@ static void test_table_escapes_control_characters_and_counts_code_points(void **
 					 "SELECT 'a' || char(10) || 'b' AS v, 'é€' AS w, 1 AS x "
 					 "UNION ALL SELECT 'tab' || char(9), NULL, 22;");
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_TABLE, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_TABLE, RK_OK, &err);
 	assert_string_equal(out,
 			    "v      w    x\n"
 			    "-----  --  --\n"
@@ -491,7 +516,7 @@ static void test_csv_output_exact(void **state)
 	struct query_def q = parsed("fills_test", FILLS_TEST_SQL);
 	struct query_arg args[] = {arg("day=2025-11-22")};
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_CSV, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out,
 			    "fill_id,side,qty,price,fee_currency,seq\r\n"
 			    "f1,buy,0.5,30000,USD,2\r\n"
@@ -506,7 +531,7 @@ static void test_csv_quotes_commas_quotes_and_newlines(void **state)
 					 "'line1' || char(10) || 'line2' AS nl, 'cr' || char(13) AS cr, "
 					 "'' AS empty, NULL AS n, 'plain' AS p;");
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "\"x,y\",q,nl,cr,empty,n,p\r\n"
 				 "\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\",\"cr\r\",\"\",,plain\r\n");
 	free(out);
@@ -514,7 +539,7 @@ static void test_csv_quotes_commas_quotes_and_newlines(void **state)
 	/* The same through a report over ingested data: client_order_id c,"1". */
 	struct query_def oo;
 	assert_int_equal(query_find("open_orders", &oo, &err), RK_OK);
-	out = run_to_string(db_of(state), &oo, NULL, 0, QUERY_FORMAT_CSV, RK_OK, &err);
+	out = run_to_string(j_of(state), &oo, NULL, 0, RENDER_CSV, RK_OK, &err);
 	assert_non_null(strstr(out, "\r\ncoinbase,default,BTC-USD,o1,\"c,\"\"1\"\"\",buy,limit,"));
 	free(out);
 }
@@ -524,7 +549,7 @@ static void test_json_output_exact(void **state)
 	struct query_def q = parsed("fills_test", FILLS_TEST_SQL);
 	struct query_arg args[] = {arg("day=2025-11-22")};
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_JSON, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, args, 1, RENDER_JSON, RK_OK, &err);
 	assert_string_equal(out,
 			    "[\n"
 			    "{\"fill_id\":\"f1\",\"side\":\"buy\",\"qty\":\"0.5\",\"price\":\"30000\","
@@ -534,7 +559,7 @@ static void test_json_output_exact(void **state)
 			    "]\n");
 	free(out);
 	args[0] = arg("day=2024-01-01");
-	out = run_to_string(db_of(state), &q, args, 1, QUERY_FORMAT_JSON, RK_OK, &err);
+	out = run_to_string(j_of(state), &q, args, 1, RENDER_JSON, RK_OK, &err);
 	assert_string_equal(out, "[]\n");
 	free(out);
 }
@@ -546,7 +571,7 @@ static void test_json_keeps_sqlite_types(void **state)
 					 "0.1 + 0.2 AS sum, 'x\"y' AS s, '12' AS t, x'00ff' AS b, "
 					 "9e999 AS inf;");
 	struct rk_err err = {0};
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_JSON, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_JSON, RK_OK, &err);
 	/* TEXT '12' stays a string; integers keep all 64 bits; REAL is SQLite's
 	 * 15-digit text; an infinity cannot be a JSON number. */
 	assert_string_equal(out, "[\n{\"n\":null,\"i\":42,\"big\":-9007199254740993,\"r\":1.5,"
@@ -561,15 +586,15 @@ static void test_statements_that_write_are_refused(void **state)
 {
 	struct rk_err err = {0};
 	struct query_def q = parsed("w", "-- w: writes\nDELETE FROM halts;");
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_EINVAL, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_EINVAL, &err);
 	assert_non_null(strstr(err.msg, "would modify the database"));
 	free(out);
 	q = parsed("two", "-- two: two statements\nSELECT 1; SELECT 2;");
-	out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_EINVAL, &err);
+	out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_EINVAL, &err);
 	assert_non_null(strstr(err.msg, "more than one SQL statement"));
 	free(out);
 	q = parsed("trail", "-- trail: trailing comment\nSELECT 1 AS one;\n-- done\n;\n");
-	out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_OK, &err);
+	out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "one\r\n1\r\n");
 	free(out);
 }
@@ -578,7 +603,7 @@ static void test_sql_error_names_the_query(void **state)
 {
 	struct rk_err err = {0};
 	struct query_def q = parsed("bad", "-- bad: no such table\nSELECT * FROM nowhere;");
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_TABLE, RK_EDB, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_TABLE, RK_EDB, &err);
 	assert_string_equal(err.msg, "query 'bad': no such table: nowhere");
 	free(out);
 }
@@ -593,7 +618,7 @@ static void test_fills_of_day_selects_one_utc_day(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	assert_int_equal(query_run(db_of(state), &q, args, 1, QUERY_FORMAT_JSON, out, &rows, &err),
+	assert_int_equal(run_rendered(j_of(state), &q, args, 1, RENDER_JSON, out, &rows, &err),
 			 RK_OK);
 	fclose(out);
 	assert_int_equal(rows, 1);
@@ -610,7 +635,7 @@ static void test_fees_by_day_keeps_currencies_apart(void **state)
 	struct query_def q;
 	struct rk_err err = {0};
 	assert_int_equal(query_find("fees_by_day", &q, &err), RK_OK);
-	char *out = run_to_string(db_of(state), &q, NULL, 0, QUERY_FORMAT_CSV, RK_OK, &err);
+	char *out = run_to_string(j_of(state), &q, NULL, 0, RENDER_CSV, RK_OK, &err);
 	assert_string_equal(out, "day,venue,account,fee_currency,fills,fees\r\n"
 				 "2025-11-22,coinbase,default,USD,1,15\r\n"
 				 "2025-11-23,binance-usdm,default,BNB,1,0.01\r\n");
@@ -634,9 +659,9 @@ static void test_every_query_runs_in_every_format(void **state)
 		size_t nargs = 0;
 		if (query_has_param(&q, "day"))
 			args[nargs++] = arg("day=2025-11-22");
-		for (int f = QUERY_FORMAT_TABLE; f <= QUERY_FORMAT_JSON; f++) {
-			char *out = run_to_string(db, &q, args, nargs, (enum query_format)f, RK_OK,
-						  &err);
+		for (int f = RENDER_TABLE; f <= RENDER_HTML; f++) {
+			char *out = run_to_string(j_of(state), &q, args, nargs,
+						  (enum render_format)f, RK_OK, &err);
 			assert_true(strlen(out) > 0);
 			free(out);
 		}
@@ -646,7 +671,7 @@ static void test_every_query_runs_in_every_format(void **state)
 
 static void test_pnl_by_day_splits_days_and_quote_currencies(void **state)
 {
-	char *out = run_named(state, "pnl_by_day", NULL, 0, QUERY_FORMAT_CSV);
+	char *out = run_named(state, "pnl_by_day", NULL, 0, RENDER_CSV);
 	/* 2025-11-22 USD: 187.8 - 105.9 = 81.9; the ETH-BTC sell has no cost
 	 * basis: counted as unmatched, nothing in cost_basis or realized_pnl.
 	 * 2025-11-23 USDT: 99 + 49.75 (a short close: proceeds and cost signed). */
@@ -659,7 +684,7 @@ static void test_pnl_by_day_splits_days_and_quote_currencies(void **state)
 			    "2025-11-24,binance-usdm,default,USDT,1,0,1800,2000,0.5,-200.5\r\n");
 	free(out);
 	const char *kvs[] = {"from=2025-11-23", "to=2025-11-23"};
-	out = run_named(state, "pnl_by_day", kvs, 2, QUERY_FORMAT_CSV);
+	out = run_named(state, "pnl_by_day", kvs, 2, RENDER_CSV);
 	assert_string_equal(out,
 			    "day,venue,account,quote,closing_fills,unmatched_fills,proceeds,cost_basis,"
 			    "fees,realized_pnl\r\n"
@@ -670,7 +695,7 @@ static void test_pnl_by_day_splits_days_and_quote_currencies(void **state)
 static void test_pnl_by_symbol_sums_each_symbol(void **state)
 {
 	const char *kvs[] = {"venue=binance-usdm"};
-	char *out = run_named(state, "pnl_by_symbol", kvs, 1, QUERY_FORMAT_JSON);
+	char *out = run_named(state, "pnl_by_symbol", kvs, 1, RENDER_JSON);
 	assert_string_equal(out,
 			    "[\n{\"venue\":\"binance-usdm\",\"account\":\"default\",\"symbol\":\"ETHUSDT\","
 			    "\"closing_fills\":3,\"unmatched_fills\":0,\"qty\":\"3\",\"proceeds\":\"1850\","
@@ -682,7 +707,7 @@ static void test_pnl_by_symbol_sums_each_symbol(void **state)
 
 static void test_largest_losers_worst_first_with_exact_amounts(void **state)
 {
-	char *out = run_named(state, "largest_losers", NULL, 0, QUERY_FORMAT_CSV);
+	char *out = run_named(state, "largest_losers", NULL, 0, RENDER_CSV);
 	assert_string_equal(out,
 			    "closed_at,venue,account,symbol,fill_id,qty,proceeds,cost_basis,fees,"
 			    "realized_pnl\r\n"
@@ -692,7 +717,7 @@ static void test_largest_losers_worst_first_with_exact_amounts(void **state)
 			    "-105.9\r\n");
 	free(out);
 	const char *kvs[] = {"limit=1"};
-	out = run_named(state, "largest_losers", kvs, 1, QUERY_FORMAT_CSV);
+	out = run_named(state, "largest_losers", kvs, 1, RENDER_CSV);
 	assert_non_null(strstr(out, ",f8,"));
 	assert_null(strstr(out, ",f3,"));
 	free(out);
@@ -701,7 +726,7 @@ static void test_largest_losers_worst_first_with_exact_amounts(void **state)
 static void test_open_lots_in_fifo_order(void **state)
 {
 	const char *kvs[] = {"symbol=BTC-USD"};
-	char *out = run_named(state, "open_lots", kvs, 1, QUERY_FORMAT_TABLE);
+	char *out = run_named(state, "open_lots", kvs, 1, RENDER_TABLE);
 	assert_string_equal(out,
 			    "venue     account  symbol   lot_id  fill_id  opened_at                    side  "
 			    "qty_remaining  cost_remaining  unit_cost\n"
@@ -717,7 +742,7 @@ static void test_open_lots_in_fifo_order(void **state)
 
 static void test_open_positions_skip_flat_and_name_the_side(void **state)
 {
-	char *out = run_named(state, "open_positions", NULL, 0, QUERY_FORMAT_CSV);
+	char *out = run_named(state, "open_positions", NULL, 0, RENDER_CSV);
 	assert_string_equal(out,
 			    "venue,account,symbol,side,qty,cost_basis,avg_entry\r\n"
 			    "binance-usdm,default,ETHUSDT,short,-1.5,-2999.25,1999.5\r\n"
@@ -757,18 +782,18 @@ static int setup_noisy_sums(void **state)
 static void test_money_sums_are_exact_in_table_csv_and_json(void **state)
 {
 	const char *day[] = {"from=2025-11-25", "to=2025-11-25"};
-	char *csv = run_named(state, "pnl_by_day", day, 2, QUERY_FORMAT_CSV);
+	char *csv = run_named(state, "pnl_by_day", day, 2, RENDER_CSV);
 	assert_string_equal(csv, "day,venue,account,quote,closing_fills,unmatched_fills,proceeds,"
 				 "cost_basis,fees,realized_pnl\r\n"
 				 "2025-11-25,coinbase,default,USD,52,0,156005.2,156967.5796,7.28,"
 				 "-969.6596\r\n");
-	char *json = run_named(state, "pnl_by_symbol", day, 2, QUERY_FORMAT_JSON);
+	char *json = run_named(state, "pnl_by_symbol", day, 2, RENDER_JSON);
 	assert_non_null(strstr(json, "\"qty\":\"5.2\",\"proceeds\":\"156005.2\",\"cost_basis\":"
 				     "\"156967.5796\",\"fees\":\"7.28\",\"realized_pnl\":\"-969.6596\""));
-	char *table = run_named(state, "pnl_by_day", day, 2, QUERY_FORMAT_TABLE);
+	char *table = run_named(state, "pnl_by_day", day, 2, RENDER_TABLE);
 	assert_non_null(strstr(table, "  156005.2  156967.5796  7.28 "));
 	assert_non_null(strstr(table, " -969.6596\n(1 row)\n"));
-	char *fees = run_named(state, "fees_by_day", day, 2, QUERY_FORMAT_CSV);
+	char *fees = run_named(state, "fees_by_day", day, 2, RENDER_CSV);
 	assert_string_equal(fees, "day,venue,account,fee_currency,fills,fees\r\n"
 				  "2025-11-25,coinbase,default,USD,52,7.28\r\n");
 	free(csv);
@@ -835,7 +860,7 @@ static int setup_protection(void **state)
 
 static void test_protection_uses_the_planners_coverage_rule(void **state)
 {
-	char *out = run_named(state, "protection", NULL, 0, QUERY_FORMAT_CSV);
+	char *out = run_named(state, "protection", NULL, 0, RENDER_CSV);
 	assert_string_equal(out,
 		"venue,account,symbol,qty,avg_entry,stops,stop_order_ids,stop_qty,stop_price,"
 		"covered_qty,journal_qty,exchange_qty,qty_from,state\r\n"

@@ -1,5 +1,5 @@
 /*
- * test_recon_exec.c — the reconciliation executor (src/recon_exec.c) against
+ * test_recon_exec.c — the reconciliation executor (src/engine/, contract recon_exec.h) against
  * the simulated venue, as a specification of the safety rules of issue 4 at
  * the I/O level: what reckon sends (the sim's request log) and what it
  * journals (recon_runs, findings, actions, orders, events).
@@ -23,6 +23,7 @@
 #include "readfault.h"
 #include "recon_exec.h"
 #include "recon_journal.h"
+#include "recon_text.h"
 #include "rtime.h"
 #include "testutil.h"
 #include "venue.h"
@@ -30,8 +31,7 @@
 
 /* ---- clock ---------------------------------------------------------------- */
 
-static int64_t g_now;
-static int64_t test_clock(void) { return g_now; }
+static int64_t g_now; /* the executor's clock: rk_clock_manual(&g_now) */
 static void later(int seconds) { g_now += (int64_t)seconds * 1000000; }
 
 /* The executor's waits between two sends of a placement: on the fake clock,
@@ -71,8 +71,6 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	rtime_set_clock(NULL);
-	recon_exec_set_sleep(NULL);
 	if (f->j) {
 		rf_disarm(journal_db(f->j));
 		journal_close(f->j);
@@ -129,16 +127,22 @@ static void fx_open(struct fx *f, const char *scenario, const char *venue, const
 		fail_msg("policy_default: %s", err.msg);
 	}
 	g_now = sim_venue_now_us(f->sim);
-	rtime_set_clock(test_clock);
 	memset(&g_sleeps, 0, sizeof g_sleeps);
-	recon_exec_set_sleep(fake_sleep);
+}
+
+/* How every pass runs: on the fake clock, waiting through fake_sleep. */
+static struct recon_opts opts_for(const struct fx *f, bool dry_run)
+{
+	return (struct recon_opts){.policy = f->pol, .dry_run = dry_run,
+				   .clock = rk_clock_manual(&g_now), .sleep_ms = fake_sleep};
 }
 
 static struct recon_outcome pass_mode(struct fx *f, bool dry_run)
 {
 	struct recon_outcome out;
 	struct rk_err err = {0};
-	if (recon_run_pass(f->j, f->v, "default", f->pol, dry_run, NULL, &out, &err) != RK_OK)
+	struct recon_opts opts = opts_for(f, dry_run);
+	if (recon_run_pass(f->j, f->v, "default", &opts, &out, &err) != RK_OK)
 		fail_msg("recon_run_pass: %s", err.msg);
 	return out;
 }
@@ -1509,7 +1513,8 @@ static void move_price(const struct venue_order_req *req)
 static enum rk_rc pass_rc(struct fx *f, struct rk_err *err)
 {
 	struct recon_outcome out;
-	return recon_run_pass(f->j, f->v, "default", f->pol, false, NULL, &out, err);
+	struct recon_opts opts = opts_for(f, false);
+	return recon_run_pass(f->j, f->v, "default", &opts, &out, err);
 }
 
 /* ---- issue 8 point 1: a journal that cannot be read stops the pass -------- */
@@ -2219,6 +2224,129 @@ static void test_breaker_notes_name_journal_ids(void **state)
 	assert_int_equal(N0(f, "SELECT count(*) FROM actions WHERE note GLOB '*action [0-9]*'"), 0);
 }
 
+/* ---- the sink: what the executor reports, in order ------------------------ */
+
+struct seen_action {
+	long long id;
+	enum action_kind kind;
+	enum action_status status;
+	char result[160];
+};
+
+/* Everything a pass reported: each action's status changes as they were
+ * committed, then the pass report (with how many changes preceded it). */
+struct recorder {
+	struct seen_action progress[16];
+	int nprogress;
+	int passes;
+	int progress_before_pass;
+	long long run_id;
+	size_t nfindings, nactions;
+	struct seen_action final[16];
+	char text[4096];
+};
+
+static void record_action(void *ctx, const struct recon_action_report *a)
+{
+	struct recorder *r = ctx;
+	assert_true(r->nprogress < 16);
+	struct seen_action *s = &r->progress[r->nprogress++];
+	*s = (struct seen_action){.id = a->id, .kind = a->kind, .status = a->status};
+	snprintf(s->result, sizeof s->result, "%s", a->result);
+}
+
+static void record_pass(void *ctx, const struct recon_pass_report *p)
+{
+	struct recorder *r = ctx;
+	r->passes++;
+	r->progress_before_pass = r->nprogress;
+	r->run_id = p->run_id;
+	r->nfindings = p->nfindings;
+	r->nactions = p->nactions;
+	for (size_t i = 0; i < p->nactions && i < 16; i++) {
+		r->final[i] = (struct seen_action){.id = p->actions[i].id, .kind = p->actions[i].kind,
+						   .status = p->actions[i].status};
+		snprintf(r->final[i].result, sizeof r->final[i].result, "%s", p->actions[i].result);
+	}
+	FILE *out = fmemopen(r->text, sizeof r->text - 1, "w");
+	assert_non_null(out);
+	recon_text_write(out, p);
+	fclose(out);
+}
+
+static void assert_seen(const struct seen_action *s, long long id, enum action_kind kind,
+			enum action_status status, const char *result_prefix)
+{
+	assert_int_equal(s->id, id);
+	assert_int_equal(s->kind, kind);
+	assert_int_equal(s->status, status);
+	assert_memory_equal(s->result, result_prefix, strlen(result_prefix));
+}
+
+/* A spot replacement: the cancel's and the placement's `sent` status each
+ * arrive before their outcome, in the order they were journaled, under the
+ * journal's action ids; the pass report comes once, after all of them, with
+ * the final statuses and results, and renders as the CLI's text. */
+static void test_sink_reports_each_status_change_in_order_then_the_pass(void **state)
+{
+	struct fx *f = *state;
+	struct recorder rec = {0};
+	struct recon_outcome out;
+	struct rk_err err = {0};
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "", ""), "coinbase", NULL);
+	struct recon_opts opts = opts_for(f, false);
+	opts.sink = (struct recon_sink){.action = record_action, .pass = record_pass, .ctx = &rec};
+
+	if (recon_run_pass(f->j, f->v, "default", &opts, &out, &err) != RK_OK)
+		fail_msg("recon_run_pass: %s", err.msg);
+
+	long long cancel = N0(f, "SELECT id FROM actions WHERE kind = 'cancel_order'");
+	long long place = N0(f, "SELECT id FROM actions WHERE kind = 'replace_stop'");
+	assert_int_equal(rec.nprogress, 4);
+	assert_seen(&rec.progress[0], cancel, ACT_CANCEL_ORDER, ASTAT_SENT, "");
+	assert_seen(&rec.progress[1], cancel, ACT_CANCEL_ORDER, ASTAT_SUCCEEDED, "cancelled o-stop (verified)");
+	assert_seen(&rec.progress[2], place, ACT_REPLACE_STOP, ASTAT_SENT, "");
+	assert_seen(&rec.progress[3], place, ACT_REPLACE_STOP, ASTAT_SUCCEEDED, "placed ");
+
+	assert_int_equal(rec.passes, 1);
+	assert_int_equal(rec.progress_before_pass, 4);
+	assert_int_equal(rec.run_id, out.run_id);
+	assert_int_equal(rec.nfindings, out.nfindings);
+	assert_int_equal(rec.nactions, 2);
+	assert_seen(&rec.final[0], cancel, ACT_CANCEL_ORDER, ASTAT_SUCCEEDED, "cancelled o-stop (verified)");
+	assert_seen(&rec.final[1], place, ACT_REPLACE_STOP, ASTAT_SUCCEEDED, "placed ");
+	assert_string_equal(rec.final[1].result, rec.progress[3].result);
+
+	char head[128];
+	snprintf(head, sizeof head, "\n== coinbase / default: run %lld — snapshot complete;",
+		 (long long)out.run_id);
+	assert_memory_equal(rec.text, head, strlen(head));
+	assert_non_null(strstr(rec.text, "\nactions:\n  ID    KIND"));
+	assert_non_null(strstr(rec.text, "cancel_order"));
+}
+
+/* A dry run sends nothing and so reports no status change; the pass report
+ * still comes, with every action `dry_run`. */
+static void test_sink_dry_run_reports_only_the_pass(void **state)
+{
+	struct fx *f = *state;
+	struct recorder rec = {0};
+	struct recon_outcome out;
+	struct rk_err err = {0};
+	fx_open(f, ETH_SPOT(ETH_SPOT_STOP_JOURNAL, ETH_SPOT_STOP_VENUE, "", ""), "coinbase", NULL);
+	struct recon_opts opts = opts_for(f, true);
+	opts.sink = (struct recon_sink){.action = record_action, .pass = record_pass, .ctx = &rec};
+
+	if (recon_run_pass(f->j, f->v, "default", &opts, &out, &err) != RK_OK)
+		fail_msg("recon_run_pass: %s", err.msg);
+
+	assert_int_equal(rec.nprogress, 0);
+	assert_int_equal(rec.passes, 1);
+	assert_int_equal(rec.nactions, 2);
+	assert_int_equal(rec.final[0].status, ASTAT_DRY_RUN);
+	assert_int_equal(rec.final[1].status, ASTAT_DRY_RUN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2234,6 +2362,8 @@ int main(void)
 		TEST(test_inferred_fill_does_not_advance_the_cursor_past_an_unrecorded_fill),
 		TEST(test_orphan_blocking_exit_is_journaled_cancelled_not_adopted),
 		TEST(test_spot_replace_cancels_then_places_and_journals_gap),
+		TEST(test_sink_reports_each_status_change_in_order_then_the_pass),
+		TEST(test_sink_dry_run_reports_only_the_pass),
 		TEST(test_spot_refused_replacement_after_cancel_takes_emergency_path),
 		TEST(test_futures_replace_places_before_cancel),
 		TEST(test_futures_refused_replacement_keeps_old_stop),

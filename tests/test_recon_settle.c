@@ -46,8 +46,7 @@
 	" {'asset': 'USD', 'qty': '10000'}],"                                                       \
 	" 'prices': {'ETH-USD': ['3000.00'], 'SOL-USD': ['130.00']}, 'faults': [" faults "]}}}"
 
-static int64_t g_now;
-static int64_t test_clock(void) { return g_now; }
+static int64_t g_now; /* the executor's clock: rk_clock_manual(&g_now) */
 
 struct fx {
 	char db[128];
@@ -59,7 +58,6 @@ struct fx {
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	rtime_set_clock(NULL);
 	if (f) {
 		journal_close(f->j);
 		tu_remove_db(f->db);
@@ -92,7 +90,6 @@ static struct fx *open_fx(void **state, const char *quoted)
 	sim_lines_free(lines, n);
 	free(json);
 	g_now = sim_venue_now_us(f->sim);
-	rtime_set_clock(test_clock);
 	return f;
 }
 
@@ -101,8 +98,10 @@ static int64_t pass(struct fx *f, bool dry_run)
 {
 	struct recon_outcome out;
 	struct rk_err err = {0};
+	struct recon_opts opts = {.policy = f->pol, .dry_run = dry_run,
+				  .clock = rk_clock_manual(&g_now)};
 	g_now += 60 * 1000000LL;
-	if (recon_run_pass(f->j, f->sim, "default", f->pol, dry_run, NULL, &out, &err) != RK_OK)
+	if (recon_run_pass(f->j, f->sim, "default", &opts, &out, &err) != RK_OK)
 		fail_msg("recon_run_pass: %s", err.msg);
 	return out.run_id;
 }

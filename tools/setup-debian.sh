@@ -14,6 +14,7 @@ PACKAGES=(
   libcmocka-dev
   libmicrohttpd-dev
   valgrind
+  python3  # tools/check-layers.py, the layering check ctest runs
 )
 
 missing=()

@@ -9,8 +9,10 @@
 #include "cli.h"
 #include "ingest.h"
 #include "policy.h"
-#include "query.h"
+#include "query_print.h"
 #include "recon_exec.h"
+#include "recon_text.h"
+#include "rk_clock.h"
 #include "rtime.h"
 #include "sim.h"
 
@@ -36,7 +38,11 @@ static void help(void)
 	       "  -h, --help     this help\n");
 }
 
-static int64_t g_demo_now; /* scenario time, so the journal reads like the incident */
+/* Scenario time, so the journal reads like the incident. The executor reads
+ * it through a struct rk_clock (rk_clock_manual); the journal still reads the
+ * process-wide rtime clock for recorded_at until it takes a clock of its own,
+ * hence demo_clock. */
+static int64_t g_demo_now;
 static int64_t demo_clock(void) { return g_demo_now; }
 
 static enum rk_rc ingest_bot_view(struct journal *j, const char *scenario, long *count,
@@ -74,7 +80,7 @@ static enum rk_rc show_query(struct journal *j, const char *name, struct rk_err 
 	struct query_def q;
 	enum rk_rc rc = query_find(name, &q, err);
 	if (!rc)
-		rc = query_run(journal_db(j), &q, NULL, 0, QUERY_FORMAT_TABLE, stdout, NULL, err);
+		rc = query_print(j, &q, NULL, 0, RENDER_TABLE, stdout, NULL, err);
 	return rc;
 }
 
@@ -85,13 +91,15 @@ static enum rk_rc run_passes(struct journal *j, struct venue **venues, size_t n,
 {
 	enum rk_rc rc = RK_OK;
 	FILE *report = cli_prefixed_stream(stdout, CLI_SIM_PREFIX);
+	struct recon_opts opts = {.policy = policy, .clock = rk_clock_manual(&g_demo_now),
+				  .sink = recon_text_sink(report)};
 	*actions = 0;
 	if (!report)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct recon_outcome res;
 		g_demo_now += DEMO_PASS_SECONDS * 1000000LL;
-		if ((rc = recon_run_pass(j, venues[i], account, policy, false, report, &res, err)))
+		if ((rc = recon_run_pass(j, venues[i], account, &opts, &res, err)))
 			break;
 		*actions += res.nactions;
 		fprintf(report,
@@ -128,7 +136,7 @@ int cmd_demo(int argc, char **argv)
 		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
 	if (!db) {
 		char ts[RTIME_STR_MAX];
-		rtime_format(rtime_now_us(), ts); /* 2026-11-21T18:30:04.000000Z */
+		rtime_format(rk_clock_now(rk_clock_system()), ts); /* 2026-11-21T18:30:04.000000Z */
 		snprintf(dbbuf, sizeof dbbuf, "reckon-demo-%.4s%.2s%.2s-%.2s%.2s%.2s.db", ts, ts + 5,
 			 ts + 8, ts + 11, ts + 14, ts + 17);
 		db = dbbuf;
@@ -158,7 +166,7 @@ int cmd_demo(int argc, char **argv)
 		if (sim_venue_create(scenario, names[i], &venues[i], &err))
 			goto fail;
 	g_demo_now = sim_venue_now_us(venues[0]);
-	rtime_set_clock(demo_clock);
+	rtime_set_clock(demo_clock); /* the journal's recorded_at (see g_demo_now) */
 	if (!(j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_SIM, &code)))
 		goto done;
 	journal_set_clock(j, rk_clock_manual(&g_demo_now)); /* recorded_at in scenario time */

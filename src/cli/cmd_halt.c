@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "jsonin.h"
 #include "model.h"
-#include "query.h"
+#include "query_print.h"
 #include "recon_journal.h"
 #include "rtime.h"
 
@@ -83,7 +83,7 @@ static int list(struct journal *j, const struct halt_args *a)
 		args[n++] = (struct query_arg){.name = "venue", .value = a->venue};
 	if (a->account)
 		args[n++] = (struct query_arg){.name = "account", .value = a->account};
-	if (query_run(journal_db(j), &q, args, n, QUERY_FORMAT_TABLE, stdout, NULL, &err))
+	if (query_print(j, &q, args, n, RENDER_TABLE, stdout, NULL, &err))
 		return cli_fail(&err);
 	return EX_OK;
 }

@@ -8,6 +8,7 @@
 #include "http.h"
 #include "policy.h"
 #include "recon_exec.h"
+#include "recon_text.h"
 #include "binance.h"
 #include "coinbase.h"
 #include "sim.h"
@@ -221,7 +222,9 @@ int cmd_reconcile(int argc, char **argv)
 	code = EX_OK;
 	for (size_t k = 0; k < nvenues; k++) {
 		struct recon_outcome res;
-		if (recon_run_pass(j, venues[k], account, policy, dry_run, report, &res, &err)) {
+		struct recon_opts opts = {.policy = policy, .dry_run = dry_run,
+					  .sink = recon_text_sink(report)};
+		if (recon_run_pass(j, venues[k], account, &opts, &res, &err)) {
 			code = cli_fail_to(errs, &err);
 			goto out;
 		}

@@ -1,12 +1,15 @@
-/* query.c — the named reports: parsing, running and rendering (see query.h). */
+/* query.c — the named reports: the catalogue, parsing and running (see
+ * query.h); report/ renders what they return. */
 #include "query.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "embedded.h"
+#include "journal.h"
+#include "rk_buf.h"
 #include "sqlx.h"
 
 /* --- scanning SQL text ---------------------------------------------------- */
@@ -291,71 +294,7 @@ enum rk_rc query_check_args(const struct query_def *q, const struct query_arg *a
 	return RK_OK;
 }
 
-bool query_format_parse(const char *s, enum query_format *out)
-{
-	static const char *const NAMES[] = {"table", "csv", "json"};
-	for (int i = 0; i < 3; i++)
-		if (strcmp(s, NAMES[i]) == 0) {
-			*out = (enum query_format)i;
-			return true;
-		}
-	return false;
-}
-
-/* --- rendering -------------------------------------------------------------- */
-
-/* A growable byte buffer. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static bool sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np)
-			return false;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return true;
-}
-
-static bool sbuf_pad(struct sbuf *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!sbuf_add(b, " ", 1))
-			return false;
-	return true;
-}
-
-/* A BLOB as lower-case hex, malloc'd. */
-static char *blob_hex(sqlite3_stmt *st, int col)
-{
-	const unsigned char *v = sqlite3_column_blob(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col);
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", v[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
-/* Column text as SQLite renders it (type read before the conversion). */
-static const char *col_text(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	return s ? s : "";
-}
+/* --- running ---------------------------------------------------------------- */
 
 /* A statement that prepared but failed while it ran: a plain SQLITE_ERROR
  * is a function refusing a value of the journal (a decimal beyond
@@ -378,426 +317,121 @@ static enum rk_rc query_step(sqlite3 *db, const struct query_def *q, sqlite3_stm
 	return step_error(db, q, err);
 }
 
-/* -- table -- */
-
-/* Display form of a value for the table: control characters escaped. */
-static char *display_text(const char *s)
+/* Prepares q's one read-only statement and binds args (the rest stay NULL). */
+static enum rk_rc prepare(sqlite3 *db, const struct query_def *q, const struct query_arg *args,
+			  size_t nargs, sqlite3_stmt **st, struct rk_err *err)
 {
-	struct sbuf b = {0};
-	if (!sbuf_add(&b, "", 0))
-		return NULL;
-	for (; *s; s++) {
-		const char *esc = NULL;
-		char one = *s;
-		if (*s == '\n')
-			esc = "\\n";
-		else if (*s == '\r')
-			esc = "\\r";
-		else if (*s == '\t')
-			esc = "\\t";
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			one = '?';
-		if (!(esc ? sbuf_add(&b, esc, 2) : sbuf_add(&b, &one, 1))) {
-			free(b.p);
-			return NULL;
-		}
-	}
-	return b.p;
-}
-
-/* Width in UTF-8 code points. */
-static size_t display_width(const char *s)
-{
-	size_t w = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
-/* "-12", "0.5": a decimal number written as text. */
-static bool looks_numeric(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (!(*s >= '0' && *s <= '9'))
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
-struct table {
-	int ncols;
-	char **cells;        /* nrows * ncols display strings; NULL for SQL NULL */
-	size_t nrows, cap;   /* rows stored, rows allocated */
-	char **heads;        /* ncols display strings of the column names */
-	size_t *width;       /* widest display width per column */
-	bool *numeric;       /* every non-NULL value so far is a number */
-	bool *seen;          /* some value is non-NULL */
-};
-
-static void table_free(struct table *t)
-{
-	if (t->cells)
-		for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
-			free(t->cells[i]);
-	if (t->heads)
-		for (int c = 0; c < t->ncols; c++)
-			free(t->heads[c]);
-	free(t->cells);
-	free(t->heads);
-	free(t->width);
-	free(t->numeric);
-	free(t->seen);
-}
-
-static enum rk_rc table_add_row(struct table *t, sqlite3_stmt *st, struct rk_err *err)
-{
-	size_t nc = (size_t)t->ncols;
-	if (nc == 0) { /* nothing to store; the footer still counts the row */
-		t->nrows++;
-		return RK_OK;
-	}
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **np = realloc(t->cells, cap * nc * sizeof *np);
-		if (!np)
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		t->cells = np;
-		t->cap = cap;
-	}
-	char **row = t->cells + t->nrows * nc;
-	for (size_t c = 0; c < nc; c++)
-		row[c] = NULL;
-	t->nrows++; /* counted now so table_free frees a partly filled row */
-	for (int c = 0; c < t->ncols; c++) {
-		int type = sqlite3_column_type(st, c);
-		if (type == SQLITE_NULL)
-			continue;
-		if (type == SQLITE_BLOB) {
-			char *hex = blob_hex(st, c);
-			row[c] = hex ? display_text(hex) : NULL;
-			free(hex);
-		} else {
-			row[c] = display_text(col_text(st, c));
-		}
-		if (!row[c])
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		t->seen[c] = true;
-		if (type == SQLITE_TEXT ? !looks_numeric(row[c]) : type == SQLITE_BLOB)
-			t->numeric[c] = false;
-		size_t w = display_width(row[c]);
-		if (w > t->width[c])
-			t->width[c] = w;
+	const char *tail = NULL;
+	if (sqlite3_prepare_v2(db, q->sql, -1, st, &tail) != SQLITE_OK)
+		return rk_err_set(err, RK_EDB, "query '%s': %s", q->name, sqlite3_errmsg(db));
+	if (!*st)
+		return rk_err_set(err, RK_EINVAL, "query '%s' holds no SQL statement", q->name);
+	if (tail && *skip_blank(tail))
+		return rk_err_set(err, RK_EINVAL, "query '%s' holds more than one SQL statement",
+				  q->name);
+	if (!sqlite3_stmt_readonly(*st))
+		return rk_err_set(err, RK_EINVAL, "query '%s' would modify the database; refused",
+				  q->name);
+	for (size_t i = 0; i < nargs; i++) {
+		char key[QUERY_PARAM_NAME_MAX + 1];
+		rk_fmt(key, sizeof key, ":%s", args[i].name);
+		int idx = sqlite3_bind_parameter_index(*st, key);
+		if (idx == 0)
+			return rk_err_set(err, RK_EINVAL, "query '%s': SQLite does not know parameter %s",
+					  q->name, key);
+		if (sqlite3_bind_text(*st, idx, args[i].value, -1, SQLITE_STATIC) != SQLITE_OK)
+			return step_error(db, q, err);
 	}
 	return RK_OK;
 }
 
-/* Appends one cell, padded; the last column is not padded on the right. */
-static bool table_cell(struct sbuf *line, const struct table *t, int c, const char *s,
-		       bool right)
+/* The current row as cells. Texts point into the statement (valid until the
+ * next step) or, for a BLOB's hex, into hex[c] (reused row after row). */
+static enum rk_rc read_row(sqlite3_stmt *st, size_t ncols, struct rk_cell *cells,
+			   struct rk_buf *hex, struct rk_err *err)
 {
-	size_t pad = t->width[c] - display_width(s);
-	if (c > 0 && !sbuf_add(line, "  ", 2))
-		return false;
-	if (right && !sbuf_pad(line, pad))
-		return false;
-	if (!sbuf_add(line, s, strlen(s)))
-		return false;
-	if (!right && c + 1 < t->ncols && !sbuf_pad(line, pad))
-		return false;
-	return true;
+	static const char DIGITS[] = "0123456789abcdef";
+	enum rk_rc rc;
+	for (size_t c = 0; c < ncols; c++) {
+		int i = (int)c, type = sqlite3_column_type(st, i); /* before any conversion */
+		const char *text;
+		if (type == SQLITE_NULL) {
+			cells[c] = (struct rk_cell){RK_CELL_NULL, NULL};
+			continue;
+		}
+		if (type == SQLITE_BLOB) {
+			const unsigned char *v = sqlite3_column_blob(st, i);
+			size_t n = (size_t)sqlite3_column_bytes(st, i);
+			rk_buf_reset(&hex[c]);
+			for (size_t k = 0; k < n; k++) {
+				char pair[2] = {DIGITS[v[k] >> 4], DIGITS[v[k] & 15]};
+				rk_buf_addn(&hex[c], pair, 2);
+			}
+			if ((rc = rk_buf_status(&hex[c], err)))
+				return rc;
+			cells[c] = (struct rk_cell){RK_CELL_BLOB, rk_buf_str(&hex[c])};
+			continue;
+		}
+		text = (const char *)sqlite3_column_text(st, i);
+		cells[c] = (struct rk_cell){type == SQLITE_INTEGER ? RK_CELL_INT
+					    : type == SQLITE_FLOAT ? RK_CELL_REAL
+								   : RK_CELL_TEXT,
+					    text ? text : ""};
+	}
+	return RK_OK;
 }
 
-/* Writes a line with trailing spaces removed. */
-static void put_line(FILE *out, struct sbuf *line)
+/* Feeds the prepared statement's columns and rows to the sink. */
+static enum rk_rc feed(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
+		       const struct rk_row_sink *sink, long *rows, struct rk_err *err)
 {
-	while (line->len > 0 && line->p[line->len - 1] == ' ')
-		line->len--;
-	fwrite(line->p, 1, line->len, out);
-	fputc('\n', out);
-	line->len = 0;
-}
-
-static enum rk_rc render_table(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
-			       FILE *out, long *rows, struct rk_err *err)
-{
-	struct table t = {0};
-	struct sbuf line = {0};
-	enum rk_rc rc = RK_OK;
+	size_t ncols = (size_t)sqlite3_column_count(st), nc = ncols ? ncols : 1;
+	const char **names = calloc(nc, sizeof *names);
+	struct rk_cell *cells = calloc(nc, sizeof *cells);
+	struct rk_buf *hex = calloc(nc, sizeof *hex);
+	enum rk_rc rc;
 	bool row;
 
-	t.ncols = sqlite3_column_count(st);
-	size_t nc = t.ncols > 0 ? (size_t)t.ncols : 1;
-	t.heads = calloc(nc, sizeof *t.heads);
-	t.width = calloc(nc, sizeof *t.width);
-	t.numeric = calloc(nc, sizeof *t.numeric);
-	t.seen = calloc(nc, sizeof *t.seen);
-	if (!t.heads || !t.width || !t.numeric || !t.seen) {
+	if (!names || !cells || !hex) {
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (int c = 0; c < t.ncols; c++) {
-		const char *name = sqlite3_column_name(st, c);
-		t.heads[c] = display_text(name ? name : "");
-		if (!t.heads[c]) {
-			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-			goto out;
-		}
-		t.width[c] = display_width(t.heads[c]);
-		t.numeric[c] = true;
+	for (size_t c = 0; c < ncols; c++) {
+		const char *name = sqlite3_column_name(st, (int)c);
+		names[c] = name ? name : "";
 	}
-	while (!(rc = query_step(db, q, st, &row, err)) && row)
-		if ((rc = table_add_row(&t, st, err)))
-			goto out;
-	if (rc)
+	if ((rc = sink->columns(sink->ctx, ncols, names, err)))
 		goto out;
-
-	for (int c = 0; c < t.ncols; c++) /* header */
-		if (!table_cell(&line, &t, c, t.heads[c], t.numeric[c] && t.seen[c]))
-			goto nomem;
-	put_line(out, &line);
-	for (int c = 0; c < t.ncols; c++) { /* separator */
-		if (c > 0 && !sbuf_add(&line, "  ", 2))
-			goto nomem;
-		for (size_t k = 0; k < t.width[c]; k++)
-			if (!sbuf_add(&line, "-", 1))
-				goto nomem;
-	}
-	put_line(out, &line);
-	for (size_t r = 0; r < t.nrows; r++) {
-		for (int c = 0; c < t.ncols; c++) {
-			const char *v = t.cells[r * nc + (size_t)c];
-			if (!table_cell(&line, &t, c, v ? v : "", t.numeric[c] && t.seen[c]))
-				goto nomem;
-		}
-		put_line(out, &line);
-	}
-	fprintf(out, "(%zu row%s)\n", t.nrows, t.nrows == 1 ? "" : "s");
-	*rows = (long)t.nrows;
-	goto out;
-nomem:
-	rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-out:
-	free(line.p);
-	table_free(&t);
-	return rc;
-}
-
-/* -- csv -- */
-
-static void csv_field(FILE *out, const char *s, bool is_null)
-{
-	if (is_null)
-		return;
-	if (*s && !strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static enum rk_rc render_csv(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st, FILE *out,
-			     long *rows, struct rk_err *err)
-{
-	int ncols = sqlite3_column_count(st);
-	for (int c = 0; c < ncols; c++) {
-		const char *name = sqlite3_column_name(st, c);
-		if (c > 0)
-			fputc(',', out);
-		csv_field(out, name ? name : "", false);
-	}
-	fputs("\r\n", out);
-	bool row;
-	enum rk_rc rc;
 	while (!(rc = query_step(db, q, st, &row, err)) && row) {
-		for (int c = 0; c < ncols; c++) {
-			int type = sqlite3_column_type(st, c);
-			if (c > 0)
-				fputc(',', out);
-			if (type == SQLITE_BLOB) {
-				char *hex = blob_hex(st, c);
-				if (!hex)
-					return rk_err_set(err, RK_ENOMEM, "out of memory");
-				csv_field(out, hex, false);
-				free(hex);
-			} else {
-				csv_field(out, col_text(st, c), type == SQLITE_NULL);
-			}
-		}
-		fputs("\r\n", out);
+		if ((rc = read_row(st, ncols, cells, hex, err)) ||
+		    (rc = sink->row(sink->ctx, cells, err)))
+			goto out;
 		(*rows)++;
 	}
-	return rc;
-}
-
-/* -- json -- */
-
-/* Is s a JSON number (RFC 8259)? SQLite renders infinities as "Inf". */
-static bool is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return false;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
-static cJSON *json_value(sqlite3_stmt *st, int c)
-{
-	int type = sqlite3_column_type(st, c);
-	if (type == SQLITE_NULL)
-		return cJSON_CreateNull();
-	if (type == SQLITE_BLOB) {
-		char *hex = blob_hex(st, c);
-		cJSON *v = hex ? cJSON_CreateString(hex) : NULL;
-		free(hex);
-		return v;
-	}
-	const char *text = col_text(st, c);
-	if (type != SQLITE_TEXT && is_json_number(text))
-		return cJSON_CreateRaw(text); /* SQLite's own digits: exact for int64 */
-	return cJSON_CreateString(text);
-}
-
-static enum rk_rc render_json(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
-			      FILE *out, long *rows, struct rk_err *err)
-{
-	int ncols = sqlite3_column_count(st);
-	cJSON *obj = NULL;
-	char *text = NULL;
-	enum rk_rc rc = RK_OK;
-
-	bool row;
-	fputc('[', out);
-	while (!(rc = query_step(db, q, st, &row, err)) && row) {
-		obj = cJSON_CreateObject();
-		if (!obj)
-			goto nomem;
-		for (int c = 0; c < ncols; c++) {
-			const char *name = sqlite3_column_name(st, c);
-			cJSON *v = json_value(st, c);
-			if (!v || !cJSON_AddItemToObject(obj, name ? name : "", v)) {
-				cJSON_Delete(v);
-				goto nomem;
-			}
-		}
-		text = cJSON_PrintUnformatted(obj);
-		if (!text)
-			goto nomem;
-		fputs(*rows ? ",\n" : "\n", out);
-		fputs(text, out);
-		free(text);
-		text = NULL;
-		cJSON_Delete(obj);
-		obj = NULL;
-		(*rows)++;
-	}
-	if (rc)
-		goto out;
-	fputs(*rows ? "\n]\n" : "]\n", out);
-	goto out;
-nomem:
-	rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 out:
-	free(text);
-	cJSON_Delete(obj);
+	for (size_t c = 0; hex && c < ncols; c++)
+		rk_buf_free(&hex[c]);
+	free(hex);
+	free(cells);
+	free(names);
 	return rc;
 }
 
-/* --- running ---------------------------------------------------------------- */
-
-enum rk_rc query_run(sqlite3 *db, const struct query_def *q, const struct query_arg *args,
-		     size_t nargs, enum query_format fmt, FILE *out, long *rows,
-		     struct rk_err *err)
+enum rk_rc query_run(struct journal *j, const struct query_def *q, const struct query_arg *args,
+		     size_t nargs, const struct rk_row_sink *sink, long *rows, struct rk_err *err)
 {
+	sqlite3 *db = journal_db(j);
 	sqlite3_stmt *st = NULL;
-	const char *tail = NULL;
 	long n = 0;
 	enum rk_rc rc;
 
-	if (rows)
-		*rows = 0;
-	if ((rc = query_check_args(q, args, nargs, err)))
-		return rc;
-	if (sqlite3_prepare_v2(db, q->sql, -1, &st, &tail) != SQLITE_OK) {
-		rc = rk_err_set(err, RK_EDB, "query '%s': %s", q->name, sqlite3_errmsg(db));
+	if ((rc = query_check_args(q, args, nargs, err)) ||
+	    (rc = prepare(db, q, args, nargs, &st, err)))
 		goto out;
-	}
-	if (!st) {
-		rc = rk_err_set(err, RK_EINVAL, "query '%s' holds no SQL statement", q->name);
-		goto out;
-	}
-	if (tail && *skip_blank(tail)) {
-		rc = rk_err_set(err, RK_EINVAL, "query '%s' holds more than one SQL statement",
-				q->name);
-		goto out;
-	}
-	if (!sqlite3_stmt_readonly(st)) {
-		rc = rk_err_set(err, RK_EINVAL, "query '%s' would modify the database; refused",
-				q->name);
-		goto out;
-	}
-	for (size_t i = 0; i < nargs; i++) {
-		char key[QUERY_PARAM_NAME_MAX + 1];
-		snprintf(key, sizeof key, ":%s", args[i].name);
-		int idx = sqlite3_bind_parameter_index(st, key);
-		if (idx == 0) {
-			rc = rk_err_set(err, RK_EINVAL, "query '%s': SQLite does not know parameter %s",
-					q->name, key);
-			goto out;
-		}
-		if (sqlite3_bind_text(st, idx, args[i].value, -1, SQLITE_STATIC) != SQLITE_OK) {
-			rc = step_error(db, q, err);
-			goto out;
-		}
-	}
-	switch (fmt) {
-	case QUERY_FORMAT_TABLE: rc = render_table(db, q, st, out, &n, err); break;
-	case QUERY_FORMAT_CSV: rc = render_csv(db, q, st, out, &n, err); break;
-	case QUERY_FORMAT_JSON: rc = render_json(db, q, st, out, &n, err); break;
-	default: rc = rk_err_set(err, RK_EINVAL, "unknown output format %d", (int)fmt); break;
-	}
-	if (rc == RK_OK && (fflush(out) != 0 || ferror(out)))
-		rc = rk_err_set(err, RK_EIO, "query '%s': writing the result failed", q->name);
-	if (rows)
-		*rows = n;
+	rc = feed(db, q, st, sink, &n, err);
 out:
 	sqlite3_finalize(st);
+	if (rows)
+		*rows = n;
 	return rc;
 }

@@ -1,8 +1,7 @@
 /*
  * query.h — the named reports: the SQL files in queries/, compiled into the
- * binary (embedded.h), listed with their descriptions, run with bound
- * parameters, and rendered for people (an aligned table) or for machines
- * (CSV, JSON).
+ * binary (embedded.h), listed with their descriptions, and run with bound
+ * parameters, their rows handed to a caller's sink (report/ renders them).
  *
  * The query file convention, queries/NAME.sql:
  *   - line 1 is "-- NAME: one-line description", NAME being the file name
@@ -25,19 +24,13 @@
  * is not given is bound NULL, and the queries read NULL as "all"
  * (symbol = COALESCE(:symbol, symbol)).
  *
- * Output formats (written to a caller's FILE*):
- *   table — header, a separator line of dashes, one line per row, columns
- *           separated by two spaces and padded to the widest value (counted in
- *           UTF-8 code points); columns whose values are all numbers are
- *           right-aligned; NULL is blank; \n, \r and \t inside a value are
- *           shown as backslash escapes; then "(N rows)". Buffers the result.
- *   csv   — RFC 4180: a header record, CRLF line ends, a field quoted when it
- *           holds a comma, a double quote (doubled), CR or LF. NULL is an
- *           empty unquoted field; an empty string is "" so the two differ.
- *   json  — an array of objects, one per row, keys the column names in
- *           order: TEXT as JSON strings, INTEGER and REAL as numbers with
- *           SQLite's own text for them (so 64-bit integers stay exact), NULL
- *           as null, BLOB as a hex string. Streamed a row at a time.
+ * Running: query_run prepares the statement, binds the arguments and feeds
+ * the rows to a caller's struct rk_row_sink (rk_result.h) one at a time, so
+ * memory stays flat however long the result; it neither formats nor writes
+ * anything. report/ renders a stream (render.h: table, CSV, JSON, HTML),
+ * and the CLI joins the two. Cells carry SQLite's own text for each value:
+ * TEXT (every amount), INTEGER digits (exact for 64 bits), REAL as SQLite
+ * prints it, BLOB as lower-case hex, NULL as RK_CELL_NULL.
  */
 #ifndef RECKON_QUERY_H
 #define RECKON_QUERY_H
@@ -46,9 +39,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "err.h"
+#include "rk_result.h"
+
+struct journal;
 
 #define QUERY_NAME_MAX 64         /* "pnl_by_day" + NUL */
 #define QUERY_DESC_MAX 160        /* the one-line description + NUL */
@@ -70,8 +64,6 @@ struct query_arg {
 	char name[QUERY_PARAM_NAME_MAX]; /* without a leading ':' */
 	const char *value;               /* borrowed from the caller's string */
 };
-
-enum query_format { QUERY_FORMAT_TABLE = 0, QUERY_FORMAT_CSV, QUERY_FORMAT_JSON };
 
 /*
  * Parses query text: checks line 1 against `name`, takes the description,
@@ -108,21 +100,23 @@ enum rk_rc query_arg_parse(const char *kv, struct query_arg *out /* OUT */, stru
 enum rk_rc query_check_args(const struct query_def *q, const struct query_arg *args, size_t nargs,
 			    struct rk_err *err);
 
-/* "table", "csv" or "json" -> *out; false for anything else. */
-bool query_format_parse(const char *s, enum query_format *out /* OUT */);
-
 /*
- * Runs q on `db` (borrowed; only read) with `args` bound (query_check_args
- * first; the rest NULL) and writes the result to `out` in `fmt`. *rows (OUT,
- * may be NULL) is the number of rows written. The statement is prepared,
- * used and finalized here; a statement that would write is refused
- * (RK_EINVAL). SQLite errors (e.g. a view that does not exist) are RK_EDB
- * naming the query; a failed write to `out` is RK_EIO. On error part of the
- * output may already be written. `out` stays the caller's (flushed, not
- * closed); nothing is left allocated.
+ * Runs q on journal `j` (borrowed; only read) with `args` bound (checked by
+ * query_check_args; the others NULL) and feeds the result to `sink`: its
+ * column names once, then each row (cells valid during the call only).
+ * *rows (OUT, may be NULL) is the number of rows fed. The statement is
+ * prepared, stepped and finalized here; a statement that would write is
+ * refused (RK_EINVAL), as is more or less than one statement. SQLite errors
+ * are RK_EDB naming the query ("query 'x': no such table: y"), except a SQL
+ * function refusing a value while stepping (a decimal over
+ * SQLDEC_DIGITS_MAX digits), which is bad data, RK_EINVAL. A status a sink
+ * callback returns stops the run and is returned with its message as it is.
+ * Nothing is fed before the statement is ready, so on those errors the sink
+ * saw nothing; after a stepping error it has seen the rows before it.
+ * Nothing is left allocated.
  */
-enum rk_rc query_run(sqlite3 *db, const struct query_def *q, const struct query_arg *args,
-		     size_t nargs, enum query_format fmt, FILE *out, long *rows /* OUT */,
+enum rk_rc query_run(struct journal *j, const struct query_def *q, const struct query_arg *args,
+		     size_t nargs, const struct rk_row_sink *sink, long *rows /* OUT */,
 		     struct rk_err *err);
 
 #endif
