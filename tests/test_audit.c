@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "events.h"
 #include "journal.h"
 #include "testutil.h"
 
@@ -253,7 +254,7 @@ static int append_meanwhile(void *arg)
 	struct journal *other = NULL;
 	struct rk_err err = {0};
 	enum ingest_outcome oc;
-	w->rc = journal_open(w->path, JOURNAL_WRITE, JOURNAL_ANY, &other, &err);
+	w->rc = events_open(w->path, JOURNAL_WRITE, JOURNAL_ANY, &other, &err);
 	if (!w->rc)
 		w->rc = journal_begin(other, &err);
 	if (!w->rc)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ingest.h"
-#include "project.h"
+#include "events.h"
 #include "testutil.h"
 
 #define FILL_HEAD "{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\",\"symbol\":\"UNI-USD\",\"fill_id\":\"f1\",\"order_id\":\"o1\",\"side\":\"buy\""
@@ -208,7 +208,7 @@ static void test_report_taking_a_finished_order_back_is_stale(void **state)
 	tu_query_text(f->j, "SELECT status FROM orders WHERE order_id = 'o9'", st, sizeof st);
 	assert_string_equal(st, "cancelled");
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 	free(before);
 	free(after);
 }
@@ -388,7 +388,7 @@ static void test_inferred_fill_from_the_reconciler_is_journaled_and_replays(void
 	struct fixture *f = *state;
 	struct fill_rec fill;
 	struct rk_err err = {0};
-	enum journal_append_result res;
+	enum events_result res;
 	memset(&fill, 0, sizeof fill);
 	snprintf(fill.ts, sizeof fill.ts, "2025-11-22T10:00:01.000000Z");
 	fill.venue = VENUE_COINBASE;
@@ -401,11 +401,11 @@ static void test_inferred_fill_from_the_reconciler_is_journaled_and_replays(void
 	fill.price = tu_dec("20");
 	fill.inferred = true;
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
-	assert_int_equal(ingest_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(events_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
 	assert_int_equal(journal_commit(f->j, &err), RK_OK);
-	assert_int_equal(res, JOURNAL_APPENDED);
+	assert_int_equal(res, EVENTS_APPENDED);
 	assert_int_equal(tu_query_int(f->j, "SELECT inferred FROM fills WHERE fill_id = 'inferred-1'"), 1);
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 }
 
 /* ---- point 11: the summary counts only committed lines ------------------- */
@@ -599,7 +599,7 @@ static void test_reports_behind_completing_fills_are_stale(void **state)
 	tu_query_text(f->j, "SELECT qty FROM positions", row, sizeof row);
 	assert_string_equal(row, "536.6");
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 	free(before);
 	free(after);
 }
@@ -620,7 +620,7 @@ static void test_fill_completing_a_cancelled_order_leaves_it_filled(void **state
 	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
 	assert_string_equal(row, "filled 10");
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 }
 
 static void test_order_report_cannot_give_a_qty_below_its_fills(void **state)
@@ -669,7 +669,7 @@ static void test_report_of_less_filled_than_the_journal_is_stale(void **state)
 	tu_query_text(f->j, "SELECT status || ' ' || filled_qty FROM orders", row, sizeof row);
 	assert_string_equal(row, "partially_filled 4");
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 }
 
 /* ---- an order's reported filled quantity and its fills are not added --------- */
@@ -692,7 +692,7 @@ static void expect_m1(struct journal *j, const char *order, const char *position
 	tu_query_text(j, "SELECT qty FROM positions WHERE symbol = 'TOWNS-USD'", row, sizeof row);
 	assert_string_equal(row, position);
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(j, &err), RK_OK);
+	assert_int_equal(events_verify(j, &err), RK_OK);
 }
 
 static void test_fill_of_an_order_reported_filled_is_not_an_overfill(void **state)
@@ -760,7 +760,7 @@ static void test_earlier_reports_delivered_after_the_fill_are_stale(void **state
 	/* Every stale report was journaled, and a replay agrees. */
 	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 4);
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(f->j, &err), RK_OK);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
 	free(before);
 	free(after);
 }

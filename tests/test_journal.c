@@ -13,8 +13,8 @@
 
 #include "audit.h"
 #include "embedded.h"
+#include "events.h"
 #include "journal.h"
-#include "project.h"
 #include "testutil.h"
 
 static const char *ORDER1 =
@@ -105,7 +105,7 @@ static enum rk_rc open_fails(const char *path, enum journal_mode mode, enum jour
 			     struct rk_err *err)
 {
 	struct journal *j = NULL;
-	enum rk_rc rc = journal_open(path, mode, kind, &j, err);
+	enum rk_rc rc = events_open(path, mode, kind, &j, err);
 	assert_int_not_equal(rc, RK_OK);
 	assert_null(j);
 	return rc;
@@ -132,7 +132,7 @@ static void test_open_migrates_to_current_version(void **state)
 	struct rk_err err = {0};
 	enum journal_mode modes[] = {JOURNAL_CREATE, JOURNAL_WRITE, JOURNAL_READONLY};
 	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(journal_open(path, modes[i], JOURNAL_ANY, &j, &err), RK_OK);
+		assert_int_equal(events_open(path, modes[i], JOURNAL_ANY, &j, &err), RK_OK);
 		assert_int_equal(journal_opened_version(j), journal_schema_version());
 		journal_close(j);
 	}
@@ -262,10 +262,10 @@ static void test_journal_without_application_id_opens_and_is_stamped(void **stat
 	struct rk_err err = {0};
 	tu_temp_db_path(path, sizeof path);
 	make_journal_at_version(path, journal_schema_version(), 0);
-	assert_int_equal(journal_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
 	journal_close(j);
 	assert_int_equal(raw_int(path, "PRAGMA application_id"), 0);
-	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
 	assert_int_equal(journal_kind(j), JOURNAL_REAL);
 	journal_close(j);
 	assert_int_equal(raw_int(path, "PRAGMA application_id"), JOURNAL_APP_ID);
@@ -279,7 +279,7 @@ static void test_older_journal_is_migrated_by_a_writing_open(void **state)
 	struct rk_err err = {0};
 	tu_temp_db_path(path, sizeof path);
 	make_journal_at_version(path, 1, 0);
-	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(path, JOURNAL_WRITE, JOURNAL_ANY, &j, &err), RK_OK);
 	assert_int_equal(journal_opened_version(j), 1);
 	assert_int_equal(tu_query_int(j, "PRAGMA user_version"), journal_schema_version());
 	assert_int_equal(tu_query_int(j, "PRAGMA application_id"), JOURNAL_APP_ID);
@@ -316,7 +316,7 @@ static void test_readonly_open_writes_nothing(void **state)
 	size_t n = 0;
 	char *bytes = tu_read_file(path, &n);
 	struct rk_err err = {0};
-	assert_int_equal(journal_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(path, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
 	assert_int_equal(sqlite3_db_readonly(journal_db(j), "main"), 1);
 	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 1);
 	assert_int_not_equal(sqlite3_exec(journal_db(j), "INSERT INTO halts DEFAULT VALUES", 0, 0, 0),
@@ -343,7 +343,7 @@ static void test_only_create_mode_creates_a_journal(void **state)
 	assert_int_equal(open_fails(path, JOURNAL_WRITE, JOURNAL_ANY, &err), RK_ENOTFOUND);
 	assert_int_equal(open_fails(path, JOURNAL_READONLY, JOURNAL_ANY, &err), RK_ENOTFOUND);
 	assert_untouched(path, "", 0);
-	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err), RK_OK);
 	assert_int_equal(tu_query_int(j, "PRAGMA user_version"), journal_schema_version());
 	journal_close(j);
 	tu_remove_db(path);
@@ -357,15 +357,15 @@ static void test_simulation_and_real_journals_refuse_each_other(void **state)
 	struct rk_err err = {0};
 	struct journal *j = NULL;
 	tu_temp_db_path(sim, sizeof sim);
-	assert_int_equal(journal_open(sim, JOURNAL_CREATE, JOURNAL_SIM, &j, &err), RK_OK);
+	assert_int_equal(events_open(sim, JOURNAL_CREATE, JOURNAL_SIM, &j, &err), RK_OK);
 	assert_int_equal(journal_kind(j), JOURNAL_SIM);
 	assert_int_equal(tu_query_int(j, "PRAGMA application_id"), JOURNAL_APP_ID_SIM);
 	journal_close(j);
 	assert_int_equal(open_fails(sim, JOURNAL_WRITE, JOURNAL_REAL, &err), RK_ECONFLICT);
 	assert_non_null(strstr(err.msg, "simulation journal"));
-	assert_int_equal(journal_open(sim, JOURNAL_WRITE, JOURNAL_SIM, &j, &err), RK_OK);
+	assert_int_equal(events_open(sim, JOURNAL_WRITE, JOURNAL_SIM, &j, &err), RK_OK);
 	journal_close(j);
-	assert_int_equal(journal_open(sim, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
+	assert_int_equal(events_open(sim, JOURNAL_READONLY, JOURNAL_ANY, &j, &err), RK_OK);
 	assert_int_equal(journal_kind(j), JOURNAL_SIM);
 	journal_close(j);
 
@@ -423,6 +423,78 @@ static void test_hash_chain_links_each_event_to_the_previous(void **state)
 #undef C
 	sqlite3_finalize(st);
 	journal_close(j);
+	tu_remove_db(path);
+}
+
+static void test_recorded_at_is_read_from_the_journals_clock(void **state)
+{
+	char path[128], recorded[64];
+	int64_t now = 1764000000123456; /* 2025-11-24T16:00:00.123456Z */
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	journal_set_clock(j, rk_clock_manual(&now));
+	assert_int_equal(tu_ingest(j, ORDER1, NULL, 0), INGEST_ACCEPTED);
+	now += 1000000;
+	assert_int_equal(tu_ingest(j, FILL1, NULL, 0), INGEST_ACCEPTED);
+	tu_query_text(j, "SELECT recorded_at FROM events WHERE seq = 1", recorded, sizeof recorded);
+	assert_string_equal(recorded, "2025-11-24T16:00:00.123456Z");
+	tu_query_text(j, "SELECT recorded_at FROM events WHERE seq = 2", recorded, sizeof recorded);
+	assert_string_equal(recorded, "2025-11-24T16:00:01.123456Z");
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+static void test_the_store_applies_nothing(void **state)
+{
+	char path[128];
+	struct rk_err err = {0};
+	bool duplicate = true;
+	int64_t seq = 0;
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	struct journal_event ev = {"order", "test", "2025-11-22T10:00:00.000000Z", "coinbase",
+				   "default", "TOWNS-USD", "{}", "k1"};
+	assert_int_equal(journal_begin(j, &err), RK_OK);
+	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
+	assert_false(duplicate);
+	assert_int_equal(seq, 1);
+	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
+	assert_true(duplicate);
+	assert_int_equal(seq, 1);
+	assert_int_equal(journal_commit(j, &err), RK_OK);
+	/* The event is stored; no projection ran (its payload is no order). */
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM orders"), 0);
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+static int g_rebuilds;
+
+static enum rk_rc counting_rebuild(struct journal *j, struct rk_err *err)
+{
+	g_rebuilds++;
+	return events_rebuild(j, err);
+}
+
+static void test_migrations_replay_through_the_callers_rebuild_once(void **state)
+{
+	char path[128];
+	struct rk_err err = {0};
+	struct journal *j = NULL;
+	tu_temp_db_path(path, sizeof path);
+	g_rebuilds = 0;
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, counting_rebuild, &j, &err),
+			 RK_OK);
+	assert_int_equal(g_rebuilds, 1); /* 0006 and 0007 need it: one replay after both */
+	journal_close(j);
+	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, counting_rebuild, &j, &err),
+			 RK_OK);
+	assert_int_equal(g_rebuilds, 1); /* up to date: nothing to migrate */
+	journal_close(j);
+	tu_remove_db(path);
+	/* Without a rebuild, a migration that needs one is refused, not skipped. */
+	assert_int_equal(journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, NULL, &j, &err), RK_EINVAL);
+	assert_null(j);
+	assert_non_null(strstr(err.msg, "replay"));
 	tu_remove_db(path);
 }
 
@@ -504,16 +576,16 @@ static void test_replay_reproduces_materialized_tables(void **state)
 	assert_int_equal(tu_ingest(j, FILL2, NULL, 0), INGEST_ACCEPTED);
 	char *before = tu_dump_tables(j);
 	struct rk_err err = {0};
-	assert_int_equal(project_verify(j, &err), RK_OK);
+	assert_int_equal(events_verify(j, &err), RK_OK);
 	/* An explicit rebuild yields byte-identical rows. */
 	assert_int_equal(journal_begin(j, &err), RK_OK);
-	assert_int_equal(project_rebuild(j, &err), RK_OK);
+	assert_int_equal(events_rebuild(j, &err), RK_OK);
 	assert_int_equal(journal_commit(j, &err), RK_OK);
 	char *after = tu_dump_tables(j);
 	assert_string_equal(before, after);
 	/* A hand-edited materialized row no longer equals the replay. */
 	assert_int_equal(sqlite3_exec(journal_db(j), "UPDATE positions SET qty = '1'", 0, 0, 0), SQLITE_OK);
-	assert_int_equal(project_verify(j, &err), RK_ECORRUPT);
+	assert_int_equal(events_verify(j, &err), RK_ECORRUPT);
 	assert_non_null(strstr(err.msg, "positions"));
 	free(before);
 	free(after);
@@ -562,6 +634,9 @@ int main(void)
 		cmocka_unit_test(test_events_refuse_update_and_delete),
 		cmocka_unit_test(test_hash_chain_links_each_event_to_the_previous),
 		cmocka_unit_test(test_same_dedup_key_with_other_content_conflicts),
+		cmocka_unit_test(test_recorded_at_is_read_from_the_journals_clock),
+		cmocka_unit_test(test_the_store_applies_nothing),
+		cmocka_unit_test(test_migrations_replay_through_the_callers_rebuild_once),
 		cmocka_unit_test(test_schema_file_equals_what_migrations_produce),
 		cmocka_unit_test(test_replay_reproduces_materialized_tables),
 		cmocka_unit_test(test_audit_names_the_edited_event),

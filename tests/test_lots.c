@@ -22,7 +22,7 @@
 
 #include "fifo.h"
 #include "lots.h"
-#include "project.h"
+#include "events.h"
 #include "testutil.h"
 
 struct fx {
@@ -139,8 +139,8 @@ static void check_rebuild_is_identity(struct journal *j, const char *file, int l
 	_assert_int_equal(journal_commit(j, &err), RK_OK, file, line);
 	char *after = tu_dump_tables(j);
 	_assert_string_equal(after, before, file, line);
-	if (project_verify(j, &err) != RK_OK)
-		fail_msg("%s:%d: project_verify: %s", file, line, err.msg);
+	if (events_verify(j, &err) != RK_OK)
+		fail_msg("%s:%d: events_verify: %s", file, line, err.msg);
 	free(before);
 	free(after);
 }
@@ -618,7 +618,7 @@ static void reconciler_fill(struct journal *j, const char *id, int sec, const ch
 {
 	struct fill_rec fill;
 	struct rk_err err = {0};
-	enum journal_append_result res;
+	enum events_result res;
 	memset(&fill, 0, sizeof fill);
 	snprintf(fill.ts, sizeof fill.ts, "2025-03-01T%02d:%02d:%02d.000000Z", sec / 3600,
 		 sec / 60 % 60, sec % 60);
@@ -632,9 +632,9 @@ static void reconciler_fill(struct journal *j, const char *id, int sec, const ch
 	fill.price = tu_dec(price);
 	fill.inferred = true;
 	assert_int_equal(journal_begin(j, &err), RK_OK);
-	assert_int_equal(ingest_append_fill(j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(events_append_fill(j, &fill, "reconcile", &res, &err), RK_OK);
 	assert_int_equal(journal_commit(j, &err), RK_OK);
-	assert_int_equal(res, JOURNAL_APPENDED);
+	assert_int_equal(res, EVENTS_APPENDED);
 }
 
 #define inferred(j, cum, sec, side, qty, price) \

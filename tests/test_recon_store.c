@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "events.h"
 #include "ingest.h"
 #include "readfault.h"
 #include "recon_journal.h"
@@ -66,7 +67,7 @@ static void reconciler_fill(struct fx *f, const char *fill_id, const char *order
 {
 	struct fill_rec fill;
 	struct rk_err err = {0};
-	enum journal_append_result res;
+	enum events_result res;
 	memset(&fill, 0, sizeof fill);
 	snprintf(fill.ts, sizeof fill.ts, "2025-11-22T14:00:00Z");
 	fill.venue = VENUE_COINBASE;
@@ -79,9 +80,9 @@ static void reconciler_fill(struct fx *f, const char *fill_id, const char *order
 	fill.price = tu_dec("3000");
 	fill.inferred = true;
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
-	assert_int_equal(ingest_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
+	assert_int_equal(events_append_fill(f->j, &fill, "reconcile", &res, &err), RK_OK);
 	assert_int_equal(journal_commit(f->j, &err), RK_OK);
-	assert_int_equal(res, JOURNAL_APPENDED);
+	assert_int_equal(res, EVENTS_APPENDED);
 }
 
 static int64_t run(struct fx *f, bool complete, int64_t at)
@@ -335,7 +336,7 @@ static void test_journal_identity_is_created_once_and_kept(void **state)
 	tu_query_text(f->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", before,
 		      sizeof before);
 	journal_close(f->j);
-	assert_int_equal(journal_open(f->db, JOURNAL_WRITE, JOURNAL_ANY, &f->j, &err), RK_OK);
+	assert_int_equal(events_open(f->db, JOURNAL_WRITE, JOURNAL_ANY, &f->j, &err), RK_OK);
 	tu_query_text(f->j, "SELECT value FROM journal_meta WHERE key = 'journal_id'", after,
 		      sizeof after);
 	assert_string_equal(before, after);
@@ -466,7 +467,7 @@ static void write_between_reads(const char *sql, void *arg)
 	if (g_writer.done || !strstr(sql, "FROM positions"))
 		return;
 	g_writer.done = true;
-	assert_int_equal(journal_open(g_writer.db, JOURNAL_WRITE, JOURNAL_ANY, &other, &err), RK_OK);
+	assert_int_equal(events_open(g_writer.db, JOURNAL_WRITE, JOURNAL_ANY, &other, &err), RK_OK);
 	assert_int_equal(journal_begin(other, &err), RK_OK);
 	assert_int_equal(recon_journal_halt(other, VENUE_COINBASE, "default", "ADA-USD", "concurrent",
 					    0, &err), RK_OK);

@@ -15,7 +15,7 @@
  *   fifo      the same INSERT, then lots_apply_fill: exactly what
  *             project.c's apply_fill does for lots, late fills included
  *   journal   (first JOURNAL_FILLS fills, for context) the whole ingest
- *             path: ingest_append_fill -> event hash chain, orders, fills,
+ *             path: events_append_fill -> event hash chain, orders, fills,
  *             positions and lots
  *
  * and prints fills per second for each next to the baseline, and the
@@ -28,11 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ingest.h"
+#include "events.h"
 #include "journal.h"
 #include "lots.h"
 #include "model.h"
 #include "rtime.h"
+#include "sqlx.h"
 
 #define SYMBOLS 200
 #define BATCH 10000
@@ -146,7 +147,7 @@ static struct journal *open_temp(char *path, size_t cap)
 	struct rk_err err = {0};
 	snprintf(path, cap, "/tmp/reckon-bench-fifo-%ld.db", (long)getpid());
 	unlink(path);
-	if (journal_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err))
+	if (events_open(path, JOURNAL_CREATE, JOURNAL_ANY, &j, &err))
 		die("opening a temporary journal", &err);
 	return j;
 }
@@ -188,7 +189,7 @@ static void insert_fill(struct journal *j, const struct fill_rec *f, int64_t seq
 	sqlite3_bind_text(st, 12, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, seq);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		journal_sql_error(j, &err, "insert");
+		sqlx_error(journal_db(j), &err, "insert");
 		die("inserting a fill", &err);
 	}
 	sqlite3_reset(st);
@@ -208,12 +209,12 @@ static double run(enum mode mode, long n, struct lots_counts *counts, int64_t *l
 	gen_init(&g);
 	double t0 = now_s();
 	for (long i = 0; i < n; i++) {
-		enum journal_append_result res;
+		enum events_result res;
 		if (i % BATCH == 0 && journal_begin(j, &err))
 			die("begin", &err);
 		gen_next(&g, &f);
 		if (mode == MODE_JOURNAL) {
-			if (ingest_append_fill(j, &f, "bench", &res, &err))
+			if (events_append_fill(j, &f, "bench", &res, &err))
 				die("journaling a fill", &err);
 		} else {
 			insert_fill(j, &f, i + 1);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
+
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
@@ -158,7 +160,7 @@ struct journal *cli_open_journal(const char *path, enum journal_mode mode, enum 
 {
 	struct journal *j = NULL;
 	struct rk_err err = {0};
-	if (journal_open(path, mode, kind, &j, &err)) {
+	if (events_open(path, mode, kind, &j, &err)) {
 		*exit_code = cli_fail(&err);
 		return NULL;
 	}

@@ -159,6 +159,7 @@ int cmd_demo(int argc, char **argv)
 	rtime_set_clock(demo_clock); /* the journal's recorded_at (see g_demo_now) */
 	if (!(j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_SIM, &code)))
 		goto done;
+	journal_set_clock(j, rk_clock_manual(&g_demo_now)); /* recorded_at in scenario time */
 	printf("reckon demo — simulation journal: %s\n"
 	       "Everything below runs on the embedded simulated venue: no exchange is contacted,\n"
 	       "and the lines of each reconciliation pass start with \"" CLI_SIM_PREFIX "\".\n\n",

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "events.h"
 #include "policy_file.h"
 #include "recon_exec.h"
 #include "recon_text.h"
@@ -155,7 +156,7 @@ int cmd_reconcile(int argc, char **argv)
 		goto out;
 	}
 	/* The journal first: its kind must match the venue's before anything runs. */
-	if (journal_open(db, JOURNAL_WRITE, sim ? JOURNAL_SIM : JOURNAL_REAL, &j, &err)) {
+	if (events_open(db, JOURNAL_WRITE, sim ? JOURNAL_SIM : JOURNAL_REAL, &j, &err)) {
 		code = cli_fail_to(errs, &err);
 		goto out;
 	}

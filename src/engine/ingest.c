@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
+#include "events.h"
 #include "jsonin.h"
 #include "record.h"
+#include "rk_array.h"
 
 int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len, int *too_long)
 {
@@ -23,14 +24,8 @@ int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len,
 			*too_long = 1;
 			continue;
 		}
-		if (n + 1 >= *cap) {
-			size_t ncap = *cap ? *cap * 2 : 4096;
-			char *nb = realloc(*buf, ncap);
-			if (!nb)
-				return -1;
-			*buf = nb;
-			*cap = ncap;
-		}
+		if (n + 1 >= *cap && !rk_array_reserve(buf, cap, n + 2, 1))
+			return -1;
 		(*buf)[n++] = (char)c;
 	}
 	if (ferror(in))
@@ -47,50 +42,9 @@ int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len,
 	return 1;
 }
 
-/* Appends a canonical payload under its dedup key. Takes ownership of payload. */
-static enum rk_rc append_payload(struct journal *j, const char *type, const char *source,
-				 const char *ts, enum venue_kind venue, const char *account,
-				 const char *symbol, char *payload, const char *dedup,
-				 enum journal_append_result *res, struct rk_err *err)
-{
-	if (!payload)
-		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	struct journal_event ev = {type, source, ts, venue_name(venue), account, symbol, payload, dedup};
-	enum rk_rc rc = journal_append(j, &ev, res, NULL, err);
-	free(payload);
-	return rc;
-}
-
-enum rk_rc ingest_append_order(struct journal *j, const struct order_rec *o, const char *source,
-			       enum journal_append_result *res, struct rk_err *err)
-{
-	/* The same order report twice is a duplicate; a new state is an event. */
-	char *payload = record_order_json(o);
-	char h[DIGEST_SHA256_HEX], dedup[80];
-	if (payload && !digest_sha256_hex(payload, strlen(payload), h)) {
-		free(payload);
-		return rk_err_set(err, RK_ENOMEM, "hashing order %s's report failed (OpenSSL)",
-				  o->order_id);
-	}
-	if (payload)
-		snprintf(dedup, sizeof dedup, "order:%s", h);
-	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
-			      dedup, res, err);
-}
-
-enum rk_rc ingest_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
-			      enum journal_append_result *res, struct rk_err *err)
-{
-	/* A fill is identified by its venue and fill id. */
-	char dedup[MODEL_ID_MAX + 64];
-	snprintf(dedup, sizeof dedup, "fill:%s:%s", venue_name(f->venue), f->fill_id);
-	return append_payload(j, "fill", source, f->ts, f->venue, f->account, f->symbol,
-			      record_fill_json(f), dedup, res, err);
-}
-
 /* Validates a record of `type` and appends it. */
 static enum rk_rc append_record(struct journal *j, enum record_type type, const struct jsonin *in,
-				const char *source, enum journal_append_result *res,
+				const char *source, enum events_result *res,
 				struct rk_err *err)
 {
 	enum rk_rc rc;
@@ -98,12 +52,12 @@ static enum rk_rc append_record(struct journal *j, enum record_type type, const 
 		struct order_rec o;
 		if ((rc = record_order_read(in, &o, err)))
 			return rc;
-		return ingest_append_order(j, &o, source, res, err);
+		return events_append_order(j, &o, source, res, err);
 	}
 	struct fill_rec f;
 	if ((rc = record_fill_read(in, &f, err)))
 		return rc;
-	return ingest_append_fill(j, &f, source, res, err);
+	return events_append_fill(j, &f, source, res, err);
 }
 
 static bool is_blank(const char *s, size_t len)
@@ -119,7 +73,7 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 {
 	struct jsonin in;
 	enum record_type type = RECORD_UNKNOWN;
-	enum journal_append_result res = JOURNAL_APPENDED;
+	enum events_result res = EVENTS_APPENDED;
 	enum rk_rc rc;
 
 	*outcome = INGEST_REJECTED;
@@ -145,9 +99,9 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 	}
 	if ((rc = journal_release(j, err)))
 		return rc;
-	*outcome = res == JOURNAL_DUPLICATE ? INGEST_DUPLICATE
-		   : res == JOURNAL_STALE   ? INGEST_STALE
-					    : INGEST_ACCEPTED;
+	*outcome = res == EVENTS_DUPLICATE ? INGEST_DUPLICATE
+		   : res == EVENTS_STALE   ? INGEST_STALE
+					   : INGEST_ACCEPTED;
 	return RK_OK;
 }
 

@@ -1,13 +1,17 @@
 /*
  * ingest.h — the bot -> reckon interface: JSON lines of orders and fills
- * (contract in README.md, "Ingest contract").
+ * (contract in README.md, "Ingest contract"). This is the bot-facing
+ * validation (record.h reads each line strictly); what passes is journaled
+ * through events_append_order / events_append_fill (events.h), the same
+ * append the reconciler uses.
  *
  * Every line is validated on its own. A bad line is reported with its line
  * number and field and skipped; good lines are committed; a line identical to
  * one already journaled is counted as a duplicate and changes nothing. An
  * order report that arrives after what it reports was superseded (a later
  * status, its fills) is journaled and counted as stale: it changes no
- * order's state (project.h).
+ * order's state (project.h). Ingest reads no clock: an event's ts is the
+ * line's own, its recorded_at the journal's (journal_set_clock).
  */
 #ifndef RECKON_INGEST_H
 #define RECKON_INGEST_H
@@ -53,17 +57,6 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
  */
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats /* OUT */, struct rk_err *err);
-
-/*
- * Journals an already validated order / fill under its dedup key (an order
- * report by the hash of its canonical JSON, a fill by venue + fill id), with
- * `source` naming who said so. Used by ingest and by the reconciler for what
- * it learns from venues. Must run inside a transaction.
- */
-enum rk_rc ingest_append_order(struct journal *j, const struct order_rec *o, const char *source,
-			       enum journal_append_result *res /* OUT */, struct rk_err *err);
-enum rk_rc ingest_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
-			      enum journal_append_result *res /* OUT */, struct rk_err *err);
 
 /* Reads one line of at most `max` bytes into *buf (grown as needed, caller
  * frees). Returns 1 with *len set, 0 at EOF, -1 on a read error. A longer

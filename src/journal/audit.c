@@ -7,13 +7,9 @@
 #include <string.h>
 
 #include "embedded.h"
-#include "project.h"
+#include "events.h"
+#include "rk_array.h"
 #include "sqlx.h"
-
-static enum rk_rc db_error(sqlite3 *db, struct rk_err *err, const char *what)
-{
-	return rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(db));
-}
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -21,10 +17,10 @@ static const char *col(sqlite3_stmt *st, int i)
 }
 
 /* Reads the one row of a query that always has one. */
-static enum rk_rc one_row(sqlite3 *db, sqlite3_stmt *st, const char *what, struct rk_err *err)
+static enum rk_rc one_row(sqlite3_stmt *st, const char *what, struct rk_err *err)
 {
 	bool row;
-	enum rk_rc rc = sqlx_db_step_row(db, st, &row, what, err);
+	enum rk_rc rc = sqlx_step_row(st, &row, what, err);
 	if (!rc && !row)
 		rc = rk_err_set(err, RK_EDB, "%s: no row", what);
 	return rc;
@@ -35,8 +31,8 @@ static enum rk_rc int_query(sqlite3 *db, const char *sql, int *out, struct rk_er
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		rc = db_error(db, err, sql);
-	else if (!(rc = one_row(db, st, sql, err)))
+		rc = sqlx_error(db, err, sql);
+	else if (!(rc = one_row(st, sql, err)))
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc;
@@ -49,8 +45,8 @@ static enum rk_rc check_integrity(sqlite3 *db, struct rk_err *err)
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc = RK_OK;
 	if (sqlite3_prepare_v2(db, "PRAGMA main.integrity_check", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "integrity_check");
-	if (!(rc = one_row(db, st, "integrity_check", err)) &&
+		return sqlx_error(db, err, "integrity_check");
+	if (!(rc = one_row(st, "integrity_check", err)) &&
 	    (!col(st, 0) || strcmp(col(st, 0), "ok") != 0))
 		rc = rk_err_set(err, RK_ECORRUPT, "SQLite integrity_check: %s", col(st, 0));
 	sqlite3_finalize(st);
@@ -104,14 +100,14 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay,
 	memset(prev, '0', 64);
 	prev[64] = '\0';
 	if (sqlite3_prepare_v2(db, SQL_EVENTS, -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading events");
+		return sqlx_error(db, err, "reading events");
 	bool row;
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading events", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
 		res->events++;
-		if ((rc = project_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
+		if ((rc = events_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;
 		}
@@ -129,19 +125,18 @@ struct schema_obj {
 };
 
 struct schema {
-	struct schema_obj *obj;
-	size_t n;
+	RK_ARRAY(struct schema_obj) obj; /* every row of sqlite_master */
 };
 
 static void schema_free(struct schema *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->obj[i].type);
-		free(s->obj[i].name);
-		free(s->obj[i].tbl);
-		free(s->obj[i].sql);
+	for (size_t i = 0; i < s->obj.n; i++) {
+		free(s->obj.v[i].type);
+		free(s->obj.v[i].name);
+		free(s->obj.v[i].tbl);
+		free(s->obj.v[i].sql);
 	}
-	free(s->obj);
+	free(s->obj.v);
 	memset(s, 0, sizeof *s);
 }
 
@@ -162,16 +157,14 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 	memset(out, 0, sizeof *out);
 	if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, sql FROM main.sqlite_master"
 				   " ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading the schema");
+		return sqlx_error(db, err, "reading the schema");
 	bool row;
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading the schema", err)) && row) {
-		struct schema_obj *grown = realloc(out->obj, (out->n + 1) * sizeof *grown);
-		if (!grown) {
+	while (!(rc = sqlx_step_row(st, &row, "reading the schema", err)) && row) {
+		struct schema_obj *o = rk_array_push(&out->obj);
+		if (!o) {
 			oom = true;
 			break;
 		}
-		out->obj = grown;
-		struct schema_obj *o = &out->obj[out->n++];
 		o->type = dup_col(st, 0, &oom);
 		o->name = dup_col(st, 1, &oom);
 		o->tbl = dup_col(st, 2, &oom);
@@ -192,9 +185,9 @@ static enum rk_rc schema_load(sqlite3 *db, struct schema *out, struct rk_err *er
 static const struct schema_obj *schema_find(const struct schema *s, const char *type,
 					    const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->obj[i].type, type) == 0 && strcmp(s->obj[i].name, name) == 0)
-			return &s->obj[i];
+	for (size_t i = 0; i < s->obj.n; i++)
+		if (strcmp(s->obj.v[i].type, type) == 0 && strcmp(s->obj.v[i].name, name) == 0)
+			return &s->obj.v[i];
 	return NULL;
 }
 
@@ -215,13 +208,10 @@ static enum rk_rc reference_db(int version, sqlite3 **out, struct rk_err *err)
 				  " reckon's 1..%zu", version, EMBEDDED_MIGRATIONS_COUNT);
 	if (sqlite3_open(":memory:", out) != SQLITE_OK)
 		return rk_err_set(err, RK_ENOMEM, "cannot open an in-memory database");
-	for (int i = 0; i < version && !rc; i++) {
-		char *msg = NULL;
-		if (sqlite3_exec(*out, EMBEDDED_MIGRATIONS[i].text, NULL, NULL, &msg) != SQLITE_OK)
-			rc = rk_err_set(err, RK_EDB, "building the reference schema (%s): %s",
-					EMBEDDED_MIGRATIONS[i].name, msg ? msg : "?");
-		sqlite3_free(msg);
-	}
+	for (int i = 0; i < version && !rc; i++)
+		if ((rc = sqlx_exec(*out, EMBEDDED_MIGRATIONS[i].text, err)))
+			rk_err_prefix(err, "building the reference schema (%s)",
+				      EMBEDDED_MIGRATIONS[i].name);
 	return rc;
 }
 
@@ -241,8 +231,8 @@ static enum rk_rc check_schema(const struct schema *file, const struct schema *r
 {
 	/* Triggers and views first: they are what could fool the check. */
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < file->n; i++) {
-			const struct schema_obj *o = &file->obj[i];
+		for (size_t i = 0; i < file->obj.n; i++) {
+			const struct schema_obj *o = &file->obj.v[i];
 			bool executable = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "view") == 0;
 			bool on_table = strcmp(o->type, "trigger") == 0 || strcmp(o->type, "index") == 0;
 			if (executable != (pass == 0) || schema_find(ref, o->type, o->name) ||
@@ -254,8 +244,8 @@ static enum rk_rc check_schema(const struct schema *file, const struct schema *r
 					  on_table ? o->tbl : "",
 					  executable ? " (it could rewrite rows or what a check reads)" : "");
 		}
-	for (size_t i = 0; i < ref->n; i++) {
-		const struct schema_obj *r = &ref->obj[i], *o = schema_find(file, r->type, r->name);
+	for (size_t i = 0; i < ref->obj.n; i++) {
+		const struct schema_obj *r = &ref->obj.v[i], *o = schema_find(file, r->type, r->name);
 		if (!o && strcmp(r->type, "trigger") == 0)
 			return rk_err_set(err, RK_ECORRUPT,
 					  "trigger %s is missing (rows of %s may have been edited)",
@@ -292,10 +282,10 @@ static enum rk_rc table_columns(sqlite3 *db, const char *table, struct table_col
 	memset(c, 0, sizeof *c);
 	if (sqlite3_prepare_v2(db, "SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid", -1,
 			       &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "reading table columns");
+		return sqlx_error(db, err, "reading table columns");
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	int pkpos[64] = {0};
-	while (!(rc = sqlx_db_step_row(db, st, &row, "reading table columns", err)) && row &&
+	while (!(rc = sqlx_step_row(st, &row, "reading table columns", err)) && row &&
 	       c->n < 64) {
 		snprintf(c->names[c->n], sizeof c->names[0], "%s", col(st, 0));
 		pkpos[c->n] = sqlite3_column_int(st, 1);
@@ -382,8 +372,8 @@ static enum rk_rc compare_rows(const char *table, const struct table_cols *c, sq
 	for (;;) {
 		bool in_a, in_b;
 		enum rk_rc rc;
-		if ((rc = sqlx_db_step_row(sqlite3_db_handle(fa), fa, &in_a, what, err)) ||
-		    (rc = sqlx_db_step_row(sqlite3_db_handle(rb), rb, &in_b, what, err)))
+		if ((rc = sqlx_step_row(fa, &in_a, what, err)) ||
+		    (rc = sqlx_step_row(rb, &in_b, what, err)))
 			return rc;
 		if (!in_a && !in_b)
 			return RK_OK;
@@ -415,9 +405,9 @@ static enum rk_rc compare_table(sqlite3 *file, sqlite3 *replay, sqlite3 *ref, co
 					   sqlite3_str_value(c.order))))
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 	if (!rc && sqlite3_prepare_v2(file, sql, -1, &fa, NULL) != SQLITE_OK)
-		rc = db_error(file, err, "reading the journal's tables");
+		rc = sqlx_error(file, err, "reading the journal's tables");
 	if (!rc && sqlite3_prepare_v2(replay, sql, -1, &rb, NULL) != SQLITE_OK)
-		rc = db_error(replay, err, "reading the replayed tables");
+		rc = sqlx_error(replay, err, "reading the replayed tables");
 	if (!rc)
 		rc = compare_rows(table, &c, fa, rb, err);
 	sqlite3_finalize(fa);
@@ -427,15 +417,15 @@ static enum rk_rc compare_table(sqlite3 *file, sqlite3 *replay, sqlite3 *ref, co
 	return rc;
 }
 
-/* Every projection of the events (PROJECT_TABLES): tables that are not
+/* Every projection of the events (EVENTS_TABLES): tables that are not
  * projections, such as the journal's own identity, are not replayed. */
 static enum rk_rc compare_tables(sqlite3 *file, struct journal *replay, sqlite3 *refdb,
 				 const struct schema *ref, struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++)
-		if (schema_find(ref, "table", PROJECT_TABLES[i])) /* older journals lack newer tables */
-			rc = compare_table(file, journal_db(replay), refdb, PROJECT_TABLES[i], err);
+	for (size_t i = 0; EVENTS_TABLES[i] && !rc; i++)
+		if (schema_find(ref, "table", EVENTS_TABLES[i])) /* older journals lack newer tables */
+			rc = compare_table(file, journal_db(replay), refdb, EVENTS_TABLES[i], err);
 	return rc;
 }
 
@@ -474,18 +464,19 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	sqlite3 *refdb = NULL;
 	struct schema file = {0}, ref = {0};
 	int version = 0;
+	bool began = false;
 	enum rk_rc rc;
 	memset(res, 0, sizeof *res);
 	/* A private temporary database with reckon's schema and nothing else. */
-	if ((rc = journal_open("", JOURNAL_CREATE, JOURNAL_ANY, &replay, err))) {
+	if ((rc = events_open("", JOURNAL_CREATE, JOURNAL_ANY, &replay, err))) {
 		rk_err_prefix(err, "opening the replay database");
 		return rc;
 	}
 	if ((rc = journal_begin(replay, err)))
 		goto done;
 	/* One deferred read transaction: its first read fixes the snapshot. */
-	if (sqlite3_exec(db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_error(db, err, "starting a read transaction");
+	if ((rc = sqlx_read_begin(db, &began, err))) {
+		rk_err_prefix(err, "starting a read transaction");
 		goto done;
 	}
 	if (!(rc = int_query(db, "PRAGMA main.user_version", &version, err)) &&
@@ -495,7 +486,7 @@ enum rk_rc audit_verify(struct journal *j, struct audit_result *res, struct rk_e
 	    !(rc = schema_load(refdb, &ref, err)) && !(rc = check_schema(&file, &ref, err)) &&
 	    !(rc = check_identity(j, &ref, err)))
 		rc = compare_tables(db, replay, refdb, &ref, err);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlx_read_end(db, began);
 done:
 	schema_free(&file);
 	schema_free(&ref);

@@ -23,7 +23,7 @@
  * written to the journal and no write lock is taken; the replay database is a
  * private temporary file, deleted on return.
  *
- * Projections must be functions of the events alone (project_apply never
+ * Projections must be functions of the events alone (events_apply never
  * reads `events`), which is what makes the separate replay possible.
  */
 #ifndef RECKON_AUDIT_H

@@ -53,7 +53,7 @@ enum rk_rc exec_store_planned(struct journal *j, enum venue_kind venue, const ch
 	*n = 0;
 	if (rc)
 		return rc;
-	while (*n < cap && !(rc = sqlx_step_row(j, st, &row, "reading planned actions", err)) && row) {
+	while (*n < cap && !(rc = sqlx_step_row(st, &row, "reading planned actions", err)) && row) {
 		struct stored_action *a = &out[(*n)++];
 		*a = (struct stored_action){0};
 		read_head(st, a);
@@ -72,7 +72,7 @@ enum rk_rc exec_store_sent(struct journal *j, enum venue_kind venue, const char 
 	*out = NULL, *n = 0;
 	if (rc)
 		return rc;
-	while (!(rc = sqlx_step_row(j, st, &row, "reading sent actions", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading sent actions", err)) && row) {
 		struct stored_action *a = rk_array_push(&list);
 		if (!a) {
 			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
@@ -104,7 +104,7 @@ enum rk_rc exec_store_fill_known(struct journal *j, enum venue_kind venue, const
 		return rc;
 	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, fill_id, -1, SQLITE_STATIC);
-	rc = sqlx_step_row(j, st, known, "reading known fills", err);
+	rc = sqlx_step_row(st, known, "reading known fills", err);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -121,7 +121,7 @@ enum rk_rc exec_store_client_id_unresolved(struct journal *j, enum venue_kind ve
 	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, except_id);
-	rc = sqlx_step_row(j, st, found, "reading unresolved requests", err);
+	rc = sqlx_step_row(st, found, "reading unresolved requests", err);
 	sqlite3_reset(st);
 	return rc;
 }

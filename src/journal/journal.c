@@ -13,9 +13,9 @@
 
 #include "digest.h"
 #include "embedded.h"
-#include "project.h"
 #include "rtime.h"
 #include "sqldec.h"
+#include "sqlx.h"
 
 #define STMT_CACHE_SIZE 256 /* power of two; far more than reckon's constants */
 #define BUSY_TIMEOUT_MS 5000
@@ -31,10 +31,18 @@ struct stmt_slot {
 
 struct journal {
 	sqlite3 *db;
+	journal_rebuild_fn *rebuild; /* the replay a migration may need */
+	struct rk_clock clock;       /* stamps recorded_at; zeroed: the system clock */
 	enum journal_kind kind; /* JOURNAL_REAL or JOURNAL_SIM */
 	int opened_version;     /* user_version before this open wrote anything */
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
+
+/* The transactions this file runs. A writer takes the write lock up front,
+ * so the hash chain's tail cannot move under it. */
+static const char SQL_BEGIN_READ[] = "BEGIN;";
+static const char SQL_BEGIN_WRITE[] = "BEGIN IMMEDIATE;";
+static const char SQL_COMMIT[] = "COMMIT;";
 
 static const char ZERO_HASH[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -46,39 +54,7 @@ enum journal_kind journal_kind(const struct journal *j) { return j->kind; }
 
 int journal_opened_version(const struct journal *j) { return j->opened_version; }
 
-enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *what)
-{
-	return rk_err_set(err, RK_EDB, "%s: %s", what, sqlite3_errmsg(j->db));
-}
-
-/*
- * Steps a statement that reads: the contract of sqlx_step_row (sqlx.h),
- * which this module cannot use (sqlx reports its errors through
- * journal_sql_error, so it sits above the journal). *row (OUT) is true for
- * a row, false when done; anything else is an error naming `what`, never
- * "no more rows". Reset when done or failed.
- */
-static enum rk_rc step_row(struct journal *j, sqlite3_stmt *st, bool *row, const char *what,
-			   struct rk_err *err)
-{
-	int src = sqlite3_step(st);
-	*row = src == SQLITE_ROW;
-	if (src == SQLITE_ROW)
-		return RK_OK;
-	enum rk_rc rc = src == SQLITE_DONE ? RK_OK : journal_sql_error(j, err, what);
-	sqlite3_reset(st);
-	return rc;
-}
-
-static enum rk_rc exec(struct journal *j, const char *sql, struct rk_err *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return RK_OK;
-	enum rk_rc rc = rk_err_set(err, RK_EDB, "%s", msg ? msg : sqlite3_errmsg(j->db));
-	sqlite3_free(msg);
-	return rc;
-}
+void journal_set_clock(struct journal *j, struct rk_clock clock) { j->clock = clock; }
 
 /* ---- recognising a journal ---------------------------------------------- */
 
@@ -345,9 +321,9 @@ static enum rk_rc apply_migration(struct journal *j, int from, bool *replay, str
 		return rk_err_set(err, RK_ECORRUPT, "migration %s is out of sequence (expected %04d_...)",
 				  m->name, want);
 	snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", want);
-	enum rk_rc rc = exec(j, m->text, err);
+	enum rk_rc rc = sqlx_exec(j->db, m->text, err);
 	if (!rc)
-		rc = exec(j, bump, err);
+		rc = sqlx_exec(j->db, bump, err);
 	if (!rc && migration_replays(want))
 		*replay = true;
 	return rc;
@@ -370,7 +346,10 @@ static enum rk_rc apply_migrations(struct journal *j, int from, struct rk_err *e
 		if ((rc = apply_migration(j, v, &replay, err)))
 			return rk_err_prefix(err, "migration %s failed (journal left at version %d)",
 					     EMBEDDED_MIGRATIONS[v].name, from);
-	if (replay && (rc = project_rebuild(j, err)))
+	if (replay && !j->rebuild)
+		return rk_err_set(err, RK_EINVAL, "migrating needs a replay of the events, and the "
+				  "journal was opened without one (events_open)");
+	if (replay && (rc = j->rebuild(j, err)))
 		rk_err_prefix(err, "replaying the journal after migrating it (journal left at "
 				   "version %d)", from);
 	return rc;
@@ -389,12 +368,12 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 			      struct rk_err *err)
 {
 	struct look l;
-	int src = run(j->db, locked ? "BEGIN IMMEDIATE;" : "BEGIN;");
+	int src = run(j->db, locked ? SQL_BEGIN_WRITE : SQL_BEGIN_READ);
 	if (src == SQLITE_OK)
 		src = look_at(j->db, &l);
 	if (src != SQLITE_OK) {
 		enum rk_rc rc = open_failure(j->db, path, src, true, err);
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 		return rc;
 	}
 	enum rk_rc rc = check_look(path, &l, mode, want, err);
@@ -406,7 +385,7 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 	*done = l.version == journal_schema_version() && l.app_id != 0;
 	if (rc || !locked || *done) {
 		/* Ends the read, or a write transaction that found nothing to do. */
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 		return rc;
 	}
 	if (l.version < journal_schema_version())
@@ -415,12 +394,12 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
 		char stamp[64];
 		snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d;",
 			 j->kind == JOURNAL_SIM ? JOURNAL_APP_ID_SIM : JOURNAL_APP_ID);
-		rc = exec(j, stamp, err);
+		rc = sqlx_exec(j->db, stamp, err);
 	}
-	if (!rc && (src = run(j->db, "COMMIT;")) != SQLITE_OK)
+	if (!rc && (src = run(j->db, SQL_COMMIT)) != SQLITE_OK)
 		rc = open_failure(j->db, path, src, true, err);
 	if (rc)
-		sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+		journal_rollback(j);
 	else
 		*wrote = true;
 	return rc;
@@ -432,11 +411,11 @@ static enum rk_rc update_step(struct journal *j, const char *path, enum journal_
  * to disk mid-transaction. */
 static enum rk_rc apply_settings(struct journal *j, bool readonly, struct rk_err *err)
 {
-	return exec(j,
-		    readonly ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
-			     : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-			       " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
-		    err);
+	return sqlx_exec(j->db,
+			 readonly ? "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
+				  : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+				    " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
+			 err);
 }
 
 /* WAL, once the file is known to be reckon's and up to date. Leaving
@@ -543,10 +522,10 @@ static bool wal_has_frames(const char *path)
  * result code. */
 static int read_look(struct journal *j, struct look *l)
 {
-	int src = run(j->db, "BEGIN;");
+	int src = run(j->db, SQL_BEGIN_READ);
 	if (src == SQLITE_OK)
 		src = look_at(j->db, l);
-	sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+	journal_rollback(j);
 	return src;
 }
 
@@ -600,7 +579,7 @@ static enum rk_rc open_readonly(struct journal *j, const char *path, struct rk_e
 }
 
 enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_kind kind,
-			struct journal **out, struct rk_err *err)
+			journal_rebuild_fn *rebuild, struct journal **out, struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
 	bool memory = !path[0] || strcmp(path, ":memory:") == 0;
@@ -612,6 +591,7 @@ enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_k
 		return rc;
 	if (!(j = calloc(1, sizeof *j)))
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	j->rebuild = rebuild;
 	rc = mode == JOURNAL_READONLY ? open_readonly(j, path, err)
 				       : open_writable(j, path, mode, kind, memory, err);
 	if (rc) {
@@ -667,7 +647,7 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 	bool row = false;
 	enum rk_rc rc = journal_stmt(j, SQL_META_TABLE, &st, err);
 	out[0] = '\0';
-	if (rc || (rc = step_row(j, st, &row, "reading the journal identity", err)))
+	if (rc || (rc = sqlx_step_row(st, &row, "reading the journal identity", err)))
 		return rc;
 	if (!row) /* a count always has its row */
 		return rk_err_set(err, RK_EDB, "reading the journal identity: no row");
@@ -679,7 +659,7 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX], struct 
 				  "order ids are derived from)");
 	if ((rc = journal_stmt(j, SQL_META_ROWS, &st, err)))
 		return rc;
-	while (!(rc = step_row(j, st, &row, "reading the journal identity", err)) && row &&
+	while (!(rc = sqlx_step_row(st, &row, "reading the journal identity", err)) && row &&
 	       !(rc = meta_row(st, ++n, out, err)))
 		;
 	if (row)
@@ -718,7 +698,7 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 			if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt,
 					       NULL) != SQLITE_OK) {
 				s->stmt = NULL;
-				return journal_sql_error(j, err, "preparing statement");
+				return sqlx_error(j->db, err, "preparing statement");
 			}
 			s->sql = sql;
 			*out = s->stmt;
@@ -728,11 +708,11 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 	return rk_err_set(err, RK_ENOMEM, "statement cache full");
 }
 
-enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return exec(j, "BEGIN IMMEDIATE;", err); }
-enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return exec(j, "COMMIT;", err); }
-void journal_rollback(struct journal *j) { sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL); }
-enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return exec(j, "SAVEPOINT rk_line;", err); }
-enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return exec(j, "RELEASE rk_line;", err); }
+enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_BEGIN_WRITE, err); }
+enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_COMMIT, err); }
+void journal_rollback(struct journal *j) { sqlx_rollback(j->db); }
+enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "SAVEPOINT rk_line;", err); }
+enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "RELEASE rk_line;", err); }
 void journal_rollback_to_savepoint(struct journal *j)
 {
 	sqlite3_exec(j->db, "ROLLBACK TO rk_line; RELEASE rk_line;", NULL, NULL, NULL);
@@ -773,28 +753,28 @@ static const char SQL_INSERT_EVENT[] =
 	"INSERT INTO events(seq, ts, recorded_at, type, source, venue, account, symbol, payload,"
 	" dedup_key, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
-			  enum journal_append_result *res, int64_t *seq_out, struct rk_err *err)
+enum rk_rc journal_append(struct journal *j, const struct journal_event *ev, bool *duplicate,
+			  int64_t *seq_out, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc;
 	int64_t seq = 1;
 	char prev[JOURNAL_HASH_HEX], hash[JOURNAL_HASH_HEX], recorded[RTIME_STR_MAX];
 
-	*res = JOURNAL_APPENDED;
+	*duplicate = false;
 	if (ev->dedup_key) {
 		if ((rc = journal_stmt(j, SQL_FIND_DEDUP, &st, err)))
 			return rc;
 		sqlite3_bind_text(st, 1, ev->dedup_key, -1, SQLITE_STATIC);
 		bool row;
-		if ((rc = step_row(j, st, &row, "looking up duplicate", err)))
+		if ((rc = sqlx_step_row(st, &row, "looking up duplicate", err)))
 			return rc;
 		if (row) {
 			long long old = sqlite3_column_int64(st, 0);
 			bool same = strcmp((const char *)sqlite3_column_text(st, 1), ev->payload) == 0;
 			sqlite3_reset(st);
 			if (same) {
-				*res = JOURNAL_DUPLICATE;
+				*duplicate = true;
 				if (seq_out)
 					*seq_out = old;
 				return RK_OK;
@@ -807,7 +787,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		return rc;
 	memcpy(prev, ZERO_HASH, sizeof prev);
 	bool tail;
-	if ((rc = step_row(j, st, &tail, "reading journal tail", err)))
+	if ((rc = sqlx_step_row(st, &tail, "reading journal tail", err)))
 		return rc;
 	if (tail) {
 		seq = sqlite3_column_int64(st, 0) + 1;
@@ -816,7 +796,7 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 		sqlite3_reset(st);
 	}
 
-	rtime_format(rtime_now_us(), recorded);
+	rtime_format(rk_clock_now(j->clock), recorded);
 	if (!journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
 				ev->symbol, ev->payload, ev->dedup_key, prev, hash))
 		return rk_err_set(err, RK_ENOMEM, "computing event %lld's hash failed (OpenSSL)",
@@ -828,20 +808,9 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
 	sqlite3_bind_int64(st, 1, seq);
 	for (int i = 0; i < 11; i++)
 		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step != SQLITE_DONE) {
-		/* The error is read before the reset, which would report it again. */
-		rc = journal_sql_error(j, err, "appending event");
-		sqlite3_reset(st);
+	if ((rc = sqlx_step_done(st, "appending event", err)))
 		return rc;
-	}
-	sqlite3_reset(st);
 	if (seq_out)
 		*seq_out = seq;
-	bool stale = false;
-	if ((rc = project_apply(j, seq, ev->type, ev->payload, &stale, err)))
-		return rc;
-	if (stale)
-		*res = JOURNAL_STALE;
 	return RK_OK;
 }

@@ -1,6 +1,10 @@
 /*
- * journal.h — reckon's SQLite journal: the append-only, hash-chained `events`
- * table plus the materialized tables that project it.
+ * journal.h — reckon's SQLite journal store: the append-only, hash-chained
+ * `events` table, opening and migrating the file that holds it, cached
+ * statements and transactions. It knows no event type and no projection:
+ * events.h appends an event and applies it to the materialized tables, and
+ * gives this store the replay a migration may need (journal_open's
+ * `rebuild`). Below it is only sqlx.h.
  *
  * Which files reckon writes. Only two kinds of file are ever written: an
  * empty one (missing or 0 bytes, when the caller asked to create a journal)
@@ -24,9 +28,10 @@
  * the application_id under the write lock and applies only the next missing
  * step with its version bump, so processes opening the same new journal at
  * once serialize: one migrates, the others find the versions applied. A
- * migration that changes how events are projected (0006) also replays every
- * event into the materialized tables, in its transaction. A
- * database newer than this binary is refused (RK_EVERSION) unmodified.
+ * migration that changes how events are projected (0006, 0007) also has
+ * every event replayed into the materialized tables, through the caller's
+ * `rebuild`, in its transaction. A database newer than this binary is
+ * refused (RK_EVERSION) unmodified.
  *
  * Opening read-only (JOURNAL_READONLY) uses SQLITE_OPEN_READONLY, never
  * migrates, never changes the journal mode and never stamps the
@@ -40,9 +45,12 @@
  * caller asking for one kind refuses the other (RK_ECONFLICT) before writing,
  * so simulated results and real venues' events never share a journal.
  *
- * Appending an event computes its hash, inserts it, and applies it to the
- * materialized tables (project.h) in the caller's transaction: either both
- * happen or neither does.
+ * Appending an event (journal_append) checks its dedup key, computes its
+ * hash from the previous event's and inserts it, stamped recorded_at by the
+ * journal's clock (journal_set_clock; the system clock unless set). Applying
+ * it is the caller's: events_append does both in one transaction.
+ *
+ * Threads: one journal per thread; SQLite's locks serialize processes.
  */
 #ifndef RECKON_JOURNAL_H
 #define RECKON_JOURNAL_H
@@ -53,6 +61,7 @@
 #include <sqlite3.h>
 
 #include "err.h"
+#include "rk_clock.h"
 
 struct journal; /* opaque */
 
@@ -81,10 +90,22 @@ enum journal_kind {
 };
 
 /*
+ * Empties the materialized tables and replays every event into them, inside
+ * the caller's transaction (events_rebuild). journal_open runs it once, in
+ * the migrations' transaction, after a migration that changes how events are
+ * projected, so a journal never commits at a version whose tables a replay
+ * has not made; its error rolls the migrations back.
+ */
+typedef enum rk_rc journal_rebuild_fn(struct journal *j, struct rk_err *err);
+
+/*
  * Opens the journal at `path` as `mode` says (":memory:" and "" give a
- * private database, created as with JOURNAL_CREATE). A journal created here
- * is of `kind` (JOURNAL_ANY creates JOURNAL_REAL); an existing journal of the
- * other kind is refused with RK_ECONFLICT before anything is written.
+ * private database, created as with JOURNAL_CREATE). A journal created
+ * here is of `kind` (JOURNAL_ANY creates JOURNAL_REAL); an existing journal
+ * of the other kind is refused with RK_ECONFLICT before anything is written.
+ * `rebuild` replays the events after a migration that needs it (events_open
+ * passes events_rebuild; a new journal needs it too, for migrations 0006
+ * and 0007); NULL there is RK_EINVAL and nothing is migrated.
  * Errors: RK_ENOTFOUND "no such journal" (missing, or an empty file outside
  * JOURNAL_CREATE); RK_EFOREIGN (not a database, another application's
  * database); RK_EVERSION (newer than this binary; older, for
@@ -93,7 +114,12 @@ enum journal_kind {
  * never SQL text. *out owned by the caller, who closes it with journal_close.
  */
 enum rk_rc journal_open(const char *path, enum journal_mode mode, enum journal_kind kind,
-			struct journal **out /* OUT */, struct rk_err *err);
+			journal_rebuild_fn *rebuild, struct journal **out /* OUT */,
+			struct rk_err *err);
+
+/* The clock that stamps recorded_at on every event appended from now on
+ * (copied). A journal starts with the system clock. */
+void journal_set_clock(struct journal *j, struct rk_clock clock);
 
 /* JOURNAL_REAL or JOURNAL_SIM. */
 enum journal_kind journal_kind(const struct journal *j);
@@ -136,9 +162,6 @@ int journal_schema_version(void);
 enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out /* OUT */,
 			struct rk_err *err);
 
-/* Translates the connection's last SQLite error into `err` with a prefix. */
-enum rk_rc journal_sql_error(struct journal *j, struct rk_err *err, const char *what);
-
 /* Transactions. begin is BEGIN IMMEDIATE (the write lock is taken up front,
  * so the hash chain's tail cannot move under us). Savepoints nest inside. */
 enum rk_rc journal_begin(struct journal *j, struct rk_err *err);
@@ -150,7 +173,7 @@ void journal_rollback_to_savepoint(struct journal *j);
 
 /* One event to append. All strings borrowed. */
 struct journal_event {
-	const char *type;      /* "order", "fill", ... (project.h knows them) */
+	const char *type;      /* "order", "fill", ... (events.h knows them) */
 	const char *source;    /* "ingest", "reconcile", ... */
 	const char *ts;        /* canonical timestamp of the fact */
 	const char *venue;
@@ -160,24 +183,16 @@ struct journal_event {
 	const char *dedup_key; /* NULL: never a duplicate */
 };
 
-enum journal_append_result {
-	JOURNAL_APPENDED = 0, /* journaled and applied */
-	JOURNAL_DUPLICATE,    /* already journaled: nothing written */
-	JOURNAL_STALE         /* journaled, but behind what the journal holds: it
-				 changed no order's state (project_apply) */
-};
-
 /*
- * Appends `ev` and applies it to the materialized tables. Must be called
+ * Stores `ev` as the next event of the hash chain; applies nothing (the
+ * caller does, in the same transaction: events_append). Must be called
  * inside journal_begin. When an event with the same dedup_key exists:
- * identical payload -> JOURNAL_DUPLICATE, nothing written; different payload
- * -> RK_ECONFLICT naming the earlier seq. A stale order report is appended
- * as JOURNAL_STALE, with the reason in err->msg (err->rc RK_OK). A
- * projection refusal (e.g. a fill of the wrong side) returns its error; the
- * caller rolls back.
+ * identical payload -> *duplicate true and *seq its seq, nothing written;
+ * different payload -> RK_ECONFLICT naming the earlier seq. RK_EDB when
+ * SQLite fails, RK_ENOMEM when hashing does; the caller rolls back.
  */
 enum rk_rc journal_append(struct journal *j, const struct journal_event *ev,
-			  enum journal_append_result *res /* OUT */, int64_t *seq /* OUT, may be NULL */,
+			  bool *duplicate /* OUT */, int64_t *seq /* OUT, may be NULL */,
 			  struct rk_err *err);
 
 /*

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "fifo.h"
+#include "rk_array.h"
 #include "sqlx.h"
 
 /*
@@ -28,9 +29,8 @@ struct sym {
 	struct fifo_position pos;
 	char last_ts[MODEL_TS_MAX];  /* newest fill allocated */
 	int64_t last_seq;
-	struct fifo_lot *lots;       /* scratch: open lots loaded for one close */
-	struct fifo_lot **ptrs;
-	size_t cap;
+	RK_ARRAY(struct fifo_lot) lots;   /* scratch: open lots loaded for one close */
+	RK_ARRAY(struct fifo_lot *) ptrs; /* to each of them, as fifo_execute takes them */
 	struct fifo_step step;
 };
 
@@ -54,8 +54,8 @@ static void sym_init(struct sym *s, struct journal *j, const char *venue, const 
 
 static void sym_free(struct sym *s)
 {
-	free(s->lots);
-	free(s->ptrs);
+	free(s->lots.v);
+	free(s->ptrs.v);
 	fifo_step_free(&s->step);
 }
 
@@ -80,13 +80,13 @@ static enum rk_rc col_fill(sqlite3_stmt *st, int c, struct lfill *out, struct rk
 	out->f.fill_id = (const char *)sqlite3_column_text(st, c + 2);
 	out->order_id = (const char *)sqlite3_column_text(st, c + 3);
 	out->f.side = side_parse((const char *)sqlite3_column_text(st, c + 4));
-	if ((rc = sqlx_col_dec(st, c + 5, &out->f.qty, err)) ||
-	    (rc = sqlx_col_dec(st, c + 6, &out->f.price, err)) ||
-	    (rc = sqlx_col_dec(st, c + 7, &out->f.fee, err)))
+	if ((rc = sqlx_col_dec(st, c + 5, NULL, &out->f.qty, err)) ||
+	    (rc = sqlx_col_dec(st, c + 6, NULL, &out->f.price, err)) ||
+	    (rc = sqlx_col_dec(st, c + 7, NULL, &out->f.fee, err)))
 		return rc;
 	out->f.fee_currency = (const char *)sqlite3_column_text(st, c + 8);
 	/* An inferred fill holds only what real fills have not superseded. */
-	if ((rc = sqlx_col_dec(st, c + 9, &superseded, err)))
+	if ((rc = sqlx_col_dec(st, c + 9, NULL, &superseded, err)))
 		return rc;
 	if (dec_sub(out->f.qty, superseded, &out->f.qty) != DEC_OK || dec_sign(out->f.qty) < 0)
 		return rk_err_set(err, RK_ECORRUPT, "fill row %lld: superseded_qty exceeds qty",
@@ -116,10 +116,10 @@ static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	if ((rc = sqlx_step_row(s->j, st, &s->found, "reading lot position", err)) || !s->found)
+	if ((rc = sqlx_step_row(st, &s->found, "reading lot position", err)) || !s->found)
 		return rc;
-	if (!(rc = sqlx_col_dec(st, 0, &s->pos.qty, err)))
-		rc = sqlx_col_dec(st, 1, &s->pos.cost, err);
+	if (!(rc = sqlx_col_dec(st, 0, NULL, &s->pos.qty, err)))
+		rc = sqlx_col_dec(st, 1, NULL, &s->pos.cost, err);
 	s->pos.open_lots = sqlite3_column_int64(st, 2);
 	snprintf(s->last_ts, sizeof s->last_ts, "%s", sqlite3_column_text(st, 3));
 	s->last_seq = sqlite3_column_int64(st, 4);
@@ -141,7 +141,7 @@ static enum rk_rc pos_store(struct sym *s, struct rk_err *err)
 	sqlite3_bind_int64(st, 7, s->pos.open_lots);
 	sqlite3_bind_text(st, 8, s->last_ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, s->last_seq);
-	return sqlx_step_done(s->j, st, "writing lot position", err);
+	return sqlx_step_done(st, "writing lot position", err);
 }
 
 /* ---- lots --------------------------------------------------------------- */
@@ -171,13 +171,14 @@ static enum rk_rc col_lot(sqlite3_stmt *st, struct fifo_lot *lot, struct rk_err 
 	if (!dir)
 		return rk_err_set(err, RK_ECORRUPT, "lot %lld has no side", (long long)lot->lot_id);
 	lot->dir = dir;
-	if ((rc = sqlx_col_dec(st, 2, &lot->qty, err)) || (rc = sqlx_col_dec(st, 3, &lot->cost, err)) ||
-	    (rc = sqlx_col_dec(st, 4, &lot->qty_remaining, err)))
+	if ((rc = sqlx_col_dec(st, 2, NULL, &lot->qty, err)) || (rc = sqlx_col_dec(st, 3, NULL, &lot->cost, err)) ||
+	    (rc = sqlx_col_dec(st, 4, NULL, &lot->qty_remaining, err)))
 		return rc;
-	return sqlx_col_dec(st, 5, &lot->cost_remaining, err);
+	return sqlx_col_dec(st, 5, NULL, &lot->cost_remaining, err);
 }
 
-/* Loads open lots in FIFO order until they hold `need` (or run out). */
+/* Loads open lots in FIFO order until they hold `need` (or run out); *n
+ * (OUT) of them, in s->lots with s->ptrs pointing at each. */
 static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk_err *err)
 {
 	sqlite3_stmt *st;
@@ -185,39 +186,30 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	enum rk_rc rc;
 	bool row = false;
 	*n = 0;
+	s->lots.n = s->ptrs.n = 0;
 	if (dec_sign(need) <= 0)
 		return RK_OK;
 	if ((rc = journal_stmt(s->j, SQL_LOTS_OPEN, &st, err)))
 		return rc;
 	bind_key(s, st);
 	while (dec_cmp(have, need) < 0 &&
-	       !(rc = sqlx_step_row(s->j, st, &row, "reading open lots", err)) && row) {
-		if (*n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 8;
-			struct fifo_lot *l = realloc(s->lots, cap * sizeof *l);
-			struct fifo_lot **p = l ? realloc(s->ptrs, cap * sizeof *p) : NULL;
-			if (l)
-				s->lots = l;
-			if (p)
-				s->ptrs = p;
-			if (!l || !p) {
-				rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-				break;
-			}
-			s->cap = cap;
-		}
-		if ((rc = col_lot(st, &s->lots[*n], err)))
-			break;
-		if (dec_add(have, s->lots[*n].qty_remaining, &have) != DEC_OK) {
+	       !(rc = sqlx_step_row(st, &row, "reading open lots", err)) && row) {
+		struct fifo_lot *lot = rk_array_push(&s->lots);
+		if (!lot)
+			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		else if (!(rc = col_lot(st, lot, err)) &&
+			 dec_add(have, lot->qty_remaining, &have) != DEC_OK)
 			rc = rk_err_set(err, RK_EOVERFLOW, "open lots of %s overflow", s->symbol);
+		if (rc)
 			break;
-		}
-		(*n)++;
 	}
 	if (row)
 		sqlite3_reset(st);
-	for (size_t i = 0; i < *n; i++) /* after the last realloc */
-		s->ptrs[i] = &s->lots[i];
+	if (!rc && !rk_array_grow(&s->ptrs, s->lots.n))
+		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < s->lots.n; i++) /* after the last push */
+		s->ptrs.v[s->ptrs.n++] = &s->lots.v[i];
+	*n = rc ? 0 : s->lots.n;
 	return rc;
 }
 
@@ -233,7 +225,7 @@ static enum rk_rc lot_update(struct sym *s, const struct fifo_lot *lot, struct r
 	sqlx_bind_dec(st, 3, lot->cost_remaining);
 	sqlx_bind_opt_dec(st, 4, fifo_lot_unit_cost(lot, &unit), unit);
 	sqlite3_bind_int(st, 5, dec_sign(lot->qty_remaining) > 0);
-	return sqlx_step_done(s->j, st, "updating lot", err);
+	return sqlx_step_done(st, "updating lot", err);
 }
 
 static enum rk_rc lot_insert(struct sym *s, const struct lfill *lf, const struct fifo_lot *lot,
@@ -252,7 +244,7 @@ static enum rk_rc lot_insert(struct sym *s, const struct lfill *lf, const struct
 	sqlx_bind_dec(st, 8, lot->qty);
 	sqlx_bind_dec(st, 9, lot->cost);
 	sqlx_bind_opt_dec(st, 10, fifo_lot_unit_cost(lot, &unit), unit);
-	return sqlx_step_done(s->j, st, "writing lot", err);
+	return sqlx_step_done(st, "writing lot", err);
 }
 
 /* ---- closes, allocations, findings --------------------------------------- */
@@ -290,7 +282,7 @@ static enum rk_rc close_insert(struct sym *s, const struct lfill *lf, const stru
 	sqlx_bind_opt_dec(st, 11, c->has_cost, c->cost_basis);
 	sqlx_bind_opt_dec(st, 12, c->has_cost, c->realized_pnl);
 	sqlx_bind_dec(st, 13, c->unmatched_qty);
-	return sqlx_step_done(s->j, st, "writing closing fill", err);
+	return sqlx_step_done(st, "writing closing fill", err);
 }
 
 static enum rk_rc alloc_insert(struct sym *s, const struct fifo_alloc *a, struct rk_err *err)
@@ -311,7 +303,7 @@ static enum rk_rc alloc_insert(struct sym *s, const struct fifo_alloc *a, struct
 	sqlx_bind_dec(st, 9, a->proceeds);
 	sqlx_bind_dec(st, 10, a->fees);
 	sqlx_bind_opt_dec(st, 11, a->matched, a->realized_pnl);
-	return sqlx_step_done(s->j, st, "writing lot allocation", err);
+	return sqlx_step_done(st, "writing lot allocation", err);
 }
 
 static enum rk_rc finding_insert(struct sym *s, const struct lfill *lf, const struct fifo_close *c,
@@ -341,7 +333,7 @@ static enum rk_rc finding_insert(struct sym *s, const struct lfill *lf, const st
 	sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, lf->f.ts, -1, SQLITE_STATIC);
-	rc = sqlx_step_done(s->j, st, "writing unmatched_sell finding", err);
+	rc = sqlx_step_done(st, "writing unmatched_sell finding", err);
 out:
 	cJSON_free(detail);
 	cJSON_Delete(o);
@@ -360,7 +352,7 @@ static enum rk_rc other_fee_insert(struct sym *s, const struct lfill *lf, struct
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
 	sqlx_bind_dec(st, 7, lf->f.fee);
 	sqlite3_bind_text(st, 8, lf->f.fee_currency ? lf->f.fee_currency : "", -1, SQLITE_STATIC);
-	return sqlx_step_done(s->j, st, "writing other-currency fee", err);
+	return sqlx_step_done(st, "writing other-currency fee", err);
 }
 
 /* ---- allocating one fill in order ------------------------------------------ */
@@ -400,7 +392,7 @@ static enum rk_rc step_in_order(struct sym *s, const struct lfill *lf, struct rk
 	size_t n = 0;
 	enum rk_rc rc = fifo_plan(&s->params, &lf->f, &s->pos, &plan, err);
 	if (rc || (rc = lots_load(s, dec_min(plan.close_qty, plan.open_before), &n, err)) ||
-	    (rc = fifo_execute(&s->params, &plan, &lf->f, s->ptrs, n, &s->pos, &s->step, err)) ||
+	    (rc = fifo_execute(&s->params, &plan, &lf->f, s->ptrs.v, n, &s->pos, &s->step, err)) ||
 	    (rc = step_write(s, lf, err)))
 		return rc;
 	snprintf(s->last_ts, sizeof s->last_ts, "%s", lf->f.ts);
@@ -436,7 +428,7 @@ static enum rk_rc exec_seq(struct sym *s, const char *sql, int64_t seq, const ch
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	return sqlx_step_done(s->j, st, what, err);
+	return sqlx_step_done(st, what, err);
 }
 
 /* Reads lot `lot_id` into *lot; *found false when there is none. */
@@ -448,7 +440,7 @@ static enum rk_rc lot_get(struct sym *s, int64_t lot_id, struct fifo_lot *lot, b
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, lot_id);
-	if ((rc = sqlx_step_row(s->j, st, found, "reading lot", err)) || !*found)
+	if ((rc = sqlx_step_row(st, found, "reading lot", err)) || !*found)
 		return rc;
 	rc = col_lot(st, lot, err);
 	sqlite3_reset(st);
@@ -483,11 +475,11 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	while (!(rc = sqlx_step_row(s->j, st, &row, "reading allocations", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading allocations", err)) && row) {
 		struct fifo_lot lot;
 		struct dec q, c;
 		bool found;
-		if ((rc = sqlx_col_dec(st, 1, &q, err)) || (rc = sqlx_col_dec(st, 2, &c, err)) ||
+		if ((rc = sqlx_col_dec(st, 1, NULL, &q, err)) || (rc = sqlx_col_dec(st, 2, NULL, &c, err)) ||
 		    (rc = lot_get(s, sqlite3_column_int64(st, 0), &lot, &found, err)))
 			break;
 		if (!found) {
@@ -533,7 +525,7 @@ static enum rk_rc undo_from(struct sym *s, const char *ts, int64_t seq, struct r
 	bind_key(s, st);
 	sqlite3_bind_text(st, 4, ts, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, seq);
-	while (!(rc = sqlx_step_row(s->j, st, &row, "reading later fills", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading later fills", err)) && row) {
 		int64_t later = sqlite3_column_int64(st, 0);
 		if ((rc = undo_open(s, later, err)) || (rc = undo_close(s, later, err)))
 			break;
@@ -554,7 +546,7 @@ static enum rk_rc replay_from(struct sym *s, const char *ts, int64_t seq, struct
 	bind_key(s, st);
 	sqlite3_bind_text(st, 4, ts, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, seq);
-	while (!(rc = sqlx_step_row(s->j, st, &row, "reading fills to re-allocate", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading fills to re-allocate", err)) && row) {
 		struct lfill lf;
 		if ((rc = col_fill(st, 0, &lf, err)) ||
 		    (!dec_is_zero(lf.f.qty) && (rc = step_in_order(s, &lf, err))))
@@ -593,7 +585,7 @@ enum rk_rc lots_apply_fill_from(struct journal *j, int64_t seq, const struct fil
 		if ((rc = journal_stmt(j, SQL_FINDINGS_CLEAR_SYMBOL, &st, err)))
 			goto out;
 		bind_key(&s, st);
-		if ((rc = sqlx_step_done(j, st, "clearing unmatched_sell findings", err)))
+		if ((rc = sqlx_step_done(st, "clearing unmatched_sell findings", err)))
 			goto out;
 	}
 	if (fifo_fee_is_other(&s.params, &lf.f) && (rc = other_fee_insert(&s, &lf, err)))
@@ -631,17 +623,17 @@ enum rk_rc lots_rebuild(struct journal *j, struct lots_counts *counts, struct rk
 	sqlite3_stmt *st = NULL;
 	struct sym s;
 	bool have = false, row;
-	enum rk_rc rc = sqlx_exec(j, SQL_CLEAR_ALL, err);
+	enum rk_rc rc = sqlx_exec(journal_db(j), SQL_CLEAR_ALL, err);
 
 	memset(&s, 0, sizeof s);
 	if (rc)
 		goto out;
 	/* Prepared apart: project and lots statements stay free for the steps. */
 	if (sqlite3_prepare_v2(journal_db(j), SQL_FILLS_ALL, -1, &st, NULL) != SQLITE_OK) {
-		rc = journal_sql_error(j, err, "reading fills");
+		rc = sqlx_error(journal_db(j), err, "reading fills");
 		goto out;
 	}
-	while (!(rc = sqlx_step_row(j, st, &row, "reading fills", err)) && row) {
+	while (!(rc = sqlx_step_row(st, &row, "reading fills", err)) && row) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		const char *a = (const char *)sqlite3_column_text(st, 1);
 		const char *y = (const char *)sqlite3_column_text(st, 2);
@@ -689,7 +681,7 @@ enum rk_rc lots_count(struct journal *j, struct lots_counts *out, struct rk_err 
 	bool row;
 	enum rk_rc rc = journal_stmt(j, SQL_COUNTS, &st, err);
 	memset(out, 0, sizeof *out);
-	if (rc || (rc = sqlx_step_row(j, st, &row, "counting lots", err)))
+	if (rc || (rc = sqlx_step_row(st, &row, "counting lots", err)))
 		return rc;
 	if (!row) /* counts always have their row */
 		return rk_err_set(err, RK_EDB, "counting lots: no row");

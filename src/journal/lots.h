@@ -34,7 +34,7 @@
 
 /*
  * Allocates fill `f` (journal event `seq`), which must already be in the
- * `fills` table (project.c's apply_fill inserts it first). Runs inside the
+ * `fills` table (project_fill, project.h, inserts it first). Runs inside the
  * caller's transaction; on error the caller rolls back (tables may be
  * half-updated). RK_EINVAL / RK_EOVERFLOW for a fill the allocator refuses,
  * RK_ECORRUPT when the lot tables contradict themselves, RK_EDB.
@@ -44,7 +44,7 @@ enum rk_rc lots_apply_fill(struct journal *j, int64_t seq, const struct fill_rec
 
 /*
  * lots_apply_fill for a real fill that superseded quantity of inferred fills
- * of its order (project.c): `from_ts`/`from_seq` (NULL: none) is the
+ * of its order (project_fill): `from_ts`/`from_seq` (NULL: none) is the
  * earliest of those whose superseded_qty changed. The lots hold a fill's
  * qty - superseded_qty (an inferred fill with nothing left holds no lot), so
  * the symbol is re-allocated from the earlier of that fill and `f`, as for a

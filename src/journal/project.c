@@ -1,4 +1,5 @@
-/* project.c — applying events to the materialized tables (see project.h). */
+/* project.c — the orders, fills and positions projections of `order` and
+ * `fill` events (see project.h). */
 #include "project.h"
 
 #include <stdio.h>
@@ -6,14 +7,8 @@
 
 #include "lots.h"
 #include "model.h"
-#include "recon_journal.h"
 #include "record.h"
 #include "sqlx.h"
-
-const char *const PROJECT_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
-				      "lot_allocations", "lot_positions", "lot_other_fees",
-				      "recon_runs", "findings", "actions", "halts",
-				      "exchange_positions", NULL};
 
 /* ---- orders ------------------------------------------------------------- */
 
@@ -38,8 +33,7 @@ static const char SQL_ORDER_GET[] =
 
 static void col_text(sqlite3_stmt *st, int i, char *buf, size_t cap)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	snprintf(buf, cap, "%s", s ? s : "");
+	snprintf(buf, cap, "%s", sqlx_col_text(st, i));
 }
 
 static enum rk_rc order_row_read(sqlite3_stmt *st, struct order_row *row, struct rk_err *err)
@@ -56,11 +50,11 @@ static enum rk_rc order_row_read(sqlite3_stmt *st, struct order_row *row, struct
 	r->type = order_type_parse((const char *)sqlite3_column_text(st, 8));
 	r->purpose = purpose_parse((const char *)sqlite3_column_text(st, 9));
 	r->reduce_only = sqlite3_column_int(st, 10) != 0;
-	if ((rc = sqlx_col_opt_dec(st, 5, &row->has_qty, &r->qty, err)) ||
-	    (rc = sqlx_col_dec(st, 6, &r->filled_qty, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 11, &r->has_price, &r->price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 12, &r->has_stop_price, &r->stop_price, err)) ||
-	    (rc = sqlx_col_dec(st, 13, &row->fills_qty, err)))
+	if ((rc = sqlx_col_dec(st, 5, &row->has_qty, &r->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 6, NULL, &r->filled_qty, err)) ||
+	    (rc = sqlx_col_dec(st, 11, &r->has_price, &r->price, err)) ||
+	    (rc = sqlx_col_dec(st, 12, &r->has_stop_price, &r->stop_price, err)) ||
+	    (rc = sqlx_col_dec(st, 13, NULL, &row->fills_qty, err)))
 		return rc;
 	r->has_filled_qty = true;
 	return RK_OK;
@@ -77,7 +71,7 @@ static enum rk_rc order_get(struct journal *j, const char *venue, const char *or
 	sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, order_id, -1, SQLITE_STATIC);
 	bool found;
-	if ((rc = sqlx_step_row(j, st, &found, "reading order", err)) || !found)
+	if ((rc = sqlx_step_row(st, &found, "reading order", err)) || !found)
 		return rc;
 	rc = order_row_read(st, row, err);
 	sqlite3_reset(st);
@@ -301,7 +295,7 @@ static enum rk_rc order_write(struct journal *j, int64_t seq, const struct order
 	sqlite3_bind_text(st, 14, order_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, o->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 16, seq);
-	return sqlx_step_done(j, st, "writing order", err);
+	return sqlx_step_done(st, "writing order", err);
 }
 
 /*
@@ -371,7 +365,7 @@ static enum rk_rc order_from_fill(struct journal *j, int64_t seq, const struct f
 	sqlx_bind_dec(st, 6, f->qty);
 	sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, seq);
-	return sqlx_step_done(j, st, "creating order from fill", err);
+	return sqlx_step_done(st, "creating order from fill", err);
 }
 
 /* Refuses a fill that contradicts its journaled order. */
@@ -440,7 +434,7 @@ static enum rk_rc fill_update_order(struct journal *j, int64_t seq, const struct
 	sqlite3_bind_text(st, 6, order_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, seq);
-	return sqlx_step_done(j, st, "updating order from fill", err);
+	return sqlx_step_done(st, "updating order from fill", err);
 }
 
 static const char SQL_POS_GET[] =
@@ -472,12 +466,12 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlite3_bind_text(st, 2, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->symbol, -1, SQLITE_STATIC);
 	bool row;
-	if ((rc = sqlx_step_row(j, st, &row, "reading position", err)))
+	if ((rc = sqlx_step_row(st, &row, "reading position", err)))
 		return rc;
 	if (row) {
-		rc = sqlx_col_dec(st, 0, &pos.qty, err);
+		rc = sqlx_col_dec(st, 0, NULL, &pos.qty, err);
 		if (!rc)
-			rc = sqlx_col_opt_dec(st, 1, &pos.has_avg, &pos.avg, err);
+			rc = sqlx_col_dec(st, 1, &pos.has_avg, &pos.avg, err);
 		sqlite3_reset(st);
 		if (rc)
 			return rc;
@@ -494,7 +488,7 @@ static enum rk_rc apply_position(struct journal *j, int64_t seq, const struct fi
 	sqlx_bind_opt_dec(st, 5, pos.has_avg, pos.avg);
 	sqlite3_bind_text(st, 6, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, seq);
-	return sqlx_step_done(j, st, "writing position", err);
+	return sqlx_step_done(st, "writing position", err);
 }
 
 /* ---- inferred fills superseded by real ones -------------------------------- */
@@ -526,20 +520,18 @@ struct supersede {
 
 static const char SQL_INFERRED_OPEN[] =
 	"SELECT fill_id, qty, superseded_qty, ts, seq FROM fills"
-	" WHERE venue = ?1 AND order_id = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
-	" AND qty <> superseded_qty ORDER BY seq";
+	" WHERE venue = ?1 AND order_id = ?2 AND" PROJECT_SQL_OPEN_STAND_IN " ORDER BY seq";
 static const char SQL_INFERRED_SUPERSEDE[] =
 	"UPDATE fills SET superseded_qty = ?3 WHERE venue = ?1 AND fill_id = ?2";
 
 /* Absorbs what it can of one inferred fill (the current row of `st`) into
  * *left; writes its new superseded_qty through `up`. */
-static enum rk_rc supersede_one(struct journal *j, sqlite3_stmt *st, sqlite3_stmt *up,
+static enum rk_rc supersede_one(sqlite3_stmt *st, sqlite3_stmt *up,
 				struct dec *left, struct supersede *out, struct rk_err *err)
 {
 	struct dec qty, done, open, take;
 	enum rk_rc rc;
-	if ((rc = sqlx_col_dec(st, 1, &qty, err)) || (rc = sqlx_col_dec(st, 2, &done, err)))
+	if ((rc = sqlx_col_dec(st, 1, NULL, &qty, err)) || (rc = sqlx_col_dec(st, 2, NULL, &done, err)))
 		return rc;
 	if (dec_sub(qty, done, &open) != DEC_OK || dec_sign(open) <= 0)
 		return rk_err_set(err, RK_ECORRUPT, "inferred fill %s: superseded_qty exceeds qty",
@@ -556,7 +548,7 @@ static enum rk_rc supersede_one(struct journal *j, sqlite3_stmt *st, sqlite3_stm
 	}
 	sqlite3_bind_text(up, 2, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
 	sqlx_bind_dec(up, 3, done);
-	return sqlx_step_done(j, up, "superseding inferred fill", err);
+	return sqlx_step_done(up, "superseding inferred fill", err);
 }
 
 /* A real fill `f` absorbs its order's unabsorbed inferred quantity. */
@@ -578,8 +570,8 @@ static enum rk_rc supersede_inferred(struct journal *j, const struct fill_rec *f
 	sqlite3_bind_text(st, 2, f->order_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(up, 1, venue_name(f->venue), -1, SQLITE_STATIC);
 	while (dec_sign(left) > 0 &&
-	       !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
-		if ((rc = supersede_one(j, st, up, &left, out, err)))
+	       !(rc = sqlx_step_row(st, &row, "reading inferred fills", err)) && row)
+		if ((rc = supersede_one(st, up, &left, out, err)))
 			break;
 	if (row)
 		sqlite3_reset(st);
@@ -614,128 +606,27 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 	sqlite3_bind_text(st, 12, f->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 13, f->inferred);
 	sqlite3_bind_int64(st, 14, seq);
-	if ((rc = sqlx_step_done(j, st, "writing fill", err)) ||
+	if ((rc = sqlx_step_done(st, "writing fill", err)) ||
 	    (rc = apply_position(j, seq, f, sup.absorbed, err)))
 		return rc;
 	return lots_apply_fill_from(j, seq, f, sup.changed ? sup.from_ts : NULL, sup.from_seq, err);
 }
 
-/* ---- dispatch, rebuild, verify ------------------------------------------ */
+/* ---- the projections of `order` and `fill` events ---------------------- */
 
-enum rk_rc project_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			 bool *stale, struct rk_err *err)
+enum rk_rc project_order(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			 struct rk_err *err)
 {
-	enum rk_rc rc;
-	bool ignored;
-	if (!stale)
-		stale = &ignored;
-	*stale = false;
-	if (strcmp(type, "order") == 0) {
-		struct order_rec o;
-		if ((rc = record_order_from_text(payload, &o, err)))
-			return rc;
-		return apply_order(j, seq, &o, stale, err);
-	}
-	if (strcmp(type, "fill") == 0) {
-		struct fill_rec f;
-		if ((rc = record_fill_from_text(payload, &f, err)))
-			return rc;
-		return apply_fill(j, seq, &f, err);
-	}
-	rc = recon_journal_project(j, seq, type, payload, err);
-	if (rc != RK_ENOTFOUND)
-		return rc;
-	return rk_err_set(err, RK_EVERSION, "event %lld has type '%s', unknown to this reckon",
-			  (long long)seq, type);
+	struct order_rec o;
+	enum rk_rc rc = record_order_from_text(payload, &o, err);
+	return rc ? rc : apply_order(j, seq, &o, stale, err);
 }
 
-/* Empties every materialized table. Names come from PROJECT_TABLES, never
- * from input. Reverse order: later tables may reference earlier ones. */
-static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
+enum rk_rc project_fill(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			struct rk_err *err)
 {
-	size_t n = 0;
-	while (PROJECT_TABLES[n])
-		n++;
-	while (n-- > 0) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DELETE FROM main.%s;", PROJECT_TABLES[n]);
-		enum rk_rc rc = sqlx_exec(j, sql, err);
-		if (rc)
-			return rc;
-	}
-	return RK_OK;
-}
-
-static const char SQL_REPLAY[] = "SELECT seq, type, payload FROM events ORDER BY seq";
-
-enum rk_rc project_rebuild(struct journal *j, struct rk_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	enum rk_rc rc = clear_tables(j, err);
-	if (rc)
-		return rc;
-	/* Prepared separately: the cached statements are used by project_apply. */
-	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
-		return journal_sql_error(j, err, "reading events");
-	bool row;
-	while (!(rc = sqlx_step_row(j, st, &row, "reading events", err)) && row) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		rc = project_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
-				   (const char *)sqlite3_column_text(st, 2), NULL, err);
-		if (rc) {
-			rk_err_prefix(err, "replaying event %lld", (long long)seq);
-			goto out;
-		}
-	}
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static enum rk_rc count_diff(struct journal *j, const char *table, long long *diff,
-			     struct rk_err *err)
-{
-	char sql[512];
-	sqlite3_stmt *st = NULL;
-	snprintf(sql, sizeof sql,
-		 "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM temp.rk_%s))"
-		 " + (SELECT count(*) FROM (SELECT * FROM temp.rk_%s EXCEPT SELECT * FROM main.%s))",
-		 table, table, table, table);
-	bool row = false;
-	enum rk_rc rc;
-	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
-		rc = journal_sql_error(j, err, "comparing tables");
-	else if (!(rc = sqlx_step_row(j, st, &row, "comparing tables", err)) && !row)
-		rc = rk_err_set(err, RK_EDB, "comparing tables: no row");
-	if (row)
-		*diff = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum rk_rc project_verify(struct journal *j, struct rk_err *err)
-{
-	enum rk_rc rc = journal_begin(j, err);
-	if (rc)
-		return rc;
-	/* Snapshot the current tables, replay into main, compare, roll back. */
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++) {
-		char sql[256];
-		snprintf(sql, sizeof sql,
-			 "DROP TABLE IF EXISTS temp.rk_%s; CREATE TEMP TABLE rk_%s AS SELECT * FROM main.%s;",
-			 PROJECT_TABLES[i], PROJECT_TABLES[i], PROJECT_TABLES[i]);
-		rc = sqlx_exec(j, sql, err);
-	}
-	if (!rc)
-		rc = project_rebuild(j, err);
-	for (size_t i = 0; PROJECT_TABLES[i] && !rc; i++) {
-		long long diff = 0;
-		rc = count_diff(j, PROJECT_TABLES[i], &diff, err);
-		if (!rc && diff)
-			rc = rk_err_set(err, RK_ECORRUPT,
-					"table %s differs from a replay of events (%lld rows)",
-					PROJECT_TABLES[i], diff);
-	}
-	journal_rollback(j);
-	return rc;
+	struct fill_rec f;
+	enum rk_rc rc = record_fill_from_text(payload, &f, err);
+	(void)stale; /* a fill is never stale: it is a fact of its own */
+	return rc ? rc : apply_fill(j, seq, &f, err);
 }

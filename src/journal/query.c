@@ -306,13 +306,13 @@ static enum rk_rc step_error(sqlite3 *db, const struct query_def *q, struct rk_e
 	return rk_err_set(err, rc, "query '%s': %s", q->name, sqlite3_errmsg(db));
 }
 
-/* Steps the query's statement through sqlx_db_step_row (row / done /
+/* Steps the query's statement through sqlx_step_row (row / done /
  * error), an error classified by step_error (the reset that ends a failed
  * step keeps the database's error code and message). */
 static enum rk_rc query_step(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
 			     bool *row, struct rk_err *err)
 {
-	if (sqlx_db_step_row(db, st, row, q->name, err) == RK_OK)
+	if (sqlx_step_row(st, row, q->name, err) == RK_OK)
 		return RK_OK;
 	return step_error(db, q, err);
 }

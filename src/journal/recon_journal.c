@@ -1,4 +1,4 @@
-/* recon_journal.c — reconciler events and their projection (see recon_journal.h). */
+/* recon_journal.c — writing the reconciler's events (see recon_journal.h). */
 #include "recon_journal.h"
 
 #include <stdio.h>
@@ -7,8 +7,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "ingest.h"
+#include "events.h"
+#include "rk_array.h"
 #include "rtime.h"
+#include "sqlx.h"
 
 /* ---- writing ------------------------------------------------------------ */
 
@@ -41,8 +43,8 @@ static enum rk_rc append_from(struct journal *j, const char *source, const char 
 	rtime_format(now_us, ts);
 	struct journal_event ev = {type, source, ts, venue_name(venue), account,
 				   symbol ? symbol : "", text, NULL};
-	enum journal_append_result res;
-	rc = journal_append(j, &ev, &res, seq, err);
+	enum events_result res;
+	rc = events_append(j, &ev, &res, seq, err);
 	free(text);
 	return rc;
 }
@@ -145,158 +147,14 @@ enum rk_rc recon_journal_halt(struct journal *j, enum venue_kind venue, const ch
 
 enum rk_rc recon_journal_order(struct journal *j, const struct order_rec *o, struct rk_err *err)
 {
-	enum journal_append_result res;
-	return ingest_append_order(j, o, "reconcile", &res, err);
+	enum events_result res;
+	return events_append_order(j, o, "reconcile", &res, err);
 }
 
 enum rk_rc recon_journal_fill(struct journal *j, const struct fill_rec *f, struct rk_err *err)
 {
-	enum journal_append_result res;
-	return ingest_append_fill(j, f, "reconcile", &res, err);
-}
-
-/* ---- projection --------------------------------------------------------- */
-
-static const char *get_s(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int64_t get_i(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
-
-static bool get_b(const cJSON *o, const char *k)
-{
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static void bind_s(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void bind_id(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v > 0)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static const char SQL_RUN_INSERT[] =
-	"INSERT INTO recon_runs(id, venue, account, started_at, dry_run) VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_RUN_END[] =
-	"UPDATE recon_runs SET finished_at = ?2, complete = ?3, reason = ?4, fills_cursor = ?5"
-	" WHERE id = ?1";
-static const char SQL_FINDING_INSERT[] =
-	"INSERT INTO findings(id, run_id, kind, venue, account, symbol, order_id, finding_key, detail,"
-	" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-static const char SQL_ACTION_INSERT[] =
-	"INSERT INTO actions(id, run_id, finding_id, kind, venue, account, symbol, order_id,"
-	" client_order_id, status, request, note, depends_on, finding_key, created_at, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	" (SELECT finding_key FROM findings WHERE id = ?3), ?14, ?14)";
-static const char SQL_ACTION_UPDATE[] =
-	"UPDATE actions SET status = ?2, order_id = COALESCE(?3, order_id), response = COALESCE(?4, response),"
-	" error = CASE WHEN ?2 = 'succeeded' THEN ?5 ELSE COALESCE(?5, error) END,"
-	" updated_at = ?6 WHERE id = ?1";
-static const char SQL_HALT[] =
-	"INSERT INTO halts(venue, account, symbol, reason, halted_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-	" ON CONFLICT(venue, account, symbol) DO UPDATE SET reason = excluded.reason,"
-	" halted_at = excluded.halted_at, seq = excluded.seq";
-
-static enum rk_rc project_settlement(struct journal *j, int64_t seq, const char *type,
-				     const char *payload, struct rk_err *err);
-
-enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *type,
-				 const char *payload, struct rk_err *err)
-{
-	const char *sql;
-	if (strcmp(type, "recon_run") == 0) sql = SQL_RUN_INSERT;
-	else if (strcmp(type, "recon_run_end") == 0) sql = SQL_RUN_END;
-	else if (strcmp(type, "finding") == 0) sql = SQL_FINDING_INSERT;
-	else if (strcmp(type, "action") == 0) sql = SQL_ACTION_INSERT;
-	else if (strcmp(type, "action_update") == 0) sql = SQL_ACTION_UPDATE;
-	else if (strcmp(type, "halt") == 0) sql = SQL_HALT;
-	else return project_settlement(j, seq, type, payload, err);
-
-	enum rk_rc rc = RK_OK;
-	sqlite3_stmt *st = NULL;
-	cJSON *o = cJSON_Parse(payload);
-	if (!o || !cJSON_IsObject(o)) {
-		rc = rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object",
-				(long long)seq, type);
-		goto out;
-	}
-	if ((rc = journal_stmt(j, sql, &st, err)))
-		goto out;
-	const char *venue = get_s(o, "venue"), *account = get_s(o, "account"), *at = get_s(o, "at");
-	if (sql == SQL_RUN_INSERT) {
-		sqlite3_bind_int64(st, 1, seq);
-		bind_s(st, 2, venue);
-		bind_s(st, 3, account);
-		bind_s(st, 4, at);
-		sqlite3_bind_int(st, 5, get_b(o, "dry_run"));
-	} else if (sql == SQL_RUN_END) {
-		sqlite3_bind_int64(st, 1, get_i(o, "run_id"));
-		bind_s(st, 2, at);
-		sqlite3_bind_int(st, 3, get_b(o, "complete"));
-		bind_s(st, 4, get_s(o, "reason"));
-		bind_s(st, 5, get_s(o, "fills_cursor"));
-	} else if (sql == SQL_FINDING_INSERT) {
-		sqlite3_bind_int64(st, 1, seq);
-		bind_id(st, 2, get_i(o, "run_id"));
-		bind_s(st, 3, get_s(o, "kind"));
-		bind_s(st, 4, venue);
-		bind_s(st, 5, account);
-		bind_s(st, 6, get_s(o, "symbol") ? get_s(o, "symbol") : "");
-		bind_s(st, 7, get_s(o, "order_id"));
-		bind_s(st, 8, get_s(o, "key"));
-		bind_s(st, 9, get_s(o, "detail"));
-		bind_s(st, 10, at);
-	} else if (sql == SQL_ACTION_INSERT) {
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_int64(st, 2, get_i(o, "run_id"));
-		bind_id(st, 3, get_i(o, "finding_id"));
-		bind_s(st, 4, get_s(o, "kind"));
-		bind_s(st, 5, venue);
-		bind_s(st, 6, account);
-		bind_s(st, 7, get_s(o, "symbol") ? get_s(o, "symbol") : "");
-		bind_s(st, 8, get_s(o, "order_id"));
-		bind_s(st, 9, get_s(o, "client_order_id"));
-		bind_s(st, 10, get_s(o, "status"));
-		bind_s(st, 11, get_s(o, "request"));
-		bind_s(st, 12, get_s(o, "note"));
-		bind_id(st, 13, get_i(o, "depends_on"));
-		bind_s(st, 14, at);
-	} else if (sql == SQL_ACTION_UPDATE) {
-		sqlite3_bind_int64(st, 1, get_i(o, "action_id"));
-		bind_s(st, 2, get_s(o, "status"));
-		bind_s(st, 3, get_s(o, "order_id"));
-		bind_s(st, 4, get_s(o, "response"));
-		bind_s(st, 5, get_s(o, "error"));
-		bind_s(st, 6, at);
-	} else {
-		bind_s(st, 1, venue);
-		bind_s(st, 2, account);
-		bind_s(st, 3, get_s(o, "symbol"));
-		bind_s(st, 4, get_s(o, "reason"));
-		bind_s(st, 5, at);
-		sqlite3_bind_int64(st, 6, seq);
-	}
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = journal_sql_error(j, err, type);
-	sqlite3_reset(st);
-out:
-	cJSON_Delete(o);
-	return rc;
+	enum events_result res;
+	return events_append_fill(j, f, "reconcile", &res, err);
 }
 
 /* ---- settling a pass, releasing a halt ------------------------------------ */
@@ -324,39 +182,34 @@ struct to_resolve {
 	char key[256];
 };
 
+typedef RK_ARRAY(struct to_resolve) to_resolve_list;
+
 /* Reads the findings `sql` selects (bound to venue, account, run) into *out
- * (caller frees), before any of them is changed. */
+ * (caller frees out->v), before any of them is changed. */
 static enum rk_rc select_to_resolve(struct journal *j, const char *sql, enum venue_kind venue,
-				    const char *account, int64_t run_id, struct to_resolve **out,
-				    size_t *n, struct rk_err *err)
+				    const char *account, int64_t run_id, to_resolve_list *out,
+				    struct rk_err *err)
 {
 	sqlite3_stmt *st;
+	bool row = false;
 	enum rk_rc rc = journal_stmt(j, sql, &st, err);
-	int step;
-	*out = NULL, *n = 0;
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 	if (sql == SQL_GONE)
 		sqlite3_bind_int64(st, 3, run_id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct to_resolve *grown = realloc(*out, (*n + 1) * sizeof **out);
-		if (!grown) {
-			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-			break;
+	while (!(rc = sqlx_step_row(st, &row, "reading the findings to resolve", err)) && row) {
+		struct to_resolve *t = rk_array_push(out);
+		if (!t) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
 		}
-		*out = grown;
-		struct to_resolve *t = &grown[(*n)++];
-		const unsigned char *sym = sqlite3_column_text(st, 1), *key = sqlite3_column_text(st, 2);
 		t->id = sqlite3_column_int64(st, 0);
 		t->action_id = sqlite3_column_int64(st, 3);
-		snprintf(t->symbol, sizeof t->symbol, "%s", sym ? (const char *)sym : "");
-		snprintf(t->key, sizeof t->key, "%s", key ? (const char *)key : "");
+		snprintf(t->symbol, sizeof t->symbol, "%s", sqlx_col_text(st, 1));
+		snprintf(t->key, sizeof t->key, "%s", sqlx_col_text(st, 2));
 	}
-	if (!rc && step != SQLITE_DONE)
-		rc = journal_sql_error(j, err, "reading the findings to resolve");
-	sqlite3_reset(st);
 	return rc;
 }
 
@@ -365,20 +218,19 @@ static enum rk_rc resolve(struct journal *j, const char *sql, const char *reason
 			  enum venue_kind venue, const char *account, int64_t now_us,
 			  size_t *resolved, struct rk_err *err)
 {
-	struct to_resolve *t = NULL;
-	size_t n = 0;
-	enum rk_rc rc = select_to_resolve(j, sql, venue, account, run_id, &t, &n, err);
-	for (size_t i = 0; !rc && i < n; i++) {
-		cJSON *o = add_i(base(venue, account, now_us), "finding_id", t[i].id);
-		add_s(o, "key", t[i].key[0] ? t[i].key : NULL);
+	to_resolve_list t = {0};
+	enum rk_rc rc = select_to_resolve(j, sql, venue, account, run_id, &t, err);
+	for (size_t i = 0; !rc && i < t.n; i++) {
+		cJSON *o = add_i(base(venue, account, now_us), "finding_id", t.v[i].id);
+		add_s(o, "key", t.v[i].key[0] ? t.v[i].key : NULL);
 		add_i(o, "run_id", run_id);
 		add_s(o, "reason", reason);
-		if (t[i].action_id > 0)
-			add_i(o, "action_id", t[i].action_id);
-		rc = append(j, "finding_resolved", venue, account, t[i].symbol, now_us, o, NULL, err);
+		if (t.v[i].action_id > 0)
+			add_i(o, "action_id", t.v[i].action_id);
+		rc = append(j, "finding_resolved", venue, account, t.v[i].symbol, now_us, o, NULL, err);
 		*resolved += !rc;
 	}
-	free(t);
+	free(t.v);
 	return rc;
 }
 
@@ -454,135 +306,15 @@ enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
 	sqlite3_bind_text(st, 1, venue_name(venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
+	bool halted = false;
+	if ((rc = sqlx_step_row(st, &halted, "reading halts", err)))
+		return rc;
 	sqlite3_reset(st);
-	if (step == SQLITE_DONE)
+	if (!halted)
 		return rk_err_set(err, RK_ENOTFOUND, "no halt on %s/%s/%s (see 'reckon halt list')",
 				  venue_name(venue), account, symbol);
-	if (step != SQLITE_ROW)
-		return journal_sql_error(j, err, "reading halts");
 	cJSON *o = add_s(base(venue, account, now_us), "symbol", symbol);
 	add_s(o, "reason", reason);
 	return append_from(j, "operator", "halt_released", venue, account, symbol, now_us, o, seq,
 			   err);
-}
-
-/* ---- projection of the settlement and operator events ---- */
-
-static const char SQL_FINDING_RESOLVED[] =
-	"UPDATE findings SET resolved_at = ?2, resolved_by = ?3, resolution = ?4"
-	" WHERE id = ?1 AND resolved_at IS NULL";
-static const char SQL_EXPOS_CLEAR[] =
-	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2";
-static const char SQL_EXPOS_INSERT[] =
-	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
-	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char SQL_HALT_RELEASE[] =
-	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
-
-/* Steps a bound statement that writes; *changed (may be NULL) gets the rows changed. */
-static enum rk_rc step_write(struct journal *j, sqlite3_stmt *st, const char *what, int *changed,
-			     struct rk_err *err)
-{
-	int step = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE)
-		return journal_sql_error(j, err, what);
-	if (changed)
-		*changed = sqlite3_changes(journal_db(j));
-	return RK_OK;
-}
-
-static enum rk_rc project_finding_resolved(struct journal *j, int64_t seq, const cJSON *o,
-					   struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	int changed = 0;
-	enum rk_rc rc = journal_stmt(j, SQL_FINDING_RESOLVED, &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, get_i(o, "finding_id"));
-	bind_s(st, 2, get_s(o, "at"));
-	bind_id(st, 3, get_i(o, "run_id"));
-	bind_s(st, 4, get_s(o, "reason"));
-	if ((rc = step_write(j, st, "resolving a finding", &changed, err)))
-		return rc;
-	if (changed != 1)
-		return rk_err_set(err, RK_ECONFLICT, "event %lld resolves finding %lld, which is not open",
-				  (long long)seq, (long long)get_i(o, "finding_id"));
-	return RK_OK;
-}
-
-static enum rk_rc project_exchange_positions(struct journal *j, const cJSON *o,
-					     struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	const char *venue = get_s(o, "venue"), *account = get_s(o, "account");
-	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err);
-	if (rc)
-		return rc;
-	bind_s(st, 1, venue);
-	bind_s(st, 2, account);
-	if ((rc = step_write(j, st, "replacing the exchange's positions", NULL, err)))
-		return rc;
-	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
-	{
-		if ((rc = journal_stmt(j, SQL_EXPOS_INSERT, &st, err)))
-			return rc;
-		bind_s(st, 1, venue);
-		bind_s(st, 2, account);
-		bind_s(st, 3, get_s(p, "symbol"));
-		bind_s(st, 4, get_s(p, "qty"));
-		bind_s(st, 5, get_s(p, "orderable_qty"));
-		bind_s(st, 6, get_s(p, "entry_price"));
-		bind_id(st, 7, get_i(o, "run_id"));
-		bind_s(st, 8, get_s(o, "at"));
-		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
-			return rc;
-	}
-	return RK_OK;
-}
-
-static enum rk_rc project_halt_released(struct journal *j, int64_t seq, const cJSON *o,
-					struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	int changed = 0;
-	enum rk_rc rc = journal_stmt(j, SQL_HALT_RELEASE, &st, err);
-	if (rc)
-		return rc;
-	bind_s(st, 1, get_s(o, "venue"));
-	bind_s(st, 2, get_s(o, "account"));
-	bind_s(st, 3, get_s(o, "symbol"));
-	if ((rc = step_write(j, st, "releasing a halt", &changed, err)))
-		return rc;
-	if (changed != 1)
-		return rk_err_set(err, RK_ECONFLICT, "event %lld releases a halt on %s that does not exist",
-				  (long long)seq, get_s(o, "symbol") ? get_s(o, "symbol") : "?");
-	return RK_OK;
-}
-
-/* finding_resolved, exchange_positions and halt_released; RK_ENOTFOUND for
- * any other type. */
-static enum rk_rc project_settlement(struct journal *j, int64_t seq, const char *type,
-				     const char *payload, struct rk_err *err)
-{
-	enum rk_rc (*apply)(struct journal *, int64_t, const cJSON *, struct rk_err *) = NULL;
-	bool positions = strcmp(type, "exchange_positions") == 0;
-	if (strcmp(type, "finding_resolved") == 0)
-		apply = project_finding_resolved;
-	else if (strcmp(type, "halt_released") == 0)
-		apply = project_halt_released;
-	else if (!positions)
-		return RK_ENOTFOUND;
-	enum rk_rc rc;
-	cJSON *o = cJSON_Parse(payload);
-	if (!o || !cJSON_IsObject(o))
-		rc = rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object",
-				(long long)seq, type);
-	else
-		rc = positions ? project_exchange_positions(j, o, err) : apply(j, seq, o, err);
-	cJSON_Delete(o);
-	return rc;
 }

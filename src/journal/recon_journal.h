@@ -1,18 +1,23 @@
 /*
- * recon_journal.h — the reconciler's journal: every run, finding and action
- * (and each action's status change) is an event in `events`, projected into
- * recon_runs, findings, actions and halts. Row ids are the seq of the event
- * that created the row, so a replay reproduces them.
+ * recon_journal.h — writing the reconciler's journal: every run, finding and
+ * action (and each action's status change) is an event in `events`,
+ * appended through events_append (events.h) and so applied by
+ * recon_project.h to recon_runs, findings, actions and halts. Row ids are
+ * the seq of the event that created the row, so a replay reproduces them.
  *
  * Event types: recon_run (start), recon_run_end, finding, action,
  * action_update, halt; at the end of a pass finding_resolved and
  * exchange_positions (recon_journal_settle_pass); from the operator
- * halt_released (source "operator"). Payloads are canonical JSON built here
- * and read back by recon_journal_project (called from project_apply).
+ * halt_released (source "operator"). Payloads are canonical JSON built here;
+ * their `at` is the caller's now_us (microseconds since the epoch, UTC),
+ * which is also each event's ts. The events' source is "reconcile" unless
+ * said otherwise.
  *
- * All functions must run inside a journal transaction (journal_begin);
- * callers commit at the points where durability matters (before a request is
- * sent to a venue, and after its answer).
+ * All functions but recon_journal_settle_pass must run inside a journal
+ * transaction (journal_begin); callers commit at the points where
+ * durability matters (before a request is sent to a venue, and after its
+ * answer). Errors are the appends' (events.h): on error the caller rolls
+ * back.
  */
 #ifndef RECKON_RECON_JOURNAL_H
 #define RECKON_RECON_JOURNAL_H
@@ -56,7 +61,8 @@ enum rk_rc recon_journal_halt(struct journal *j, enum venue_kind venue, const ch
 			      struct rk_err *err);
 
 /* Journals an order or fill learnt from (or placed on) a venue, through the
- * same projection as ingest. Identical repeats are duplicates, not errors. */
+ * same append as ingest (events_append_order / events_append_fill, source
+ * "reconcile"). Identical repeats are duplicates, not errors. */
 enum rk_rc recon_journal_order(struct journal *j, const struct order_rec *o, struct rk_err *err);
 enum rk_rc recon_journal_fill(struct journal *j, const struct fill_rec *f, struct rk_err *err);
 
@@ -88,10 +94,5 @@ enum rk_rc recon_journal_settle_pass(struct journal *j, int64_t run_id, enum ven
 enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
 				      const char *account, const char *symbol, const char *reason,
 				      int64_t now_us, int64_t *seq, struct rk_err *err);
-
-/* Projection of the reconciler's event types. RK_ENOTFOUND when `type` is
- * not one of them (so project_apply can try others). */
-enum rk_rc recon_journal_project(struct journal *j, int64_t seq, const char *type,
-				 const char *payload, struct rk_err *err);
 
 #endif

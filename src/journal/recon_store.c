@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "project.h"
+#include "rk_array.h"
 #include "rtime.h"
 #include "sqlx.h"
 
@@ -41,9 +42,7 @@ static const char SQL_LOOKUPS[] =
  * absorbs them first (project.h). Summed per order in C, exactly. */
 static const char SQL_INFERRED[] =
 	"SELECT order_id, fill_id, qty, superseded_qty FROM fills"
-	" WHERE venue = ?1 AND account = ?2 AND inferred = 1"
-	" AND substr(fill_id, 1, " MODEL_INFERRED_PREFIX_LEN ") = '" MODEL_INFERRED_PREFIX "'"
-	" AND qty <> superseded_qty ORDER BY order_id, seq";
+	" WHERE venue = ?1 AND account = ?2 AND" PROJECT_SQL_OPEN_STAND_IN " ORDER BY order_id, seq";
 static const char SQL_POSITIONS[] =
 	"SELECT symbol, qty, avg_entry FROM positions WHERE venue = ?1 AND account = ?2 AND qty <> '0'"
 	" ORDER BY symbol";
@@ -89,23 +88,6 @@ static const char SQL_CURSOR[] =
 	"SELECT fills_cursor FROM recon_runs WHERE venue = ?1 AND account = ?2"
 	" AND finished_at IS NOT NULL AND fills_cursor IS NOT NULL ORDER BY id DESC LIMIT 1";
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
-/* Grows an array by one element; returns the new element (zeroed) or NULL. */
-static void *grow(void **arr, size_t *n, size_t size)
-{
-	void *p = realloc(*arr, (*n + 1) * size);
-	if (!p)
-		return NULL;
-	*arr = p;
-	memset((char *)p + *n * size, 0, size);
-	return (char *)p + (*n)++ * size;
-}
-
 static enum rk_rc prepare(struct journal *j, const char *sql, enum venue_kind venue,
 			  const char *account, sqlite3_stmt **st, struct rk_err *err)
 {
@@ -123,7 +105,7 @@ static enum rk_rc col_time(sqlite3_stmt *st, int i, int64_t *us, struct rk_err *
 	*us = 0;
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return RK_OK;
-	if (rtime_parse(text(st, i), us, err) != RK_OK)
+	if (rtime_parse(sqlx_col_text(st, i), us, err) != RK_OK)
 		return rk_err_prefix(err, "column %s", sqlite3_column_name(st, i));
 	return RK_OK;
 }
@@ -151,7 +133,7 @@ static enum rk_rc order_query(struct journal *j, const char *sql, const struct l
 	if (rc)
 		return rc;
 	sqlite3_bind_text(*st, 3, order_id, -1, SQLITE_STATIC);
-	if ((rc = sqlx_step_row(j, *st, &row, what, err)))
+	if ((rc = sqlx_step_row(*st, &row, what, err)))
 		return rc;
 	return row ? RK_OK : rk_err_set(err, RK_EDB, "%s: no row", what);
 }
@@ -176,65 +158,95 @@ static enum rk_rc load_order_history(struct journal *j, const struct local_state
 	return rc;
 }
 
-/* One row of SQL_OPEN_ORDERS. */
-static enum rk_rc order_row(sqlite3_stmt *st, const struct local_state *s, struct local_order *lo,
-			    struct rk_err *err)
+/* The lists being read, grown here and handed to the local_state (which
+ * has no capacities) once the load ends, whether it succeeded or not. */
+typedef char symbol_name[MODEL_SYM_MAX];
+struct load {
+	struct local_state *s;
+	RK_ARRAY(struct local_order) orders;
+	RK_ARRAY(struct local_inferred) inferred;
+	RK_ARRAY(struct local_position) positions;
+	RK_ARRAY(symbol_name) halted;
+	RK_ARRAY(struct local_attempts) attempts;
+	RK_ARRAY(struct local_leg) legs;
+};
+
+/* Reads one row of a list query into the load. */
+typedef enum rk_rc row_fn(sqlite3_stmt *st, struct load *ld, struct rk_err *err);
+
+/* Reads every row of `sql` (bound to the venue and account) through `read`;
+ * the first error stops it. */
+static enum rk_rc each_row(struct journal *j, const char *sql, struct load *ld, const char *what,
+			   row_fn *read, struct rk_err *err)
 {
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = prepare(j, sql, ld->s->venue, ld->s->account, &st, err);
+	while (!rc && !(rc = sqlx_step_row(st, &row, what, err)) && row)
+		if ((rc = read(st, ld, err)))
+			sqlite3_reset(st);
+	return rc;
+}
+
+static enum rk_rc out_of_memory(struct rk_err *err)
+{
+	return rk_err_set(err, RK_ENOMEM, "out of memory");
+}
+
+/* One row of SQL_OPEN_ORDERS. */
+static enum rk_rc order_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
+{
+	struct local_order *lo = rk_array_push(&ld->orders);
+	if (!lo)
+		return out_of_memory(err);
 	struct order_rec *o = &lo->rec;
-	o->venue = s->venue;
-	snprintf(o->account, sizeof o->account, "%s", s->account);
-	snprintf(o->order_id, sizeof o->order_id, "%s", text(st, 0));
-	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", text(st, 1));
-	snprintf(o->symbol, sizeof o->symbol, "%s", text(st, 2));
-	o->side = side_parse(text(st, 3));
-	o->type = order_type_parse(text(st, 4));
-	o->status = order_status_parse(text(st, 5));
-	o->purpose = purpose_parse(text(st, 6));
+	o->venue = ld->s->venue;
+	snprintf(o->account, sizeof o->account, "%s", ld->s->account);
+	snprintf(o->order_id, sizeof o->order_id, "%s", sqlx_col_text(st, 0));
+	snprintf(o->client_order_id, sizeof o->client_order_id, "%s", sqlx_col_text(st, 1));
+	snprintf(o->symbol, sizeof o->symbol, "%s", sqlx_col_text(st, 2));
+	o->side = side_parse(sqlx_col_text(st, 3));
+	o->type = order_type_parse(sqlx_col_text(st, 4));
+	o->status = order_status_parse(sqlx_col_text(st, 5));
+	o->purpose = purpose_parse(sqlx_col_text(st, 6));
 	o->reduce_only = sqlite3_column_int(st, 7) != 0;
-	snprintf(o->ts, sizeof o->ts, "%s", text(st, 12));
+	snprintf(o->ts, sizeof o->ts, "%s", sqlx_col_text(st, 12));
 	enum rk_rc rc;
-	if ((rc = sqlx_col_dec(st, 8, &o->qty, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 9, &o->has_price, &o->price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
-	    (rc = sqlx_col_opt_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)) ||
-	    (rc = sqlx_col_dec(st, 13, &lo->fills_qty, err)))
+	if ((rc = sqlx_col_dec(st, 8, NULL, &o->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 9, &o->has_price, &o->price, err)) ||
+	    (rc = sqlx_col_dec(st, 10, &o->has_stop_price, &o->stop_price, err)) ||
+	    (rc = sqlx_col_dec(st, 11, &o->has_filled_qty, &o->filled_qty, err)) ||
+	    (rc = sqlx_col_dec(st, 13, NULL, &lo->fills_qty, err)))
 		return rk_err_prefix(err, "order %s", o->order_id);
 	return RK_OK;
 }
 
-static enum rk_rc load_orders(struct journal *j, struct local_state *s, struct rk_err *err)
+static enum rk_rc load_orders(struct journal *j, struct load *ld, struct rk_err *err)
 {
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_OPEN_ORDERS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading open orders", err)) && row) {
-		struct local_order *lo = grow((void **)&s->orders, &s->norders, sizeof *lo);
-		rc = lo ? order_row(st, s, lo, err) : rk_err_set(err, RK_ENOMEM, "out of memory");
-		if (rc)
-			sqlite3_reset(st);
-	}
-	for (size_t i = 0; !rc && i < s->norders; i++)
-		rc = load_order_history(j, s, &s->orders[i], err);
+	enum rk_rc rc = each_row(j, SQL_OPEN_ORDERS, ld, "reading open orders", order_row, err);
+	for (size_t i = 0; !rc && i < ld->orders.n; i++)
+		rc = load_order_history(j, ld->s, &ld->orders.v[i], err);
 	return rc;
 }
 
 /* One row of SQL_INFERRED, added to its order's entry (the rows come by order). */
-static enum rk_rc inferred_row(sqlite3_stmt *st, struct local_state *s, struct rk_err *err)
+static enum rk_rc inferred_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
 {
 	struct dec qty, superseded, open;
 	enum rk_rc rc;
-	if ((rc = sqlx_col_dec(st, 2, &qty, err)) || (rc = sqlx_col_dec(st, 3, &superseded, err)))
-		return rk_err_prefix(err, "inferred fill %s", text(st, 1));
+	if ((rc = sqlx_col_dec(st, 2, NULL, &qty, err)) ||
+	    (rc = sqlx_col_dec(st, 3, NULL, &superseded, err)))
+		return rk_err_prefix(err, "inferred fill %s", sqlx_col_text(st, 1));
 	if (dec_sub(qty, superseded, &open) != DEC_OK || dec_sign(open) < 0)
 		return rk_err_set(err, RK_ECORRUPT, "inferred fill %s: superseded_qty exceeds qty",
-				  text(st, 1));
+				  sqlx_col_text(st, 1));
 	if (dec_is_zero(open))
 		return RK_OK;
-	struct local_inferred *in = s->ninferred ? &s->inferred[s->ninferred - 1] : NULL;
-	if (!in || strcmp(in->order_id, text(st, 0)) != 0) {
-		if (!(in = grow((void **)&s->inferred, &s->ninferred, sizeof *in)))
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		snprintf(in->order_id, sizeof in->order_id, "%s", text(st, 0));
+	struct local_inferred *in = ld->inferred.n ? &ld->inferred.v[ld->inferred.n - 1] : NULL;
+	if (!in || strcmp(in->order_id, sqlx_col_text(st, 0)) != 0) {
+		if (!(in = rk_array_push(&ld->inferred)))
+			return out_of_memory(err);
+		snprintf(in->order_id, sizeof in->order_id, "%s", sqlx_col_text(st, 0));
 		in->qty = dec_zero();
 	}
 	if (dec_add(in->qty, open, &in->qty) != DEC_OK)
@@ -243,36 +255,17 @@ static enum rk_rc inferred_row(sqlite3_stmt *st, struct local_state *s, struct r
 	return RK_OK;
 }
 
-static enum rk_rc load_inferred(struct journal *j, struct local_state *s, struct rk_err *err)
+static enum rk_rc position_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
 {
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_INFERRED, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading inferred fills", err)) && row)
-		if ((rc = inferred_row(st, s, err)))
-			sqlite3_reset(st);
-	return rc;
-}
-
-static enum rk_rc load_positions(struct journal *j, struct local_state *s, struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_POSITIONS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading positions", err)) && row) {
-		struct local_position *p = grow((void **)&s->positions, &s->npositions, sizeof *p);
-		if (!p) {
-			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-		} else {
-			snprintf(p->symbol, sizeof p->symbol, "%s", text(st, 0));
-			if ((rc = sqlx_col_dec(st, 1, &p->qty, err)) ||
-			    (rc = sqlx_col_opt_dec(st, 2, &p->has_avg, &p->avg_entry, err)))
-				rk_err_prefix(err, "position %s", p->symbol);
-		}
-		if (rc)
-			sqlite3_reset(st);
-	}
-	return rc;
+	struct local_position *p = rk_array_push(&ld->positions);
+	enum rk_rc rc;
+	if (!p)
+		return out_of_memory(err);
+	snprintf(p->symbol, sizeof p->symbol, "%s", sqlx_col_text(st, 0));
+	if ((rc = sqlx_col_dec(st, 1, NULL, &p->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 2, &p->has_avg, &p->avg_entry, err)))
+		return rk_err_prefix(err, "position %s", p->symbol);
+	return RK_OK;
 }
 
 static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
@@ -282,7 +275,7 @@ static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
 		return RK_OK;
 	bool *known = calloc(snap->nfills, sizeof *known);
 	if (!known)
-		return rk_err_set(err, RK_ENOMEM, "out of memory");
+		return out_of_memory(err);
 	s->fill_known = known;
 	enum rk_rc rc = RK_OK;
 	for (size_t i = 0; !rc && i < snap->nfills; i++) {
@@ -291,74 +284,46 @@ static enum rk_rc load_fill_known(struct journal *j, struct local_state *s,
 			break;
 		sqlite3_bind_text(st, 1, venue_name(s->venue), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, snap->fills[i].fill_id, -1, SQLITE_STATIC);
-		rc = sqlx_step_row(j, st, &known[i], "reading known fills", err);
+		rc = sqlx_step_row(st, &known[i], "reading known fills", err);
 		sqlite3_reset(st);
 	}
 	return rc;
 }
 
-static enum rk_rc load_halts(struct journal *j, struct local_state *s, struct rk_err *err)
+static enum rk_rc halt_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
 {
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_HALTS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading halts", err)) && row) {
-		char *h = grow((void **)&s->halted, &s->nhalted, sizeof s->halted[0]);
-		if (!h) {
-			sqlite3_reset(st);
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		}
-		snprintf(h, MODEL_SYM_MAX, "%s", text(st, 0));
-	}
-	return rc;
-}
-
-static enum rk_rc load_attempts(struct journal *j, struct local_state *s, struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_ATTEMPTS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading attempts", err)) && row) {
-		struct local_attempts *a = grow((void **)&s->attempts, &s->nattempts, sizeof *a);
-		if (!a) {
-			sqlite3_reset(st);
-			return rk_err_set(err, RK_ENOMEM, "out of memory");
-		}
-		snprintf(a->key, sizeof a->key, "%s", text(st, 0));
-		a->finished = sqlite3_column_int(st, 1);
-	}
-	return rc;
-}
-
-/* An amount column reckon wrote. */
-static enum rk_rc col_dec(sqlite3_stmt *st, int i, struct dec *out, struct rk_err *err)
-{
-	if (dec_parse_cstr(text(st, i), out) != DEC_OK)
-		return rk_err_set(err, RK_ECORRUPT, "column %s: '%.40s' is not an amount",
-				  sqlite3_column_name(st, i), text(st, i));
+	symbol_name *h = rk_array_push(&ld->halted);
+	if (!h)
+		return out_of_memory(err);
+	snprintf(*h, sizeof *h, "%s", sqlx_col_text(st, 0));
 	return RK_OK;
 }
 
-static enum rk_rc load_legs(struct journal *j, struct local_state *s, struct rk_err *err)
+static enum rk_rc attempts_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
 {
-	sqlite3_stmt *st;
-	bool row = false;
-	enum rk_rc rc = prepare(j, SQL_PENDING_LEGS, s->venue, s->account, &st, err);
-	while (!rc && !(rc = sqlx_step_row(j, st, &row, "reading take-profit legs", err)) && row) {
-		struct local_leg *l = grow((void **)&s->legs, &s->nlegs, sizeof *l);
-		if (!l)
-			rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-		else if (!(rc = col_dec(st, 4, &l->qty, err)) && !(rc = col_dec(st, 5, &l->price, err))) {
-			snprintf(l->key, sizeof l->key, "%s", text(st, 0));
-			snprintf(l->symbol, sizeof l->symbol, "%s", text(st, 1));
-			snprintf(l->order_id, sizeof l->order_id, "%s", text(st, 2));
-			l->side = side_parse(text(st, 3));
-			l->cancel_action_id = sqlite3_column_int64(st, 6);
-		}
-		if (rc)
-			sqlite3_reset(st);
-	}
-	return rc;
+	struct local_attempts *a = rk_array_push(&ld->attempts);
+	if (!a)
+		return out_of_memory(err);
+	snprintf(a->key, sizeof a->key, "%s", sqlx_col_text(st, 0));
+	a->finished = sqlite3_column_int(st, 1);
+	return RK_OK;
+}
+
+static enum rk_rc leg_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
+{
+	struct local_leg *l = rk_array_push(&ld->legs);
+	enum rk_rc rc;
+	if (!l)
+		return out_of_memory(err);
+	if ((rc = sqlx_col_dec(st, 4, NULL, &l->qty, err)) ||
+	    (rc = sqlx_col_dec(st, 5, NULL, &l->price, err)))
+		return rc;
+	snprintf(l->key, sizeof l->key, "%s", sqlx_col_text(st, 0));
+	snprintf(l->symbol, sizeof l->symbol, "%s", sqlx_col_text(st, 1));
+	snprintf(l->order_id, sizeof l->order_id, "%s", sqlx_col_text(st, 2));
+	l->side = side_parse(sqlx_col_text(st, 3));
+	l->cancel_action_id = sqlite3_column_int64(st, 6);
+	return RK_OK;
 }
 
 static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct rk_err *err)
@@ -371,7 +336,7 @@ static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct 
 		return rc;
 	sqlite3_bind_text(st, 3, rtime_format(s->now_us - 3600LL * 1000000, since), -1,
 			  SQLITE_TRANSIENT);
-	if ((rc = sqlx_step_row(j, st, &row, "reading destructive actions", err)))
+	if ((rc = sqlx_step_row(st, &row, "reading destructive actions", err)))
 		return rc;
 	if (!row)
 		return rk_err_set(err, RK_EDB, "reading destructive actions: no row");
@@ -380,10 +345,27 @@ static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct 
 	return RK_OK;
 }
 
+/* Every part, in one read transaction, into ld->s and ld's lists. */
+static enum rk_rc load_all(struct journal *j, struct load *ld, const struct venue_snapshot *snap,
+			   struct rk_err *err)
+{
+	enum rk_rc rc;
+	if ((rc = load_journal_id(j, ld->s, err)) || (rc = load_orders(j, ld, err)) ||
+	    (rc = each_row(j, SQL_INFERRED, ld, "reading inferred fills", inferred_row, err)) ||
+	    (rc = each_row(j, SQL_POSITIONS, ld, "reading positions", position_row, err)) ||
+	    (rc = load_fill_known(j, ld->s, snap, err)) ||
+	    (rc = each_row(j, SQL_HALTS, ld, "reading halts", halt_row, err)) ||
+	    (rc = each_row(j, SQL_ATTEMPTS, ld, "reading attempts", attempts_row, err)) ||
+	    (rc = each_row(j, SQL_PENDING_LEGS, ld, "reading take-profit legs", leg_row, err)))
+		return rc;
+	return load_breaker(j, ld->s, err);
+}
+
 enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char *account,
 			    const struct venue_snapshot *snap, int64_t now_us,
 			    struct local_state *out, struct rk_err *err)
 {
+	struct load ld = {.s = out};
 	bool began = false;
 	enum rk_rc rc;
 	memset(out, 0, sizeof *out);
@@ -392,15 +374,18 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	snprintf(out->account, sizeof out->account, "%s", account);
 	/* One read transaction: every part is read from the same state of the
 	 * journal, whatever another process commits meanwhile. */
-	if ((rc = sqlx_read_begin(j, &began, err)))
+	if ((rc = sqlx_read_begin(journal_db(j), &began, err)))
 		return rc;
-	if ((rc = load_journal_id(j, out, err)) || (rc = load_orders(j, out, err)) ||
-	    (rc = load_inferred(j, out, err)) || (rc = load_positions(j, out, err)) ||
-	    (rc = load_fill_known(j, out, snap, err)) ||
-	    (rc = load_halts(j, out, err)) || (rc = load_attempts(j, out, err)) ||
-	    (rc = load_legs(j, out, err)) || (rc = load_breaker(j, out, err)))
+	rc = load_all(j, &ld, snap, err);
+	out->orders = ld.orders.v, out->norders = ld.orders.n;
+	out->inferred = ld.inferred.v, out->ninferred = ld.inferred.n;
+	out->positions = ld.positions.v, out->npositions = ld.positions.n;
+	out->halted = ld.halted.v, out->nhalted = ld.halted.n;
+	out->attempts = ld.attempts.v, out->nattempts = ld.attempts.n;
+	out->legs = ld.legs.v, out->nlegs = ld.legs.n;
+	if (rc)
 		recon_store_free(out);
-	sqlx_read_end(j, began);
+	sqlx_read_end(journal_db(j), began);
 	return rc;
 }
 
@@ -426,9 +411,9 @@ enum rk_rc recon_store_fills_cursor(struct journal *j, enum venue_kind venue, co
 	enum rk_rc rc = prepare(j, SQL_CURSOR, venue, account, &st, err);
 	out[0] = '\0';
 	if (!rc)
-		rc = sqlx_step_row(j, st, &row, "reading the fill cursor", err);
+		rc = sqlx_step_row(st, &row, "reading the fill cursor", err);
 	if (!rc && row) {
-		snprintf(out, MODEL_ID_MAX, "%s", text(st, 0));
+		snprintf(out, MODEL_ID_MAX, "%s", sqlx_col_text(st, 0));
 		sqlite3_reset(st);
 	}
 	return rc;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
+
 void tu_temp_db_path(char *buf, size_t cap)
 {
 	char tmpl[] = "/tmp/reckon-test-XXXXXX";
@@ -37,7 +39,7 @@ struct journal *tu_open_temp_journal(char *path_out, size_t cap)
 	struct journal *j = NULL;
 	struct rk_err err = {0};
 	tu_temp_db_path(path_out, cap);
-	if (journal_open(path_out, JOURNAL_CREATE, JOURNAL_ANY, &j, &err) != RK_OK)
+	if (events_open(path_out, JOURNAL_CREATE, JOURNAL_ANY, &j, &err) != RK_OK)
 		fail_msg("journal_open: %s", err.msg);
 	return j;
 }

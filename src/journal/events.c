@@ -1,0 +1,217 @@
+/* events.c — the event types' dispatch table, appending and applying events,
+ * and replaying them (see events.h). */
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+#include "project.h"
+#include "recon_project.h"
+#include "record.h"
+#include "sqlx.h"
+
+/* ---- the dispatch table ----------------------------------------------------- */
+
+/* Applies event `seq` with canonical `payload`; sets *stale (never NULL,
+ * cleared by the caller) for an event that changed nothing it reports. */
+typedef enum rk_rc apply_fn(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			    struct rk_err *err);
+
+/* Every event type this reckon knows, with its projection. */
+static const struct event_type {
+	const char *name;
+	apply_fn *apply;
+} EVENT_TYPES[] = {
+	{"order", project_order},
+	{"fill", project_fill},
+	{"recon_run", recon_project_run},
+	{"recon_run_end", recon_project_run_end},
+	{"finding", recon_project_finding},
+	{"action", recon_project_action},
+	{"action_update", recon_project_action_update},
+	{"halt", recon_project_halt},
+	{"finding_resolved", recon_project_finding_resolved},
+	{"exchange_positions", recon_project_exchange_positions},
+	{"halt_released", recon_project_halt_released},
+};
+
+const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
+				     "lot_allocations", "lot_positions", "lot_other_fees",
+				     "recon_runs", "findings", "actions", "halts",
+				     "exchange_positions", NULL};
+
+enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
+			bool *stale, struct rk_err *err)
+{
+	bool ignored;
+	if (!stale)
+		stale = &ignored;
+	*stale = false;
+	for (size_t i = 0; i < sizeof EVENT_TYPES / sizeof EVENT_TYPES[0]; i++)
+		if (strcmp(type, EVENT_TYPES[i].name) == 0)
+			return EVENT_TYPES[i].apply(j, seq, payload, stale, err);
+	return rk_err_set(err, RK_EVERSION, "event %lld has type '%s', unknown to this reckon",
+			  (long long)seq, type);
+}
+
+/* ---- appending ----------------------------------------------------------------- */
+
+enum rk_rc events_open(const char *path, enum journal_mode mode, enum journal_kind kind,
+		       struct journal **out, struct rk_err *err)
+{
+	return journal_open(path, mode, kind, events_rebuild, out, err);
+}
+
+enum rk_rc events_append(struct journal *j, const struct journal_event *ev,
+			 enum events_result *res, int64_t *seq_out, struct rk_err *err)
+{
+	bool duplicate = false, stale = false;
+	int64_t seq = 0;
+	enum rk_rc rc = journal_append(j, ev, &duplicate, &seq, err);
+	*res = duplicate ? EVENTS_DUPLICATE : EVENTS_APPENDED;
+	if (seq_out && !rc)
+		*seq_out = seq;
+	if (rc || duplicate)
+		return rc;
+	if ((rc = events_apply(j, seq, ev->type, ev->payload, &stale, err)))
+		return rc;
+	if (stale)
+		*res = EVENTS_STALE;
+	return RK_OK;
+}
+
+/* Appends a canonical payload under its dedup key. Takes ownership of payload. */
+static enum rk_rc append_payload(struct journal *j, const char *type, const char *source,
+				 const char *ts, enum venue_kind venue, const char *account,
+				 const char *symbol, char *payload, const char *dedup,
+				 enum events_result *res, struct rk_err *err)
+{
+	if (!payload)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	struct journal_event ev = {type, source, ts, venue_name(venue), account, symbol, payload, dedup};
+	enum rk_rc rc = events_append(j, &ev, res, NULL, err);
+	free(payload);
+	return rc;
+}
+
+enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, const char *source,
+			       enum events_result *res, struct rk_err *err)
+{
+	/* The same order report twice is a duplicate; a new state is an event. */
+	char *payload = record_order_json(o);
+	char h[DIGEST_SHA256_HEX], dedup[80];
+	if (payload && !digest_sha256_hex(payload, strlen(payload), h)) {
+		free(payload);
+		return rk_err_set(err, RK_ENOMEM, "hashing order %s's report failed (OpenSSL)",
+				  o->order_id);
+	}
+	if (payload)
+		snprintf(dedup, sizeof dedup, "order:%s", h);
+	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
+			      dedup, res, err);
+}
+
+enum rk_rc events_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
+			      enum events_result *res, struct rk_err *err)
+{
+	/* A fill is identified by its venue and fill id. */
+	char dedup[MODEL_ID_MAX + 64];
+	snprintf(dedup, sizeof dedup, "fill:%s:%s", venue_name(f->venue), f->fill_id);
+	return append_payload(j, "fill", source, f->ts, f->venue, f->account, f->symbol,
+			      record_fill_json(f), dedup, res, err);
+}
+
+/* ---- replaying -------------------------------------------------------------------- */
+
+/* Empties every materialized table. Names come from EVENTS_TABLES, never
+ * from input. Reverse order: later tables may reference earlier ones. */
+static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
+{
+	size_t n = 0;
+	while (EVENTS_TABLES[n])
+		n++;
+	while (n-- > 0) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DELETE FROM main.%s;", EVENTS_TABLES[n]);
+		enum rk_rc rc = sqlx_exec(journal_db(j), sql, err);
+		if (rc)
+			return rc;
+	}
+	return RK_OK;
+}
+
+static const char SQL_REPLAY[] = "SELECT seq, type, payload FROM events ORDER BY seq";
+
+enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum rk_rc rc = clear_tables(j, err);
+	if (rc)
+		return rc;
+	/* Prepared separately: the cached statements are the projections'. */
+	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
+		return sqlx_error(journal_db(j), err, "reading events");
+	bool row;
+	while (!(rc = sqlx_step_row(st, &row, "reading events", err)) && row) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		rc = events_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
+				  (const char *)sqlite3_column_text(st, 2), NULL, err);
+		if (rc) {
+			rk_err_prefix(err, "replaying event %lld", (long long)seq);
+			goto out;
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum rk_rc count_diff(struct journal *j, const char *table, long long *diff,
+			     struct rk_err *err)
+{
+	char sql[512];
+	sqlite3_stmt *st = NULL;
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM temp.rk_%s))"
+		 " + (SELECT count(*) FROM (SELECT * FROM temp.rk_%s EXCEPT SELECT * FROM main.%s))",
+		 table, table, table, table);
+	bool row = false;
+	enum rk_rc rc;
+	if (sqlite3_prepare_v2(journal_db(j), sql, -1, &st, NULL) != SQLITE_OK)
+		rc = sqlx_error(journal_db(j), err, "comparing tables");
+	else if (!(rc = sqlx_step_row(st, &row, "comparing tables", err)) && !row)
+		rc = rk_err_set(err, RK_EDB, "comparing tables: no row");
+	if (row)
+		*diff = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum rk_rc events_verify(struct journal *j, struct rk_err *err)
+{
+	enum rk_rc rc = journal_begin(j, err);
+	if (rc)
+		return rc;
+	/* Snapshot the current tables, replay into main, compare, roll back. */
+	for (size_t i = 0; EVENTS_TABLES[i] && !rc; i++) {
+		char sql[256];
+		snprintf(sql, sizeof sql,
+			 "DROP TABLE IF EXISTS temp.rk_%s; CREATE TEMP TABLE rk_%s AS SELECT * FROM main.%s;",
+			 EVENTS_TABLES[i], EVENTS_TABLES[i], EVENTS_TABLES[i]);
+		rc = sqlx_exec(journal_db(j), sql, err);
+	}
+	if (!rc)
+		rc = events_rebuild(j, err);
+	for (size_t i = 0; EVENTS_TABLES[i] && !rc; i++) {
+		long long diff = 0;
+		rc = count_diff(j, EVENTS_TABLES[i], &diff, err);
+		if (!rc && diff)
+			rc = rk_err_set(err, RK_ECORRUPT,
+					"table %s differs from a replay of events (%lld rows)",
+					EVENTS_TABLES[i], diff);
+	}
+	journal_rollback(j);
+	return rc;
+}

@@ -1,0 +1,348 @@
+/* recon_project.c — the reconciler's events projected into its tables (see
+ * recon_project.h). */
+#include "recon_project.h"
+
+#include <cjson/cJSON.h>
+
+#include "sqlx.h"
+
+/* ---- reading a payload ---------------------------------------------------- */
+
+static const char *get_s(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int64_t get_i(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static bool get_b(const cJSON *o, const char *k)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static void bind_s(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Parses event `seq`'s payload, which must be a JSON object. The caller
+ * deletes *o (OUT) whatever this returns. */
+static enum rk_rc payload_object(int64_t seq, const char *type, const char *payload, cJSON **o,
+				 struct rk_err *err)
+{
+	*o = cJSON_Parse(payload);
+	if (*o && cJSON_IsObject(*o))
+		return RK_OK;
+	return rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object",
+			  (long long)seq, type);
+}
+
+/* ---- the event types that write one row ------------------------------------ */
+
+static const char SQL_RUN_INSERT[] =
+	"INSERT INTO recon_runs(id, venue, account, started_at, dry_run) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_RUN_END[] =
+	"UPDATE recon_runs SET finished_at = ?2, complete = ?3, reason = ?4, fills_cursor = ?5"
+	" WHERE id = ?1";
+static const char SQL_FINDING_INSERT[] =
+	"INSERT INTO findings(id, run_id, kind, venue, account, symbol, order_id, finding_key, detail,"
+	" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char SQL_ACTION_INSERT[] =
+	"INSERT INTO actions(id, run_id, finding_id, kind, venue, account, symbol, order_id,"
+	" client_order_id, status, request, note, depends_on, finding_key, created_at, updated_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	" (SELECT finding_key FROM findings WHERE id = ?3), ?14, ?14)";
+static const char SQL_ACTION_UPDATE[] =
+	"UPDATE actions SET status = ?2, order_id = COALESCE(?3, order_id), response = COALESCE(?4, response),"
+	" error = CASE WHEN ?2 = 'succeeded' THEN ?5 ELSE COALESCE(?5, error) END,"
+	" updated_at = ?6 WHERE id = ?1";
+static const char SQL_HALT[] =
+	"INSERT INTO halts(venue, account, symbol, reason, halted_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	" ON CONFLICT(venue, account, symbol) DO UPDATE SET reason = excluded.reason,"
+	" halted_at = excluded.halted_at, seq = excluded.seq";
+
+/* Binds a payload `o` of event `seq` to its statement. */
+typedef void bind_fn(sqlite3_stmt *st, int64_t seq, const cJSON *o);
+
+/* The projection of an event type that writes one row: `sql`, bound by `bind`. */
+static enum rk_rc project_row(struct journal *j, int64_t seq, const char *type,
+			      const char *payload, const char *sql, bind_fn *bind,
+			      struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	cJSON *o = NULL;
+	enum rk_rc rc = payload_object(seq, type, payload, &o, err);
+	if (!rc && !(rc = journal_stmt(j, sql, &st, err))) {
+		bind(st, seq, o);
+		rc = sqlx_step_done(st, type, err);
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* A symbol column: "" when the payload has none. */
+static const char *symbol_of(const cJSON *o)
+{
+	return get_s(o, "symbol") ? get_s(o, "symbol") : "";
+}
+
+static void bind_run(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	sqlite3_bind_int64(st, 1, seq);
+	bind_s(st, 2, get_s(o, "venue"));
+	bind_s(st, 3, get_s(o, "account"));
+	bind_s(st, 4, get_s(o, "at"));
+	sqlite3_bind_int(st, 5, get_b(o, "dry_run"));
+}
+
+static void bind_run_end(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	(void)seq;
+	sqlite3_bind_int64(st, 1, get_i(o, "run_id"));
+	bind_s(st, 2, get_s(o, "at"));
+	sqlite3_bind_int(st, 3, get_b(o, "complete"));
+	bind_s(st, 4, get_s(o, "reason"));
+	bind_s(st, 5, get_s(o, "fills_cursor"));
+}
+
+static void bind_finding(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	sqlite3_bind_int64(st, 1, seq);
+	bind_id(st, 2, get_i(o, "run_id"));
+	bind_s(st, 3, get_s(o, "kind"));
+	bind_s(st, 4, get_s(o, "venue"));
+	bind_s(st, 5, get_s(o, "account"));
+	bind_s(st, 6, symbol_of(o));
+	bind_s(st, 7, get_s(o, "order_id"));
+	bind_s(st, 8, get_s(o, "key"));
+	bind_s(st, 9, get_s(o, "detail"));
+	bind_s(st, 10, get_s(o, "at"));
+}
+
+static void bind_action(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, get_i(o, "run_id"));
+	bind_id(st, 3, get_i(o, "finding_id"));
+	bind_s(st, 4, get_s(o, "kind"));
+	bind_s(st, 5, get_s(o, "venue"));
+	bind_s(st, 6, get_s(o, "account"));
+	bind_s(st, 7, symbol_of(o));
+	bind_s(st, 8, get_s(o, "order_id"));
+	bind_s(st, 9, get_s(o, "client_order_id"));
+	bind_s(st, 10, get_s(o, "status"));
+	bind_s(st, 11, get_s(o, "request"));
+	bind_s(st, 12, get_s(o, "note"));
+	bind_id(st, 13, get_i(o, "depends_on"));
+	bind_s(st, 14, get_s(o, "at"));
+}
+
+static void bind_action_update(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	(void)seq;
+	sqlite3_bind_int64(st, 1, get_i(o, "action_id"));
+	bind_s(st, 2, get_s(o, "status"));
+	bind_s(st, 3, get_s(o, "order_id"));
+	bind_s(st, 4, get_s(o, "response"));
+	bind_s(st, 5, get_s(o, "error"));
+	bind_s(st, 6, get_s(o, "at"));
+}
+
+static void bind_halt(sqlite3_stmt *st, int64_t seq, const cJSON *o)
+{
+	bind_s(st, 1, get_s(o, "venue"));
+	bind_s(st, 2, get_s(o, "account"));
+	bind_s(st, 3, get_s(o, "symbol"));
+	bind_s(st, 4, get_s(o, "reason"));
+	bind_s(st, 5, get_s(o, "at"));
+	sqlite3_bind_int64(st, 6, seq);
+}
+
+enum rk_rc recon_project_run(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			     struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "recon_run", payload, SQL_RUN_INSERT, bind_run, err);
+}
+
+enum rk_rc recon_project_run_end(struct journal *j, int64_t seq, const char *payload,
+				 bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "recon_run_end", payload, SQL_RUN_END, bind_run_end, err);
+}
+
+enum rk_rc recon_project_finding(struct journal *j, int64_t seq, const char *payload,
+				 bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "finding", payload, SQL_FINDING_INSERT, bind_finding, err);
+}
+
+enum rk_rc recon_project_action(struct journal *j, int64_t seq, const char *payload,
+				bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "action", payload, SQL_ACTION_INSERT, bind_action, err);
+}
+
+enum rk_rc recon_project_action_update(struct journal *j, int64_t seq, const char *payload,
+				       bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "action_update", payload, SQL_ACTION_UPDATE, bind_action_update,
+			   err);
+}
+
+enum rk_rc recon_project_halt(struct journal *j, int64_t seq, const char *payload, bool *stale,
+			      struct rk_err *err)
+{
+	(void)stale;
+	return project_row(j, seq, "halt", payload, SQL_HALT, bind_halt, err);
+}
+
+/* ---- settlement and operator events ----------------------------------------- */
+
+static const char SQL_FINDING_RESOLVED[] =
+	"UPDATE findings SET resolved_at = ?2, resolved_by = ?3, resolution = ?4"
+	" WHERE id = ?1 AND resolved_at IS NULL";
+static const char SQL_EXPOS_CLEAR[] =
+	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2";
+static const char SQL_EXPOS_INSERT[] =
+	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
+	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_HALT_RELEASE[] =
+	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+
+/* Steps a bound statement that writes; *changed (may be NULL) gets the rows changed. */
+static enum rk_rc step_write(struct journal *j, sqlite3_stmt *st, const char *what, int *changed,
+			     struct rk_err *err)
+{
+	enum rk_rc rc = sqlx_step_done(st, what, err);
+	if (!rc && changed)
+		*changed = sqlite3_changes(journal_db(j));
+	return rc;
+}
+
+/* Applies a payload `o` of event `seq`. */
+typedef enum rk_rc apply_fn(struct journal *j, int64_t seq, const cJSON *o, struct rk_err *err);
+
+/* The projection of an event type whose payload `apply` reads as an object. */
+static enum rk_rc project_object(struct journal *j, int64_t seq, const char *type,
+				 const char *payload, apply_fn *apply, struct rk_err *err)
+{
+	cJSON *o = NULL;
+	enum rk_rc rc = payload_object(seq, type, payload, &o, err);
+	if (!rc)
+		rc = apply(j, seq, o, err);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static enum rk_rc apply_finding_resolved(struct journal *j, int64_t seq, const cJSON *o,
+					 struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	int changed = 0;
+	enum rk_rc rc = journal_stmt(j, SQL_FINDING_RESOLVED, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, get_i(o, "finding_id"));
+	bind_s(st, 2, get_s(o, "at"));
+	bind_id(st, 3, get_i(o, "run_id"));
+	bind_s(st, 4, get_s(o, "reason"));
+	if ((rc = step_write(j, st, "resolving a finding", &changed, err)))
+		return rc;
+	if (changed != 1)
+		return rk_err_set(err, RK_ECONFLICT, "event %lld resolves finding %lld, which is not open",
+				  (long long)seq, (long long)get_i(o, "finding_id"));
+	return RK_OK;
+}
+
+static enum rk_rc apply_exchange_positions(struct journal *j, int64_t seq, const cJSON *o,
+					   struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	const char *venue = get_s(o, "venue"), *account = get_s(o, "account");
+	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err);
+	(void)seq;
+	if (rc)
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	if ((rc = step_write(j, st, "replacing the exchange's positions", NULL, err)))
+		return rc;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
+	{
+		if ((rc = journal_stmt(j, SQL_EXPOS_INSERT, &st, err)))
+			return rc;
+		bind_s(st, 1, venue);
+		bind_s(st, 2, account);
+		bind_s(st, 3, get_s(p, "symbol"));
+		bind_s(st, 4, get_s(p, "qty"));
+		bind_s(st, 5, get_s(p, "orderable_qty"));
+		bind_s(st, 6, get_s(p, "entry_price"));
+		bind_id(st, 7, get_i(o, "run_id"));
+		bind_s(st, 8, get_s(o, "at"));
+		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
+			return rc;
+	}
+	return RK_OK;
+}
+
+static enum rk_rc apply_halt_released(struct journal *j, int64_t seq, const cJSON *o,
+				      struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	int changed = 0;
+	enum rk_rc rc = journal_stmt(j, SQL_HALT_RELEASE, &st, err);
+	if (rc)
+		return rc;
+	bind_s(st, 1, get_s(o, "venue"));
+	bind_s(st, 2, get_s(o, "account"));
+	bind_s(st, 3, get_s(o, "symbol"));
+	if ((rc = step_write(j, st, "releasing a halt", &changed, err)))
+		return rc;
+	if (changed != 1)
+		return rk_err_set(err, RK_ECONFLICT, "event %lld releases a halt on %s that does not exist",
+				  (long long)seq, get_s(o, "symbol") ? get_s(o, "symbol") : "?");
+	return RK_OK;
+}
+
+enum rk_rc recon_project_finding_resolved(struct journal *j, int64_t seq, const char *payload,
+					  bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_object(j, seq, "finding_resolved", payload, apply_finding_resolved, err);
+}
+
+enum rk_rc recon_project_exchange_positions(struct journal *j, int64_t seq, const char *payload,
+					    bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_object(j, seq, "exchange_positions", payload, apply_exchange_positions, err);
+}
+
+enum rk_rc recon_project_halt_released(struct journal *j, int64_t seq, const char *payload,
+				       bool *stale, struct rk_err *err)
+{
+	(void)stale;
+	return project_object(j, seq, "halt_released", payload, apply_halt_released, err);
+}
