@@ -39,13 +39,6 @@ static void help(void)
 	       "  -h, --help     this help\n");
 }
 
-/* Scenario time, so the journal reads like the incident. The executor reads
- * it through a struct rk_clock (rk_clock_manual); the journal still reads the
- * process-wide rtime clock for recorded_at until it takes a clock of its own,
- * hence demo_clock. */
-static int64_t g_demo_now;
-static int64_t demo_clock(void) { return g_demo_now; }
-
 static enum rk_rc ingest_bot_view(struct journal *j, const char *scenario, long *count,
 				  struct rk_err *err)
 {
@@ -87,19 +80,19 @@ static enum rk_rc show_query(struct journal *j, const char *name, struct rk_err 
 
 /* Every line of a pass says it is simulated, as `reckon reconcile --sim` does. */
 static enum rk_rc run_passes(struct journal *j, struct venue **venues, size_t n, const char *account,
-			     const struct policy *policy, int pass, size_t *actions,
+			     const struct policy *policy, int64_t *now, int pass, size_t *actions,
 			     struct rk_err *err)
 {
 	enum rk_rc rc = RK_OK;
 	FILE *report = cli_prefixed_stream(stdout, CLI_SIM_PREFIX);
-	struct recon_opts opts = {.policy = policy, .clock = rk_clock_manual(&g_demo_now),
+	struct recon_opts opts = {.policy = policy, .clock = rk_clock_manual(now),
 				  .sink = recon_text_sink(report)};
 	*actions = 0;
 	if (!report)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct recon_outcome res;
-		g_demo_now += DEMO_PASS_SECONDS * 1000000LL;
+		*now += DEMO_PASS_SECONDS * 1000000LL;
 		if ((rc = recon_run_pass(j, venues[i], account, &opts, &res, err)))
 			break;
 		*actions += res.nactions;
@@ -145,6 +138,7 @@ int cmd_demo(int argc, char **argv)
 	const char *names[2] = {"coinbase", "binance-usdm"};
 	long ingested = 0;
 	size_t actions = 0;
+	int64_t now = 0;
 
 	if (!scenario) {
 		rk_err_set(&err, RK_ENOTFOUND, "embedded scenario %s is missing", DEMO_SCENARIO);
@@ -155,11 +149,13 @@ int cmd_demo(int argc, char **argv)
 	for (size_t i = 0; i < 2; i++)
 		if (sim_venue_create(scenario, names[i], &venues[i], &err))
 			goto fail;
-	g_demo_now = sim_venue_now_us(venues[0]);
-	rtime_set_clock(demo_clock); /* the journal's recorded_at (see g_demo_now) */
+	/* Scenario time, so the journal reads like the incident: the journal
+	 * (recorded_at) and the executor read it through one manual clock,
+	 * which each pass moves on. */
+	now = sim_venue_now_us(venues[0]);
 	if (!(j = cli_open_journal(db, JOURNAL_CREATE, JOURNAL_SIM, &code)))
 		goto done;
-	journal_set_clock(j, rk_clock_manual(&g_demo_now)); /* recorded_at in scenario time */
+	journal_set_clock(j, rk_clock_manual(&now));
 	printf("reckon demo — simulation journal: %s\n"
 	       "Everything below runs on the embedded simulated venue: no exchange is contacted,\n"
 	       "and the lines of each reconciliation pass start with \"" CLI_SIM_PREFIX "\".\n\n",
@@ -172,10 +168,10 @@ int cmd_demo(int argc, char **argv)
 		goto fail;
 
 	printf("\n# Pass 1: reconcile each venue and fix what is safe to fix\n");
-	if (run_passes(j, venues, 2, "default", policy, 1, &actions, &err))
+	if (run_passes(j, venues, 2, "default", policy, &now, 1, &actions, &err))
 		goto fail;
 	printf("\n# Pass 2: nothing should be left to do\n");
-	if (run_passes(j, venues, 2, "default", policy, 2, &actions, &err))
+	if (run_passes(j, venues, 2, "default", policy, &now, 2, &actions, &err))
 		goto fail;
 	printf("\n# Final protection of every position\n");
 	if (show_query(j, "protection", &err))
@@ -192,7 +188,6 @@ int cmd_demo(int argc, char **argv)
 fail:
 	code = cli_fail(&err);
 done:
-	rtime_set_clock(NULL);
 	journal_close(j);
 	for (size_t i = 0; i < 2; i++)
 		venue_destroy(venues[i]);

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "query_print.h"
 #include "recon_journal.h"
+#include "rk_clock.h"
 #include "rtime.h"
 
 #define REASON_MAX 500 /* bytes of an operator's reason */
@@ -97,7 +98,7 @@ static int release(struct journal *j, const struct halt_args *a)
 	struct rk_err err = {0};
 	enum rk_rc rc = journal_begin(j, &err);
 	if (!rc && (rc = recon_journal_release_halt(j, venue_parse(a->venue), account, a->symbol,
-						    a->reason, rtime_now_us(), &seq, &err)))
+						    a->reason, rk_clock_now(rk_clock_system()), &seq, &err)))
 		journal_rollback(j);
 	else if (!rc)
 		rc = journal_commit(j, &err);

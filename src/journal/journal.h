@@ -58,10 +58,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #include "err.h"
 #include "rk_clock.h"
+
+/* SQLite's handles, opaque here: only journal/ sources include <sqlite3.h>,
+ * so the layers above never see SQLite through this header. */
+struct sqlite3;
+struct sqlite3_stmt;
 
 struct journal; /* opaque */
 
@@ -149,7 +152,7 @@ enum rk_rc journal_identity(struct journal *j, char out[JOURNAL_ID_HEX] /* OUT *
 void journal_close(struct journal *j);
 
 /* The underlying connection, for modules that read or project (borrowed). */
-sqlite3 *journal_db(struct journal *j);
+struct sqlite3 *journal_db(struct journal *j);
 
 /* The schema version this binary migrates to (number of migrations). */
 int journal_schema_version(void);
@@ -159,7 +162,7 @@ int journal_schema_version(void);
  * constant (it is cached by address). Returned reset with bindings cleared;
  * borrowed — never finalize it.
  */
-enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out /* OUT */,
+enum rk_rc journal_stmt(struct journal *j, const char *sql, struct sqlite3_stmt **out /* OUT */,
 			struct rk_err *err);
 
 /* Transactions. begin is BEGIN IMMEDIATE (the write lock is taken up front,

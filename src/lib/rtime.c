@@ -1,4 +1,4 @@
-/* rtime.c — RFC 3339 timestamps and the replaceable clock (see rtime.h). */
+/* rtime.c — RFC 3339 timestamps (see rtime.h). */
 #include "rtime.h"
 
 #include <ctype.h>
@@ -7,18 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t (*g_clock)(void);
-
-static int64_t system_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t rtime_now_us(void) { return g_clock ? g_clock() : system_now_us(); }
-void rtime_set_clock(int64_t (*now_us)(void)) { g_clock = now_us; }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * algorithm): exact integer arithmetic, no timezone database involved. */

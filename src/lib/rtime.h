@@ -1,7 +1,7 @@
 /*
  * rtime.h — timestamps: RFC 3339 parsing into microseconds since the Unix
- * epoch (UTC), the canonical text form stored in the journal, and the clock
- * seam that tests replace.
+ * epoch (UTC) and the canonical text form stored in the journal. "Now" is
+ * not here: whoever needs it is handed a struct rk_clock (rk_clock.h).
  *
  * Canonical form: "YYYY-MM-DDTHH:MM:SS.ffffffZ" — always UTC, always six
  * fractional digits, so text order is time order in SQL.
@@ -38,12 +38,5 @@ enum rk_rc rtime_parse_exact(const char *s, int64_t *us_out /* OUT */, struct rk
 
 /* Writes the canonical form of `us` into buf (RTIME_STR_MAX bytes). */
 char *rtime_format(int64_t us, char buf[RTIME_STR_MAX]);
-
-/* Now, in microseconds since the epoch, from the installed clock. */
-int64_t rtime_now_us(void);
-
-/* Replaces the clock (NULL restores the system clock). For tests and the
- * simulated venue's scenario time. */
-void rtime_set_clock(int64_t (*now_us)(void));
 
 #endif

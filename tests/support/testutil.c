@@ -7,6 +7,8 @@
 
 #include "testutil.h"
 
+#include <sqlite3.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
