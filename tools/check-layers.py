@@ -4,8 +4,10 @@
 1. Each folder under src/ includes project headers only from the layers it
    may use (ALLOWED below), and system headers of a library only where that
    library belongs (SYSTEM below).
-2. src/core/ is pure: no files, environment, clock or process state.
-3. No include cycle among modules (a module is a .c/.h pair, by name).
+2. SQLite stays inside journal/: no journal header that another layer
+   includes (directly or through other journal headers) includes <sqlite3.h>.
+3. src/core/ is pure: no files, environment, clock or process state.
+4. No include cycle among modules (a module is a .c/.h pair, by name).
 
 Exit 0 when all hold; otherwise prints each violation as file:line: reason
 and exits 1. Usage: check-layers.py [SRC_DIR]   (default: src beside tools/)
@@ -75,6 +77,8 @@ def main():
     for layer in sorted(unknown):
         bad.append(f"{src}/{layer}: folder is not a known layer (add it to ALLOWED)")
     edges = {}
+    header_includes = {}   # "events.h" -> (path, ["journal.h", ...], sqlite line or 0)
+    outside_uses = set()   # journal headers included from other layers
     for path, layer, module in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -83,6 +87,14 @@ def main():
             if not m:
                 continue
             kind, name = m.groups()
+            if path.endswith(".h"):
+                entry = header_includes.setdefault(os.path.basename(path), [path, [], 0])
+                if kind == "<" and name == "sqlite3.h":
+                    entry[2] = lineno
+                elif kind == '"':
+                    entry[1].append(name)
+            if kind == '"' and layer != "journal" and header_layer.get(name) == "journal":
+                outside_uses.add(name)
             if kind == "<":
                 for prefix, layers in SYSTEM.items():
                     if name.startswith(prefix) and layer not in layers:
@@ -103,6 +115,17 @@ def main():
                 m = IMPURE.search(line)
                 if m:
                     bad.append(f"{path}:{lineno}: core/ is pure, but calls {m.group(1)}()")
+    # SQLite must not leak through a journal header another layer includes.
+    seen, todo = set(), sorted(outside_uses)
+    while todo:
+        h = todo.pop()
+        if h in seen or h not in header_includes:
+            continue
+        seen.add(h)
+        hpath, incs, sqlite_line = header_includes[h]
+        if sqlite_line:
+            bad.append(f"{hpath}:{sqlite_line}: <sqlite3.h> in a header other layers include")
+        todo.extend(i for i in incs if header_layer.get(i) == "journal")
     # Include cycles among modules (iterative DFS, colours white/grey/black).
     colour, stack_path = {}, []
     def visit(start):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layering check (tools/check-layers.py) holds on the real tree, and it
-# can fail: a copy of src/ with <sqlite3.h> in a core/ file, a core/ file
+# can fail: a copy of src/ with <sqlite3.h> in a core/ file or in a journal
+# header the layers above include, a core/ file
 # reading the environment, a journal header reaching up into engine/, and an
 # include cycle are each refused, naming the file and line.
 # Run by ctest with RECKON_SOURCE_DIR set.
@@ -26,6 +27,10 @@ fresh() { rm -rf "${tmp:?}/$1"; cp -r "$src/src" "$tmp/$1"; }
 fresh sqlite_in_core
 sed -i '0,/^#include/s//#include <sqlite3.h>\n#include/' "$tmp/sqlite_in_core/core/dec.c"
 expect_refusal sqlite_in_core 'core/dec.c:[0-9]+: core/ may not include <sqlite3.h>'
+
+fresh sqlite_leak
+sed -i '0,/^#include/s//#include <sqlite3.h>\n#include/' "$tmp/sqlite_leak/journal/events.h"
+expect_refusal sqlite_leak 'journal/events.h:[0-9]+: <sqlite3.h> in a header other layers include'
 
 fresh env_in_core
 printf 'const char *impure_probe(void);\nconst char *impure_probe(void) { return getenv("HOME"); }\n' \
