@@ -26,7 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "binance_parse.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/binance-usdm/"
 

@@ -35,7 +35,7 @@
 #include "registry.h"
 #include "rk_clock.h"
 #include "rtime.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 #define API "/api/v3/brokerage"
 #define KEY_NAME "organizations/test/apiKeys/k1"

@@ -25,7 +25,7 @@
 #include "venue.h"
 #include "coinbase.h"
 #include "coinbase_parse.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 #define FIXDIR RECKON_SHARED_DIR "/fixtures/coinbase/"
 

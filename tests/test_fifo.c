@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fifo.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 /* A fill at second `sec` of the test day. Timestamps live in a static ring
  * (enough for every test's fills). */

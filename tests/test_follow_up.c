@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "follow_up.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 #define ROOT "rk-0123456789abcdef01234567"
 #define JOURNAL_ID "5c2b9a1f00112233445566778899aabbccddeeff00112233445566778899aabb"

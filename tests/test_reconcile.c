@@ -18,7 +18,7 @@
 
 #include "reconcile.h"
 #include "rtime.h"
-#include "testutil.h"
+#include "tu_core.h"
 
 #define NOW_US ((int64_t)1763866000 * 1000000)
 #define CAP 32

@@ -128,35 +128,3 @@ char *tu_dump_tables(struct journal *j)
 	sqlite3_finalize(tables);
 	return buf;
 }
-
-struct dec tu_dec(const char *s)
-{
-	struct dec d;
-	if (dec_parse_cstr(s, &d) != DEC_OK)
-		fail_msg("bad decimal in test: %s", s);
-	return d;
-}
-
-void tu_check_dec(struct dec d, const char *want, const char *file, int line)
-{
-	char got[DEC_STR_MAX], exp[DEC_STR_MAX];
-	_assert_string_equal(dec_format(d, got), dec_format(tu_dec(want), exp), file, line);
-}
-
-char *tu_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}

@@ -1,6 +1,7 @@
 /*
- * testutil.h — small helpers shared by reckon's cmocka tests: temporary
- * database paths, feeding ingest lines, and reading single values back.
+ * testutil.h — helpers shared by reckon's cmocka tests of the journal and
+ * above: temporary database paths, feeding ingest lines, and reading single
+ * values back (tests of the pure core use tu_core.h alone).
  * Every helper fails the current test (cmocka assert) on error.
  */
 #ifndef RECKON_TESTUTIL_H
@@ -8,9 +9,9 @@
 
 #include <stddef.h>
 
-#include "dec.h"
 #include "ingest.h"
 #include "journal.h"
+#include "tu_core.h" /* the pure helpers: tu_dec, assert_dec, tu_read_file */
 
 /* Writes a fresh temporary path ("/tmp/reckon-test-XXXXXX.db", not yet
  * existing) into buf (at least 64 bytes). */
@@ -35,17 +36,5 @@ long long tu_query_int(struct journal *j, const char *sql);
 /* A text dump of every row of every non-sqlite table, in a stable order, for
  * "nothing changed" assertions. Caller frees. */
 char *tu_dump_tables(struct journal *j);
-
-/* A decimal from a test literal; a bad literal fails the test. */
-struct dec tu_dec(const char *s);
-
-/* Asserts that `d` equals the decimal written `want` (compared as canonical
- * text, so "0.10" and "0.1" are equal). Use through assert_dec. */
-void tu_check_dec(struct dec d, const char *want, const char *file, int line);
-#define assert_dec(d, want) tu_check_dec((d), (want), __FILE__, __LINE__)
-
-/* Reads a whole file; *len (OUT, may be NULL) gets its size. Caller frees.
- * A missing file fails the test. */
-char *tu_read_file(const char *path, size_t *len);
 
 #endif
