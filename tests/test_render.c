@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "render.h"
+#include "render_format.h" /* render_is_number */
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 #define NUL {RK_CELL_NULL, NULL}
@@ -343,9 +344,37 @@ static void test_feed_stops_at_the_first_refusal(void **state)
 	assert_int_equal(seen, 2);
 }
 
+/* One number scanner serves both renderers: JSON's grammar for bare INT and
+ * REAL values, plain decimals (leading zeros allowed) for right alignment. */
+static void test_number_text_for_json_and_for_alignment(void **state)
+{
+	(void)state;
+	const char *both[] = {"0", "-12", "0.5", "12.250", "-0.000001"};
+	const char *table_only[] = {"007", "-01.5"};
+	const char *json_only[] = {"1e5", "-2.5E-3", "0e0"};
+	const char *neither[] = {"", "-", ".5", "5.", "1.2.3", "+1", "1e", "0x10", " 1", "1 ", "NaN"};
+	for (size_t i = 0; i < sizeof both / sizeof *both; i++) {
+		assert_true(render_is_number(both[i], true));
+		assert_true(render_is_number(both[i], false));
+	}
+	for (size_t i = 0; i < sizeof table_only / sizeof *table_only; i++) {
+		assert_false(render_is_number(table_only[i], true));
+		assert_true(render_is_number(table_only[i], false));
+	}
+	for (size_t i = 0; i < sizeof json_only / sizeof *json_only; i++) {
+		assert_true(render_is_number(json_only[i], true));
+		assert_false(render_is_number(json_only[i], false));
+	}
+	for (size_t i = 0; i < sizeof neither / sizeof *neither; i++) {
+		assert_false(render_is_number(neither[i], true));
+		assert_false(render_is_number(neither[i], false));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_number_text_for_json_and_for_alignment),
 		cmocka_unit_test(test_table_aligns_numbers_right_and_shows_null_blank),
 		cmocka_unit_test(test_table_of_no_rows_keeps_header_and_left_alignment),
 		cmocka_unit_test(test_table_text_and_blob_are_not_numbers),

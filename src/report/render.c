@@ -193,3 +193,36 @@ enum rk_rc render_result_buf(enum render_format fmt, const struct rk_result *res
 	enum rk_rc rc = render_open_buf(fmt, buf, &r, err);
 	return render_result(r, rc, res, err);
 }
+
+static const char *digits(const char *s)
+{
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return s;
+}
+
+bool render_is_number(const char *s, bool json)
+{
+	const char *d;
+
+	if (*s == '-')
+		s++;
+	d = digits(s);
+	if (d == s || (json && *s == '0' && d != s + 1)) /* JSON: no leading zeros */
+		return false;
+	s = d;
+	if (*s == '.') {
+		if ((d = digits(s + 1)) == s + 1)
+			return false;
+		s = d;
+	}
+	if (json && (*s == 'e' || *s == 'E')) {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if ((d = digits(s)) == s)
+			return false;
+		s = d;
+	}
+	return *s == '\0';
+}

@@ -53,4 +53,10 @@ void render_put(struct render *r, const char *s, size_t n);
 void render_puts(struct render *r, const char *s);
 void render_putc(struct render *r, char c);
 
+/* Whether `s` is a number written as text. json: JSON's grammar (no leading
+ * zeros, an optional exponent), for writing an INT or REAL cell bare;
+ * otherwise a plain decimal ("-12", "0.5", "007": digits, optionally a
+ * point and more digits), for right-aligning a table column. */
+bool render_is_number(const char *s, bool json);
+
 #endif

@@ -37,42 +37,12 @@ static void json_string(struct render *r, const char *s)
 }
 
 /* Is s a JSON number (RFC 8259)? SQLite renders infinities as "Inf". */
-static bool is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return false;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 static void json_value(struct render *r, const struct rk_cell *cell)
 {
 	const char *text = cell->text ? cell->text : "";
 	if (cell->kind == RK_CELL_NULL)
 		render_puts(r, "null");
-	else if ((cell->kind == RK_CELL_INT || cell->kind == RK_CELL_REAL) && is_json_number(text))
+	else if ((cell->kind == RK_CELL_INT || cell->kind == RK_CELL_REAL) && render_is_number(text, true))
 		render_puts(r, text); /* the source's own digits: exact for int64 */
 	else
 		json_string(r, text);

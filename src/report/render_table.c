@@ -60,25 +60,6 @@ static size_t display_width(const char *s)
 	return w;
 }
 
-/* "-12", "0.5": a decimal number written as text. */
-static bool looks_numeric(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (!(*s >= '0' && *s <= '9'))
-		return false;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 /* Stores one value's display text; NULL when memory ran out. */
 static const char *keep(struct table *t, const char *s)
 {
@@ -123,7 +104,7 @@ static enum rk_rc table_row(struct render *r, const struct rk_cell *cells, struc
 		if (!shown)
 			return nomem(err);
 		t->seen[c] = true;
-		if (kind == RK_CELL_TEXT ? !looks_numeric(shown) : kind == RK_CELL_BLOB)
+		if (kind == RK_CELL_TEXT ? !render_is_number(shown, false) : kind == RK_CELL_BLOB)
 			t->numeric[c] = false;
 		size_t w = display_width(shown);
 		if (w > t->width[c])
