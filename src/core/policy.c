@@ -169,18 +169,8 @@ static enum rk_rc read_dec(const cJSON *v, const char *path, struct dec *out,
 static enum rk_rc read_int_text(const char *t, const char *path, int min, int max, int *out,
 				struct rk_err *err)
 {
-	long long n = 0;
-	bool neg = t && t[0] == '-';
-	const char *d = t ? t + neg : NULL;
-	if (!d || !*d || strlen(d) > 10)
-		return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
-	for (; *d; d++) {
-		if (*d < '0' || *d > '9')
-			return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
-		n = n * 10 + (*d - '0');
-	}
-	n = neg ? -n : n;
-	if (n > INT_MAX || n < INT_MIN)
+	int64_t n = 0;
+	if (!t || !jsonin_int_text(t, strlen(t), &n) || n > INT_MAX || n < INT_MIN)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be a whole number", path);
 	if (n < min)
 		return rk_err_set(err, RK_ECONFIG, "%s: must be >= %d", path, min);
