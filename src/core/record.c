@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "rtime.h"
 
 enum rk_rc record_type_of(const struct jsonin *in, enum record_type *out, struct rk_err *err)
@@ -172,24 +173,13 @@ enum rk_rc record_fill_read(const struct jsonin *in, struct fill_rec *f, struct 
 
 /* --- canonical JSON ------------------------------------------------------ */
 
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-	return cJSON_AddStringToObject(o, k, v) != NULL;
-}
-
-static bool add_dec(cJSON *o, const char *k, struct dec v)
-{
-	char buf[DEC_STR_MAX];
-	return add_str(o, k, dec_format(v, buf));
-}
-
 static cJSON *common_json(const char *type, const char *ts, enum venue_kind venue,
 			  const char *account, const char *symbol)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (o && add_str(o, "type", type) && add_str(o, "ts", ts) &&
-	    add_str(o, "venue", venue_name(venue)) && add_str(o, "account", account) &&
-	    add_str(o, "symbol", symbol))
+	if (o && jsonout_add_str(o, "type", type) && jsonout_add_str(o, "ts", ts) &&
+	    jsonout_add_str(o, "venue", venue_name(venue)) && jsonout_add_str(o, "account", account) &&
+	    jsonout_add_str(o, "symbol", symbol))
 		return o;
 	cJSON_Delete(o);
 	return NULL;
@@ -205,27 +195,27 @@ static char *finish(cJSON *o, bool ok)
 char *record_order_json(const struct order_rec *r)
 {
 	cJSON *o = common_json("order", r->ts, r->venue, r->account, r->symbol);
-	bool ok = o && add_str(o, "order_id", r->order_id) &&
-		  (!r->client_order_id[0] || add_str(o, "client_order_id", r->client_order_id)) &&
-		  add_str(o, "side", side_name(r->side)) &&
-		  add_str(o, "order_type", order_type_name(r->type)) &&
-		  add_str(o, "status", order_status_name(r->status)) &&
-		  (r->purpose == PURPOSE_NONE || add_str(o, "purpose", purpose_name(r->purpose))) &&
+	bool ok = o && jsonout_add_str(o, "order_id", r->order_id) &&
+		  (!r->client_order_id[0] || jsonout_add_str(o, "client_order_id", r->client_order_id)) &&
+		  jsonout_add_str(o, "side", side_name(r->side)) &&
+		  jsonout_add_str(o, "order_type", order_type_name(r->type)) &&
+		  jsonout_add_str(o, "status", order_status_name(r->status)) &&
+		  (r->purpose == PURPOSE_NONE || jsonout_add_str(o, "purpose", purpose_name(r->purpose))) &&
 		  (!r->reduce_only || cJSON_AddTrueToObject(o, "reduce_only")) &&
-		  add_dec(o, "qty", r->qty) && (!r->has_price || add_dec(o, "price", r->price)) &&
-		  (!r->has_stop_price || add_dec(o, "stop_price", r->stop_price)) &&
-		  (!r->has_filled_qty || add_dec(o, "filled_qty", r->filled_qty));
+		  jsonout_add_dec(o, "qty", r->qty) && (!r->has_price || jsonout_add_dec(o, "price", r->price)) &&
+		  (!r->has_stop_price || jsonout_add_dec(o, "stop_price", r->stop_price)) &&
+		  (!r->has_filled_qty || jsonout_add_dec(o, "filled_qty", r->filled_qty));
 	return finish(o, ok);
 }
 
 char *record_fill_json(const struct fill_rec *r)
 {
 	cJSON *o = common_json("fill", r->ts, r->venue, r->account, r->symbol);
-	bool ok = o && add_str(o, "fill_id", r->fill_id) && add_str(o, "order_id", r->order_id) &&
-		  add_str(o, "side", side_name(r->side)) && add_dec(o, "qty", r->qty) &&
-		  add_dec(o, "price", r->price) && add_dec(o, "fee", r->fee) &&
-		  (!r->fee_currency[0] || add_str(o, "fee_currency", r->fee_currency)) &&
-		  (r->liquidity == LIQ_NONE || add_str(o, "liquidity", liquidity_name(r->liquidity))) &&
+	bool ok = o && jsonout_add_str(o, "fill_id", r->fill_id) && jsonout_add_str(o, "order_id", r->order_id) &&
+		  jsonout_add_str(o, "side", side_name(r->side)) && jsonout_add_dec(o, "qty", r->qty) &&
+		  jsonout_add_dec(o, "price", r->price) && jsonout_add_dec(o, "fee", r->fee) &&
+		  (!r->fee_currency[0] || jsonout_add_str(o, "fee_currency", r->fee_currency)) &&
+		  (r->liquidity == LIQ_NONE || jsonout_add_str(o, "liquidity", liquidity_name(r->liquidity))) &&
 		  (!r->inferred || cJSON_AddTrueToObject(o, "inferred"));
 	return finish(o, ok);
 }

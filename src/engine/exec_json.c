@@ -5,10 +5,16 @@
 
 #include <cjson/cJSON.h>
 
-static void json_dec(cJSON *o, const char *k, struct dec v)
+#include "jsonout.h"
+
+/* All or nothing: the text of `o` when every member was added (ok), else
+ * NULL, so an allocation failure never journals a request or an answer
+ * with a member missing. Frees o. */
+static char *finish(cJSON *o, bool ok)
 {
-	char b[DEC_STR_MAX];
-	cJSON_AddStringToObject(o, k, dec_format(v, b));
+	char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	return s;
 }
 
 /* Request JSON for a placement. Caller frees. */
@@ -17,23 +23,17 @@ char *exec_req_json(const struct venue_order_req *r)
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "client_order_id", r->client_order_id);
-	cJSON_AddStringToObject(o, "symbol", r->symbol);
-	cJSON_AddStringToObject(o, "side", side_name(r->side));
-	cJSON_AddStringToObject(o, "order_type", order_type_name(r->type));
-	cJSON_AddStringToObject(o, "purpose", purpose_name(r->purpose));
-	json_dec(o, "qty", r->qty);
-	if (r->has_price)
-		json_dec(o, "price", r->price);
-	if (r->has_stop_price)
-		json_dec(o, "stop_price", r->stop_price);
-	if (r->reduce_only)
-		cJSON_AddTrueToObject(o, "reduce_only");
-	if (r->close_position)
-		cJSON_AddTrueToObject(o, "close_position");
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
+	bool ok = jsonout_add_str(o, "client_order_id", r->client_order_id) &&
+		  jsonout_add_str(o, "symbol", r->symbol) &&
+		  jsonout_add_str(o, "side", side_name(r->side)) &&
+		  jsonout_add_str(o, "order_type", order_type_name(r->type)) &&
+		  jsonout_add_str(o, "purpose", purpose_name(r->purpose)) &&
+		  jsonout_add_dec(o, "qty", r->qty) &&
+		  (!r->has_price || jsonout_add_dec(o, "price", r->price)) &&
+		  (!r->has_stop_price || jsonout_add_dec(o, "stop_price", r->stop_price)) &&
+		  (!r->reduce_only || cJSON_AddTrueToObject(o, "reduce_only")) &&
+		  (!r->close_position || cJSON_AddTrueToObject(o, "close_position"));
+	return finish(o, ok);
 }
 
 /* Request JSON of a record_inferred_fill: the fill reckon will journal as
@@ -49,18 +49,15 @@ char *exec_record_json(const struct action *a, const struct finding *fd)
 		cJSON_Delete(detail);
 		return NULL;
 	}
-	cJSON_AddStringToObject(o, "fill_id", f->fill_id);
-	cJSON_AddStringToObject(o, "order_id", f->order_id);
-	cJSON_AddStringToObject(o, "side", side_name(f->side));
-	json_dec(o, "qty", f->qty);
-	json_dec(o, "price", f->price);
-	cJSON_AddTrueToObject(o, "inferred");
-	cJSON_AddStringToObject(o, "basis", cJSON_IsString(basis) ? basis->valuestring
-					    : a->note[0] ? a->note : "reported by the venue");
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	bool ok = jsonout_add_str(o, "fill_id", f->fill_id) &&
+		  jsonout_add_str(o, "order_id", f->order_id) &&
+		  jsonout_add_str(o, "side", side_name(f->side)) &&
+		  jsonout_add_dec(o, "qty", f->qty) && jsonout_add_dec(o, "price", f->price) &&
+		  cJSON_AddTrueToObject(o, "inferred") &&
+		  jsonout_add_str(o, "basis", cJSON_IsString(basis) ? basis->valuestring
+					      : a->note[0] ? a->note : "reported by the venue");
 	cJSON_Delete(detail);
-	return s;
+	return finish(o, ok);
 }
 
 /* Caller frees. */
@@ -69,22 +66,15 @@ char *exec_resp_json(const struct resp *r)
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "outcome", venue_outcome_name(r->outcome));
-	if (r->reject != VREJ_NONE)
-		cJSON_AddStringToObject(o, "reject", venue_reject_name(r->reject));
-	if (r->code)
-		cJSON_AddNumberToObject(o, "code", r->code);
-	if (r->reason && r->reason[0])
-		cJSON_AddStringToObject(o, "reason", r->reason);
-	if (r->order_id && r->order_id[0])
-		cJSON_AddStringToObject(o, "order_id", r->order_id);
-	if (r->status && r->status[0])
-		cJSON_AddStringToObject(o, "status", r->status);
-	if (r->unprotected)
-		cJSON_AddNumberToObject(o, "unprotected_ms", (double)r->unprotected_ms);
-	if (r->sends > 1)
-		cJSON_AddNumberToObject(o, "sends", r->sends);
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
+	bool ok = jsonout_add_str(o, "outcome", venue_outcome_name(r->outcome)) &&
+		  (r->reject == VREJ_NONE ||
+		   jsonout_add_str(o, "reject", venue_reject_name(r->reject))) &&
+		  (!r->code || cJSON_AddNumberToObject(o, "code", r->code)) &&
+		  (!r->reason || !r->reason[0] || jsonout_add_str(o, "reason", r->reason)) &&
+		  (!r->order_id || !r->order_id[0] || jsonout_add_str(o, "order_id", r->order_id)) &&
+		  (!r->status || !r->status[0] || jsonout_add_str(o, "status", r->status)) &&
+		  (!r->unprotected ||
+		   cJSON_AddNumberToObject(o, "unprotected_ms", (double)r->unprotected_ms)) &&
+		  (r->sends <= 1 || cJSON_AddNumberToObject(o, "sends", r->sends));
+	return finish(o, ok);
 }
