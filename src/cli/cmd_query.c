@@ -1,10 +1,10 @@
 /* cmd_query.c — `reckon query`: list and run the named reports in queries/
  * (query.h), rendered by report/ (render.h) through query_print. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "query_print.h"
 
 static void help(void)
@@ -37,59 +37,62 @@ static void help(void)
 	       "output errors.\n");
 }
 
+/* --param KEY=VALUE, repeatable: collected into the args array. */
+struct params {
+	struct query_arg *args;
+	size_t n;
+};
+
+static int take_param(const char *command, const char *option, const char *value, void *ctx)
+{
+	struct params *p = ctx;
+	struct rk_err err = {0};
+	(void)option;
+	if (query_arg_parse(value, &p->args[p->n], &err))
+		return cli_usage_error(command, "%s", err.msg);
+	p->n++;
+	return -1;
+}
+
+static int take_format(const char *command, const char *option, const char *value, void *ctx)
+{
+	enum render_format *fmt = ctx;
+	(void)option;
+	/* html is for the mail report, not offered here (yet) */
+	if (!render_format_parse(value, fmt) || *fmt == RENDER_HTML)
+		return cli_usage_error(command, "unknown format '%s' (table, csv or json)", value);
+	return -1;
+}
+
 int cmd_query(int argc, char **argv)
 {
-	static const struct option OPTS[] = {
-		{"db", required_argument, NULL, 'd'},   {"param", required_argument, NULL, 'p'},
-		{"format", required_argument, NULL, 'f'}, {"list", no_argument, NULL, 'l'},
-		{"sql", no_argument, NULL, 's'},        {"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0}};
 	const char *db = NULL, *name = NULL;
 	enum render_format fmt = RENDER_TABLE;
 	bool list = false, show_sql = false;
-	struct query_arg *args = NULL;
-	size_t nargs = 0;
+	struct params params = {0};
 	struct query_def q;
 	struct rk_err err = {0};
 	struct journal *j = NULL;
-	int c, code = EX_OK;
+	int optind, code;
+	const struct cli_opt opts[] = {
+		{.name = "db", .value = &db},
+		{.name = "param", .take = take_param, .ctx = &params},
+		{.name = "format", .take = take_format, .ctx = &fmt},
+		{.name = "list", .flag = &list},
+		{.name = "sql", .flag = &show_sql},
+		{0},
+	};
 
-	if (cli_wants_help(argc, argv))
-		return help(), EX_OK;
-	args = calloc((size_t)argc, sizeof *args); /* at most one --param per argument */
-	if (!args) {
+	/* at most one --param per argument */
+	if (!(params.args = calloc((size_t)argc, sizeof *params.args))) {
 		fprintf(stderr, "reckon: out of memory\n");
 		return EX_SOFTWARE;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
-		if (c == 'd') {
-			db = optarg;
-		} else if (c == 'p') {
-			if (query_arg_parse(optarg, &args[nargs], &err)) {
-				code = cli_usage_error("query", "%s", err.msg);
-				goto out;
-			}
-			nargs++;
-		} else if (c == 'f') {
-			/* html is for the mail report, not offered here (yet) */
-			if (!render_format_parse(optarg, &fmt) || fmt == RENDER_HTML) {
-				code = cli_usage_error("query", "unknown format '%s' (table, csv or json)",
-						       optarg);
-				goto out;
-			}
-		} else if (c == 'l') {
-			list = true;
-		} else if (c == 's') {
-			show_sql = true;
-		} else if (c == 'h') {
-			help();
-			goto out;
-		} else {
-			code = cli_usage_error("query", "unknown option");
-			goto out;
-		}
-	}
+	struct query_arg *args = params.args;
+	if ((code = cli_opts_parse("query", argc, argv, opts, help, &optind)) >= 0)
+		goto out;
+	code = EX_OK;
+	size_t nargs = params.n;
 	if (list) {
 		if (optind < argc || db || nargs || show_sql) {
 			code = cli_usage_error("query", "--list takes no other arguments");
