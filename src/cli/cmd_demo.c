@@ -14,6 +14,7 @@
 #include "recon_text.h"
 #include "rk_clock.h"
 #include "rtime.h"
+#include "registry.h"
 #include "sim.h"
 
 #define DEMO_SCENARIO "demo.json"
@@ -132,10 +133,10 @@ int cmd_demo(int argc, char **argv)
 
 	struct rk_err err = {0};
 	struct policy *policy = NULL;
-	struct venue *venues[2] = {NULL, NULL};
+	struct venue *venues[REGISTRY_SIM_VENUES] = {NULL};
+	size_t nvenues = 0;
 	struct journal *j = NULL;
 	const char *scenario = sim_scenario_text(DEMO_SCENARIO);
-	const char *names[2] = {"coinbase", "binance-usdm"};
 	long ingested = 0;
 	size_t actions = 0;
 	int64_t now = 0;
@@ -146,9 +147,10 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (policy_file_load(config, &policy, &err))
 		goto fail;
-	for (size_t i = 0; i < 2; i++)
-		if (sim_venue_create(scenario, names[i], &venues[i], &err))
-			goto fail;
+	/* Every venue of the scenario: Coinbase, then Binance USD-M. */
+	if (registry_open_all(&(struct venue_config){.kind = VENUE_UNKNOWN, .scenario = scenario},
+			      venues, &nvenues, &err))
+		goto fail;
 	/* Scenario time, so the journal reads like the incident: the journal
 	 * (recorded_at) and the executor read it through one manual clock,
 	 * which each pass moves on. */
@@ -168,10 +170,10 @@ int cmd_demo(int argc, char **argv)
 		goto fail;
 
 	printf("\n# Pass 1: reconcile each venue and fix what is safe to fix\n");
-	if (run_passes(j, venues, 2, "default", policy, &now, 1, &actions, &err))
+	if (run_passes(j, venues, nvenues, "default", policy, &now, 1, &actions, &err))
 		goto fail;
 	printf("\n# Pass 2: nothing should be left to do\n");
-	if (run_passes(j, venues, 2, "default", policy, &now, 2, &actions, &err))
+	if (run_passes(j, venues, nvenues, "default", policy, &now, 2, &actions, &err))
 		goto fail;
 	printf("\n# Final protection of every position\n");
 	if (show_query(j, "protection", &err))
@@ -189,7 +191,7 @@ fail:
 	code = cli_fail(&err);
 done:
 	journal_close(j);
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < nvenues; i++)
 		venue_destroy(venues[i]);
 	policy_free(policy);
 	return code;
