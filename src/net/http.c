@@ -26,6 +26,8 @@
 
 #include <openssl/crypto.h>
 
+#include "rk_buf.h"
+
 #ifndef RECKON_VERSION
 #define RECKON_VERSION "dev"
 #endif
@@ -53,9 +55,7 @@ struct http_call {
 	CURL *easy;
 	struct curl_slist *headers;
 	char label[HTTP_LABEL_MAX]; /* "GET /fapi/v1/order": no query, safe to print */
-	char *body;                 /* response bytes received so far */
-	size_t body_len;
-	size_t body_cap;
+	struct rk_buf body;         /* response bytes received so far */
 	bool body_overflow;
 	long retry_after_seconds;
 	struct http_header ratelimit[HTTP_RL_HEADERS_MAX];
@@ -256,24 +256,13 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct http_call *call = userdata;
 	size_t n = size * nmemb;
 
-	if (n > HTTP_MAX_BODY - call->body_len) {
+	if (n > HTTP_MAX_BODY - call->body.len) {
 		call->body_overflow = true;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	}
-	if (call->body_len + n + 1 > call->body_cap) {
-		size_t cap = call->body_cap ? call->body_cap : 4096;
-		while (cap < call->body_len + n + 1)
-			cap *= 2;
-		char *nb = realloc(call->body, cap);
-		if (!nb)
-			return 0;
-		call->body = nb;
-		call->body_cap = cap;
-	}
-	memcpy(call->body + call->body_len, ptr, n);
-	call->body_len += n;
-	call->body[call->body_len] = '\0';
-	return n;
+	rk_buf_addn(&call->body, ptr, n);
+	/* Out of memory aborts the transfer too: its outcome is then unknown. */
+	return call->body.failed ? 0 : n;
 }
 
 static bool is_ratelimit_header(const char *lname)
@@ -503,7 +492,7 @@ void http_call_free(struct http_call *call)
 	if (call->easy)
 		curl_easy_cleanup(call->easy);
 	curl_slist_free_all(call->headers);
-	free(call->body);
+	rk_buf_free(&call->body);
 	free(call);
 }
 
@@ -525,6 +514,10 @@ enum rk_rc http_call_finish(struct http_call *call, CURLcode result, struct http
 		if (call->body_overflow)
 			return rk_err_set(err, RK_EIO, "%s: response body larger than %u bytes",
 					  call->label, HTTP_MAX_BODY);
+		if (call->body.failed)
+			return rk_err_set(err, RK_EUNKNOWN,
+					  "%s: out of memory reading the answer (outcome unknown)",
+					  call->label);
 		if (result == CURLE_OPERATION_TIMEDOUT)
 			return rk_err_set(err, RK_EUNKNOWN,
 					  "%s: no answer within %ld ms (outcome unknown)",
@@ -535,15 +528,9 @@ enum rk_rc http_call_finish(struct http_call *call, CURLcode result, struct http
 	long status = 0;
 	curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
-	if (!call->body) {
-		call->body = calloc(1, 1);
-		if (!call->body)
-			return rk_err_set(err, RK_ENOMEM, "%s: out of memory", call->label);
-	}
-	resp->body = call->body;
-	resp->body_len = call->body_len;
-	call->body = NULL;
-	call->body_len = call->body_cap = 0;
+	resp->body_len = call->body.len;
+	if (!(resp->body = rk_buf_take(&call->body))) /* "" for an empty answer */
+		return rk_err_set(err, RK_ENOMEM, "%s: out of memory", call->label);
 	resp->retry_after_seconds = call->retry_after_seconds;
 	memcpy(resp->ratelimit, call->ratelimit, sizeof resp->ratelimit);
 	resp->nratelimit = call->nratelimit;
