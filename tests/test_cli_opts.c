@@ -196,6 +196,24 @@ static void test_an_unknown_option_is_named(void **state)
 	check_refused(WORDS("-q"), "unknown option '-q'");
 }
 
+/* An unknown letter in a cluster is named itself, never blamed on the long
+ * option before it. */
+static void test_an_unknown_short_option_in_a_cluster_is_named(void **state)
+{
+	(void)state;
+	check_refused(WORDS("--sim", "-xq"), "reckon test: unknown option '-x'");
+	check_refused(WORDS("--db", "a.db", "-qx"), "unknown option '-q'");
+}
+
+/* A prefix of two options is named as ambiguous with both, not as unknown. */
+static void test_an_ambiguous_prefix_lists_the_options_it_could_be(void **state)
+{
+	(void)state;
+	check_refused(WORDS("--d", "x.db"),
+		      "reckon test: option '--d' is ambiguous; possibilities: '--db' '--dry-run'");
+	check_refused(WORDS("--d=x.db"), "option '--d' is ambiguous");
+}
+
 static void test_a_missing_value_names_the_option(void **state)
 {
 	(void)state;
@@ -294,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_help_anywhere_prints_help_and_exits_0),
 		cmocka_unit_test(test_a_table_without_options_still_has_help),
 		cmocka_unit_test(test_an_unknown_option_is_named),
+		cmocka_unit_test(test_an_unknown_short_option_in_a_cluster_is_named),
+		cmocka_unit_test(test_an_ambiguous_prefix_lists_the_options_it_could_be),
 		cmocka_unit_test(test_a_missing_value_names_the_option),
 		cmocka_unit_test(test_a_value_for_a_flag_names_the_option),
 		cmocka_unit_test(test_a_take_callback_collects_and_may_refuse),

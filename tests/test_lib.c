@@ -188,7 +188,8 @@ static void test_file_missing_or_directory_is_named(void **state)
 	assert_int_equal(rk_file_read("/nonexistent/reckon.json", 100, &out, NULL, &err), RK_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "/nonexistent/reckon.json"));
 	assert_null(out);
-	assert_int_equal(rk_file_read("/tmp", 100, &out, NULL, &err), RK_EIO);
+	assert_int_equal(rk_file_read("/tmp", 100, &out, NULL, &err), RK_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "cannot read /tmp: Is a directory"));
 	assert_null(out);
 }
 

@@ -42,7 +42,13 @@ IMPURE = re.compile(
     r"time|clock_gettime|gettimeofday|rtime_now_us|rk_clock_now|"
     r"exit|abort|system|popen|fork|sleep|usleep|nanosleep)\s*\(")
 
-INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+INCLUDE = re.compile(r'^\s*#\s*include\b\s*(?:([<"])([^>"]+)[>"])?')
+
+
+def blank_comments(text):
+    """Comments become spaces (newlines kept), so '/* x */ #include' is seen."""
+    text = re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
 
 
 def strip_comments(text):
@@ -82,11 +88,14 @@ def main():
     for path, layer, module in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        for lineno, line in enumerate(text.splitlines(), 1):
+        for lineno, line in enumerate(blank_comments(text).splitlines(), 1):
             m = INCLUDE.match(line)
             if not m:
                 continue
             kind, name = m.groups()
+            if kind is None:
+                bad.append(f"{path}:{lineno}: computed #include: the check cannot follow it")
+                continue
             if path.endswith(".h"):
                 entry = header_includes.setdefault(os.path.basename(path), [path, [], 0])
                 if kind == "<" and name == "sqlite3.h":

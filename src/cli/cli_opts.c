@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "rk_buf.h"
 
 #define HELP_VAL (-2) /* getopt's val for --help; table row i has i + 1 */
 
@@ -28,19 +29,34 @@ static int build_longopts(const struct cli_opt *opts, struct option *out)
 	return n;
 }
 
-/* The usage error for what getopt refused: argv[optind - 1] is the option it
- * was looking at; optopt names a short one, or marks a known long one. */
-static int refused(const char *command, char **argv, int c)
+/* The usage error for what getopt refused. optopt tells the cases apart:
+ * a printable character is an unknown short option (argv[optind - 1] may
+ * then still be the argument before its cluster); a row's val (1..MAX, or
+ * HELP_VAL) is a known long option given a value it does not take; 0 is a
+ * long option getopt did not match: unknown, or an ambiguous abbreviation. */
+static int refused(const char *command, char **argv, int c, const struct option *longopts)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 	bool is_long = arg[0] == '-' && arg[1] == '-';
+	const char *name = is_long ? arg + 2 : arg;
+	size_t len = strcspn(name, "=");
+	char both[160] = "";
+	int matches = 0;
 	if (c == ':')
 		return cli_usage_error(command, "option '%s' needs a value", arg);
-	if (!is_long && optopt)
+	if (optopt > ' ' && optopt < 127)
 		return cli_usage_error(command, "unknown option '-%c'", optopt);
 	if (optopt) /* --flag=value */
-		return cli_usage_error(command, "option '%.*s' takes no value",
-				       (int)strcspn(arg, "="), arg);
+		return cli_usage_error(command, "option '--%.*s' takes no value", (int)len, name);
+	if (is_long)
+		for (const struct option *o = longopts; o->name; o++)
+			if (strncmp(o->name, name, len) == 0 && matches++ < 4) {
+				size_t n = strlen(both);
+				rk_fmt(both + n, sizeof both - n, " '--%s'", o->name);
+			}
+	if (matches > 1)
+		return cli_usage_error(command, "option '--%.*s' is ambiguous; possibilities:%s",
+				       (int)len, name, both);
 	return cli_usage_error(command, "unknown option '%s'", arg);
 }
 
@@ -71,7 +87,7 @@ int cli_opts_parse(const char *command, int argc, char **argv, const struct cli_
 			return EX_OK;
 		}
 		if (c < 1 || c > CLI_OPTS_MAX)
-			return refused(command, argv, c);
+			return refused(command, argv, c, longopts);
 		code = take(command, &opts[c - 1]);
 	}
 	*first = optind;

@@ -283,7 +283,9 @@ enum rk_rc jsonin_node_dec(const cJSON *v, struct dec *out, struct rk_err *err)
 		return rk_err_set(err, RK_EINVAL, "must be a decimal string or number");
 	}
 	enum dec_status st = dec_parse(text, len, out);
-	return st == DEC_OK ? RK_OK : rk_err_set(err, RK_EINVAL, "%s", dec_status_str(st));
+	return st == DEC_OK ? RK_OK
+			    : rk_err_set(err, RK_EINVAL, "%s ('%.40s%s')", dec_status_str(st), text,
+					 len > 40 ? "..." : "");
 }
 
 bool jsonin_has(const struct jsonin *in, const char *field)

@@ -2,6 +2,7 @@
 #include "rk_file.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ enum rk_rc rk_file_read_stream(FILE *f, const char *name, size_t max, char **out
 
 	*out = NULL;
 	do {
+		errno = 0;
 		k = fread(chunk, 1, sizeof chunk, f);
 		if (k > max - b.len) {
 			rc = rk_err_set(err, RK_EINVAL, "%s: larger than %zu bytes", name, max);
@@ -25,8 +27,10 @@ enum rk_rc rk_file_read_stream(FILE *f, const char *name, size_t max, char **out
 		rk_buf_addn(&b, chunk, k);
 	} while (k == sizeof chunk);
 	if (ferror(f)) {
-		rc = rk_err_set(err, RK_EIO, "%s: read failed: %s", name,
-				strerror(errno ? errno : EIO));
+		int e = errno ? errno : EIO;
+		/* fopen opens a directory; only reading it fails */
+		rc = rk_err_set(err, e == EISDIR ? RK_ENOTFOUND : RK_EIO, "cannot read %s: %s", name,
+				strerror(e));
 		goto out;
 	}
 	if ((rc = rk_buf_status(&b, err)))
@@ -50,8 +54,9 @@ enum rk_rc rk_file_read(const char *path, size_t max, char **out, size_t *len, s
 	errno = 0;
 	if (!(f = fopen(path, "rb"))) {
 		int e = errno;
-		return rk_err_set(err, e == ENOENT ? RK_ENOTFOUND : e == EACCES ? RK_EPERM : RK_EIO,
-				  "cannot read %s: %s", path, strerror(e));
+		bool unreadable = e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES;
+		return rk_err_set(err, unreadable ? RK_ENOTFOUND : RK_EIO, "cannot read %s: %s", path,
+				  strerror(e));
 	}
 	errno = 0;
 	rc = rk_file_read_stream(f, path, max, out, len, err);

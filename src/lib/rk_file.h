@@ -6,10 +6,10 @@
  * Ownership: on RK_OK *out is a NUL-terminated buffer the caller frees
  * (*len excludes the NUL; the contents may hold other NULs). On error *out
  * is NULL and err names the file and the reason:
- *   RK_ENOTFOUND  the file does not exist
- *   RK_EPERM      permission denied
+ *   RK_ENOTFOUND  it cannot be read as a file: missing, a directory, or
+ *                 permission denied (the message says which)
  *   RK_EINVAL     larger than `max` bytes
- *   RK_EIO        any other failure (a directory, a read error)
+ *   RK_EIO        any other failure (a read error)
  *   RK_ENOMEM     out of memory
  * Thread-safe (no shared state).
  */

@@ -28,6 +28,14 @@ fresh sqlite_in_core
 sed -i '0,/^#include/s//#include <sqlite3.h>\n#include/' "$tmp/sqlite_in_core/core/dec.c"
 expect_refusal sqlite_in_core 'core/dec.c:[0-9]+: core/ may not include <sqlite3.h>'
 
+fresh commented
+sed -i '0,/^#include/s//\/* hidden *\/ #include <sqlite3.h>\n#include/' "$tmp/commented/core/model.c"
+expect_refusal commented 'core/model.c:[0-9]+: core/ may not include <sqlite3.h>'
+
+fresh computed
+sed -i '0,/^#include/s//#define HIDE <sqlite3.h>\n#include HIDE\n#include/' "$tmp/computed/core/model.c"
+expect_refusal computed 'core/model.c:[0-9]+: computed #include'
+
 fresh sqlite_leak
 sed -i '0,/^#include/s//#include <sqlite3.h>\n#include/' "$tmp/sqlite_leak/journal/events.h"
 expect_refusal sqlite_leak 'journal/events.h:[0-9]+: <sqlite3.h> in a header other layers include'
