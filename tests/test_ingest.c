@@ -168,13 +168,15 @@ static void test_timestamp_it_cannot_keep_exactly_is_rejected(void **state)
 
 /* The materialized tables (tu_dump_tables without `events`): what a stale
  * report must leave as it was, though its event is journaled. */
-static char *dump_state(struct journal *j)
+/* Removes table `name`'s section ("name:" and its rows) from a dump. */
+static void drop_section(char *all, const char *name)
 {
-	char *all = tu_dump_tables(j);
-	char *ev = strstr(all, "events:\n");
+	char head[64];
+	snprintf(head, sizeof head, "%s:\n", name);
+	char *ev = strstr(all, head);
 	assert_non_null(ev);
-	/* The events section ends where the next "name:" line begins. */
-	char *end = ev + strlen("events:\n");
+	/* The section ends where the next "name:" line begins. */
+	char *end = ev + strlen(head);
 	while (*end) {
 		char *nl = strchr(end, '\n');
 		size_t n = nl ? (size_t)(nl - end) : strlen(end);
@@ -183,6 +185,14 @@ static char *dump_state(struct journal *j)
 		end = nl ? nl + 1 : end + n;
 	}
 	memmove(ev, end, strlen(end) + 1);
+}
+
+/* Every table but the event store's (events and its dedup keys). */
+static char *dump_state(struct journal *j)
+{
+	char *all = tu_dump_tables(j);
+	drop_section(all, "events");
+	drop_section(all, "event_dedup");
 	return all;
 }
 
@@ -454,8 +464,10 @@ static void test_failed_commit_counts_only_committed_lines_and_names_the_first_l
 	sqlite3_commit_hook(journal_db(f->j), NULL, NULL);
 	assert_int_equal(st.accepted, INGEST_BATCH);
 	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), INGEST_BATCH);
-	if (!strstr(err.msg, "line 513"))
-		fail_msg("error '%s' does not name line 513", err.msg);
+	char first_lost[32];
+	snprintf(first_lost, sizeof first_lost, "line %d", INGEST_BATCH + 1);
+	if (!strstr(err.msg, first_lost))
+		fail_msg("error '%s' does not name %s", err.msg, first_lost);
 	/* The first batch stays; a second run brings the rest. */
 	assert_int_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
 	assert_int_equal(st.accepted, 88);

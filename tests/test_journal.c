@@ -452,7 +452,7 @@ static void test_the_store_applies_nothing(void **state)
 	int64_t seq = 0;
 	struct journal *j = tu_open_temp_journal(path, sizeof path);
 	struct journal_event ev = {"order", "test", "2025-11-22T10:00:00.000000Z", "coinbase",
-				   "default", "TOWNS-USD", "{}", "k1"};
+				   "default", "TOWNS-USD", "{}", "k1", NULL};
 	assert_int_equal(journal_begin(j, &err), RK_OK);
 	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
 	assert_false(duplicate);

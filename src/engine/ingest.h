@@ -24,7 +24,7 @@
 #include "model.h"
 
 #define INGEST_MAX_LINE (1024 * 1024) /* longer lines are rejected unread */
-#define INGEST_BATCH 512              /* lines per transaction in ingest_stream */
+#define INGEST_BATCH 10000              /* lines per transaction in ingest_stream */
 
 enum ingest_outcome { INGEST_ACCEPTED = 0, INGEST_DUPLICATE, INGEST_STALE, INGEST_REJECTED };
 
