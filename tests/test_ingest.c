@@ -445,6 +445,80 @@ static enum rk_rc stream_rc(struct journal *j, const char *text, size_t len,
 	return rc;
 }
 
+/* ---- lines refused after they wrote, without a savepoint per line ------- */
+
+#define O1_LINE(status, filled) \
+	"{\"type\":\"order\",\"ts\":\"2025-11-22T10:00:00Z\",\"venue\":\"coinbase\"," \
+	"\"symbol\":\"UNI-USD\",\"order_id\":\"o1\",\"side\":\"buy\",\"order_type\":\"limit\"," \
+	"\"qty\":\"10\",\"price\":\"2\",\"status\":\"" status "\",\"filled_qty\":\"" filled "\"}\n"
+#define O1_FILL(id, side, qty) \
+	"{\"type\":\"fill\",\"ts\":\"2025-11-22T10:00:01Z\",\"venue\":\"coinbase\"," \
+	"\"symbol\":\"UNI-USD\",\"fill_id\":\"" id "\",\"order_id\":\"o1\",\"side\":\"" side "\"," \
+	"\"qty\":\"" qty "\",\"price\":\"2\"}\n"
+
+/* A line the projection refuses is refused after its event was written:
+ * ingest_stream journals lines without a savepoint each, so it rolls the
+ * transaction back and journals the lines before it again. Nothing already
+ * accepted is lost, nothing is counted or reported twice, the chain has no
+ * gap, and the tables equal a replay; a second such line in the same
+ * transaction (then under savepoints) is refused the same way. */
+static void test_line_refused_after_writing_loses_nothing_before_or_after_it(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] =
+		O1_LINE("partially_filled", "4") /* 1 accepted */
+		O1_FILL("f1", "buy", "4")        /* 2 accepted */
+		O1_LINE("open", "0")             /* 3 stale: behind the fill */
+		O1_FILL("f2", "sell", "1")       /* 4 refused by the projection */
+		O1_FILL("f1", "buy", "4")        /* 5 duplicate of line 2 */
+		O1_FILL("f3", "buy", "2")        /* 6 accepted */
+		O1_FILL("f4", "sell", "1")       /* 7 refused again */
+		O1_FILL("f5", "buy", "1");       /* 8 accepted */
+	char *diag_text = NULL;
+	size_t diag_len = 0;
+	struct ingest_stats st;
+	struct rk_err err = {0};
+	FILE *in = fmemopen((void *)text, sizeof text - 1, "rb");
+	FILE *diag = open_memstream(&diag_text, &diag_len);
+	assert_int_equal(ingest_stream(f->j, in, diag, "test", &st, &err), RK_OK);
+	fclose(in);
+	fclose(diag);
+	assert_int_equal(st.accepted, 4);
+	assert_int_equal(st.stale, 1);
+	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(st.rejected, 2);
+	/* Each refused and each stale line is reported once, with its number. */
+	const char *l4 = strstr(diag_text, "line 4: "), *l7 = strstr(diag_text, "line 7: ");
+	const char *l3 = strstr(diag_text, "line 3: stale");
+	assert_non_null(l3);
+	assert_null(strstr(l3 + 1, "line 3:"));
+	assert_non_null(l4);
+	assert_null(strstr(l4 + 1, "line 4:"));
+	assert_non_null(l7);
+	assert_non_null(strstr(l4, "side"));
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 5);
+	assert_int_equal(tu_query_int(f->j, "SELECT max(seq) FROM events"), 5);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events e JOIN events p"
+					    " ON p.seq = e.seq - 1 WHERE e.prev_hash = p.hash"), 4);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM event_dedup"), 5);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM fills"), 3);
+	char v[64];
+	tu_query_text(f->j, "SELECT fills_qty || ' ' || status FROM orders WHERE order_id = 'o1'", v,
+		      sizeof v);
+	assert_string_equal(v, "7 partially_filled");
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
+	/* The same text again: every line journaled is a duplicate now. */
+	FILE *again = fmemopen((void *)text, sizeof text - 1, "rb");
+	FILE *null = fopen("/dev/null", "w");
+	assert_int_equal(ingest_stream(f->j, again, null, "test", &st, &err), RK_OK);
+	fclose(again);
+	fclose(null);
+	assert_int_equal(st.accepted, 0);
+	assert_int_equal(st.duplicates, 6);
+	assert_int_equal(st.rejected, 2);
+	free(diag_text);
+}
+
 static int fail_second_commit(void *arg)
 {
 	int *commits = arg;
@@ -870,6 +944,7 @@ int main(void)
 		T(test_inferred_flag_from_a_bot_is_rejected),
 		T(test_inferred_fill_from_the_reconciler_is_journaled_and_replays),
 		T(test_failed_commit_counts_only_committed_lines_and_names_the_first_lost),
+		T(test_line_refused_after_writing_loses_nothing_before_or_after_it),
 		T(test_disk_full_counts_only_committed_lines_and_names_the_first_lost),
 		T(test_terminal_order_identity_never_changes),
 		T(test_fill_side_contradicting_its_order_is_rejected),

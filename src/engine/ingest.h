@@ -44,7 +44,13 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 
 /*
  * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH
- * per transaction. Writes "line N: reason" for each rejected line, and
+ * per transaction. Lines are journaled without a savepoint each: a line
+ * refused after it wrote (a projection's refusal, e.g. a fill of the wrong
+ * side) rolls the transaction back, the lines before it in the transaction
+ * are journaled again (from the same state, so with the same outcomes, and
+ * reported only once), and the rest of that transaction uses a savepoint
+ * per line (ingest_line), so at most one replay happens per transaction.
+ * Writes "line N: reason" for each rejected line, and
  * "line N: stale, ...: reason" for each stale one, to `diag`. *stats (OUT)
  * counts the outcomes: a line counts as accepted, a duplicate or stale only
  * once its transaction committed; rejected lines count as they are

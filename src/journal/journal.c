@@ -743,6 +743,8 @@ enum rk_rc journal_commit(struct journal *j, struct rk_err *err)
 	return sqlx_exec(j->db, SQL_COMMIT, err);
 }
 
+int64_t journal_changes(struct journal *j) { return (int64_t)sqlite3_total_changes64(j->db); }
+
 void journal_rollback(struct journal *j)
 {
 	j->tail.known = false;

@@ -175,6 +175,12 @@ enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err);
 enum rk_rc journal_release(struct journal *j, struct rk_err *err);
 void journal_rollback_to_savepoint(struct journal *j);
 
+/* Rows this connection has inserted, updated or deleted since it opened
+ * (sqlite3_total_changes64): a caller compares two readings to learn whether
+ * anything in between wrote, e.g. before rolling a whole transaction back
+ * instead of using a savepoint per step. */
+int64_t journal_changes(struct journal *j);
+
 /* One event to append. All strings borrowed. */
 struct journal_event {
 	const char *type;      /* "order", "fill", ... (events.h knows them) */
