@@ -434,12 +434,16 @@ static char *fill_lines(long n, size_t *len)
 	return text;
 }
 
+/* The commit tests run with batches of TEST_BATCH lines (ingest_stream_batch),
+ * not INGEST_BATCH's, to stay quick under valgrind. */
+#define TEST_BATCH 512
+
 static enum rk_rc stream_rc(struct journal *j, const char *text, size_t len,
 			    struct ingest_stats *stats, struct rk_err *err)
 {
 	FILE *in = fmemopen((void *)text, len, "rb");
 	FILE *diag = fopen("/dev/null", "w");
-	enum rk_rc rc = ingest_stream(j, in, diag, "test", stats, err);
+	enum rk_rc rc = ingest_stream_batch(j, in, diag, "test", TEST_BATCH, stats, err);
 	fclose(in);
 	fclose(diag);
 	return rc;
@@ -529,23 +533,23 @@ static void test_failed_commit_counts_only_committed_lines_and_names_the_first_l
 {
 	struct fixture *f = *state;
 	size_t len;
-	char *text = fill_lines(INGEST_BATCH + 88, &len);
+	char *text = fill_lines(TEST_BATCH + 88, &len);
 	int commits = 0;
 	struct ingest_stats st;
 	struct rk_err err = {0};
 	sqlite3_commit_hook(journal_db(f->j), fail_second_commit, &commits);
 	assert_int_not_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
 	sqlite3_commit_hook(journal_db(f->j), NULL, NULL);
-	assert_int_equal(st.accepted, INGEST_BATCH);
-	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), INGEST_BATCH);
+	assert_int_equal(st.accepted, TEST_BATCH);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), TEST_BATCH);
 	char first_lost[32];
-	snprintf(first_lost, sizeof first_lost, "line %d", INGEST_BATCH + 1);
+	snprintf(first_lost, sizeof first_lost, "line %d", TEST_BATCH + 1);
 	if (!strstr(err.msg, first_lost))
 		fail_msg("error '%s' does not name %s", err.msg, first_lost);
 	/* The first batch stays; a second run brings the rest. */
 	assert_int_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
 	assert_int_equal(st.accepted, 88);
-	assert_int_equal(st.duplicates, INGEST_BATCH);
+	assert_int_equal(st.duplicates, TEST_BATCH);
 	free(text);
 }
 
@@ -553,12 +557,12 @@ static void test_disk_full_counts_only_committed_lines_and_names_the_first_lost(
 {
 	struct fixture *f = *state;
 	size_t len;
-	char *text = fill_lines(4 * INGEST_BATCH, &len);
+	char *text = fill_lines(4 * TEST_BATCH, &len);
 	struct ingest_stats st;
 	struct rk_err err = {0};
 	/* Room for about one and a half batches. */
 	long long p0 = tu_query_int(f->j, "PRAGMA page_count");
-	char *one = fill_lines(INGEST_BATCH, &(size_t){0});
+	char *one = fill_lines(TEST_BATCH, &(size_t){0});
 	assert_int_equal(stream_rc(f->j, one, strlen(one), &st, &err), RK_OK);
 	long long p1 = tu_query_int(f->j, "PRAGMA page_count");
 	char pragma[64];
@@ -566,8 +570,8 @@ static void test_disk_full_counts_only_committed_lines_and_names_the_first_lost(
 	assert_int_equal(sqlite3_exec(journal_db(f->j), pragma, NULL, NULL, NULL), SQLITE_OK);
 	long long events0 = tu_query_int(f->j, "SELECT count(*) FROM events");
 	assert_int_not_equal(stream_rc(f->j, text, len, &st, &err), RK_OK);
-	assert_int_equal(st.duplicates, INGEST_BATCH);
-	assert_true(st.accepted < 3 * INGEST_BATCH);
+	assert_int_equal(st.duplicates, TEST_BATCH);
+	assert_true(st.accepted < 3 * TEST_BATCH);
 	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), events0 + st.accepted);
 	char want[32];
 	snprintf(want, sizeof want, "line %ld", st.duplicates + st.accepted + 1);

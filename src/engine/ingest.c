@@ -285,6 +285,12 @@ static enum rk_rc batch_line(struct journal *j, struct batch *b, long lineno, co
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats, struct rk_err *err)
 {
+	return ingest_stream_batch(j, in, diag, source, INGEST_BATCH, stats, err);
+}
+
+enum rk_rc ingest_stream_batch(struct journal *j, FILE *in, FILE *diag, const char *source,
+			       long batch, struct ingest_stats *stats, struct rk_err *err)
+{
 	char *buf = NULL;
 	size_t cap = 0, len = 0;
 	long lineno = 0;
@@ -306,7 +312,7 @@ enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *so
 		if ((rc = batch_begin(j, &b, lineno, err)) ||
 		    (rc = batch_line(j, &b, lineno, buf, len, source, diag, stats, err)))
 			goto out;
-		if (++b.lines >= INGEST_BATCH && (rc = batch_commit(j, &b, stats, err)))
+		if (++b.lines >= batch && (rc = batch_commit(j, &b, stats, err)))
 			goto out;
 	}
 	if (r < 0) {
