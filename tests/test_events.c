@@ -131,7 +131,7 @@ static void test_a_duplicate_is_neither_stored_nor_applied_again(void **state)
 	/* The same event through events_append reports the earlier seq. */
 	tu_query_text(f->j, "SELECT payload FROM events WHERE seq = 1", payload, sizeof payload);
 	struct journal_event ev = {"fill", "test", fl.ts, "coinbase", "default", "UNI-USD", payload,
-				   "fill:coinbase:f1"};
+				   "fill:coinbase:f1", NULL};
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
 	assert_int_equal(events_append(f->j, &ev, &res, &again, &err), RK_OK);
 	assert_int_equal(journal_commit(f->j, &err), RK_OK);
@@ -180,7 +180,7 @@ static void test_an_unknown_event_type_is_refused_as_newer(void **state)
 	struct rk_err err = {0};
 	enum events_result res;
 	struct journal_event ev = {"from_the_future", "test", "2025-11-22T10:00:00.000000Z",
-				   "coinbase", "default", "", "{}", NULL};
+				   "coinbase", "default", "", "{}", NULL, NULL};
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
 	assert_int_equal(events_apply(f->j, 7, "from_the_future", "{}", NULL, &err), RK_EVERSION);
 	assert_string_equal(err.msg, "event 7 has type 'from_the_future', unknown to this reckon");

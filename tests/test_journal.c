@@ -452,7 +452,7 @@ static void test_the_store_applies_nothing(void **state)
 	int64_t seq = 0;
 	struct journal *j = tu_open_temp_journal(path, sizeof path);
 	struct journal_event ev = {"order", "test", "2025-11-22T10:00:00.000000Z", "coinbase",
-				   "default", "TOWNS-USD", "{}", "k1"};
+				   "default", "TOWNS-USD", "{}", "k1", NULL};
 	assert_int_equal(journal_begin(j, &err), RK_OK);
 	assert_int_equal(journal_append(j, &ev, &duplicate, &seq, &err), RK_OK);
 	assert_false(duplicate);
@@ -464,6 +464,75 @@ static void test_the_store_applies_nothing(void **state)
 	/* The event is stored; no projection ran (its payload is no order). */
 	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 1);
 	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM orders"), 0);
+	journal_close(j);
+	tu_remove_db(path);
+}
+
+/* Appends an event with payload `payload` and no dedup key; its seq. */
+static int64_t append_plain(struct journal *j, const char *payload)
+{
+	struct rk_err err = {0};
+	bool duplicate = true;
+	int64_t seq = 0;
+	struct journal_event ev = {"note", "test", "2025-11-22T10:00:00.000000Z", "coinbase",
+				   "default", "", payload, NULL, NULL};
+	if (journal_append(j, &ev, &duplicate, &seq, &err) != RK_OK)
+		fail_msg("append: %s", err.msg);
+	assert_false(duplicate);
+	return seq;
+}
+
+/* Is every event's prev_hash its predecessor's hash, seq 1, 2, 3 ...? */
+static void assert_chain_whole(struct journal *j)
+{
+	long long n = tu_query_int(j, "SELECT count(*) FROM events");
+	assert_int_equal(tu_query_int(j, "SELECT max(seq) FROM events"), n);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events e JOIN events p"
+					 " ON p.seq = e.seq - 1 WHERE e.prev_hash = p.hash"), n - 1);
+}
+
+/* The chain's tail is kept in memory for the write transaction that read
+ * it: a rollback (whole, or to a savepoint) and another connection's
+ * commit between two transactions each make the next append read it again,
+ * so the chain never gets a gap or a wrong prev_hash. */
+static void test_the_chain_tail_follows_rollbacks_and_other_writers(void **state)
+{
+	(void)state;
+	char path[128];
+	struct rk_err err = {0};
+	struct journal *j = tu_open_temp_journal(path, sizeof path);
+	struct journal *other = NULL;
+	assert_int_equal(journal_open(path, JOURNAL_WRITE, JOURNAL_ANY, NULL, &other, &err), RK_OK);
+
+	assert_int_equal(journal_begin(j, &err), RK_OK);
+	assert_int_equal(append_plain(j, "{\"n\":1}"), 1);
+	assert_int_equal(append_plain(j, "{\"n\":2}"), 2);
+	journal_rollback(j);
+	assert_int_equal(journal_begin(j, &err), RK_OK);
+	assert_int_equal(append_plain(j, "{\"n\":3}"), 1);
+	assert_int_equal(journal_savepoint(j, &err), RK_OK);
+	assert_int_equal(append_plain(j, "{\"n\":4}"), 2);
+	journal_rollback_to_savepoint(j);
+	assert_int_equal(append_plain(j, "{\"n\":5}"), 2);
+	/* A ROLLBACK and a BEGIN the journal did not issue (the rollback hook). */
+	sqlite3 *db = journal_db(j);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(append_plain(j, "{\"n\":6}"), 1);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+
+	/* Another connection appends between two transactions of j that the
+	 * journal did not begin or commit (the data version). */
+	assert_int_equal(journal_begin(other, &err), RK_OK);
+	assert_int_equal(append_plain(other, "{\"n\":7}"), 2);
+	assert_int_equal(journal_commit(other, &err), RK_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(append_plain(j, "{\"n\":8}"), 3);
+	assert_int_equal(append_plain(j, "{\"n\":9}"), 4);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_chain_whole(j);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM events"), 4);
+	journal_close(other);
 	journal_close(j);
 	tu_remove_db(path);
 }
@@ -635,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_events_refuse_update_and_delete),
 		cmocka_unit_test(test_hash_chain_links_each_event_to_the_previous),
 		cmocka_unit_test(test_same_dedup_key_with_other_content_conflicts),
+		cmocka_unit_test(test_the_chain_tail_follows_rollbacks_and_other_writers),
 		cmocka_unit_test(test_recorded_at_is_read_from_the_journals_clock),
 		cmocka_unit_test(test_the_store_applies_nothing),
 		cmocka_unit_test(test_migrations_replay_through_the_callers_rebuild_once),

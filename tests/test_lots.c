@@ -868,7 +868,7 @@ static int fail_one_read(void *db)
 static void test_failed_read_refuses_the_fill_instead_of_reading_no_rows(void **state)
 {
 	static const char *const reads[] = {
-		"SELECT seq, payload FROM events WHERE dedup_key",
+		"SELECT d.seq, e.payload FROM event_dedup",
 		"SELECT seq, hash FROM events",
 		"SELECT account, symbol, side, status",
 		"SELECT fill_id, qty, superseded_qty",

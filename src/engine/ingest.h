@@ -24,7 +24,10 @@
 #include "model.h"
 
 #define INGEST_MAX_LINE (1024 * 1024) /* longer lines are rejected unread */
-#define INGEST_BATCH 512              /* lines per transaction in ingest_stream */
+/* Lines per transaction in ingest_stream: large, so that the pages a batch
+ * dirties are written once for many events (write amplification), and a
+ * failed commit still names its first line. */
+#define INGEST_BATCH 50000
 
 enum ingest_outcome { INGEST_ACCEPTED = 0, INGEST_DUPLICATE, INGEST_STALE, INGEST_REJECTED };
 
@@ -44,7 +47,13 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 
 /*
  * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH
- * per transaction. Writes "line N: reason" for each rejected line, and
+ * per transaction. Lines are journaled without a savepoint each: a line
+ * refused after it wrote (a projection's refusal, e.g. a fill of the wrong
+ * side) rolls the transaction back, the lines before it in the transaction
+ * are journaled again (from the same state, so with the same outcomes, and
+ * reported only once), and the rest of that transaction uses a savepoint
+ * per line (ingest_line), so at most one replay happens per transaction.
+ * Writes "line N: reason" for each rejected line, and
  * "line N: stale, ...: reason" for each stale one, to `diag`. *stats (OUT)
  * counts the outcomes: a line counts as accepted, a duplicate or stale only
  * once its transaction committed; rejected lines count as they are
@@ -57,6 +66,12 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
  */
 enum rk_rc ingest_stream(struct journal *j, FILE *in, FILE *diag, const char *source,
 			 struct ingest_stats *stats /* OUT */, struct rk_err *err);
+
+/* ingest_stream with `batch` (> 0) lines per transaction instead of
+ * INGEST_BATCH. */
+enum rk_rc ingest_stream_batch(struct journal *j, FILE *in, FILE *diag, const char *source,
+			       long batch, struct ingest_stats *stats /* OUT */,
+			       struct rk_err *err);
 
 /* Reads one line of at most `max` bytes into *buf (grown as needed, caller
  * frees). Returns 1 with *len set, 0 at EOF, -1 on a read error. A longer

@@ -10,6 +10,7 @@
 #include "project.h"
 #include "recon_project.h"
 #include "record.h"
+#include "rtime.h"
 #include "sqlx.h"
 
 /* ---- the dispatch table ----------------------------------------------------- */
@@ -82,26 +83,64 @@ enum rk_rc events_append(struct journal *j, const struct journal_event *ev,
 	return RK_OK;
 }
 
-/* Appends a canonical payload under its dedup key. Takes ownership of payload. */
+/* What appending an order or fill applies: the record the payload was made
+ * of (project_order_rec / project_fill_rec), never the payload parsed again. */
+struct rec_apply {
+	const struct order_rec *order; /* one of the two */
+	const struct fill_rec *fill;
+};
+
+/* Is `ts` in the form reading it back gives (record.h reads every ts
+ * through rtime_parse_exact and rtime_format)? A record read from a line
+ * always is; one a venue adapter built may not be. */
+static bool ts_canonical(const char *ts)
+{
+	char again[RTIME_STR_MAX];
+	int64_t us;
+	struct rk_err ignored = {0};
+	return rtime_parse_exact(ts, &us, &ignored) == RK_OK &&
+	       strcmp(rtime_format(us, again), ts) == 0;
+}
+
+/* Appends a canonical payload under its dedup key and applies the record it
+ * was made of. Takes ownership of payload. */
 static enum rk_rc append_payload(struct journal *j, const char *type, const char *source,
 				 const char *ts, enum venue_kind venue, const char *account,
 				 const char *symbol, char *payload, const char *dedup,
-				 enum events_result *res, struct rk_err *err)
+				 const char *group, struct rec_apply rec, enum events_result *res,
+				 struct rk_err *err)
 {
+	bool duplicate = false, stale = false;
+	int64_t seq = 0;
 	if (!payload)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	struct journal_event ev = {type, source, ts, venue_name(venue), account, symbol, payload, dedup};
-	enum rk_rc rc = events_append(j, &ev, res, NULL, err);
+	struct journal_event ev = {type,    source, ts,    venue_name(venue), account,
+				   symbol, payload, dedup, group};
+	enum rk_rc rc = journal_append(j, &ev, &duplicate, &seq, err);
+	*res = duplicate ? EVENTS_DUPLICATE : EVENTS_APPENDED;
+	if (rc || duplicate) {
+		free(payload);
+		return rc;
+	}
+	if (!ts_canonical(ts)) /* a record made by hand: apply what a replay reads */
+		rc = events_apply(j, seq, type, ev.payload, &stale, err);
+	else if (rec.order)
+		rc = project_order_rec(j, seq, rec.order, &stale, err);
+	else
+		rc = project_fill_rec(j, seq, rec.fill, err);
 	free(payload);
+	if (!rc && stale)
+		*res = EVENTS_STALE;
 	return rc;
 }
 
 enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, const char *source,
 			       enum events_result *res, struct rk_err *err)
 {
-	/* The same order report twice is a duplicate; a new state is an event. */
+	/* The same order report twice is a duplicate; a new state is an event.
+	 * Its key is filed under the order (journal.h's dedup_group). */
 	char *payload = record_order_json(o);
-	char h[DIGEST_SHA256_HEX], dedup[80];
+	char h[DIGEST_SHA256_HEX], dedup[80], group[MODEL_ID_MAX + 64];
 	if (payload && !digest_sha256_hex(payload, strlen(payload), h)) {
 		free(payload);
 		return rk_err_set(err, RK_ENOMEM, "hashing order %s's report failed (OpenSSL)",
@@ -109,18 +148,20 @@ enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, con
 	}
 	if (payload)
 		snprintf(dedup, sizeof dedup, "order:%s", h);
+	snprintf(group, sizeof group, "order:%s:%s", venue_name(o->venue), o->order_id);
 	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
-			      dedup, res, err);
+			      dedup, group, (struct rec_apply){.order = o}, res, err);
 }
 
 enum rk_rc events_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
 			      enum events_result *res, struct rk_err *err)
 {
-	/* A fill is identified by its venue and fill id. */
+	/* A fill is identified by its venue and fill id: a natural key. */
 	char dedup[MODEL_ID_MAX + 64];
 	snprintf(dedup, sizeof dedup, "fill:%s:%s", venue_name(f->venue), f->fill_id);
 	return append_payload(j, "fill", source, f->ts, f->venue, f->account, f->symbol,
-			      record_fill_json(f), dedup, res, err);
+			      record_fill_json(f), dedup, NULL, (struct rec_apply){.fill = f}, res,
+			      err);
 }
 
 /* ---- replaying -------------------------------------------------------------------- */

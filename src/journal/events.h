@@ -69,8 +69,12 @@ enum rk_rc events_append(struct journal *j, const struct journal_event *ev,
  * Journals an already validated order report / fill from `source` (who said
  * so: "ingest", "reconcile", ...). An order report's dedup key is the
  * SHA-256 of its canonical JSON (the same report twice is a duplicate, a new
- * state is a new event); a fill's is its venue and fill id. The event's ts,
- * venue, account and symbol are the record's. Errors as events_append, and
+ * state is a new event), filed under the order ("order:VENUE:ORDER_ID",
+ * journal.h's dedup_group); a fill's is its venue and fill id. The event's
+ * ts, venue, account and symbol are the record's. The record itself is
+ * projected (project_order_rec / project_fill_rec), not its payload parsed
+ * again; one whose ts is not in canonical form (built by hand, not read) is
+ * projected from its payload, as a replay does. Errors as events_append, and
  * RK_ENOMEM when building or hashing the payload fails.
  */
 enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, const char *source,

@@ -35,6 +35,17 @@ struct journal {
 	struct rk_clock clock;       /* stamps recorded_at; zeroed: the system clock */
 	enum journal_kind kind; /* JOURNAL_REAL or JOURNAL_SIM */
 	int opened_version;     /* user_version before this open wrote anything */
+	/* The hash chain's tail as this connection last read or wrote it, so
+	 * that appending does not read it again for every event. Valid only
+	 * inside the write transaction that set it (chain_tail), while the
+	 * database's data version (any commit, by any connection) is unchanged;
+	 * forgotten on every commit, rollback and rollback to a savepoint. */
+	struct {
+		bool known;
+		int64_t seq;
+		unsigned data_version;
+		char hash[JOURNAL_HASH_HEX];
+	} tail;
 	struct stmt_slot cache[STMT_CACHE_SIZE];
 };
 
@@ -449,6 +460,12 @@ static enum rk_rc enable_wal(struct journal *j, const char *path, struct rk_err 
 	return rc;
 }
 
+/* The rollback hook: the cached chain tail may be gone. */
+static void forget_tail(void *arg)
+{
+	((struct journal *)arg)->tail.known = false;
+}
+
 /* Opens j->db on `name` (a path, or a URI with SQLITE_OPEN_URI) with the
  * settings every connection of a journal gets before its first read. Returns
  * SQLITE_OK or the extended result code. */
@@ -461,10 +478,14 @@ static int connect(struct journal *j, const char *name, int flags)
 		snprintf(plain, sizeof plain, "./%s", name);
 		name = plain;
 	}
-	int src = sqlite3_open_v2(name, &j->db, flags, NULL);
+	/* One journal per thread (journal.h): SQLite's per-call mutexes only
+	 * cost time. */
+	int src = sqlite3_open_v2(name, &j->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src != SQLITE_OK)
 		return j->db ? sqlite3_extended_errcode(j->db) : src;
 	sqlite3_busy_timeout(j->db, BUSY_TIMEOUT_MS);
+	/* Any rollback, by reckon or by SQLite after an error, moves the tail back. */
+	sqlite3_rollback_hook(j->db, forget_tail, j);
 	/* Until the file is known to be reckon's, closing must not checkpoint:
 	 * the last connection to close a WAL database folds its -wal into the
 	 * main file and deletes it, which would change another application's
@@ -708,14 +729,57 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 	return rk_err_set(err, RK_ENOMEM, "statement cache full");
 }
 
-enum rk_rc journal_begin(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_BEGIN_WRITE, err); }
-enum rk_rc journal_commit(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, SQL_COMMIT, err); }
-void journal_rollback(struct journal *j) { sqlx_rollback(j->db); }
-enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "SAVEPOINT rk_line;", err); }
-enum rk_rc journal_release(struct journal *j, struct rk_err *err) { return sqlx_exec(j->db, "RELEASE rk_line;", err); }
+static const char SQL_SAVEPOINT[] = "SAVEPOINT rk_line";
+static const char SQL_RELEASE[] = "RELEASE rk_line";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO rk_line";
+
+enum rk_rc journal_begin(struct journal *j, struct rk_err *err)
+{
+	j->tail.known = false;
+	return sqlx_exec(j->db, SQL_BEGIN_WRITE, err);
+}
+
+enum rk_rc journal_commit(struct journal *j, struct rk_err *err)
+{
+	j->tail.known = false;
+	return sqlx_exec(j->db, SQL_COMMIT, err);
+}
+
+int64_t journal_changes(struct journal *j) { return (int64_t)sqlite3_total_changes64(j->db); }
+
+void journal_rollback(struct journal *j)
+{
+	j->tail.known = false;
+	sqlx_rollback(j->db);
+}
+
+/* Runs one of the savepoint statements, prepared once. */
+static enum rk_rc run_cached(struct journal *j, const char *sql, const char *what,
+			     struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, sql, &st, err);
+	return rc ? rc : sqlx_step_done(st, what, err);
+}
+
+enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err)
+{
+	return run_cached(j, SQL_SAVEPOINT, "opening savepoint", err);
+}
+
+enum rk_rc journal_release(struct journal *j, struct rk_err *err)
+{
+	return run_cached(j, SQL_RELEASE, "releasing savepoint", err);
+}
+
 void journal_rollback_to_savepoint(struct journal *j)
 {
-	sqlite3_exec(j->db, "ROLLBACK TO rk_line; RELEASE rk_line;", NULL, NULL, NULL);
+	struct rk_err ignored = {0};
+	j->tail.known = false;
+	/* When either fails (no such savepoint), the transaction is the
+	 * caller's to roll back, as before. */
+	if (run_cached(j, SQL_ROLLBACK_TO, "rolling back to savepoint", &ignored) == RK_OK)
+		run_cached(j, SQL_RELEASE, "releasing savepoint", &ignored);
 }
 
 static void hash_field(struct digest *d, const char *s)
@@ -747,54 +811,103 @@ bool journal_event_hash(int64_t seq, const char *ts, const char *recorded_at, co
 	return digest_end_hex(&d, out, JOURNAL_HASH_HEX - 1);
 }
 
-static const char SQL_FIND_DEDUP[] = "SELECT seq, payload FROM events WHERE dedup_key = ?1";
+/* The database's data version: it changes with every commit, this
+ * connection's or another's (SQLITE_FCNTL_DATA_VERSION). */
+static unsigned data_version(sqlite3 *db)
+{
+	unsigned v = 0;
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+		return 0;
+	return v;
+}
+
 static const char SQL_TAIL[] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+
+/* The chain's tail: the last seq (0 when empty) and its hash (64 zeros when
+ * empty). Read once per write transaction and kept up to date by
+ * journal_append while the transaction lasts. */
+static enum rk_rc chain_tail(struct journal *j, int64_t *seq, char prev[JOURNAL_HASH_HEX],
+			     struct rk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned version = data_version(j->db);
+	if (j->tail.known && version == j->tail.data_version &&
+	    sqlite3_get_autocommit(j->db) == 0) {
+		*seq = j->tail.seq;
+		memcpy(prev, j->tail.hash, JOURNAL_HASH_HEX);
+		return RK_OK;
+	}
+	enum rk_rc rc = journal_stmt(j, SQL_TAIL, &st, err);
+	bool row;
+	if (rc || (rc = sqlx_step_row(st, &row, "reading journal tail", err)))
+		return rc;
+	*seq = 0;
+	memcpy(prev, ZERO_HASH, JOURNAL_HASH_HEX);
+	if (row) {
+		*seq = sqlite3_column_int64(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		snprintf(prev, JOURNAL_HASH_HEX, "%s", h ? h : "");
+		sqlite3_reset(st);
+	}
+	return RK_OK;
+}
+
+static const char SQL_FIND_DEDUP[] =
+	"SELECT d.seq, e.payload FROM event_dedup d JOIN events e ON e.seq = d.seq"
+	" WHERE d.dedup_group = ?1 AND d.dedup_key = ?2";
+static const char SQL_INSERT_DEDUP[] =
+	"INSERT INTO event_dedup(dedup_group, dedup_key, seq) VALUES (?1, ?2, ?3)";
 static const char SQL_INSERT_EVENT[] =
 	"INSERT INTO events(seq, ts, recorded_at, type, source, venue, account, symbol, payload,"
 	" dedup_key, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/* Looks `ev`'s dedup key up: *found with the earlier event's seq, and
+ * RK_ECONFLICT when that event's payload differs. */
+static enum rk_rc find_dedup(struct journal *j, const struct journal_event *ev, bool *found,
+			     int64_t *old, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, SQL_FIND_DEDUP, &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ev->dedup_group ? ev->dedup_group : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ev->dedup_key, -1, SQLITE_STATIC);
+	if ((rc = sqlx_step_row(st, found, "looking up duplicate", err)) || !*found)
+		return rc;
+	*old = sqlite3_column_int64(st, 0);
+	const char *payload = (const char *)sqlite3_column_text(st, 1);
+	bool same = payload && strcmp(payload, ev->payload) == 0;
+	sqlite3_reset(st);
+	if (same)
+		return RK_OK;
+	return rk_err_set(err, RK_ECONFLICT, "already journaled as event %lld with different content",
+			  (long long)*old);
+}
 
 enum rk_rc journal_append(struct journal *j, const struct journal_event *ev, bool *duplicate,
 			  int64_t *seq_out, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum rk_rc rc;
-	int64_t seq = 1;
+	int64_t seq = 0;
 	char prev[JOURNAL_HASH_HEX], hash[JOURNAL_HASH_HEX], recorded[RTIME_STR_MAX];
 
 	*duplicate = false;
 	if (ev->dedup_key) {
-		if ((rc = journal_stmt(j, SQL_FIND_DEDUP, &st, err)))
+		bool found = false;
+		int64_t old = 0;
+		if ((rc = find_dedup(j, ev, &found, &old, err)))
 			return rc;
-		sqlite3_bind_text(st, 1, ev->dedup_key, -1, SQLITE_STATIC);
-		bool row;
-		if ((rc = sqlx_step_row(st, &row, "looking up duplicate", err)))
-			return rc;
-		if (row) {
-			long long old = sqlite3_column_int64(st, 0);
-			bool same = strcmp((const char *)sqlite3_column_text(st, 1), ev->payload) == 0;
-			sqlite3_reset(st);
-			if (same) {
-				*duplicate = true;
-				if (seq_out)
-					*seq_out = old;
-				return RK_OK;
-			}
-			return rk_err_set(err, RK_ECONFLICT,
-					  "already journaled as event %lld with different content", old);
+		if (found) {
+			*duplicate = true;
+			if (seq_out)
+				*seq_out = old;
+			return RK_OK;
 		}
 	}
-	if ((rc = journal_stmt(j, SQL_TAIL, &st, err)))
+	if ((rc = chain_tail(j, &seq, prev, err)))
 		return rc;
-	memcpy(prev, ZERO_HASH, sizeof prev);
-	bool tail;
-	if ((rc = sqlx_step_row(st, &tail, "reading journal tail", err)))
-		return rc;
-	if (tail) {
-		seq = sqlite3_column_int64(st, 0) + 1;
-		const char *h = (const char *)sqlite3_column_text(st, 1);
-		snprintf(prev, sizeof prev, "%s", h ? h : "");
-		sqlite3_reset(st);
-	}
+	seq++;
 
 	rtime_format(rk_clock_now(j->clock), recorded);
 	if (!journal_event_hash(seq, ev->ts, recorded, ev->type, ev->source, ev->venue, ev->account,
@@ -810,6 +923,20 @@ enum rk_rc journal_append(struct journal *j, const struct journal_event *ev, boo
 		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
 	if ((rc = sqlx_step_done(st, "appending event", err)))
 		return rc;
+	if (ev->dedup_key) {
+		if ((rc = journal_stmt(j, SQL_INSERT_DEDUP, &st, err)))
+			return rc;
+		sqlite3_bind_text(st, 1, ev->dedup_group ? ev->dedup_group : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ev->dedup_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, seq);
+		if ((rc = sqlx_step_done(st, "recording the dedup key", err)))
+			return rc;
+	}
+	/* The new tail, for the next append of this transaction. */
+	j->tail.known = true;
+	j->tail.seq = seq;
+	j->tail.data_version = data_version(j->db);
+	memcpy(j->tail.hash, hash, sizeof hash);
 	if (seq_out)
 		*seq_out = seq;
 	return RK_OK;

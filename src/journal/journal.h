@@ -46,7 +46,8 @@
  * so simulated results and real venues' events never share a journal.
  *
  * Appending an event (journal_append) checks its dedup key, computes its
- * hash from the previous event's and inserts it, stamped recorded_at by the
+ * hash from the previous event's (the chain's tail is read once per write
+ * transaction and kept in memory while it lasts) and inserts it, stamped recorded_at by the
  * journal's clock (journal_set_clock; the system clock unless set). Applying
  * it is the caller's: events_append does both in one transaction.
  *
@@ -174,6 +175,12 @@ enum rk_rc journal_savepoint(struct journal *j, struct rk_err *err);
 enum rk_rc journal_release(struct journal *j, struct rk_err *err);
 void journal_rollback_to_savepoint(struct journal *j);
 
+/* Rows this connection has inserted, updated or deleted since it opened
+ * (sqlite3_total_changes64): a caller compares two readings to learn whether
+ * anything in between wrote, e.g. before rolling a whole transaction back
+ * instead of using a savepoint per step. */
+int64_t journal_changes(struct journal *j);
+
 /* One event to append. All strings borrowed. */
 struct journal_event {
 	const char *type;      /* "order", "fill", ... (events.h knows them) */
@@ -184,12 +191,18 @@ struct journal_event {
 	const char *symbol;    /* "" when not symbol-specific */
 	const char *payload;   /* canonical JSON */
 	const char *dedup_key; /* NULL: never a duplicate */
+	/* A natural key the dedup key is filed under (event_dedup, migration
+	 * 0008), so that keys land near their neighbours, never at random: an
+	 * order report's "order:VENUE:ORDER_ID". NULL is "". The same dedup_key
+	 * must always come with the same group (derive both from the payload). */
+	const char *dedup_group;
 };
 
 /*
  * Stores `ev` as the next event of the hash chain; applies nothing (the
  * caller does, in the same transaction: events_append). Must be called
- * inside journal_begin. When an event with the same dedup_key exists:
+ * inside journal_begin. When an event with the same dedup_key (in the same
+ * dedup_group) exists:
  * identical payload -> *duplicate true and *seq its seq, nothing written;
  * different payload -> RK_ECONFLICT naming the earlier seq. RK_EDB when
  * SQLite fails, RK_ENOMEM when hashing does; the caller rolls back.

@@ -630,3 +630,15 @@ enum rk_rc project_fill(struct journal *j, int64_t seq, const char *payload, boo
 	(void)stale; /* a fill is never stale: it is a fact of its own */
 	return rc ? rc : apply_fill(j, seq, &f, err);
 }
+
+enum rk_rc project_order_rec(struct journal *j, int64_t seq, const struct order_rec *o,
+			     bool *stale, struct rk_err *err)
+{
+	return apply_order(j, seq, o, stale, err);
+}
+
+enum rk_rc project_fill_rec(struct journal *j, int64_t seq, const struct fill_rec *f,
+			    struct rk_err *err)
+{
+	return apply_fill(j, seq, f, err);
+}

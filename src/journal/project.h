@@ -57,4 +57,17 @@ enum rk_rc project_order(struct journal *j, int64_t seq, const char *payload,
 enum rk_rc project_fill(struct journal *j, int64_t seq, const char *payload, bool *stale,
 			struct rk_err *err);
 
+/*
+ * The same projections from the record the payload was made of
+ * (record_order_json / record_fill_json), so that appending does not parse
+ * the payload it has just written: events_append_order / _fill. The record
+ * must be the one its payload was made from (it reads back as the same
+ * record: amounts are fixed-point, strings canonical), so a replay from the
+ * payload gives the same tables. Same results and errors as above.
+ */
+enum rk_rc project_order_rec(struct journal *j, int64_t seq, const struct order_rec *o,
+			     bool *stale /* OUT */, struct rk_err *err);
+enum rk_rc project_fill_rec(struct journal *j, int64_t seq, const struct fill_rec *f,
+			    struct rk_err *err);
+
 #endif

@@ -42,7 +42,7 @@ static enum rk_rc append_from(struct journal *j, const char *source, const char 
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	rtime_format(now_us, ts);
 	struct journal_event ev = {type, source, ts, venue_name(venue), account,
-				   symbol ? symbol : "", text, NULL};
+				   symbol ? symbol : "", text, NULL, NULL};
 	enum events_result res;
 	rc = events_append(j, &ev, &res, seq, err);
 	free(text);

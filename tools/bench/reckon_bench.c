@@ -119,7 +119,7 @@ static void usage(FILE *f)
 		"  --setup-timeout S\n"
 		"                   time limit of a set-up step (ingesting a reconcile\n"
 		"                   journal; default 3x --timeout)\n"
-		"  --batch N        lines per commit of the raw baseline: reckon ingest's (512)\n"
+		"  --batch N        lines per commit of the raw baseline: reckon ingest's (50000)\n"
 		"  --seed N         generator seed (default %u)\n"
 		"  --ingest LIST    ingest sizes (default 10k,100k,1M); queries and audit run\n"
 		"                   on the last one\n"
@@ -189,7 +189,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	const char *ingest = NULL, *positions = NULL;
 	o->timeout = 120;
 	o->setup_timeout = -1;
-	o->batch = 512;
+	o->batch = 50000; /* INGEST_BATCH */
 	o->seed = SEED_DEFAULT;
 	bool ok = true;
 	for (int i = 1; ok && i < argc; i++) {
