@@ -203,11 +203,26 @@ static char *run_named(void **state, const char *name, const char *const *kvs, s
 	return run_to_string(j_of(state), &q, args, n, fmt, RK_OK, &err);
 }
 
+/* The P&L reports read the roll-up pnl_days (migration 0009), which the
+ * journal keeps from lot_closes. Over views standing in for v_realized_pnl,
+ * the roll-up is this view: the old full aggregation, per day and symbol. */
+static const char *ROLLUP_OF_VIEWS =
+	"DROP TABLE pnl_days;"
+	"CREATE VIEW pnl_days AS SELECT substr(closed_at, 1, 10) AS day, venue, account, symbol,"
+	" COUNT(*) AS closing_fills, COUNT(*) - COUNT(realized_pnl) AS unmatched_fills,"
+	" decimal_sum(qty) AS qty, decimal_sum(proceeds) AS proceeds,"
+	" CASE WHEN COUNT(cost_basis) > 0 THEN decimal_sum(cost_basis) END AS cost_basis,"
+	" decimal_sum(fees) AS fees,"
+	" CASE WHEN COUNT(realized_pnl) > 0 THEN decimal_sum(realized_pnl) END AS realized_pnl,"
+	" MIN(closed_at) AS first_close, MAX(closed_at) AS last_close"
+	" FROM v_realized_pnl GROUP BY day, venue, account, symbol;";
+
 static int setup_contract_views(void **state)
 {
 	setup_journal(state);
 	char *msg = NULL;
-	if (sqlite3_exec(db_of(state), CONTRACT_VIEWS, NULL, NULL, &msg) != SQLITE_OK)
+	if (sqlite3_exec(db_of(state), CONTRACT_VIEWS, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db_of(state), ROLLUP_OF_VIEWS, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("contract views: %s", msg);
 	return 0;
 }
@@ -777,6 +792,8 @@ static int setup_noisy_sums(void **state)
 		if (tu_ingest(fx->j, line, reason, sizeof reason) != INGEST_ACCEPTED)
 			fail_msg("fill %d: %s", i, reason);
 	}
+	if (sqlite3_exec(db_of(state), ROLLUP_OF_VIEWS, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("roll-up view: %s", msg);
 	return 0;
 }
 
