@@ -28,18 +28,25 @@
 --     sqlite> .read queries/fees_by_day.sql
 --   (the shell strips one level of quotes, then reads the value as SQL:
 --   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
-SELECT substr(ts, 1, 10)           AS day,
+--
+-- Reads the roll-up fee_days (migration 0009), which reckon keeps exact and
+-- up to date as fills arrive: a day's sum is decimal_sum of its fees in
+-- journal order. It holds the same figures as
+--   SELECT substr(ts, 1, 10) AS day, venue, account, fee_currency,
+--          COUNT(*) AS fills, decimal_sum(fee) AS fees
+--   FROM fills WHERE fee_currency IS NOT NULL AND fee_currency <> ''
+--   GROUP BY day, venue, account, fee_currency
+-- without reading every fill.
+SELECT day,
        venue,
        account,
        fee_currency,
-       COUNT(*)                    AS fills,
-       decimal_sum(fee)            AS fees
-FROM fills
-WHERE fee_currency IS NOT NULL AND fee_currency <> ''
-  AND substr(ts, 1, 10) >= COALESCE(:from, '')
-  AND substr(ts, 1, 10) <= COALESCE(:to, '9999-12-31')
+       fills,
+       fees
+FROM fee_days
+WHERE day >= COALESCE(:from, '')
+  AND day <= COALESCE(:to, '9999-12-31')
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND fee_currency = COALESCE(:currency, fee_currency)
-GROUP BY day, venue, account, fee_currency
 ORDER BY day, venue, account, fee_currency;

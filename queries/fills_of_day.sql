@@ -24,6 +24,11 @@
 --     sqlite> .read queries/fills_of_day.sql
 --   (the shell strips one level of quotes, then reads the value as SQL:
 --   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
+--
+-- Two statements, one per shape of the parameters, so that each reads an
+-- index (fills_symbol_ts or fills_ts): the first runs when venue, account
+-- and symbol are all given, the second otherwise; a guard on the
+-- parameters makes the other one return nothing (also in the shell).
 SELECT ts,
        venue,
        account,
@@ -40,6 +45,29 @@ SELECT ts,
        inferred
 FROM fills
 WHERE ts >= COALESCE(:day, date('now'))
+  AND ts < date(COALESCE(:day, date('now')), '+1 day')
+  AND :venue IS NOT NULL AND :account IS NOT NULL AND :symbol IS NOT NULL
+  AND venue = :venue
+  AND account = :account
+  AND symbol = :symbol
+ORDER BY ts, seq;
+SELECT ts,
+       venue,
+       account,
+       symbol,
+       side,
+       qty,
+       price,
+       decimal_mul(qty, price)     AS notional,
+       fee,
+       fee_currency,
+       liquidity,
+       fill_id,
+       order_id,
+       inferred
+FROM fills
+WHERE (:venue IS NULL OR :account IS NULL OR :symbol IS NULL)
+  AND ts >= COALESCE(:day, date('now'))
   AND ts < date(COALESCE(:day, date('now')), '+1 day')
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)

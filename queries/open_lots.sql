@@ -18,6 +18,12 @@
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :symbol "'BTC-USD'"
 --     sqlite> .read queries/open_lots.sql
+--
+-- Two statements, one per shape of the parameters, so that each reads the
+-- partial index of the open lots (lots_open) as far as it must: the
+-- first runs when venue, account and symbol are all given (a seek), the
+-- second otherwise; a guard on the parameters makes the other one return
+-- nothing (also in the shell).
 SELECT venue,
        account,
        symbol,
@@ -29,7 +35,24 @@ SELECT venue,
        cost_remaining,
        unit_cost
 FROM v_open_lots
-WHERE venue = COALESCE(:venue, venue)
+WHERE :venue IS NOT NULL AND :account IS NOT NULL AND :symbol IS NOT NULL
+  AND venue = :venue
+  AND account = :account
+  AND symbol = :symbol
+ORDER BY venue, account, symbol, opened_at, lot_id;
+SELECT venue,
+       account,
+       symbol,
+       lot_id,
+       fill_id,
+       opened_at,
+       side,
+       qty_remaining,
+       cost_remaining,
+       unit_cost
+FROM v_open_lots
+WHERE (:venue IS NULL OR :account IS NULL OR :symbol IS NULL)
+  AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)
 ORDER BY venue, account, symbol, opened_at, lot_id;

@@ -18,6 +18,12 @@
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :venue "'coinbase'"
 --     sqlite> .read queries/open_orders.sql
+--
+-- Two statements, one per shape of the parameters, so that each reads the
+-- partial index of the open orders (orders_open_only) as far as it must: the
+-- first runs when venue, account and symbol are all given (a seek), the
+-- second otherwise; a guard on the parameters makes the other one return
+-- nothing (also in the shell).
 SELECT venue,
        account,
        symbol,
@@ -36,6 +42,30 @@ SELECT venue,
        last_seen
 FROM orders
 WHERE status IN ('open', 'partially_filled')
+  AND :venue IS NOT NULL AND :account IS NOT NULL AND :symbol IS NOT NULL
+  AND venue = :venue
+  AND account = :account
+  AND symbol = :symbol
+ORDER BY venue, account, symbol, first_seen, order_id;
+SELECT venue,
+       account,
+       symbol,
+       order_id,
+       client_order_id,
+       side,
+       order_type,
+       purpose,
+       reduce_only,
+       status,
+       qty,
+       filled_qty,
+       price,
+       stop_price,
+       first_seen,
+       last_seen
+FROM orders
+WHERE status IN ('open', 'partially_filled')
+  AND (:venue IS NULL OR :account IS NULL OR :symbol IS NULL)
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)

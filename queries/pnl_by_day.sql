@@ -34,7 +34,19 @@
 --     sqlite> .read queries/pnl_by_day.sql
 --   (the shell strips one level of quotes, then reads the value as SQL:
 --   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
-SELECT substr(closed_at, 1, 10)                  AS day,
+--
+-- Reads the roll-up pnl_days (migration 0009: per day, venue, account and
+-- symbol, kept exact and up to date as fills arrive), not every closing
+-- fill. It gives the figures of
+--   SELECT substr(closed_at, 1, 10) AS day, venue, account, <quote>,
+--          COUNT(*), COUNT(*) - COUNT(realized_pnl), decimal_sum(proceeds),
+--          CASE WHEN COUNT(cost_basis) > 0 THEN decimal_sum(cost_basis) END,
+--          decimal_sum(fees),
+--          CASE WHEN COUNT(realized_pnl) > 0 THEN decimal_sum(realized_pnl) END
+--   FROM v_realized_pnl GROUP BY day, venue, account, quote
+-- (a sum that comes back to exactly zero may show its sign differently:
+-- the roll-up adds each symbol's day first).
+SELECT day,
        venue,
        account,
        CASE
@@ -45,17 +57,17 @@ SELECT substr(closed_at, 1, 10)                  AS day,
          WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
            THEN substr(symbol, -3)
        END                                       AS quote,
-       COUNT(*)                                  AS closing_fills,
-       COUNT(*) - COUNT(realized_pnl)            AS unmatched_fills,
+       SUM(closing_fills)                        AS closing_fills,
+       SUM(unmatched_fills)                      AS unmatched_fills,
        decimal_sum(proceeds)                     AS proceeds,
        CASE WHEN COUNT(cost_basis) > 0
          THEN decimal_sum(cost_basis) END        AS cost_basis,
        decimal_sum(fees)                         AS fees,
        CASE WHEN COUNT(realized_pnl) > 0
          THEN decimal_sum(realized_pnl) END      AS realized_pnl
-FROM v_realized_pnl
-WHERE substr(closed_at, 1, 10) >= COALESCE(:from, '')
-  AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
+FROM pnl_days
+WHERE day >= COALESCE(:from, '')
+  AND day <= COALESCE(:to, '9999-12-31')
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)

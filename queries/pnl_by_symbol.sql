@@ -31,11 +31,17 @@
 --     sqlite> .read queries/pnl_by_symbol.sql
 --   (the shell strips one level of quotes, then reads the value as SQL:
 --   "'2025-11-22'" is the text, a bare 2025-11-22 would be the number 1992)
+--
+-- Reads the roll-up pnl_days (migration 0009: per day, venue, account and
+-- symbol, kept exact and up to date as fills arrive), not every closing
+-- fill: the figures of the same sums over v_realized_pnl grouped by venue,
+-- account and symbol (a sum that comes back to exactly zero may show its
+-- sign differently: the roll-up adds each day first).
 SELECT venue,
        account,
        symbol,
-       COUNT(*)                          AS closing_fills,
-       COUNT(*) - COUNT(realized_pnl)    AS unmatched_fills,
+       SUM(closing_fills)                AS closing_fills,
+       SUM(unmatched_fills)              AS unmatched_fills,
        decimal_sum(qty)                  AS qty,
        decimal_sum(proceeds)             AS proceeds,
        CASE WHEN COUNT(cost_basis) > 0
@@ -43,11 +49,11 @@ SELECT venue,
        decimal_sum(fees)                 AS fees,
        CASE WHEN COUNT(realized_pnl) > 0
          THEN decimal_sum(realized_pnl) END AS realized_pnl,
-       MIN(closed_at)                    AS first_close,
-       MAX(closed_at)                    AS last_close
-FROM v_realized_pnl
-WHERE substr(closed_at, 1, 10) >= COALESCE(:from, '')
-  AND substr(closed_at, 1, 10) <= COALESCE(:to, '9999-12-31')
+       MIN(first_close)                  AS first_close,
+       MAX(last_close)                   AS last_close
+FROM pnl_days
+WHERE day >= COALESCE(:from, '')
+  AND day <= COALESCE(:to, '9999-12-31')
   AND venue = COALESCE(:venue, venue)
   AND account = COALESCE(:account, account)
   AND symbol = COALESCE(:symbol, symbol)

@@ -16,6 +16,7 @@
 #include "embedded.h"
 #include "events.h"
 #include "journal.h"
+#include "sqldec.h"
 #include "testutil.h"
 
 static const char *ORDER1 =
@@ -47,7 +48,10 @@ static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	char *msg = NULL;
+	struct rk_err err = {0};
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* as the sqlite3 shell has them: migration 0009 sums with decimal_add */
+	assert_int_equal(sqldec_register(db, &err), RK_OK);
 	if (sqlite3_exec(db, sql, 0, 0, &msg) != SQLITE_OK)
 		fail_msg("raw_exec: %s", msg);
 	sqlite3_close(db);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "lots.h"
+#include "rollup.h"
 
 static void help(void)
 {
@@ -39,7 +40,7 @@ int cmd_fifo(int argc, char **argv)
 	struct lots_counts n;
 	struct rk_err err = {0};
 	enum rk_rc rc = journal_begin(j, &err);
-	if (!rc && (rc = lots_rebuild(j, &n, &err)))
+	if (!rc && ((rc = lots_rebuild(j, &n, &err)) || (rc = rollup_rebuild(j, &err))))
 		journal_rollback(j);
 	else if (!rc)
 		rc = journal_commit(j, &err);

@@ -9,6 +9,7 @@
 #include "embedded.h"
 #include "events.h"
 #include "rk_array.h"
+#include "sqldec.h"
 #include "sqlx.h"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -208,6 +209,7 @@ static enum rk_rc reference_db(int version, sqlite3 **out, struct rk_err *err)
 				  " reckon's 1..%zu", version, EMBEDDED_MIGRATIONS_COUNT);
 	if (sqlite3_open(":memory:", out) != SQLITE_OK)
 		return rk_err_set(err, RK_ENOMEM, "cannot open an in-memory database");
+	rc = sqldec_register(*out, err); /* 0009's roll-up fill calls decimal_add */
 	for (int i = 0; i < version && !rc; i++)
 		if ((rc = sqlx_exec(*out, EMBEDDED_MIGRATIONS[i].text, err)))
 			rk_err_prefix(err, "building the reference schema (%s)",

@@ -41,7 +41,7 @@ static const struct event_type {
 const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
 				     "lot_allocations", "lot_positions", "lot_other_fees",
 				     "recon_runs", "findings", "actions", "halts",
-				     "exchange_positions", NULL};
+				     "exchange_positions", "fee_days", "pnl_days", NULL};
 
 enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
 			bool *stale, struct rk_err *err)

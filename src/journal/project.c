@@ -8,6 +8,7 @@
 #include "lots.h"
 #include "model.h"
 #include "record.h"
+#include "rollup.h"
 #include "sqlx.h"
 
 /* ---- orders ------------------------------------------------------------- */
@@ -609,7 +610,10 @@ static enum rk_rc apply_fill(struct journal *j, int64_t seq, const struct fill_r
 	if ((rc = sqlx_step_done(st, "writing fill", err)) ||
 	    (rc = apply_position(j, seq, f, sup.absorbed, err)))
 		return rc;
-	return lots_apply_fill_from(j, seq, f, sup.changed ? sup.from_ts : NULL, sup.from_seq, err);
+	if ((rc = lots_apply_fill_from(j, seq, f, sup.changed ? sup.from_ts : NULL, sup.from_seq,
+					err)))
+		return rc;
+	return rollup_fill(j, seq, f, sup.changed ? sup.from_ts : NULL, err);
 }
 
 /* ---- the projections of `order` and `fill` events ---------------------- */

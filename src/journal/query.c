@@ -317,18 +317,18 @@ static enum rk_rc query_step(sqlite3 *db, const struct query_def *q, sqlite3_stm
 	return step_error(db, q, err);
 }
 
-/* Prepares q's one read-only statement and binds args (the rest stay NULL). */
-static enum rk_rc prepare(sqlite3 *db, const struct query_def *q, const struct query_arg *args,
-			  size_t nargs, sqlite3_stmt **st, struct rk_err *err)
+/* Prepares the statement of q's text that starts at `sql` (*tail: what
+ * follows it), which must be read-only, and binds those of args that it
+ * uses (known[i] set for each; the rest stay NULL). *st is NULL when only
+ * blanks and comments are left. */
+static enum rk_rc prepare(sqlite3 *db, const struct query_def *q, const char *sql,
+			  const char **tail, const struct query_arg *args, size_t nargs,
+			  bool *known, sqlite3_stmt **st, struct rk_err *err)
 {
-	const char *tail = NULL;
-	if (sqlite3_prepare_v2(db, q->sql, -1, st, &tail) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, st, tail) != SQLITE_OK)
 		return rk_err_set(err, RK_EDB, "query '%s': %s", q->name, sqlite3_errmsg(db));
 	if (!*st)
-		return rk_err_set(err, RK_EINVAL, "query '%s' holds no SQL statement", q->name);
-	if (tail && *skip_blank(tail))
-		return rk_err_set(err, RK_EINVAL, "query '%s' holds more than one SQL statement",
-				  q->name);
+		return RK_OK;
 	if (!sqlite3_stmt_readonly(*st))
 		return rk_err_set(err, RK_EINVAL, "query '%s' would modify the database; refused",
 				  q->name);
@@ -337,8 +337,8 @@ static enum rk_rc prepare(sqlite3 *db, const struct query_def *q, const struct q
 		rk_fmt(key, sizeof key, ":%s", args[i].name);
 		int idx = sqlite3_bind_parameter_index(*st, key);
 		if (idx == 0)
-			return rk_err_set(err, RK_EINVAL, "query '%s': SQLite does not know parameter %s",
-					  q->name, key);
+			continue;
+		known[i] = true;
 		if (sqlite3_bind_text(*st, idx, args[i].value, -1, SQLITE_STATIC) != SQLITE_OK)
 			return step_error(db, q, err);
 	}
@@ -381,57 +381,123 @@ static enum rk_rc read_row(sqlite3_stmt *st, size_t ncols, struct rk_cell *cells
 	return RK_OK;
 }
 
-/* Feeds the prepared statement's columns and rows to the sink. */
-static enum rk_rc feed(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
-		       const struct rk_row_sink *sink, long *rows, struct rk_err *err)
+/* The columns and reusable row buffers of a query's result. */
+struct result {
+	size_t ncols;
+	const char **names; /* of the first statement; borrowed from it */
+	struct rk_cell *cells;
+	struct rk_buf *hex;
+};
+
+static void result_free(struct result *r)
 {
-	size_t ncols = (size_t)sqlite3_column_count(st), nc = ncols ? ncols : 1;
-	const char **names = calloc(nc, sizeof *names);
-	struct rk_cell *cells = calloc(nc, sizeof *cells);
-	struct rk_buf *hex = calloc(nc, sizeof *hex);
+	for (size_t c = 0; r->hex && c < r->ncols; c++)
+		rk_buf_free(&r->hex[c]);
+	free(r->hex);
+	free(r->cells);
+	free(r->names);
+}
+
+/* Takes the first statement's columns. */
+static enum rk_rc result_open(struct result *r, sqlite3_stmt *st, struct rk_err *err)
+{
+	size_t nc;
+	r->ncols = (size_t)sqlite3_column_count(st);
+	nc = r->ncols ? r->ncols : 1;
+	r->names = calloc(nc, sizeof *r->names);
+	r->cells = calloc(nc, sizeof *r->cells);
+	r->hex = calloc(nc, sizeof *r->hex);
+	if (!r->names || !r->cells || !r->hex)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	for (size_t c = 0; c < r->ncols; c++) {
+		const char *name = sqlite3_column_name(st, (int)c);
+		r->names[c] = name ? name : "";
+	}
+	return RK_OK;
+}
+
+/* A later statement must return the first one's columns. */
+static enum rk_rc result_same(const struct result *r, const struct query_def *q,
+			      sqlite3_stmt *st, struct rk_err *err)
+{
+	bool same = (size_t)sqlite3_column_count(st) == r->ncols;
+	for (size_t c = 0; same && c < r->ncols; c++) {
+		const char *name = sqlite3_column_name(st, (int)c);
+		same = name && strcmp(name, r->names[c]) == 0;
+	}
+	return same ? RK_OK
+		    : rk_err_set(err, RK_EINVAL, "query '%s' holds more than one SQL statement,"
+						 " and they return different columns", q->name);
+}
+
+/* Feeds the prepared statement's rows to the sink. */
+static enum rk_rc feed(sqlite3 *db, const struct query_def *q, sqlite3_stmt *st,
+		       struct result *r, const struct rk_row_sink *sink, long *rows,
+		       struct rk_err *err)
+{
 	enum rk_rc rc;
 	bool row;
-
-	if (!names || !cells || !hex) {
-		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t c = 0; c < ncols; c++) {
-		const char *name = sqlite3_column_name(st, (int)c);
-		names[c] = name ? name : "";
-	}
-	if ((rc = sink->columns(sink->ctx, ncols, names, err)))
-		goto out;
 	while (!(rc = query_step(db, q, st, &row, err)) && row) {
-		if ((rc = read_row(st, ncols, cells, hex, err)) ||
-		    (rc = sink->row(sink->ctx, cells, err)))
-			goto out;
+		if ((rc = read_row(st, r->ncols, r->cells, r->hex, err)) ||
+		    (rc = sink->row(sink->ctx, r->cells, err)))
+			return rc;
 		(*rows)++;
 	}
-out:
-	for (size_t c = 0; hex && c < ncols; c++)
-		rk_buf_free(&hex[c]);
-	free(hex);
-	free(cells);
-	free(names);
 	return rc;
 }
 
+/* The statements of q's text, in order: each prepared (all of them before
+ * the first row, so a broken one feeds nothing), bound and run; the first
+ * names the columns. */
 enum rk_rc query_run(struct journal *j, const struct query_def *q, const struct query_arg *args,
 		     size_t nargs, const struct rk_row_sink *sink, long *rows, struct rk_err *err)
 {
 	sqlite3 *db = journal_db(j);
-	sqlite3_stmt *st = NULL;
-	long n = 0;
+	sqlite3_stmt *st[QUERY_STATEMENTS_MAX] = {NULL};
+	bool known[QUERY_PARAMS_MAX] = {false};
+	struct result r = {0};
+	const char *sql = q->sql;
+	size_t n = 0;
+	long fed = 0;
 	enum rk_rc rc;
 
-	if ((rc = query_check_args(q, args, nargs, err)) ||
-	    (rc = prepare(db, q, args, nargs, &st, err)))
+	if ((rc = query_check_args(q, args, nargs, err)))
 		goto out;
-	rc = feed(db, q, st, sink, &n, err);
+	while (*(sql = skip_blank(sql))) {
+		if (n == QUERY_STATEMENTS_MAX) {
+			rc = rk_err_set(err, RK_EINVAL, "query '%s' holds more than %d SQL statements",
+					q->name, QUERY_STATEMENTS_MAX);
+			goto out;
+		}
+		rc = prepare(db, q, sql, &sql, args, nargs, known, &st[n], err);
+		if (st[n])
+			n++;
+		if (rc)
+			goto out;
+	}
+	if (n == 0) {
+		rc = rk_err_set(err, RK_EINVAL, "query '%s' holds no SQL statement", q->name);
+		goto out;
+	}
+	for (size_t i = 0; i < nargs; i++)
+		if (!known[i]) {
+			rc = rk_err_set(err, RK_EINVAL, "query '%s': SQLite does not know parameter :%s",
+					q->name, args[i].name);
+			goto out;
+		}
+	if ((rc = result_open(&r, st[0], err)))
+		goto out;
+	for (size_t i = 1; i < n && !rc; i++)
+		rc = result_same(&r, q, st[i], err);
+	if (rc || (rc = sink->columns(sink->ctx, r.ncols, r.names, err)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = feed(db, q, st[i], &r, sink, &fed, err);
 out:
-	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		sqlite3_finalize(st[i]);
+	result_free(&r);
 	if (rows)
-		*rows = n;
+		*rows = fed;
 	return rc;
 }

@@ -9,7 +9,17 @@
  *   - the rest of the leading comment block says what the report answers,
  *     documents every parameter on a line of its own as "--   :name  meaning",
  *     and gives an example for `reckon query` and for the sqlite3 shell;
- *   - then exactly one read-only SQL statement.
+ *   - then one read-only SQL statement, or several that return the same
+ *     columns: query_run runs them in order and hands on the rows of all of
+ *     them under the first one's column names. Several statements are for
+ *     queries whose best index depends on which parameters are given (an
+ *     optional filter written `col = COALESCE(:p, col)` can use no index):
+ *     one statement per shape of the parameters, each guarded by a test of
+ *     the parameters alone (`:symbol IS NOT NULL AND symbol = :symbol ...`
+ *     in one, `:symbol IS NULL AND ...` in the other) so that exactly one
+ *     of them returns rows. SQLite decides such a guard once, before it
+ *     reads anything, and the sqlite3 shell's .read runs the file the same
+ *     way. At most QUERY_STATEMENTS_MAX statements.
  *
  * Parameters are SQLite named parameters, ":name". They are not declared
  * anywhere else: query_parse finds them by scanning the statement outside
@@ -47,6 +57,7 @@ struct journal;
 #define QUERY_NAME_MAX 64         /* "pnl_by_day" + NUL */
 #define QUERY_DESC_MAX 160        /* the one-line description + NUL */
 #define QUERY_PARAMS_MAX 16       /* distinct :parameters in one query */
+#define QUERY_STATEMENTS_MAX 8    /* statements in one query file */
 #define QUERY_PARAM_NAME_MAX 32   /* parameter name without ':' + NUL */
 
 /* One named query, parsed from its file text. */
@@ -104,14 +115,16 @@ enum rk_rc query_check_args(const struct query_def *q, const struct query_arg *a
  * Runs q on journal `j` (borrowed; only read) with `args` bound (checked by
  * query_check_args; the others NULL) and feeds the result to `sink`: its
  * column names once, then each row (cells valid during the call only).
- * *rows (OUT, may be NULL) is the number of rows fed. The statement is
- * prepared, stepped and finalized here; a statement that would write is
- * refused (RK_EINVAL), as is more or less than one statement. SQLite errors
+ * *rows (OUT, may be NULL) is the number of rows fed. The statements are
+ * all prepared before anything is fed, then stepped in
+ * order and finalized here; a statement that would write is refused
+ * (RK_EINVAL), as are no statement, more than QUERY_STATEMENTS_MAX and
+ * statements whose columns differ (count or names). SQLite errors
  * are RK_EDB naming the query ("query 'x': no such table: y"), except a SQL
  * function refusing a value while stepping (a decimal over
  * SQLDEC_DIGITS_MAX digits), which is bad data, RK_EINVAL. A status a sink
  * callback returns stops the run and is returned with its message as it is.
- * Nothing is fed before the statement is ready, so on those errors the sink
+ * Nothing is fed before the statements are ready, so on those errors the sink
  * saw nothing; after a stepping error it has seen the rows before it.
  * Nothing is left allocated.
  */

@@ -1,0 +1,55 @@
+/*
+ * rollup.h — the report roll-ups (migration 0009): `fee_days` and
+ * `pnl_days`, exact per-day sums over `fills` and `lot_closes` that the
+ * named reports read instead of aggregating all history (queries/
+ * fees_by_day, pnl_by_day, pnl_by_symbol).
+ *
+ *   fee_days   per UTC day (of fills.ts), venue, account and fee currency,
+ *              over the fills with a fee currency: their count and the sum
+ *              of their fees, added in seq order;
+ *   pnl_days   per UTC day (of closed_at), venue, account and symbol, over
+ *              lot_closes: counts, the sums of qty, proceeds and fees, the
+ *              sums of the known cost bases and realized P&L (NULL when none
+ *              is known), first and last close; added in (closed_at,
+ *              close_seq) order.
+ *
+ * Sums are the decimal extension's (sqldec.h), exact, never REAL; each
+ * starts from '0' and adds its terms in the order above, as decimal_sum
+ * does, so a roll-up row holds exactly what decimal_sum over its rows in
+ * that order gives (digits after the point and the sign of a zero
+ * included). Whatever order fills arrive in, the tables are that function
+ * of `fills` and `lot_closes`: a replay, lots_rebuild + rollup_rebuild and
+ * the migration's own fill all agree row for row (audit verify compares
+ * them; they are in EVENTS_TABLES).
+ *
+ * Cost: an in-order fill is one upsert into each table (a few index
+ * seeks). A fill older than the newest of its symbol, or one that
+ * superseded inferred fills (lots.h re-allocates the symbol from there),
+ * re-counts that symbol's pnl_days from the day it changed on.
+ */
+#ifndef RECKON_ROLLUP_H
+#define RECKON_ROLLUP_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "model.h"
+
+/*
+ * Brings the roll-ups up to date after fill `f` (event `seq`) was written to
+ * `fills` and allocated (lots_apply_fill_from), in the caller's
+ * transaction. `from_ts` (NULL: none) is the earliest timestamp the lot
+ * engine re-allocated from because of superseded inferred fills. On error
+ * (RK_EDB, an SQL function refusing a value) the caller rolls back.
+ */
+enum rk_rc rollup_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
+		       const char *from_ts, struct rk_err *err);
+
+/*
+ * Empties both roll-ups and computes them again from `fills` and
+ * `lot_closes` (after lots_rebuild). Must run inside a transaction.
+ */
+enum rk_rc rollup_rebuild(struct journal *j, struct rk_err *err);
+
+#endif
