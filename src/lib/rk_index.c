@@ -1,6 +1,6 @@
 /*
  * rk_index.c — the hash index of rk_index.h: open addressing with linear
- * probing over FNV-1a hashes of the key, at most half full; each slot holds
+ * probing over FNV-1a hashes of the key (finished by MurmurHash3's mix), at most half full; each slot holds
  * one distinct key (its hash and the first and last item added with it), and
  * the items of a key are chained through next[].
  */
@@ -32,7 +32,15 @@ static uint64_t hash_str(uint64_t h, const char *s)
 static uint64_t hash_key(const struct rk_index *ix, const char *k0, const char *k1)
 {
 	uint64_t h = hash_str(14695981039346656037u, k0);
-	return ix->nparts == 2 ? hash_str(h, k1 ? k1 : "") : h;
+	if (ix->nparts == 2)
+		h = hash_str(h, k1 ? k1 : "");
+	/* FNV's low bits mix poorly, and the slot is the low bits: finish as
+	 * MurmurHash3 does, so every bit depends on every input bit. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	return h ^ (h >> 33);
 }
 
 static bool key_is(const struct rk_index *ix, size_t item, const char *k0, const char *k1)
