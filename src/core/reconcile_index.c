@@ -8,6 +8,8 @@
  */
 #include "reconcile_int.h"
 
+#include <stdlib.h>
+
 /* ---- key functions (ctx: the plan_ctx) ---- */
 
 static const char *snap_order_id(const void *ctx, size_t i, unsigned part)
@@ -247,4 +249,31 @@ const struct local_position *recon_local_position(const struct plan_ctx *c, cons
 {
 	size_t i = rk_index_first(&c->ix.local_pos, symbol, NULL);
 	return i == RK_INDEX_NONE ? NULL : &c->local->positions[i];
+}
+
+/* ---- sorting symbols ---- */
+
+struct sym_key recon_sym_key(const char *symbol, size_t i)
+{
+	struct sym_key k = {.prefix = 0, .symbol = symbol, .i = i};
+	size_t n = 0;
+	for (; n < 8 && symbol[n]; n++)
+		k.prefix = k.prefix << 8 | (unsigned char)symbol[n];
+	k.prefix <<= 8 * (8 - n); /* shorter sorts first, as strcmp's NUL does */
+	return k;
+}
+
+static int cmp_sym_key(const void *a, const void *b)
+{
+	const struct sym_key *x = a, *y = b;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	int k = strcmp(x->symbol, y->symbol);
+	return k ? k : (x->i > y->i) - (x->i < y->i);
+}
+
+void recon_sort_symbols(struct sym_key *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_sym_key);
 }

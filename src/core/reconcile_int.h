@@ -198,6 +198,19 @@ const struct venue_price *recon_snap_price(const struct plan_ctx *c, const char 
 const struct instrument *recon_snap_instrument(const struct plan_ctx *c, const char *symbol);
 const struct local_position *recon_local_position(const struct plan_ctx *c, const char *symbol);
 
+/* A symbol to sort, with its first 8 bytes as a big-endian number so most
+ * comparisons read no string, and its place in the input. */
+struct sym_key {
+	uint64_t prefix;
+	const char *symbol;
+	size_t i;
+};
+
+/* The key of `symbol` at input place i. */
+struct sym_key recon_sym_key(const char *symbol, size_t i);
+/* Sorts by symbol (strcmp order), then by input place: deterministic. */
+void recon_sort_symbols(struct sym_key *v, size_t n);
+
 /* ---- across phases ---- */
 
 /* The journal's position after this pass's fills (phase 3, reconcile_plan.c):

@@ -772,11 +772,6 @@ static enum rk_rc phase_fills(struct plan_ctx *c)
 
 /* ---- phase 3: positions ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Every symbol the journal or the exchange has a position, holding or pass
  * fill for, sorted and unique. *out (caller frees) points into the inputs. */
 static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t *n)
@@ -785,19 +780,24 @@ static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t
 	const struct venue_snapshot *s = c->snap;
 	size_t cap = l->npositions + s->npositions + c->nfills, k = 0;
 	const char **syms = malloc((cap ? cap : 1) * sizeof *syms);
-	if (!syms)
+	struct sym_key *keys = malloc((cap ? cap : 1) * sizeof *keys);
+	if (!syms || !keys) {
+		free(syms);
+		free(keys);
 		return recon_oom(c);
-	for (size_t i = 0; i < l->npositions; i++)
-		syms[k++] = l->positions[i].symbol;
-	for (size_t i = 0; i < s->npositions; i++)
-		syms[k++] = s->positions[i].symbol;
-	for (size_t i = 0; i < c->nfills; i++)
-		syms[k++] = c->fills[i].f.symbol;
-	qsort(syms, k, sizeof *syms, cmp_str);
+	}
+	for (size_t i = 0; i < l->npositions; i++, k++)
+		keys[k] = recon_sym_key(l->positions[i].symbol, k);
+	for (size_t i = 0; i < s->npositions; i++, k++)
+		keys[k] = recon_sym_key(s->positions[i].symbol, k);
+	for (size_t i = 0; i < c->nfills; i++, k++)
+		keys[k] = recon_sym_key(c->fills[i].f.symbol, k);
+	recon_sort_symbols(keys, k);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
-		if (u == 0 || strcmp(syms[u - 1], syms[i]) != 0)
-			syms[u++] = syms[i];
+		if (u == 0 || strcmp(syms[u - 1], keys[i].symbol) != 0)
+			syms[u++] = keys[i].symbol;
+	free(keys);
 	*out = syms;
 	*n = u;
 	return RK_OK;

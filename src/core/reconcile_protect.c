@@ -901,30 +901,17 @@ static enum rk_rc plan_stray_stops(struct plan_ctx *c)
 	return RK_OK;
 }
 
-/* A position in protection order: by symbol, then by its place in the snapshot. */
-struct by_symbol {
-	const char *symbol;
-	size_t i;
-};
-
-static int cmp_by_symbol(const void *a, const void *b)
-{
-	const struct by_symbol *x = a, *y = b;
-	int k = strcmp(x->symbol, y->symbol);
-	return k ? k : (x->i > y->i) - (x->i < y->i);
-}
-
 enum rk_rc recon_phase_protection(struct plan_ctx *c)
 {
 	size_t n = c->snap->npositions;
-	struct by_symbol *order = malloc((n ? n : 1) * sizeof *order);
+	struct sym_key *order = malloc((n ? n : 1) * sizeof *order);
 	enum rk_rc rc = RK_OK;
 	if (!order)
 		return recon_oom(c);
 	for (size_t i = 0; i < n; i++)
-		order[i] = (struct by_symbol){c->snap->positions[i].symbol, i};
-	/* Stable by symbol (the index breaks ties): deterministic. */
-	qsort(order, n, sizeof *order, cmp_by_symbol);
+		order[i] = recon_sym_key(c->snap->positions[i].symbol, i);
+	/* By symbol, then snapshot place: deterministic. */
+	recon_sort_symbols(order, n);
 	for (size_t i = 0; i < n && rc == RK_OK; i++)
 		if (!dec_is_zero(c->snap->positions[order[i].i].qty))
 			rc = protect_position(c, &c->snap->positions[order[i].i]);
