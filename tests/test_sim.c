@@ -1025,6 +1025,57 @@ static void test_one_bracket_per_leg_share_the_holding(void **state)
 	venue_destroy(v);
 }
 
+/* Orders are looked up by index (rk_index): a placement's generated id skips
+ * ids the scenario already uses, each order is found by its id and its
+ * client id after many placements moved the array, and a scenario repeating
+ * an order id or a client id is refused. */
+static void test_lookups_find_every_order_and_ids_never_repeat(void **state)
+{
+	struct venue *v = open_text(
+		TOK_SPOT("{'order_id': 'sim-coinbase-1', 'client_order_id': 'c-0', 'symbol': 'TOK-USD',"
+			 " 'side': 'sell', 'order_type': 'limit', 'qty': '1', 'price': '150.00'}",
+			 "", ""),
+		"coinbase");
+	char cid[32];
+	for (int i = 1; i <= 40; i++) {
+		snprintf(cid, sizeof cid, "c-%d", i);
+		struct venue_order_req r = req(cid, "TOK-USD", SIDE_BUY, OTYPE_LIMIT, "1", "10.00", "");
+		struct venue_place_result p = place(v, &r);
+		assert_int_equal(p.outcome, VOUT_OK);
+		assert_string_not_equal(p.order_id, "sim-coinbase-1");
+	}
+	for (int i = 0; i <= 40; i++) {
+		snprintf(cid, sizeof cid, "c-%d", i);
+		struct venue_order_result g = get_order(v, NULL, cid);
+		assert_int_equal(g.outcome, VOUT_OK);
+		assert_string_equal(order_of(v, g.order.order_id).client_order_id, cid);
+	}
+	assert_string_equal(order_of(v, "sim-coinbase-1").client_order_id, "c-0");
+	venue_destroy(v);
+
+	struct rk_err err = {0};
+	const char *twice[] = {
+		TOK_SPOT("{'order_id': 'a', 'symbol': 'TOK-USD', 'side': 'sell', 'order_type': 'limit',"
+			 " 'qty': '1', 'price': '150.00'}, {'order_id': 'a', 'symbol': 'TOK-USD',"
+			 " 'side': 'sell', 'order_type': 'limit', 'qty': '1', 'price': '151.00'}", "", ""),
+		TOK_SPOT("{'order_id': 'a', 'client_order_id': 'k', 'symbol': 'TOK-USD', 'side': 'sell',"
+			 " 'order_type': 'limit', 'qty': '1', 'price': '150.00'}, {'order_id': 'b',"
+			 " 'client_order_id': 'k', 'symbol': 'TOK-USD', 'side': 'sell',"
+			 " 'order_type': 'limit', 'qty': '1', 'price': '151.00'}", "", "")};
+	for (size_t i = 0; i < 2; i++) {
+		char *s = strdup(twice[i]);
+		assert_non_null(s);
+		for (char *q = s; *q; q++)
+			if (*q == '\'')
+				*q = '"';
+		v = NULL;
+		assert_int_equal(sim_venue_create(s, "coinbase", &v, &err), RK_EINVAL);
+		assert_non_null(strstr(err.msg, "listed twice"));
+		assert_null(v);
+		free(s);
+	}
+}
+
 /* ---- the placement rules ------------------------------------------------- */
 
 #define BN_FUT                                                                                 \
@@ -1185,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_scenarios_all_load),
 		cmocka_unit_test(test_last_price_is_asked_now_and_can_fail),
 		cmocka_unit_test(test_placement_answer_carries_the_order_even_a_cancelled_one),
+		cmocka_unit_test(test_lookups_find_every_order_and_ids_never_repeat),
 		cmocka_unit_test(test_place_fails_fault_refuses_with_its_reason),
 		cmocka_unit_test(test_filled_quantity_without_fill_records),
 		cmocka_unit_test(test_one_bracket_per_leg_share_the_holding),

@@ -10,6 +10,7 @@
 #include "recon_text.h"
 #include "registry.h"
 #include "rk_file.h"
+#include "rk_clock.h"
 #include "sim.h"
 
 static void help(void)
@@ -47,13 +48,38 @@ static void help(void)
 	       "  binance-usdm:  RECKON_BINANCE_API_KEY, RECKON_BINANCE_API_SECRET\n\n"
 	       "  --dry-run        plan and journal everything, send nothing\n"
 	       "  -h, --help       this help\n\n"
+	       "With RECKON_TIMINGS=1 in the environment, stderr gets where the time went:\n"
+	       "  timings: open S s                 opening the venue (parsing a --sim scenario)\n"
+	       "  timings VENUE: recover S s, snapshot S s, load S s, plan S s, journal S s,\n"
+	       "    execute S s, settle S s, engine S s   one pass; engine is all of it\n\n"
 	       "Exit: 0 when the pass ran (findings are not errors), 69 when the venue snapshot\n"
 	       "was incomplete, 64 usage, 65 when FILE is not a reckon journal, is newer than\n"
 	       "this reckon, or is a simulation journal for a real venue (or the reverse),\n"
 	       "66 no such journal, 74 I/O, 77 read-only journal, 78 bad configuration.\n");
 }
 
-#define SCENARIO_FILE_MAX (16u << 20) /* bytes; scenarios are a few kilobytes */
+#define SCENARIO_FILE_MAX (256u << 20) /* bytes; benchmark scenarios reach 60 MB */
+
+/* RECKON_TIMINGS=1: print where the time went (help). */
+static bool timings_wanted(void)
+{
+	const char *v = getenv("RECKON_TIMINGS");
+	return v && strcmp(v, "1") == 0;
+}
+
+static double secs(int64_t us)
+{
+	return (double)us / 1e6;
+}
+
+static void print_timings(FILE *to, enum venue_kind venue, const struct recon_timings *t)
+{
+	fprintf(to, "timings %s: recover %.3f s, snapshot %.3f s, load %.3f s, plan %.3f s, "
+		    "journal %.3f s, execute %.3f s, settle %.3f s, engine %.3f s\n",
+		venue_name(venue), secs(t->recover_us), secs(t->snapshot_us), secs(t->load_us),
+		secs(t->plan_us), secs(t->journal_us), secs(t->execute_us), secs(t->settle_us),
+		secs(t->total_us));
+}
 
 /* The simulated venues of scenario `sim` (a file or an embedded name): the
  * one --venue names, else every venue the scenario defines. Returns -1, or
@@ -160,10 +186,13 @@ int cmd_reconcile(int argc, char **argv)
 		code = cli_fail_to(errs, &err);
 		goto out;
 	}
+	int64_t t0 = rk_clock_now(rk_clock_system());
 	if ((code = sim ? sim_venues(sim, venue, venues, &nvenues, &scenario_owned, errs)
 			: real_venue(venue, base_url, timeout_ms, policy, venues, &nvenues)) >= 0)
 		goto out;
 	code = EX_OK;
+	if (timings_wanted())
+		fprintf(errs, "timings: open %.3f s\n", secs(rk_clock_now(rk_clock_system()) - t0));
 	for (size_t k = 0; k < nvenues; k++) {
 		struct recon_outcome res;
 		struct recon_opts opts = {.policy = policy, .dry_run = dry_run,
@@ -176,6 +205,8 @@ int cmd_reconcile(int argc, char **argv)
 		       venue_name(venues[k]->kind), (long long)res.run_id, res.nfindings, res.nactions,
 		       res.by_status[ASTAT_SUCCEEDED], res.by_status[ASTAT_FAILED],
 		       res.by_status[ASTAT_SKIPPED], dry_run ? ", dry run: nothing sent" : "");
+		if (timings_wanted())
+			print_timings(errs, venues[k]->kind, &res.timings);
 		if (!res.complete)
 			code = EX_UNAVAILABLE;
 	}

@@ -26,6 +26,30 @@
 #include <cjson/cJSON.h>
 
 #include "reconcile.h"
+#include "rk_index.h"
+
+/* The lookups of one pass, built once by recon_index_build
+ * (reconcile_index.c). Every index returns items in array order. */
+struct recon_index {
+	bool built;
+	struct rk_index snap_oid;    /* snapshot orders by order_id (every one) */
+	struct rk_index snap_cid;    /* snapshot orders by non-empty client_order_id */
+	struct rk_index snap_osym;   /* snapshot orders by symbol */
+	struct rk_index local_oid;   /* local orders by non-empty order_id */
+	struct rk_index local_cid;   /* local orders by non-empty client_order_id */
+	struct rk_index snap_pos;    /* snapshot positions, prices, instruments by symbol */
+	struct rk_index snap_px;
+	struct rk_index snap_inst;
+	struct rk_index local_pos;   /* local positions by symbol */
+	struct rk_index local_halt;  /* local->halted */
+	struct rk_index pass_halt;   /* c->halt, as it grows */
+	struct rk_index attempts;    /* local attempts by key */
+	struct rk_index legs;        /* local legs by symbol */
+	struct rk_index inferred;    /* c->inferred by order_id */
+	struct rk_index fill_sym;    /* this pass's fills by symbol, as they are added */
+	struct rk_index fill_oid;    /* ... and by order_id */
+	struct rk_index missing_fill_sym; /* missing_fill findings by symbol, as added */
+};
 
 struct plan_ctx {
 	const struct local_state *local;
@@ -43,6 +67,7 @@ struct plan_ctx {
 	size_t nfills, fillcap;
 	struct local_inferred *inferred;/* a working copy of local->inferred: what the
 					 * pass's real fills have not absorbed yet */
+	struct recon_index ix;
 	struct rk_err *err;
 };
 
@@ -115,19 +140,15 @@ enum rk_rc recon_add_cancel(struct plan_ctx *c, size_t oi, size_t fi, int depend
 
 /* ---- small predicates ---- */
 
-static inline bool symbol_in(const char (*list)[MODEL_SYM_MAX], size_t n, const char *symbol)
+static inline bool recon_pass_halted(const struct plan_ctx *c, const char *symbol)
 {
-	for (size_t i = 0; list && i < n; i++)
-		if (strcmp(list[i], symbol) == 0)
-			return true;
-	return false;
+	return rk_index_first(&c->ix.pass_halt, symbol, NULL) != RK_INDEX_NONE;
 }
 
 static inline bool halted(const struct plan_ctx *c, const char *symbol)
 {
-	return symbol_in((const char (*)[MODEL_SYM_MAX])c->local->halted, c->local->nhalted,
-			 symbol) ||
-	       symbol_in((const char (*)[MODEL_SYM_MAX])c->halt, c->nhalt, symbol);
+	return rk_index_first(&c->ix.local_halt, symbol, NULL) != RK_INDEX_NONE ||
+	       recon_pass_halted(c, symbol);
 }
 
 /* adopt_order and record_inferred_fill: allowed even on an incomplete snapshot. */
@@ -149,16 +170,46 @@ static inline const struct policy_rule *rule_for(const struct plan_ctx *c, const
 
 static inline int attempts_for(const struct plan_ctx *c, const char *key)
 {
-	for (size_t i = 0; i < c->local->nattempts; i++)
-		if (strcmp(c->local->attempts[i].key, key) == 0)
-			return c->local->attempts[i].finished;
-	return 0;
+	size_t i = rk_index_first(&c->ix.attempts, key, NULL);
+	return i == RK_INDEX_NONE ? 0 : c->local->attempts[i].finished;
 }
 
 static inline enum side reducing_side(struct dec position_qty)
 {
 	return dec_sign(position_qty) > 0 ? SIDE_SELL : SIDE_BUY;
 }
+
+/* ---- lookups (reconcile_index.c): each returns what a scan of the array
+ * in order would find first ---- */
+
+/* Builds c->ix from c->local, c->snap and c->inferred; recon_index_free
+ * frees it (also after a failed build). */
+enum rk_rc recon_index_build(struct plan_ctx *c);
+void recon_index_free(struct plan_ctx *c);
+/* The first local order that is the same order as `x` (equal symbols, equal
+ * non-empty order ids or equal non-empty client order ids), or -1. */
+int recon_find_local(const struct plan_ctx *c, const struct order_rec *x);
+/* Does the snapshot list the same order as `x`? */
+bool recon_on_exchange(const struct plan_ctx *c, const struct order_rec *x);
+/* Does the snapshot list an order with this exact order_id (any symbol)? */
+bool recon_order_id_listed(const struct plan_ctx *c, const char *order_id);
+const struct venue_position *recon_snap_position(const struct plan_ctx *c, const char *symbol);
+const struct venue_price *recon_snap_price(const struct plan_ctx *c, const char *symbol);
+const struct instrument *recon_snap_instrument(const struct plan_ctx *c, const char *symbol);
+const struct local_position *recon_local_position(const struct plan_ctx *c, const char *symbol);
+
+/* A symbol to sort, with its first 8 bytes as a big-endian number so most
+ * comparisons read no string, and its place in the input. */
+struct sym_key {
+	uint64_t prefix;
+	const char *symbol;
+	size_t i;
+};
+
+/* The key of `symbol` at input place i. */
+struct sym_key recon_sym_key(const char *symbol, size_t i);
+/* Sorts by symbol (strcmp order), then by input place: deterministic. */
+void recon_sort_symbols(struct sym_key *v, size_t n);
 
 /* ---- across phases ---- */
 

@@ -167,6 +167,8 @@ enum rk_rc recon_add_finding(struct plan_ctx *c, enum finding_kind kind, const c
 	else
 		memcpy(f->detail, text, strlen(text) + 1);
 	*idx = p->nfindings++;
+	if (kind == FIND_MISSING_FILL && !rk_index_add(&c->ix.missing_fill_sym, *idx))
+		rc = recon_oom(c);
 out:
 	free(text);
 	cJSON_Delete(d->o);
@@ -210,32 +212,6 @@ enum rk_rc recon_add_cancel(struct plan_ctx *c, size_t oi, size_t fi, int depend
 
 /* ---- small predicates ---- */
 
-/* Same order: equal exchange ids, or equal non-empty client order ids. */
-static bool same_order(const struct order_rec *a, const struct order_rec *b)
-{
-	if (strcmp(a->symbol, b->symbol) != 0)
-		return false;
-	if (a->order_id[0] && strcmp(a->order_id, b->order_id) == 0)
-		return true;
-	return a->client_order_id[0] && strcmp(a->client_order_id, b->client_order_id) == 0;
-}
-
-static int find_local(const struct plan_ctx *c, const struct order_rec *x)
-{
-	for (size_t j = 0; j < c->local->norders; j++)
-		if (same_order(&c->local->orders[j].rec, x))
-			return (int)j;
-	return -1;
-}
-
-static bool on_exchange(const struct plan_ctx *c, const struct order_rec *x)
-{
-	for (size_t i = 0; i < c->snap->norders; i++)
-		if (same_order(&c->snap->orders[i], x))
-			return true;
-	return false;
-}
-
 /* The venue reports less filled than the journal holds (rule 2c). */
 static bool fill_regressed(const struct order_rec *exch, const struct order_rec *journal)
 {
@@ -251,13 +227,16 @@ static enum rk_rc collect_regressions(struct plan_ctx *c)
 {
 	for (size_t i = 0; i < c->snap->norders; i++) {
 		const struct order_rec *o = &c->snap->orders[i];
-		int j = find_local(c, o);
+		int j = recon_find_local(c, o);
 		if (j < 0 || !fill_regressed(o, &c->local->orders[j].rec) ||
-		    symbol_in((const char (*)[MODEL_SYM_MAX])c->halt, c->nhalt, o->symbol))
+		    recon_pass_halted(c, o->symbol))
 			continue;
 		if (!rk_array_reserve(&c->halt, &c->haltcap, c->nhalt + 1, sizeof *c->halt))
 			return recon_oom(c);
-		snprintf(c->halt[c->nhalt++], MODEL_SYM_MAX, "%s", o->symbol);
+		snprintf(c->halt[c->nhalt], MODEL_SYM_MAX, "%s", o->symbol);
+		if (!rk_index_add(&c->ix.pass_halt, c->nhalt))
+			return recon_oom(c);
+		c->nhalt++;
 	}
 	return RK_OK;
 }
@@ -279,7 +258,7 @@ static enum rk_rc report_regression(struct plan_ctx *c, const struct order_rec *
 /* Is `o` on the side that reduces a non-zero exchange position? */
 static bool reduces_position(const struct plan_ctx *c, const struct order_rec *o)
 {
-	const struct venue_position *pos = venue_snapshot_position(c->snap, o->symbol);
+	const struct venue_position *pos = recon_snap_position(c, o->symbol);
 	return pos && !dec_is_zero(pos->qty) && o->side == reducing_side(pos->qty);
 }
 
@@ -470,14 +449,14 @@ static enum rk_rc phase_orders(struct plan_ctx *c)
 	enum rk_rc rc = collect_regressions(c);
 	for (size_t i = 0; i < c->snap->norders && rc == RK_OK; i++) {
 		const struct order_rec *o = &c->snap->orders[i];
-		int j = find_local(c, o);
+		int j = recon_find_local(c, o);
 		if (j < 0)
 			rc = plan_orphan(c, i);
 		else if (fill_regressed(o, &c->local->orders[j].rec))
 			rc = report_regression(c, o, &c->local->orders[j].rec);
 	}
 	for (size_t j = 0; j < c->local->norders && rc == RK_OK; j++)
-		if (!on_exchange(c, &c->local->orders[j].rec))
+		if (!recon_on_exchange(c, &c->local->orders[j].rec))
 			rc = plan_stale(c, &c->local->orders[j]);
 	return rc;
 }
@@ -516,9 +495,10 @@ static enum rk_rc absorb_inferred(struct plan_ctx *c, const struct fill_rec *f,
 	*absorbed = dec_zero();
 	if (fill_stands_in(&journaled))
 		return RK_OK;
-	for (size_t i = 0; i < c->local->ninferred && dec_sign(left) > 0; i++) {
+	for (size_t i = rk_index_first(&c->ix.inferred, f->order_id, NULL);
+	     i != RK_INDEX_NONE && dec_sign(left) > 0; i = rk_index_next(&c->ix.inferred, i)) {
 		struct local_inferred *in = &c->inferred[i];
-		if (strcmp(in->order_id, f->order_id) != 0 || dec_sign(in->qty) <= 0)
+		if (dec_sign(in->qty) <= 0)
 			continue;
 		struct dec take = dec_min(in->qty, left);
 		if (dec_sub(in->qty, take, &in->qty) != DEC_OK || dec_sub(left, take, &left) != DEC_OK ||
@@ -543,6 +523,8 @@ static enum rk_rc add_pass_fill(struct plan_ctx *c, const struct fill_rec *f, bo
 	p->listed = listed;
 	if ((rc = absorb_inferred(c, f, &p->absorbed)))
 		return rc;
+	if (!rk_index_add(&c->ix.fill_sym, c->nfills) || !rk_index_add(&c->ix.fill_oid, c->nfills))
+		return recon_oom(c);
 	c->nfills++;
 	return RK_OK;
 }
@@ -612,12 +594,20 @@ static enum rk_rc listed_missing_qty(struct plan_ctx *c, const struct order_rec 
 				     const struct order_rec *journal, struct dec *listed,
 				     struct dec *absorbed)
 {
+	const struct rk_index *ix = &c->ix.fill_oid;
+	size_t a = rk_index_first(ix, exch->order_id, NULL), b = RK_INDEX_NONE;
+	if (strcmp(exch->order_id, journal->order_id) != 0)
+		b = rk_index_first(ix, journal->order_id, NULL);
 	*listed = *absorbed = dec_zero();
-	for (size_t i = 0; i < c->nfills; i++) {
+	/* The fills of either id, merged back into the order they were added in. */
+	while (a != RK_INDEX_NONE || b != RK_INDEX_NONE) {
+		size_t i = a < b ? a : b;
+		if (i == a)
+			a = rk_index_next(ix, a);
+		else
+			b = rk_index_next(ix, b);
 		const struct pass_fill *p = &c->fills[i];
-		if (!p->listed || strcmp(p->f.symbol, exch->symbol) != 0 ||
-		    (strcmp(p->f.order_id, exch->order_id) != 0 &&
-		     strcmp(p->f.order_id, journal->order_id) != 0))
+		if (!p->listed || strcmp(p->f.symbol, exch->symbol) != 0)
 			continue;
 		if (dec_add(*listed, p->f.qty, listed) != DEC_OK ||
 		    dec_add(*absorbed, p->absorbed, absorbed) != DEC_OK)
@@ -773,7 +763,7 @@ static enum rk_rc phase_fills(struct plan_ctx *c)
 			rc = plan_missing_fill(c, &c->snap->fills[i]);
 	for (size_t i = 0; i < c->snap->norders && rc == RK_OK; i++) {
 		const struct order_rec *o = &c->snap->orders[i];
-		int j = find_local(c, o);
+		int j = recon_find_local(c, o);
 		if (j >= 0 && !fill_regressed(o, &c->local->orders[j].rec))
 			rc = plan_unrecorded_fill(c, o, &c->local->orders[j]);
 	}
@@ -781,11 +771,6 @@ static enum rk_rc phase_fills(struct plan_ctx *c)
 }
 
 /* ---- phase 3: positions ---- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* Every symbol the journal or the exchange has a position, holding or pass
  * fill for, sorted and unique. *out (caller frees) points into the inputs. */
@@ -795,30 +780,27 @@ static enum rk_rc position_symbols(struct plan_ctx *c, const char ***out, size_t
 	const struct venue_snapshot *s = c->snap;
 	size_t cap = l->npositions + s->npositions + c->nfills, k = 0;
 	const char **syms = malloc((cap ? cap : 1) * sizeof *syms);
-	if (!syms)
+	struct sym_key *keys = malloc((cap ? cap : 1) * sizeof *keys);
+	if (!syms || !keys) {
+		free(syms);
+		free(keys);
 		return recon_oom(c);
-	for (size_t i = 0; i < l->npositions; i++)
-		syms[k++] = l->positions[i].symbol;
-	for (size_t i = 0; i < s->npositions; i++)
-		syms[k++] = s->positions[i].symbol;
-	for (size_t i = 0; i < c->nfills; i++)
-		syms[k++] = c->fills[i].f.symbol;
-	qsort(syms, k, sizeof *syms, cmp_str);
+	}
+	for (size_t i = 0; i < l->npositions; i++, k++)
+		keys[k] = recon_sym_key(l->positions[i].symbol, k);
+	for (size_t i = 0; i < s->npositions; i++, k++)
+		keys[k] = recon_sym_key(s->positions[i].symbol, k);
+	for (size_t i = 0; i < c->nfills; i++, k++)
+		keys[k] = recon_sym_key(c->fills[i].f.symbol, k);
+	recon_sort_symbols(keys, k);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
-		if (u == 0 || strcmp(syms[u - 1], syms[i]) != 0)
-			syms[u++] = syms[i];
+		if (u == 0 || strcmp(syms[u - 1], keys[i].symbol) != 0)
+			syms[u++] = keys[i].symbol;
+	free(keys);
 	*out = syms;
 	*n = u;
 	return RK_OK;
-}
-
-static const struct local_position *local_position(const struct plan_ctx *c, const char *symbol)
-{
-	for (size_t i = 0; i < c->local->npositions; i++)
-		if (strcmp(c->local->positions[i].symbol, symbol) == 0)
-			return &c->local->positions[i];
-	return NULL;
 }
 
 /* Journal quantity plus the deltas of this pass's fills (missing and
@@ -826,15 +808,14 @@ static const struct local_position *local_position(const struct plan_ctx *c, con
 static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct dec *journal,
 			       struct dec *missing, struct dec *superseding)
 {
-	const struct local_position *lp = local_position(c, symbol);
+	const struct local_position *lp = recon_local_position(c, symbol);
 	*journal = lp ? lp->qty : dec_zero();
 	*missing = *superseding = dec_zero();
-	for (size_t i = 0; i < c->nfills; i++) {
+	for (size_t i = rk_index_first(&c->ix.fill_sym, symbol, NULL); i != RK_INDEX_NONE;
+	     i = rk_index_next(&c->ix.fill_sym, i)) {
 		const struct pass_fill *p = &c->fills[i];
 		struct dec delta;
 		enum rk_rc rc;
-		if (strcmp(p->f.symbol, symbol) != 0)
-			continue;
 		if ((rc = pass_fill_delta(c, p, &delta)))
 			return rc;
 		if (dec_add(*missing, delta, missing) != DEC_OK ||
@@ -851,20 +832,20 @@ static enum rk_rc expected_qty(struct plan_ctx *c, const char *symbol, struct de
 enum rk_rc recon_position_after_pass(struct plan_ctx *c, const char *symbol,
 				     struct position_state *out)
 {
-	const struct local_position *lp = local_position(c, symbol);
+	const struct local_position *lp = recon_local_position(c, symbol);
 	out->qty = lp ? lp->qty : dec_zero();
 	out->has_avg = lp && lp->has_avg;
 	out->avg = out->has_avg ? lp->avg_entry : dec_zero();
-	for (size_t i = 0; i < c->nfills; i++)
-		if (strcmp(c->fills[i].f.symbol, symbol) == 0 &&
-		    !position_apply_superseding(out, &c->fills[i].f, c->fills[i].absorbed))
+	for (size_t i = rk_index_first(&c->ix.fill_sym, symbol, NULL); i != RK_INDEX_NONE;
+	     i = rk_index_next(&c->ix.fill_sym, i))
+		if (!position_apply_superseding(out, &c->fills[i].f, c->fills[i].absorbed))
 			return recon_calc_failed(c, symbol, "position after this pass's fills");
 	return RK_OK;
 }
 
 static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
 {
-	const struct venue_position *vp = venue_snapshot_position(c->snap, symbol);
+	const struct venue_position *vp = recon_snap_position(c, symbol);
 	struct dec exch = vp ? vp->qty : dec_zero(), journal, missing, superseding, expected, diff;
 	struct jd d;
 	size_t fi;
@@ -892,14 +873,8 @@ static enum rk_rc check_drift(struct plan_ctx *c, const char *symbol)
  * journals, or a gap it reports (an order filled further than its fills)? */
 static bool has_pass_fill(const struct plan_ctx *c, const char *symbol)
 {
-	for (size_t i = 0; i < c->nfills; i++)
-		if (strcmp(c->fills[i].f.symbol, symbol) == 0)
-			return true;
-	for (size_t i = 0; i < c->plan->nfindings; i++)
-		if (c->plan->findings[i].kind == FIND_MISSING_FILL &&
-		    strcmp(c->plan->findings[i].symbol, symbol) == 0)
-			return true;
-	return false;
+	return rk_index_first(&c->ix.fill_sym, symbol, NULL) != RK_INDEX_NONE ||
+	       rk_index_first(&c->ix.missing_fill_sym, symbol, NULL) != RK_INDEX_NONE;
 }
 
 /* The opening fill an exchange-only position implies, priced at the entry
@@ -910,7 +885,7 @@ static bool has_pass_fill(const struct plan_ctx *c, const char *symbol)
 static const char *opening_fill(const struct plan_ctx *c, const struct venue_position *vp,
 				struct fill_rec *f)
 {
-	const struct venue_price *px = venue_snapshot_price(c->snap, vp->symbol);
+	const struct venue_price *px = recon_snap_price(c, vp->symbol);
 	const char *basis = "";
 	char q[DEC_STR_MAX], p[DEC_STR_MAX];
 	memset(f, 0, sizeof *f);
@@ -954,7 +929,7 @@ static enum rk_rc plan_exchange_only(struct plan_ctx *c, const struct venue_posi
 	size_t fi;
 	char q[DEC_STR_MAX], px[DEC_STR_MAX], note[256];
 	enum rk_rc rc;
-	if (dec_is_zero(vp->qty) || local_position(c, vp->symbol) || has_pass_fill(c, vp->symbol) ||
+	if (dec_is_zero(vp->qty) || recon_local_position(c, vp->symbol) || has_pass_fill(c, vp->symbol) ||
 	    !may_record(c, vp->symbol))
 		return RK_OK;
 	const char *price_basis = opening_fill(c, vp, &f);
@@ -1033,11 +1008,14 @@ enum rk_rc reconcile_plan(const struct local_state *local, const struct venue_sn
 	}
 	if (local->ninferred)
 		memcpy(c.inferred, local->inferred, local->ninferred * sizeof *c.inferred);
+	if ((rc = recon_index_build(&c)))
+		goto out;
 	if ((rc = phase_orders(&c)) || (rc = phase_fills(&c)) || (rc = phase_positions(&c)) ||
 	    (rc = recon_phase_protection(&c)) || (rc = plan_adoptions(&c)) ||
 	    (rc = recon_order_by_rank(&c)) || (rc = recon_apply_breaker(&c)))
 		goto out;
 out:
+	recon_index_free(&c);
 	free(c.cancel_of);
 	free(c.adopt_of);
 	free(c.fills);

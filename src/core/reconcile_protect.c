@@ -140,7 +140,7 @@ static bool marketable(const struct prot *p, const struct order_rec *o)
 
 static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos, struct prot *p)
 {
-	const struct venue_price *px = venue_snapshot_price(c->snap, pos->symbol);
+	const struct venue_price *px = recon_snap_price(c, pos->symbol);
 	struct position_state lp;
 	enum rk_rc rc = recon_position_after_pass(c, pos->symbol, &lp);
 	memset(p, 0, sizeof *p);
@@ -149,7 +149,7 @@ static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos
 	p->sym = pos->symbol;
 	p->pos = pos;
 	p->rule = rule_for(c, pos->symbol);
-	p->inst = venue_snapshot_instrument(c->snap, pos->symbol);
+	p->inst = recon_snap_instrument(c, pos->symbol);
 	p->is_long = dec_sign(pos->qty) > 0;
 	p->reduce = reducing_side(pos->qty);
 	p->abs = dec_abs(pos->qty);
@@ -176,15 +176,19 @@ static enum rk_rc prot_init(struct plan_ctx *c, const struct venue_position *pos
 /* Sorts the symbol's open orders into stops, blockers and a closing exit. */
 static enum rk_rc classify_orders(struct plan_ctx *c, struct prot *p)
 {
-	size_t n = c->snap->norders;
+	const struct rk_index *ix = &c->ix.snap_osym;
+	size_t n = 0, first = rk_index_first(ix, p->sym, NULL);
+	for (size_t i = first; i != RK_INDEX_NONE; i = rk_index_next(ix, i))
+		n++;
 	p->stops = malloc((n ? n : 1) * sizeof *p->stops);
 	p->blockers = malloc((n ? n : 1) * sizeof *p->blockers);
 	if (!p->stops || !p->blockers)
 		return recon_oom(c);
 	p->covered = dec_zero();
-	for (size_t i = 0; i < n; i++) {
+	/* The symbol's orders, in snapshot order. */
+	for (size_t i = first; i != RK_INDEX_NONE; i = rk_index_next(ix, i)) {
 		const struct order_rec *o = &c->snap->orders[i];
-		if (strcmp(o->symbol, p->sym) != 0 || o->side != p->reduce || c->cancel_of[i] >= 0)
+		if (o->side != p->reduce || c->cancel_of[i] >= 0)
 			continue;
 		if (order_type_is_stop(o->type)) {
 			p->stops[p->nstops++] = i;
@@ -339,17 +343,17 @@ static bool pending_leg_applies(const struct plan_ctx *c, const struct prot *p,
 	if (strcmp(l->symbol, p->sym) != 0 || l->side != p->reduce || dec_sign(l->qty) <= 0 ||
 	    !beyond_market(p, l->price))
 		return false;
-	for (size_t i = 0; i < c->snap->norders; i++)
-		if (strcmp(c->snap->orders[i].order_id, l->order_id) == 0)
-			return false;
-	return true;
+	return !recon_order_id_listed(c, l->order_id);
 }
 
 /* Collects the blocking take-profit limits and the legs reckon cancelled
  * earlier without placing their brackets (pending), nearest the market first. */
 static enum rk_rc collect_legs(struct plan_ctx *c, struct prot *p)
 {
-	size_t cap = p->nblockers + c->local->nlegs;
+	const struct rk_index *ix = &c->ix.legs;
+	size_t cap = p->nblockers, first = rk_index_first(ix, p->sym, NULL);
+	for (size_t k = first; k != RK_INDEX_NONE; k = rk_index_next(ix, k))
+		cap++;
 	if (!(p->legs = malloc((cap ? cap : 1) * sizeof *p->legs)))
 		return recon_oom(c);
 	for (size_t k = 0; k < p->nblockers; k++) {
@@ -358,7 +362,7 @@ static enum rk_rc collect_legs(struct plan_ctx *c, struct prot *p)
 			insert_leg(p, (struct leg){.oi = p->blockers[k], .order_id = o->order_id,
 						   .price = o->price, .qty = remaining(p, o)});
 	}
-	for (size_t k = 0; k < c->local->nlegs; k++) {
+	for (size_t k = first; k != RK_INDEX_NONE; k = rk_index_next(ix, k)) {
 		const struct local_leg *l = &c->local->legs[k];
 		if (pending_leg_applies(c, p, l))
 			insert_leg(p, (struct leg){.oi = SIZE_MAX, .pending = l, .order_id = l->order_id,
@@ -740,7 +744,8 @@ static enum rk_rc plan_pending_legs_only(struct plan_ctx *c, struct prot *p, boo
 	if (p->nstops == 0 || p->nblockers > 0 || !c->caps->has_bracket ||
 	    !c->caps->orders_hold_balance || !all_stops_sane(c, p))
 		return RK_OK;
-	for (size_t k = 0; k < c->local->nlegs; k++)
+	for (size_t k = rk_index_first(&c->ix.legs, p->sym, NULL); k != RK_INDEX_NONE;
+	     k = rk_index_next(&c->ix.legs, k))
 		if (pending_leg_applies(c, p, &c->local->legs[k]) &&
 		    dec_add(sum, c->local->legs[k].qty, &sum) != DEC_OK)
 			return recon_calc_failed(c, p->sym, "take-profit legs");
@@ -865,7 +870,7 @@ out:
 /* Orders that can only reduce a position, resting where there is none. */
 static bool is_stray_stop(const struct plan_ctx *c, const struct order_rec *o)
 {
-	const struct venue_position *pos = venue_snapshot_position(c->snap, o->symbol);
+	const struct venue_position *pos = recon_snap_position(c, o->symbol);
 	if (pos && !dec_is_zero(pos->qty))
 		return false;
 	return o->reduce_only || o->purpose == PURPOSE_STOP_LOSS;
@@ -898,23 +903,18 @@ static enum rk_rc plan_stray_stops(struct plan_ctx *c)
 
 enum rk_rc recon_phase_protection(struct plan_ctx *c)
 {
-	size_t n = c->snap->npositions, *order = malloc((n ? n : 1) * sizeof *order);
+	size_t n = c->snap->npositions;
+	struct sym_key *order = malloc((n ? n : 1) * sizeof *order);
 	enum rk_rc rc = RK_OK;
 	if (!order)
 		return recon_oom(c);
 	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	/* Insertion sort by symbol: deterministic, no shared state for qsort. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(c->snap->positions[order[j - 1]].symbol,
-						   c->snap->positions[order[j]].symbol) > 0; j--) {
-			size_t t = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
+		order[i] = recon_sym_key(c->snap->positions[i].symbol, i);
+	/* By symbol, then snapshot place: deterministic. */
+	recon_sort_symbols(order, n);
 	for (size_t i = 0; i < n && rc == RK_OK; i++)
-		if (!dec_is_zero(c->snap->positions[order[i]].qty))
-			rc = protect_position(c, &c->snap->positions[order[i]]);
+		if (!dec_is_zero(c->snap->positions[order[i].i].qty))
+			rc = protect_position(c, &c->snap->positions[order[i].i]);
 	free(order);
 	return rc ? rc : plan_stray_stops(c);
 }

@@ -70,6 +70,19 @@
 #include "rk_clock.h"
 #include "venue.h"
 
+/* Where a pass's time went, in microseconds of the system clock (wall
+ * time, whatever opts->clock says): for `RECKON_TIMINGS=1` and benchmarks. */
+struct recon_timings {
+	int64_t recover_us;   /* step 1: crash recovery */
+	int64_t snapshot_us;  /* step 2: the venue snapshot */
+	int64_t load_us;      /* step 2: the local state from the journal */
+	int64_t plan_us;      /* step 3: the planner */
+	int64_t journal_us;   /* step 3: journaling the run, findings and actions */
+	int64_t execute_us;   /* step 4 */
+	int64_t settle_us;    /* step 5: the end of the run, resolved findings */
+	int64_t total_us;     /* the whole of recon_run_pass */
+};
+
 struct recon_outcome {
 	int64_t run_id;
 	bool complete;                       /* snapshot was complete */
@@ -78,6 +91,7 @@ struct recon_outcome {
 	size_t nactions;                     /* including follow-ups */
 	size_t by_status[ASTAT_SKIPPED + 1]; /* final status counts */
 	size_t resolved_pending;             /* earlier `sent` actions resolved */
+	struct recon_timings timings;
 };
 
 /* One action of the pass as reported. Strings are borrowed: valid during the

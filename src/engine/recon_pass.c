@@ -196,19 +196,38 @@ static void fill_outcome(const struct exec *x, struct recon_outcome *out)
  * incomplete), the local state and the plan. A journal that cannot be read
  * ends the pass here, before anything is planned: an unreadable halt or
  * breaker count is not "none". */
+/* Microseconds of the system clock: the pass's timings only. */
+static int64_t tick(void)
+{
+	return rk_clock_now(rk_clock_system());
+}
+
+/* Adds the time since *t0 to *acc and restarts *t0. */
+static void lap(int64_t *t0, int64_t *acc)
+{
+	int64_t t = tick();
+	*acc += t - *t0;
+	*t0 = t;
+}
+
 static enum rk_rc plan_pass(struct exec *x, const char *cursor, int64_t now,
 			    struct venue_snapshot *snap, struct local_state *local,
 			    struct rk_err *err)
 {
 	struct rk_err verr = {0};
+	struct recon_timings *tm = &x->out->timings;
+	int64_t t0 = tick();
 	enum rk_rc rc;
 	if (venue_snapshot(x->v, x->account, cursor, snap, &verr) != RK_OK) {
 		venue_snapshot_free(snap);
 		venue_snapshot_mark_incomplete(snap, "snapshot failed: %s", verr.msg);
 	}
-	if ((rc = recon_store_load(x->j, x->v->kind, x->account, snap, now, local, err)) ||
-	    (rc = reconcile_plan(local, snap, &x->v->caps, x->policy, x->plan, err)))
+	lap(&t0, &tm->snapshot_us);
+	rc = recon_store_load(x->j, x->v->kind, x->account, snap, now, local, err);
+	lap(&t0, &tm->load_us);
+	if (rc || (rc = reconcile_plan(local, snap, &x->v->caps, x->policy, x->plan, err)))
 		return rc;
+	lap(&t0, &tm->plan_us);
 	x->actions_cap = x->plan->nactions;
 	x->slot_cap = x->plan->nactions + 1;
 	x->finding_ids = calloc(x->plan->nfindings + 1, sizeof *x->finding_ids);
@@ -232,29 +251,38 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	char cursor[MODEL_ID_MAX];
 	enum rk_rc rc;
 
+	struct recon_timings *tm = &out->timings;
+	int64_t start = tick(), t0 = start;
 	memset(out, 0, sizeof *out);
 	if (!dry_run && (rc = exec_recover(j, v, account, x.clock, &out->resolved_pending, err)))
 		goto out;
+	lap(&t0, &tm->recover_us);
 	if ((rc = recon_store_fills_cursor(j, v->kind, account, cursor, err)))
 		goto out;
 	int64_t now = exec_now(&x);
 	struct plan_tx pt = {.x = &x, .dry_run = dry_run, .now = now};
-	if ((rc = plan_pass(&x, cursor, now, &snap, &local, err)) ||
-	    (rc = journal_tx(j, journal_run_start, &pt, err)) ||
+	if ((rc = plan_pass(&x, cursor, now, &snap, &local, err)))
+		goto out;
+	t0 = tick();
+	if ((rc = journal_tx(j, journal_run_start, &pt, err)) ||
 	    (rc = journal_tx(j, journal_plan, &pt, err)))
 		goto out;
+	lap(&t0, &tm->journal_us);
 	/* Follow-ups are appended (and run at once) while we iterate: nactions
 	 * is re-read, and an action already run is not run again. */
 	for (size_t i = 0; !dry_run && i < plan.nactions; i++)
 		if ((rc = exec_action(&x, i, err)))
 			goto out;
+	lap(&t0, &tm->execute_us);
 	struct run_end_tx et = {.x = &x, .dry_run = dry_run, .cursor = cursor};
 	if ((rc = journal_tx(j, journal_run_end, &et, err)) ||
 	    (rc = recon_journal_settle_pass(j, x.run_id, v->kind, account, &snap, exec_now(&x),
 					    NULL, err)))
 		goto out;
+	lap(&t0, &tm->settle_us);
 	fill_outcome(&x, out);
 	rc = report_pass(&x, err);
+	tm->total_us = tick() - start;
 out:
 	free(x.finding_ids);
 	free(x.slot);

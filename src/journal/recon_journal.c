@@ -9,6 +9,7 @@
 
 #include "events.h"
 #include "rk_array.h"
+#include "rk_index.h"
 #include "rtime.h"
 #include "sqlx.h"
 
@@ -234,6 +235,12 @@ static enum rk_rc resolve(struct journal *j, const char *sql, const char *reason
 	return rc;
 }
 
+static const char *instrument_symbol(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct venue_snapshot *)ctx)->instruments[i].symbol;
+}
+
 /* The snapshot's non-zero positions as an `exchange_positions` event. */
 static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
 					     enum venue_kind venue, const char *account,
@@ -242,9 +249,15 @@ static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
 {
 	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
 	cJSON *list = o ? cJSON_AddArrayToObject(o, "positions") : NULL;
+	struct rk_index ins; /* the instruments by symbol: first of each, as a scan finds */
+	rk_index_init(&ins, 1, instrument_symbol, snap);
+	for (size_t i = 0; list && i < snap->ninstruments; i++)
+		if (!rk_index_add(&ins, i))
+			list = NULL;
 	for (size_t i = 0; list && i < snap->npositions; i++) {
 		const struct venue_position *p = &snap->positions[i];
-		const struct instrument *in = venue_snapshot_instrument(snap, p->symbol);
+		size_t k = rk_index_first(&ins, p->symbol, NULL);
+		const struct instrument *in = k == RK_INDEX_NONE ? NULL : &snap->instruments[k];
 		char q[DEC_STR_MAX], t[DEC_STR_MAX], e[DEC_STR_MAX];
 		struct dec orderable = dec_abs(p->qty);
 		cJSON *item = dec_is_zero(p->qty) ? NULL : cJSON_CreateObject();
@@ -260,6 +273,7 @@ static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
 		add_s(item, "entry_price", p->has_entry ? dec_format(p->entry_price, e) : NULL);
 		cJSON_AddItemToArray(list, item);
 	}
+	rk_index_free(&ins);
 	if (!list) {
 		cJSON_Delete(o);
 		return rk_err_set(err, RK_ENOMEM, "out of memory");

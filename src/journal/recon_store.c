@@ -7,6 +7,7 @@
 
 #include "project.h"
 #include "rk_array.h"
+#include "rk_index.h"
 #include "rtime.h"
 #include "sqlx.h"
 
@@ -15,28 +16,31 @@ static const char SQL_OPEN_ORDERS[] =
 	" qty, price, stop_price, filled_qty, last_seen, fills_qty FROM orders"
 	" WHERE venue = ?1 AND account = ?2 AND status IN ('open', 'partially_filled')"
 	" ORDER BY symbol, order_id";
-/* Consecutive complete runs, most recent first, that found the order missing:
- * counted back to the last complete run that did not. */
-static const char SQL_MISSING[] =
-	"SELECT count(*), min(f.created_at) FROM findings f JOIN recon_runs r ON r.id = f.run_id"
-	" WHERE f.kind = 'stale_local_order' AND f.venue = ?1 AND f.account = ?2 AND f.order_id = ?3"
-	" AND r.complete = 1 AND r.id > COALESCE((SELECT max(r2.id) FROM recon_runs r2"
-	"   WHERE r2.venue = ?1 AND r2.account = ?2 AND r2.complete = 1 AND NOT EXISTS"
-	"   (SELECT 1 FROM findings f2 WHERE f2.run_id = r2.id AND f2.kind = 'stale_local_order'"
-	"    AND f2.order_id = ?3)), 0)";
-/* close_local_order lookups of one order: the failed ones since the last that
- * succeeded, and when the latest one that reached the venue was sent (a lookup
- * skipped by the breaker carries no response and was never sent). */
+/* The open orders of the venue and account, for the history queries below:
+ * each reads only the rows of orders that are open now. */
+#define OPEN_ORDER_IDS                                                                           \
+	" (SELECT order_id FROM orders WHERE venue = ?1 AND account = ?2"                        \
+	" AND status IN ('open', 'partially_filled'))"
+/* Every stale_local_order finding of an open order in a complete run, by
+ * order, most recent run first: an order's missing passes are its findings in
+ * the complete runs after the last complete run that did not find it missing
+ * (history_row, with SQL_COMPLETE_RUNS). */
+static const char SQL_STALE_FINDINGS[] =
+	"SELECT f.order_id, f.run_id, f.created_at FROM findings f JOIN recon_runs r ON r.id = f.run_id"
+	" WHERE f.venue = ?1 AND f.account = ?2 AND f.kind = 'stale_local_order' AND r.complete = 1"
+	" AND f.order_id IN" OPEN_ORDER_IDS " ORDER BY f.order_id, f.run_id DESC";
+/* The ?3 most recent complete runs. */
+static const char SQL_COMPLETE_RUNS[] =
+	"SELECT id FROM recon_runs WHERE venue = ?1 AND account = ?2 AND complete = 1"
+	" ORDER BY id DESC LIMIT ?3";
+/* close_local_order lookups of open orders, by order, oldest first: the failed
+ * ones since the last that succeeded count, and the latest one that reached
+ * the venue says when (a lookup skipped by the breaker carries no response
+ * and was never sent). */
 static const char SQL_LOOKUPS[] =
-	"SELECT coalesce(sum(status = 'failed' AND id > coalesce((SELECT max(s.id) FROM actions s"
-	"   WHERE s.venue = ?1 AND s.account = ?2 AND s.kind = 'close_local_order'"
-	"   AND s.order_id = ?3 AND s.status = 'succeeded'), 0)), 0),"
-	" (SELECT l.updated_at FROM actions l WHERE l.venue = ?1 AND l.account = ?2"
-	"   AND l.kind = 'close_local_order' AND l.order_id = ?3"
-	"   AND (l.status IN ('sent', 'succeeded', 'failed') OR l.response IS NOT NULL)"
-	"   ORDER BY l.id DESC LIMIT 1)"
-	" FROM actions WHERE venue = ?1 AND account = ?2 AND kind = 'close_local_order'"
-	" AND order_id = ?3";
+	"SELECT order_id, id, status, updated_at, response IS NOT NULL FROM actions"
+	" WHERE venue = ?1 AND account = ?2 AND kind = 'close_local_order'"
+	" AND order_id IN" OPEN_ORDER_IDS " ORDER BY order_id, id";
 /* Inferred fills (fill_stands_in) that real fills have not wholly
  * superseded, of every order, open or finished: a real fill listed later
  * absorbs them first (project.h). Summed per order in C, exactly. */
@@ -123,40 +127,12 @@ static enum rk_rc load_journal_id(struct journal *j, struct local_state *s, stru
 	return RK_OK;
 }
 
-/* Runs one of the per-order queries (?3 = the order id); one row expected. */
-static enum rk_rc order_query(struct journal *j, const char *sql, const struct local_state *s,
-			      const char *order_id, const char *what, sqlite3_stmt **st,
-			      struct rk_err *err)
-{
-	bool row = false;
-	enum rk_rc rc = prepare(j, sql, s->venue, s->account, st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(*st, 3, order_id, -1, SQLITE_STATIC);
-	if ((rc = sqlx_step_row(*st, &row, what, err)))
-		return rc;
-	return row ? RK_OK : rk_err_set(err, RK_EDB, "%s: no row", what);
-}
-
-static enum rk_rc load_order_history(struct journal *j, const struct local_state *s,
-				     struct local_order *lo, struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	enum rk_rc rc = order_query(j, SQL_MISSING, s, lo->rec.order_id,
-				    "reading missing passes", &st, err);
-	if (rc)
-		return rc;
-	lo->missing_passes = sqlite3_column_int(st, 0);
-	rc = lo->missing_passes > 0 ? col_time(st, 1, &lo->missing_since_us, err) : RK_OK;
-	sqlite3_reset(st);
-	if (rc || (rc = order_query(j, SQL_LOOKUPS, s, lo->rec.order_id, "reading lookups", &st,
-				    err)))
-		return rc;
-	lo->lookup_failures = sqlite3_column_int(st, 0);
-	rc = col_time(st, 1, &lo->last_lookup_us, err);
-	sqlite3_reset(st);
-	return rc;
-}
+/* One row of SQL_STALE_FINDINGS. */
+struct stale_row {
+	char order_id[MODEL_ID_MAX];
+	int64_t run_id;
+	char created_at[RTIME_STR_MAX];
+};
 
 /* The lists being read, grown here and handed to the local_state (which
  * has no capacities) once the load ends, whether it succeeded or not. */
@@ -169,6 +145,12 @@ struct load {
 	RK_ARRAY(symbol_name) halted;
 	RK_ARRAY(struct local_attempts) attempts;
 	RK_ARRAY(struct local_leg) legs;
+	struct rk_index orders_by_id;   /* orders, by order_id */
+	/* SQL_STALE_FINDINGS, as read: */
+	RK_ARRAY(struct stale_row) stale;
+	size_t stale_group;             /* where the current order's rows start */
+	size_t stale_most;              /* the most rows of one order */
+	RK_ARRAY(int64_t) runs;         /* complete runs, most recent first */
 };
 
 /* Reads one row of a list query into the load. */
@@ -221,12 +203,163 @@ static enum rk_rc order_row(sqlite3_stmt *st, struct load *ld, struct rk_err *er
 	return RK_OK;
 }
 
+static const char *order_id_of(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct load *)ctx)->orders.v[i].rec.order_id;
+}
+
+/* One row of SQL_STALE_FINDINGS, kept for stale_history. */
+static enum rk_rc stale_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
+{
+	const char *id = sqlx_col_text(st, 0);
+	size_t n = ld->stale.n;
+	struct stale_row *r = rk_array_push(&ld->stale);
+	if (!r)
+		return out_of_memory(err);
+	snprintf(r->order_id, sizeof r->order_id, "%s", id);
+	r->run_id = sqlite3_column_int64(st, 1);
+	snprintf(r->created_at, sizeof r->created_at, "%s", sqlx_col_text(st, 2));
+	/* Rows of one order are consecutive: the longest run of them. */
+	if (n == 0 || strcmp(ld->stale.v[n - 1].order_id, id) != 0)
+		ld->stale_group = n;
+	if (n + 1 - ld->stale_group > ld->stale_most)
+		ld->stale_most = n + 1 - ld->stale_group;
+	return RK_OK;
+}
+
+static enum rk_rc run_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
+{
+	int64_t *id = rk_array_push(&ld->runs);
+	if (!id)
+		return out_of_memory(err);
+	*id = sqlite3_column_int64(st, 0);
+	return RK_OK;
+}
+
+/*
+ * Missing passes of the orders with stale findings: walking an order's
+ * findings (most recent run first) beside the complete runs (most recent
+ * first), the passes are the findings before the first complete run without
+ * one — the complete runs after the last that did not find it missing — and
+ * missing_since the earliest of their created_at.
+ */
+static enum rk_rc stale_history(struct load *ld, struct rk_err *err)
+{
+	for (size_t a = 0, b; a < ld->stale.n; a = b) {
+		const struct stale_row *first = &ld->stale.v[a];
+		const char *since = NULL;
+		size_t k = 0;
+		int passes = 0;
+		for (b = a; b < ld->stale.n && strcmp(ld->stale.v[b].order_id, first->order_id) == 0;
+		     b++) {
+			int64_t run = ld->stale.v[b].run_id;
+			if (k > 0 && run == ld->runs.v[k - 1])
+				; /* another finding of a run already counted: counted too */
+			else if (k < ld->runs.n && run == ld->runs.v[k])
+				k++;
+			else
+				break; /* runs.v[k] did not find it missing: the passes end */
+			passes++;
+			if (!since || strcmp(ld->stale.v[b].created_at, since) < 0)
+				since = ld->stale.v[b].created_at;
+		}
+		while (b < ld->stale.n && strcmp(ld->stale.v[b].order_id, first->order_id) == 0)
+			b++;
+		int64_t since_us = 0;
+		if (passes > 0 && rtime_parse(since, &since_us, err) != RK_OK)
+			return rk_err_prefix(err, "finding of order %s: created_at", first->order_id);
+		for (size_t i = rk_index_first(&ld->orders_by_id, first->order_id, NULL);
+		     i != RK_INDEX_NONE; i = rk_index_next(&ld->orders_by_id, i)) {
+			ld->orders.v[i].missing_passes = passes;
+			ld->orders.v[i].missing_since_us = since_us;
+		}
+	}
+	return RK_OK;
+}
+
+/* The close_local_order lookups of one order, read from rows [a, b) of
+ * SQL_LOOKUPS into every local order with that id. */
+struct lookups {
+	char order_id[MODEL_ID_MAX];
+	int64_t last_succeeded;  /* id, 0 none */
+	int failed_after;        /* failed lookups after it */
+	int64_t last_sent;       /* updated_at of the latest one that reached the venue */
+	bool any;
+};
+
+static enum rk_rc lookups_done(struct load *ld, const struct lookups *l)
+{
+	for (size_t i = rk_index_first(&ld->orders_by_id, l->order_id, NULL); l->any &&
+	     i != RK_INDEX_NONE; i = rk_index_next(&ld->orders_by_id, i)) {
+		ld->orders.v[i].lookup_failures = l->failed_after;
+		ld->orders.v[i].last_lookup_us = l->last_sent;
+	}
+	return RK_OK;
+}
+
+/* The lookups of every open order, in one query (rows by order, oldest first). */
+static enum rk_rc load_lookups(struct journal *j, struct load *ld, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	struct lookups l = {.any = false};
+	enum rk_rc rc = prepare(j, SQL_LOOKUPS, ld->s->venue, ld->s->account, &st, err);
+	while (!rc && !(rc = sqlx_step_row(st, &row, "reading lookups", err)) && row) {
+		const char *id = sqlx_col_text(st, 0), *status = sqlx_col_text(st, 2);
+		if (!l.any || strcmp(l.order_id, id) != 0) {
+			lookups_done(ld, &l);
+			l = (struct lookups){.any = true};
+			snprintf(l.order_id, sizeof l.order_id, "%s", id);
+		}
+		if (strcmp(status, "succeeded") == 0) {
+			l.last_succeeded = sqlite3_column_int64(st, 1);
+			l.failed_after = 0;
+		} else if (strcmp(status, "failed") == 0) {
+			l.failed_after++;
+		}
+		if (strcmp(status, "sent") == 0 || strcmp(status, "succeeded") == 0 ||
+		    strcmp(status, "failed") == 0 || sqlite3_column_int(st, 4) != 0)
+			rc = col_time(st, 3, &l.last_sent, err);
+		if (rc)
+			sqlite3_reset(st);
+	}
+	if (!rc)
+		lookups_done(ld, &l);
+	return rc;
+}
+
+/* Missing passes and lookups of every open order: a few queries for all of
+ * them, whatever their number, joined here by order id. */
+static enum rk_rc load_order_history(struct journal *j, struct load *ld, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = RK_OK;
+	rk_index_init(&ld->orders_by_id, 1, order_id_of, ld);
+	for (size_t i = 0; i < ld->orders.n; i++)
+		if (!rk_index_add(&ld->orders_by_id, i))
+			return out_of_memory(err);
+	if ((rc = each_row(j, SQL_STALE_FINDINGS, ld, "reading missing passes", stale_row, err)))
+		return rc;
+	if (ld->stale.n) {
+		/* An order's walk reads at most one run more than it has findings. */
+		if ((rc = prepare(j, SQL_COMPLETE_RUNS, ld->s->venue, ld->s->account, &st, err)))
+			return rc;
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)ld->stale_most + 1);
+		while (!rc && !(rc = sqlx_step_row(st, &row, "reading complete runs", err)) && row)
+			if ((rc = run_row(st, ld, err)))
+				sqlite3_reset(st);
+		if (rc || (rc = stale_history(ld, err)))
+			return rc;
+	}
+	return load_lookups(j, ld, err);
+}
+
 static enum rk_rc load_orders(struct journal *j, struct load *ld, struct rk_err *err)
 {
 	enum rk_rc rc = each_row(j, SQL_OPEN_ORDERS, ld, "reading open orders", order_row, err);
-	for (size_t i = 0; !rc && i < ld->orders.n; i++)
-		rc = load_order_history(j, ld->s, &ld->orders.v[i], err);
-	return rc;
+	return rc ? rc : load_order_history(j, ld, err);
 }
 
 /* One row of SQL_INFERRED, added to its order's entry (the rows come by order). */
@@ -383,6 +516,9 @@ enum rk_rc recon_store_load(struct journal *j, enum venue_kind venue, const char
 	out->halted = ld.halted.v, out->nhalted = ld.halted.n;
 	out->attempts = ld.attempts.v, out->nattempts = ld.attempts.n;
 	out->legs = ld.legs.v, out->nlegs = ld.legs.n;
+	rk_index_free(&ld.orders_by_id);
+	free(ld.stale.v);
+	free(ld.runs.v);
 	if (rc)
 		recon_store_free(out);
 	sqlx_read_end(journal_db(j), began);

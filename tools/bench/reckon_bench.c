@@ -289,6 +289,8 @@ static int suite(const struct opts *o, struct ingest_result *ing, struct recon_r
 	if (bench_lots(o, o->quick ? 10000 : 100000))
 		return -1;
 	for (size_t i = 0; i < o->n_positions; i++) {
+		if (i > 0 && !recon_worth_running(o, &rec[i - 1], o->positions[i]))
+			break;
 		if (bench_recon(o, o->positions[i], &rec[i]))
 			return -1;
 		if (i > 0)

@@ -96,15 +96,28 @@ int bench_queries(const struct opts *o, const struct ingest_result *big);
  * program: the lot engine against plain inserts. */
 int bench_lots(const struct opts *o, int64_t fills);
 
+/* What `reckon reconcile` prints with RECKON_TIMINGS=1 (seconds). */
+struct recon_timings_s {
+	bool known;         /* the lines were there */
+	double open;        /* opening the venue: parsing the scenario (not engine time) */
+	double recover, snapshot, load, plan, journal, execute, settle;
+	double engine;      /* the whole pass */
+};
+
 struct recon_result {
 	int64_t n;          /* positions */
 	bool ran[2];        /* clean, dirty: a pass ran (or timed out), checked */
 	struct run pass[2]; /* clean, dirty */
+	struct recon_timings_s t[2];
 };
 
-/* One reconcile pass on n positions, clean and 1% dirty. */
+/* One reconcile pass on n positions, clean and 1% dirty. The engine time
+ * (RECKON_TIMINGS=1) is printed beside the process's wall time. */
 int bench_recon(const struct opts *o, int64_t n, struct recon_result *res);
 /* t(b)/t(a) of the passes, against linear, N log N and quadratic. */
 void recon_ratio(const struct recon_result *a, const struct recon_result *b);
+/* Is a clean pass of `n` positions, after `a`, worth running: does t(a)
+ * scaled by (n / a->n)^2 fit the time limit, or was a fast (< 2 s)? */
+bool recon_worth_running(const struct opts *o, const struct recon_result *a, int64_t n);
 
 #endif

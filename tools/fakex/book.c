@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "rk_index.h"
 #include "sim.h"
 
 /* ---- scenario extras ------------------------------------------------------ */
@@ -202,36 +203,43 @@ void fx_book_invalidate(struct fx_book *b)
 	b->have_snap = false;
 }
 
-static bool in_snapshot(const struct venue_snapshot *s, const char *order_id)
+static const char *snapshot_order_id(const void *ctx, size_t i, unsigned part)
 {
-	for (size_t i = 0; i < s->norders; i++)
-		if (strcmp(s->orders[i].order_id, order_id) == 0)
-			return true;
-	return false;
+	(void)part;
+	return ((const struct venue_snapshot *)ctx)->orders[i].order_id;
 }
 
 /* Every open order now, and which of them the snapshot lost. */
 static enum rk_rc note_open_orders(struct fx_book *b, struct rk_err *err)
 {
 	struct fx_dump d;
+	struct rk_index snapped; /* the snapshot's orders by id */
 	enum rk_rc rc = fx_dump_load(b, &d, err);
 	if (rc)
 		return rc;
+	rk_index_init(&snapped, 1, snapshot_order_id, &b->snap);
 	b->open_all = calloc(d.norders ? d.norders : 1, sizeof *b->open_all);
 	b->open_missing = calloc(d.norders ? d.norders : 1, sizeof *b->open_missing);
 	if (!b->open_all || !b->open_missing) {
 		rc = rk_err_set(err, RK_ENOMEM, "fakex: out of memory");
 		goto out;
 	}
+	for (size_t i = 0; b->snap.orders && i < b->snap.norders; i++)
+		if (!rk_index_add(&snapped, i)) {
+			rc = rk_err_set(err, RK_ENOMEM, "fakex: out of memory");
+			goto out;
+		}
 	for (size_t i = 0; i < d.norders; i++) {
 		if (!order_status_is_open(d.orders[i].status))
 			continue;
 		b->open_all[b->nopen_all] = d.orders[i];
 		b->open_missing[b->nopen_all] =
-			b->snap.orders && !in_snapshot(&b->snap, d.orders[i].order_id);
+			b->snap.orders &&
+			rk_index_first(&snapped, d.orders[i].order_id, NULL) == RK_INDEX_NONE;
 		b->nopen_all++;
 	}
 out:
+	rk_index_free(&snapped);
 	fx_dump_free(&d);
 	return rc;
 }

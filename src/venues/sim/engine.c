@@ -29,12 +29,84 @@ void sim_copy_str(char *dst, size_t cap, const char *src)
 
 /* ---- lookups ------------------------------------------------------------- */
 
+static const char *instrument_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->instruments.v[i].symbol;
+}
+
+static const char *position_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->positions.v[i].symbol;
+}
+
+static const char *path_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->paths.v[i].symbol;
+}
+
+static const char *order_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->orders.v[i].rec.order_id;
+}
+
+static const char *order_cid_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->orders.v[i].rec.client_order_id;
+}
+
+static const char *fill_key(const void *ctx, size_t i, unsigned part)
+{
+	(void)part;
+	return ((const struct sim *)ctx)->fills.v[i].rec.fill_id;
+}
+
+void sim_index_init(struct sim *s)
+{
+	rk_index_init(&s->ix_instrument, 1, instrument_key, s);
+	rk_index_init(&s->ix_position, 1, position_key, s);
+	rk_index_init(&s->ix_path, 1, path_key, s);
+	rk_index_init(&s->ix_order, 1, order_key, s);
+	rk_index_init(&s->ix_order_cid, 1, order_cid_key, s);
+	rk_index_init(&s->ix_fill, 1, fill_key, s);
+}
+
+enum rk_rc sim_indexed(struct sim *s, const void *array, struct rk_err *err)
+{
+	bool ok = true;
+	if (array == &s->instruments)
+		ok = rk_index_add(&s->ix_instrument, s->instruments.n - 1);
+	else if (array == &s->positions)
+		ok = rk_index_add(&s->ix_position, s->positions.n - 1);
+	else if (array == &s->paths)
+		ok = rk_index_add(&s->ix_path, s->paths.n - 1);
+	else if (array == &s->fills)
+		ok = rk_index_add(&s->ix_fill, s->fills.n - 1);
+	else if (array == &s->orders)
+		ok = rk_index_add(&s->ix_order, s->orders.n - 1) &&
+		     (!s->orders.v[s->orders.n - 1].rec.client_order_id[0] ||
+		      rk_index_add(&s->ix_order_cid, s->orders.n - 1));
+	return ok ? RK_OK : rk_err_set(err, RK_ENOMEM, "sim: out of memory");
+}
+
+void sim_index_free(struct sim *s)
+{
+	rk_index_free(&s->ix_instrument);
+	rk_index_free(&s->ix_position);
+	rk_index_free(&s->ix_path);
+	rk_index_free(&s->ix_order);
+	rk_index_free(&s->ix_order_cid);
+	rk_index_free(&s->ix_fill);
+}
+
 const struct instrument *sim_find_instrument(const struct sim *s, const char *symbol)
 {
-	for (size_t i = 0; i < s->instruments.n; i++)
-		if (strcmp(s->instruments.v[i].symbol, symbol) == 0)
-			return &s->instruments.v[i];
-	return NULL;
+	size_t i = rk_index_first(&s->ix_instrument, symbol, NULL);
+	return i == RK_INDEX_NONE ? NULL : &s->instruments.v[i];
 }
 
 struct balance *sim_find_balance(struct sim *s, const char *asset, bool create)
@@ -54,25 +126,28 @@ struct balance *sim_find_balance(struct sim *s, const char *asset, bool create)
 
 struct position *sim_find_position(struct sim *s, const char *symbol, bool create)
 {
-	for (size_t i = 0; i < s->positions.n; i++)
-		if (strcmp(s->positions.v[i].symbol, symbol) == 0)
-			return &s->positions.v[i];
+	size_t i = rk_index_first(&s->ix_position, symbol, NULL);
+	struct rk_err err = {0};
+	if (i != RK_INDEX_NONE)
+		return &s->positions.v[i];
 	if (!create)
 		return NULL;
 	struct position *p = rk_array_push(&s->positions);
 	if (p) {
 		memset(p, 0, sizeof *p);
 		sim_copy_str(p->symbol, sizeof p->symbol, symbol);
+		if (sim_indexed(s, &s->positions, &err)) {
+			s->positions.n--; /* not there: as if the push had failed */
+			return NULL;
+		}
 	}
 	return p;
 }
 
 struct path *sim_find_path(const struct sim *s, const char *symbol)
 {
-	for (size_t i = 0; i < s->paths.n; i++)
-		if (strcmp(s->paths.v[i].symbol, symbol) == 0)
-			return &s->paths.v[i];
-	return NULL;
+	size_t i = rk_index_first(&s->ix_path, symbol, NULL);
+	return i == RK_INDEX_NONE ? NULL : &s->paths.v[i];
 }
 
 bool sim_current_price(const struct sim *s, const char *symbol, struct dec *out)
@@ -86,20 +161,16 @@ bool sim_current_price(const struct sim *s, const char *symbol, struct dec *out)
 
 struct sim_order *sim_find_order(const struct sim *s, const char *order_id)
 {
-	for (size_t i = 0; i < s->orders.n; i++)
-		if (strcmp(s->orders.v[i].rec.order_id, order_id) == 0)
-			return &s->orders.v[i];
-	return NULL;
+	size_t i = rk_index_first(&s->ix_order, order_id, NULL);
+	return i == RK_INDEX_NONE ? NULL : &s->orders.v[i];
 }
 
 struct sim_order *sim_find_order_by_client(const struct sim *s, const char *cid)
 {
 	if (!cid || !cid[0])
 		return NULL;
-	for (size_t i = 0; i < s->orders.n; i++)
-		if (strcmp(s->orders.v[i].rec.client_order_id, cid) == 0)
-			return &s->orders.v[i];
-	return NULL;
+	size_t i = rk_index_first(&s->ix_order_cid, cid, NULL);
+	return i == RK_INDEX_NONE ? NULL : &s->orders.v[i];
 }
 
 int64_t sim_now_us(const struct sim *s)
@@ -147,6 +218,11 @@ static enum rk_rc apply_fill(struct sim *s, struct sim_order *o, struct dec qty,
 	snprintf(f->rec.fill_id, sizeof f->rec.fill_id, "sim-%s-fill-%" PRIu64, s->name,
 		 ++s->next_fill_no);
 	sim_copy_str(f->rec.order_id, sizeof f->rec.order_id, r->order_id);
+	enum rk_rc rc_ix = sim_indexed(s, &s->fills, err);
+	if (rc_ix) {
+		s->fills.n--;
+		return rc_ix;
+	}
 	f->rec.side = r->side;
 	f->rec.qty = qty;
 	f->rec.price = price;
@@ -396,6 +472,11 @@ enum rk_rc sim_venue_set_price(struct venue *v, const char *symbol, struct dec p
 			return rk_err_set(err, RK_ENOMEM, "sim: out of memory");
 		memset(p, 0, sizeof *p);
 		sim_copy_str(p->symbol, sizeof p->symbol, symbol);
+		enum rk_rc rc_ix = sim_indexed(s, &s->paths, err);
+		if (rc_ix) {
+			s->paths.n--;
+			return rc_ix;
+		}
 	}
 	if (s->step >= p->n) {
 		/* Extend the path up to the current step, holding its last value. */

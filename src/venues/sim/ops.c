@@ -369,6 +369,7 @@ void sim_destroy(struct venue *v)
 	free(s->paths.v);
 	free(s->faults.v);
 	free(s->log.v);
+	sim_index_free(s);
 	free(s);
 }
 

@@ -261,7 +261,7 @@ static enum rk_rc create_order(struct sim *s, const struct venue_order_req *req,
 	do {
 		snprintf(r->order_id, sizeof r->order_id, "sim-%s-%" PRIu64, s->name,
 			 ++s->next_order_no);
-	} while (sim_find_order(s, r->order_id) != o);
+	} while (sim_find_order(s, r->order_id)); /* o is not indexed yet */
 	sim_copy_str(r->client_order_id, sizeof r->client_order_id, req->client_order_id);
 	r->side = req->side;
 	r->type = req->type;
@@ -282,6 +282,11 @@ static enum rk_rc create_order(struct sim *s, const struct venue_order_req *req,
 	r->stop_price = r->has_stop_price ? req->stop_price : dec_zero();
 	r->has_filled_qty = true;
 	r->filled_qty = dec_zero();
+	enum rk_rc rc_ix = sim_indexed(s, &s->orders, err);
+	if (rc_ix) {
+		s->orders.n--;
+		return rc_ix;
+	}
 	*created = o;
 	return RK_OK;
 }

@@ -45,7 +45,7 @@ static enum rk_rc parse_instrument(struct sim *s, const cJSON *j, const char *pa
 	if (!dst)
 		return rk_err_set(err, RK_ENOMEM, "sim: out of memory");
 	*dst = ins;
-	return RK_OK;
+	return sim_indexed(s, &s->instruments, err);
 }
 
 static enum rk_rc parse_balance(struct sim *s, const cJSON *j, const char *path, struct rk_err *err)
@@ -195,7 +195,7 @@ static enum rk_rc parse_order(struct sim *s, const cJSON *j, bool history, const
 	if (!dst)
 		return rk_err_set(err, RK_ENOMEM, "sim: out of memory");
 	*dst = o;
-	return RK_OK;
+	return sim_indexed(s, &s->orders, err);
 }
 
 static enum rk_rc parse_fill(struct sim *s, const cJSON *j, const char *path, struct rk_err *err)
@@ -226,10 +226,8 @@ static enum rk_rc parse_fill(struct sim *s, const cJSON *j, const char *path, st
 	if (dec_sign(r->fee) < 0)
 		return rk_err_set(err, RK_EINVAL, "%s.fee: must not be negative", path);
 	rtime_format(has_ts ? ts_us : s->now0_us, r->ts);
-	for (size_t i = 0; i < s->fills.n; i++)
-		if (strcmp(s->fills.v[i].rec.fill_id, r->fill_id) == 0)
-			return rk_err_set(err, RK_EINVAL, "%s.fill_id: '%s' listed twice", path,
-					  r->fill_id);
+	if (rk_index_first(&s->ix_fill, r->fill_id, NULL) != RK_INDEX_NONE)
+		return rk_err_set(err, RK_EINVAL, "%s.fill_id: '%s' listed twice", path, r->fill_id);
 	r->venue = s->base.kind;
 	sim_copy_str(r->account, sizeof r->account, s->account);
 	f.seq = ++s->fill_seq;
@@ -237,7 +235,7 @@ static enum rk_rc parse_fill(struct sim *s, const cJSON *j, const char *path, st
 	if (!dst)
 		return rk_err_set(err, RK_ENOMEM, "sim: out of memory");
 	*dst = f;
-	return RK_OK;
+	return sim_indexed(s, &s->fills, err);
 }
 
 static enum rk_rc parse_prices(struct sim *s, const cJSON *j, const char *path, struct rk_err *err)
@@ -256,6 +254,9 @@ static enum rk_rc parse_prices(struct sim *s, const cJSON *j, const char *path, 
 			return rk_err_set(err, RK_ENOMEM, "sim: out of memory");
 		memset(dst, 0, sizeof *dst);
 		sim_copy_str(dst->symbol, sizeof dst->symbol, it->string);
+		enum rk_rc rc = sim_indexed(s, &s->paths, err);
+		if (rc)
+			return rc;
 		size_t n = (size_t)cJSON_GetArraySize(it);
 		dst->steps = calloc(n, sizeof *dst->steps);
 		if (!dst->steps)
@@ -427,6 +428,7 @@ enum rk_rc sim_venue_create(const char *scenario_json, const char *venue_name,
 	s->base.ops = &SIM_OPS;
 	s->base.kind = kind;
 	s->base.impl = s;
+	sim_index_init(s);
 	sim_copy_str(s->name, sizeof s->name, venue_name);
 	s->step_us = (int64_t)step_seconds * 1000000;
 	if ((rc = rtime_parse(now_text[0] ? now_text : SIM_DEFAULT_NOW, &s->now0_us, err))) {

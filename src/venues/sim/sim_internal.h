@@ -25,6 +25,7 @@
 
 #include "jsonin.h"
 #include "rk_array.h"
+#include "rk_index.h"
 #include "sim.h"
 
 #define SIM_DEFAULT_NOW "2025-01-01T00:00:00Z"
@@ -122,6 +123,11 @@ struct sim {
 	RK_ARRAY(struct fault) faults;
 	RK_ARRAY(struct sim_call) log;
 	long calls[SIM_CALL_KIND_COUNT];
+
+	/* Lookups over the arrays above (rk_index.h), kept current by
+	 * sim_indexed after every push: by symbol, order id, non-empty client
+	 * order id, fill id. The first item with a key is the first in the array. */
+	struct rk_index ix_instrument, ix_position, ix_path, ix_order, ix_order_cid, ix_fill;
 };
 
 /* ---- engine.c ------------------------------------------------------------ */
@@ -129,6 +135,15 @@ struct sim {
 /* The sim behind `v`, or NULL when `v` is not a sim venue. */
 struct sim *sim_of(const struct venue *v);
 void sim_copy_str(char *dst, size_t cap, const char *src); /* truncating; NULL -> "" */
+
+/* Sets up the lookups of a new sim (before anything is pushed); sim_destroy
+ * frees them. */
+void sim_index_init(struct sim *s);
+/* Indexes the element just pushed on s->instruments, positions, paths,
+ * orders or fills (whichever `array` is, its last element), with its keys as
+ * they are now: call it once the keys are set. RK_ENOMEM only. */
+enum rk_rc sim_indexed(struct sim *s, const void *array, struct rk_err *err);
+void sim_index_free(struct sim *s);
 
 const struct instrument *sim_find_instrument(const struct sim *s, const char *symbol);
 /* With `create`, a missing entry is added (zero); NULL only on ENOMEM then. */
