@@ -19,6 +19,17 @@
 typedef enum rk_rc apply_fn(struct journal *j, int64_t seq, const char *payload, bool *stale,
 			    struct rk_err *err);
 
+/* audit_checkpoint (audit.h): `reckon audit verify --checkpoint` records
+ * that events 1..seq were verified and that event seq's hash was hash, so
+ * the next verify can start there; the record is itself in the hash chain.
+ * It projects nothing: audit reads it from `events`. */
+static enum rk_rc project_audit_checkpoint(struct journal *j, int64_t seq, const char *payload,
+					   bool *stale, struct rk_err *err)
+{
+	(void)j, (void)seq, (void)payload, (void)stale, (void)err;
+	return RK_OK;
+}
+
 /* Every event type this reckon knows, with its projection. */
 static const struct event_type {
 	const char *name;
@@ -35,6 +46,7 @@ static const struct event_type {
 	{"finding_resolved", recon_project_finding_resolved},
 	{"exchange_positions", recon_project_exchange_positions},
 	{"halt_released", recon_project_halt_released},
+	{"audit_checkpoint", project_audit_checkpoint},
 };
 
 const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
