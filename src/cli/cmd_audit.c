@@ -94,14 +94,12 @@ int cmd_audit(int argc, char **argv)
 	struct audit_opts o = {full ? AUDIT_FULL : AUDIT_AUTO, replica, checkpoint};
 	struct audit_result res;
 	struct rk_err err = {0};
-	if (audit_verify_opts(j, &o, &res, &err)) {
-		code = cli_fail(&err);
-		journal_close(j);
-		return code;
-	}
+	enum rk_rc rc = audit_verify_opts(j, &o, &res, &err);
 	journal_close(j);
 	if (res.fallback[0])
-		fprintf(stderr, "reckon: verified in full: %s\n", res.fallback);
+		fprintf(stderr, "reckon: running the full verify: %s\n", res.fallback);
+	if (rc)
+		return cli_fail(&err);
 	printf("ok: %lld events\n", (long long)res.events);
 	if (res.incremental)
 		say_incremental(db, &res);
