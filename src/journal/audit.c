@@ -58,6 +58,9 @@ static enum rk_rc check_integrity(sqlite3 *db, struct rk_err *err)
 
 /* ---- 2. the hash chain, replaying each sound event -------------------------- */
 
+/* The previous hash of event 1. */
+static const char ZERO_HASH[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
 static const char SQL_EVENTS[] =
 	"SELECT seq, ts, recorded_at, type, source, venue, account, symbol, payload, dedup_key,"
 	" prev_hash, hash FROM main.events WHERE seq > ?1 ORDER BY seq";
@@ -829,10 +832,9 @@ static enum rk_rc check_schema_and_identity(struct run *r, struct rk_err *err)
 
 static enum rk_rc run_full(struct run *r, struct rk_err *err)
 {
-	static const char ZERO[] = "0000000000000000000000000000000000000000000000000000000000000000";
 	enum rk_rc rc;
 	if ((rc = check_integrity(r->db, err)) ||
-	    (rc = check_chain_and_replay(r->db, r->replay, 0, ZERO, r->res, err)) ||
+	    (rc = check_chain_and_replay(r->db, r->replay, 0, ZERO_HASH, r->res, err)) ||
 	    (rc = check_schema_and_identity(r, err)))
 		return rc;
 	return compare_tables(r->db, r->replay, r->refdb, &r->ref, err);
@@ -976,5 +978,31 @@ enum rk_rc audit_record_checkpoint(struct journal *w, const struct audit_result 
 		journal_rollback(w);
 	else if (seq)
 		*seq = at;
+	return rc;
+}
+
+enum rk_rc events_verify(struct journal *j, struct rk_err *err)
+{
+	const struct audit_opts o = {.mode = AUDIT_FULL};
+	struct audit_result res;
+	struct run r = {.j = j, .db = journal_db(j), .o = &o, .res = &res};
+	struct checkpoint cp;
+	int version = 0;
+	bool began = false;
+	enum rk_rc rc;
+	memset(&res, 0, sizeof res);
+	if ((rc = sqlx_read_begin(r.db, &began, err)))
+		return rc;
+	if (!(rc = int_query(r.db, "PRAGMA main.user_version", &version, err)) &&
+	    !(rc = reference_db(version, &r.refdb, err)) &&
+	    !(rc = schema_load(r.refdb, &r.ref, err)) && !(rc = open_replay(&r, &cp, err)) &&
+	    !(rc = check_chain_and_replay(r.db, r.replay, 0, ZERO_HASH, &res, err)))
+		rc = compare_tables(r.db, r.replay, r.refdb, &r.ref, err);
+	sqlx_read_end(r.db, began);
+	schema_free(&r.ref);
+	sqlite3_close(r.refdb);
+	if (r.replay)
+		journal_rollback(r.replay);
+	journal_close(r.replay);
 	return rc;
 }

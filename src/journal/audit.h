@@ -27,7 +27,8 @@
  * reads `events`), which is what makes the separate replay possible.
  *
  * Full and incremental. The above is the FULL verify (AUDIT_FULL, and the
- * only one audit_verify runs). It streams: the replay is a temporary file
+ * only one audit_verify runs; events_verify (events.h) is its replay and
+ * table comparison alone). It streams: the replay is a temporary file
  * on disk, each table is compared in primary-key order with two cursors side
  * by side, so memory is bounded by SQLite's page caches, not by the journal.
  *
@@ -46,8 +47,9 @@
  *     row with the same primary key.
  * It does NOT check: events 1..S (their hashes are not recomputed), rows no
  * new event wrote (an old row edited, a row inserted under a key no event
- * wrote), SQLite's integrity check; and it trusts the replica file, which
- * only reckon writes. --full checks all of that. When the replica is
+ * wrote), SQLite's integrity check; and it trusts the replica file (reckon
+ * alone writes it, but whoever can edit both files can make them agree).
+ * --full checks all of that and trusts only the events. When the replica is
  * missing or does not match the latest checkpoint (S, H, identity, schema
  * version), AUDIT_AUTO runs the full verify instead and says why
  * (audit_result.fallback).
