@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "events.h"
@@ -67,9 +68,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char replica[160], tmp[170];
+	char replica[160], tmp[190];
 	snprintf(replica, sizeof replica, "%s.audit", fx->path);
-	snprintf(tmp, sizeof tmp, "%s.new", replica);
+	snprintf(tmp, sizeof tmp, "%s.new.%ld", replica, (long)getpid());
 	journal_close(fx->j);
 	tu_remove_db(fx->path);
 	tu_remove_db(replica);

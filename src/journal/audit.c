@@ -873,15 +873,22 @@ static enum rk_rc open_replay(struct run *r, struct checkpoint *cp, struct rk_er
 		if (r->replay) {
 			/* The replay on top of it: temporary triggers note every row it
 			 * writes; committed only when kept. */
+			struct rk_err busy = {0};
 			if ((rc = track_writes(journal_db(r->replay), r->refdb, &r->ref, err)) ||
 			    (rc = sqlx_exec(journal_db(r->replay), "PRAGMA synchronous=NORMAL;", err)))
 				return rc;
-			return journal_begin(r->replay, err);
+			if (!journal_begin(r->replay, &busy))
+				return RK_OK;
+			/* Another verify is replaying onto it: not this one. */
+			snprintf(r->res->fallback, sizeof r->res->fallback,
+				 "the replica %s is in use: %s", r->o->replica, busy.msg);
+			journal_close(r->replay);
+			r->replay = NULL;
 		}
 		cp->event = 0;
 	}
 	if (r->o->replica && r->o->keep) {
-		snprintf(r->tmp, sizeof r->tmp, "%s.new", r->o->replica);
+		snprintf(r->tmp, sizeof r->tmp, "%s.new.%ld", r->o->replica, (long)getpid());
 		remove_db(r->tmp);
 		path = r->tmp;
 	}
