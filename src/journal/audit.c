@@ -667,7 +667,11 @@ static void remove_db(const char *path)
 static enum rk_rc track_writes(sqlite3 *replica, sqlite3 *refdb, const struct schema *ref,
 			       struct rk_err *err)
 {
-	enum rk_rc rc = sqlx_exec(replica, "CREATE TEMP TABLE rk_touched(tbl TEXT NOT NULL,"
+	/* On disk beyond SQLite's cache, like the replay: memory stays bounded
+	 * however much the new events rewrite (an out-of-order fill re-plays a
+	 * symbol's later lots). */
+	enum rk_rc rc = sqlx_exec(replica, "PRAGMA temp_store=FILE;"
+				  " CREATE TEMP TABLE rk_touched(tbl TEXT NOT NULL,"
 				  " k1, k2, k3); CREATE INDEX temp.rk_touched_key ON"
 				  " rk_touched(tbl, k1, k2, k3);", err);
 	for (size_t i = 0; EVENTS_TABLES[i] && !rc; i++) {
@@ -688,21 +692,17 @@ static enum rk_rc track_writes(sqlite3 *replica, sqlite3 *refdb, const struct sc
 				const char *row = side ? "OLD" : "NEW";
 				if ((side == 1 && e == 0) || (side == 0 && e == 2))
 					continue;
-				/* Not OR IGNORE: the projection's own conflict clause would
-				 * override it. */
-				sqlite3_str_appendf(q, " INSERT INTO rk_touched SELECT %Q", t);
+				/* Every write, duplicates included (read back DISTINCT): a
+				 * NOT EXISTS here could not use the index (a TEXT comparison
+				 * against untyped columns), and OR IGNORE would be
+				 * overridden by the projection's own conflict clause. */
+				sqlite3_str_appendf(q, " INSERT INTO rk_touched VALUES (%Q", t);
 				for (int k = 0; k < TOUCH_KEYS; k++)
 					if (k < c.npk)
 						sqlite3_str_appendf(q, ", %s.\"%w\"", row,
 								    c.names[c.pk[k]]);
 					else
 						sqlite3_str_appendf(q, ", 0");
-				sqlite3_str_appendf(q, " WHERE NOT EXISTS (SELECT 1 FROM rk_touched"
-						    " WHERE tbl = %Q", t);
-				for (int k = 0; k < TOUCH_KEYS; k++)
-					if (k < c.npk)
-						sqlite3_str_appendf(q, " AND k%d IS %s.\"%w\"", k + 1, row,
-								    c.names[c.pk[k]]);
 				sqlite3_str_appendf(q, ");");
 			}
 			sqlite3_str_appendf(q, " END;");
