@@ -6,6 +6,12 @@
  * indexes, a foreign application_id and a missing, extra or malformed
  * journal identity are each found and named; the check reads one snapshot, counts the events of that
  * snapshot, lets another connection append meanwhile, and writes nothing.
+ *
+ * Incremental (issue 10): after a checkpoint, a verify re-hashes only the
+ * new events and compares only the rows they wrote, and finds a tampered new
+ * event, a tampered or missing row of a new event and a rewritten verified
+ * prefix; tampering before the checkpoint is left to the full verify, which
+ * finds it; a replica that does not match falls back to the full verify.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "events.h"
 #include "journal.h"
+#include "rk_clock.h"
 #include "testutil.h"
 
 static const char *const LINES[] = {
@@ -60,8 +68,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
+	char replica[160], tmp[190];
+	snprintf(replica, sizeof replica, "%s.audit", fx->path);
+	snprintf(tmp, sizeof tmp, "%s.new.%ld", replica, (long)getpid());
 	journal_close(fx->j);
 	tu_remove_db(fx->path);
+	tu_remove_db(replica);
+	tu_remove_db(tmp);
 	free(fx);
 	return 0;
 }
@@ -239,6 +252,7 @@ static void test_foreign_table_and_index_are_found(void **state)
 
 struct writer {
 	const char *path;
+	const char *line; /* NULL: LATE_FILL */
 	int calls;
 	bool done;
 	enum rk_rc rc;
@@ -258,8 +272,9 @@ static int append_meanwhile(void *arg)
 	w->rc = events_open(w->path, JOURNAL_WRITE, JOURNAL_ANY, &other, &err);
 	if (!w->rc)
 		w->rc = journal_begin(other, &err);
+	const char *line = w->line ? w->line : LATE_FILL;
 	if (!w->rc)
-		w->rc = ingest_line(other, LATE_FILL, strlen(LATE_FILL), "test", &oc, &err);
+		w->rc = ingest_line(other, line, strlen(line), "test", &oc, &err);
 	if (!w->rc)
 		w->rc = journal_commit(other, &err);
 	snprintf(w->msg, sizeof w->msg, "%s", err.msg);
@@ -309,6 +324,217 @@ static void test_verify_writes_nothing_to_the_journal(void **state)
 	free(wal2);
 }
 
+
+/* ---- incremental, from a checkpoint (issue 10) --------------------------------- */
+
+/* Verifies as `mode` with the fixture's replica, keeping it when `keep`. */
+static enum rk_rc verify_as(struct fixture *fx, enum audit_mode mode, bool keep,
+			    struct audit_result *res, struct rk_err *err)
+{
+	char replica[160];
+	snprintf(replica, sizeof replica, "%s.audit", fx->path);
+	struct audit_opts o = {mode, replica, keep};
+	return audit_verify_opts(fx->j, &o, res, err);
+}
+
+/* A full verify that keeps its replica and records the checkpoint, then the
+ * late fill appended: events 1..3 verified, 4 the checkpoint, 5 new. */
+static void checkpoint_then_append(struct fixture *fx)
+{
+	struct audit_result res;
+	struct rk_err err = {0};
+	int64_t seq = 0;
+	if (verify_as(fx, AUDIT_FULL, true, &res, &err) != RK_OK)
+		fail_msg("%s", err.msg);
+	assert_true(res.kept);
+	assert_false(res.incremental);
+	if (audit_record_checkpoint(fx->j, &res, rk_clock_system(), &seq, &err) != RK_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(seq, 4);
+	assert_int_equal(tu_ingest(fx->j, LATE_FILL, NULL, 0), INGEST_ACCEPTED);
+}
+
+static void expect_incremental_finds(struct fixture *fx, const char *what)
+{
+	struct audit_result res;
+	struct rk_err err = {0};
+	enum rk_rc rc = verify_as(fx, AUDIT_AUTO, false, &res, &err);
+	if (rc != RK_ECORRUPT || !strstr(err.msg, what))
+		fail_msg("incremental verify = %d (%s), want RK_ECORRUPT naming \"%s\"", rc, err.msg,
+			 what);
+	assert_true(res.incremental);
+}
+
+static void test_incremental_verify_checks_the_new_events_and_their_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_result res;
+	struct rk_err err = {0};
+	checkpoint_then_append(fx);
+	if (verify_as(fx, AUDIT_AUTO, false, &res, &err) != RK_OK)
+		fail_msg("%s", err.msg);
+	assert_true(res.incremental);
+	assert_int_equal(res.events, 5);
+	assert_int_equal(res.from_seq, 3);
+	assert_int_equal(res.checkpoint_seq, 4);
+	assert_string_equal(res.fallback, "");
+	/* The late fill wrote its fill, its order (from the fill), position,
+	 * lot and lot position: those rows, not the others. */
+	assert_true(res.rows_checked >= 3 && res.rows_checked < 10);
+	/* Not kept: the next run starts from the same checkpoint. */
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_int_equal(res.from_seq, 3);
+	/* Kept and recorded: the next run starts after event 5. */
+	int64_t seq = 0;
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, true, &res, &err), RK_OK);
+	assert_int_equal(audit_record_checkpoint(fx->j, &res, rk_clock_system(), &seq, &err), RK_OK);
+	assert_int_equal(seq, 6);
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_true(res.incremental);
+	assert_int_equal(res.from_seq, 5);
+	assert_int_equal(res.events, 6);
+	assert_int_equal(res.rows_checked, 0);
+}
+
+static void test_incremental_verify_finds_a_tampered_new_event(void **state)
+{
+	struct fixture *fx = *state;
+	checkpoint_then_append(fx);
+	tamper(fx, "DROP TRIGGER events_no_update;"
+		   " UPDATE events SET payload = replace(payload, '2000', '2001') WHERE seq = 5;");
+	expect_incremental_finds(fx, "event 5: hash mismatch");
+}
+
+static void test_incremental_verify_finds_a_tampered_checkpoint(void **state)
+{
+	struct fixture *fx = *state;
+	checkpoint_then_append(fx);
+	tamper(fx, "DROP TRIGGER events_no_update;"
+		   " UPDATE events SET payload = replace(payload, '\"mode\":\"full\"', '\"mode\":\"x\"')"
+		   " WHERE seq = 4;");
+	expect_incremental_finds(fx, "event 4: hash mismatch");
+}
+
+static void test_incremental_verify_finds_a_tampered_row_of_a_new_event(void **state)
+{
+	struct fixture *fx = *state;
+	checkpoint_then_append(fx);
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'late';");
+	expect_incremental_finds(fx, "table fills differs from a replay of the events: price is '1'"
+				     " in the journal, '2000' in the replay (row venue='coinbase',"
+				     " fill_id='late')");
+}
+
+static void test_incremental_verify_finds_a_deleted_row_of_a_new_event(void **state)
+{
+	struct fixture *fx = *state;
+	checkpoint_then_append(fx);
+	tamper(fx, "DELETE FROM lot_positions WHERE symbol = 'ETH-USD';");
+	expect_incremental_finds(fx, "table lot_positions lacks a row that a replay of the events"
+				     " produces (venue='coinbase', account='default', symbol='ETH-USD')");
+}
+
+static void test_incremental_verify_finds_a_rewritten_verified_prefix(void **state)
+{
+	struct fixture *fx = *state;
+	checkpoint_then_append(fx);
+	/* Event 3 re-hashed (as a forger re-writing the prefix would leave it). */
+	tamper(fx, "DROP TRIGGER events_no_update;"
+		   " UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE seq = 3;");
+	expect_incremental_finds(fx, "event 3: hash differs from the one audit checkpoint event 4"
+				     " recorded");
+}
+
+static void test_tampering_before_the_checkpoint_is_left_to_the_full_verify(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_result res;
+	struct rk_err err = {0};
+	checkpoint_then_append(fx);
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'f1';"
+		   "DROP TRIGGER events_no_update;"
+		   "UPDATE events SET payload = replace(payload, '30010', '30011') WHERE seq = 3;"
+		   "CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+		   "BEGIN SELECT RAISE(ABORT, 'events is append-only: UPDATE refused'); END;");
+	/* The incremental run does not look there, and says what it checked. */
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_true(res.incremental);
+	assert_int_equal(res.from_seq, 3);
+	/* The full one finds both, the event first. */
+	assert_int_equal(verify_as(fx, AUDIT_FULL, false, &res, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "event 3: hash mismatch"));
+	assert_int_equal(res.first_bad_seq, 3);
+}
+
+static void test_old_row_edit_is_found_by_the_full_verify(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_result res;
+	struct rk_err err = {0};
+	checkpoint_then_append(fx);
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'f1';");
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_int_equal(verify_as(fx, AUDIT_FULL, false, &res, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "table fills differs from a replay of the events: price is"
+				       " '1' in the journal, '30000' in the replay"));
+}
+
+static void test_a_replica_that_does_not_match_falls_back_to_the_full_verify(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_result res;
+	struct rk_err err = {0};
+	char replica[160];
+	snprintf(replica, sizeof replica, "%s.audit", fx->path);
+	checkpoint_then_append(fx);
+	/* A checkpoint recorded with no replica kept for it. */
+	assert_int_equal(verify_as(fx, AUDIT_FULL, false, &res, &err), RK_OK);
+	assert_int_equal(audit_record_checkpoint(fx->j, &res, rk_clock_system(), NULL, &err), RK_OK);
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_false(res.incremental);
+	assert_non_null(strstr(res.fallback, "not the latest checkpoint's 1..5 (event 6)"));
+	assert_int_equal(res.events, 6);
+	/* No replica at all. */
+	tu_remove_db(replica);
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_false(res.incremental);
+	assert_non_null(strstr(res.fallback, "no replica"));
+	/* A full verify finds what it always found, whatever the checkpoints. */
+	tamper(fx, "UPDATE fills SET price = '1' WHERE fill_id = 'late';");
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_ECORRUPT);
+	assert_non_null(strstr(err.msg, "table fills differs"));
+}
+
+static void test_incremental_verify_never_blocks_a_writer(void **state)
+{
+	struct fixture *fx = *state;
+	struct writer w = {.path = fx->path};
+	struct audit_result res;
+	struct rk_err err = {0};
+	checkpoint_then_append(fx);
+	/* The late fill again would be a duplicate: another one. */
+	static const char *OTHER =
+		"{\"type\":\"fill\",\"ts\":\"2025-11-22T11:00:00Z\",\"venue\":\"coinbase\",\"symbol\":"
+		"\"ETH-USD\",\"fill_id\":\"later\",\"order_id\":\"o9\",\"side\":\"buy\",\"qty\":\"1\","
+		"\"price\":\"2100\"}";
+	w.line = OTHER;
+	sqlite3_progress_handler(journal_db(fx->j), 5, append_meanwhile, &w);
+	enum rk_rc rc = verify_as(fx, AUDIT_AUTO, true, &res, &err);
+	sqlite3_progress_handler(journal_db(fx->j), 0, NULL, NULL);
+	assert_true(w.done);
+	if (w.rc != RK_OK)
+		fail_msg("the append during the audit failed: %s", w.msg);
+	if (rc != RK_OK)
+		fail_msg("audit: %s", err.msg);
+	assert_true(res.incremental);
+	assert_int_equal(res.events, 5);
+	assert_int_equal(audit_record_checkpoint(fx->j, &res, rk_clock_system(), NULL, &err), RK_OK);
+	/* The event appended meanwhile is checked by the next run. */
+	assert_int_equal(verify_as(fx, AUDIT_AUTO, false, &res, &err), RK_OK);
+	assert_int_equal(res.from_seq, 5);
+	assert_int_equal(res.events, 7);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -329,6 +555,16 @@ int main(void)
 		T(test_foreign_table_and_index_are_found),
 		T(test_verify_reads_one_snapshot_and_never_blocks_a_writer),
 		T(test_verify_writes_nothing_to_the_journal),
+		T(test_incremental_verify_checks_the_new_events_and_their_rows),
+		T(test_incremental_verify_finds_a_tampered_new_event),
+		T(test_incremental_verify_finds_a_tampered_checkpoint),
+		T(test_incremental_verify_finds_a_tampered_row_of_a_new_event),
+		T(test_incremental_verify_finds_a_deleted_row_of_a_new_event),
+		T(test_incremental_verify_finds_a_rewritten_verified_prefix),
+		T(test_tampering_before_the_checkpoint_is_left_to_the_full_verify),
+		T(test_old_row_edit_is_found_by_the_full_verify),
+		T(test_a_replica_that_does_not_match_falls_back_to_the_full_verify),
+		T(test_incremental_verify_never_blocks_a_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

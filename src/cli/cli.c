@@ -34,7 +34,7 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "       reckon halt release --db FILE --venue NAME --symbol SYMBOL --reason TEXT\n"
 	 "                           [--account NAME]"},
 	{"audit", cmd_audit, "verify the journal's hash chain and tables",
-	 "reckon audit verify --db FILE"},
+	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},
 	{"version", cmd_version, "print the version", "reckon version"},
 	{NULL, NULL, NULL, NULL},

@@ -12,6 +12,9 @@
  * (events_open gives the store events_rebuild) and audit's separate replay
  * (events_apply): live appends and replays cannot disagree.
  *
+ * Event types of the journal itself: `audit_checkpoint` (audit.h) records a
+ * verify that passed; it projects nothing.
+ *
  * Adding an event type: write its projection, a function of the event's seq
  * and payload and of the materialized tables alone (never reading `events`,
  * so audit can replay it elsewhere), with the signature of project_order;
@@ -98,10 +101,13 @@ enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const 
 enum rk_rc events_rebuild(struct journal *j, struct rk_err *err);
 
 /*
- * Checks that the materialized tables equal a fresh replay, changing nothing
- * (the rebuild happens in a transaction that is rolled back; so it must not
- * run inside one). RK_ECORRUPT with the first differing table named when
- * they differ.
+ * Checks that the materialized tables equal a fresh replay, changing nothing:
+ * the events of one snapshot (a read transaction, or the caller's) are
+ * replayed into a separate temporary database file and each table is
+ * compared with it in primary-key order, two cursors side by side (audit.c,
+ * which defines it: the full audit without its schema and integrity checks).
+ * Takes no write lock. RK_ECORRUPT with the first differing table, row and
+ * column named when they differ, or the first event that breaks the chain.
  */
 enum rk_rc events_verify(struct journal *j, struct rk_err *err);
 
