@@ -34,7 +34,7 @@ static void help(void)
 	       "  --account NAME   account within the venue (default: default)\n"
 	       "  --sim SCENARIO   use the simulated venue built from this scenario file, or\n"
 	       "                   the name of an embedded one (demo.json); it starts from the\n"
-	       "                   scenario on every invocation\n"
+	       "                   scenario on every invocation (a file of at most 256 MiB)\n"
 	       "  --base-url URL   talk to this address instead of the exchange (https, or\n"
 	       "                   http only to 127.0.0.1 / ::1, e.g. reckon-fakex)\n"
 	       "  --timeout-ms N   HTTP timeout of each request to the venue, 1..600000\n"
