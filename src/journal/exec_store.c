@@ -33,23 +33,12 @@ static void read_head(sqlite3_stmt *st, struct stored_action *a)
 	snprintf(a->symbol, sizeof a->symbol, "%s", col_text(st, 2));
 }
 
-static enum rk_rc actions_stmt(struct journal *j, const char *sql, enum venue_kind venue,
-			       const char *account, sqlite3_stmt **st, struct rk_err *err)
-{
-	enum rk_rc rc = journal_stmt(j, sql, st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(*st, 1, venue_name(venue), -1, SQLITE_STATIC);
-	sqlite3_bind_text(*st, 2, account, -1, SQLITE_STATIC);
-	return RK_OK;
-}
-
 enum rk_rc exec_store_planned(struct journal *j, enum venue_kind venue, const char *account,
 			      struct stored_action *out, size_t cap, size_t *n, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	bool row = false;
-	enum rk_rc rc = actions_stmt(j, SQL_PLANNED, venue, account, &st, err);
+	enum rk_rc rc = journal_stmt_account(j, SQL_PLANNED, venue_name(venue), account, &st, err);
 	*n = 0;
 	if (rc)
 		return rc;
@@ -68,7 +57,7 @@ enum rk_rc exec_store_sent(struct journal *j, enum venue_kind venue, const char 
 	RK_ARRAY(struct stored_action) list = {0};
 	sqlite3_stmt *st;
 	bool row = false;
-	enum rk_rc rc = actions_stmt(j, SQL_SENT, venue, account, &st, err);
+	enum rk_rc rc = journal_stmt_account(j, SQL_SENT, venue_name(venue), account, &st, err);
 	*out = NULL, *n = 0;
 	if (rc)
 		return rc;

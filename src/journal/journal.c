@@ -729,6 +729,17 @@ enum rk_rc journal_stmt(struct journal *j, const char *sql, sqlite3_stmt **out, 
 	return rk_err_set(err, RK_ENOMEM, "statement cache full");
 }
 
+enum rk_rc journal_stmt_account(struct journal *j, const char *sql, const char *venue,
+				const char *account, sqlite3_stmt **out, struct rk_err *err)
+{
+	enum rk_rc rc = journal_stmt(j, sql, out, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*out, 1, venue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*out, 2, account, -1, SQLITE_STATIC);
+	return RK_OK;
+}
+
 static const char SQL_SAVEPOINT[] = "SAVEPOINT rk_line";
 static const char SQL_RELEASE[] = "RELEASE rk_line";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO rk_line";

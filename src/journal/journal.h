@@ -166,6 +166,12 @@ int journal_schema_version(void);
 enum rk_rc journal_stmt(struct journal *j, const char *sql, struct sqlite3_stmt **out /* OUT */,
 			struct rk_err *err);
 
+/* journal_stmt for the many reads scoped to one venue account: binds ?1 to
+ * `venue` and ?2 to `account` (both must outlive the statement's use). */
+enum rk_rc journal_stmt_account(struct journal *j, const char *sql, const char *venue,
+				const char *account, struct sqlite3_stmt **out /* OUT */,
+				struct rk_err *err);
+
 /* Transactions. begin is BEGIN IMMEDIATE (the write lock is taken up front,
  * so the hash chain's tail cannot move under us). Savepoints nest inside. */
 enum rk_rc journal_begin(struct journal *j, struct rk_err *err);
