@@ -126,6 +126,26 @@ static void test_edited_row_differs_from_the_separate_replay(void **state)
 			 " journal, '30000' in the replay (row venue='coinbase', fill_id='f1')");
 }
 
+/* Ingest recognises a duplicate by its record in event_dedup: a record
+ * removed (behind re-created triggers) or one that names no event is found. */
+static void test_a_missing_dedup_record_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "DROP TRIGGER event_dedup_no_delete;"
+		   " DELETE FROM event_dedup WHERE seq = (SELECT max(seq) FROM event_dedup);"
+		   " CREATE TRIGGER event_dedup_no_delete BEFORE DELETE ON event_dedup\n"
+		   "BEGIN SELECT RAISE(ABORT, 'event_dedup is append-only: DELETE refused'); END;");
+	expect_found(fx, "has no dedup record in event_dedup");
+}
+
+static void test_a_stray_dedup_record_is_found(void **state)
+{
+	struct fixture *fx = *state;
+	tamper(fx, "INSERT INTO event_dedup VALUES ('', 'fill:coinbase:never-journaled', 1);");
+	expect_found(fx, "a record names no event");
+}
+
+
 static void test_same_named_noop_append_only_triggers_are_found(void **state)
 {
 	struct fixture *fx = *state;
@@ -565,6 +585,8 @@ int main(void)
 		T(test_old_row_edit_is_found_by_the_full_verify),
 		T(test_a_replica_that_does_not_match_falls_back_to_the_full_verify),
 		T(test_incremental_verify_never_blocks_a_writer),
+		T(test_a_missing_dedup_record_is_found),
+		T(test_a_stray_dedup_record_is_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

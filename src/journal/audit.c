@@ -497,6 +497,58 @@ static enum rk_rc compare_tables(sqlite3 *file, struct journal *replay, sqlite3 
 	return rc;
 }
 
+/* ---- 4b. the dedup records (event_dedup) ----------------------------------- */
+
+/* Ingest drops a line as a duplicate when event_dedup holds its key, so a
+ * missing or altered record would let a duplicate through, and a forged one
+ * must point at an event with that very key. The group is derived as
+ * migration 0008 derives it. */
+static const char SQL_DEDUP_MISSING[] =
+	"SELECT e.seq FROM events e WHERE e.seq > ?1 AND e.dedup_key IS NOT NULL"
+	" AND NOT EXISTS (SELECT 1 FROM event_dedup d"
+	"  WHERE d.dedup_group = CASE WHEN e.type = 'order'"
+	"   THEN 'order:' || e.venue || ':' || json_extract(e.payload, '$.order_id') ELSE '' END"
+	"  AND d.dedup_key = e.dedup_key AND d.seq = e.seq)"
+	" ORDER BY e.seq LIMIT 1";
+static const char SQL_DEDUP_COUNTS[] =
+	"SELECT (SELECT count(*) FROM event_dedup),"
+	" (SELECT count(*) FROM events WHERE dedup_key IS NOT NULL)";
+
+/* Every event after after_seq that has a dedup key has its record; with
+ * `all`, event_dedup holds nothing else (a record per keyed event, each
+ * distinct by its key, so equal counts leave no stray record). */
+static enum rk_rc check_dedup_db(sqlite3 *db, int64_t after_seq, bool all,
+				 struct audit_result *res, struct rk_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum rk_rc rc = RK_OK;
+	bool row;
+	if (sqlite3_prepare_v2(db, SQL_DEDUP_MISSING, -1, &st, NULL) != SQLITE_OK)
+		return sqlx_error(db, err, "reading the dedup records");
+	sqlite3_bind_int64(st, 1, after_seq);
+	if (!(rc = sqlx_step_row(st, &row, "reading the dedup records", err)) && row) {
+		res->first_bad_seq = sqlite3_column_int64(st, 0);
+		rc = rk_err_set(err, RK_ECORRUPT,
+				"event %lld has no dedup record in event_dedup (or an altered one):"
+				" the same input again would not be recognised as a duplicate",
+				(long long)res->first_bad_seq);
+	}
+	sqlite3_finalize(st);
+	if (rc || !all)
+		return rc;
+	if (sqlite3_prepare_v2(db, SQL_DEDUP_COUNTS, -1, &st, NULL) != SQLITE_OK)
+		return sqlx_error(db, err, "counting the dedup records");
+	if (!(rc = one_row(st, "counting the dedup records", err)) &&
+	    sqlite3_column_int64(st, 0) != sqlite3_column_int64(st, 1))
+		rc = rk_err_set(err, RK_ECORRUPT,
+				"event_dedup holds %lld records for %lld events with a dedup key:"
+				" a record names no event",
+				(long long)sqlite3_column_int64(st, 0),
+				(long long)sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- 5. the journal's own identity ------------------------------------------ */
 
 /* The file is reckon's by its application_id: a journal has no other (the
@@ -822,6 +874,14 @@ static enum rk_rc check_anchor(struct run *r, const struct checkpoint *cp, struc
 	return rc;
 }
 
+/* The dedup records, at schema versions that have them (0008 on). */
+static enum rk_rc check_dedup(struct run *r, int64_t after_seq, bool all, struct rk_err *err)
+{
+	if (!schema_find(&r->ref, "table", "event_dedup"))
+		return RK_OK;
+	return check_dedup_db(r->db, after_seq, all, r->res, err);
+}
+
 /* The checks every run makes first, in the order the full verify always
  * made them: the chain (and replay), then the schema and identity. */
 static enum rk_rc check_schema_and_identity(struct run *r, struct rk_err *err)
@@ -837,7 +897,8 @@ static enum rk_rc run_full(struct run *r, struct rk_err *err)
 	enum rk_rc rc;
 	if ((rc = check_integrity(r->db, err)) ||
 	    (rc = check_chain_and_replay(r->db, r->replay, 0, ZERO_HASH, r->res, err)) ||
-	    (rc = check_schema_and_identity(r, err)))
+	    (rc = check_schema_and_identity(r, err)) ||
+	    (rc = check_dedup(r, 0, true, err)))
 		return rc;
 	return compare_tables(r->db, r->replay, r->refdb, &r->ref, err);
 }
@@ -850,7 +911,8 @@ static enum rk_rc run_incremental(struct run *r, const struct checkpoint *cp, st
 	r->res->checkpoint_seq = cp->event;
 	if ((rc = check_anchor(r, cp, err)) ||
 	    (rc = check_chain_and_replay(r->db, r->replay, cp->seq, cp->hash, r->res, err)) ||
-	    (rc = check_schema_and_identity(r, err)))
+	    (rc = check_schema_and_identity(r, err)) ||
+	    (rc = check_dedup(r, cp->seq, false, err)))
 		return rc;
 	return compare_touched(r->db, r->replay, r->refdb, &r->ref, &r->res->rows_checked, err);
 }
