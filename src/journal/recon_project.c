@@ -227,6 +227,26 @@ static const char SQL_EXPOS_CLEAR[] =
 static const char SQL_EXPOS_INSERT[] =
 	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
 	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* A row of this event's run written before (two events of one run): the
+ * event is then applied as a whole replacement, clear and insert. */
+static const char SQL_EXPOS_RUN_SEEN[] =
+	"SELECT 1 FROM exchange_positions WHERE venue = ?1 AND account = ?2 AND run_id = ?3 LIMIT 1";
+/* A position as an upsert that writes only a row that changed: a new symbol,
+ * or an existing row from an earlier run. Rows carry the run and its time, so
+ * every existing row still listed is rewritten in place (its key and index
+ * entry untouched); one listed twice in the event changes nothing the second
+ * time (apply_exchange_positions then fails as the plain insert does). */
+static const char SQL_EXPOS_UPSERT[] =
+	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
+	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT(venue, account, symbol) DO UPDATE SET qty = excluded.qty,"
+	" orderable_qty = excluded.orderable_qty, entry_price = excluded.entry_price,"
+	" run_id = excluded.run_id, as_of = excluded.as_of"
+	" WHERE exchange_positions.run_id IS NOT excluded.run_id";
+/* After the upserts, the rows of the venue and account this event did not
+ * list: the symbols that vanished from the exchange. */
+static const char SQL_EXPOS_VANISHED[] =
+	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2 AND run_id IS NOT ?3";
 static const char SQL_HALT_RELEASE[] =
 	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
 
@@ -275,36 +295,88 @@ static enum rk_rc apply_finding_resolved(struct journal *j, int64_t seq, const c
 	return RK_OK;
 }
 
+/* Binds position `p` of exchange_positions event `o` to an insert or upsert. */
+static void bind_exchange_position(sqlite3_stmt *st, const cJSON *o, const cJSON *p,
+				   const char *venue, const char *account)
+{
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	bind_s(st, 3, get_s(p, "symbol"));
+	bind_s(st, 4, get_s(p, "qty"));
+	bind_s(st, 5, get_s(p, "orderable_qty"));
+	bind_s(st, 6, get_s(p, "entry_price"));
+	bind_id(st, 7, get_i(o, "run_id"));
+	bind_s(st, 8, get_s(o, "at"));
+}
+
+/* Writes position `p` with `sql` (SQL_EXPOS_INSERT or _UPSERT); *changed gets
+ * the rows it changed. */
+static enum rk_rc write_exchange_position(struct journal *j, const char *sql, const cJSON *o,
+					  const cJSON *p, const char *venue, const char *account,
+					  int *changed, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, sql, &st, err);
+	if (rc)
+		return rc;
+	bind_exchange_position(st, o, p, venue, account);
+	return step_write(j, st, "writing an exchange position", changed, err);
+}
+
+/* The venue and account's rows become the event's list. The result is that of
+ * clearing them and inserting the list (a symbol listed twice fails the
+ * same way), but a row already there is updated in place and one that
+ * vanished is deleted, so a pass whose positions barely changed leaves the
+ * table's index alone. */
 static enum rk_rc apply_exchange_positions(struct journal *j, int64_t seq, const cJSON *o,
 					   struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *venue = get_s(o, "venue"), *account = get_s(o, "account");
-	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err);
+	int64_t run_id = get_i(o, "run_id");
+	bool seen = false;
+	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_RUN_SEEN, &st, err);
 	(void)seq;
 	if (rc)
 		return rc;
 	bind_s(st, 1, venue);
 	bind_s(st, 2, account);
-	if ((rc = step_write(j, st, "replacing the exchange's positions", NULL, err)))
+	bind_id(st, 3, run_id);
+	rc = sqlx_step_row(st, &seen, "reading the exchange's positions", err);
+	sqlite3_reset(st);
+	if (rc)
 		return rc;
-	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
-	{
-		if ((rc = journal_stmt(j, SQL_EXPOS_INSERT, &st, err)))
+	if (seen || run_id <= 0) { /* replace as a whole */
+		if ((rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err)))
 			return rc;
 		bind_s(st, 1, venue);
 		bind_s(st, 2, account);
-		bind_s(st, 3, get_s(p, "symbol"));
-		bind_s(st, 4, get_s(p, "qty"));
-		bind_s(st, 5, get_s(p, "orderable_qty"));
-		bind_s(st, 6, get_s(p, "entry_price"));
-		bind_id(st, 7, get_i(o, "run_id"));
-		bind_s(st, 8, get_s(o, "at"));
-		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
+		if ((rc = step_write(j, st, "replacing the exchange's positions", NULL, err)))
 			return rc;
 	}
-	return RK_OK;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
+	{
+		int changed = 1;
+		if (seen || run_id <= 0)
+			rc = write_exchange_position(j, SQL_EXPOS_INSERT, o, p, venue, account, NULL,
+						     err);
+		else if (!(rc = write_exchange_position(j, SQL_EXPOS_UPSERT, o, p, venue, account,
+							&changed, err)) &&
+			 changed == 0) /* listed twice: fails as the insert does */
+			rc = write_exchange_position(j, SQL_EXPOS_INSERT, o, p, venue, account, NULL,
+						     err);
+		if (rc)
+			return rc;
+	}
+	if (seen || run_id <= 0)
+		return RK_OK;
+	if ((rc = journal_stmt(j, SQL_EXPOS_VANISHED, &st, err)))
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	bind_id(st, 3, run_id);
+	return step_write(j, st, "deleting the exchange's vanished positions", NULL, err);
 }
 
 static enum rk_rc apply_halt_released(struct journal *j, int64_t seq, const cJSON *o,
