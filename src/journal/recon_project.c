@@ -2,8 +2,13 @@
  * recon_project.h). */
 #include "recon_project.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <cjson/cJSON.h>
 
+#include "rk_array.h"
+#include "rk_index.h"
 #include "sqlx.h"
 
 /* ---- reading a payload ---------------------------------------------------- */
@@ -227,6 +232,25 @@ static const char SQL_EXPOS_CLEAR[] =
 static const char SQL_EXPOS_INSERT[] =
 	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
 	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* The venue and account's rows as they are, to compare with an event's list. */
+static const char SQL_EXPOS_CURRENT[] =
+	"SELECT symbol, qty, orderable_qty, entry_price FROM exchange_positions"
+	" WHERE venue = ?1 AND account = ?2";
+/* A listed position that is new or changed. */
+static const char SQL_EXPOS_UPSERT[] =
+	"INSERT INTO exchange_positions(venue, account, symbol, qty, orderable_qty, entry_price,"
+	" run_id, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT(venue, account, symbol) DO UPDATE SET qty = excluded.qty,"
+	" orderable_qty = excluded.orderable_qty, entry_price = excluded.entry_price,"
+	" run_id = excluded.run_id, as_of = excluded.as_of";
+/* A position that is no longer listed. */
+static const char SQL_EXPOS_DELETE[] =
+	"DELETE FROM exchange_positions WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+/* Every row left is listed: each gets the event's run and time, in one
+ * statement (the unchanged ones were not written above). */
+static const char SQL_EXPOS_STAMP[] =
+	"UPDATE exchange_positions SET run_id = ?3, as_of = ?4 WHERE venue = ?1 AND account = ?2"
+	" AND (run_id IS NOT ?3 OR as_of IS NOT ?4)";
 static const char SQL_HALT_RELEASE[] =
 	"DELETE FROM halts WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
 
@@ -275,14 +299,195 @@ static enum rk_rc apply_finding_resolved(struct journal *j, int64_t seq, const c
 	return RK_OK;
 }
 
+/* Binds position `p` of exchange_positions event `o` to an insert or upsert. */
+static void bind_exchange_position(sqlite3_stmt *st, const cJSON *o, const cJSON *p,
+				   const char *venue, const char *account)
+{
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	bind_s(st, 3, get_s(p, "symbol"));
+	bind_s(st, 4, get_s(p, "qty"));
+	bind_s(st, 5, get_s(p, "orderable_qty"));
+	bind_s(st, 6, get_s(p, "entry_price"));
+	bind_id(st, 7, get_i(o, "run_id"));
+	bind_s(st, 8, get_s(o, "at"));
+}
+
+/* Writes position `p` with `sql` (SQL_EXPOS_INSERT or _UPSERT); *changed gets
+ * the rows it changed. */
+static enum rk_rc write_exchange_position(struct journal *j, const char *sql, const cJSON *o,
+					  const cJSON *p, const char *venue, const char *account,
+					  int *changed, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, sql, &st, err);
+	if (rc)
+		return rc;
+	bind_exchange_position(st, o, p, venue, account);
+	return step_write(j, st, "writing an exchange position", changed, err);
+}
+
+/* The venue and account's rows as they are before an exchange_positions
+ * event: texts in `text`, referred to by offset (it may move as it grows),
+ * indexed by symbol. */
+struct expos_row {
+	size_t symbol, qty, orderable_qty, entry_price; /* offsets in text */
+	bool has_entry;
+	bool listed; /* the event lists the symbol */
+};
+struct expos_current {
+	RK_ARRAY(struct expos_row) rows;
+	RK_ARRAY(char) text;
+	struct rk_index by_symbol;
+};
+
+static const char *expos_symbol(const void *ctx, size_t i, unsigned part)
+{
+	const struct expos_current *c = ctx;
+	(void)part;
+	return c->text.v + c->rows.v[i].symbol;
+}
+
+/* Appends column `i` of `st` (text) to c->text; *at gets its offset. */
+static bool keep_text(struct expos_current *c, sqlite3_stmt *st, int i, size_t *at)
+{
+	*at = c->text.n;
+	return rk_array_append(&c->text, sqlx_col_text(st, i), strlen(sqlx_col_text(st, i)) + 1);
+}
+
+static enum rk_rc expos_read(struct journal *j, const char *venue, const char *account,
+			     struct expos_current *c, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CURRENT, &st, err);
+	if (rc)
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	while (!(rc = sqlx_step_row(st, &row, "reading the exchange's positions", err)) && row) {
+		struct expos_row *r = rk_array_push(&c->rows);
+		if (!r || !keep_text(c, st, 0, &r->symbol) || !keep_text(c, st, 1, &r->qty) ||
+		    !keep_text(c, st, 2, &r->orderable_qty) ||
+		    !keep_text(c, st, 3, &r->entry_price) ||
+		    !rk_index_add(&c->by_symbol, c->rows.n - 1)) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		}
+		r->has_entry = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	}
+	return rc;
+}
+
+/* Keeps `symbol` (not NULL), new in the event, as a listed row. */
+static enum rk_rc expos_add_listed(struct expos_current *c, const char *symbol,
+				   struct rk_err *err)
+{
+	struct expos_row *r = rk_array_push(&c->rows);
+	if (!r)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	r->symbol = c->text.n;
+	r->listed = true;
+	if (!rk_array_append(&c->text, symbol, strlen(symbol) + 1) ||
+	    !rk_index_add(&c->by_symbol, c->rows.n - 1)) {
+		c->rows.n--;
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	}
+	return RK_OK;
+}
+
+static bool same_text(const struct expos_current *c, size_t at, const char *s)
+{
+	return s && strcmp(c->text.v + at, s) == 0;
+}
+
+/* Whether row `r` already holds position `p`'s values (run and time aside). */
+static bool expos_same(const struct expos_current *c, const struct expos_row *r, const cJSON *p)
+{
+	const char *entry = get_s(p, "entry_price");
+	return same_text(c, r->qty, get_s(p, "qty")) &&
+	       same_text(c, r->orderable_qty, get_s(p, "orderable_qty")) &&
+	       (r->has_entry ? same_text(c, r->entry_price, entry) : !entry);
+}
+
+/* Binds venue, account and symbol, and steps `sql` that writes. */
+static enum rk_rc expos_write_key(struct journal *j, const char *sql, const char *venue,
+				  const char *account, const char *symbol, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = journal_stmt(j, sql, &st, err);
+	if (rc)
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	bind_s(st, 3, symbol);
+	return step_write(j, st, "deleting a vanished exchange position", NULL, err);
+}
+
+/* The rows become the event's list, as clearing and inserting it makes them
+ * (the old rows' run and time included), writing only what changed: a new or
+ * changed position is upserted, an unchanged one keeps its row, a vanished
+ * one is deleted, and one statement then moves every row to the event's run
+ * and time. A symbol listed twice fails as the second insert does. */
+static enum rk_rc expos_apply_changes(struct journal *j, const cJSON *o, const char *venue,
+				      const char *account, struct expos_current *c,
+				      struct rk_err *err)
+{
+	enum rk_rc rc = expos_read(j, venue, account, c, err);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
+	{
+		if (rc)
+			return rc;
+		const char *symbol = get_s(p, "symbol");
+		size_t k = symbol ? rk_index_first(&c->by_symbol, symbol, NULL) : RK_INDEX_NONE;
+		struct expos_row *r = k == RK_INDEX_NONE ? NULL : &c->rows.v[k];
+		if (r && r->listed) /* listed twice */
+			rc = write_exchange_position(j, SQL_EXPOS_INSERT, o, p, venue, account, NULL,
+						     err);
+		else if (!r || !expos_same(c, r, p))
+			rc = write_exchange_position(j, SQL_EXPOS_UPSERT, o, p, venue, account, NULL,
+						     err);
+		if (!rc && !r) /* a new symbol: kept, to find it listed twice */
+			rc = expos_add_listed(c, symbol, err);
+		else if (r)
+			r->listed = true;
+	}
+	for (size_t i = 0; !rc && i < c->rows.n; i++)
+		if (!c->rows.v[i].listed)
+			rc = expos_write_key(j, SQL_EXPOS_DELETE, venue, account,
+					     c->text.v + c->rows.v[i].symbol, err);
+	sqlite3_stmt *st;
+	if (rc || (rc = journal_stmt(j, SQL_EXPOS_STAMP, &st, err)))
+		return rc;
+	bind_s(st, 1, venue);
+	bind_s(st, 2, account);
+	bind_id(st, 3, get_i(o, "run_id"));
+	bind_s(st, 4, get_s(o, "at"));
+	return step_write(j, st, "dating the exchange's positions", NULL, err);
+}
+
+/* The venue and account's rows become the event's list. An event with a run
+ * and a time is applied as the changes to the rows there (expos_apply_changes);
+ * one without either (never written so) clears them and inserts the list,
+ * failing as that does. */
 static enum rk_rc apply_exchange_positions(struct journal *j, int64_t seq, const cJSON *o,
 					   struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	const char *venue = get_s(o, "venue"), *account = get_s(o, "account");
-	enum rk_rc rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err);
+	enum rk_rc rc;
 	(void)seq;
-	if (rc)
+	if (get_i(o, "run_id") > 0 && get_s(o, "at")) {
+		struct expos_current c = {0};
+		rk_index_init(&c.by_symbol, 1, expos_symbol, &c);
+		rc = expos_apply_changes(j, o, venue, account, &c, err);
+		rk_index_free(&c.by_symbol);
+		free(c.rows.v);
+		free(c.text.v);
+		return rc;
+	}
+	if ((rc = journal_stmt(j, SQL_EXPOS_CLEAR, &st, err)))
 		return rc;
 	bind_s(st, 1, venue);
 	bind_s(st, 2, account);
@@ -291,17 +496,8 @@ static enum rk_rc apply_exchange_positions(struct journal *j, int64_t seq, const
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(o, "positions"))
 	{
-		if ((rc = journal_stmt(j, SQL_EXPOS_INSERT, &st, err)))
-			return rc;
-		bind_s(st, 1, venue);
-		bind_s(st, 2, account);
-		bind_s(st, 3, get_s(p, "symbol"));
-		bind_s(st, 4, get_s(p, "qty"));
-		bind_s(st, 5, get_s(p, "orderable_qty"));
-		bind_s(st, 6, get_s(p, "entry_price"));
-		bind_id(st, 7, get_i(o, "run_id"));
-		bind_s(st, 8, get_s(o, "at"));
-		if ((rc = step_write(j, st, "writing an exchange position", NULL, err)))
+		if ((rc = write_exchange_position(j, SQL_EXPOS_INSERT, o, p, venue, account, NULL,
+						  err)))
 			return rc;
 	}
 	return RK_OK;

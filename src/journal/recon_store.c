@@ -15,7 +15,11 @@ static const char SQL_OPEN_ORDERS[] =
 	"SELECT order_id, client_order_id, symbol, side, order_type, status, purpose, reduce_only,"
 	" qty, price, stop_price, filled_qty, last_seen, fills_qty FROM orders"
 	" WHERE venue = ?1 AND account = ?2 AND status IN ('open', 'partially_filled')"
-	" ORDER BY symbol, order_id";
+	" ORDER BY symbol";
+/* SQL_OPEN_ORDERS comes in the order of the partial index orders_open_only
+ * (migration 0009), which has the symbol but not the order id next: the
+ * orders of one symbol are put in order id order here (sort_by_order_id), so
+ * SQLite sorts nothing in a temporary B-tree. */
 /* The open orders of the venue and account, for the history queries below:
  * each reads only the rows of orders that are open now. */
 #define OPEN_ORDER_IDS                                                                           \
@@ -356,10 +360,32 @@ static enum rk_rc load_order_history(struct journal *j, struct load *ld, struct 
 	return load_lookups(j, ld, err);
 }
 
+static int by_order_id(const void *a, const void *b)
+{
+	return strcmp(((const struct local_order *)a)->rec.order_id,
+		      ((const struct local_order *)b)->rec.order_id);
+}
+
+/* The orders, which come by symbol, by symbol and order id (as SQLite's
+ * ORDER BY symbol, order_id: byte order; order ids are unique). */
+static void sort_by_order_id(struct load *ld)
+{
+	struct local_order *v = ld->orders.v;
+	for (size_t i = 0, k; i < ld->orders.n; i = k) {
+		for (k = i + 1; k < ld->orders.n && strcmp(v[k].rec.symbol, v[i].rec.symbol) == 0; k++)
+			;
+		if (k - i > 1)
+			qsort(v + i, k - i, sizeof *v, by_order_id);
+	}
+}
+
 static enum rk_rc load_orders(struct journal *j, struct load *ld, struct rk_err *err)
 {
 	enum rk_rc rc = each_row(j, SQL_OPEN_ORDERS, ld, "reading open orders", order_row, err);
-	return rc ? rc : load_order_history(j, ld, err);
+	if (rc)
+		return rc;
+	sort_by_order_id(ld);
+	return load_order_history(j, ld, err);
 }
 
 /* One row of SQL_INFERRED, added to its order's entry (the rows come by order). */
