@@ -294,6 +294,38 @@ static void test_late_out_of_order_fill_reallocates_the_symbol(void **state)
 	assert_rebuild_is_identity(f->j);
 }
 
+/* Lots kept open are updated without touching is_open; lots closed and
+ * reopened by a late fill change it. The partial index lots_open must list
+ * exactly the open rows either way. */
+static void test_lots_open_index_follows_partial_closes_and_reopens(void **state)
+{
+	struct fx *f = *state;
+	static const char Q_BY_INDEX[] =
+		"SELECT lot_id, qty_remaining FROM lots INDEXED BY lots_open"
+		" WHERE venue = 'coinbase' AND account = 'default' AND symbol = 'BTC-USD'"
+		" AND is_open = 1 ORDER BY opened_at, lot_id";
+	static const char Q_BY_TABLE[] =
+		"SELECT lot_id, qty_remaining FROM lots NOT INDEXED WHERE is_open = 1"
+		" ORDER BY opened_at, lot_id";
+	SPOT(f->j, "A", 1, "buy", "3", "100", NULL, NULL);
+	SPOT(f->j, "B", 2, "buy", "1", "110", NULL, NULL);
+	SPOT(f->j, "S1", 5, "sell", "1", "120", NULL, NULL); /* A stays open */
+	SPOT(f->j, "S2", 6, "sell", "1", "120", NULL, NULL); /* A stays open */
+	SPOT(f->j, "S3", 7, "sell", "1.5", "120", NULL, NULL); /* A closes, B stays open */
+	assert_rows(f->j, Q_BY_INDEX, "2|0.5\n");
+	assert_rows(f->j, Q_BY_TABLE, "2|0.5\n");
+	/* Late buy at second 4: S1..S3 are undone (A reopens) and allocated again. */
+	SPOT(f->j, "C", 4, "buy", "1", "90", NULL, NULL);
+	assert_rows(f->j, Q_BY_INDEX, "2|0.5\n6|1\n");
+	assert_rows(f->j, Q_BY_TABLE, "2|0.5\n6|1\n");
+	/* Late buy at second 0: A, B and C all end up open or partly so. */
+	SPOT(f->j, "D", 0, "buy", "0.5", "80", NULL, NULL);
+	assert_rows(f->j, Q_BY_INDEX, "2|1\n6|1\n");
+	assert_rows(f->j, Q_BY_TABLE, "2|1\n6|1\n");
+	assert_rows(f->j, "PRAGMA integrity_check", "ok\n");
+	assert_rebuild_is_identity(f->j);
+}
+
 static void test_thirds_of_a_lot_sum_exactly_to_its_cost(void **state)
 {
 	struct fx *f = *state;
@@ -923,6 +955,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_buys_then_a_sell_spanning_both_lots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lots_open_index_follows_partial_closes_and_reopens,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_supersedes_an_inferred_fill_of_its_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_after_the_inferred_ts_supersedes_it_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_real_fills_absorb_the_inferred_fill_piecewise, setup, teardown),

@@ -128,11 +128,23 @@ static void gen_next(struct gen *g, struct fill_rec *f)
 	f->liquidity = rnd(g) % 2 ? LIQ_MAKER : LIQ_TAKER;
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(id, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this process (user + system): steadier than wall time on a
+ * shared machine. */
+static double cpu_s(void)
+{
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void die(const char *what, const struct rk_err *err)
@@ -197,9 +209,10 @@ static void insert_fill(struct journal *j, const struct fill_rec *f, int64_t seq
 
 enum mode { MODE_BASELINE, MODE_FIFO, MODE_JOURNAL };
 
-/* Runs n fills in `mode` on a fresh database; returns seconds. *counts
- * (may be NULL) gets the lot tables' counts afterwards. */
-static double run(enum mode mode, long n, struct lots_counts *counts, int64_t *late)
+/* Runs n fills in `mode` on a fresh database; returns wall seconds, *cpu
+ * (OUT) the CPU seconds. *counts (may be NULL) gets the lot tables' counts
+ * afterwards. */
+static double run(enum mode mode, long n, double *cpu, struct lots_counts *counts, int64_t *late)
 {
 	char path[256];
 	struct journal *j = open_temp(path, sizeof path);
@@ -207,7 +220,7 @@ static double run(enum mode mode, long n, struct lots_counts *counts, int64_t *l
 	struct gen g;
 	struct fill_rec f;
 	gen_init(&g);
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	for (long i = 0; i < n; i++) {
 		enum events_result res;
 		if (i % BATCH == 0 && journal_begin(j, &err))
@@ -225,6 +238,7 @@ static double run(enum mode mode, long n, struct lots_counts *counts, int64_t *l
 			die("commit", &err);
 	}
 	double t = now_s() - t0;
+	*cpu = cpu_s() - c0;
 	if (counts && lots_count(j, counts, &err))
 		die("counting", &err);
 	if (late)
@@ -244,25 +258,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_fifo [FILLS [JOURNAL_FILLS]]\n");
 		return 64;
 	}
-	double t_base = run(MODE_BASELINE, n, NULL, NULL);
-	double t_fifo = run(MODE_FIFO, n, &c, &late);
+	double c_base, c_fifo, c_j;
+	double t_base = run(MODE_BASELINE, n, &c_base, NULL, NULL);
+	double t_fifo = run(MODE_FIFO, n, &c_fifo, &c, &late);
 	printf("bench_fifo: %ld fills over %d symbols (half spot, half futures), %lld late\n", n,
 	       SYMBOLS, (long long)late);
 	printf("  lots %lld (%lld open), closing fills %lld, allocations %lld, unmatched sells %lld\n",
 	       (long long)c.lots, (long long)c.open_lots, (long long)c.closes,
 	       (long long)c.allocations, (long long)c.unmatched);
-	printf("  baseline  plain prepared INSERT into fills  %9.0f fills/s  (%.1f s)\n",
-	       (double)n / t_base, t_base);
+	printf("  baseline  plain prepared INSERT into fills  %9.0f fills/s  (%.1f s)  cpu %.2f s\n",
+	       (double)n / t_base, t_base, c_base);
 	printf("  fifo      INSERT + lots_apply_fill          %9.0f fills/s  (%.1f s)"
-	       "  ratio %.2f (time vs baseline)\n",
-	       (double)n / t_fifo, t_fifo, t_fifo / t_base);
+	       "  ratio %.2f (time vs baseline)  cpu %.2f s, cpu ratio %.2f\n",
+	       (double)n / t_fifo, t_fifo, t_fifo / t_base, c_fifo, c_fifo / c_base);
 	if (nj > 0) {
 		long m = nj < n ? nj : n;
-		double t_j = run(MODE_JOURNAL, m, NULL, NULL);
+		double t_j = run(MODE_JOURNAL, m, &c_j, NULL, NULL);
 		double t_b = t_base * (double)m / (double)n;
 		printf("  journal   full ingest path, first %ld fills %9.0f fills/s  (%.1f s)"
-		       "  ratio %.2f (time vs baseline rate)\n",
-		       m, (double)m / t_j, t_j, t_j / t_b);
+		       "  ratio %.2f (time vs baseline rate)  cpu ratio %.2f\n",
+		       m, (double)m / t_j, t_j, t_j / t_b, c_j / (c_base * (double)m / (double)n));
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@
  */
 #define LOTS_POLICY FIFO_POLICY_FIFO
 
+#define LOTS_MAX_PARAM 13 /* the most parameters a statement here has */
+
 /* One venue + account + symbol being allocated: its position and scratch. */
 struct sym {
 	struct journal *j;
@@ -32,6 +34,10 @@ struct sym {
 	RK_ARRAY(struct fifo_lot) lots;   /* scratch: open lots loaded for one close */
 	RK_ARRAY(struct fifo_lot *) ptrs; /* to each of them, as fifo_execute takes them */
 	struct fifo_step step;
+	/* Decimals bound to a statement, by parameter number: bound
+	 * SQLITE_STATIC, so SQLite neither copies nor frees them. Valid until
+	 * the statement has stepped (the statements run one at a time). */
+	char dec_buf[LOTS_MAX_PARAM + 1][DEC_STR_MAX];
 };
 
 /* A fill as the projection needs it: the core's view plus its order. */
@@ -66,6 +72,20 @@ static void bind_key(const struct sym *s, sqlite3_stmt *st)
 	sqlite3_bind_text(st, 1, s->venue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, s->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, s->symbol, -1, SQLITE_STATIC);
+}
+
+/* sqlx_bind_dec without SQLite's copy: formats v into s->dec_buf[i]. */
+static void bind_dec(struct sym *s, sqlite3_stmt *st, int i, struct dec v)
+{
+	sqlite3_bind_text(st, i, dec_format(v, s->dec_buf[i]), -1, SQLITE_STATIC);
+}
+
+static void bind_opt_dec(struct sym *s, sqlite3_stmt *st, int i, bool has, struct dec v)
+{
+	if (has)
+		bind_dec(s, st, i, v);
+	else
+		sqlite3_bind_null(st, i);
 }
 
 /* Reads a fill row (SQL_FILLS_FROM / SQL_FILLS_ALL from column c); its qty is
@@ -109,6 +129,10 @@ static const char SQL_POS_PUT[] =
 	" cost_basis = excluded.cost_basis, avg_entry = excluded.avg_entry,"
 	" open_lots = excluded.open_lots, last_ts = excluded.last_ts, last_seq = excluded.last_seq";
 
+static const char SQL_POS_UPDATE[] =
+	"UPDATE lot_positions SET qty = ?4, cost_basis = ?5, avg_entry = ?6, open_lots = ?7,"
+	" last_ts = ?8, last_seq = ?9 WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+
 static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
@@ -127,17 +151,19 @@ static enum rk_rc pos_load(struct sym *s, struct rk_err *err)
 	return rc;
 }
 
+/* An UPDATE when pos_load found the row (one seek instead of the upsert's
+ * failed insert and update), else the upsert. */
 static enum rk_rc pos_store(struct sym *s, struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	struct dec avg;
-	enum rk_rc rc = journal_stmt(s->j, SQL_POS_PUT, &st, err);
+	enum rk_rc rc = journal_stmt(s->j, s->found ? SQL_POS_UPDATE : SQL_POS_PUT, &st, err);
 	if (rc)
 		return rc;
 	bind_key(s, st);
-	sqlx_bind_dec(st, 4, s->pos.qty);
-	sqlx_bind_dec(st, 5, s->pos.cost);
-	sqlx_bind_opt_dec(st, 6, fifo_position_avg_entry(&s->pos, &avg), avg);
+	bind_dec(s, st, 4, s->pos.qty);
+	bind_dec(s, st, 5, s->pos.cost);
+	bind_opt_dec(s, st, 6, fifo_position_avg_entry(&s->pos, &avg), avg);
 	sqlite3_bind_int64(st, 7, s->pos.open_lots);
 	sqlite3_bind_text(st, 8, s->last_ts, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, s->last_seq);
@@ -160,6 +186,10 @@ static const char SQL_LOT_INSERT[] =
 static const char SQL_LOT_UPDATE[] =
 	"UPDATE lots SET qty_remaining = ?2, cost_remaining = ?3, unit_cost = ?4, is_open = ?5"
 	" WHERE lot_id = ?1";
+/* The same for a lot that stays open: is_open not in the SET list, so SQLite
+ * leaves the partial index lots_open alone instead of rewriting its entry. */
+static const char SQL_LOT_UPDATE_OPEN[] =
+	"UPDATE lots SET qty_remaining = ?2, cost_remaining = ?3, unit_cost = ?4 WHERE lot_id = ?1";
 static const char SQL_LOT_DELETE[] = "DELETE FROM lots WHERE lot_id = ?1";
 
 /* Reads a row of SQL_LOTS_OPEN / SQL_LOT_GET. */
@@ -213,18 +243,24 @@ static enum rk_rc lots_load(struct sym *s, struct dec need, size_t *n, struct rk
 	return rc;
 }
 
-static enum rk_rc lot_update(struct sym *s, const struct fifo_lot *lot, struct rk_err *err)
+/* Writes lot's remaining quantity and cost; `was_open`: the row's is_open
+ * before. */
+static enum rk_rc lot_update(struct sym *s, const struct fifo_lot *lot, bool was_open,
+			     struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	struct dec unit;
-	enum rk_rc rc = journal_stmt(s->j, SQL_LOT_UPDATE, &st, err);
+	bool open = dec_sign(lot->qty_remaining) > 0;
+	enum rk_rc rc = journal_stmt(s->j, open && was_open ? SQL_LOT_UPDATE_OPEN : SQL_LOT_UPDATE,
+				     &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, lot->lot_id);
-	sqlx_bind_dec(st, 2, lot->qty_remaining);
-	sqlx_bind_dec(st, 3, lot->cost_remaining);
-	sqlx_bind_opt_dec(st, 4, fifo_lot_unit_cost(lot, &unit), unit);
-	sqlite3_bind_int(st, 5, dec_sign(lot->qty_remaining) > 0);
+	bind_dec(s, st, 2, lot->qty_remaining);
+	bind_dec(s, st, 3, lot->cost_remaining);
+	bind_opt_dec(s, st, 4, fifo_lot_unit_cost(lot, &unit), unit);
+	if (!(open && was_open))
+		sqlite3_bind_int(st, 5, open);
 	return sqlx_step_done(st, "updating lot", err);
 }
 
@@ -241,9 +277,9 @@ static enum rk_rc lot_insert(struct sym *s, const struct lfill *lf, const struct
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, fifo_dir_name(lot->dir), -1, SQLITE_STATIC);
-	sqlx_bind_dec(st, 8, lot->qty);
-	sqlx_bind_dec(st, 9, lot->cost);
-	sqlx_bind_opt_dec(st, 10, fifo_lot_unit_cost(lot, &unit), unit);
+	bind_dec(s, st, 8, lot->qty);
+	bind_dec(s, st, 9, lot->cost);
+	bind_opt_dec(s, st, 10, fifo_lot_unit_cost(lot, &unit), unit);
 	return sqlx_step_done(st, "writing lot", err);
 }
 
@@ -276,12 +312,12 @@ static enum rk_rc close_insert(struct sym *s, const struct lfill *lf, const stru
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, fifo_dir_name(c->dir), -1, SQLITE_STATIC);
-	sqlx_bind_dec(st, 8, c->qty);
-	sqlx_bind_dec(st, 9, c->proceeds);
-	sqlx_bind_dec(st, 10, c->fees);
-	sqlx_bind_opt_dec(st, 11, c->has_cost, c->cost_basis);
-	sqlx_bind_opt_dec(st, 12, c->has_cost, c->realized_pnl);
-	sqlx_bind_dec(st, 13, c->unmatched_qty);
+	bind_dec(s, st, 8, c->qty);
+	bind_dec(s, st, 9, c->proceeds);
+	bind_dec(s, st, 10, c->fees);
+	bind_opt_dec(s, st, 11, c->has_cost, c->cost_basis);
+	bind_opt_dec(s, st, 12, c->has_cost, c->realized_pnl);
+	bind_dec(s, st, 13, c->unmatched_qty);
 	return sqlx_step_done(st, "writing closing fill", err);
 }
 
@@ -298,11 +334,11 @@ static enum rk_rc alloc_insert(struct sym *s, const struct fifo_alloc *a, struct
 		sqlite3_bind_int64(st, 6, a->lot_id);
 	else
 		sqlite3_bind_null(st, 6);
-	sqlx_bind_dec(st, 7, a->qty);
-	sqlx_bind_opt_dec(st, 8, a->matched, a->cost_basis);
-	sqlx_bind_dec(st, 9, a->proceeds);
-	sqlx_bind_dec(st, 10, a->fees);
-	sqlx_bind_opt_dec(st, 11, a->matched, a->realized_pnl);
+	bind_dec(s, st, 7, a->qty);
+	bind_opt_dec(s, st, 8, a->matched, a->cost_basis);
+	bind_dec(s, st, 9, a->proceeds);
+	bind_dec(s, st, 10, a->fees);
+	bind_opt_dec(s, st, 11, a->matched, a->realized_pnl);
 	return sqlx_step_done(st, "writing lot allocation", err);
 }
 
@@ -350,7 +386,7 @@ static enum rk_rc other_fee_insert(struct sym *s, const struct lfill *lf, struct
 	sqlite3_bind_int64(st, 4, lf->f.seq);
 	sqlite3_bind_text(st, 5, lf->f.fill_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, lf->f.ts, -1, SQLITE_STATIC);
-	sqlx_bind_dec(st, 7, lf->f.fee);
+	bind_dec(s, st, 7, lf->f.fee);
 	sqlite3_bind_text(st, 8, lf->f.fee_currency ? lf->f.fee_currency : "", -1, SQLITE_STATIC);
 	return sqlx_step_done(st, "writing other-currency fee", err);
 }
@@ -371,7 +407,7 @@ static enum rk_rc step_write(struct sym *s, const struct lfill *lf, struct rk_er
 			struct fifo_lot after = {.lot_id = a->lot_id, .dir = c->dir,
 						 .qty_remaining = a->lot_qty_after,
 						 .cost_remaining = a->lot_cost_after};
-			rc = lot_update(s, &after, err);
+			rc = lot_update(s, &after, true, err); /* loaded from the open lots */
 		}
 		if (!rc)
 			rc = close_insert(s, lf, c, err);
@@ -487,7 +523,8 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 					(long long)seq);
 			break;
 		}
-		if (dec_is_zero(lot.qty_remaining))
+		bool was_open = !dec_is_zero(lot.qty_remaining);
+		if (!was_open)
 			s->pos.open_lots++;
 		if (dec_add(lot.qty_remaining, q, &lot.qty_remaining) ||
 		    dec_add(lot.cost_remaining, c, &lot.cost_remaining) ||
@@ -496,7 +533,7 @@ static enum rk_rc undo_close(struct sym *s, int64_t seq, struct rk_err *err)
 			rc = rk_err_set(err, RK_EOVERFLOW, "lot %lld overflows", (long long)lot.lot_id);
 			break;
 		}
-		if ((rc = lot_update(s, &lot, err)))
+		if ((rc = lot_update(s, &lot, was_open, err)))
 			break;
 	}
 	if (row)
