@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonout.h"
 #include "reconcile.h"
 #include "rk_index.h"
 
@@ -107,7 +108,7 @@ static inline void jd_dec(struct jd *j, const char *k, struct dec d)
 
 static inline void jd_int(struct jd *j, const char *k, int64_t v)
 {
-	if (!j->bad && !cJSON_AddNumberToObject(j->o, k, (double)v))
+	if (!j->bad && !jsonout_add_int(j->o, k, v))
 		j->bad = true;
 }
 

@@ -69,12 +69,11 @@ char *exec_resp_json(const struct resp *r)
 	bool ok = jsonout_add_str(o, "outcome", venue_outcome_name(r->outcome)) &&
 		  (r->reject == VREJ_NONE ||
 		   jsonout_add_str(o, "reject", venue_reject_name(r->reject))) &&
-		  (!r->code || cJSON_AddNumberToObject(o, "code", r->code)) &&
+		  (!r->code || jsonout_add_int(o, "code", r->code)) &&
 		  (!r->reason || !r->reason[0] || jsonout_add_str(o, "reason", r->reason)) &&
 		  (!r->order_id || !r->order_id[0] || jsonout_add_str(o, "order_id", r->order_id)) &&
 		  (!r->status || !r->status[0] || jsonout_add_str(o, "status", r->status)) &&
-		  (!r->unprotected ||
-		   cJSON_AddNumberToObject(o, "unprotected_ms", (double)r->unprotected_ms)) &&
-		  (r->sends <= 1 || cJSON_AddNumberToObject(o, "sends", r->sends));
+		  (!r->unprotected || jsonout_add_int(o, "unprotected_ms", r->unprotected_ms)) &&
+		  (r->sends <= 1 || jsonout_add_int(o, "sends", r->sends));
 	return finish(o, ok);
 }

@@ -412,11 +412,13 @@ static int value_cmp(sqlite3_stmt *a, sqlite3_stmt *b, int i)
 	if (ta == SQLITE_NULL)
 		return 0;
 	if (rank[ta] == 1) {
-		double x = sqlite3_column_double(a, i), y = sqlite3_column_double(b, i);
 		if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
 			int64_t p = sqlite3_column_int64(a, i), q = sqlite3_column_int64(b, i);
 			return p < q ? -1 : p > q;
 		}
+		/* Only orders keys for the merge: reckon's keys are integers or
+		 * text, and equality of values is same_value's (type and bytes). */
+		double x = sqlite3_column_double(a, i), y = sqlite3_column_double(b, i);
 		return x < y ? -1 : x > y;
 	}
 	const void *pa = sqlite3_column_blob(a, i), *pb = sqlite3_column_blob(b, i);

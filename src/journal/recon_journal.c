@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "events.h"
+#include "jsonout.h"
 #include "rk_array.h"
 #include "rk_index.h"
 #include "rtime.h"
@@ -26,7 +27,7 @@ static cJSON *add_s(cJSON *o, const char *k, const char *v)
 static cJSON *add_i(cJSON *o, const char *k, int64_t v)
 {
 	if (o)
-		cJSON_AddNumberToObject(o, k, (double)v);
+		jsonout_add_int(o, k, v);
 	return o;
 }
 

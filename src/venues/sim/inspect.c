@@ -150,7 +150,7 @@ char *sim_venue_dump(const struct venue *v)
 		return NULL;
 	root = cJSON_CreateObject();
 	ok = root && cJSON_AddStringToObject(root, "venue", s->name) &&
-	     cJSON_AddNumberToObject(root, "step", (double)s->step) &&
+	     jsonout_add_int(root, "step", (int64_t)s->step) &&
 	     cJSON_AddStringToObject(root, "now", rtime_format(sim_now_us(s), ts));
 	if (ok && (ok = (arr = cJSON_AddArrayToObject(root, "orders")) != NULL))
 		for (size_t i = 0; ok && i < s->orders.n; i++)
