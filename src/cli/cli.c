@@ -211,17 +211,6 @@ FILE *cli_prefixed_stream(FILE *to, const char *prefix)
 	return f;
 }
 
-bool cli_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return false;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
-}
-
 int cli_require_db(const char *command, const char *db)
 {
 	return db ? -1 : cli_usage_error(command, "--db FILE is required");

@@ -85,7 +85,5 @@ int cli_require_db(const char *command, const char *db);
  */
 FILE *cli_prefixed_stream(FILE *to, const char *prefix);
 
-/* True when argv holds -h or --help (before any "--"). */
-bool cli_wants_help(int argc, char **argv);
 
 #endif

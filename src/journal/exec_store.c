@@ -19,18 +19,12 @@ static const char SQL_FILL_KNOWN[] = "SELECT 1 FROM fills WHERE venue = ?1 AND f
 static const char SQL_UNRESOLVED_CLIENT[] =
 	"SELECT 1 FROM actions WHERE venue = ?1 AND client_order_id = ?2 AND status = 'sent' AND id <> ?3";
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 /* The id, kind and symbol columns every action read starts with. */
 static void read_head(sqlite3_stmt *st, struct stored_action *a)
 {
 	a->id = sqlite3_column_int64(st, 0);
-	snprintf(a->kind, sizeof a->kind, "%s", col_text(st, 1));
-	snprintf(a->symbol, sizeof a->symbol, "%s", col_text(st, 2));
+	snprintf(a->kind, sizeof a->kind, "%s", sqlx_col_text(st, 1));
+	snprintf(a->symbol, sizeof a->symbol, "%s", sqlx_col_text(st, 2));
 }
 
 enum rk_rc exec_store_planned(struct journal *j, enum venue_kind venue, const char *account,
@@ -68,8 +62,8 @@ enum rk_rc exec_store_sent(struct journal *j, enum venue_kind venue, const char 
 			break;
 		}
 		read_head(st, a);
-		snprintf(a->order_id, sizeof a->order_id, "%s", col_text(st, 3));
-		snprintf(a->client_id, sizeof a->client_id, "%s", col_text(st, 4));
+		snprintf(a->order_id, sizeof a->order_id, "%s", sqlx_col_text(st, 3));
+		snprintf(a->client_id, sizeof a->client_id, "%s", sqlx_col_text(st, 4));
 		const unsigned char *purpose = sqlite3_column_text(st, 5);
 		a->purpose = purpose ? purpose_parse((const char *)purpose) : PURPOSE_NONE;
 		a->reduce_only = sqlite3_column_int(st, 6) || sqlite3_column_int(st, 7);
