@@ -311,7 +311,7 @@ static enum rk_rc plan_orphan(struct plan_ctx *c, size_t oi)
 	const char *why;
 	enum orphan_choice choice = orphan_choice(c, o, &why);
 	struct jd d;
-	size_t fi, ai;
+	size_t fi = 0, ai = 0;
 	enum rk_rc rc;
 
 	jd_init(&d);
@@ -342,7 +342,7 @@ static enum rk_rc plan_adoptions(struct plan_ctx *c)
 	for (size_t oi = 0; oi < c->snap->norders; oi++) {
 		const struct order_rec *o = &c->snap->orders[oi];
 		const char *why;
-		size_t ai;
+		size_t ai = 0;
 		if (c->adopt_of[oi] < 0 || c->cancel_of[oi] >= 0)
 			continue;
 		(void)orphan_choice(c, o, &why);
@@ -415,7 +415,7 @@ static enum rk_rc plan_stale(struct plan_ctx *c, const struct local_order *lo)
 		     missing_us >= (int64_t)r->stale_quiet_seconds * 1000000;
 	bool eligible = c->snap->complete && quiet && passes >= r->stale_min_passes, due;
 	struct jd d;
-	size_t fi, ai;
+	size_t fi = 0, ai = 0;
 	enum rk_rc rc;
 
 	jd_init(&d);
@@ -548,7 +548,7 @@ static enum rk_rc pass_fill_delta(struct plan_ctx *c, const struct pass_fill *p,
 static enum rk_rc add_record_fill(struct plan_ctx *c, size_t fi, const struct fill_rec *f,
 				  const char *note)
 {
-	size_t ai;
+	size_t ai = 0;
 	enum rk_rc rc;
 	if (!may_record(c, f->symbol))
 		return RK_OK;

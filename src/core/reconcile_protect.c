@@ -881,7 +881,7 @@ static enum rk_rc plan_stray_stops(struct plan_ctx *c)
 	/* Only with a complete positions listing can "flat" be trusted (rule 1). */
 	for (size_t i = 0; i < c->snap->norders; i++) {
 		const struct order_rec *o = &c->snap->orders[i];
-		size_t fi, ai;
+		size_t fi = 0, ai = 0;
 		if (c->cancel_of[i] >= 0 || !is_stray_stop(c, o))
 			continue;
 		struct jd d;
