@@ -24,15 +24,16 @@ ALLOWED = {  # layer -> layers whose headers it may include (itself implied)
     "venues": ["core", "net", "lib"],
     "engine": ["journal", "core", "lib"],
     "report": ["lib"],
-    "cli": ["engine", "report", "venues", "journal", "net", "core", "lib"],
+    "daemon": ["engine", "report", "venues", "journal", "net", "core", "lib"],
+    "cli": ["daemon", "engine", "report", "venues", "journal", "net", "core", "lib"],
 }
 
 SYSTEM = {  # system header prefix -> layers that may include it
     "sqlite3.h": ["journal"],
     "curl/": ["net"],
     "openssl/": ["lib", "net"],
-    "ev.h": ["net"],
-    "microhttpd.h": [],
+    "ev.h": ["net", "daemon"],
+    "microhttpd.h": ["daemon"],
     "cmocka.h": [],
 }
 

@@ -15,6 +15,10 @@ PACKAGES=(
   libmicrohttpd-dev
   valgrind
   python3  # tools/check-layers.py, the layering check ctest runs
+  libcairo2-dev  # the daily report's charts (PNG)
+  python3-aiosmtpd  # the report tests' SMTP server on loopback
+  python3-yaml  # the deployment test parses docker-compose.yml
+  systemd  # systemd-analyze verify of the unit file in the deployment test
 )
 
 missing=()

@@ -1,0 +1,104 @@
+/*
+ * stats.h — what the running daemon knows about itself, as plain data, and
+ * its two renderings: the status document (`reckon status`, over the control
+ * socket) and the Prometheus text exposition (`/metrics`).
+ *
+ * The daemon (daemon.c) owns one struct daemon_stats, guarded by its own
+ * mutex, and updates it from the loop and the venue workers. Readers never
+ * touch it directly: they take a copy under the mutex (daemon_stats_copy is
+ * a plain struct copy: the struct holds no pointers) and render the copy.
+ *
+ * Units: times in microseconds since the Unix epoch (0 = never), durations
+ * in microseconds. Counters only grow while the process lives.
+ * Threads: the rendering functions are pure over a copy; thread-safe.
+ */
+#ifndef RECKON_DAEMON_STATS_H
+#define RECKON_DAEMON_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "model.h"
+#include "reconcile.h"
+#include "rk_buf.h"
+
+#define STATS_MAX_UNPROTECTED 256
+#define STATS_ERR_MAX 512
+/* Upper bounds (microseconds) of the protection-latency histogram's buckets;
+ * a last, implicit bucket is +Inf. */
+#define STATS_LATENCY_BUCKETS 12
+extern const int64_t stats_latency_le_us[STATS_LATENCY_BUCKETS];
+
+enum stats_ingest { STATS_ACCEPTED = 0, STATS_DUPLICATE, STATS_STALE, STATS_REJECTED, STATS_INGEST_N };
+
+struct stats_venue {
+	enum venue_kind venue;
+	char account[MODEL_ID_MAX];
+	int interval_s;
+	bool pass_running;           /* a pass is running now */
+	int64_t last_pass_at_us;     /* when the last finished pass started; 0 = none yet */
+	int64_t last_pass_us;        /* its duration */
+	bool last_complete;          /* its snapshot was complete */
+	char last_reason[256];       /* why not, "" when complete */
+	int64_t last_run_id;
+	uint64_t last_findings, last_actions;
+	uint64_t passes_complete, passes_incomplete;
+	uint64_t passes_failed;      /* the pass itself failed (journal error) */
+	/* The circuit breaker: destructive actions in the last hour against
+	 * the policy's limit, and whether the last pass tripped it. */
+	uint64_t breaker_hour_count;
+	int breaker_hour_limit;
+	bool breaker_tripped;
+};
+
+struct stats_unprotected {
+	enum venue_kind venue;
+	char account[MODEL_ID_MAX];
+	char symbol[MODEL_SYM_MAX];
+	int64_t since_us;            /* first seen without an acknowledged stop */
+};
+
+struct daemon_stats {
+	int64_t started_at_us;
+	int64_t config_loaded_at_us;
+	uint64_t reloads_ok, reloads_failed;
+	char last_reload_error[STATS_ERR_MAX]; /* "" when the last reload was good */
+
+	uint64_t ingest[STATS_INGEST_N];     /* socket lines by outcome */
+	uint64_t ingest_connections;         /* accepted since start */
+	uint64_t ingest_clients_now;         /* connected now */
+	uint64_t ingest_commits;             /* group commits (one fsync each) */
+
+	struct stats_venue venues[CONFIG_MAX_VENUES];
+	size_t nvenues;
+
+	uint64_t findings[FIND_KIND_COUNT];                  /* by kind, all passes */
+	uint64_t actions[ACT_KIND_COUNT][ASTAT_SKIPPED + 1]; /* by kind and final status */
+
+	struct stats_unprotected unprotected[STATS_MAX_UNPROTECTED];
+	size_t nunprotected;                 /* positions unprotected right now */
+	int64_t unprotected_us_total;        /* summed over positions, since start */
+
+	/* Fill acknowledged -> protective request leaving reckon. */
+	uint64_t latency_buckets[STATS_LATENCY_BUCKETS + 1]; /* non-cumulative; last = +Inf */
+	uint64_t latency_count;
+	int64_t latency_sum_us;
+};
+
+/* Adds one protection-latency observation. */
+void daemon_stats_observe_latency(struct daemon_stats *s, int64_t us);
+
+/* The status document (JSON, one object, documented in README.md "Status"):
+ * appended to `out`. RK_ENOMEM. */
+enum rk_rc daemon_stats_json(const struct daemon_stats *s, int64_t now_us, struct rk_buf *out,
+			     struct rk_err *err);
+
+/* The Prometheus text exposition format (version 0.0.4), every metric with
+ * HELP and TYPE, names prefixed "reckon_": appended to `out`. RK_ENOMEM. */
+enum rk_rc daemon_stats_prometheus(const struct daemon_stats *s, int64_t now_us,
+				   struct rk_buf *out, struct rk_err *err);
+
+#endif
