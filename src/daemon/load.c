@@ -1,0 +1,175 @@
+/*
+ * load.c — a config file read and checked completely before anything uses
+ * it (start and SIGHUP alike): the config itself (config.h), its policy,
+ * and every venue opened (credentials present, scenario readable), so that
+ * a reload that would fail half-way fails before it changes anything.
+ */
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_int.h"
+#include "registry.h"
+#include "rk_file.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)    /* bytes, as the policy file */
+#define SCENARIO_FILE_MAX (256u << 20)   /* as `reckon reconcile --sim` */
+
+struct dpolicy *dpolicy_retain(struct daemon *d, struct dpolicy *p)
+{
+	if (d)
+		pthread_mutex_lock(&d->mu);
+	p->refs++;
+	if (d)
+		pthread_mutex_unlock(&d->mu);
+	return p;
+}
+
+void dpolicy_release(struct daemon *d, struct dpolicy *p)
+{
+	if (!p)
+		return;
+	if (d)
+		pthread_mutex_lock(&d->mu);
+	bool last = --p->refs == 0;
+	if (d)
+		pthread_mutex_unlock(&d->mu);
+	if (last) {
+		policy_free(p->p);
+		free(p);
+	}
+}
+
+/* Reads a text file of at most `max` bytes with no NUL byte; `what` names it. */
+static enum rk_rc read_text(const char *path, size_t max, const char *what, char **out,
+			    struct rk_err *err)
+{
+	size_t len = 0;
+	enum rk_rc rc = rk_file_read(path, max, out, &len, err);
+	if (rc == RK_EINVAL)
+		return rk_err_set(err, RK_ECONFIG, "%s %s: larger than %zu bytes", what, path, max);
+	if (rc)
+		return rk_err_prefix(err, "%s", what);
+	if (strlen(*out) != len) {
+		free(*out);
+		*out = NULL;
+		return rk_err_set(err, RK_ECONFIG, "%s %s: contains a NUL byte", what, path);
+	}
+	return RK_OK;
+}
+
+static enum rk_rc load_policy(const struct rk_config *cfg, struct policy **out, struct rk_err *err)
+{
+	char *text = NULL;
+	enum rk_rc rc;
+	if (cfg->policy_json) {
+		if ((rc = policy_parse(cfg->policy_json, out, err)))
+			rk_err_prefix(err, "policy");
+		return rc;
+	}
+	if (!cfg->policy_file)
+		return policy_default(out, err);
+	if ((rc = read_text(cfg->policy_file, CONFIG_FILE_MAX, "policy_file", &text, err)))
+		return rc;
+	if ((rc = policy_parse(text, out, err)))
+		rk_err_prefix(err, "policy_file %s", cfg->policy_file);
+	free(text);
+	return rc;
+}
+
+/* Opens venues[k] as `reckon reconcile` does: sim from its scenario file,
+ * real venues with credentials from the environment. */
+static enum rk_rc open_venue(const struct config_venue *cv, size_t k, const struct policy *pol,
+			     struct venue **out, struct rk_err *err)
+{
+	char *scenario = NULL;
+	enum rk_rc rc;
+	struct venue_config vc = {
+		.kind = cv->venue, .account = cv->account, .base_url = cv->base_url,
+		.timeout_ms = cv->timeout_ms, .key_env = cv->key_env, .secret_env = cv->secret_env,
+		.fills_lookback_hours = policy_for(pol, cv->venue, NULL)->fill_lookback_hours};
+	if (cv->venue == VENUE_SIM || cv->scenario) {
+		if ((rc = read_text(cv->scenario, SCENARIO_FILE_MAX, "scenario", &scenario, err)))
+			return rk_err_prefix(err, "venues[%zu].scenario", k);
+		vc.scenario = scenario;
+		vc.base_url = NULL;
+	}
+	rc = registry_open(&vc, out, err);
+	if (rc) {
+		rk_err_prefix(err, "venues[%zu] (%s)", k, venue_name(cv->venue));
+		/* Missing or refused credentials, a bad scenario: configuration. */
+		if (rc != RK_ENOMEM)
+			err->rc = rc = RK_ECONFIG;
+	}
+	free(scenario);
+	return rc;
+}
+
+enum rk_rc loaded_read(const char *config_path, struct loaded **out, struct rk_err *err)
+{
+	char *text = NULL, *dir_copy = NULL;
+	struct policy *pol = NULL;
+	enum rk_rc rc;
+	struct loaded *l = calloc(1, sizeof *l);
+	*out = NULL;
+	if (!l || !(dir_copy = strdup(config_path))) {
+		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = read_text(config_path, CONFIG_FILE_MAX, "config", &text, err))) {
+		if (rc != RK_ECONFIG && rc != RK_ENOMEM)
+			err->rc = rc = RK_EIO;
+		goto out;
+	}
+	if ((rc = config_parse(text, dirname(dir_copy), &l->cfg, err))) {
+		rk_err_prefix(err, "config %s", config_path);
+		goto out;
+	}
+	if ((rc = load_policy(l->cfg, &pol, err))) {
+		rk_err_prefix(err, "config %s", config_path);
+		goto out;
+	}
+	if (!(l->policy = calloc(1, sizeof *l->policy))) {
+		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+		goto out;
+	}
+	l->policy->p = pol;
+	l->policy->refs = 1;
+	pol = NULL;
+	size_t nsim = 0;
+	for (size_t k = 0; k < l->cfg->nvenues; k++)
+		nsim += l->cfg->venues[k].venue == VENUE_SIM;
+	if (nsim && nsim != l->cfg->nvenues) {
+		rc = rk_err_set(err, RK_ECONFIG,
+				"config %s: venues: the simulated venue and real venues cannot share "
+				"a journal (a simulation journal holds only simulated results)",
+				config_path);
+		goto out;
+	}
+	l->kind = nsim ? JOURNAL_SIM : JOURNAL_REAL;
+	for (size_t k = 0; k < l->cfg->nvenues; k++)
+		if ((rc = open_venue(&l->cfg->venues[k], k, l->policy->p, &l->venues[k], err))) {
+			rk_err_prefix(err, "config %s", config_path);
+			goto out;
+		}
+out:
+	free(text);
+	free(dir_copy);
+	policy_free(pol);
+	if (rc)
+		loaded_free(NULL, l);
+	else
+		*out = l;
+	return rc;
+}
+
+void loaded_free(struct daemon *d, struct loaded *l)
+{
+	if (!l)
+		return;
+	for (size_t k = 0; k < CONFIG_MAX_VENUES; k++)
+		venue_destroy(l->venues[k]);
+	dpolicy_release(d, l->policy);
+	config_free(l->cfg);
+	free(l);
+}
