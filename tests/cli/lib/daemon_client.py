@@ -11,6 +11,9 @@
   status SOCK                 connect to the control socket, print the document
   hold SOCK N SECONDS         N idle connections held open SECONDS
   partial SOCK TEXT SECONDS   send TEXT (no newline), hold SECONDS, close
+  flood SOCK MB SECONDS       send MB megabytes of short garbage lines, never
+                              reading a reply (stops when the socket blocks for
+                              SECONDS); prints how many bytes went out
 """
 import json
 import os
@@ -120,9 +123,26 @@ def cmd_partial(path, text, secs):
     s.close()
 
 
+def cmd_flood(path, mb, secs):
+    s = connect(path)
+    s.settimeout(float(secs))
+    chunk = b"x\n" * 32768
+    sent = 0
+    try:
+        while sent < float(mb) * 1e6:
+            s.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        pass
+    print("sent=%d" % sent, flush=True)
+    time.sleep(float(secs))
+    s.close()
+
+
 if __name__ == "__main__":
     cmds = {"send": cmd_send, "oneby": cmd_oneby, "stream": cmd_stream,
-            "status": cmd_status, "hold": cmd_hold, "partial": cmd_partial}
+            "status": cmd_status, "hold": cmd_hold, "partial": cmd_partial,
+            "flood": cmd_flood}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
