@@ -4,15 +4,14 @@
  * and every venue opened (credentials present, scenario readable), so that
  * a reload that would fail half-way fails before it changes anything.
  */
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_file.h"
 #include "daemon_int.h"
 #include "registry.h"
 #include "rk_file.h"
 
-#define CONFIG_FILE_MAX (1024 * 1024)    /* bytes, as the policy file */
 #define SCENARIO_FILE_MAX (256u << 20)   /* as `reckon reconcile --sim` */
 
 struct dpolicy *dpolicy_retain(struct daemon *d, struct dpolicy *p)
@@ -107,26 +106,18 @@ static enum rk_rc open_venue(const struct config_venue *cv, size_t k, const stru
 
 enum rk_rc loaded_read(const char *config_path, struct loaded **out, struct rk_err *err)
 {
-	char *text = NULL, *dir_copy = NULL;
 	struct policy *pol = NULL;
 	enum rk_rc rc;
 	struct loaded *l = calloc(1, sizeof *l);
 	*out = NULL;
-	if (!l || !(dir_copy = strdup(config_path))) {
+	if (!l) {
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = read_text(config_path, CONFIG_FILE_MAX, "config", &text, err))) {
-		if (rc != RK_ECONFIG && rc != RK_ENOMEM)
-			err->rc = rc = RK_EIO;
+	if ((rc = config_load(config_path, &l->cfg, err)))
 		goto out;
-	}
-	if ((rc = config_parse(text, dirname(dir_copy), &l->cfg, err))) {
-		rk_err_prefix(err, "config %s", config_path);
-		goto out;
-	}
 	if ((rc = load_policy(l->cfg, &pol, err))) {
-		rk_err_prefix(err, "config %s", config_path);
+		rk_err_prefix(err, "%s", config_path);
 		goto out;
 	}
 	if (!(l->policy = calloc(1, sizeof *l->policy))) {
@@ -141,7 +132,7 @@ enum rk_rc loaded_read(const char *config_path, struct loaded **out, struct rk_e
 		nsim += l->cfg->venues[k].venue == VENUE_SIM;
 	if (nsim && nsim != l->cfg->nvenues) {
 		rc = rk_err_set(err, RK_ECONFIG,
-				"config %s: venues: the simulated venue and real venues cannot share "
+				"%s: venues: the simulated venue and real venues cannot share "
 				"a journal (a simulation journal holds only simulated results)",
 				config_path);
 		goto out;
@@ -149,12 +140,10 @@ enum rk_rc loaded_read(const char *config_path, struct loaded **out, struct rk_e
 	l->kind = nsim ? JOURNAL_SIM : JOURNAL_REAL;
 	for (size_t k = 0; k < l->cfg->nvenues; k++)
 		if ((rc = open_venue(&l->cfg->venues[k], k, l->policy->p, &l->venues[k], err))) {
-			rk_err_prefix(err, "config %s", config_path);
+			rk_err_prefix(err, "%s", config_path);
 			goto out;
 		}
 out:
-	free(text);
-	free(dir_copy);
 	policy_free(pol);
 	if (rc)
 		loaded_free(NULL, l);

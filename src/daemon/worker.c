@@ -69,8 +69,16 @@ static bool protects(enum action_kind k)
 	return k == ACT_PLACE_STOP || k == ACT_REPLACE_STOP || k == ACT_EMERGENCY_CLOSE;
 }
 
+static bool same_position(const struct stats_unprotected *a, const struct stats_unprotected *b)
+{
+	return a->venue == b->venue && strcmp(a->account, b->account) == 0 &&
+	       strcmp(a->symbol, b->symbol) == 0;
+}
+
 /* The positions this pass leaves bare: a missing or would-trigger stop that
- * no protective action of the pass fixed. Under d->mu. */
+ * no protective action of the pass fixed. An entry of this account that is
+ * no longer bare closes its interval into unprotected_us_total (stats.h).
+ * Under d->mu. */
 static void note_unprotected(struct daemon_stats *s, struct worker *w,
 			     const struct recon_pass_report *r, int64_t now)
 {
@@ -82,6 +90,7 @@ static void note_unprotected(struct daemon_stats *s, struct worker *w,
 		if (!(u->venue == w->kind && strcmp(u->account, w->account) == 0))
 			keep[n++] = *u;
 	}
+	size_t others = n;
 	for (size_t f = 0; f < r->nfindings && n < STATS_MAX_UNPROTECTED; f++) {
 		const struct finding *fi = &r->findings[f];
 		if (fi->kind != FIND_MISSING_STOP && fi->kind != FIND_STOP_WOULD_TRIGGER)
@@ -90,17 +99,28 @@ static void note_unprotected(struct daemon_stats *s, struct worker *w,
 		for (size_t a = 0; a < r->nactions && !fixed; a++)
 			fixed = protects(r->actions[a].kind) && r->actions[a].status == ASTAT_SUCCEEDED &&
 				strcmp(r->actions[a].symbol, fi->symbol) == 0;
-		if (fixed)
-			continue;
 		struct stats_unprotected u = {.venue = w->kind, .since_us = now};
 		snprintf(u.account, sizeof u.account, "%s", w->account);
 		snprintf(u.symbol, sizeof u.symbol, "%s", fi->symbol);
+		bool listed = false;
+		for (size_t k = others; k < n; k++)
+			listed |= same_position(&keep[k], &u);
+		if (fixed || listed)
+			continue;
 		for (size_t k = 0; k < s->nunprotected; k++) /* still bare: since when it was */
-			if (s->unprotected[k].venue == u.venue &&
-			    strcmp(s->unprotected[k].account, u.account) == 0 &&
-			    strcmp(s->unprotected[k].symbol, u.symbol) == 0)
+			if (same_position(&s->unprotected[k], &u))
 				u.since_us = s->unprotected[k].since_us;
 		keep[n++] = u;
+	}
+	for (size_t k = 0; k < s->nunprotected; k++) { /* bare before, not now: closed */
+		const struct stats_unprotected *u = &s->unprotected[k];
+		bool still = false;
+		for (size_t i = others; i < n; i++)
+			still |= same_position(&keep[i], u);
+		if (u->venue == w->kind && strcmp(u->account, w->account) == 0 && !still) {
+			int64_t from = u->since_us > s->started_at_us ? u->since_us : s->started_at_us;
+			s->unprotected_us_total += now > from ? now - from : 0;
+		}
 	}
 	memcpy(s->unprotected, keep, n * sizeof *keep);
 	s->nunprotected = n;

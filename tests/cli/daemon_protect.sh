@@ -74,10 +74,14 @@ passes=$(dm_count "$tmp/daemon.err" 'event=pass ')
 cp "$cfg" "$tmp/good.json"
 dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "five"}}'
 kill -HUP "$bg_pid"
-dm_wait "$tmp/daemon.err" 'event=reload_failed .*policy[.: ]+defaults\.stop_pct'
+dm_wait "$tmp/daemon.err" 'event=reload_failed .*policy\.defaults\.stop_pct'
 kill -0 "$bg_pid" || fail "the daemon died on a broken config"
 dmc status "$tmp/r.sock.ctl" > "$tmp/status"
-grep -q '"reloads_failed":1' "$tmp/status" || fail "status: $(cat "$tmp/status")"
+grep -q '"reloads":{"ok":0,"failed":1,' "$tmp/status" || fail "status: $(cat "$tmp/status")"
+dm_config "$cfg" "${venues/3600/0}"
+kill -HUP "$bg_pid"
+dm_wait "$tmp/daemon.err" 'event=reload_failed .*venues\[0\]\.interval_s'
+kill -0 "$bg_pid" || fail "the daemon died on a broken config"
 
 dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "10"}}'
 kill -HUP "$bg_pid"
