@@ -296,6 +296,8 @@ static int suite(const struct opts *o, struct ingest_result *ing, struct recon_r
 		if (i > 0)
 			recon_ratio(&rec[i - 1], &rec[i]);
 	}
+	if (bench_daemon(o, o->quick ? 20 : 300))
+		return -1;
 	return 0;
 }
 
