@@ -18,6 +18,7 @@
 #include "daemon_int.h"
 #include "dlog.h"
 #include "events.h"
+#include "metrics.h"
 
 /* ---- the single-instance lock ----------------------------------------------------- */
 
@@ -122,6 +123,19 @@ static void control_cb(struct ev_loop *loop, ev_io *w, int revents)
 	rk_buf_free(&out);
 	free(copy);
 	close(fd);
+}
+
+/* The /metrics exposition, on the metrics server's thread (metrics.h). */
+static enum rk_rc render_metrics(void *ctx, struct rk_buf *out, struct rk_err *err)
+{
+	struct daemon *d = ctx;
+	struct daemon_stats *copy = malloc(sizeof *copy);
+	if (!copy)
+		return rk_err_set(err, RK_ENOMEM, "out of memory");
+	stats_copy(d, copy);
+	enum rk_rc rc = daemon_stats_prometheus(copy, now_us(), out, err);
+	free(copy);
+	return rc;
 }
 
 /* ---- reload --------------------------------------------------------------------- */
@@ -329,6 +343,10 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 	if ((rc = sock_listen(cfg->socket, &d->sock_fd, err)) ||
 	    (rc = sock_listen(cfg->control, &d->ctl_fd, err)))
 		return rc;
+	if (cfg->metrics &&
+	    (rc = metrics_start(cfg->metrics_host, cfg->metrics_port, render_metrics, d, &d->metrics,
+				err)))
+		return rc;
 	start_watchers(d);
 	d->stats.started_at_us = now_us();
 	stats_set_venues(d, cfg);
@@ -345,6 +363,8 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 	dlog_str(&l, "socket", cfg->socket);
 	dlog_str(&l, "control", cfg->control);
 	dlog_int(&l, "venues", (int64_t)cfg->nvenues);
+	if (d->metrics)
+		dlog_int(&l, "metrics_port", metrics_port(d->metrics));
 	dlog_int(&l, "pid", (int64_t)getpid());
 	dlog_end(&l);
 	return RK_OK;
@@ -352,6 +372,8 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 
 static void finish(struct daemon *d)
 {
+	metrics_stop(d->metrics); /* before d can go: it renders from d */
+	d->metrics = NULL;
 	sock_close_all(d);
 	worker_reap(d, false);
 	const struct rk_config *cfg = d->cur ? d->cur->cfg : NULL;

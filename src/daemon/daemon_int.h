@@ -92,6 +92,7 @@ struct daemon {
 	ev_async async_w;                    /* a worker exited */
 	ev_prepare commit_w;                 /* the group commit, once per iteration */
 	ev_timer stop_w;                     /* the stop's grace */
+	struct metrics_server *metrics;      /* NULL without "metrics" */
 	bool stopping;
 	struct worker *workers;
 	struct client *clients;              /* doubly linked */

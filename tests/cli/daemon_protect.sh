@@ -14,7 +14,9 @@ fx_start
 fx_seed "$tmp/j.db"
 cfg=$tmp/reckon.json
 venues='[{"venue": "binance-usdm", "account": "default", "base_url": "'$bn_url'", "interval_s": 3600}]'
-dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "5"}}'
+mport=$((20000 + RANDOM % 20000))
+metrics='"metrics": {"listen": "127.0.0.1:'$mport'"}'
+dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "5"}}, '"$metrics"
 dm_start "$cfg"
 # The start pass fixed the demo's incidents (ICXUSDT closed): a clean slate.
 [ "$(fx_position ICXUSDT)" = 0 ] || fail "ICXUSDT not flat after the start pass"
@@ -72,18 +74,18 @@ grep -qE '^\{"ok":true,"duplicate":true,"seq":[0-9]+\}$' "$tmp/reply" || fail "d
 # ---- 3. SIGHUP: a broken file is refused, a good one applies --------------
 passes=$(dm_count "$tmp/daemon.err" 'event=pass ')
 cp "$cfg" "$tmp/good.json"
-dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "five"}}'
+dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "five"}}, '"$metrics"
 kill -HUP "$bg_pid"
 dm_wait "$tmp/daemon.err" 'event=reload_failed .*policy\.defaults\.stop_pct'
 kill -0 "$bg_pid" || fail "the daemon died on a broken config"
 dmc status "$tmp/r.sock.ctl" > "$tmp/status"
 grep -q '"reloads":{"ok":0,"failed":1,' "$tmp/status" || fail "status: $(cat "$tmp/status")"
-dm_config "$cfg" "${venues/3600/0}"
+dm_config "$cfg" "${venues/3600/0}" "$metrics"
 kill -HUP "$bg_pid"
 dm_wait "$tmp/daemon.err" 'event=reload_failed .*venues\[0\]\.interval_s'
 kill -0 "$bg_pid" || fail "the daemon died on a broken config"
 
-dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "10"}}'
+dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "10"}}, '"$metrics"
 kill -HUP "$bg_pid"
 dm_wait "$tmp/daemon.err" 'event=reloaded'
 buy 1000
@@ -100,6 +102,14 @@ awk -v s="$stop10" 'BEGIN { exit !(s + 0 > 0.06 && s + 0 < 0.0645) }' \
 	|| fail "after the reload the stop is at '$stop10', want 10% below the entry"
 dm_wait "$tmp/daemon.err" 'event=protect .*symbol=ICXUSDT .*protect_latency_us='
 [ "$(dm_count "$tmp/daemon.err" 'event=pass .*reason=timer')" = 0 ] || fail "a timer pass ran"
+# The same figures on /metrics: two measured fills, the fill passes counted.
+curl -sf "http://127.0.0.1:$mport/metrics" > "$tmp/metrics" || fail "GET /metrics"
+grep -q '^reckon_protect_latency_seconds_count 2$' "$tmp/metrics" \
+	|| fail "latency count: $(grep protect_latency "$tmp/metrics")"
+grep -qE '^reckon_passes_total\{venue="binance-usdm",account="default",result="complete"\} 3$' "$tmp/metrics" \
+	|| fail "passes: $(grep passes_total "$tmp/metrics")"
+grep -q '^reckon_config_reloads_total{result="failed"} 2$' "$tmp/metrics" \
+	|| fail "reloads: $(grep reloads "$tmp/metrics")"
 dm_stop
 assert_audit_ok "$tmp/j.db"
 echo "daemon_protect: all checks passed (stops $stop5 then $stop10)"
