@@ -27,6 +27,7 @@
 #include "dlog.h"
 #include "events.h"
 #include "recon_exec.h"
+#include "recon_store.h"
 
 struct pass_ctx {
 	struct worker *w;
@@ -135,16 +136,10 @@ static void on_pass(void *ctx, const struct recon_pass_report *r)
 	struct daemon_stats *s = &d->stats;
 	for (size_t k = 0; k < r->nfindings; k++)
 		s->findings[r->findings[k].kind]++;
-	uint64_t destructive = 0;
-	for (size_t k = 0; k < r->nactions; k++) {
+	for (size_t k = 0; k < r->nactions; k++)
 		s->actions[r->actions[k].kind][r->actions[k].status]++;
-		destructive += r->actions[k].status == ASTAT_SUCCEEDED &&
-			       (r->actions[k].kind == ACT_CANCEL_ORDER ||
-				r->actions[k].kind == ACT_EMERGENCY_CLOSE);
-	}
 	struct stats_venue *sv = stats_venue_of(s, p->w->kind, p->w->account);
 	if (sv) {
-		sv->breaker_hour_count = destructive; /* this pass's; the planner counts the hour */
 		sv->breaker_hour_limit = policy_for(p->w->pol->p, p->w->kind, NULL)->breaker_per_hour;
 		/* The report carries the breaker only in the planner's note (reconcile.h
 		 * rule 7): read for display, never to decide anything. */
@@ -234,6 +229,22 @@ static void record_pass(struct worker *w, const char *why, int64_t started, enum
 	dlog_end(&l);
 }
 
+/* The breaker's hour as the planner counts it, read after the pass. */
+static void note_breaker(struct worker *w)
+{
+	struct rk_err err = {0};
+	int n = 0;
+	if (recon_store_destructive_hour(w->j, w->kind, w->account, now_us(), &n, &err)) {
+		dlog_msg(DLOG_WARN, "breaker_unknown", err.msg);
+		return;
+	}
+	pthread_mutex_lock(&w->d->mu);
+	struct stats_venue *sv = stats_venue_of(&w->d->stats, w->kind, w->account);
+	if (sv)
+		sv->breaker_hour_count = (uint64_t)n;
+	pthread_mutex_unlock(&w->d->mu);
+}
+
 static void run_pass(struct worker *w, struct pass_ctx *p, const char *why)
 {
 	struct daemon *d = w->d;
@@ -250,6 +261,7 @@ static void run_pass(struct worker *w, struct pass_ctx *p, const char *why)
 				  .sink = {.action = on_action, .pass = on_pass, .ctx = p}};
 	enum rk_rc rc = recon_run_pass(w->j, w->v, w->account, &opts, &o, &err);
 	record_pass(w, why, p->started_us, rc, &o, &err);
+	note_breaker(w);
 	if (!rc)
 		report_latencies(p, &o);
 }
