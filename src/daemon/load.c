@@ -39,7 +39,9 @@ void dpolicy_release(struct daemon *d, struct dpolicy *p)
 	}
 }
 
-/* Reads a text file of at most `max` bytes with no NUL byte; `what` names it. */
+/* Reads a text file the config names, of at most `max` bytes with no NUL
+ * byte; `what` names it. A file missing or unreadable is the config's error
+ * (RK_ECONFIG), as is one too large. */
 static enum rk_rc read_text(const char *path, size_t max, const char *what, char **out,
 			    struct rk_err *err)
 {
@@ -47,8 +49,11 @@ static enum rk_rc read_text(const char *path, size_t max, const char *what, char
 	enum rk_rc rc = rk_file_read(path, max, out, &len, err);
 	if (rc == RK_EINVAL)
 		return rk_err_set(err, RK_ECONFIG, "%s %s: larger than %zu bytes", what, path, max);
-	if (rc)
+	if (rc) {
+		if (rc != RK_ENOMEM)
+			err->rc = rc = RK_ECONFIG;
 		return rk_err_prefix(err, "%s", what);
+	}
 	if (strlen(*out) != len) {
 		free(*out);
 		*out = NULL;
