@@ -110,6 +110,21 @@ grep -qE '^reckon_passes_total\{venue="binance-usdm",account="default",result="c
 	|| fail "passes: $(grep passes_total "$tmp/metrics")"
 grep -q '^reckon_config_reloads_total{result="failed"} 2$' "$tmp/metrics" \
 	|| fail "reloads: $(grep reloads "$tmp/metrics")"
+
+# ---- reload: a venue added starts at once, a venue removed stops ------------
+two='[{"venue": "binance-usdm", "base_url": "'$bn_url'", "interval_s": 3600},
+      {"venue": "coinbase", "base_url": "'$cb_url'", "interval_s": 3600}]'
+dm_config "$cfg" "$two" '"policy": {"defaults": {"stop_pct": "10"}}, '"$metrics"
+kill -HUP "$bg_pid"
+dm_wait "$tmp/daemon.err" 'event=pass venue=coinbase account=default reason=start .*complete=true'
+dm_config "$cfg" "$venues" '"policy": {"defaults": {"stop_pct": "10"}}, '"$metrics"
+kill -HUP "$bg_pid"
+dm_wait "$tmp/daemon.err" 'event=worker_stopped venue=coinbase'
+[ "$(dm_count "$tmp/daemon.err" 'event=worker_stopped venue=binance-usdm')" = 0 ] \
+	|| fail "the kept venue's worker stopped"
+dmc status "$tmp/r.sock.ctl" > "$tmp/status"
+grep -q '"venues":\[{"venue":"binance-usdm"[^]]*\],"unprotected"' "$tmp/status" \
+	&& ! grep -q '"venue":"coinbase"' "$tmp/status" || fail "status after removal: $(cat "$tmp/status")"
 dm_stop
 assert_audit_ok "$tmp/j.db"
 echo "daemon_protect: all checks passed (stops $stop5 then $stop10)"
