@@ -37,6 +37,7 @@ struct opts {
 	size_t n_ingest;
 	int64_t positions[SUITE_MAX_SIZES];
 	size_t n_positions;
+	long fills;           /* through `reckon run` (suite_daemon.c); 0: skipped */
 };
 
 /* ---- output ---- */

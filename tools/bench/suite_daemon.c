@@ -9,7 +9,11 @@
  * row) in the same directory, the fsync every acknowledgement pays.
  *
  * Fills are sequential (the next buy after the previous fill's protection
- * was logged), so each latency is one fill's, not a queue's. Not a test:
+ * was logged), so each latency is one fill's, not a queue's. Each fill grows
+ * the position, so its pass replaces the stop (place the new one, cancel the
+ * old): the breaker's hourly limit is lifted so old stops do not pile up.
+ * The fake exchange counts Binance's request weight (2400 a minute): about
+ * 10 per fill, so at most ~200 fills a minute before passes back off. Not a test:
  * only a missing or unparsable log line is WRONG, never a figure.
  */
 #include <errno.h>
@@ -324,7 +328,8 @@ int bench_daemon(const struct opts *o, int nfills)
 	if (!f)
 		goto out;
 	fprintf(f, "{\"db\": \"%s\", \"socket\": \"%s\", \"venues\": [{\"venue\": \"binance-usdm\", "
-		   "\"base_url\": \"http://127.0.0.1:%d\", \"interval_s\": 3600}]}\n",
+		   "\"base_url\": \"http://127.0.0.1:%d\", \"interval_s\": 3600}],\n"
+		   " \"policy\": {\"defaults\": {\"max_destructive_per_hour\": 1000000}}}\n",
 		db, sock, port);
 	fclose(f);
 	char *run_argv[] = {(char *)o->reckon, "run", "--config", cfg, NULL};
