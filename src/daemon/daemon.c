@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -202,6 +203,7 @@ static void apply(struct daemon *d, struct loaded *nl)
 			w->sh.next_policy = nl->policy;
 			nl->policy->refs++;
 			w->sh.interval_s = cv->interval_s;
+			pthread_cond_signal(&w->cv); /* its timer follows the new interval */
 			handed = true;
 		}
 		pthread_mutex_unlock(&d->mu);
@@ -396,6 +398,17 @@ static void finish(struct daemon *d)
 		close(d->lock_fd); /* releases the flock last */
 }
 
+/* Room for every client (1024) beside the journals and venues: the soft
+ * descriptor limit up to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max && r.rlim_cur < 4096) {
+		r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 enum rk_rc daemon_run(const char *config_path, bool *in_use, struct rk_err *err)
 {
 	struct daemon *d = calloc(1, sizeof *d);
@@ -406,6 +419,7 @@ enum rk_rc daemon_run(const char *config_path, bool *in_use, struct rk_err *err)
 	d->lock_fd = d->sock_fd = d->ctl_fd = -1;
 	pthread_mutex_init(&d->mu, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	if (!(d->config_path = strdup(config_path))) {
 		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
 		goto out;

@@ -94,6 +94,7 @@ struct daemon {
 	ev_timer stop_w;                     /* the stop's grace */
 	struct metrics_server *metrics;      /* NULL without "metrics" */
 	bool stopping;
+	bool accept_paused;                  /* out of descriptors: sock_w stopped */
 	struct worker *workers;
 	struct client *clients;              /* doubly linked */
 	size_t nclients;

@@ -133,6 +133,10 @@ static void client_close(struct client *c, const char *why)
 	if (c->next)
 		c->next->prev = c->prev;
 	d->nclients--;
+	if (d->accept_paused && !d->stopping) {
+		d->accept_paused = false;
+		ev_io_start(d->loop, &d->sock_w);
+	}
 	pthread_mutex_lock(&d->mu);
 	d->stats.ingest_clients_now = d->nclients;
 	pthread_mutex_unlock(&d->mu);
@@ -158,9 +162,16 @@ void sock_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	for (;;) {
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Out of descriptors: a level-triggered watcher would spin.
+				 * Accepting resumes when a client goes. */
+				ev_io_stop(loop, w);
+				d->accept_paused = true;
+				dlog_msg(DLOG_WARN, "accept_paused", strerror(errno));
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				   errno != ECONNABORTED) {
 				dlog_msg(DLOG_WARN, "accept_failed", strerror(errno));
+			}
 			return;
 		}
 		struct client *c = d->nclients < DAEMON_MAX_CLIENTS ? calloc(1, sizeof *c) : NULL;

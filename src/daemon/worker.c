@@ -266,18 +266,16 @@ static void run_pass(struct worker *w, struct pass_ctx *p, const char *why)
 		report_latencies(p, &o);
 }
 
-static struct timespec mono_after(int s)
+static struct timespec mono_now(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += s;
 	return t;
 }
 
 static bool mono_passed(const struct timespec *t)
 {
-	struct timespec n;
-	clock_gettime(CLOCK_MONOTONIC, &n);
+	struct timespec n = mono_now();
 	return n.tv_sec > t->tv_sec || (n.tv_sec == t->tv_sec && n.tv_nsec >= t->tv_nsec);
 }
 
@@ -312,19 +310,24 @@ static void *worker_main(void *arg)
 	struct daemon *d = w->d;
 	struct pass_ctx *p = calloc(1, sizeof *p);
 	const char *why = "start";
-	struct timespec due = mono_after(0);
+	bool first = true;
+	struct timespec last = mono_now(); /* when the last pass started */
 	pthread_mutex_lock(&d->mu);
 	while (p && !w->sh.stop) {
-		if (!w->sh.trigger && !mono_passed(&due)) {
+		/* Recomputed on every wake-up: a reload may change the interval. */
+		struct timespec due = last;
+		due.tv_sec += w->sh.interval_s;
+		if (!first && !w->sh.trigger && !mono_passed(&due)) {
 			pthread_cond_timedwait(&w->cv, &d->mu, &due);
 			continue;
 		}
 		if (w->sh.trigger)
 			why = w->sh.reason;
 		w->sh.trigger = false;
+		first = false;
 		p->w = w;
 		take_handover(w, p);
-		due = mono_after(w->sh.interval_s);
+		last = mono_now();
 		pthread_mutex_unlock(&d->mu);
 		run_pass(w, p, why);
 		why = "timer";
@@ -412,6 +415,29 @@ void worker_trigger_fill(struct daemon *d, enum venue_kind venue, const char *ac
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* A venue account no longer reconciled lists no unprotected position (its
+ * open intervals close now). */
+static void forget_unprotected(struct daemon *d, const struct worker *w)
+{
+	if (worker_find(d, w->kind, w->account))
+		return; /* started again by a reload: its passes keep the list */
+	int64_t now = now_us();
+	pthread_mutex_lock(&d->mu);
+	struct daemon_stats *s = &d->stats;
+	size_t n = 0;
+	for (size_t k = 0; k < s->nunprotected; k++) {
+		const struct stats_unprotected *u = &s->unprotected[k];
+		if (u->venue == w->kind && strcmp(u->account, w->account) == 0) {
+			int64_t from = u->since_us > s->started_at_us ? u->since_us : s->started_at_us;
+			s->unprotected_us_total += now > from ? now - from : 0;
+		} else {
+			s->unprotected[n++] = *u;
+		}
+	}
+	s->nunprotected = n;
+	pthread_mutex_unlock(&d->mu);
+}
+
 void worker_reap(struct daemon *d, bool wait)
 {
 	struct worker **pp = &d->workers;
@@ -426,6 +452,7 @@ void worker_reap(struct daemon *d, bool wait)
 		}
 		pthread_join(w->th, NULL);
 		*pp = w->next;
+		forget_unprotected(d, w);
 		struct dlog l;
 		dlog_begin(&l, DLOG_INFO, "worker_stopped");
 		dlog_str(&l, "venue", venue_name(w->kind));

@@ -70,4 +70,20 @@ dm_stop
 [ "$(q "$tmp/j.db" "SELECT count(*) FROM events WHERE venue = 'coinbase'")" = 22 ] \
 	|| fail "journaled: $(q "$tmp/j.db" "SELECT group_concat(json_extract(payload, '\$.order_id')) FROM events WHERE venue = 'coinbase'")"
 assert_audit_ok "$tmp/j.db"
+
+# Out of descriptors (40 at most): accepting pauses instead of spinning, and
+# resumes when clients go.
+printf '{"db": "j2.db", "socket": "r2.sock", "venues": [{"venue": "binance-usdm", "base_url": "%s", "interval_s": 3600}]}\n' "$bn_url" > "$tmp/small.json"
+(ulimit -Sn 40 && ulimit -Hn 40 && exec "$bin" run --config "$tmp/small.json") 2> "$tmp/small.err" &
+bg_pid=$!
+dm_wait "$tmp/small.err" 'event=pass .*reason=start'
+dmc hold "$tmp/r2.sock" 60 2 > "$tmp/hold2.out"
+dm_wait "$tmp/small.err" 'event=accept_paused'
+order after > "$tmp/after"
+dmc send "$tmp/r2.sock" "$tmp/after" | grep -qE '^\{"ok":true,"seq":[0-9]+\}$' \
+	|| fail "no answer after the descriptors came back: $(tail -3 "$tmp/small.err")"
+# At most one pause per client that went (a spin would log thousands).
+[ "$(dm_count "$tmp/small.err" 'event=accept_paused')" -le 61 ] || fail "accept_paused spins"
+dm_log=$tmp/small.err
+dm_stop
 echo "daemon_hostile: all checks passed (peak RSS $hwm kB, good client max ${max} ms, flood $(cat "$tmp/flood.out"))"
