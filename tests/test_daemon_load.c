@@ -61,7 +61,8 @@ static enum rk_rc load(const char *venues, const char *extra, struct rk_err *err
 	enum rk_rc rc = loaded_read(write_file(path, "reckon.json", text), &l, err);
 	if (rc == RK_OK) {
 		assert_non_null(l);
-		assert_non_null(l->venues[0]);
+		assert_true(l->nunits >= 1);
+		assert_non_null(l->units[0].v);
 		assert_int_equal(l->policy->refs, 1);
 		loaded_free(NULL, l);
 	} else {
@@ -76,6 +77,43 @@ static void test_a_real_venue_with_credentials_opens(void **state)
 	struct rk_err err = {0};
 	if (load("[{\"venue\": \"binance-usdm\", \"base_url\": \"http://127.0.0.1:9\"}]", NULL, &err))
 		fail_msg("%s", err.msg);
+}
+
+static void test_a_sim_entry_is_every_venue_of_its_scenario(void **state)
+{
+	(void)state;
+	char path[256], text[512];
+	struct rk_err err = {0};
+	struct loaded *l = NULL;
+	snprintf(text, sizeof text,
+		 "{\"db\": \"j.db\", \"socket\": \"r.sock\", \"venues\": [{\"venue\": \"sim\", "
+		 "\"scenario\": \"%s/scenarios/demo.json\", \"interval_s\": 7}]}",
+		 RECKON_SOURCE_DIR);
+	if (loaded_read(write_file(path, "sim.json", text), &l, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(l->kind, JOURNAL_SIM);
+	assert_int_equal(l->nunits, 2); /* demo.json: coinbase and binance-usdm */
+	assert_int_equal(l->units[0].kind, VENUE_COINBASE);
+	assert_int_equal(l->units[1].kind, VENUE_BINANCE_USDM);
+	assert_string_equal(l->units[1].account, "default");
+	assert_int_equal(l->units[1].interval_s, 7);
+	loaded_free(NULL, l);
+}
+
+static void test_one_venue_account_twice_is_refused(void **state)
+{
+	(void)state;
+	char path[256], text[512];
+	struct rk_err err = {0};
+	struct loaded *l = NULL;
+	snprintf(text, sizeof text,
+		 "{\"db\": \"j.db\", \"socket\": \"r.sock\", \"venues\": ["
+		 "{\"venue\": \"sim\", \"scenario\": \"%s/scenarios/demo.json\"},"
+		 "{\"venue\": \"sim\", \"account\": \"default\", \"scenario\": \"%s/scenarios/faults.json\"}]}",
+		 RECKON_SOURCE_DIR, RECKON_SOURCE_DIR);
+	assert_int_not_equal(loaded_read(write_file(path, "twice.json", text), &l, &err), RK_OK);
+	assert_null(l);
+	assert_non_null(strstr(err.msg, "venues["));
 }
 
 static void test_missing_credentials_name_the_variable(void **state)
@@ -188,6 +226,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_real_venue_with_credentials_opens),
+		cmocka_unit_test(test_a_sim_entry_is_every_venue_of_its_scenario),
+		cmocka_unit_test(test_one_venue_account_twice_is_refused),
 		cmocka_unit_test(test_missing_credentials_name_the_variable),
 		cmocka_unit_test(test_missing_scenario_names_the_venue),
 		cmocka_unit_test(test_sim_and_real_venues_cannot_share_a_journal),

@@ -67,23 +67,23 @@ static enum rk_rc lock_journal(const char *db, int *fd_out, bool *in_use, struct
 
 /* ---- stats and the control socket --------------------------------------------------- */
 
-/* The per-venue rows for config `cfg`, keeping the counters of venues that stay. */
-static void stats_set_venues(struct daemon *d, const struct rk_config *cfg)
+/* The per-venue rows for config `l`, keeping the counters of venues that stay. */
+static void stats_set_venues(struct daemon *d, const struct loaded *l)
 {
 	struct stats_venue next[CONFIG_MAX_VENUES];
 	memset(next, 0, sizeof next);
 	pthread_mutex_lock(&d->mu);
-	for (size_t k = 0; k < cfg->nvenues; k++) {
-		const struct config_venue *cv = &cfg->venues[k];
-		const struct stats_venue *old = stats_venue_of(&d->stats, cv->venue, cv->account);
+	for (size_t k = 0; k < l->nunits; k++) {
+		const struct unit *u = &l->units[k];
+		const struct stats_venue *old = stats_venue_of(&d->stats, u->kind, u->account);
 		if (old)
 			next[k] = *old;
-		next[k].venue = cv->venue;
-		snprintf(next[k].account, sizeof next[k].account, "%s", cv->account);
-		next[k].interval_s = cv->interval_s;
+		next[k].venue = u->kind;
+		snprintf(next[k].account, sizeof next[k].account, "%s", u->account);
+		next[k].interval_s = u->interval_s;
 	}
 	memcpy(d->stats.venues, next, sizeof next);
-	d->stats.nvenues = cfg->nvenues;
+	d->stats.nvenues = l->nunits;
 	d->stats.config_loaded_at_us = now_us();
 	pthread_mutex_unlock(&d->mu);
 }
@@ -175,9 +175,9 @@ static void apply(struct daemon *d, struct loaded *nl)
 	struct rk_err err = {0};
 	for (struct worker *w = d->workers; w; w = w->next) {
 		bool kept = false;
-		for (size_t k = 0; k < nl->cfg->nvenues && !kept; k++)
-			kept = nl->cfg->venues[k].venue == w->kind &&
-			       strcmp(nl->cfg->venues[k].account, w->account) == 0;
+		for (size_t k = 0; k < nl->nunits && !kept; k++)
+			kept = nl->units[k].kind == w->kind &&
+			       strcmp(nl->units[k].account, w->account) == 0;
 		if (!kept) {
 			pthread_mutex_lock(&d->mu);
 			w->sh.stop = true;
@@ -185,11 +185,9 @@ static void apply(struct daemon *d, struct loaded *nl)
 			pthread_mutex_unlock(&d->mu);
 		}
 	}
-	for (size_t k = 0; k < nl->cfg->nvenues; k++) {
-		const struct config_venue *cv = &nl->cfg->venues[k];
-		struct worker *w = worker_find(d, cv->venue, cv->account);
-		struct venue *v = nl->venues[k];
-		nl->venues[k] = NULL; /* the worker's now */
+	for (size_t k = 0; k < nl->nunits; k++) {
+		struct unit *u = &nl->units[k];
+		struct worker *w = worker_find(d, u->kind, u->account);
 		bool handed = false;
 		pthread_mutex_lock(&d->mu);
 		if (w && !w->sh.exited) {
@@ -197,17 +195,18 @@ static void apply(struct daemon *d, struct loaded *nl)
 			 * carries on (never two workers on one account at once). */
 			w->sh.stop = false;
 			venue_destroy(w->sh.next_venue);
-			w->sh.next_venue = v;
+			w->sh.next_venue = u->v;
+			u->v = NULL; /* the worker's now */
 			if (w->sh.next_policy)
 				w->sh.next_policy->refs--; /* never the last: its config holds one */
 			w->sh.next_policy = nl->policy;
 			nl->policy->refs++;
-			w->sh.interval_s = cv->interval_s;
+			w->sh.interval_s = u->interval_s;
 			pthread_cond_signal(&w->cv); /* its timer follows the new interval */
 			handed = true;
 		}
 		pthread_mutex_unlock(&d->mu);
-		if (!handed && worker_start(d, cv, v, nl->policy, &err))
+		if (!handed && worker_start(d, u, nl->policy, &err))
 			dlog_msg(DLOG_ERROR, "worker_start_failed", err.msg);
 	}
 }
@@ -238,7 +237,7 @@ static void reload(struct daemon *d)
 	apply(d, nl);
 	struct loaded *old = d->cur;
 	d->cur = nl;
-	stats_set_venues(d, nl->cfg);
+	stats_set_venues(d, nl);
 	pthread_mutex_lock(&d->mu);
 	d->stats.reloads_ok++;
 	d->stats.last_reload_error[0] = '\0';
@@ -247,7 +246,7 @@ static void reload(struct daemon *d)
 	struct dlog l;
 	dlog_begin(&l, DLOG_INFO, "reloaded");
 	dlog_str(&l, "config", d->config_path);
-	dlog_int(&l, "venues", (int64_t)nl->cfg->nvenues);
+	dlog_int(&l, "venues", (int64_t)nl->nunits);
 	dlog_end(&l);
 }
 
@@ -351,20 +350,17 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 		return rc;
 	start_watchers(d);
 	d->stats.started_at_us = now_us();
-	stats_set_venues(d, cfg);
-	for (size_t k = 0; k < cfg->nvenues; k++) {
-		struct venue *v = d->cur->venues[k];
-		d->cur->venues[k] = NULL; /* the worker's now */
-		if ((rc = worker_start(d, &cfg->venues[k], v, d->cur->policy, err)))
+	stats_set_venues(d, d->cur);
+	for (size_t k = 0; k < d->cur->nunits; k++)
+		if ((rc = worker_start(d, &d->cur->units[k], d->cur->policy, err)))
 			return rc;
-	}
 	struct dlog l;
 	dlog_begin(&l, DLOG_INFO, "started");
 	dlog_str(&l, "config", d->config_path);
 	dlog_str(&l, "db", cfg->db);
 	dlog_str(&l, "socket", cfg->socket);
 	dlog_str(&l, "control", cfg->control);
-	dlog_int(&l, "venues", (int64_t)cfg->nvenues);
+	dlog_int(&l, "venues", (int64_t)d->cur->nunits);
 	if (d->metrics)
 		dlog_int(&l, "metrics_port", metrics_port(d->metrics));
 	dlog_int(&l, "pid", (int64_t)getpid());

@@ -31,11 +31,22 @@ struct dpolicy {
 	int refs; /* under d->mu */
 };
 
+/* One venue account the daemon reconciles: a real venue of the config, or
+ * one venue a "sim" entry's scenario defines (as `reckon reconcile --sim`
+ * without --venue: every venue of the scenario). */
+struct unit {
+	enum venue_kind kind;    /* the venue the journal names (a sim impersonates) */
+	const char *account;     /* borrowed from the config */
+	int interval_s;
+	struct venue *v;         /* opened; NULL once a worker took it */
+};
+
 /* A config file read and checked: everything a start or a reload needs. */
 struct loaded {
 	struct rk_config *cfg;
 	struct dpolicy *policy;               /* refs 1: the loaded's own */
-	struct venue *venues[CONFIG_MAX_VENUES]; /* opened, one per cfg->venues[] */
+	struct unit units[CONFIG_MAX_VENUES]; /* every venue account, unique */
+	size_t nunits;
 	enum journal_kind kind;               /* JOURNAL_SIM when every venue is sim */
 };
 
@@ -116,8 +127,9 @@ void sock_commit_cb(struct ev_loop *loop, ev_prepare *w, int revents);
 void sock_close_all(struct daemon *d);
 
 /* worker.c */
-enum rk_rc worker_start(struct daemon *d, const struct config_venue *cv, struct venue *v,
-			struct dpolicy *pol, struct rk_err *err);
+/* Starts a worker for u, taking u->v (set to NULL) whatever happens. */
+enum rk_rc worker_start(struct daemon *d, struct unit *u, struct dpolicy *pol,
+			struct rk_err *err);
 /* A fill acknowledged at ack_us on (venue, account, symbol): wakes its worker. */
 void worker_trigger_fill(struct daemon *d, enum venue_kind venue, const char *account,
 			 const char *symbol, int64_t seq, int64_t ack_us);

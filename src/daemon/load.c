@@ -81,10 +81,32 @@ static enum rk_rc load_policy(const struct rk_config *cfg, struct policy **out, 
 	return rc;
 }
 
-/* Opens venues[k] as `reckon reconcile` does: sim from its scenario file,
- * real venues with credentials from the environment. */
-static enum rk_rc open_venue(const struct config_venue *cv, size_t k, const struct policy *pol,
-			     struct venue **out, struct rk_err *err)
+/* Adds a unit; RK_ECONFIG when its venue account is there already. */
+static enum rk_rc add_unit(struct loaded *l, const struct config_venue *cv, size_t k,
+			   struct venue *v, struct rk_err *err)
+{
+	enum venue_kind kind = v->kind;
+	for (size_t i = 0; i < l->nunits; i++)
+		if (l->units[i].kind == kind && strcmp(l->units[i].account, cv->account) == 0) {
+			venue_destroy(v);
+			return rk_err_set(err, RK_ECONFIG,
+					  "venues[%zu]: %s account %s is reconciled twice", k,
+					  venue_name(kind), cv->account);
+		}
+	if (l->nunits == CONFIG_MAX_VENUES) {
+		venue_destroy(v);
+		return rk_err_set(err, RK_ECONFIG, "venues[%zu]: more than %d venue accounts", k,
+				  CONFIG_MAX_VENUES);
+	}
+	l->units[l->nunits++] = (struct unit){kind, cv->account, cv->interval_s, v};
+	return RK_OK;
+}
+
+/* Opens venues[k] as `reckon reconcile` does: a sim entry is every venue its
+ * scenario defines (as --sim without --venue), a real venue is its client
+ * with credentials from the environment. */
+static enum rk_rc open_venue(struct loaded *l, const struct config_venue *cv, size_t k,
+			     const struct policy *pol, struct rk_err *err)
 {
 	char *scenario = NULL;
 	enum rk_rc rc;
@@ -92,14 +114,26 @@ static enum rk_rc open_venue(const struct config_venue *cv, size_t k, const stru
 		.kind = cv->venue, .account = cv->account, .base_url = cv->base_url,
 		.timeout_ms = cv->timeout_ms, .key_env = cv->key_env, .secret_env = cv->secret_env,
 		.fills_lookback_hours = policy_for(pol, cv->venue, NULL)->fill_lookback_hours};
-	if (cv->venue == VENUE_SIM || cv->scenario) {
+	if (cv->venue == VENUE_SIM) {
+		struct venue *all[REGISTRY_SIM_VENUES] = {NULL};
+		size_t n = 0;
 		if ((rc = read_text(cv->scenario, SCENARIO_FILE_MAX, "scenario", &scenario, err)))
 			return rk_err_prefix(err, "venues[%zu].scenario", k);
-		vc.scenario = scenario;
-		vc.base_url = NULL;
+		vc = (struct venue_config){.kind = VENUE_UNKNOWN, .scenario = scenario,
+					   .account = cv->account};
+		rc = registry_open_all(&vc, all, &n, err);
+		for (size_t i = 0; !rc && i < n; i++) {
+			rc = add_unit(l, cv, k, all[i], err);
+			all[i] = NULL;
+		}
+		for (size_t i = 0; i < n; i++)
+			venue_destroy(all[i]);
+	} else {
+		struct venue *v = NULL;
+		if (!(rc = registry_open(&vc, &v, err)))
+			rc = add_unit(l, cv, k, v, err);
 	}
-	rc = registry_open(&vc, out, err);
-	if (rc) {
+	if (rc && !strstr(err->msg, "venues[")) {
 		rk_err_prefix(err, "venues[%zu] (%s)", k, venue_name(cv->venue));
 		/* Missing or refused credentials, a bad scenario: configuration. */
 		if (rc != RK_ENOMEM)
@@ -144,7 +178,7 @@ enum rk_rc loaded_read(const char *config_path, struct loaded **out, struct rk_e
 	}
 	l->kind = nsim ? JOURNAL_SIM : JOURNAL_REAL;
 	for (size_t k = 0; k < l->cfg->nvenues; k++)
-		if ((rc = open_venue(&l->cfg->venues[k], k, l->policy->p, &l->venues[k], err))) {
+		if ((rc = open_venue(l, &l->cfg->venues[k], k, l->policy->p, err))) {
 			rk_err_prefix(err, "%s", config_path);
 			goto out;
 		}
@@ -161,8 +195,8 @@ void loaded_free(struct daemon *d, struct loaded *l)
 {
 	if (!l)
 		return;
-	for (size_t k = 0; k < CONFIG_MAX_VENUES; k++)
-		venue_destroy(l->venues[k]);
+	for (size_t k = 0; k < l->nunits; k++)
+		venue_destroy(l->units[k].v);
 	dpolicy_release(d, l->policy);
 	config_free(l->cfg);
 	free(l);

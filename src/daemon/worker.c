@@ -348,22 +348,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-enum rk_rc worker_start(struct daemon *d, const struct config_venue *cv, struct venue *v,
-			struct dpolicy *pol, struct rk_err *err)
+enum rk_rc worker_start(struct daemon *d, struct unit *u, struct dpolicy *pol,
+			struct rk_err *err)
 {
 	struct worker *w = calloc(1, sizeof *w);
 	pthread_condattr_t ca;
 	enum rk_rc rc = RK_OK;
+	struct venue *v = u->v;
+	u->v = NULL;
 	if (!w) {
 		venue_destroy(v);
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	}
 	w->d = d;
-	w->kind = cv->venue;
-	snprintf(w->account, sizeof w->account, "%s", cv->account);
+	w->kind = u->kind;
+	snprintf(w->account, sizeof w->account, "%s", u->account);
 	w->v = v;
 	w->pol = dpolicy_retain(d, pol);
-	w->sh.interval_s = cv->interval_s;
+	w->sh.interval_s = u->interval_s;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cv, &ca);
