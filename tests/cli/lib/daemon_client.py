@@ -2,6 +2,8 @@
 """Clients of `reckon run`'s sockets for tests/cli/daemon_*.sh (not a test).
 
   send SOCK FILE              send FILE's lines, half-close, print every reply
+  sendt SOCK FILE             the same, each reply after the Unix time in
+                              milliseconds it was read at and a tab
   oneby SOCK FILE OUT         one line at a time, each after the previous reply;
                               prints the max and median ack latency (ms) and
                               writes the replies to OUT
@@ -49,6 +51,15 @@ def cmd_send(path, file):
     s.shutdown(socket.SHUT_WR)
     for line in read_lines(s):
         print(line)
+
+
+def cmd_sendt(path, file):
+    s = connect(path)
+    with open(file, "rb") as f:
+        s.sendall(f.read())
+    s.shutdown(socket.SHUT_WR)
+    for line in read_lines(s):
+        print("%d\t%s" % (int(time.time() * 1000), line), flush=True)
 
 
 def cmd_oneby(path, file, out):
@@ -140,7 +151,7 @@ def cmd_flood(path, mb, secs):
 
 
 if __name__ == "__main__":
-    cmds = {"send": cmd_send, "oneby": cmd_oneby, "stream": cmd_stream,
+    cmds = {"send": cmd_send, "sendt": cmd_sendt, "oneby": cmd_oneby, "stream": cmd_stream,
             "status": cmd_status, "hold": cmd_hold, "partial": cmd_partial,
             "flood": cmd_flood}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
