@@ -81,13 +81,20 @@ enum rk_rc sock_listen(const char *path, int *fd, struct rk_err *err)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return rk_err_set(err, RK_EIO, "socket %s: %s", path, strerror(errno));
-	/* We hold the journal's lock, so a socket file left here is a dead
-	 * daemon's: replace it. Anything else at the path is not ours. */
+	/* A socket file nobody listens on is a dead daemon's: replace it. One
+	 * that answers belongs to a live process (another journal's daemon
+	 * configured with the same path), and anything else is not ours. */
 	struct stat st;
 	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
+		int probe = S_ISSOCK(st.st_mode) ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+		bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
+		if (probe >= 0)
+			close(probe);
+		if (!S_ISSOCK(st.st_mode) || live) {
 			close(s);
-			return rk_err_set(err, RK_EIO, "socket %s: exists and is not a socket", path);
+			return rk_err_set(err, RK_EIO, "socket %s: %s", path,
+					  live ? "another process listens on it"
+					       : "exists and is not a socket");
 		}
 		unlink(path);
 	}

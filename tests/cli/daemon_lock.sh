@@ -23,6 +23,14 @@ rc=0
 grep -q "journal $tmp/j.db is in use by another reckon run (pid $bg_pid)" "$tmp/second.err" \
 	|| fail "second reckon run: $(cat "$tmp/second.err")"
 kill -0 "$bg_pid" || fail "the first daemon died"
+# Another journal, the same socket path: the live socket is not taken over.
+printf '{"db": "other.db", "socket": "r.sock", "venues": [{"venue": "binance-usdm", "base_url": "%s"}]}\n' "$bn_url" > "$tmp/other.json"
+rc=0
+"$bin" run --config "$tmp/other.json" > /dev/null 2> "$tmp/other.err" || rc=$?
+[ "$rc" = 74 ] && grep -q "socket $tmp/r.sock: another process listens on it" "$tmp/other.err" \
+	|| fail "a daemon on another journal took the socket: exit $rc, $(cat "$tmp/other.err")"
+echo '{"type":"bogus"}' > "$tmp/bogus"
+dmc send "$tmp/r.sock" "$tmp/bogus" | grep -q '"ok":false' || fail "the first daemon lost its socket"
 
 # ---- 4. a hung venue ---------------------------------------------------------
 fx_fault '{"kind":"slow","venue":"binance","path":"/fapi/v1/openOrders","count":1,"delay_ms":8000}'
