@@ -29,8 +29,9 @@ static void help(void)
 	       "Credentials come from the environment as for 'reckon reconcile' (or the\n"
 	       "variables a venue's key_env / secret_env name).\n\n"
 	       "Exit: 0 after SIGTERM/SIGINT, 64 usage, 65 the journal is not reckon's or of\n"
-	       "the other kind (simulation / real), 69 the journal is in use by another\n"
-	       "'reckon run', 74 I/O (a socket path, the journal), 77 permission,\n"
+	       "the other kind (simulation / real), 66 no such config file, 69 the journal\n"
+	       "is in use by another"
+ " 'reckon run', 74 I/O (a socket path, the journal), 77 permission,\n"
 	       "78 configuration (the config, its policy, credentials, a scenario).\n");
 }
 
