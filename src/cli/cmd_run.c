@@ -30,9 +30,9 @@ static void help(void)
 	       "variables a venue's key_env / secret_env name).\n\n"
 	       "Exit: 0 after SIGTERM/SIGINT, 64 usage, 65 the journal is not reckon's or of\n"
 	       "the other kind (simulation / real), 66 no such config file, 69 the journal\n"
-	       "is in use by another"
- " 'reckon run', 74 I/O (a socket path, the journal), 77 permission,\n"
-	       "78 configuration (the config, its policy, credentials, a scenario).\n");
+	       "is in use by another 'reckon run', 74 I/O (a socket path, the journal),\n"
+	       "77 permission, 78 configuration (the config, its policy, credentials, a\n"
+	       "scenario).\n");
 }
 
 int cmd_run(int argc, char **argv)
