@@ -68,9 +68,26 @@ dmc send "$tmp/r.sock" "$tmp/all" > "$tmp/replies"
 grep -v '"ok":true' "$tmp/replies" | head -3 | grep . && fail "refused lines after the restart"
 dups=$(grep -c '"duplicate":true' "$tmp/replies" || true)
 [ "$dups" = "$have" ] || fail "$dups duplicates, want the $have events journaled before the kill"
-dm_stop
 [ "$(q "$tmp/j.db" "SELECT count(*) FROM events WHERE venue = 'coinbase'")" = $((8 * n)) ] \
 	|| fail "events: $(q "$tmp/j.db" "SELECT count(*) FROM events WHERE venue = 'coinbase'")"
+check_acked
+
+# SIGTERM during the same kind of stream: exit 0, and again every
+# acknowledged line is journaled as its reply said.
+for c in $(seq 8); do sed 's/"\(order_id\|fill_id\)":"\([cf]\)/"\1":"t\2/g' "$tmp/lines.$c" > "$tmp/term.$c"; done
+: > "$tmp/acked"
+pids=()
+for c in $(seq 8); do
+	dmc stream "$tmp/r.sock" "$tmp/term.$c" "$tmp/acked" &
+	pids+=($!)
+done
+for _ in $(seq 400); do
+	[ "$(wc -l < "$tmp/acked")" -ge 300 ] && break
+	sleep 0.01
+done
+dm_stop
+for p in "${pids[@]}"; do wait "$p" || true; done
+[ "$(wc -l < "$tmp/acked")" -ge 300 ] || fail "too few acknowledged before SIGTERM"
 check_acked
 assert_audit_ok "$tmp/j.db"
 echo "daemon_kill: all checks passed ($acked acknowledged before the kill, $have journaled)"
