@@ -27,6 +27,8 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "                        [--timeout-ms N] [--config FILE] [--account NAME] [--dry-run]\n"
 	 "       reckon reconcile --once --db FILE --sim SCENARIO [--venue NAME]\n"
 	 "                        [--config FILE] [--account NAME] [--dry-run]"},
+	{"run", cmd_run, "run as a daemon: ingest socket, event-driven protection, reload",
+	 "reckon run --config FILE"},
 	{"fifo", cmd_fifo, "FIFO lot allocation maintenance (rebuild)",
 	 "reckon fifo rebuild --db FILE"},
 	{"halt", cmd_halt, "list halted symbols, or release one (journaled)",
