@@ -159,7 +159,9 @@ static void test_real_venue_options_are_read(void **state)
 			  "\"base_url\":\"http://127.0.0.1:8080\",\"timeout_ms\":600000,"
 			  "\"interval_s\":86400,\"key_env\":\"BN_KEY\",\"secret_env\":\"BN_SECRET_2\"},"
 			  "{\"venue\":\"binance-usdm\",\"account\":\"sub-2\","
-			  "\"base_url\":\"http://[::1]:9/api\",\"interval_s\":1}"),
+			  "\"base_url\":\"http://[::1]:9/api\",\"interval_s\":1,"
+			  "\"key_env\":\"BN2_KEY\",\"secret_env\":\"BN2_SECRET\"},"
+			  "{\"venue\":\"coinbase\",\"account\":\"sub-2\"}"),
 		"/x");
 	assert_string_equal(c->venues[0].account, "sub-1");
 	assert_string_equal(c->venues[0].base_url, "http://127.0.0.1:8080");
@@ -333,6 +335,13 @@ static void test_venue_list_errors(void **state)
 		{VENUE_DOC("\"sim\""), "venues[0]: must be an object"},
 		{VENUE_DOC(SIM ",{\"venue\":\"sim\",\"scenario\":\"t\",\"account\":\"default\"}"),
 		 "venues[1]: venue sim account default is already venues[0]"},
+		{VENUE_DOC("{\"venue\":\"coinbase\"},{\"venue\":\"coinbase\",\"account\":\"b\"}"),
+		 "venues[1]: account b would read the same credential variables as venues[0] "
+		 "(account default)"},
+		{VENUE_DOC("{\"venue\":\"binance-usdm\",\"key_env\":\"K1\",\"secret_env\":\"S\"},"
+			   "{\"venue\":\"binance-usdm\",\"account\":\"b\",\"key_env\":\"K2\","
+			   "\"secret_env\":\"S\"}"),
+		 "venues[1]: account b would read the same credential variables"},
 	};
 	assert_all_rejected(t);
 }

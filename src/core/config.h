@@ -23,7 +23,9 @@
  *           "interval_s": 1..86400 (default 30), "scenario": FILE (sim only,
  *           required there), "key_env"/"secret_env": variable names (real
  *           venues only; default: registry.h's)}
- *   A venue and account appear at most once.
+ *   A venue and account appear at most once, and two accounts of one real
+ *   venue must name different key_env and secret_env (else both would log
+ *   in with the same credentials).
  *   REPORT: {"smtp_url": "smtp://…"|"smtps://…", "starttls": bool (default
  *           false; true only with smtp://), "username": text,
  *           "password_env": VAR | "password_file": FILE (0600; not both;
