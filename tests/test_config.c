@@ -571,6 +571,49 @@ static void test_thirty_three_recipients_are_refused(void **state)
 	assert_rejected(doc, "report.to: must list 1 to 32 addresses");
 }
 
+/* A hostile or broken file: deep nesting and a huge object are refused
+ * quickly and cleanly (ASan and valgrind runs check "cleanly"). */
+static void test_deeply_nested_and_huge_documents_are_refused(void **state)
+{
+	(void)state;
+	size_t depth = 900, cap = depth * 2 + 256;
+	char *doc = malloc(cap);
+	assert_non_null(doc);
+	size_t n = (size_t)snprintf(doc, cap, "{" PATHS "\"venues\":[" SIM "],\"policy\":{\"x\":");
+	for (size_t i = 0; i < depth; i++)
+		doc[n++] = '[';
+	for (size_t i = 0; i < depth; i++)
+		doc[n++] = ']';
+	snprintf(doc + n, cap - n, "}}");
+	check_rejected(doc, "policy.x: unknown key", __FILE__, __LINE__);
+	free(doc);
+
+	/* Many keys in one object: up to 4096 are read (and a name twice among
+	 * them found), more are refused before any pairwise comparison. */
+	static const struct {
+		size_t keys;
+		bool dup;
+		const char *want;
+	} cases[] = {{4000, false, "policy.defaults.k0: unknown key"},
+		     {4000, true, "policy.defaults.k7: appears twice"},
+		     {4097, false, "policy.defaults: more than 4096 keys"},
+		     {100000, false, "policy.defaults: more than 4096 keys"}};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t keys = cases[c].keys;
+		cap = keys * 16 + 256;
+		doc = malloc(cap);
+		assert_non_null(doc);
+		n = (size_t)snprintf(doc, cap,
+				     "{" PATHS "\"venues\":[" SIM "],\"policy\":{\"defaults\":{");
+		for (size_t i = 0; i < keys; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "%s\"k%zu\":%zu", i ? "," : "",
+					      cases[c].dup && i == keys - 1 ? (size_t)7 : i, i);
+		snprintf(doc + n, cap - n, "}}}");
+		check_rejected(doc, cases[c].want, __FILE__, __LINE__);
+		free(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_report_refuses_a_password_in_the_file),
 		cmocka_unit_test(test_report_errors),
 		cmocka_unit_test(test_thirty_three_recipients_are_refused),
+		cmocka_unit_test(test_deeply_nested_and_huge_documents_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

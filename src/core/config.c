@@ -30,6 +30,10 @@
 #define CFG_STR_MAX 4096   /* any string value */
 #define CFG_ENV_MAX 128    /* an environment variable name */
 #define CFG_TZ_MAX 64      /* an IANA zone name */
+/* Members of one object or array: far above any real configuration (a
+ * policy naming thousands of symbols), low enough that the policy parser's
+ * pairwise duplicate check stays cheap on a hostile file. */
+#define CFG_MAX_MEMBERS 4096
 
 static const char *const TOP_KEYS[] = {"db",	 "socket",  "control", "venues", "policy",
 				       "policy_file", "metrics", "report",  NULL};
@@ -154,6 +158,10 @@ static enum rk_rc check_duplicates(const cJSON *node, const char *path, struct r
 	const char **names = NULL;
 	for (const cJSON *c = node->child; c; c = c->next)
 		n++;
+	if (n > CFG_MAX_MEMBERS)
+		return rk_err_set(err, RK_ECONFIG, "%s: more than %d %s",
+				  path[0] ? path : "the configuration", CFG_MAX_MEMBERS,
+				  cJSON_IsObject(node) ? "keys" : "elements");
 	if (cJSON_IsObject(node) && n > 1) {
 		if (!(names = malloc(n * sizeof *names)))
 			return oom(err);
@@ -391,6 +399,10 @@ static enum rk_rc parse_policy(const cJSON *root, struct rk_config *c, struct rk
 	policy_free(pol);
 	if (rc == RK_ENOMEM)
 		return rk_err_set(err, RK_ENOMEM, "policy: %s", why.msg);
+	/* policy_parse names paths inside the document ("defaults.stop_pct"),
+	 * or the document itself ("policy: ..."). */
+	if (rc && strncmp(why.msg, "policy: ", 8) == 0)
+		return rk_err_set(err, RK_ECONFIG, "%s", why.msg);
 	if (rc)
 		return rk_err_set(err, RK_ECONFIG, "policy.%s", why.msg);
 	return RK_OK;

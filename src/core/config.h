@@ -38,7 +38,7 @@
  * every path in struct rk_config is as the process should open it.
  *
  * Beyond types and ranges the parser refuses: a member name twice in any
- * object; base_url other than https (http only to 127.0.0.1, ::1,
+ * object; an object or array of more than 4096 members; base_url other than https (http only to 127.0.0.1, ::1,
  * localhost), with user info, a query or fragment; a "real only" key
  * (base_url, timeout_ms, key_env, secret_env) on sim, scenario on a real
  * venue; metrics.listen not "HOST:PORT" on loopback; socket or control paths
