@@ -159,7 +159,9 @@ static void test_real_venue_options_are_read(void **state)
 			  "\"base_url\":\"http://127.0.0.1:8080\",\"timeout_ms\":600000,"
 			  "\"interval_s\":86400,\"key_env\":\"BN_KEY\",\"secret_env\":\"BN_SECRET_2\"},"
 			  "{\"venue\":\"binance-usdm\",\"account\":\"sub-2\","
-			  "\"base_url\":\"http://[::1]:9/api\",\"interval_s\":1}"),
+			  "\"base_url\":\"http://[::1]:9/api\",\"interval_s\":1,"
+			  "\"key_env\":\"BN2_KEY\",\"secret_env\":\"BN2_SECRET\"},"
+			  "{\"venue\":\"coinbase\",\"account\":\"sub-2\"}"),
 		"/x");
 	assert_string_equal(c->venues[0].account, "sub-1");
 	assert_string_equal(c->venues[0].base_url, "http://127.0.0.1:8080");
@@ -333,6 +335,13 @@ static void test_venue_list_errors(void **state)
 		{VENUE_DOC("\"sim\""), "venues[0]: must be an object"},
 		{VENUE_DOC(SIM ",{\"venue\":\"sim\",\"scenario\":\"t\",\"account\":\"default\"}"),
 		 "venues[1]: venue sim account default is already venues[0]"},
+		{VENUE_DOC("{\"venue\":\"coinbase\"},{\"venue\":\"coinbase\",\"account\":\"b\"}"),
+		 "venues[1]: account b would read the same credential variables as venues[0] "
+		 "(account default)"},
+		{VENUE_DOC("{\"venue\":\"binance-usdm\",\"key_env\":\"K1\",\"secret_env\":\"S\"},"
+			   "{\"venue\":\"binance-usdm\",\"account\":\"b\",\"key_env\":\"K2\","
+			   "\"secret_env\":\"S\"}"),
+		 "venues[1]: account b would read the same credential variables"},
 	};
 	assert_all_rejected(t);
 }
@@ -562,6 +571,49 @@ static void test_thirty_three_recipients_are_refused(void **state)
 	assert_rejected(doc, "report.to: must list 1 to 32 addresses");
 }
 
+/* A hostile or broken file: deep nesting and a huge object are refused
+ * quickly and cleanly (ASan and valgrind runs check "cleanly"). */
+static void test_deeply_nested_and_huge_documents_are_refused(void **state)
+{
+	(void)state;
+	size_t depth = 900, cap = depth * 2 + 256;
+	char *doc = malloc(cap);
+	assert_non_null(doc);
+	size_t n = (size_t)snprintf(doc, cap, "{" PATHS "\"venues\":[" SIM "],\"policy\":{\"x\":");
+	for (size_t i = 0; i < depth; i++)
+		doc[n++] = '[';
+	for (size_t i = 0; i < depth; i++)
+		doc[n++] = ']';
+	snprintf(doc + n, cap - n, "}}");
+	check_rejected(doc, "policy.x: unknown key", __FILE__, __LINE__);
+	free(doc);
+
+	/* Many keys in one object: up to 4096 are read (and a name twice among
+	 * them found), more are refused before any pairwise comparison. */
+	static const struct {
+		size_t keys;
+		bool dup;
+		const char *want;
+	} cases[] = {{4000, false, "policy.defaults.k0: unknown key"},
+		     {4000, true, "policy.defaults.k7: appears twice"},
+		     {4097, false, "policy.defaults: more than 4096 keys"},
+		     {100000, false, "policy.defaults: more than 4096 keys"}};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t keys = cases[c].keys;
+		cap = keys * 16 + 256;
+		doc = malloc(cap);
+		assert_non_null(doc);
+		n = (size_t)snprintf(doc, cap,
+				     "{" PATHS "\"venues\":[" SIM "],\"policy\":{\"defaults\":{");
+		for (size_t i = 0; i < keys; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "%s\"k%zu\":%zu", i ? "," : "",
+					      cases[c].dup && i == keys - 1 ? (size_t)7 : i, i);
+		snprintf(doc + n, cap - n, "}}}");
+		check_rejected(doc, cases[c].want, __FILE__, __LINE__);
+		free(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_report_refuses_a_password_in_the_file),
 		cmocka_unit_test(test_report_errors),
 		cmocka_unit_test(test_thirty_three_recipients_are_refused),
+		cmocka_unit_test(test_deeply_nested_and_huge_documents_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

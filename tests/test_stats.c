@@ -436,6 +436,45 @@ static void test_status_refuses_a_counter_json_cannot_carry(void **state)
 	free(s);
 }
 
+/* tests/cli/data/status.json, which tests/cli/status.sh serves to `reckon
+ * status` from a fake daemon, is this fixture's document: the CLI is tested
+ * against what the renderer writes, not against a guess. After a change to
+ * the document, regenerate it: RECKON_WRITE_FIXTURES=1 ./test_stats */
+#define CLI_FIXTURE RECKON_SOURCE_DIR "/tests/cli/data/status.json"
+
+static void test_status_document_is_the_cli_fixture(void **state)
+{
+	(void)state;
+	struct daemon_stats *s = fixture();
+	struct rk_buf b = {0};
+	struct rk_err err = {0};
+	assert_int_equal(daemon_stats_json(s, NOW, &b, &err), RK_OK);
+	if (getenv("RECKON_WRITE_FIXTURES")) {
+		FILE *f = fopen(CLI_FIXTURE, "w");
+		assert_non_null(f);
+		fprintf(f, "%s\n", rk_buf_str(&b));
+		assert_int_equal(fclose(f), 0);
+	}
+	char text[65536];
+	FILE *f = fopen(CLI_FIXTURE, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	cJSON *want = cJSON_Parse(text), *got = cJSON_Parse(rk_buf_str(&b));
+	assert_non_null(want);
+	assert_non_null(got);
+	/* The version changes with every release; everything else must not. */
+	cJSON_DeleteItemFromObjectCaseSensitive(want, "version");
+	cJSON_DeleteItemFromObjectCaseSensitive(got, "version");
+	if (!cJSON_Compare(want, got, true))
+		fail_msg("%s differs from the rendering:\n%s", CLI_FIXTURE, rk_buf_str(&b));
+	cJSON_Delete(want);
+	cJSON_Delete(got);
+	rk_buf_free(&b);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_status_document_unprotected_counts_and_latency),
 		cmocka_unit_test(test_status_of_a_fresh_daemon_says_never),
 		cmocka_unit_test(test_status_refuses_a_counter_json_cannot_carry),
+		cmocka_unit_test(test_status_document_is_the_cli_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,8 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "reckon halt list --db FILE [--venue NAME] [--account NAME]\n"
 	 "       reckon halt release --db FILE --venue NAME --symbol SYMBOL --reason TEXT\n"
 	 "                           [--account NAME]"},
+	{"status", cmd_status, "ask the running daemon how it is doing",
+	 "reckon status --config FILE [--json]"},
 	{"audit", cmd_audit, "verify the journal's hash chain and tables",
 	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},

@@ -30,6 +30,10 @@
 #define CFG_STR_MAX 4096   /* any string value */
 #define CFG_ENV_MAX 128    /* an environment variable name */
 #define CFG_TZ_MAX 64      /* an IANA zone name */
+/* Members of one object or array: far above any real configuration (a
+ * policy naming thousands of symbols), low enough that the policy parser's
+ * pairwise duplicate check stays cheap on a hostile file. */
+#define CFG_MAX_MEMBERS 4096
 
 static const char *const TOP_KEYS[] = {"db",	 "socket",  "control", "venues", "policy",
 				       "policy_file", "metrics", "report",  NULL};
@@ -154,6 +158,10 @@ static enum rk_rc check_duplicates(const cJSON *node, const char *path, struct r
 	const char **names = NULL;
 	for (const cJSON *c = node->child; c; c = c->next)
 		n++;
+	if (n > CFG_MAX_MEMBERS)
+		return rk_err_set(err, RK_ECONFIG, "%s: more than %d %s",
+				  path[0] ? path : "the configuration", CFG_MAX_MEMBERS,
+				  cJSON_IsObject(node) ? "keys" : "elements");
 	if (cJSON_IsObject(node) && n > 1) {
 		if (!(names = malloc(n * sizeof *names)))
 			return oom(err);
@@ -297,6 +305,33 @@ static enum rk_rc parse_venue(const cJSON *o, const char *path, const char *base
 	return RK_OK;
 }
 
+static bool same_name(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0; /* NULL: the venue's default variable */
+}
+
+/* Venue v (at `path`) against an earlier one, a at venues[j]: not the same
+ * venue account twice, and two accounts of one real venue never read the
+ * same credential variable (they would be one account under two names). */
+static enum rk_rc check_distinct(const struct config_venue *a, size_t j,
+				 const struct config_venue *v, const char *path, struct rk_err *err)
+{
+	if (a->venue != v->venue)
+		return RK_OK;
+	if (strcmp(a->account, v->account) == 0)
+		return rk_err_set(err, RK_ECONFIG, "%s: venue %s account %s is already venues[%zu]",
+				  path, venue_name(v->venue), v->account, j);
+	if (v->venue == VENUE_SIM)
+		return RK_OK;
+	if (same_name(a->key_env, v->key_env) || same_name(a->secret_env, v->secret_env))
+		return rk_err_set(err, RK_ECONFIG,
+				  "%s: account %s would read the same credential variables as "
+				  "venues[%zu] (account %s); give each account its own key_env and "
+				  "secret_env",
+				  path, v->account, j, a->account);
+	return RK_OK;
+}
+
 static enum rk_rc parse_venues(const cJSON *root, const char *base_dir, struct rk_config *c,
 			       struct rk_err *err)
 {
@@ -317,12 +352,10 @@ static enum rk_rc parse_venues(const cJSON *root, const char *base_dir, struct r
 		c->nvenues = i + 1; /* so config_free releases what this one holds */
 		if ((rc = parse_venue(it, path, base_dir, v, err)))
 			return rc;
-		for (size_t j = 0; j < i; j++)
-			if (c->venues[j].venue == v->venue &&
-			    strcmp(c->venues[j].account, v->account) == 0)
-				return rk_err_set(err, RK_ECONFIG,
-						  "%s: venue %s account %s is already venues[%zu]",
-						  path, venue_name(v->venue), v->account, j);
+		for (size_t j = 0; j < i && rc == RK_OK; j++)
+			rc = check_distinct(&c->venues[j], j, v, path, err);
+		if (rc)
+			return rc;
 	}
 	return RK_OK;
 }
@@ -366,6 +399,10 @@ static enum rk_rc parse_policy(const cJSON *root, struct rk_config *c, struct rk
 	policy_free(pol);
 	if (rc == RK_ENOMEM)
 		return rk_err_set(err, RK_ENOMEM, "policy: %s", why.msg);
+	/* policy_parse names paths inside the document ("defaults.stop_pct"),
+	 * or the document itself ("policy: ..."). */
+	if (rc && strncmp(why.msg, "policy: ", 8) == 0)
+		return rk_err_set(err, RK_ECONFIG, "%s", why.msg);
 	if (rc)
 		return rk_err_set(err, RK_ECONFIG, "policy.%s", why.msg);
 	return RK_OK;

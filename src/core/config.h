@@ -23,7 +23,9 @@
  *           "interval_s": 1..86400 (default 30), "scenario": FILE (sim only,
  *           required there), "key_env"/"secret_env": variable names (real
  *           venues only; default: registry.h's)}
- *   A venue and account appear at most once.
+ *   A venue and account appear at most once, and two accounts of one real
+ *   venue must name different key_env and secret_env (else both would log
+ *   in with the same credentials).
  *   REPORT: {"smtp_url": "smtp://…"|"smtps://…", "starttls": bool (default
  *           false; true only with smtp://), "username": text,
  *           "password_env": VAR | "password_file": FILE (0600; not both;
@@ -36,7 +38,7 @@
  * every path in struct rk_config is as the process should open it.
  *
  * Beyond types and ranges the parser refuses: a member name twice in any
- * object; base_url other than https (http only to 127.0.0.1, ::1,
+ * object; an object or array of more than 4096 members; base_url other than https (http only to 127.0.0.1, ::1,
  * localhost), with user info, a query or fragment; a "real only" key
  * (base_url, timeout_ms, key_env, secret_env) on sim, scenario on a real
  * venue; metrics.listen not "HOST:PORT" on loopback; socket or control paths
