@@ -28,6 +28,7 @@
 #include "rk_array.h"
 #include "rtime.h"
 #include "testutil.h"
+#include "tu_events.h"
 
 struct fixture {
 	char path[128];
@@ -52,91 +53,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- a small language of events ------------------------------------------- */
-
-static void ingest(struct journal *j, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	char why[512];
-	enum ingest_outcome oc = tu_ingest(j, line, why, sizeof why);
-	if (oc == INGEST_REJECTED)
-		fail_msg("rejected: %s: %s", line, why);
-}
-
-static void order(struct journal *j, const char *ts, const char *sym, const char *id,
-		  const char *side, const char *type, const char *status, const char *qty)
-{
-	ingest(j,
-	       "{\"type\":\"order\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"%s\","
-	       "\"order_id\":\"%s\",\"side\":\"%s\",\"order_type\":\"%s\",\"status\":\"%s\","
-	       "\"qty\":\"%s\",\"price\":\"1\",\"stop_price\":\"1\"}",
-	       ts, sym, id, side, type, status, qty);
-}
-
-static void fill(struct journal *j, const char *ts, const char *sym, const char *id,
-		 const char *oid, const char *side, const char *qty)
-{
-	ingest(j,
-	       "{\"type\":\"fill\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"%s\","
-	       "\"fill_id\":\"%s\",\"order_id\":\"%s\",\"side\":\"%s\",\"qty\":\"%s\","
-	       "\"price\":\"1\"}",
-	       ts, sym, id, oid, side, qty);
-}
-
-/* Appends a reconciler's event; returns its seq. */
-static int64_t recon_event(struct journal *j, const char *type, const char *ts, const char *sym,
-			   const char *payload)
-{
-	struct rk_err err = {0};
-	enum events_result res;
-	int64_t seq = 0;
-	struct journal_event ev = {type, "reconcile", ts, "coinbase", "default", sym, payload,
-				   NULL, NULL};
-	assert_int_equal(journal_begin(j, &err), RK_OK);
-	if (events_append(j, &ev, &res, &seq, &err))
-		fail_msg("%s: %s", type, err.msg);
-	assert_int_equal(journal_commit(j, &err), RK_OK);
-	return seq;
-}
-
-static int64_t run_start(struct journal *j, const char *ts)
-{
-	char p[256];
-	snprintf(p, sizeof p, "{\"venue\":\"coinbase\",\"account\":\"default\",\"at\":\"%s\","
-			      "\"dry_run\":false}", ts);
-	return recon_event(j, "recon_run", ts, "", p);
-}
-
-static void run_end(struct journal *j, const char *ts, int64_t run)
-{
-	char p[256];
-	snprintf(p, sizeof p, "{\"venue\":\"coinbase\",\"account\":\"default\",\"at\":\"%s\","
-			      "\"run_id\":%lld,\"complete\":true}", ts, (long long)run);
-	recon_event(j, "recon_run_end", ts, "", p);
-}
-
-static void dust(struct journal *j, const char *ts, int64_t run, const char *sym)
-{
-	char p[512];
-	snprintf(p, sizeof p, "{\"venue\":\"coinbase\",\"account\":\"default\",\"at\":\"%s\","
-			      "\"run_id\":%lld,\"kind\":\"dust\",\"symbol\":\"%s\",\"key\":"
-			      "\"dust:coinbase:default:%s\",\"detail\":\"{}\"}",
-		 ts, (long long)run, sym, sym);
-	recon_event(j, "finding", ts, sym, p);
-}
-
-static int64_t us(const char *ts)
-{
-	int64_t v = 0;
-	struct rk_err err = {0};
-	assert_int_equal(rtime_parse(ts, &v, &err), RK_OK);
-	return v;
-}
-
 static struct audit_gap *gaps(struct journal *j, const struct audit_gap_filter *f, size_t *n)
 {
 	struct audit_gap *g = NULL;
@@ -151,15 +67,15 @@ static struct audit_gap *gaps(struct journal *j, const struct audit_gap_filter *
 static void test_position_is_unprotected_from_its_fill_to_its_stop_acknowledged(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	order(j, "2025-01-01T00:00:00Z", "BTC-USD", "e1", "buy", "market", "filled", "2");
-	fill(j, "2025-01-01T00:00:01Z", "BTC-USD", "f1", "e1", "buy", "2");
-	order(j, "2025-01-01T00:10:01Z", "BTC-USD", "s1", "sell", "stop_market", "open", "2");
+	tu_order(j, "2025-01-01T00:00:00Z", "BTC-USD", "e1", "buy", "market", "filled", "2");
+	tu_fill(j, "2025-01-01T00:00:01Z", "BTC-USD", "f1", "e1", "buy", "2");
+	tu_order(j, "2025-01-01T00:10:01Z", "BTC-USD", "s1", "sell", "stop_market", "open", "2");
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(g[0].symbol, "BTC-USD");
-	assert_int_equal(g[0].start_us, us("2025-01-01T00:00:01Z"));
-	assert_int_equal(g[0].end_us, us("2025-01-01T00:10:01Z"));
+	assert_int_equal(g[0].start_us, tu_us("2025-01-01T00:00:01Z"));
+	assert_int_equal(g[0].end_us, tu_us("2025-01-01T00:10:01Z"));
 	assert_string_equal(g[0].start_cause, "fill");
 	assert_string_equal(g[0].end_cause, "stop_acknowledged");
 	assert_int_equal(g[0].start_seq, 2);
@@ -170,9 +86,9 @@ static void test_position_is_unprotected_from_its_fill_to_its_stop_acknowledged(
 static void test_stop_smaller_than_the_position_does_not_protect_it(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:01Z", "BTC-USD", "f1", "e1", "buy", "2");
-	order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
-	order(j, "2025-01-01T00:02:00Z", "BTC-USD", "s2", "buy", "stop_market", "open", "5");
+	tu_fill(j, "2025-01-01T00:00:01Z", "BTC-USD", "f1", "e1", "buy", "2");
+	tu_order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
+	tu_order(j, "2025-01-01T00:02:00Z", "BTC-USD", "s2", "buy", "stop_market", "open", "5");
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 1);
@@ -184,22 +100,22 @@ static void test_stop_smaller_than_the_position_does_not_protect_it(void **state
 static void test_cancelled_then_triggered_stop_each_open_a_gap(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "3");
-	order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_limit", "open", "3");
-	order(j, "2025-01-01T00:02:00Z", "BTC-USD", "s1", "sell", "stop_limit", "cancelled", "3");
-	order(j, "2025-01-01T00:03:00Z", "BTC-USD", "s2", "sell", "bracket", "open", "3");
-	fill(j, "2025-01-01T00:04:00Z", "BTC-USD", "f2", "s2", "sell", "1");
-	fill(j, "2025-01-01T00:05:00Z", "BTC-USD", "f3", "e1", "buy", "2");
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "3");
+	tu_order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_limit", "open", "3");
+	tu_order(j, "2025-01-01T00:02:00Z", "BTC-USD", "s1", "sell", "stop_limit", "cancelled", "3");
+	tu_order(j, "2025-01-01T00:03:00Z", "BTC-USD", "s2", "sell", "bracket", "open", "3");
+	tu_fill(j, "2025-01-01T00:04:00Z", "BTC-USD", "f2", "s2", "sell", "1");
+	tu_fill(j, "2025-01-01T00:05:00Z", "BTC-USD", "f3", "e1", "buy", "2");
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 3);
 	assert_string_equal(g[1].start_cause, "stop_cancelled");
-	assert_int_equal(g[1].start_us, us("2025-01-01T00:02:00Z"));
+	assert_int_equal(g[1].start_us, tu_us("2025-01-01T00:02:00Z"));
 	assert_string_equal(g[1].end_cause, "stop_acknowledged");
 	/* The stop's partial trigger leaves 2 of 2 covered; the next buy grows
 	 * the position past it. */
 	assert_string_equal(g[2].start_cause, "fill");
-	assert_int_equal(g[2].start_us, us("2025-01-01T00:05:00Z"));
+	assert_int_equal(g[2].start_us, tu_us("2025-01-01T00:05:00Z"));
 	assert_int_equal(g[2].end_us, 0);
 	free(g);
 }
@@ -207,41 +123,41 @@ static void test_cancelled_then_triggered_stop_each_open_a_gap(void **state)
 static void test_fully_triggered_stop_closes_the_position_and_the_gap_stays_shut(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "sell", "3"); /* short */
-	order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "buy", "stop_market", "open", "3");
-	fill(j, "2025-01-01T00:02:00Z", "BTC-USD", "f2", "s1", "buy", "3");
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "sell", "3"); /* short */
+	tu_order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "buy", "stop_market", "open", "3");
+	tu_fill(j, "2025-01-01T00:02:00Z", "BTC-USD", "f2", "s1", "buy", "3");
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 1);
-	assert_int_equal(g[0].end_us, us("2025-01-01T00:01:00Z"));
+	assert_int_equal(g[0].end_us, tu_us("2025-01-01T00:01:00Z"));
 	free(g);
 }
 
 static void test_dust_finding_ends_a_gap_until_a_later_run_stops_saying_so(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:00Z", "DOGE-USD", "f1", "e1", "buy", "3");
-	int64_t r1 = run_start(j, "2025-01-01T01:00:00Z");
-	dust(j, "2025-01-01T01:00:00Z", r1, "DOGE-USD");
-	run_end(j, "2025-01-01T01:00:00Z", r1);
-	int64_t r2 = run_start(j, "2025-01-01T02:00:00Z");
-	run_end(j, "2025-01-01T02:00:00Z", r2);
+	tu_fill(j, "2025-01-01T00:00:00Z", "DOGE-USD", "f1", "e1", "buy", "3");
+	int64_t r1 = tu_run_start(j, "2025-01-01T01:00:00Z");
+	tu_dust(j, "2025-01-01T01:00:00Z", r1, "DOGE-USD");
+	tu_run_end(j, "2025-01-01T01:00:00Z", r1);
+	int64_t r2 = tu_run_start(j, "2025-01-01T02:00:00Z");
+	tu_run_end(j, "2025-01-01T02:00:00Z", r2);
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(g[0].end_cause, "dust");
-	assert_int_equal(g[0].end_us, us("2025-01-01T01:00:00Z"));
+	assert_int_equal(g[0].end_us, tu_us("2025-01-01T01:00:00Z"));
 	assert_string_equal(g[1].start_cause, "dust_cleared");
-	assert_int_equal(g[1].start_us, us("2025-01-01T02:00:00Z"));
+	assert_int_equal(g[1].start_us, tu_us("2025-01-01T02:00:00Z"));
 	free(g);
 }
 
 static void test_late_report_never_runs_an_interval_backwards(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T05:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
+	tu_fill(j, "2025-01-01T05:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
 	/* A venue stamping the stop's report with an earlier time. */
-	order(j, "2025-01-01T04:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
+	tu_order(j, "2025-01-01T04:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
 	size_t n;
 	struct audit_gap *g = gaps(j, NULL, &n);
 	assert_int_equal(n, 1);
@@ -252,19 +168,19 @@ static void test_late_report_never_runs_an_interval_backwards(void **state)
 static void test_selection_clips_to_the_window_and_filters_the_symbol(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
-	fill(j, "2025-01-01T00:00:00Z", "ETH-USD", "f2", "e2", "buy", "1");
-	order(j, "2025-01-01T10:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
+	tu_fill(j, "2025-01-01T00:00:00Z", "ETH-USD", "f2", "e2", "buy", "1");
+	tu_order(j, "2025-01-01T10:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
 	size_t n;
-	struct audit_gap_filter f = {"BTC-USD", us("2025-01-01T02:00:00Z"),
-				     us("2025-01-01T05:00:00Z")};
+	struct audit_gap_filter f = {"BTC-USD", tu_us("2025-01-01T02:00:00Z"),
+				     tu_us("2025-01-01T05:00:00Z")};
 	struct audit_gap *g = gaps(j, &f, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(g[0].symbol, "BTC-USD");
-	assert_int_equal(g[0].start_us, us("2025-01-01T02:00:00Z"));
+	assert_int_equal(g[0].start_us, tu_us("2025-01-01T02:00:00Z"));
 	assert_int_equal(g[0].end_us, 0); /* open at the window's end */
 	free(g);
-	f = (struct audit_gap_filter){NULL, us("2025-01-01T11:00:00Z"), 0};
+	f = (struct audit_gap_filter){NULL, tu_us("2025-01-01T11:00:00Z"), 0};
 	g = gaps(j, &f, &n);
 	assert_int_equal(n, 1); /* BTC's interval ended before the window */
 	assert_string_equal(g[0].symbol, "ETH-USD");
@@ -274,7 +190,7 @@ static void test_selection_clips_to_the_window_and_filters_the_symbol(void **sta
 static void test_failed_read_aborts_instead_of_reading_as_no_gaps(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
 	/* An event whose payload is not what its type says. */
 	sqlite3_exec(journal_db(j), "DROP TRIGGER events_no_update;"
 				    "UPDATE events SET payload = 'x' WHERE seq = 1", NULL, NULL, NULL);
@@ -289,15 +205,6 @@ static void test_failed_read_aborts_instead_of_reading_as_no_gaps(void **state)
 
 /* ---- the property: equal to a brute force over the tables --------------------- */
 
-static uint64_t rng_state;
-static unsigned rnd(unsigned n)
-{
-	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned)((rng_state >> 33) % n);
-}
-
-static const char *const SYMS[] = {"AAA-USD", "BBB-USD"};
-#define NSYM 2
 
 struct brute_pos {
 	bool in_gap;
@@ -369,8 +276,8 @@ typedef RK_ARRAY(struct audit_gap) gap_list;
 static void brute_step(struct journal *j, int64_t seq, int64_t ts_us, struct brute_pos *bp,
 		       gap_list *out)
 {
-	for (int s = 0; s < NSYM; s++) {
-		bool bare = brute_bare(j, SYMS[s], seq);
+	for (int s = 0; s < TU_NSYM; s++) {
+		bool bare = brute_bare(j, TU_SYMS[s], seq);
 		if (bare == bp[s].in_gap)
 			continue;
 		int64_t t = ts_us > bp[s].last_us ? ts_us : bp[s].last_us;
@@ -378,7 +285,7 @@ static void brute_step(struct journal *j, int64_t seq, int64_t ts_us, struct bru
 		bp[s].in_gap = bare;
 		if (bare) {
 			memset(&bp[s].cur, 0, sizeof bp[s].cur);
-			snprintf(bp[s].cur.symbol, sizeof bp[s].cur.symbol, "%s", SYMS[s]);
+			snprintf(bp[s].cur.symbol, sizeof bp[s].cur.symbol, "%s", TU_SYMS[s]);
 			bp[s].cur.start_us = t;
 			bp[s].cur.start_seq = seq;
 		} else {
@@ -387,89 +294,6 @@ static void brute_step(struct journal *j, int64_t seq, int64_t ts_us, struct bru
 			struct audit_gap *g = rk_array_push(out);
 			assert_non_null(g);
 			*g = bp[s].cur;
-		}
-	}
-}
-
-struct gen {
-	struct journal *j;
-	int64_t t;          /* seconds after 2025-01-01 */
-	int norders, nfills;
-	int64_t run;        /* the run in progress, 0: none */
-};
-
-static const char *ts_of(struct gen *g, char buf[RTIME_STR_MAX])
-{
-	g->t += (int64_t)rnd(120) - 20; /* now and then backwards */
-	return rtime_format(us("2025-01-01T00:00:00Z") + g->t * 1000000, buf);
-}
-
-static const char *qty_of(void)
-{
-	static const char *const Q[] = {"1", "2", "3", "0.5", "5"};
-	return Q[rnd(5)];
-}
-
-/* Appends one random event, or a line the journal refuses (nothing). */
-static void gen_step(struct gen *g)
-{
-	char ts[RTIME_STR_MAX], id[32], fid[32], line[1024], why[256];
-	const char *sym = SYMS[rnd(NSYM)];
-	static const char *const TYPES[] = {"stop_market", "stop_limit", "bracket", "trailing_stop",
-					    "limit", "market"};
-	static const char *const ST[] = {"open", "partially_filled", "filled", "cancelled",
-					 "expired", "rejected"};
-	unsigned what = rnd(10);
-	ts_of(g, ts);
-	snprintf(id, sizeof id, "o%d", what < 4 || g->norders == 0 ? ++g->norders
-								    : 1 + (int)rnd((unsigned)g->norders));
-	if (what < 6) { /* an order report, new or of a known order */
-		snprintf(line, sizeof line,
-			 "{\"type\":\"order\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"%s\","
-			 "\"order_id\":\"%s\",\"side\":\"%s\",\"order_type\":\"%s\",\"status\":\"%s\","
-			 "\"qty\":\"%s\",\"price\":\"1\",\"stop_price\":\"1\"}",
-			 ts, sym, id, rnd(2) ? "buy" : "sell", TYPES[rnd(6)], ST[rnd(4) ? 0 : rnd(6)],
-			 qty_of());
-		tu_ingest(g->j, line, why, sizeof why);
-	} else if (what < 9) { /* a fill, real or (1 in 4) inferred */
-		snprintf(fid, sizeof fid, "%sf%d", rnd(4) ? "" : "inferred:", ++g->nfills);
-		snprintf(line, sizeof line,
-			 "{\"type\":\"fill\",\"ts\":\"%s\",\"venue\":\"coinbase\",\"symbol\":\"%s\","
-			 "\"fill_id\":\"%s\",\"order_id\":\"%s\",\"side\":\"%s\",\"qty\":\"%s\","
-			 "\"price\":\"1\"%s}",
-			 ts, sym, fid, id, rnd(2) ? "buy" : "sell", qty_of(),
-			 strncmp(fid, "inferred:", 9) == 0 ? ",\"inferred\":true" : "");
-		if (strncmp(fid, "inferred:", 9) != 0) {
-			tu_ingest(g->j, line, why, sizeof why);
-			return;
-		}
-		struct fill_rec f;
-		struct rk_err err = {0};
-		enum events_result res;
-		assert_int_equal(record_fill_from_text(line, &f, &err), RK_OK);
-		assert_int_equal(journal_begin(g->j, &err), RK_OK);
-		if (events_append_fill(g->j, &f, "reconcile", &res, &err))
-			journal_rollback(g->j);
-		else
-			assert_int_equal(journal_commit(g->j, &err), RK_OK);
-	} else if (!g->run) {
-		g->run = run_start(g->j, ts);
-	} else { /* within a run: dust, the exchange's positions, or its end */
-		unsigned k = rnd(3);
-		if (k == 0) {
-			dust(g->j, ts, g->run, sym);
-		} else if (k == 1) {
-			char p[512];
-			snprintf(p, sizeof p,
-				 "{\"venue\":\"coinbase\",\"account\":\"default\",\"at\":\"%s\","
-				 "\"run_id\":%lld,\"positions\":[{\"symbol\":\"%s\",\"qty\":\"%s%s\","
-				 "\"orderable_qty\":\"%s\"}]}",
-				 ts, (long long)g->run, sym, rnd(2) ? "-" : "", qty_of(), qty_of());
-			recon_event(g->j, "exchange_positions", ts, "", rnd(3) ? p :
-				    "{\"venue\":\"coinbase\",\"account\":\"default\",\"positions\":[]}");
-		} else {
-			run_end(g->j, ts, g->run);
-			g->run = 0;
 		}
 	}
 }
@@ -492,13 +316,12 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 		fx->j = j = tu_open_temp_journal(fx->path, sizeof fx->path);
 		/* Thousands of one-event transactions: durability is not under test. */
 		sqlite3_exec(journal_db(j), "PRAGMA synchronous = OFF", 0, 0, 0);
-		rng_state = seed;
-		struct gen g = {j, 0, 0, 0, 0};
-		struct brute_pos bp[NSYM] = {0};
+		struct tu_gen g = {j, seed, 0, 0, 0, 0};
+		struct brute_pos bp[TU_NSYM] = {0};
 		gap_list want = {0};
 		int64_t seen = 0;
 		for (int step = 0; step < 200; step++) {
-			gen_step(&g);
+			tu_gen_step(&g);
 			int64_t last = tu_query_int(j, "SELECT COALESCE(max(seq), 0) FROM events");
 			if (last == seen)
 				continue; /* refused: nothing appended */
@@ -508,9 +331,9 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 			snprintf(sql, sizeof sql, "SELECT ts FROM events WHERE seq = %lld",
 				 (long long)last);
 			tu_query_text(j, sql, ts, sizeof ts);
-			brute_step(j, last, us(ts), bp, &want);
+			brute_step(j, last, tu_us(ts), bp, &want);
 		}
-		for (int s = 0; s < NSYM; s++)
+		for (int s = 0; s < TU_NSYM; s++)
 			if (bp[s].in_gap) {
 				struct audit_gap *x = rk_array_push(&want);
 				assert_non_null(x);
@@ -539,11 +362,11 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 			assert_true(got[i].end_seq == 0 || got[i].end_cause[0] != '\0');
 		}
 		/* One symbol's selection is the same intervals of that symbol. */
-		struct audit_gap_filter f = {SYMS[0], 0, 0};
+		struct audit_gap_filter f = {TU_SYMS[0], 0, 0};
 		size_t ns, k = 0;
 		struct audit_gap *one = gaps(j, &f, &ns);
 		for (size_t i = 0; i < n; i++)
-			if (strcmp(got[i].symbol, SYMS[0]) == 0)
+			if (strcmp(got[i].symbol, TU_SYMS[0]) == 0)
 				k++;
 		assert_int_equal(ns, k);
 		free(one);

@@ -3,12 +3,14 @@
 #include "audit_print.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "jsonout.h"
+#include "query.h"
 #include "rtime.h"
 
 char *audit_format_duration(int64_t us, char buf[48])
@@ -170,4 +172,50 @@ bool audit_print_gaps(FILE *out, const struct audit_gap *g, size_t n, int64_t un
 		       : print_text(out, g, n, t, nt, all, until_us);
 	free(t);
 	return ok;
+}
+
+/* A sink that passes on the rows of one symbol to another sink. */
+struct symbol_filter {
+	const char *symbol;
+	size_t col;             /* the symbol column; SIZE_MAX: none */
+	struct rk_row_sink next;
+};
+
+static enum rk_rc filter_columns(void *ctx, size_t ncols, const char *const *names,
+				 struct rk_err *err)
+{
+	struct symbol_filter *f = ctx;
+	f->col = SIZE_MAX;
+	for (size_t i = 0; i < ncols; i++)
+		if (strcmp(names[i], "symbol") == 0)
+			f->col = i;
+	return f->next.columns(f->next.ctx, ncols, names, err);
+}
+
+static enum rk_rc filter_row(void *ctx, const struct rk_cell *cells, struct rk_err *err)
+{
+	struct symbol_filter *f = ctx;
+	if (f->symbol && f->col != SIZE_MAX &&
+	    (!cells[f->col].text || strcmp(cells[f->col].text, f->symbol) != 0))
+		return RK_OK;
+	return f->next.row(f->next.ctx, cells, err);
+}
+
+enum rk_rc audit_print_query(struct journal *j, const char *name, const char *symbol,
+			     enum render_format fmt, FILE *out, long *rows, struct rk_err *err)
+{
+	struct query_def q;
+	struct render *r = NULL;
+	enum rk_rc rc = query_find(name, &q, err);
+	if (rows)
+		*rows = 0;
+	if (rc || (rc = render_open_file(fmt, out, &r, err)))
+		return rc;
+	struct symbol_filter f = {symbol, SIZE_MAX, render_sink(r)};
+	struct rk_row_sink sink = {filter_columns, filter_row, &f};
+	if (!(rc = query_run(j, &q, NULL, 0, &sink, NULL, err)) &&
+	    (rc = render_finish(r, rows, err)))
+		rk_err_prefix(err, "query '%s'", name);
+	render_free(r);
+	return rc;
 }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "audit_gaps.h"
+#include "journal.h"
+#include "render.h"
 
 /* Gaps: the overall total first, then per position, then each interval.
  * An interval still open is counted until `until_us` (the --to, or the
@@ -21,5 +23,14 @@ bool audit_print_gaps(FILE *out, const struct audit_gap *g, size_t n, int64_t un
 
 /* "2d 03:04:05.250000" (days only when there are some). */
 char *audit_format_duration(int64_t us, char buf[48]);
+
+/* Runs the named query `name` on `j` (no parameters) and renders the rows
+ * whose `symbol` column equals `symbol` (every row when NULL) in `fmt`:
+ * `audit state` shows its scratch journal through protection and
+ * open_orders. *rows (OUT, may be NULL): rows rendered. Errors as
+ * query_print. */
+enum rk_rc audit_print_query(struct journal *j, const char *name, const char *symbol,
+			     enum render_format fmt, FILE *out, long *rows /* OUT */,
+			     struct rk_err *err);
 
 #endif

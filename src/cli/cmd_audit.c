@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "audit_gaps.h"
+#include "audit_state.h"
 #include "audit_print.h"
 #include "cli.h"
 #include "cli_opts.h"
@@ -80,6 +81,27 @@ struct audit_args {
 	int64_t at, from, to; /* microseconds; 0: not given */
 };
 
+/* Refuses the options of the other sub-commands. */
+static int only_takes(const char *sub, const struct audit_args *a, const char *takes)
+{
+	const struct {
+		const char *name;
+		bool given;
+	} all[] = {{"db", a->db != NULL},        {"symbol", a->symbol != NULL},
+		   {"order", a->order != NULL},  {"out", a->out != NULL},
+		   {"export", a->export_file != NULL}, {"full", a->full},
+		   {"checkpoint", a->checkpoint}, {"json", a->json},
+		   {"at", a->at != 0},           {"from", a->from != 0},
+		   {"to", a->to != 0}};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		char word[24];
+		snprintf(word, sizeof word, " %s ", all[i].name);
+		if (all[i].given && !strstr(takes, word))
+			return cli_usage_error("audit", "%s does not take --%s", sub, all[i].name);
+	}
+	return -1;
+}
+
 /* A take callback for --at, --from, --to: an RFC 3339 time. */
 static int take_time(const char *command, const char *option, const char *value, void *ctx)
 {
@@ -90,21 +112,10 @@ static int take_time(const char *command, const char *option, const char *value,
 	return -1;
 }
 
-/* Refuses an option the sub-command does not take. */
-static int only(const char *sub, const char *option, bool given)
-{
-	if (!given)
-		return -1;
-	return cli_usage_error("audit", "%s does not take --%s", sub, option);
-}
-
 static int audit_gaps_cmd(const struct audit_args *a)
 {
 	int code = EX_OK;
-	if ((code = only("gaps", "at", a->at)) >= 0 || (code = only("gaps", "order", a->order)) >= 0 ||
-	    (code = only("gaps", "out", a->out)) >= 0 || (code = only("gaps", "full", a->full)) >= 0 ||
-	    (code = only("gaps", "checkpoint", a->checkpoint)) >= 0 ||
-	    (code = only("gaps", "export", a->export_file)) >= 0 ||
+	if ((code = only_takes("gaps", a, " db symbol from to json ")) >= 0 ||
 	    (code = cli_require_db("audit", a->db)) >= 0)
 		return code;
 	if (a->from && a->to && a->to <= a->from)
@@ -128,6 +139,48 @@ static int audit_gaps_cmd(const struct audit_args *a)
 		code = cli_fail(&(struct rk_err){RK_EIO, "writing the output failed"});
 	free(g);
 	return code;
+}
+
+/* The scratch journal at --at, shown through the protection and open_orders
+ * queries. */
+static int audit_state_cmd(const struct audit_args *a)
+{
+	int code = EX_OK;
+	if ((code = only_takes("state", a, " db symbol at json ")) >= 0 ||
+	    (code = cli_require_db("audit", a->db)) >= 0)
+		return code;
+	if (!a->at)
+		return cli_usage_error("audit", "state needs --at TIME");
+	code = EX_OK;
+	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code), *s = NULL;
+	if (!j)
+		return code;
+	struct audit_state_info info;
+	struct rk_err err = {0};
+	char at[RTIME_STR_MAX];
+	enum render_format fmt = a->json ? RENDER_JSON : RENDER_TABLE;
+	enum rk_rc rc = audit_state_at(j, a->at, a->symbol, &s, &info, &err);
+	journal_close(j);
+	if (rc)
+		return cli_fail(&err);
+	rtime_format(a->at, at);
+	if (a->json)
+		printf("{\"at\":\"%s\",\"events\":%lld,\"last_seq\":%lld,\"positions\":", at,
+		       (long long)info.events, (long long)info.last_seq);
+	else
+		printf("state at %s: %lld events replayed (the journal up to event %lld%s)\n\n"
+		       "positions and the stops protecting them:\n",
+		       at, (long long)info.events, (long long)info.last_seq,
+		       info.next_seq ? ", the next one journaled after that moment" : ", its end");
+	rc = audit_print_query(s, "protection", a->symbol, fmt, stdout, NULL, &err);
+	if (!rc)
+		printf(a->json ? ",\"open_orders\":" : "\nopen orders:\n");
+	if (!rc)
+		rc = audit_print_query(s, "open_orders", a->symbol, fmt, stdout, NULL, &err);
+	if (!rc && a->json)
+		printf("}\n");
+	journal_close(s);
+	return rc ? cli_fail(&err) : EX_OK;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -154,12 +207,11 @@ int cmd_audit(int argc, char **argv)
 		return cli_usage_error("audit", "unexpected argument '%s'", argv[first + 1]);
 	if (strcmp(argv[first], "gaps") == 0)
 		return audit_gaps_cmd(&a);
+	if (strcmp(argv[first], "state") == 0)
+		return audit_state_cmd(&a);
 	if (strcmp(argv[first], "verify") != 0)
 		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
-	if ((code = only("verify", "symbol", a.symbol)) >= 0 ||
-	    (code = only("verify", "order", a.order)) >= 0 || (code = only("verify", "at", a.at)) >= 0 ||
-	    (code = only("verify", "from", a.from)) >= 0 || (code = only("verify", "to", a.to)) >= 0 ||
-	    (code = only("verify", "json", a.json)) >= 0 || (code = only("verify", "out", a.out)) >= 0)
+	if ((code = only_takes("verify", &a, " db full checkpoint export ")) >= 0)
 		return code;
 	const char *db = a.db;
 	bool full = a.full, checkpoint = a.checkpoint;

@@ -46,6 +46,36 @@ grep -q '^  coinbase       default    TOWNS-USD            2d 12:53:53.000000  1
 [ "$(jq -r '.intervals | length' "$tmp/g.json")" = 1 ] || fail "json: $(cat "$tmp/g.json")"
 [ "$(jq -r '.intervals[0].start' "$tmp/g.json")" = 2025-11-22T23:00:00.000000Z ] || fail "clipped start: $(cat "$tmp/g.json")"
 [ "$(jq -r '.total_us' "$tmp/g.json")" = $(( (4 * 3600 + 6 * 60) * 1000000 )) ] || fail "total_us: $(cat "$tmp/g.json")"
+# ---- state ---------------------------------------------------------------------
+# Before the reconciliation (journaled at 03:06:00): the six blocking SELL
+# limit orders open, no stop on coinbase, every coinbase position UNPROTECTED.
+"$bin" audit state --db "$db" --at 2025-11-23T03:05:30Z --json > "$tmp/s1.json" || fail "state before"
+jq -e . "$tmp/s1.json" > /dev/null || fail "state --json is not JSON"
+[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .side == "sell" and .order_type == "limit")] | length' "$tmp/s1.json")" = 6 ] \
+  || fail "six blocking sells before: $(jq -c '.open_orders' "$tmp/s1.json")"
+[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .purpose == "stop_loss")] | length' "$tmp/s1.json")" = 0 ] \
+  || fail "stops before the reconciliation"
+[ "$(jq '[.positions[] | select(.venue == "coinbase" and .state == "UNPROTECTED")] | length' "$tmp/s1.json")" = 8 ] \
+  || fail "coinbase positions before: $(jq -c '.positions' "$tmp/s1.json")"
+# After: the stops, each protecting its position; the blocking orders gone.
+"$bin" audit state --db "$db" --at 2025-11-23T03:06:30Z --json > "$tmp/s2.json" || fail "state after"
+[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .side == "sell" and .order_type == "limit")] | length' "$tmp/s2.json")" = 0 ] \
+  || fail "blocking sells after"
+[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .purpose == "stop_loss")] | length' "$tmp/s2.json")" = 7 ] \
+  || fail "seven stops after: $(jq -c '.open_orders' "$tmp/s2.json")"
+[ "$(jq -r '.positions[] | select(.symbol == "TOWNS-USD") | "\(.state) \(.stop_order_ids)"' "$tmp/s2.json")" = "protected sim-coinbase-4" ] \
+  || fail "TOWNS protected by its stop after"
+# One symbol, as text.
+"$bin" audit state --db "$db" --at 2025-11-23T03:06:30Z --symbol TOWNS-USD > "$tmp/s3" || fail "state --symbol"
+grep -q '^state at 2025-11-23T03:06:30.000000Z: ' "$tmp/s3" || fail "state header: $(head -1 "$tmp/s3")"
+grep -q 'sim-coinbase-4' "$tmp/s3" && ! grep -q 'ELA-USD' "$tmp/s3" || fail "state --symbol shows other symbols"
+# The journal's end agrees with the materialized tables (the demo's own check).
+"$bin" audit state --db "$db" --at 2030-01-01T00:00:00Z --json | jq -c .positions > "$tmp/end.json"
+"$bin" query protection --db "$db" --format json | jq -c . > "$tmp/tables.json"
+cmp -s "$tmp/end.json" "$tmp/tables.json" || fail "state at the end differs from the tables"
+rc=0; "$bin" audit state --db "$db" 2> "$tmp/err" || rc=$?
+[ $rc = 64 ] && grep -q -- "--at" "$tmp/err" || fail "state without --at: $rc"
+
 # Times are RFC 3339; errors name the option.
 rc=0; "$bin" audit gaps --db "$db" --from yesterday 2> "$tmp/err" || rc=$?
 [ $rc = 64 ] && grep -q -- "--from: not an RFC 3339 time" "$tmp/err" || fail "bad --from: $rc $(cat "$tmp/err")"
