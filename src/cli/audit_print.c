@@ -219,3 +219,43 @@ enum rk_rc audit_print_query(struct journal *j, const char *name, const char *sy
 	render_free(r);
 	return rc;
 }
+
+enum rk_rc audit_print_timeline_entry(void *ctx, const struct audit_tl_entry *e,
+				      struct rk_err *err)
+{
+	struct audit_tl_printer *p = ctx;
+	if (!p->json) {
+		fprintf(p->out, "%-27s  %-10s  #%-6lld %*s%s", e->ts, e->who, (long long)e->seq,
+			2 * (e->depth > 6 ? 6 : e->depth), "", e->what);
+		if (e->cites)
+			fprintf(p->out, "  (<- #%lld)", (long long)e->cites);
+		fputc('\n', p->out);
+	} else {
+		cJSON *o = cJSON_CreateObject();
+		bool ok = o && jsonout_add_int(o, "seq", e->seq) && jsonout_add_str(o, "ts", e->ts) &&
+			  jsonout_add_str(o, "who", e->who) && jsonout_add_str(o, "type", e->type) &&
+			  jsonout_add_str(o, "venue", e->venue) &&
+			  jsonout_add_str(o, "account", e->account) &&
+			  jsonout_add_str(o, "symbol", e->symbol) &&
+			  jsonout_add_str(o, "order_id", e->order_id) &&
+			  jsonout_add_int(o, "cites", e->cites) &&
+			  jsonout_add_int(o, "depth", e->depth) && jsonout_add_str(o, "what", e->what);
+		char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+		cJSON_Delete(o);
+		if (!text)
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		fprintf(p->out, "%s%s", p->n ? ",\n" : "[\n", text);
+		free(text);
+	}
+	p->n++;
+	return ferror(p->out) ? rk_err_set(err, RK_EIO, "writing the timeline failed") : RK_OK;
+}
+
+enum rk_rc audit_print_timeline_end(struct audit_tl_printer *p, struct rk_err *err)
+{
+	if (p->json)
+		fprintf(p->out, "%s]\n", p->n ? "\n" : "[");
+	else if (!p->n)
+		fprintf(p->out, "(no events)\n");
+	return ferror(p->out) ? rk_err_set(err, RK_EIO, "writing the timeline failed") : RK_OK;
+}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "audit_gaps.h"
+#include "audit_timeline.h"
 #include "journal.h"
 #include "render.h"
 
@@ -23,6 +24,19 @@ bool audit_print_gaps(FILE *out, const struct audit_gap *g, size_t n, int64_t un
 
 /* "2d 03:04:05.250000" (days only when there are some). */
 char *audit_format_duration(int64_t us, char buf[48]);
+
+/* The timeline's printer: an audit_tl_fn whose ctx is a struct
+ * audit_tl_printer. Text: "TS  WHO  #SEQ  WHAT (<- #CITED)", indented by the
+ * chain's depth; JSON: an array, one object per entry (call
+ * audit_print_timeline_end after the walk). */
+struct audit_tl_printer {
+	FILE *out;
+	bool json;
+	size_t n; /* entries printed */
+};
+enum rk_rc audit_print_timeline_entry(void *ctx, const struct audit_tl_entry *e,
+				      struct rk_err *err);
+enum rk_rc audit_print_timeline_end(struct audit_tl_printer *p, struct rk_err *err);
 
 /* Runs the named query `name` on `j` (no parameters) and renders the rows
  * whose `symbol` column equals `symbol` (every row when NULL) in `fmt`:

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "audit_gaps.h"
 #include "audit_state.h"
+#include "audit_timeline.h"
 #include "audit_print.h"
 #include "cli.h"
 #include "cli_opts.h"
@@ -183,6 +184,28 @@ static int audit_state_cmd(const struct audit_args *a)
 	return rc ? cli_fail(&err) : EX_OK;
 }
 
+static int audit_timeline_cmd(const struct audit_args *a)
+{
+	int code = EX_OK;
+	if ((code = only_takes("timeline", a, " db symbol order from to json ")) >= 0 ||
+	    (code = cli_require_db("audit", a->db)) >= 0)
+		return code;
+	if (a->from && a->to && a->to <= a->from)
+		return cli_usage_error("audit", "--to must be after --from");
+	code = EX_OK;
+	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code);
+	if (!j)
+		return code;
+	struct audit_tl_filter f = {a->symbol, a->order, a->from, a->to};
+	struct audit_tl_printer p = {stdout, a->json, 0};
+	struct rk_err err = {0};
+	enum rk_rc rc = audit_timeline(j, &f, audit_print_timeline_entry, &p, &err);
+	journal_close(j);
+	if (!rc)
+		rc = audit_print_timeline_end(&p, &err);
+	return rc ? cli_fail(&err) : EX_OK;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	struct audit_args a = {0};
@@ -209,6 +232,8 @@ int cmd_audit(int argc, char **argv)
 		return audit_gaps_cmd(&a);
 	if (strcmp(argv[first], "state") == 0)
 		return audit_state_cmd(&a);
+	if (strcmp(argv[first], "timeline") == 0)
+		return audit_timeline_cmd(&a);
 	if (strcmp(argv[first], "verify") != 0)
 		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
 	if ((code = only_takes("verify", &a, " db full checkpoint export ")) >= 0)

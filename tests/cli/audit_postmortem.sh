@@ -76,6 +76,45 @@ cmp -s "$tmp/end.json" "$tmp/tables.json" || fail "state at the end differs from
 rc=0; "$bin" audit state --db "$db" 2> "$tmp/err" || rc=$?
 [ $rc = 64 ] && grep -q -- "--at" "$tmp/err" || fail "state without --at: $rc"
 
+# ---- timeline ------------------------------------------------------------------
+# TOWNS-USD: the blocking order found, its cancel request, the verified cancel
+# result, the stop placement and its acknowledgement, in that order.
+"$bin" audit timeline --db "$db" --symbol TOWNS-USD > "$tmp/tl" || fail "timeline exited $?"
+blocking=3661647f-bc6f-57bc-9370-69cb15b988d9
+at() { { grep -n -E -- "$1" "$tmp/tl" || true; } | head -1 | cut -d: -f1; }
+f=$(at "reconciler  #[0-9]+ +finding #[0-9]+ blocking_order order $blocking")
+cancel=$(sed -n -E "s/.* action #([0-9]+) cancel_order planned order $blocking .*/\1/p" "$tmp/tl")
+place=$(sed -n -E 's/.* action #([0-9]+) place_stop planned .*/\1/p' "$tmp/tl")
+[ -n "$f" ] && [ -n "$cancel" ] && [ -n "$place" ] || fail "timeline lacks the finding or the actions: $(cat "$tmp/tl")"
+steps=("$f"
+  "$(at "action #$cancel cancel_order planned")"
+  "$(at "action #$cancel sent: the request left  \(<- #$cancel\)")"
+  "$(at "venue .* order $blocking sell limit cancelled .*\(<- #$cancel\)")"
+  "$(at "action #$cancel succeeded order $blocking answer \{\"outcome\":\"ok\"")"
+  "$(at "action #$place place_stop planned")"
+  "$(at "action #$place sent")"
+  "$(at "venue .* order sim-coinbase-4 sell bracket open .*stop_loss.*\(<- #$place\)")"
+  "$(at "action #$place succeeded order sim-coinbase-4 answer")")
+prev=0
+for i in "${!steps[@]}"; do
+  n=${steps[$i]}
+  [ -n "$n" ] || fail "timeline step $i missing: $(cat "$tmp/tl")"
+  [ "$n" -gt "$prev" ] || [ "$i" = 5 ] || fail "timeline step $i (line $n) before step $((i - 1)) (line $prev)"
+  prev=$n
+done
+# The cancel is requested before the placement (planned together, sent in turn).
+[ "$(at "action #$cancel sent")" -lt "$(at "action #$place sent")" ] || fail "cancel sent after the placement"
+grep -q 'ELA-USD\|ATOMUSDT' "$tmp/tl" && fail "timeline --symbol shows other symbols"
+# --order: the blocking order's own story; JSON carries who and the chain.
+"$bin" audit timeline --db "$db" --order $blocking --json > "$tmp/tl.json"
+[ "$(jq -r '[.[] | .who] | unique | join(",")' "$tmp/tl.json")" = "bot,reconciler,venue" ] || fail "who: $(jq -c . "$tmp/tl.json")"
+[ "$(jq -r ".[] | select(.what | test(\"cancel_order planned\")) | .cites" "$tmp/tl.json")" = \
+  "$(jq -r '.[] | select(.type == "finding") | .seq' "$tmp/tl.json")" ] || fail "the cancel cites its finding"
+[ "$(jq '[.[] | select(.symbol != "TOWNS-USD")] | length' "$tmp/tl.json")" = 0 ] || fail "--order strays"
+# A window on ts.
+n=$("$bin" audit timeline --db "$db" --from 2025-11-23T03:07:00Z --to 2025-11-23T03:08:00Z --json | jq '[.[] | select(.ts < "2025-11-23T03:07:00" or .ts >= "2025-11-23T03:08:00")] | length')
+[ "$n" = 0 ] || fail "timeline window"
+
 # Times are RFC 3339; errors name the option.
 rc=0; "$bin" audit gaps --db "$db" --from yesterday 2> "$tmp/err" || rc=$?
 [ $rc = 64 ] && grep -q -- "--from: not an RFC 3339 time" "$tmp/err" || fail "bad --from: $rc $(cat "$tmp/err")"
