@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "audit_gaps.h"
+#include "audit_sql.h"
 #include "events.h"
 #include "journal.h"
 #include "record.h"
@@ -375,6 +376,36 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 	}
 }
 
+/* Every statement that answers a selection seeks through an index: no plan
+ * line scans the events or orders. */
+static void test_selections_seek_through_indexes_instead_of_scanning(void **state)
+{
+	struct journal *j = ((struct fixture *)*state)->j;
+	const char *const sqls[] = {AUDIT_SQL_GAPS_SYMBOL,     AUDIT_SQL_STATE_SYMBOL,
+				    AUDIT_SQL_TIMELINE_SYMBOL, AUDIT_SQL_TIMELINE_ORDER,
+				    AUDIT_SQL_EXPORT_RECORDED, AUDIT_SQL_EXPORT_SLICE};
+	for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
+		char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqls[i]);
+		sqlite3_stmt *plan = NULL;
+		bool searched = false;
+		int rc;
+		assert_int_equal(sqlite3_prepare_v2(journal_db(j), eqp, -1, &plan, NULL), SQLITE_OK);
+		while ((rc = sqlite3_step(plan)) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(plan, 3);
+			if (strncmp(d, "SCAN ", 5) == 0)
+				fail_msg("%s\nscans: %s", sqls[i], d);
+			searched = searched || strstr(d, "SEARCH events USING INDEX events_symbol") ||
+				   strstr(d, "USING INTEGER PRIMARY KEY") ||
+				   strstr(d, "SEARCH orders USING INDEX sqlite_autoindex_orders_1");
+		}
+		assert_int_equal(rc, SQLITE_DONE);
+		if (!searched)
+			fail_msg("%s\nseeks through no index", sqls[i]);
+		sqlite3_finalize(plan);
+		sqlite3_free(eqp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +419,7 @@ int main(void)
 		T(test_selection_clips_to_the_window_and_filters_the_symbol),
 		T(test_failed_read_aborts_instead_of_reading_as_no_gaps),
 		T(test_gaps_equal_a_brute_force_over_the_tables_on_random_streams),
+		T(test_selections_seek_through_indexes_instead_of_scanning),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,14 +9,15 @@
 
 #include "jsonout.h"
 #include "rtime.h"
+#include "audit_sql.h"
 #include "sqlx.h"
 
 static const char ZERO_HASH[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
 static const char SQL_BOUNDS[] = "SELECT COALESCE(min(seq), 0), COALESCE(max(seq), 0) FROM events";
-static const char SQL_RECORDED[] = "SELECT recorded_at FROM events WHERE seq = ?1";
+const char AUDIT_SQL_EXPORT_RECORDED[] = "SELECT recorded_at FROM events WHERE seq = ?1";
 static const char SQL_HASH[] = "SELECT hash FROM events WHERE seq = ?1";
-static const char SQL_SLICE[] =
+const char AUDIT_SQL_EXPORT_SLICE[] =
 	"SELECT seq, ts, recorded_at, type, source, venue, account, symbol, payload, dedup_key,"
 	" prev_hash, hash FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq";
 
@@ -51,7 +52,7 @@ static enum rk_rc first_at(struct journal *j, int64_t lo, int64_t hi, const char
 	hi++;
 	while (!rc && lo < hi) {
 		int64_t mid = lo + (hi - lo) / 2;
-		if ((rc = column_of(j, SQL_RECORDED, mid, rec, sizeof rec, err)))
+		if ((rc = column_of(j, AUDIT_SQL_EXPORT_RECORDED, mid, rec, sizeof rec, err)))
 			break;
 		if (strcmp(rec, at) >= 0)
 			hi = mid;
@@ -102,7 +103,7 @@ static enum rk_rc put_events(struct journal *j, FILE *out, const struct audit_ex
 {
 	sqlite3_stmt *st;
 	bool row = false;
-	enum rk_rc rc = journal_stmt(j, SQL_SLICE, &st, err);
+	enum rk_rc rc = journal_stmt(j, AUDIT_SQL_EXPORT_SLICE, &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, r->first_seq);

@@ -19,6 +19,7 @@
 #include "rk_array.h"
 #include "rk_index.h"
 #include "rtime.h"
+#include "audit_sql.h"
 #include "sqlx.h"
 
 /* Every event that can move a position, a stop or a dust mark, in the
@@ -28,7 +29,7 @@ static const char SQL_EVENTS_ALL[] =
 	"SELECT seq, ts, type, venue, account, symbol, payload FROM events"
 	" WHERE type IN ('order', 'fill', 'finding', 'exchange_positions', 'recon_run_end')"
 	" ORDER BY seq";
-static const char SQL_EVENTS_SYMBOL[] =
+const char AUDIT_SQL_GAPS_SYMBOL[] =
 	"SELECT seq, ts, type, venue, account, symbol, payload FROM events"
 	" WHERE symbol IN (?1, '')"
 	" AND type IN ('order', 'fill', 'finding', 'exchange_positions', 'recon_run_end')"
@@ -613,7 +614,7 @@ enum rk_rc audit_gaps(struct journal *j, const struct audit_gap_filter *f,
 	rk_index_init(&r.ord_ix, 2, ord_key, &r);
 	enum rk_rc rc = sqlx_read_begin(journal_db(j), &began, err);
 	if (!rc)
-		rc = journal_stmt(j, r.symbol ? SQL_EVENTS_SYMBOL : SQL_EVENTS_ALL, &st, err);
+		rc = journal_stmt(j, r.symbol ? AUDIT_SQL_GAPS_SYMBOL : SQL_EVENTS_ALL, &st, err);
 	if (!rc && r.symbol)
 		sqlite3_bind_text(st, 1, r.symbol, -1, SQLITE_STATIC);
 	while (!rc && !(rc = sqlx_step_row(st, &row, "reading events", err)) && row)

@@ -8,12 +8,13 @@
 
 #include "events.h"
 #include "rtime.h"
+#include "audit_sql.h"
 #include "sqlx.h"
 
 static const char SQL_ALL[] =
 	"SELECT seq, recorded_at, type, payload FROM events ORDER BY seq";
 /* One symbol's events and those of no symbol, through events_symbol. */
-static const char SQL_SYMBOL[] =
+const char AUDIT_SQL_STATE_SYMBOL[] =
 	"SELECT seq, recorded_at, type, payload FROM events WHERE symbol IN (?1, '') ORDER BY seq";
 
 /* Replays the selected events recorded up to `at` into `to`. */
@@ -22,7 +23,7 @@ static enum rk_rc replay(struct journal *j, struct journal *to, const char *at,
 {
 	sqlite3_stmt *st;
 	bool row = false;
-	enum rk_rc rc = journal_stmt(j, symbol ? SQL_SYMBOL : SQL_ALL, &st, err);
+	enum rk_rc rc = journal_stmt(j, symbol ? AUDIT_SQL_STATE_SYMBOL : SQL_ALL, &st, err);
 	if (rc)
 		return rc;
 	if (symbol)

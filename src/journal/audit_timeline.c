@@ -11,15 +11,16 @@
 
 #include "rk_array.h"
 #include "rtime.h"
+#include "audit_sql.h"
 #include "sqlx.h"
 
 static const char SQL_ALL[] =
 	"SELECT seq, ts, type, source, venue, account, symbol, payload FROM events ORDER BY seq";
-static const char SQL_SYMBOL[] =
+const char AUDIT_SQL_TIMELINE_SYMBOL[] =
 	"SELECT seq, ts, type, source, venue, account, symbol, payload FROM events"
 	" WHERE symbol IN (?1, '') ORDER BY seq";
 /* An order's venue and symbol, through the orders' primary key. */
-static const char SQL_ORDER_SYMBOL[] =
+const char AUDIT_SQL_TIMELINE_ORDER[] =
 	"SELECT symbol FROM orders WHERE venue IN ('coinbase', 'binance-usdm', 'sim')"
 	" AND order_id = ?1 LIMIT 1";
 
@@ -326,7 +327,7 @@ static enum rk_rc order_symbol(struct journal *j, const char *id, char sym[MODEL
 	sqlite3_stmt *st;
 	bool row = false;
 	sym[0] = '\0';
-	enum rk_rc rc = journal_stmt(j, SQL_ORDER_SYMBOL, &st, err);
+	enum rk_rc rc = journal_stmt(j, AUDIT_SQL_TIMELINE_ORDER, &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -353,7 +354,7 @@ enum rk_rc audit_timeline(struct journal *j, const struct audit_tl_filter *f, au
 	    sym[0])
 		sel.symbol = sym;
 	if (!rc)
-		rc = journal_stmt(j, sel.symbol ? SQL_SYMBOL : SQL_ALL, &st, err);
+		rc = journal_stmt(j, sel.symbol ? AUDIT_SQL_TIMELINE_SYMBOL : SQL_ALL, &st, err);
 	if (!rc && sel.symbol)
 		sqlite3_bind_text(st, 1, sel.symbol, -1, SQLITE_STATIC);
 	while (!rc && !(rc = sqlx_step_row(st, &row, "reading events", err)) && row)
