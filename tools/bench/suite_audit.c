@@ -107,9 +107,13 @@ static int step(const struct opts *o, const char *name, char *const argv[], cons
 	return 0;
 }
 
-int bench_audit(const struct opts *o, const struct ingest_result *res, const char *symbol)
+int bench_audit(const struct opts *o, const struct ingest_result *res)
 {
 	struct audit_probe p;
+	struct ingest_meta meta = res->meta; /* of the lines journaled */
+	if (!res->ok && gen_ingest(NULL, res->events, o->seed, &meta))
+		return -1;
+	const char *symbol = meta.check_symbol;
 	char name[96], sz[16], slice[PATH_MAX], want[96];
 	char *db = (char *)res->db, *sym = (char *)symbol, *rk = (char *)o->reckon;
 	size_name(sz, sizeof sz, res->ok ? res->size : res->events);
