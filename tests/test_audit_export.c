@@ -232,7 +232,7 @@ static void test_changed_header_fails(void **state)
 	struct fixture *fx = *state;
 	char *text = slice(fx);
 	struct audit_export_result res;
-	export(fx->j, "2025-06-01T00:00:03Z", "2025-06-01T00:00:08Z", &res);
+	free(export(fx->j, "2025-06-01T00:00:03Z", "2025-06-01T00:00:08Z", &res));
 	/* Another chain start: the first event no longer links to it. */
 	char *bad = strdup(text), *p = strstr(bad, res.chain_from);
 	p[0] = p[0] == 'a' ? 'b' : 'a';

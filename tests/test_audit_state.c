@@ -95,7 +95,8 @@ static char *dump(struct journal *j, const char *symbol)
 		}
 		assert_int_equal(rc, SQLITE_DONE);
 		sqlite3_finalize(st);
-		qsort(lines.v, lines.n, sizeof *lines.v, line_cmp);
+		if (lines.n)
+			qsort(lines.v, lines.n, sizeof *lines.v, line_cmp);
 		for (size_t i = 0; i < lines.n; i++) {
 			rk_buf_addf(&out, "%s\n", lines.v[i]);
 			free(lines.v[i]);
