@@ -20,10 +20,12 @@
  * exchange's positions) and should not be read.
  *
  * Ownership: *out is a journal the caller closes (journal_close), which
- * deletes its private temporary file. Errors: a failed read aborts (RK_EDB);
- * an event that does not replay is its projection's error prefixed
- * "replaying event SEQ". Reads `j` in one read transaction; writes nothing
- * to it. Memory: bounded by SQLite's page caches (the scratch is on disk).
+ * deletes its private database. Errors: a failed read aborts (RK_EDB); an
+ * event that does not replay is its projection's error prefixed "replaying
+ * event SEQ". Reads `j` in one read transaction; writes nothing to it.
+ * Memory: with a symbol the scratch is an in-memory database (one symbol's
+ * rows); without one a private temporary file, so memory stays bounded by
+ * SQLite's page caches whatever the journal's size.
  */
 #ifndef RECKON_AUDIT_STATE_H
 #define RECKON_AUDIT_STATE_H
