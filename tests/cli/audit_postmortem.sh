@@ -18,61 +18,66 @@ db=$tmp/demo.db
 head -1 "$tmp/gaps" | grep -q '^unprotected: 10d 17:27:04.409500 in total, 10 intervals over 10 positions' \
   || fail "the total first: $(head -1 "$tmp/gaps")"
 "$bin" audit gaps --db "$db" --json > "$tmp/gaps.json" || fail "audit gaps --json exited $?"
-jqg() { jq -r "$1" "$tmp/gaps.json"; }
-[ "$(jqg '.intervals | length')" = 10 ] || fail "want 10 intervals: $(cat "$tmp/gaps.json")"
-[ "$(jqg '[.intervals[] | select(.open)] | length')" = 0 ] || fail "an interval is still open after the reconciliation"
+# py FILE EXPR: EXPR on the JSON document in FILE (as d), printed.
+py() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+jqg() { py "$tmp/gaps.json" "$1"; }
+iv() { echo "[i for i in d['intervals'] if i['symbol'] == '$1']"; }
+[ "$(jqg "len(d['intervals'])")" = 10 ] || fail "want 10 intervals: $(cat "$tmp/gaps.json")"
+[ "$(jqg "len([i for i in d['intervals'] if i['open']])")" = 0 ] || fail "an interval is still open after the reconciliation"
 grep -c 'still open' "$tmp/gaps" > /dev/null && fail "text says still open"
 # Each coinbase position: from its fill to 03:06:00, the pass that placed its stop.
 for s in TOWNS ELA UNI CLANKER ZORA ATOM TRUST; do
-  line=$(jqg ".intervals[] | select(.symbol == \"$s-USD\") | \"\(.start) \(.end) \(.start_cause) \(.end_cause)\"")
+  line=$(jqg "' '.join(i['start'] + ' ' + i['end'] + ' ' + i['start_cause'] + ' ' + i['end_cause'] for i in $(iv $s-USD))")
   fill_ts=$(sqlite3 "$db" "SELECT min(ts) FROM fills WHERE symbol = '$s-USD'")
   [ "$line" = "$fill_ts 2025-11-23T03:06:00.000000Z fill stop_acknowledged" ] || fail "$s-USD: '$line' (fill $fill_ts)"
   grep -q "^  $fill_ts  2025-11-23T03:06:00.000000Z .* $s-USD  *fill  *stop_acknowledged\$" "$tmp/gaps" || fail "$s-USD text"
 done
-[ "$(jqg '.intervals[] | select(.symbol == "UNFI-USD") | .end_cause')" = dust ] || fail "UNFI ends as dust"
+[ "$(jqg "$(iv UNFI-USD)[0]['end_cause']")" = dust ] || fail "UNFI ends as dust"
 # The bot's own stops: acknowledged a fraction of a second after the fills.
-[ "$(jqg '.intervals[] | select(.symbol == "ATOMUSDT") | "\(.start) \(.end) \(.duration_us)"')" = \
+[ "$(jqg "' '.join(str(x) for i in $(iv ATOMUSDT) for x in (i['start'], i['end'], i['duration_us']))")" = \
   "2025-11-23T03:03:42.265500Z 2025-11-23T03:03:42.391000Z 125500" ] || fail "ATOMUSDT"
-[ "$(jqg '.intervals[] | select(.symbol == "ICXUSDT") | "\(.start) \(.end)"')" = \
+[ "$(jqg "' '.join(i['start'] + ' ' + i['end'] for i in $(iv ICXUSDT))")" = \
   "2025-11-23T02:41:10.118000Z 2025-11-23T02:41:10.402000Z" ] || fail "ICXUSDT"
 # The total is the sum of the intervals; per position in the text.
-[ "$(jqg '.total_us')" = "$(jqg '[.intervals[].duration_us] | add')" ] || fail "total is not the sum"
+[ "$(jqg "d['total_us'] == sum(i['duration_us'] for i in d['intervals']) and d['total_us'] > 0")" = True ] || fail "total is not the sum"
 grep -q '^  coinbase       default    TOWNS-USD            2d 12:53:53.000000  1 interval$' "$tmp/gaps" || fail "per position"
 # Nothing unprotected after the reconciliation.
 "$bin" audit gaps --db "$db" --from 2025-11-23T03:06:00Z | head -1 | grep -q '^unprotected: 00:00:00.000000 in total, 0 intervals' \
   || fail "gaps after the reconciliation"
 # A symbol and a window: clipped, JSON.
 "$bin" audit gaps --db "$db" --symbol TOWNS-USD --from 2025-11-23T00:00:00+01:00 --json > "$tmp/g.json"
-[ "$(jq -r '.intervals | length' "$tmp/g.json")" = 1 ] || fail "json: $(cat "$tmp/g.json")"
-[ "$(jq -r '.intervals[0].start' "$tmp/g.json")" = 2025-11-22T23:00:00.000000Z ] || fail "clipped start: $(cat "$tmp/g.json")"
-[ "$(jq -r '.total_us' "$tmp/g.json")" = $(( (4 * 3600 + 6 * 60) * 1000000 )) ] || fail "total_us: $(cat "$tmp/g.json")"
+[ "$(py "$tmp/g.json" "len(d['intervals'])")" = 1 ] || fail "json: $(cat "$tmp/g.json")"
+[ "$(py "$tmp/g.json" "d['intervals'][0]['start']")" = 2025-11-22T23:00:00.000000Z ] || fail "clipped start: $(cat "$tmp/g.json")"
+[ "$(py "$tmp/g.json" "d['total_us']")" = $(( (4 * 3600 + 6 * 60) * 1000000 )) ] || fail "total_us: $(cat "$tmp/g.json")"
 # ---- state ---------------------------------------------------------------------
 # Before the reconciliation (journaled at 03:06:00): the six blocking SELL
 # limit orders open, no stop on coinbase, every coinbase position UNPROTECTED.
 "$bin" audit state --db "$db" --at 2025-11-23T03:05:30Z --json > "$tmp/s1.json" || fail "state before"
-jq -e . "$tmp/s1.json" > /dev/null || fail "state --json is not JSON"
-[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .side == "sell" and .order_type == "limit")] | length' "$tmp/s1.json")" = 6 ] \
-  || fail "six blocking sells before: $(jq -c '.open_orders' "$tmp/s1.json")"
-[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .purpose == "stop_loss")] | length' "$tmp/s1.json")" = 0 ] \
+py "$tmp/s1.json" 1 > /dev/null || fail "state --json is not JSON"
+sells="len([o for o in d['open_orders'] if o['venue'] == 'coinbase' and o['side'] == 'sell' and o['order_type'] == 'limit'])"
+stops="len([o for o in d['open_orders'] if o['venue'] == 'coinbase' and o['purpose'] == 'stop_loss'])"
+[ "$(py "$tmp/s1.json" "$sells")" = 6 ] \
+  || fail "six blocking sells before: $(cat "$tmp/s1.json")"
+[ "$(py "$tmp/s1.json" "$stops")" = 0 ] \
   || fail "stops before the reconciliation"
-[ "$(jq '[.positions[] | select(.venue == "coinbase" and .state == "UNPROTECTED")] | length' "$tmp/s1.json")" = 8 ] \
-  || fail "coinbase positions before: $(jq -c '.positions' "$tmp/s1.json")"
+[ "$(py "$tmp/s1.json" "len([p for p in d['positions'] if p['venue'] == 'coinbase' and p['state'] == 'UNPROTECTED'])")" = 8 ] \
+  || fail "coinbase positions before: $(cat "$tmp/s1.json")"
 # After: the stops, each protecting its position; the blocking orders gone.
 "$bin" audit state --db "$db" --at 2025-11-23T03:06:30Z --json > "$tmp/s2.json" || fail "state after"
-[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .side == "sell" and .order_type == "limit")] | length' "$tmp/s2.json")" = 0 ] \
+[ "$(py "$tmp/s2.json" "$sells")" = 0 ] \
   || fail "blocking sells after"
-[ "$(jq '[.open_orders[] | select(.venue == "coinbase" and .purpose == "stop_loss")] | length' "$tmp/s2.json")" = 7 ] \
-  || fail "seven stops after: $(jq -c '.open_orders' "$tmp/s2.json")"
-[ "$(jq -r '.positions[] | select(.symbol == "TOWNS-USD") | "\(.state) \(.stop_order_ids)"' "$tmp/s2.json")" = "protected sim-coinbase-4" ] \
+[ "$(py "$tmp/s2.json" "$stops")" = 7 ] \
+  || fail "seven stops after: $(cat "$tmp/s2.json")"
+[ "$(py "$tmp/s2.json" "' '.join(p['state'] + ' ' + p['stop_order_ids'] for p in d['positions'] if p['symbol'] == 'TOWNS-USD')")" = "protected sim-coinbase-4" ] \
   || fail "TOWNS protected by its stop after"
 # One symbol, as text.
 "$bin" audit state --db "$db" --at 2025-11-23T03:06:30Z --symbol TOWNS-USD > "$tmp/s3" || fail "state --symbol"
 grep -q '^state at 2025-11-23T03:06:30.000000Z: ' "$tmp/s3" || fail "state header: $(head -1 "$tmp/s3")"
 grep -q 'sim-coinbase-4' "$tmp/s3" && ! grep -q 'ELA-USD' "$tmp/s3" || fail "state --symbol shows other symbols"
 # The journal's end agrees with the materialized tables (the demo's own check).
-"$bin" audit state --db "$db" --at 2030-01-01T00:00:00Z --json | jq -c .positions > "$tmp/end.json"
-"$bin" query protection --db "$db" --format json | jq -c . > "$tmp/tables.json"
-cmp -s "$tmp/end.json" "$tmp/tables.json" || fail "state at the end differs from the tables"
+"$bin" audit state --db "$db" --at 2030-01-01T00:00:00Z --json > "$tmp/end.json"
+"$bin" query protection --db "$db" --format json > "$tmp/tables.json"
+[ "$(py "$tmp/end.json" "json.dumps(d['positions'])")" = "$(py "$tmp/tables.json" "json.dumps(d)")" ] || fail "state at the end differs from the tables"
 rc=0; "$bin" audit state --db "$db" 2> "$tmp/err" || rc=$?
 [ $rc = 64 ] && grep -q -- "--at" "$tmp/err" || fail "state without --at: $rc"
 
@@ -107,12 +112,13 @@ done
 grep -q 'ELA-USD\|ATOMUSDT' "$tmp/tl" && fail "timeline --symbol shows other symbols"
 # --order: the blocking order's own story; JSON carries who and the chain.
 "$bin" audit timeline --db "$db" --order $blocking --json > "$tmp/tl.json"
-[ "$(jq -r '[.[] | .who] | unique | join(",")' "$tmp/tl.json")" = "bot,reconciler,venue" ] || fail "who: $(jq -c . "$tmp/tl.json")"
-[ "$(jq -r ".[] | select(.what | test(\"cancel_order planned\")) | .cites" "$tmp/tl.json")" = \
-  "$(jq -r '.[] | select(.type == "finding") | .seq' "$tmp/tl.json")" ] || fail "the cancel cites its finding"
-[ "$(jq '[.[] | select(.symbol != "TOWNS-USD")] | length' "$tmp/tl.json")" = 0 ] || fail "--order strays"
+[ "$(py "$tmp/tl.json" "','.join(sorted(set(e['who'] for e in d)))")" = "bot,reconciler,venue" ] || fail "who: $(cat "$tmp/tl.json")"
+[ "$(py "$tmp/tl.json" "[e['cites'] for e in d if 'cancel_order planned' in e['what']]")" = \
+  "$(py "$tmp/tl.json" "[e['seq'] for e in d if e['type'] == 'finding']")" ] || fail "the cancel cites its finding"
+[ "$(py "$tmp/tl.json" "len([e for e in d if e['symbol'] != 'TOWNS-USD'])")" = 0 ] || fail "--order strays"
 # A window on ts.
-n=$("$bin" audit timeline --db "$db" --from 2025-11-23T03:07:00Z --to 2025-11-23T03:08:00Z --json | jq '[.[] | select(.ts < "2025-11-23T03:07:00" or .ts >= "2025-11-23T03:08:00")] | length')
+"$bin" audit timeline --db "$db" --from 2025-11-23T03:07:00Z --to 2025-11-23T03:08:00Z --json > "$tmp/w.json"
+n=$(py "$tmp/w.json" "len([e for e in d if e['ts'] < '2025-11-23T03:07:00' or e['ts'] >= '2025-11-23T03:08:00']) if d else 'empty'")
 [ "$n" = 0 ] || fail "timeline window"
 
 # ---- export, and verify --export ------------------------------------------------
@@ -120,7 +126,8 @@ n=$("$bin" audit timeline --db "$db" --from 2025-11-23T03:07:00Z --to 2025-11-23
   | grep -q '^exported events 29\.\.104 (76 events)' || fail "export"
 [ ! -e "$tmp/slice.jsonl.tmp" ] || fail "export left its temporary file"
 "$bin" audit verify --export "$tmp/slice.jsonl" | grep -q '^ok: events 29\.\.104 (76 events) are intact' || fail "verify --export"
-[ "$(head -1 "$tmp/slice.jsonl" | jq -r .chain_from)" = "$(sqlite3 "$db" 'SELECT hash FROM events WHERE seq = 28')" ] \
+head -1 "$tmp/slice.jsonl" > "$tmp/header.json"
+[ "$(py "$tmp/header.json" "d['chain_from']")" = "$(sqlite3 "$db" 'SELECT hash FROM events WHERE seq = 28')" ] \
   || fail "the slice chains from event 28's hash"
 # A modified slice fails (65) and names the row.
 sed '5s/blocking_order/blocking_ordeR/' "$tmp/slice.jsonl" > "$tmp/bad.jsonl"
