@@ -307,44 +307,16 @@ static int audit_verify_export_cmd(const struct audit_args *a)
 	return EX_OK;
 }
 
-int cmd_audit(int argc, char **argv)
+/* The journal's integrity: full or incremental (audit.h), and --checkpoint. */
+static int audit_verify_cmd(const struct audit_args *a)
 {
-	struct audit_args a = {0};
-	const struct cli_opt opts[] = {{"db", .value = &a.db},
-				       {"full", .flag = &a.full},
-				       {"checkpoint", .flag = &a.checkpoint},
-				       {"symbol", .value = &a.symbol},
-				       {"order", .value = &a.order},
-				       {"at", .take = take_time, .ctx = &a.at},
-				       {"from", .take = take_time, .ctx = &a.from},
-				       {"to", .take = take_time, .ctx = &a.to},
-				       {"json", .flag = &a.json},
-				       {"out", .value = &a.out},
-				       {"export", .value = &a.export_file},
-				       {NULL}};
-	int first, code = cli_opts_parse("audit", argc, argv, opts, help, &first);
-	if (code >= 0)
+	const char *db = a->db;
+	bool full = a->full, checkpoint = a->checkpoint;
+	int code;
+	if ((code = only_takes("verify", a, " db full checkpoint export ")) >= 0)
 		return code;
-	if (first >= argc)
-		return cli_usage_error("audit", "missing subcommand (verify, gaps, state, timeline, export)");
-	if (first + 1 < argc)
-		return cli_usage_error("audit", "unexpected argument '%s'", argv[first + 1]);
-	if (strcmp(argv[first], "gaps") == 0)
-		return audit_gaps_cmd(&a);
-	if (strcmp(argv[first], "state") == 0)
-		return audit_state_cmd(&a);
-	if (strcmp(argv[first], "timeline") == 0)
-		return audit_timeline_cmd(&a);
-	if (strcmp(argv[first], "export") == 0)
-		return audit_export_cmd(&a);
-	if (strcmp(argv[first], "verify") != 0)
-		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
-	if ((code = only_takes("verify", &a, " db full checkpoint export ")) >= 0)
-		return code;
-	if (a.export_file)
-		return audit_verify_export_cmd(&a);
-	const char *db = a.db;
-	bool full = a.full, checkpoint = a.checkpoint;
+	if (a->export_file)
+		return audit_verify_export_cmd(a);
 	if ((code = cli_require_db("audit", db)) >= 0)
 		return code;
 	code = EX_OK;
@@ -380,4 +352,39 @@ int cmd_audit(int argc, char **argv)
 		       (long long)seq, (long long)res.events, res.head_hash);
 	journal_close(w);
 	return code;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	struct audit_args a = {0};
+	const struct cli_opt opts[] = {{"db", .value = &a.db},
+				       {"full", .flag = &a.full},
+				       {"checkpoint", .flag = &a.checkpoint},
+				       {"symbol", .value = &a.symbol},
+				       {"order", .value = &a.order},
+				       {"at", .take = take_time, .ctx = &a.at},
+				       {"from", .take = take_time, .ctx = &a.from},
+				       {"to", .take = take_time, .ctx = &a.to},
+				       {"json", .flag = &a.json},
+				       {"out", .value = &a.out},
+				       {"export", .value = &a.export_file},
+				       {NULL}};
+	int first, code = cli_opts_parse("audit", argc, argv, opts, help, &first);
+	if (code >= 0)
+		return code;
+	if (first >= argc)
+		return cli_usage_error("audit", "missing subcommand (verify, gaps, state, timeline, export)");
+	if (first + 1 < argc)
+		return cli_usage_error("audit", "unexpected argument '%s'", argv[first + 1]);
+	if (strcmp(argv[first], "gaps") == 0)
+		return audit_gaps_cmd(&a);
+	if (strcmp(argv[first], "state") == 0)
+		return audit_state_cmd(&a);
+	if (strcmp(argv[first], "timeline") == 0)
+		return audit_timeline_cmd(&a);
+	if (strcmp(argv[first], "export") == 0)
+		return audit_export_cmd(&a);
+	if (strcmp(argv[first], "verify") != 0)
+		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
+	return audit_verify_cmd(&a);
 }
