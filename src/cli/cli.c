@@ -37,8 +37,14 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "                           [--account NAME]"},
 	{"status", cmd_status, "ask the running daemon how it is doing",
 	 "reckon status --config FILE [--json]"},
-	{"audit", cmd_audit, "verify the journal's hash chain and tables",
-	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
+	{"audit", cmd_audit, "verify the journal; post-mortems: gaps, state, timeline, export",
+	 "reckon audit verify [--full] [--checkpoint] --db FILE\n"
+	 "       reckon audit verify --export FILE.jsonl\n"
+	 "       reckon audit gaps --db FILE [--symbol S] [--from T] [--to T] [--json]\n"
+	 "       reckon audit state --db FILE --at T [--symbol S] [--json]\n"
+	 "       reckon audit timeline --db FILE [--symbol S] [--order ID] [--from T] [--to T]\n"
+	 "                             [--json]\n"
+	 "       reckon audit export --db FILE --from T --to T --out FILE.jsonl"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},
 	{"version", cmd_version, "print the version", "reckon version"},
 	{NULL, NULL, NULL, NULL},
