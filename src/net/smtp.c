@@ -98,6 +98,8 @@ static enum rk_rc translate(CURL *c, CURLcode cc, const char *url, const char *e
 	const char *why = *errbuf ? errbuf : curl_easy_strerror(cc);
 	switch (cc) {
 	case CURLE_LOGIN_DENIED:
+		return rk_err_set(err, RK_EREJECTED, "SMTP server %s refused the login (%ld): %s", url,
+				  code, why);
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_UPLOAD_FAILED:

@@ -157,7 +157,7 @@ enum rk_rc mime_build(const struct mime_message *m, struct rk_buf *out, struct r
 			 " boundary=\"rel.%s\"\r\n\r\n"
 			 "This is a MIME message: the report in text and HTML.\r\n\r\n"
 			 "--rel.%s\r\n"
-			 "Content-Type: multipart/alternative; boundary=\"alt.%s\"\r\n\r\n",
+			 "Content-Type: multipart/alternative;\r\n boundary=\"alt.%s\"\r\n\r\n",
 		    m->boundary, m->boundary, m->boundary);
 	char alt[160];
 	snprintf(alt, sizeof alt, "alt.%s", m->boundary);
