@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "audit.h"
 #include "chart.h"
 #include "daily.h"
 #include "daily_mail.h"
@@ -554,6 +555,10 @@ static void test_a_sent_report_is_journaled_once(void **state)
 	assert_true(found);
 	assert_string_equal(s.date, "2025-11-22");
 	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events WHERE type = 'report_sent'"), 2);
+	/* the events and their dedup records pass audit */
+	struct audit_result res;
+	if (audit_verify(f->j, &res, &err))
+		fail_msg("audit verify: %s", err.msg);
 }
 
 static void test_the_report_is_due_once_after_the_local_send_time(void **state)

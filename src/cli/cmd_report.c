@@ -1,7 +1,6 @@
 /* cmd_report.c — `reckon report daily`: the day's report as text, HTML or a
  * mail file, or sent over SMTP (daemon/daily_mail.h). */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -11,12 +10,10 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "config.h"
+#include "config_file.h"
 #include "daily_mail.h"
 #include "rk_clock.h"
-#include "rk_file.h"
 #include "rk_tz.h"
-
-#define CONFIG_FILE_MAX (1024 * 1024)
 
 static void help(void)
 {
@@ -61,18 +58,6 @@ static int take_format(const char *command, const char *option, const char *valu
 		return cli_usage_error(command, "unknown format '%s' (text, html or eml)", value);
 	*(const char **)ctx = value;
 	return -1;
-}
-
-static enum rk_rc load_config(const char *path, struct rk_config **cfg, struct rk_err *err)
-{
-	char *text = NULL, *copy = strdup(path);
-	enum rk_rc rc = copy ? rk_file_read(path, CONFIG_FILE_MAX, &text, NULL, err)
-			     : rk_err_set(err, RK_ENOMEM, "out of memory");
-	if (!rc && (rc = config_parse(text, dirname(copy), cfg, err)))
-		rk_err_prefix(err, "%s", path);
-	free(text);
-	free(copy);
-	return rc;
 }
 
 /* Yesterday in `tz`: the last whole day. */
@@ -206,7 +191,7 @@ int cmd_report(int argc, char **argv)
 	if (a.send && (a.format || a.out))
 		return cli_usage_error("report", "--send sends the mail; --format and --out are for "
 						 "writing it");
-	if (a.config && load_config(a.config, &cfg, &err))
+	if (a.config && config_load(a.config, &cfg, &err))
 		return cli_fail(&err);
 	if (a.send && !cfg->report.present) {
 		config_free(cfg);

@@ -528,32 +528,38 @@ enum rk_rc daily_gather(struct journal *j, const struct daily_opts *o, struct da
 
 /* ---- sent reports --------------------------------------------------------- */
 
+/* The dedup key is "report_sent:KIND:YYYY-MM-DD" in the group '' (audit
+ * derives every group but an order's as ''): the greatest key of a kind is
+ * its latest day, found on event_dedup's primary key. ?1 is the key, or the
+ * prefix "report_sent:KIND:" for the latest. */
 static const char SQL_SENT_FIND[] =
 	"SELECT e.seq, e.ts, json_extract(e.payload, '$.message_id'), json_extract(e.payload, '$.date')"
 	" FROM event_dedup AS d JOIN events AS e ON e.seq = d.seq"
-	" WHERE d.dedup_group = ?1 AND d.dedup_key = ?2 AND e.type = 'report_sent'";
-/* Keys are "KIND:YYYY-MM-DD": the greatest is the latest day. */
+	" WHERE d.dedup_group = '' AND d.dedup_key = ?1 AND e.type = 'report_sent'";
 static const char SQL_SENT_LAST[] =
 	"SELECT e.seq, e.ts, json_extract(e.payload, '$.message_id'), json_extract(e.payload, '$.date')"
 	" FROM event_dedup AS d JOIN events AS e ON e.seq = d.seq"
-	" WHERE d.dedup_group = ?1 AND e.type = 'report_sent'"
+	" WHERE d.dedup_group = '' AND d.dedup_key > ?1 AND d.dedup_key < ?1 || '~'"
+	"   AND e.type = 'report_sent'"
 	" ORDER BY d.dedup_key DESC LIMIT 1";
+
+static void sent_key(char *out, size_t n, const char *kind, const char *date)
+{
+	snprintf(out, n, "report_sent:%s:%s", kind, date ? date : "");
+}
 
 static enum rk_rc sent_read(struct journal *j, const char *sql, const char *kind, const char *date,
 			    struct daily_sent *out, bool *found, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	char group[64], key[64];
+	char key[96];
 	bool row = false;
 	*found = false;
-	snprintf(group, sizeof group, "report:%s", kind);
-	snprintf(key, sizeof key, "%s:%s", kind, date ? date : "");
+	sent_key(key, sizeof key, kind, date);
 	enum rk_rc rc = journal_stmt(j, sql, &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
-	if (date)
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 	if ((rc = sqlx_step_row(st, &row, "reading the sent reports", err)) || !row)
 		return rc;
 	memset(out, 0, sizeof *out);
@@ -582,7 +588,7 @@ enum rk_rc daily_sent_record(struct journal *j, const char *kind, const char *da
 			     const char *message_id, size_t recipients, int64_t sent_us,
 			     struct rk_err *err)
 {
-	char ts[RTIME_STR_MAX], group[64], key[64];
+	char ts[RTIME_STR_MAX], key[96];
 	char *payload = NULL;
 	enum events_result res;
 	enum rk_rc rc = RK_OK;
@@ -596,10 +602,9 @@ enum rk_rc daily_sent_record(struct journal *j, const char *kind, const char *da
 		goto out;
 	}
 	rtime_format(sent_us, ts);
-	snprintf(group, sizeof group, "report:%s", kind);
-	snprintf(key, sizeof key, "%s:%s", kind, date);
+	sent_key(key, sizeof key, kind, date);
 	struct journal_event ev = {"report_sent", "report", ts, "reckon", "report", "",
-				   payload, key, group};
+				   payload, key, NULL};
 	if ((rc = journal_begin(j, err)))
 		goto out;
 	if (!(rc = events_append(j, &ev, &res, NULL, err)))

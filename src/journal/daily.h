@@ -64,8 +64,8 @@ enum rk_rc daily_gather(struct journal *j, const struct daily_opts *opts,
 /* ---- the journal of sent reports -----------------------------------------
  * A sent report is the event `report_sent` (source "report", venue
  * "reckon", account "report"), payload {"date","kind","message_id",
- * "recipients","tz"}, filed under dedup group "report:KIND" with the key
- * "KIND:DATE". It projects nothing: these functions read it back through its
+ * "recipients","tz"}, with the dedup key "report_sent:KIND:DATE" (in the
+ * group "", as audit expects of every event but an order). It projects nothing: these functions read it back through its
  * dedup record. The same date twice with another Message-ID is refused by
  * the journal itself (RK_ECONFLICT), so two senders racing cannot both
  * record a send. */
