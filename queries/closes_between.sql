@@ -1,12 +1,11 @@
--- closes_between: the closing fills of a period per quote, with wins and losses
+-- closes_between: closing fills won and lost per quote between two instants
 --
--- Answers: how many closing fills won and lost between two instants, and
--- what did they realize? One row per quote currency (as pnl_by_day derives
--- it) from lot_closes (v_realized_pnl): closing fills, those with unknown
--- cost (unmatched sells: no P&L), wins (realized_pnl > 0), losses (< 0),
--- fees and realized_pnl after fees (empty when no close has a known cost).
--- Reads every close of the period: meant for a day (pnl_between reads the
--- roll-up for longer periods, with the same sums).
+-- Answers: how many closing fills of a period (a local day) won, and how
+-- many lost? One row per quote currency (as pnl_by_day derives it) with
+-- closing fills in the period, from lot_closes (v_realized_pnl): closing
+-- fills, those with unknown cost (unmatched sells: neither won nor lost),
+-- wins (realized_pnl above zero) and losses (below). Reads every close of
+-- the period: meant for a day. The P&L itself is pnl_between's.
 --
 -- Parameters (optional; an unset one means "from the beginning" / "to the end"):
 --   :from_ts  first instant included, canonical UTC 'YYYY-MM-DDTHH:MM:SS.ffffffZ'
@@ -14,8 +13,8 @@
 -- The daily report passes its local day as these two instants (a day in
 -- Europe/Berlin is e.g. 2025-11-21T23:00:00.000000Z to 2025-11-22T23:00:00.000000Z).
 --
--- Amounts are exact: decimal_sum and decimal_cmp, the functions of SQLite's
--- decimal extension that the sqlite3 shell ships and reckon registers.
+-- The sign of an amount is read from its canonical text (a leading '-', a
+-- digit other than 0), exactly, without arithmetic.
 --
 -- Example:
 --   reckon query closes_between --db reckon.db --param from_ts=2025-11-22T00:00:00.000000Z \
@@ -32,13 +31,10 @@ SELECT CASE
          WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
            THEN substr(symbol, -3)
        END AS quote,
-       COUNT(*)                                                      AS closing_fills,
-       COUNT(*) - COUNT(realized_pnl)                                AS unmatched_fills,
-       SUM(realized_pnl IS NOT NULL AND decimal_cmp(realized_pnl, '0') > 0) AS wins,
-       SUM(realized_pnl IS NOT NULL AND decimal_cmp(realized_pnl, '0') < 0) AS losses,
-       decimal_sum(fees)                                             AS fees,
-       CASE WHEN COUNT(realized_pnl) > 0
-         THEN decimal_sum(realized_pnl) END                          AS realized_pnl
+       COUNT(*)                               AS closing_fills,
+       COUNT(*) - COUNT(realized_pnl)         AS unmatched_fills,
+       SUM(realized_pnl NOT LIKE '-%' AND ltrim(realized_pnl, '0.') <> '') AS wins,
+       SUM(realized_pnl LIKE '-%' AND ltrim(realized_pnl, '-0.') <> '')    AS losses
 FROM v_realized_pnl
 WHERE closed_at >= COALESCE(:from_ts, '')
   AND closed_at < COALESCE(:to_ts, '9999')

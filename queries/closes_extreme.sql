@@ -13,8 +13,9 @@
 -- Europe/Berlin is e.g. 2025-11-21T23:00:00.000000Z to 2025-11-22T23:00:00.000000Z).
 --   :limit    how many of each kind (default 5)
 --
--- Amounts are the view's exact decimal TEXT; signs and order come from
--- decimal_cmp and COLLATE decimal (SQLite's decimal extension).
+-- Amounts are the view's exact decimal TEXT; the sign is read from the
+-- canonical text (a leading '-', a digit other than 0), the order comes from
+-- COLLATE decimal (SQLite's decimal extension), both exact.
 --
 -- Example:
 --   reckon query closes_extreme --db reckon.db --param from_ts=2025-11-22T00:00:00.000000Z \
@@ -36,7 +37,7 @@ SELECT * FROM (
            fill_id, qty, realized_pnl
     FROM v_realized_pnl
     WHERE closed_at >= COALESCE(:from_ts, '') AND closed_at < COALESCE(:to_ts, '9999')
-      AND realized_pnl IS NOT NULL AND decimal_cmp(realized_pnl, '0') > 0
+      AND realized_pnl NOT LIKE '-%' AND ltrim(realized_pnl, '0.') <> ''
     ORDER BY realized_pnl COLLATE decimal DESC, closed_at, venue, fill_id
     LIMIT CAST(COALESCE(:limit, 5) AS INTEGER)
 )
@@ -53,7 +54,7 @@ SELECT * FROM (
            fill_id, qty, realized_pnl
     FROM v_realized_pnl
     WHERE closed_at >= COALESCE(:from_ts, '') AND closed_at < COALESCE(:to_ts, '9999')
-      AND realized_pnl IS NOT NULL AND decimal_cmp(realized_pnl, '0') < 0
+      AND realized_pnl LIKE '-%' AND ltrim(realized_pnl, '-0.') <> ''
     ORDER BY realized_pnl COLLATE decimal, closed_at, venue, fill_id
     LIMIT CAST(COALESCE(:limit, 5) AS INTEGER)
 );

@@ -210,7 +210,7 @@ static enum rk_rc cap_row(void *ctx, const struct rk_cell *c, struct rk_err *err
 {
 	struct capture *k = ctx;
 	(void)err;
-	snprintf(k->realized, sizeof k->realized, "%s", c[6].text ? c[6].text : "");
+	snprintf(k->realized, sizeof k->realized, "%s", c[4].text ? c[4].text : "");
 	k->rows++;
 	return RK_OK;
 }
@@ -227,7 +227,7 @@ static void test_figures_equal_the_named_query(void **state)
 	struct rk_row_sink sink = {cap_cols, cap_row, &k};
 	g_ngaps = 0, g_gaps_fail = 0;
 	gather(f, "2025-11-22", "Europe/Berlin", &r);
-	assert_int_equal(query_find("closes_between", &q, &err), RK_OK);
+	assert_int_equal(query_find("pnl_between", &q, &err), RK_OK);
 	assert_int_equal(query_run(f->j, &q, args, 2, &sink, NULL, &err), RK_OK);
 	assert_int_equal(k.rows, 1);
 	assert_string_equal(r.day.v[0].realized, k.realized); /* the same text */
@@ -258,6 +258,54 @@ static void test_zone_whose_day_differs_from_utc(void **state)
 	assert_non_null(strstr(t, "00:30       BTC-USD")); /* local time of the close */
 	free(t);
 	daily_report_free(&r);
+}
+
+/* The roll-up plus the pieces at each end equal a plain sum over every row
+ * of the period, in zones east and west of UTC, some far enough that the
+ * nearest UTC midnight is the other day's. */
+static void test_sums_over_local_days_equal_plain_sums(void **state)
+{
+	struct fx *f = *state;
+	static const char *const zones[] = {"UTC", "Europe/Berlin", "America/Los_Angeles",
+					    "Asia/Kolkata", "Pacific/Kiritimati", "Pacific/Pago_Pago"};
+	static const char *const days[] = {"2025-11-20", "2025-11-21", "2025-11-22", "2025-11-23"};
+	g_ngaps = 0, g_gaps_fail = 0;
+	for (size_t z = 0; z < 6; z++)
+		for (size_t d = 0; d < 4; d++) {
+			struct daily_report r;
+			char sql[512], want[96], fees[96], fills[32];
+			gather(f, days[d], zones[z], &r);
+			snprintf(sql, sizeof sql,
+				 "SELECT COALESCE(decimal_sum(realized_pnl), '') || ' ' || count(*) "
+				 "FROM lot_closes WHERE closed_at >= '%s' AND closed_at < '%s'",
+				 r.from_ts, r.to_ts);
+			tu_query_text(f->j, sql, want, sizeof want);
+			char got[128];
+			snprintf(got, sizeof got, "%s %ld", r.day.n ? r.day.v[0].realized : "",
+				 r.day.n ? r.day.v[0].closing_fills : 0L);
+			if (strcmp(want, "0") == 0 || strcmp(want, " 0") == 0)
+				assert_int_equal(r.day.n, 0);
+			else {
+				char *sp = strchr(want, ' ');
+				*sp = '\0';
+				assert_amount(r.day.v[0].realized, want);
+				assert_int_equal(r.day.v[0].closing_fills, atol(sp + 1));
+			}
+			snprintf(sql, sizeof sql,
+				 "SELECT COALESCE(decimal_sum(fee), '0') FROM fills WHERE fee_currency = "
+				 "'USD' AND ts >= '%s' AND ts < '%s'", r.from_ts, r.to_ts);
+			tu_query_text(f->j, sql, fees, sizeof fees);
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM fills WHERE ts >= '%s' AND ts < '%s'",
+				 r.from_ts, r.to_ts);
+			tu_query_text(f->j, sql, fills, sizeof fills);
+			assert_int_equal(r.fills, atol(fills));
+			const char *usd = "0";
+			for (size_t i = 0; i < r.fees.n; i++)
+				if (strcmp(r.fees.v[i].currency, "USD") == 0)
+					usd = r.fees.v[i].fees;
+			assert_amount(usd, fees);
+			daily_report_free(&r);
+		}
 }
 
 static void test_empty_day(void **state)
@@ -686,6 +734,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_figures_equal_the_named_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_whose_day_differs_from_utc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sums_over_local_days_equal_plain_sums, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_empty_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unprotected_intervals_and_failed_actions, setup,
 						teardown),

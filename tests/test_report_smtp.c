@@ -152,7 +152,7 @@ static const char *str(const cJSON *o, const char *k)
 	return v->valuestring;
 }
 
-/* The realized P&L the named query closes_between gives for the UTC day. */
+/* The realized P&L the named query pnl_between gives for the UTC day. */
 static enum rk_rc q_cols(void *c, size_t n, const char *const *names, struct rk_err *e)
 {
 	(void)c, (void)n, (void)names, (void)e;
@@ -162,7 +162,7 @@ static enum rk_rc q_cols(void *c, size_t n, const char *const *names, struct rk_
 static enum rk_rc q_row(void *c, const struct rk_cell *cells, struct rk_err *e)
 {
 	(void)e;
-	snprintf(c, 96, "%s", cells[6].text);
+	snprintf(c, 96, "%s", cells[4].text);
 	return RK_OK;
 }
 
@@ -174,7 +174,7 @@ static void named_query_pnl(struct fx *f, char out[96])
 				   {"to_ts", "2025-11-23T00:00:00.000000Z"}};
 	struct rk_row_sink sink = {q_cols, q_row, out};
 	out[0] = '\0';
-	assert_int_equal(query_find("closes_between", &q, &err), RK_OK);
+	assert_int_equal(query_find("pnl_between", &q, &err), RK_OK);
 	assert_int_equal(query_run(f->j, &q, args, 2, &sink, NULL, &err), RK_OK);
 	assert_string_not_equal(out, "");
 }

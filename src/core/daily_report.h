@@ -37,7 +37,7 @@ struct daily_pnl {
 	char quote[MODEL_SYM_MAX];
 	long closing_fills;      /* lot closes */
 	long unmatched_fills;    /* of which with unknown cost (no P&L) */
-	long wins, losses;       /* closes with P&L > 0 / < 0 (day only; 0 for a month) */
+	long wins, losses;       /* closes with P&L > 0 / < 0 (the day only; 0 otherwise) */
 	char realized[DAILY_AMT_MAX]; /* "" when none known */
 	char fees[DAILY_AMT_MAX];     /* the closes' fees (included in realized) */
 };

@@ -143,21 +143,28 @@ static enum rk_rc month_row(struct gather *g, const struct rk_cell *c, struct rk
 	return p ? pnl_row(p, c, err) : oom(err);
 }
 
-static const char *const CLOSES_COLS[] = {"quote", "closing_fills", "unmatched_fills", "wins",
-					  "losses", "fees", "realized_pnl"};
-
 static enum rk_rc day_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
 {
 	struct daily_pnl *p = rk_array_push(&g->r->day);
-	if (!p)
-		return oom(err);
-	cp(p->quote, sizeof p->quote, &c[0]);
-	p->closing_fills = num(&c[1]);
-	p->unmatched_fills = num(&c[2]);
-	p->wins = num(&c[3]);
-	p->losses = num(&c[4]);
-	enum rk_rc rc = amt(p->fees, sizeof p->fees, &c[5], err);
-	return rc ? rc : amt(p->realized, sizeof p->realized, &c[6], err);
+	return p ? pnl_row(p, c, err) : oom(err);
+}
+
+static const char *const CLOSES_COLS[] = {"quote", "closing_fills", "unmatched_fills", "wins",
+					  "losses"};
+
+/* Wins and losses join the day's P&L row of their quote. */
+static enum rk_rc wins_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
+{
+	for (size_t i = 0; i < g->r->day.n; i++) {
+		struct daily_pnl *p = &g->r->day.v[i];
+		if (strcmp(p->quote, txt(&c[0])) == 0) {
+			p->wins = num(&c[3]);
+			p->losses = num(&c[4]);
+			return RK_OK;
+		}
+	}
+	return rk_err_set(err, RK_ECORRUPT, "closes_between has quote '%s', pnl_between has not",
+			  txt(&c[0]));
 }
 
 static const char *const FEES_COLS[] = {"fee_currency", "fills", "fees"};
@@ -174,7 +181,7 @@ static enum rk_rc fee_row(struct gather *g, const struct rk_cell *c, struct rk_e
 }
 
 static const char *const SYMBOL_COLS[] = {"venue", "account", "symbol", "quote", "closing_fills",
-					  "fees", "realized_pnl"};
+					  "unmatched_fills", "fees", "realized_pnl"};
 
 static enum rk_rc symbol_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
 {
@@ -186,8 +193,8 @@ static enum rk_rc symbol_row(struct gather *g, const struct rk_cell *c, struct r
 	cp(s->symbol, sizeof s->symbol, &c[2]);
 	cp(s->quote, sizeof s->quote, &c[3]);
 	s->closing_fills = num(&c[4]);
-	enum rk_rc rc = amt(s->fees, sizeof s->fees, &c[5], err);
-	return rc ? rc : amt(s->realized, sizeof s->realized, &c[6], err);
+	enum rk_rc rc = amt(s->fees, sizeof s->fees, &c[6], err);
+	return rc ? rc : amt(s->realized, sizeof s->realized, &c[7], err);
 }
 
 static const char *const EXTREME_COLS[] = {"kind", "closed_at", "venue", "account", "symbol",
@@ -485,7 +492,8 @@ static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 	if ((rc = rk_tz_day(r->tz, r->month_start, &a, &b, err)))
 		return rc;
 	rtime_format(a, month_ts);
-	if ((rc = RUN(g, "closes_between", CLOSES_COLS, day_row, f, t, NULL, err)) ||
+	if ((rc = RUN(g, "pnl_between", PNL_COLS, day_row, f, t, NULL, err)) ||
+	    (rc = RUN(g, "closes_between", CLOSES_COLS, wins_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "pnl_between", PNL_COLS, month_row, month_ts, t, NULL, err)) ||
 	    (rc = RUN(g, "fees_between", FEES_COLS, fee_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "pnl_by_symbol_between", SYMBOL_COLS, symbol_row, f, t, NULL, err)) ||

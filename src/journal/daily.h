@@ -6,8 +6,9 @@
  *
  * The day is `date` in time zone `tz` (lib/rk_tz.h), as the instants
  * [from, to) in UTC, handed to the queries as :from_ts / :to_ts:
- *   closes_between          the headline: P&L per quote, wins and losses
- *   pnl_between             month to date, and each of the 30 days charted
+ *   pnl_between             the headline (P&L per quote), the month to date,
+ *                           and each of the 30 days charted
+ *   closes_between          the day's wins and losses
  *   fees_between            fills of the day and fees per fee currency
  *   pnl_by_symbol_between   P&L by symbol
  *   closes_extreme          the largest winners and losers

@@ -42,14 +42,14 @@ expect_exit() { # CODE TEXT CMD...: exit code CODE and TEXT on stderr
 }
 
 # ---- the figures are the named query's -------------------------------------
-q() { # the realized P&L closes_between gives for [FROM, TO)
-	"$bin" query closes_between --db "$db" --param "from_ts=$1" --param "to_ts=$2" --format csv |
-		tail -n 1 | tr -d '\r' | awk -F, '{ print $7 }'
+q() { # the realized P&L pnl_between gives for [FROM, TO)
+	"$bin" query pnl_between --db "$db" --param "from_ts=$1" --param "to_ts=$2" --format csv |
+		tail -n 1 | tr -d '\r' | awk -F, '{ print $5 }'
 }
 utc=$(q 2025-11-22T00:00:00.000000Z 2025-11-23T00:00:00.000000Z)
 berlin=$(q 2025-11-21T23:00:00.000000Z 2025-11-22T23:00:00.000000Z)
-[ "$utc" = 275.7 ] || fail "closes_between UTC: $utc"
-[ "$berlin" = 81.9 ] || fail "closes_between Berlin: $berlin"
+[ "$utc" = 275.7 ] || fail "pnl_between UTC: $utc"
+[ "$berlin" = 81.9 ] || fail "pnl_between Berlin: $berlin"
 "$bin" report daily --db "$db" --date 2025-11-22 > "$tmp/utc.txt" || fail "report"
 grep -qF "Realized P&L: +$utc USD" "$tmp/utc.txt" || fail "UTC figure: $(cat "$tmp/utc.txt")"
 grep -qF "Closing fills: 3 (2 won, 1 lost)" "$tmp/utc.txt" || fail "wins and losses"
