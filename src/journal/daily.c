@@ -149,24 +149,6 @@ static enum rk_rc day_row(struct gather *g, const struct rk_cell *c, struct rk_e
 	return p ? pnl_row(p, c, err) : oom(err);
 }
 
-static const char *const CLOSES_COLS[] = {"quote", "closing_fills", "unmatched_fills", "wins",
-					  "losses"};
-
-/* Wins and losses join the day's P&L row of their quote. */
-static enum rk_rc wins_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
-{
-	for (size_t i = 0; i < g->r->day.n; i++) {
-		struct daily_pnl *p = &g->r->day.v[i];
-		if (strcmp(p->quote, txt(&c[0])) == 0) {
-			p->wins = num(&c[3]);
-			p->losses = num(&c[4]);
-			return RK_OK;
-		}
-	}
-	return rk_err_set(err, RK_ECORRUPT, "closes_between has quote '%s', pnl_between has not",
-			  txt(&c[0]));
-}
-
 static const char *const FEES_COLS[] = {"fee_currency", "fills", "fees"};
 
 static enum rk_rc fee_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
@@ -215,10 +197,23 @@ static enum rk_rc extreme_row(struct gather *g, const struct rk_cell *c, struct 
 	return rc ? rc : amt(x->realized, sizeof x->realized, &c[8], err);
 }
 
-static const char *const MINUTE_COLS[] = {"minute", "quote", "closing_fills", "realized_pnl"};
+static const char *const MINUTE_COLS[] = {"minute", "quote", "closing_fills", "wins", "losses",
+					  "realized_pnl"};
 
+/* A minute of the day: its wins and losses count for its quote's headline
+ * (counts, not amounts: added here), its P&L is a point of the curve when
+ * it is in the chart's quote. */
 static enum rk_rc minute_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
 {
+	struct daily_pnl *day = NULL;
+	for (size_t i = 0; i < g->r->day.n && !day; i++)
+		if (strcmp(g->r->day.v[i].quote, txt(&c[1])) == 0)
+			day = &g->r->day.v[i];
+	if (!day)
+		return rk_err_set(err, RK_ECORRUPT, "pnl_by_minute has quote '%s', pnl_between has not",
+				  txt(&c[1]));
+	day->wins += num(&c[3]);
+	day->losses += num(&c[4]);
 	if (strcmp(txt(&c[1]), g->r->chart_quote) != 0)
 		return RK_OK;
 	char ts[RTIME_STR_MAX];
@@ -231,7 +226,7 @@ static enum rk_rc minute_row(struct gather *g, const struct rk_cell *c, struct r
 	if (!p)
 		return oom(err);
 	p->t_us = us;
-	return amt(p->realized, sizeof p->realized, &c[3], err);
+	return amt(p->realized, sizeof p->realized, &c[5], err);
 }
 
 /* pnl_between over the 30 days: the chart's quote is the one with the most
@@ -493,7 +488,6 @@ static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 		return rc;
 	rtime_format(a, month_ts);
 	if ((rc = RUN(g, "pnl_between", PNL_COLS, day_row, f, t, NULL, err)) ||
-	    (rc = RUN(g, "closes_between", CLOSES_COLS, wins_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "pnl_between", PNL_COLS, month_row, month_ts, t, NULL, err)) ||
 	    (rc = RUN(g, "fees_between", FEES_COLS, fee_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "pnl_by_symbol_between", SYMBOL_COLS, symbol_row, f, t, NULL, err)) ||
@@ -507,8 +501,7 @@ static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 	    (rc = RUN(g, "halts", HALT_COLS, halt_row, NULL, NULL, NULL, err)) ||
 	    (rc = gather_days(g, err)))
 		return rc;
-	if (*r->chart_quote &&
-	    (rc = RUN(g, "pnl_by_minute", MINUTE_COLS, minute_row, f, t, NULL, err)))
+	if ((rc = RUN(g, "pnl_by_minute", MINUTE_COLS, minute_row, f, t, NULL, err)))
 		return rc;
 	return gather_gaps(g, err);
 }

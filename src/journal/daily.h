@@ -8,11 +8,11 @@
  * [from, to) in UTC, handed to the queries as :from_ts / :to_ts:
  *   pnl_between             the headline (P&L per quote), the month to date,
  *                           and each of the 30 days charted
- *   closes_between          the day's wins and losses
  *   fees_between            fills of the day and fees per fee currency
  *   pnl_by_symbol_between   P&L by symbol
  *   closes_extreme          the largest winners and losers
- *   pnl_by_minute           the running total through the day (chart)
+ *   pnl_by_minute           the day's wins and losses, and its running total
+ *                           (chart)
  *   positions_marked        open positions, last fill price, unrealized P&L
  *   protection              their stops and state (and "unprotected now")
  *   runs_between, findings_between, actions_between, actions_failed_between,
