@@ -377,7 +377,8 @@ static void test_unprotected_intervals_and_failed_actions(void **state)
 	assert_non_null(strstr(t, "! circuit breaker: 1 finding of the day held back"));
 	assert_non_null(strstr(t, "! incomplete pass 900 (coinbase default) at 13:00: open orders "
 				  "page 2 failed"));
-	assert_non_null(strstr(t, "Unprotected time today: 12 h 30 min in 2 intervals"));
+	assert_non_null(strstr(t, "Unprotected time today: 12 h 30 min in 2 intervals, added up over "
+				  "positions"));
 	assert_non_null(strstr(t, "still open"));
 	assert_non_null(strstr(t, "stop_cancelled"));
 	assert_non_null(strstr(t, "place_stop failed"));

@@ -256,9 +256,9 @@ static void headline_protection(struct doc *d)
 		para(d, "color:#0a7d32", "Unprotected time today: 0 \xe2\x80\x94 every position was "
 					 "protected all day");
 	else
-		para(d, ALERT_STYLE, "Unprotected time today: %s in %zu interval%s",
+		para(d, ALERT_STYLE, "Unprotected time today: %s in %zu interval%s%s",
 		     duration(r->unprotected_us, dur, sizeof dur), r->gaps.n,
-		     r->gaps.n == 1 ? "" : "s");
+		     r->gaps.n == 1 ? "" : "s", r->gaps.n > 1 ? ", added up over positions" : "");
 }
 
 static void headline(struct doc *d)
