@@ -758,5 +758,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreachable_server_is_an_error_and_nothing_is_journaled,
 						setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	chart_fonts_release();
+	return failed;
 }

@@ -348,5 +348,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sent_with_starttls_and_auth, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	chart_fonts_release();
+	return failed;
 }

@@ -35,6 +35,7 @@ SYSTEM = {  # system header prefix -> layers that may include it
     "ev.h": ["net", "daemon"],
     "microhttpd.h": ["daemon"],
     "cairo": ["report"],
+    "fontconfig/": ["report"],
     "cmocka.h": [],
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "audit_gaps.h"
+#include "chart.h"
 #include "cli.h"
 #include "cli_opts.h"
 #include "config.h"
@@ -200,5 +201,6 @@ int cmd_report(int argc, char **argv)
 	}
 	code = run(&a, cfg);
 	config_free(cfg);
+	chart_fonts_release();
 	return code;
 }

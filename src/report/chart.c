@@ -1,10 +1,12 @@
 /*
  * chart.c — the daily report's PNG charts with cairo (chart.h). The only
- * file of reckon that includes cairo.
+ * file of reckon that includes cairo (and fontconfig, whose caches it
+ * releases).
  */
 #include "chart.h"
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -230,6 +232,12 @@ static void draw_days(struct frame *f, const struct daily_report *r)
 	}
 	if (!any)
 		no_data(f, "no closing fills in these 30 days");
+}
+
+void chart_fonts_release(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
 }
 
 enum rk_rc chart_pnl_curve(const struct daily_report *r, struct rk_buf *png, struct rk_err *err)

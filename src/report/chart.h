@@ -25,6 +25,11 @@
 #define CHART_WIDTH 640
 #define CHART_HEIGHT 300
 
+/* Releases cairo's and fontconfig's process-wide font caches, which
+ * otherwise live until exit and read as leaks to a leak checker. Call once
+ * at the end, when no thread draws a chart (the CLI does, and the tests). */
+void chart_fonts_release(void);
+
 enum rk_rc chart_pnl_curve(const struct daily_report *r, struct rk_buf *png, struct rk_err *err);
 enum rk_rc chart_pnl_days(const struct daily_report *r, struct rk_buf *png, struct rk_err *err);
 
