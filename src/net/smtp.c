@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rk_url.h"
+
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static CURLcode g_init_rc = CURLE_OK;
 
@@ -14,52 +16,20 @@ static void init_once(void)
 	g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* The host of "scheme://[user@]host[:port][/...]" into out. */
-static bool url_host(const char *url, char *out, size_t cap)
-{
-	const char *p = strstr(url, "://");
-	if (!p)
-		return false;
-	p += 3;
-	const char *end = p + strcspn(p, "/?#");
-	const char *at = memchr(p, '@', (size_t)(end - p));
-	if (at)
-		p = at + 1;
-	const char *colon;
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-		if (!rb)
-			return false;
-		snprintf(out, cap, "%.*s", (int)(rb - p + 1), p);
-		return true;
-	}
-	colon = memchr(p, ':', (size_t)(end - p));
-	snprintf(out, cap, "%.*s", (int)((colon ? colon : end) - p), p);
-	return *out != '\0';
-}
-
-static bool is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
-	       strcmp(host, "localhost") == 0;
-}
-
 enum rk_rc smtp_check(const struct smtp_opts *o, struct rk_err *err)
 {
-	char host[256];
-	bool tls = o->url && strncmp(o->url, "smtps://", 8) == 0;
-	bool plain = o->url && strncmp(o->url, "smtp://", 7) == 0;
+	struct rk_url u;
+	struct rk_err uerr = {0};
+	if (!o->url || rk_url_split(o->url, &u, &uerr))
+		return rk_err_set(err, RK_EINVAL, "smtp_url: %s", o->url ? uerr.msg : "missing");
+	bool tls = strcmp(u.scheme, "smtps") == 0, plain = strcmp(u.scheme, "smtp") == 0;
+	const char *host = u.host;
 	if (!tls && !plain)
 		return rk_err_set(err, RK_EINVAL, "smtp_url must start with smtp:// or smtps://");
-	if (!url_host(o->url, host, sizeof host))
-		return rk_err_set(err, RK_EINVAL, "smtp_url %s names no host", o->url);
-	if (strchr(o->url, '@'))
-		return rk_err_set(err, RK_EINVAL, "smtp_url must not carry a user name or password "
-						  "(use username and password_env)");
 	if (o->starttls && tls)
 		return rk_err_set(err, RK_EINVAL, "starttls is for smtp:// (port 587); smtps:// is "
 						  "already TLS");
-	if (plain && !o->starttls && !is_loopback(host))
+	if (plain && !o->starttls && !rk_url_host_is_loopback(host))
 		return rk_err_set(err, RK_EINVAL, "smtp://%s without starttls would send in clear "
 						  "text: use smtps:// or starttls (clear text only to "
 						  "loopback)", host);

@@ -8,8 +8,9 @@
  * (system CAs, or ca_file).
  *
  * Clear text: "smtp://" without starttls is accepted only to a loopback
- * host (127.0.0.1, ::1, localhost), like http.h's rule for plain http, and
- * never with a password.
+ * host (rk_url.h: 127.0.0.1, ::1, localhost), like http.h's rule for plain
+ * http, and never with a password. The URL is split by rk_url_split, which
+ * refuses user info in it.
  *
  * Secrets: the password is the caller's (net/secret.h loads it); it is
  * handed to libcurl and never copied into an error message or log. Errors
