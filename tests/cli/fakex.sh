@@ -115,7 +115,11 @@ while :; do
 	cursor=$(body | grep -o '"cursor":"[^"]*"' | cut -d'"' -f4)
 done
 [ "${#ids[@]}" = 6 ] && [ "$pages" = 3 ] || fail "want 6 open orders on 3 pages, got ${#ids[@]} on $pages"
-printf '%s\n' "${ids[@]}" | grep -qx 3661647f-bc6f-57bc-9370-69cb15b988d9 || fail "TOWNS exit missing"
+[ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = 6 ] || fail "an order listed twice: ${ids[*]}"
+# Not `printf ... | grep -q` (it flaked under load): bash's printf writes
+# each id separately, grep -q exits at the first (TOWNS), the next write
+# dies of SIGPIPE and pipefail fails the check (tests/cli/hostile_pipefail.sh).
+[[ " ${ids[*]} " == *" 3661647f-bc6f-57bc-9370-69cb15b988d9 "* ]] || fail "TOWNS exit missing: ${ids[*]}"
 
 # --- Coinbase: batch cancel, per-order results --------------------------------
 towns=3661647f-bc6f-57bc-9370-69cb15b988d9

@@ -134,10 +134,10 @@ test_500_on_a_placement_is_sent_again_not_liquidated() {
 	fx_requests
 	[ "$(grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | grep -c "$cid")" = 2 ] \
 		|| fail "want the same client order id sent twice"
-	grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | head -1 | grep -q '"status":500' \
+	grep -m 1 "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | grep -q '"status":500' \
 		|| fail "the first placement was not the one answered 500"
-	grep '"method":"GET","path":"/api/v3/brokerage/orders/historical/batch"' "$tmp/requests.jsonl" \
-		| grep -q 'OPEN' || fail "no lookup by client order id between the sends"
+	grep -q '"method":"GET","path":"/api/v3/brokerage/orders/historical/batch".*OPEN' "$tmp/requests.jsonl" \
+		|| fail "no lookup by client order id between the sends"
 	grep '"method":"POST"' "$tmp/requests.jsonl" | grep -q market_market_ioc \
 		&& fail "a market order was sent after a transient error"
 	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close'")" = 0 ] \
