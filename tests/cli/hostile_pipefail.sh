@@ -38,28 +38,38 @@ else
 fi
 
 # --- (2) the pattern, nowhere in the CLI tests --------------------------------
-# A writer of several write(2) calls, then an early-exit reader.
+# A writer of several write(2) calls, then an early-exit reader: printf of an
+# array, a loop; or grep / tail over a file whose output outgrows one stdio
+# buffer (4 KiB: a request log does), unless the writer is bounded (grep -m).
 pattern='(printf[^|]*"\$\{[A-Za-z_][A-Za-z_0-9]*\[@\]\}"[^|]*|(^|[^A-Za-z_])done[[:space:]]*)\|[[:space:]]*(grep[[:space:]]+-[A-Za-z]*[qm]|head([[:space:]]|$))'
+file_pattern='(^|[^A-Za-z_])(grep|tail)[[:space:]][^|&;]*\|[[:space:]]*(grep[[:space:]]+-[A-Za-z]*[qm]|head([[:space:]]|$))'
 scan() { # FILE: offending lines as FILE:LINE: TEXT (continuations joined)
-	RE=$pattern awk -v f="$1" '
-		BEGIN { re = ENVIRON["RE"] }
+	RE=$pattern RE2=$file_pattern awk -v f="$1" '
+		BEGIN { re = ENVIRON["RE"]; re2 = ENVIRON["RE2"] }
 		!cont && /^[[:space:]]*#/ { next }
 		{ line = (cont ? line " " : "") $0; if (!cont) start = NR }
 		/\\$/ { sub(/\\$/, "", line); cont = 1; next }
-		{ cont = 0; if (line ~ re && line !~ /\|\| *true *\)? *$/) print f ":" start ": " line }'
+		{ cont = 0
+		  bad = line ~ re || (line ~ re2 && line !~ /grep[[:space:]]+-[A-Za-z]*m/)
+		  if (bad && line !~ /\|\| *true *\)? *$/) print f ":" start ": " line }'
 }
 # Positive controls: the detector sees the flaky line and the loop form.
 printf '%s\n' "printf '%s\\n' \"\${ids[@]}\" | grep -qx X || fail" > "$tmp/bad1"
 printf '%s\n' 'for i in 1 2; do echo $i; done \' '	| head -1 > x' > "$tmp/bad2"
 [ -n "$(scan "$tmp/bad1" < "$tmp/bad1")" ] || fail "the scan misses printf ... | grep -q"
 [ -n "$(scan "$tmp/bad2" < "$tmp/bad2")" ] || fail "the scan misses done | head"
-printf '%s\n' "[[ \" \${ids[*]} \" == *\" X \"* ]] || fail" > "$tmp/good"
+printf '%s\n' 'grep "GET" "$tmp/log" | head -n 1 > x' > "$tmp/bad3"
+printf '%s\n' 'tail -n +3 "$tmp/log" | grep -q X || fail' > "$tmp/bad4"
+[ -n "$(scan "$tmp/bad3" < "$tmp/bad3")" ] || fail "the scan misses grep | head"
+[ -n "$(scan "$tmp/bad4" < "$tmp/bad4")" ] || fail "the scan misses tail | grep -q"
+printf '%s\n' "[[ \" \${ids[*]} \" == *\" X \"* ]] || fail" 'grep -m 1 X "$f" | head -n 1' \
+	'grep A "$f" | grep B > /dev/null || fail' > "$tmp/good"
 [ -z "$(scan "$tmp/good" < "$tmp/good")" ] || fail "the scan flags the fixed form"
 
 found=
-for f in "$src"/tests/cli/*.sh; do
+for f in "$src"/tests/cli/*.sh "$src"/tests/cli/lib/*.sh; do
 	[ "$(basename "$f")" != hostile_pipefail.sh ] || continue # its own samples
-	grep -q 'pipefail' "$f" || continue
+	grep -q 'pipefail' "$f" || [[ "$f" == */lib/* ]] || continue # lib/: sourced by such tests
 	hits=$(scan "${f#"$src"/}" < "$f")
 	[ -z "$hits" ] || found+="$hits"$'\n'
 done

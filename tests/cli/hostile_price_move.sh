@@ -61,8 +61,8 @@ test_price_falls_between_snapshot_and_placement() {
 	[ -z "$bad" ] || fail "refused without a successful follow-up: $bad"
 	# A fresh price was asked after the first refusal.
 	fx_requests
-	n=$(grep -n '"method":"POST","path":"/api/v3/brokerage/orders",' "$tmp/requests.jsonl" | head -n 1 | cut -d: -f1)
-	tail -n +"$n" "$tmp/requests.jsonl" | grep -q '"path":"/api/v3/brokerage/best_bid_ask"\|"path":"/api/v3/brokerage/products/' \
+	n=$(grep -n -m 1 '"method":"POST","path":"/api/v3/brokerage/orders",' "$tmp/requests.jsonl" | cut -d: -f1)
+	tail -n +"$n" "$tmp/requests.jsonl" | grep '"path":"/api/v3/brokerage/best_bid_ask"\|"path":"/api/v3/brokerage/products/' > /dev/null \
 		|| fail "no price asked after the refusal"
 	# Nothing bare: one stop per position, below the price it fell to.
 	assert_protected "$db" coinbase 7
