@@ -932,9 +932,12 @@ static void test_guarded_statements_feed_the_rows_of_the_one_that_holds(void **s
 
 /* The tables that grow with the journal: a report must never read all of
  * one. A scan of a partial index reads only the rows it holds (the open
- * orders, the open lots), so that is allowed. */
+ * orders, the open lots), so that is allowed; so is lot_closes_losses, which
+ * largest_losers reads in rank order and stops after :limit rows (no sorter:
+ * test_largest_losers_over_all_history_reads_the_loss_index_in_order). */
 static const char *const BIG_TABLES[] = {"fills", "orders", "lots", "lot_closes"};
-static const char *const PARTIAL_INDEXES[] = {"orders_open_only", "lots_open"};
+static const char *const PARTIAL_INDEXES[] = {"orders_open_only", "lots_open",
+					      "lot_closes_losses"};
 
 /* Is `word` (the table or alias an EXPLAIN QUERY PLAN line names) one of
  * BIG_TABLES, or an alias the SQL gives one ("orders AS o")? */
@@ -1025,6 +1028,46 @@ static void test_every_query_plan_reads_no_whole_big_table(void **state)
 		check_query_plans(db, &q, dates, ndates); /* a day or a period only */
 		check_query_plans(db, &q, NULL, 0);       /* nothing given */
 	}
+}
+
+/* With no symbol and no period, the worst losses are the first rows of the
+ * partial index lot_closes_losses, read in its order: no temporary B-tree
+ * sorts every closing fill of the journal. */
+static void test_largest_losers_over_all_history_reads_the_loss_index_in_order(void **state)
+{
+	sqlite3 *db = db_of(state);
+	struct query_def q;
+	struct rk_err err = {0};
+	assert_int_equal(query_find("largest_losers", &q, &err), RK_OK);
+	const char *sql = q.sql, *tail = NULL;
+	int loss_scans = 0;
+	for (;;) {
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, &tail), SQLITE_OK);
+		if (!st)
+			break;
+		char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+		sqlite3_finalize(st);
+		sqlite3_stmt *plan = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &plan, NULL), SQLITE_OK);
+		bool uses_losses = false, sorts = false;
+		int rc;
+		while ((rc = sqlite3_step(plan)) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(plan, 3);
+			uses_losses |= strstr(d, "INDEX lot_closes_losses") != NULL;
+			sorts |= strstr(d, "TEMP B-TREE") != NULL;
+		}
+		assert_int_equal(rc, SQLITE_DONE);
+		if (uses_losses) {
+			loss_scans++;
+			if (sorts)
+				fail_msg("lot_closes_losses read, then sorted: %s", eqp);
+		}
+		sqlite3_finalize(plan);
+		sqlite3_free(eqp);
+		sql = tail;
+	}
+	assert_int_equal(loss_scans, 1);
 }
 
 /* --- roll-ups: the same figures as the full aggregation --------------------- */
@@ -1360,6 +1403,8 @@ int main(void)
 						setup_contract_views, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_pnl_by_symbol_sums_each_symbol,
 						setup_contract_views, teardown_journal),
+		cmocka_unit_test_setup_teardown(test_largest_losers_over_all_history_reads_the_loss_index_in_order,
+						setup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_largest_losers_worst_first_with_exact_amounts,
 						setup_contract_views, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_open_lots_in_fifo_order, setup_contract_views,

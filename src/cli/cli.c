@@ -27,12 +27,16 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "                        [--timeout-ms N] [--config FILE] [--account NAME] [--dry-run]\n"
 	 "       reckon reconcile --once --db FILE --sim SCENARIO [--venue NAME]\n"
 	 "                        [--config FILE] [--account NAME] [--dry-run]"},
+	{"run", cmd_run, "run as a daemon: ingest socket, event-driven protection, reload",
+	 "reckon run --config FILE"},
 	{"fifo", cmd_fifo, "FIFO lot allocation maintenance (rebuild)",
 	 "reckon fifo rebuild --db FILE"},
 	{"halt", cmd_halt, "list halted symbols, or release one (journaled)",
 	 "reckon halt list --db FILE [--venue NAME] [--account NAME]\n"
 	 "       reckon halt release --db FILE --venue NAME --symbol SYMBOL --reason TEXT\n"
 	 "                           [--account NAME]"},
+	{"status", cmd_status, "ask the running daemon how it is doing",
+	 "reckon status --config FILE [--json]"},
 	{"audit", cmd_audit, "verify the journal's hash chain and tables",
 	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},

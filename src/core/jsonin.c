@@ -313,6 +313,8 @@ fail(const struct jsonin_at *at, const char *key, enum rk_rc rc, struct rk_err *
 	va_end(ap);
 	if (at->path && at->path[0])
 		return rk_err_set(err, rc, "%s.%s: %s", at->path, key, msg);
+	if (at->flags & JSONIN_BARE_KEYS)
+		return rk_err_set(err, rc, "%s: %s", key, msg);
 	return rk_err_set(err, rc, "field '%s': %s", key, msg);
 }
 

@@ -114,6 +114,8 @@ enum rk_rc jsonin_bool(const struct jsonin *in, const char *field, bool dflt, bo
 				  * ("42", "true"): Binance */
 #define JSONIN_MISSING_EINVAL 16u /* a missing required member is RK_EINVAL, where the
 				   * caller keeps RK_ENOTFOUND for something else */
+#define JSONIN_BARE_KEYS 32u /* with no path, name a member "k: reason" (a document's top
+			      * level, as config.c names "db: missing") */
 
 /* Where the readers look and how their errors name what they read. */
 struct jsonin_at {

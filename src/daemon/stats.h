@@ -80,7 +80,12 @@ struct daemon_stats {
 
 	struct stats_unprotected unprotected[STATS_MAX_UNPROTECTED];
 	size_t nunprotected;                 /* positions unprotected right now */
-	int64_t unprotected_us_total;        /* summed over positions, since start */
+	/* Closed intervals only: when a position listed in unprotected[] gets
+	 * its stop (or goes flat), the daemon adds now - max(since_us,
+	 * started_at_us) here and removes it from the list. The open intervals
+	 * are added at rendering time (daemon_stats_unprotected_us), so the
+	 * rendered counter grows smoothly and never goes back. */
+	int64_t unprotected_us_total;
 
 	/* Fill acknowledged -> protective request leaving reckon. */
 	uint64_t latency_buckets[STATS_LATENCY_BUCKETS + 1]; /* non-cumulative; last = +Inf */
@@ -91,13 +96,32 @@ struct daemon_stats {
 /* Adds one protection-latency observation. */
 void daemon_stats_observe_latency(struct daemon_stats *s, int64_t us);
 
-/* The status document (JSON, one object, documented in README.md "Status"):
- * appended to `out`. RK_ENOMEM. */
+/* Unprotected time since start, summed over positions: the closed
+ * intervals (unprotected_us_total) plus each open one up to now_us. */
+int64_t daemon_stats_unprotected_us(const struct daemon_stats *s, int64_t now_us);
+
+/* The status document (JSON, one object on one line, no trailing newline;
+ * documented in README.md "Status"): appended to `out`. Times are RFC 3339
+ * UTC text or null for "never", durations integers with their unit in the
+ * name (_us, _s). RK_ENOMEM (also for a counter beyond 2^53, which JSON
+ * numbers cannot carry exactly). */
 enum rk_rc daemon_stats_json(const struct daemon_stats *s, int64_t now_us, struct rk_buf *out,
 			     struct rk_err *err);
 
 /* The Prometheus text exposition format (version 0.0.4), every metric with
- * HELP and TYPE, names prefixed "reckon_": appended to `out`. RK_ENOMEM. */
+ * HELP and TYPE, names prefixed "reckon_", times and durations in seconds
+ * written exactly from the microseconds, label values escaped (\\, \", \n):
+ * appended to `out`. Metrics (README.md "Metrics"): reckon_build_info,
+ * reckon_start_time_seconds, reckon_config_loaded_time_seconds,
+ * reckon_config_reloads_total{result}, reckon_ingest_events_total{result},
+ * reckon_ingest_connections_total, reckon_ingest_clients,
+ * reckon_ingest_commits_total, reckon_passes_total{venue,account,result},
+ * reckon_pass_running, reckon_last_pass_duration_seconds,
+ * reckon_last_pass_start_time_seconds, reckon_breaker_tripped (each
+ * {venue,account}), reckon_findings_total{kind},
+ * reckon_actions_total{kind,status}, reckon_unprotected_positions,
+ * reckon_unprotected_seconds_total, reckon_protect_latency_seconds
+ * (histogram). RK_ENOMEM. */
 enum rk_rc daemon_stats_prometheus(const struct daemon_stats *s, int64_t now_us,
 				   struct rk_buf *out, struct rk_err *err);
 

@@ -43,21 +43,37 @@ int ingest_read_line(FILE *in, size_t max, char **buf, size_t *cap, size_t *len,
 }
 
 /* Validates a record of `type` and appends it. */
+/* Validates a record of `type` and appends it; *what (may be NULL) gets
+ * the record's seq and identity. */
 static enum rk_rc append_record(struct journal *j, enum record_type type, const struct jsonin *in,
 				const char *source, enum events_result *res,
-				struct rk_err *err)
+				struct ingest_result *what, struct rk_err *err)
 {
 	enum rk_rc rc;
+	int64_t seq = 0;
 	if (type == RECORD_ORDER) {
 		struct order_rec o;
 		if ((rc = record_order_read(in, &o, err)))
 			return rc;
-		return events_append_order(j, &o, source, res, err);
+		rc = events_append_order_seq(j, &o, source, res, &seq, err);
+		if (what) {
+			what->seq = seq;
+			what->venue = o.venue;
+		}
+		return rc;
 	}
 	struct fill_rec f;
 	if ((rc = record_fill_read(in, &f, err)))
 		return rc;
-	return events_append_fill(j, &f, source, res, err);
+	rc = events_append_fill_seq(j, &f, source, res, &seq, err);
+	if (what) {
+		what->seq = seq;
+		what->fill = true;
+		what->venue = f.venue;
+		snprintf(what->account, sizeof what->account, "%s", f.account);
+		snprintf(what->symbol, sizeof what->symbol, "%s", f.symbol);
+	}
+	return rc;
 }
 
 static bool is_blank(const char *s, size_t len)
@@ -80,7 +96,7 @@ enum line_mode {
  * set when the line was refused after writing something. */
 static enum rk_rc ingest_one(struct journal *j, const char *line, size_t len, const char *source,
 			     enum line_mode mode, enum ingest_outcome *outcome, bool *dirty,
-			     struct rk_err *err)
+			     struct ingest_result *what, struct rk_err *err)
 {
 	struct jsonin in;
 	enum record_type type = RECORD_UNKNOWN;
@@ -100,7 +116,7 @@ static enum rk_rc ingest_one(struct journal *j, const char *line, size_t len, co
 		return rc;
 	}
 	int64_t before = journal_changes(j);
-	rc = append_record(j, type, &in, source, &res, err);
+	rc = append_record(j, type, &in, source, &res, what, err);
 	jsonin_close(&in);
 	if (rc && mode == LINE_SAVEPOINT)
 		journal_rollback_to_savepoint(j);
@@ -122,7 +138,23 @@ enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const ch
 		       enum ingest_outcome *outcome, struct rk_err *err)
 {
 	bool dirty;
-	return ingest_one(j, line, len, source, LINE_SAVEPOINT, outcome, &dirty, err);
+	return ingest_one(j, line, len, source, LINE_SAVEPOINT, outcome, &dirty, NULL, err);
+}
+
+enum rk_rc ingest_line_result(struct journal *j, const char *line, size_t len, const char *source,
+			      struct ingest_result *out, struct rk_err *err)
+{
+	bool dirty;
+	*out = (struct ingest_result){0};
+	enum rk_rc rc = ingest_one(j, line, len, source, LINE_SAVEPOINT, &out->outcome, &dirty,
+				   out, err);
+	enum ingest_outcome oc = out->outcome;
+	if (rc || oc == INGEST_REJECTED) {
+		out->seq = 0; /* a refused line left nothing, whatever it was */
+		out->fill = false;
+	}
+	out->outcome = oc;
+	return rc;
 }
 
 /* A line the open transaction journaled (accepted or stale), kept so that
@@ -209,7 +241,7 @@ static enum rk_rc batch_replay(struct journal *j, struct batch *b, long lineno,
 		struct rk_err lerr = {0};
 		enum ingest_outcome oc;
 		bool dirty;
-		rc = ingest_one(j, b->text + k->off, k->len, source, LINE_BARE, &oc, &dirty, &lerr);
+		rc = ingest_one(j, b->text + k->off, k->len, source, LINE_BARE, &oc, &dirty, NULL, &lerr);
 		if (!rc && (oc == INGEST_REJECTED || oc == INGEST_DUPLICATE))
 			rc = rk_err_set(&lerr, RK_EDB, "journaled differently the second time (%s)",
 					lerr.msg[0] ? lerr.msg : "duplicate");
@@ -260,7 +292,8 @@ static enum rk_rc batch_line(struct journal *j, struct batch *b, long lineno, co
 	enum ingest_outcome oc;
 	bool dirty = false;
 	enum rk_rc rc = ingest_one(j, line, len, source,
-				   b->savepoints ? LINE_SAVEPOINT : LINE_BARE, &oc, &dirty, &lerr);
+				   b->savepoints ? LINE_SAVEPOINT : LINE_BARE, &oc, &dirty, NULL,
+				   &lerr);
 	if (rc)
 		return rk_err_set(err, rc, "line %ld: %s", lineno, lerr.msg);
 	if (dirty && (rc = batch_replay(j, b, lineno, source, err)))

@@ -16,7 +16,9 @@
 #ifndef RECKON_INGEST_H
 #define RECKON_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -44,6 +46,23 @@ struct ingest_stats {
  */
 enum rk_rc ingest_line(struct journal *j, const char *line, size_t len, const char *source,
 		       enum ingest_outcome *outcome /* OUT */, struct rk_err *err);
+
+/* What ingest_line_result reports of one line. */
+struct ingest_result {
+	enum ingest_outcome outcome;
+	int64_t seq;                   /* the event's seq (accepted, stale), the earlier
+					  event's (duplicate); 0 for a rejected line */
+	bool fill;                     /* a fill, journaled (not rejected) */
+	enum venue_kind venue;         /* the record's; valid when seq > 0 */
+	char account[MODEL_NAME_MAX];  /* fills only */
+	char symbol[MODEL_SYM_MAX];    /* fills only */
+};
+
+/* ingest_line, also telling the event's seq and, for a fill, whose venue
+ * account and symbol it moved (the daemon triggers a pass on it). Same
+ * transaction rule and returns; *out (OUT) is always set. */
+enum rk_rc ingest_line_result(struct journal *j, const char *line, size_t len, const char *source,
+			      struct ingest_result *out /* OUT */, struct rk_err *err);
 
 /*
  * Reads `in` to the end, ingesting line by line in batches of INGEST_BATCH

@@ -120,16 +120,20 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 				 const char *ts, enum venue_kind venue, const char *account,
 				 const char *symbol, char *payload, const char *dedup,
 				 const char *group, struct rec_apply rec, enum events_result *res,
-				 struct rk_err *err)
+				 int64_t *seq_out, struct rk_err *err)
 {
 	bool duplicate = false, stale = false;
 	int64_t seq = 0;
+	if (seq_out)
+		*seq_out = 0;
 	if (!payload)
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
 	struct journal_event ev = {type,    source, ts,    venue_name(venue), account,
 				   symbol, payload, dedup, group};
 	enum rk_rc rc = journal_append(j, &ev, &duplicate, &seq, err);
 	*res = duplicate ? EVENTS_DUPLICATE : EVENTS_APPENDED;
+	if (!rc && seq_out)
+		*seq_out = seq;
 	if (rc || duplicate) {
 		free(payload);
 		return rc;
@@ -149,6 +153,19 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, const char *source,
 			       enum events_result *res, struct rk_err *err)
 {
+	return events_append_order_seq(j, o, source, res, NULL, err);
+}
+
+enum rk_rc events_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
+			      enum events_result *res, struct rk_err *err)
+{
+	return events_append_fill_seq(j, f, source, res, NULL, err);
+}
+
+enum rk_rc events_append_order_seq(struct journal *j, const struct order_rec *o,
+				   const char *source, enum events_result *res, int64_t *seq,
+				   struct rk_err *err)
+{
 	/* The same order report twice is a duplicate; a new state is an event.
 	 * Its key is filed under the order (journal.h's dedup_group). */
 	char *payload = record_order_json(o);
@@ -162,18 +179,18 @@ enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, con
 		snprintf(dedup, sizeof dedup, "order:%s", h);
 	snprintf(group, sizeof group, "order:%s:%s", venue_name(o->venue), o->order_id);
 	return append_payload(j, "order", source, o->ts, o->venue, o->account, o->symbol, payload,
-			      dedup, group, (struct rec_apply){.order = o}, res, err);
+			      dedup, group, (struct rec_apply){.order = o}, res, seq, err);
 }
 
-enum rk_rc events_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
-			      enum events_result *res, struct rk_err *err)
+enum rk_rc events_append_fill_seq(struct journal *j, const struct fill_rec *f, const char *source,
+				  enum events_result *res, int64_t *seq, struct rk_err *err)
 {
 	/* A fill is identified by its venue and fill id: a natural key. */
 	char dedup[MODEL_ID_MAX + 64];
 	snprintf(dedup, sizeof dedup, "fill:%s:%s", venue_name(f->venue), f->fill_id);
 	return append_payload(j, "fill", source, f->ts, f->venue, f->account, f->symbol,
 			      record_fill_json(f), dedup, NULL, (struct rec_apply){.fill = f}, res,
-			      err);
+			      seq, err);
 }
 
 /* ---- replaying -------------------------------------------------------------------- */

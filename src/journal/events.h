@@ -84,6 +84,14 @@ enum rk_rc events_append_order(struct journal *j, const struct order_rec *o, con
 			       enum events_result *res /* OUT */, struct rk_err *err);
 enum rk_rc events_append_fill(struct journal *j, const struct fill_rec *f, const char *source,
 			      enum events_result *res /* OUT */, struct rk_err *err);
+/* The same, also giving the event's seq in *seq (OUT, may be NULL): the new
+ * event's, or for a duplicate the earlier event's; 0 on error. */
+enum rk_rc events_append_order_seq(struct journal *j, const struct order_rec *o,
+				   const char *source, enum events_result *res /* OUT */,
+				   int64_t *seq /* OUT */, struct rk_err *err);
+enum rk_rc events_append_fill_seq(struct journal *j, const struct fill_rec *f, const char *source,
+				  enum events_result *res /* OUT */, int64_t *seq /* OUT */,
+				  struct rk_err *err);
 
 /*
  * Applies event `seq` of `type` with canonical `payload` to the materialized

@@ -485,23 +485,32 @@ static enum rk_rc leg_row(sqlite3_stmt *st, struct load *ld, struct rk_err *err)
 	return RK_OK;
 }
 
-static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct rk_err *err)
+enum rk_rc recon_store_destructive_hour(struct journal *j, enum venue_kind venue,
+					const char *account, int64_t now_us, int *count,
+					struct rk_err *err)
 {
 	sqlite3_stmt *st;
 	bool row = false;
 	char since[RTIME_STR_MAX];
-	enum rk_rc rc = prepare(j, SQL_DESTRUCTIVE_HOUR, s->venue, s->account, &st, err);
+	*count = 0;
+	enum rk_rc rc = prepare(j, SQL_DESTRUCTIVE_HOUR, venue, account, &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 3, rtime_format(s->now_us - 3600LL * 1000000, since), -1,
+	sqlite3_bind_text(st, 3, rtime_format(now_us - 3600LL * 1000000, since), -1,
 			  SQLITE_TRANSIENT);
 	if ((rc = sqlx_step_row(st, &row, "reading destructive actions", err)))
 		return rc;
 	if (!row)
 		return rk_err_set(err, RK_EDB, "reading destructive actions: no row");
-	s->destructive_last_hour = sqlite3_column_int(st, 0);
+	*count = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return RK_OK;
+}
+
+static enum rk_rc load_breaker(struct journal *j, struct local_state *s, struct rk_err *err)
+{
+	return recon_store_destructive_hour(j, s->venue, s->account, s->now_us,
+					    &s->destructive_last_hour, err);
 }
 
 /* Every part, in one read transaction, into ld->s and ld's lists. */

@@ -39,4 +39,10 @@ void recon_store_free(struct local_state *s);
 enum rk_rc recon_store_fills_cursor(struct journal *j, enum venue_kind venue, const char *account,
 				    char out[MODEL_ID_MAX], struct rk_err *err);
 
+/* The destructive actions (rule 7's count) journaled for the account in the
+ * hour before now_us, as the planner's breaker counts them; *count (OUT). */
+enum rk_rc recon_store_destructive_hour(struct journal *j, enum venue_kind venue,
+					const char *account, int64_t now_us, int *count /* OUT */,
+					struct rk_err *err);
+
 #endif

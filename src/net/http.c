@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "rk_buf.h"
+#include "rk_url.h"
 
 #ifndef RECKON_VERSION
 #define RECKON_VERSION "dev"
@@ -85,12 +86,6 @@ const char *http_method_name(enum http_method m)
 
 /* --- client ---------------------------------------------------------------- */
 
-static bool host_is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 ||
-	       strcmp(host, "::1") == 0 || strcasecmp(host, "localhost") == 0;
-}
-
 /* Checks the base URL; on success writes the scheme. Messages show
  * scheme://host only. */
 static enum rk_rc check_base_url(const char *url, char scheme_out[8], struct rk_err *err)
@@ -114,7 +109,7 @@ static enum rk_rc check_base_url(const char *url, char scheme_out[8], struct rk_
 		rc = rk_err_set(err, RK_ECONFIG, "http: base URL scheme '%s' is not https", scheme);
 		goto out;
 	}
-	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
+	if (strcmp(scheme, "http") == 0 && !rk_url_host_is_loopback(host)) {
 		rc = rk_err_set(err, RK_ECONFIG,
 				"http: base URL http://%s refused: plain http is allowed only to "
 				"loopback (127.0.0.1, ::1, localhost); use https",

@@ -106,7 +106,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: reckon-bench [--quick] [--timeout S] [--setup-timeout S] [--batch N]\n"
 		"                    [--seed N] [--dir DIR] [--keep] [--reckon PATH]\n"
-		"                    [--ingest N,N,..] [--positions N,N,..]\n"
+		"                    [--ingest N,N,..] [--positions N,N,..] [--fills N]\n"
 		"       reckon-bench gen-ingest N FILE [SEED]\n"
 		"       reckon-bench gen-recon N JOURNAL CLEAN.json DIRTY.json [SEED]\n"
 		"       reckon-bench raw-insert DB FILE BATCH\n\n"
@@ -124,6 +124,8 @@ static void usage(FILE *f)
 		"  --ingest LIST    ingest sizes (default 10k,100k,1M); queries and audit run\n"
 		"                   on the last one\n"
 		"  --positions LIST reconcile sizes (default 1k,10k,100k)\n"
+		"  --fills N        fills through `reckon run` for its protection latency\n"
+		"                   (default 200; --quick 20; 0 skips it)\n"
 		"  --dir DIR        work directory (default: a new /tmp/reckon-bench.XXXXXX,\n"
 		"                   removed at the end unless --keep)\n\n"
 		"Exit 0 when every result was right (however slow), 1 when one was wrong,\n"
@@ -191,6 +193,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->setup_timeout = -1;
 	o->batch = 50000; /* INGEST_BATCH */
 	o->seed = SEED_DEFAULT;
+	o->fills = -1;
 	bool ok = true;
 	for (int i = 1; ok && i < argc; i++) {
 		const char *a = argv[i];
@@ -225,11 +228,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			ingest = val;
 		else if (!strcmp(a, "--positions"))
 			positions = val;
+		else if (!strcmp(a, "--fills"))
+			o->fills = strtol(val, NULL, 10);
 		else
 			ok = false;
 	}
 	if (o->setup_timeout < 0)
 		o->setup_timeout = 3 * o->timeout;
+	if (o->fills < 0)
+		o->fills = o->quick ? 20 : 200;
 	if (!ok || !(o->timeout > 0) || !(o->setup_timeout > 0) || o->batch <= 0 ||
 	    parse_sizes(ingest ? ingest : o->quick ? "10k" : "10k,100k,1M", o->ingest, &o->n_ingest) ||
 	    parse_sizes(positions ? positions : o->quick ? "1k" : "1k,10k,100k", o->positions,
@@ -296,6 +303,8 @@ static int suite(const struct opts *o, struct ingest_result *ing, struct recon_r
 		if (i > 0)
 			recon_ratio(&rec[i - 1], &rec[i]);
 	}
+	if (o->fills > 0 && bench_daemon(o, (int)o->fills))
+		return -1;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct opts {
 	size_t n_ingest;
 	int64_t positions[SUITE_MAX_SIZES];
 	size_t n_positions;
+	long fills;           /* through `reckon run` (suite_daemon.c); 0: skipped */
 };
 
 /* ---- output ---- */
@@ -119,5 +120,10 @@ void recon_ratio(const struct recon_result *a, const struct recon_result *b);
 /* Is a clean pass of `n` positions, after `a`, worth running: does t(a)
  * scaled by (n / a->n)^2 fit the time limit, or was a fast (< 2 s)? */
 bool recon_worth_running(const struct opts *o, const struct recon_result *a, int64_t n);
+
+/* `reckon run` against reckon-fakex: protect latency and engine time,
+ * median and p99 over `fills` fills, beside one durable commit
+ * (suite_daemon.c). Skipped when reckon-fakex was not built. */
+int bench_daemon(const struct opts *o, int fills);
 
 #endif
