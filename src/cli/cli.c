@@ -37,8 +37,19 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "                           [--account NAME]"},
 	{"status", cmd_status, "ask the running daemon how it is doing",
 	 "reckon status --config FILE [--json]"},
-	{"audit", cmd_audit, "verify the journal's hash chain and tables",
-	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
+	{"audit", cmd_audit, "verify the journal; post-mortems: gaps, state, timeline, export",
+	 "reckon audit verify [--full] [--checkpoint] --db FILE\n"
+	 "       reckon audit verify --export FILE.jsonl\n"
+	 "       reckon audit gaps --db FILE [--symbol S] [--from T] [--to T] [--json]\n"
+	 "       reckon audit state --db FILE --at T [--symbol S] [--json]\n"
+	 "       reckon audit timeline --db FILE [--symbol S] [--order ID] [--from T] [--to T]\n"
+	 "                             [--json]\n"
+	 "       reckon audit export --db FILE --from T --to T --out FILE.jsonl"},
+	{"report", cmd_report, "the daily report: text, HTML, a mail file, or sent over SMTP",
+	 "reckon report daily --db FILE [--date YYYY-MM-DD] [--tz ZONE]\n"
+	 "                          [--format text|html|eml] [--out FILE]\n"
+	 "       reckon report daily --db FILE --send --config FILE [--date YYYY-MM-DD]\n"
+	 "                          [--tz ZONE] [--ca-file FILE]"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},
 	{"version", cmd_version, "print the version", "reckon version"},
 	{NULL, NULL, NULL, NULL},
@@ -61,7 +72,8 @@ static void usage(FILE *out)
 		     "      or another application's); a corrupt journal; a schema version this\n"
 		     "      command cannot use; a simulation journal for a real venue or the reverse\n"
 		     "  66  input missing: no such journal, input file or directory\n"
-		     "  69  venue unavailable, or its snapshot incomplete\n"
+		     "  69  venue unavailable, or its snapshot incomplete; the SMTP server\n"
+		     "      unreachable or refusing the report\n"
 		     "  70  internal error (out of memory, overflow); the demo's second pass acted\n"
 		     "  73  cannot create: the demo's journal already exists\n"
 		     "  74  I/O or database error\n"

@@ -3,7 +3,8 @@
 # acceptance 4 and 5): a second daemon on the same journal exits 69 naming
 # the first's pid; while reckon-fakex answers binance's openOrders only
 # after 8 s, socket acknowledgements stay fast (the max of 100 is measured,
-# bound 200 ms), the control socket answers with the pass running, and the
+# bound 200 ms), the control socket and `reckon status` answer with the pass
+# running, and the
 # other venue's pass runs and finishes meanwhile.
 set -euo pipefail
 source "$(dirname "$0")/lib/fakex.sh"
@@ -46,6 +47,15 @@ for _ in $(seq 60); do
 done
 [ -n "$running" ] || fail "no hung binance pass seen in the status: $(cat "$tmp/status")"
 hung_at=$(date +%s%N)
+# `reckon status` itself answers from the live daemon while the pass hangs.
+rc=0
+"$bin" status --config "$cfg" > "$tmp/status.txt" 2> "$tmp/status.err" || rc=$?
+[ "$rc" = 0 ] || fail "reckon status exited $rc during the hung pass: $(cat "$tmp/status.err")"
+grep -q 'binance-usdm' "$tmp/status.txt" && grep -qi 'running' "$tmp/status.txt" \
+	|| fail "reckon status does not show the running pass: $(cat "$tmp/status.txt")"
+"$bin" status --config "$cfg" --json > "$tmp/status.json" \
+	&& grep -q '"venue":"binance-usdm"[^}]*"pass_running":true' "$tmp/status.json" \
+	|| fail "reckon status --json: $(cat "$tmp/status.json")"
 # Acknowledgements while it hangs: order reports (they trigger no pass).
 awk 'BEGIN { for (i = 1; i <= 100; i++)
 	printf "{\"type\":\"order\",\"ts\":\"2025-03-01T00:00:%02dZ\",\"venue\":\"coinbase\",\"symbol\":\"H-USD\",\"order_id\":\"h%d\",\"side\":\"buy\",\"order_type\":\"limit\",\"qty\":\"1\",\"price\":\"2\",\"status\":\"open\"}\n", i % 60, i }' > "$tmp/orders"

@@ -1,0 +1,19 @@
+/*
+ * audit_sql.h — the statements of the post-mortem commands that answer a
+ * selection (a symbol, an order, a window of seqs), named so that a test
+ * can check with EXPLAIN QUERY PLAN that each one seeks through an index
+ * (events_symbol of migration 0012, the events' and orders' primary keys)
+ * rather than scanning: tests/test_audit_gaps.c. Defined next to the code
+ * that runs them.
+ */
+#ifndef RECKON_AUDIT_SQL_H
+#define RECKON_AUDIT_SQL_H
+
+extern const char AUDIT_SQL_GAPS_SYMBOL[];     /* audit_gaps.c: ?1 symbol */
+extern const char AUDIT_SQL_STATE_SYMBOL[];    /* audit_state.c: ?1 symbol */
+extern const char AUDIT_SQL_TIMELINE_SYMBOL[]; /* audit_timeline.c: ?1 symbol */
+extern const char AUDIT_SQL_TIMELINE_ORDER[];  /* audit_timeline.c: ?1 order id */
+extern const char AUDIT_SQL_EXPORT_RECORDED[]; /* audit_export.c: ?1 seq */
+extern const char AUDIT_SQL_EXPORT_SLICE[];    /* audit_export.c: ?1..?2 seqs */
+
+#endif
