@@ -55,6 +55,7 @@ static void help(void)
 	       "Exit: 0 when the pass ran (findings are not errors), 69 when the venue snapshot\n"
 	       "was incomplete, 64 usage, 65 when FILE is not a reckon journal, is newer than\n"
 	       "this reckon, or is a simulation journal for a real venue (or the reverse),\n"
+	       "or when another pass on the same journal, venue and account is running,\n"
 	       "66 no such journal, 74 I/O, 77 read-only journal, 78 bad configuration.\n");
 }
 

@@ -54,7 +54,10 @@
  * or recon_store.h: no SQL here.
  *
  * Time: every "now" is read from opts->clock (a zeroed clock is the system
- * clock). Threads: one pass at a time per journal connection.
+ * clock). Threads: one pass at a time per journal connection. Processes: one
+ * pass at a time per journal, venue and account, across processes and
+ * threads (pass_lock.h): a pass that finds another one running returns
+ * RK_ECONFLICT before it recovers, reads or sends anything.
  */
 #ifndef RECKON_RECON_EXEC_H
 #define RECKON_RECON_EXEC_H

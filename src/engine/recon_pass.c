@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pass_lock.h"
 #include "recon_journal.h"
 #include "recon_store.h"
 #include "txn.h"
@@ -253,7 +254,12 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 
 	struct recon_timings *tm = &out->timings;
 	int64_t start = tick(), t0 = start;
+	struct pass_lock lock = {.fd = -1};
 	memset(out, 0, sizeof *out);
+	/* One pass at a time per journal, venue and account: two would each
+	 * send the plan of the same snapshot. */
+	if ((rc = pass_lock_acquire(j, venue_name(v->kind), account, &lock, err)))
+		goto out;
 	if (!dry_run && (rc = exec_recover(j, v, account, x.clock, &out->resolved_pending, err)))
 		goto out;
 	lap(&t0, &tm->recover_us);
@@ -284,6 +290,7 @@ enum rk_rc recon_run_pass(struct journal *j, struct venue *v, const char *accoun
 	rc = report_pass(&x, err);
 	tm->total_us = tick() - start;
 out:
+	pass_lock_release(&lock);
 	free(x.finding_ids);
 	free(x.slot);
 	recon_plan_free(&plan);

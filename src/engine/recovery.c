@@ -18,6 +18,7 @@
 
 #include "exec_store.h"
 #include "recon_journal.h"
+#include "recon_store.h"
 #include "rtime.h"
 #include "txn.h"
 
@@ -35,12 +36,29 @@ struct resolution {
 	const char *note;
 	const struct fill_rec *fills;
 	size_t nfills;
+	const struct order_rec *twins; /* a cancel's: the same order journaled under another id */
+	size_t ntwins;
 	const char *resp;
 };
 
+/* Journals `o` unless the journal already holds a later state of it: the
+ * refused event is rolled back with its savepoint, never committed. */
+static enum rk_rc journal_order_unless_later(struct journal *j, const struct order_rec *o,
+					     struct rk_err *err)
+{
+	enum rk_rc rc = journal_savepoint(j, err);
+	if (rc)
+		return rc;
+	rc = recon_journal_order(j, o, err);
+	if (rc == RK_ECONFLICT) {
+		journal_rollback_to_savepoint(j);
+		return RK_OK;
+	}
+	return rc ? rc : journal_release(j, err);
+}
+
 /* The order the lookup found, unless the journal already holds a later
- * state: the refused event is rolled back with its savepoint, never
- * committed. */
+ * state. */
 static enum rk_rc journal_found_order(struct journal *j, const struct resolution *r,
 				      struct rk_err *err)
 {
@@ -55,15 +73,7 @@ static enum rk_rc journal_found_order(struct journal *j, const struct resolution
 		o->reduce_only |= r->p->reduce_only;
 	if (!o->ts[0])
 		rtime_format(rk_clock_now(r->clock), o->ts);
-	enum rk_rc rc = journal_savepoint(j, err);
-	if (rc)
-		return rc;
-	rc = recon_journal_order(j, o, err);
-	if (rc == RK_ECONFLICT) {
-		journal_rollback_to_savepoint(j);
-		return RK_OK;
-	}
-	return rc ? rc : journal_release(j, err);
+	return journal_order_unless_later(j, o, err);
 }
 
 /* Fills first: an order row claiming fills the journal lacks would make it
@@ -77,6 +87,8 @@ static enum rk_rc journal_resolution(struct journal *j, void *ctx, struct rk_err
 		rc = recon_journal_fill(j, &r->fills[k], err);
 	if (!rc && found)
 		rc = journal_found_order(j, r, err);
+	for (size_t k = 0; !rc && k < r->ntwins; k++)
+		rc = journal_order_unless_later(j, &r->twins[k], err);
 	/* The verified answer replaces the "outcome unknown" one the action
 	 * carried since it was interrupted. */
 	if (!rc)
@@ -112,6 +124,45 @@ static bool resolved_status(const struct stored_action *p, bool placement,
 	return true;
 }
 
+/*
+ * A verified cancel closes the journal's open rows of the same order under
+ * another id too, as the executor's cancelled_rows (exec.c) does: a venue
+ * can name an order otherwise than the bot journaled it (Binance: the bot's
+ * bare algoId, the venue's "algo:<algoId>"), matched by symbol and client
+ * order id. Without this, a cancel resolved after a crash left the bot's row
+ * open for good: no later pass can close it, the venue knows no order by
+ * that id. *out (OUT) is malloc'd (NULL when *n is 0); free() it.
+ */
+static enum rk_rc cancelled_twins(struct journal *j, struct venue *v, const char *account,
+				  struct rk_clock clock, const struct order_rec *o,
+				  struct order_rec **out, size_t *n, struct rk_err *err)
+{
+	struct local_state local = {0};
+	int64_t now = rk_clock_now(clock);
+	*out = NULL, *n = 0;
+	if (!o->client_order_id[0])
+		return RK_OK;
+	enum rk_rc rc = recon_store_load(j, v->kind, account, NULL, now, &local, err);
+	if (!rc && local.norders && !(*out = malloc(local.norders * sizeof **out)))
+		rc = rk_err_set(err, RK_ENOMEM, "out of memory");
+	for (size_t k = 0; !rc && k < local.norders; k++) {
+		const struct order_rec *l = &local.orders[k].rec;
+		if (strcmp(l->order_id, o->order_id) == 0 || strcmp(l->symbol, o->symbol) != 0 ||
+		    strcmp(l->client_order_id, o->client_order_id) != 0)
+			continue;
+		struct order_rec *t = &(*out)[(*n)++];
+		*t = *l;
+		t->status = OSTATUS_CANCELLED;
+		rtime_format(now, t->ts);
+	}
+	recon_store_free(&local);
+	if (rc) {
+		free(*out);
+		*out = NULL, *n = 0;
+	}
+	return rc;
+}
+
 /* Resolves one pending action by looking it up. *resolved (OUT). */
 static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *account,
 			      struct rk_clock clock, const struct stored_action *p, bool *resolved,
@@ -131,14 +182,19 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 		return RK_OK;
 	/* An order that traded comes with the fills that prove it. */
 	struct fill_rec *fills = NULL;
-	size_t nfills = 0;
+	struct order_rec *twins = NULL;
+	size_t nfills = 0, ntwins = 0;
 	struct dec total;
 	enum rk_rc rc = RK_OK;
+	if (!r.placement && q.outcome == VOUT_OK && q.order.status == OSTATUS_CANCELLED &&
+	    (rc = cancelled_twins(j, v, account, clock, &q.order, &twins, &ntwins, err)))
+		return rc;
 	if (q.outcome == VOUT_OK && q.order.has_filled_qty && dec_sign(q.order.filled_qty) > 0) {
 		rc = exec_unknown_fills(j, v, account, p->symbol, q.order.order_id, &fills, &nfills,
 					&total, err);
 		if (rc) {
 			free(fills);
+			free(twins);
 			return rc == RK_EUNKNOWN ? RK_OK : rc; /* unknown: try again next pass */
 		}
 	}
@@ -148,9 +204,11 @@ static enum rk_rc resolve_one(struct journal *j, struct venue *v, const char *ac
 		.order_id = q.outcome == VOUT_OK ? q.order.order_id : NULL,
 		.status = q.outcome == VOUT_OK ? order_status_name(q.order.status) : NULL});
 	r.fills = fills, r.nfills = nfills, r.resp = resp;
+	r.twins = twins, r.ntwins = ntwins;
 	rc = journal_tx(j, journal_resolution, &r, err);
 	free(resp);
 	free(fills);
+	free(twins);
 	*resolved = rc == RK_OK;
 	return rc;
 }

@@ -16,32 +16,48 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-static cJSON *add_s(cJSON *o, const char *k, const char *v)
+/* An event payload under construction, all or nothing (as exec_json.c):
+ * once one member cannot be added (allocation failure, an id beyond 2^53),
+ * ok stays false and append() journals nothing, so an event is never hashed
+ * into the chain with a member missing. */
+struct payload {
+	cJSON *o; /* owned; NULL when it could not be created */
+	bool ok;  /* every member so far was added */
+};
+
+/* Adds k: "v"; a NULL v adds nothing (an absent member, not a failure). */
+static void put_s(struct payload *p, const char *k, const char *v)
 {
-	if (o && v)
-		cJSON_AddStringToObject(o, k, v);
-	return o;
+	if (p->ok && v)
+		p->ok = jsonout_add_str(p->o, k, v);
 }
 
 /* Ids travel as JSON numbers: they are seq values, far below 2^53. */
-static cJSON *add_i(cJSON *o, const char *k, int64_t v)
+static void put_i(struct payload *p, const char *k, int64_t v)
 {
-	if (o)
-		jsonout_add_int(o, k, v);
-	return o;
+	if (p->ok)
+		p->ok = jsonout_add_int(p->o, k, v);
 }
 
-/* Appends event `type` from `source` with the payload object (consumed). */
+static void put_b(struct payload *p, const char *k, bool v)
+{
+	if (p->ok)
+		p->ok = cJSON_AddBoolToObject(p->o, k, v) != NULL;
+}
+
+/* Appends event `type` from `source` with the payload (consumed); RK_ENOMEM
+ * and nothing appended when the payload is not whole. */
 static enum rk_rc append_from(struct journal *j, const char *source, const char *type,
 			      enum venue_kind venue, const char *account, const char *symbol,
-			      int64_t now_us, cJSON *payload, int64_t *seq, struct rk_err *err)
+			      int64_t now_us, struct payload *p, int64_t *seq, struct rk_err *err)
 {
 	char ts[RTIME_STR_MAX];
 	enum rk_rc rc;
-	char *text = payload ? cJSON_PrintUnformatted(payload) : NULL;
-	cJSON_Delete(payload);
+	char *text = p->ok ? cJSON_PrintUnformatted(p->o) : NULL;
+	cJSON_Delete(p->o);
+	p->o = NULL;
 	if (!text)
-		return rk_err_set(err, RK_ENOMEM, "out of memory");
+		return rk_err_set(err, RK_ENOMEM, "out of memory building the %s event", type);
 	rtime_format(now_us, ts);
 	struct journal_event ev = {type, source, ts, venue_name(venue), account,
 				   symbol ? symbol : "", text, NULL, NULL};
@@ -51,55 +67,58 @@ static enum rk_rc append_from(struct journal *j, const char *source, const char 
 	return rc;
 }
 
-/* Appends the reconciler's event `type` with the payload object (consumed). */
+/* Appends the reconciler's event `type` with the payload (consumed). */
 static enum rk_rc append(struct journal *j, const char *type, enum venue_kind venue,
-			 const char *account, const char *symbol, int64_t now_us, cJSON *payload,
-			 int64_t *seq, struct rk_err *err)
+			 const char *account, const char *symbol, int64_t now_us,
+			 struct payload *p, int64_t *seq, struct rk_err *err)
 {
-	return append_from(j, "reconcile", type, venue, account, symbol, now_us, payload, seq, err);
+	return append_from(j, "reconcile", type, venue, account, symbol, now_us, p, seq, err);
 }
 
-static cJSON *base(enum venue_kind venue, const char *account, int64_t now_us)
+/* A new payload with the members every event has: venue, account, at. */
+static struct payload base(enum venue_kind venue, const char *account, int64_t now_us)
 {
 	char ts[RTIME_STR_MAX];
-	cJSON *o = cJSON_CreateObject();
-	add_s(o, "venue", venue_name(venue));
-	add_s(o, "account", account);
-	return add_s(o, "at", rtime_format(now_us, ts));
+	struct payload p = {cJSON_CreateObject(), false};
+	p.ok = p.o != NULL;
+	put_s(&p, "venue", venue_name(venue));
+	put_s(&p, "account", account);
+	put_s(&p, "at", rtime_format(now_us, ts));
+	return p;
 }
 
 enum rk_rc recon_journal_run_start(struct journal *j, enum venue_kind venue, const char *account,
 				   bool dry_run, int64_t now_us, int64_t *run_id, struct rk_err *err)
 {
-	cJSON *o = base(venue, account, now_us);
-	if (o)
-		cJSON_AddBoolToObject(o, "dry_run", dry_run);
-	return append(j, "recon_run", venue, account, "", now_us, o, run_id, err);
+	struct payload p = base(venue, account, now_us);
+	put_b(&p, "dry_run", dry_run);
+	return append(j, "recon_run", venue, account, "", now_us, &p, run_id, err);
 }
 
 enum rk_rc recon_journal_run_end(struct journal *j, int64_t run_id, enum venue_kind venue,
 				 const char *account, bool complete, const char *reason,
 				 const char *fills_cursor, int64_t now_us, struct rk_err *err)
 {
-	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
-	if (o)
-		cJSON_AddBoolToObject(o, "complete", complete);
-	add_s(o, "reason", reason && reason[0] ? reason : NULL);
-	add_s(o, "fills_cursor", fills_cursor && fills_cursor[0] ? fills_cursor : NULL);
-	return append(j, "recon_run_end", venue, account, "", now_us, o, NULL, err);
+	struct payload p = base(venue, account, now_us);
+	put_i(&p, "run_id", run_id);
+	put_b(&p, "complete", complete);
+	put_s(&p, "reason", reason && reason[0] ? reason : NULL);
+	put_s(&p, "fills_cursor", fills_cursor && fills_cursor[0] ? fills_cursor : NULL);
+	return append(j, "recon_run_end", venue, account, "", now_us, &p, NULL, err);
 }
 
 enum rk_rc recon_journal_finding(struct journal *j, int64_t run_id, enum venue_kind venue,
 				 const char *account, const struct finding *f, int64_t now_us,
 				 int64_t *finding_id, struct rk_err *err)
 {
-	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
-	add_s(o, "kind", finding_kind_name(f->kind));
-	add_s(o, "symbol", f->symbol);
-	add_s(o, "order_id", f->order_id[0] ? f->order_id : NULL);
-	add_s(o, "key", f->key);
-	add_s(o, "detail", f->detail[0] ? f->detail : "{}");
-	return append(j, "finding", venue, account, f->symbol, now_us, o, finding_id, err);
+	struct payload p = base(venue, account, now_us);
+	put_i(&p, "run_id", run_id);
+	put_s(&p, "kind", finding_kind_name(f->kind));
+	put_s(&p, "symbol", f->symbol);
+	put_s(&p, "order_id", f->order_id[0] ? f->order_id : NULL);
+	put_s(&p, "key", f->key);
+	put_s(&p, "detail", f->detail[0] ? f->detail : "{}");
+	return append(j, "finding", venue, account, f->symbol, now_us, &p, finding_id, err);
 }
 
 enum rk_rc recon_journal_action(struct journal *j, int64_t run_id, int64_t finding_id,
@@ -108,19 +127,21 @@ enum rk_rc recon_journal_action(struct journal *j, int64_t run_id, int64_t findi
 				int64_t depends_on_id, int64_t now_us, int64_t *action_id,
 				struct rk_err *err)
 {
-	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
+	struct payload p = base(venue, account, now_us);
+	put_i(&p, "run_id", run_id);
 	if (finding_id > 0)
-		add_i(o, "finding_id", finding_id);
-	add_s(o, "kind", action_kind_name(a->kind));
-	add_s(o, "status", action_status_name(a->status));
-	add_s(o, "symbol", a->symbol);
-	add_s(o, "order_id", a->order_id[0] ? a->order_id : NULL);
-	add_s(o, "client_order_id", client_order_id && client_order_id[0] ? client_order_id : NULL);
-	add_s(o, "request", request);
-	add_s(o, "note", a->note[0] ? a->note : NULL);
+		put_i(&p, "finding_id", finding_id);
+	put_s(&p, "kind", action_kind_name(a->kind));
+	put_s(&p, "status", action_status_name(a->status));
+	put_s(&p, "symbol", a->symbol);
+	put_s(&p, "order_id", a->order_id[0] ? a->order_id : NULL);
+	put_s(&p, "client_order_id",
+	      client_order_id && client_order_id[0] ? client_order_id : NULL);
+	put_s(&p, "request", request);
+	put_s(&p, "note", a->note[0] ? a->note : NULL);
 	if (depends_on_id > 0)
-		add_i(o, "depends_on", depends_on_id);
-	return append(j, "action", venue, account, a->symbol, now_us, o, action_id, err);
+		put_i(&p, "depends_on", depends_on_id);
+	return append(j, "action", venue, account, a->symbol, now_us, &p, action_id, err);
 }
 
 enum rk_rc recon_journal_action_update(struct journal *j, int64_t action_id, enum venue_kind venue,
@@ -129,22 +150,23 @@ enum rk_rc recon_journal_action_update(struct journal *j, int64_t action_id, enu
 				       const char *response, const char *error, int64_t now_us,
 				       struct rk_err *err)
 {
-	cJSON *o = add_i(base(venue, account, now_us), "action_id", action_id);
-	add_s(o, "status", action_status_name(status));
-	add_s(o, "order_id", order_id && order_id[0] ? order_id : NULL);
-	add_s(o, "response", response);
-	add_s(o, "error", error && error[0] ? error : NULL);
-	return append(j, "action_update", venue, account, symbol, now_us, o, NULL, err);
+	struct payload p = base(venue, account, now_us);
+	put_i(&p, "action_id", action_id);
+	put_s(&p, "status", action_status_name(status));
+	put_s(&p, "order_id", order_id && order_id[0] ? order_id : NULL);
+	put_s(&p, "response", response);
+	put_s(&p, "error", error && error[0] ? error : NULL);
+	return append(j, "action_update", venue, account, symbol, now_us, &p, NULL, err);
 }
 
 enum rk_rc recon_journal_halt(struct journal *j, enum venue_kind venue, const char *account,
 			      const char *symbol, const char *reason, int64_t now_us,
 			      struct rk_err *err)
 {
-	cJSON *o = base(venue, account, now_us);
-	add_s(o, "symbol", symbol);
-	add_s(o, "reason", reason);
-	return append(j, "halt", venue, account, symbol, now_us, o, NULL, err);
+	struct payload p = base(venue, account, now_us);
+	put_s(&p, "symbol", symbol);
+	put_s(&p, "reason", reason);
+	return append(j, "halt", venue, account, symbol, now_us, &p, NULL, err);
 }
 
 enum rk_rc recon_journal_order(struct journal *j, const struct order_rec *o, struct rk_err *err)
@@ -223,13 +245,15 @@ static enum rk_rc resolve(struct journal *j, const char *sql, const char *reason
 	to_resolve_list t = {0};
 	enum rk_rc rc = select_to_resolve(j, sql, venue, account, run_id, &t, err);
 	for (size_t i = 0; !rc && i < t.n; i++) {
-		cJSON *o = add_i(base(venue, account, now_us), "finding_id", t.v[i].id);
-		add_s(o, "key", t.v[i].key[0] ? t.v[i].key : NULL);
-		add_i(o, "run_id", run_id);
-		add_s(o, "reason", reason);
+		struct payload p = base(venue, account, now_us);
+		put_i(&p, "finding_id", t.v[i].id);
+		put_s(&p, "key", t.v[i].key[0] ? t.v[i].key : NULL);
+		put_i(&p, "run_id", run_id);
+		put_s(&p, "reason", reason);
 		if (t.v[i].action_id > 0)
-			add_i(o, "action_id", t.v[i].action_id);
-		rc = append(j, "finding_resolved", venue, account, t.v[i].symbol, now_us, o, NULL, err);
+			put_i(&p, "action_id", t.v[i].action_id);
+		rc = append(j, "finding_resolved", venue, account, t.v[i].symbol, now_us, &p, NULL,
+			    err);
 		*resolved += !rc;
 	}
 	free(t.v);
@@ -248,38 +272,39 @@ static enum rk_rc journal_exchange_positions(struct journal *j, int64_t run_id,
 					     const struct venue_snapshot *snap, int64_t now_us,
 					     struct rk_err *err)
 {
-	cJSON *o = add_i(base(venue, account, now_us), "run_id", run_id);
-	cJSON *list = o ? cJSON_AddArrayToObject(o, "positions") : NULL;
+	struct payload o = base(venue, account, now_us);
+	put_i(&o, "run_id", run_id);
+	cJSON *list = o.ok ? cJSON_AddArrayToObject(o.o, "positions") : NULL;
 	struct rk_index ins; /* the instruments by symbol: first of each, as a scan finds */
+	o.ok = list != NULL;
 	rk_index_init(&ins, 1, instrument_symbol, snap);
-	for (size_t i = 0; list && i < snap->ninstruments; i++)
-		if (!rk_index_add(&ins, i))
-			list = NULL;
-	for (size_t i = 0; list && i < snap->npositions; i++) {
+	for (size_t i = 0; o.ok && i < snap->ninstruments; i++)
+		o.ok = rk_index_add(&ins, i);
+	for (size_t i = 0; o.ok && i < snap->npositions; i++) {
 		const struct venue_position *p = &snap->positions[i];
+		if (dec_is_zero(p->qty))
+			continue;
 		size_t k = rk_index_first(&ins, p->symbol, NULL);
 		const struct instrument *in = k == RK_INDEX_NONE ? NULL : &snap->instruments[k];
 		char q[DEC_STR_MAX], t[DEC_STR_MAX], e[DEC_STR_MAX];
 		struct dec orderable = dec_abs(p->qty);
-		cJSON *item = dec_is_zero(p->qty) ? NULL : cJSON_CreateObject();
-		if (!item)
-			continue;
+		struct payload item = {cJSON_CreateObject(), false};
 		/* As the planner sizes a stop: |qty| down to the step (else |qty|). */
 		if (in && dec_sign(in->step_size) > 0 &&
 		    dec_quantize(dec_abs(p->qty), in->step_size, DEC_ROUND_DOWN, &orderable) != DEC_OK)
 			orderable = dec_abs(p->qty);
-		add_s(item, "symbol", p->symbol);
-		add_s(item, "qty", dec_format(p->qty, q));
-		add_s(item, "orderable_qty", dec_format(orderable, t));
-		add_s(item, "entry_price", p->has_entry ? dec_format(p->entry_price, e) : NULL);
-		cJSON_AddItemToArray(list, item);
+		item.ok = item.o != NULL;
+		put_s(&item, "symbol", p->symbol);
+		put_s(&item, "qty", dec_format(p->qty, q));
+		put_s(&item, "orderable_qty", dec_format(orderable, t));
+		put_s(&item, "entry_price", p->has_entry ? dec_format(p->entry_price, e) : NULL);
+		if (item.ok && cJSON_AddItemToArray(list, item.o))
+			continue;
+		cJSON_Delete(item.o);
+		o.ok = false;
 	}
 	rk_index_free(&ins);
-	if (!list) {
-		cJSON_Delete(o);
-		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	}
-	return append(j, "exchange_positions", venue, account, "", now_us, o, NULL, err);
+	return append(j, "exchange_positions", venue, account, "", now_us, &o, NULL, err);
 }
 
 enum rk_rc recon_journal_settle_pass(struct journal *j, int64_t run_id, enum venue_kind venue,
@@ -328,8 +353,9 @@ enum rk_rc recon_journal_release_halt(struct journal *j, enum venue_kind venue,
 	if (!halted)
 		return rk_err_set(err, RK_ENOTFOUND, "no halt on %s/%s/%s (see 'reckon halt list')",
 				  venue_name(venue), account, symbol);
-	cJSON *o = add_s(base(venue, account, now_us), "symbol", symbol);
-	add_s(o, "reason", reason);
-	return append_from(j, "operator", "halt_released", venue, account, symbol, now_us, o, seq,
+	struct payload p = base(venue, account, now_us);
+	put_s(&p, "symbol", symbol);
+	put_s(&p, "reason", reason);
+	return append_from(j, "operator", "halt_released", venue, account, symbol, now_us, &p, seq,
 			   err);
 }

@@ -65,7 +65,7 @@ assert_audit_ok "$tmp/j.db"
 dm_start "$cfg"
 dmc send "$tmp/r.sock" "$tmp/all" > "$tmp/replies"
 [ "$(wc -l < "$tmp/replies")" = $((8 * n)) ] || fail "replies: $(wc -l < "$tmp/replies")"
-grep -v '"ok":true' "$tmp/replies" | head -3 | grep . && fail "refused lines after the restart"
+grep -m 3 -v '"ok":true' "$tmp/replies" && fail "refused lines after the restart"
 dups=$(grep -c '"duplicate":true' "$tmp/replies" || true)
 [ "$dups" = "$have" ] || fail "$dups duplicates, want the $have events journaled before the kill"
 [ "$(q "$tmp/j.db" "SELECT count(*) FROM events WHERE venue = 'coinbase'")" = $((8 * n)) ] \

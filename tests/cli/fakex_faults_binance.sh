@@ -35,7 +35,7 @@ test_429_retry_after_is_honoured() {
 	rk $V "$db"
 	[ $(($(now_ms) - t0)) -ge 1000 ] || fail "the client did not wait Retry-After: 1"
 	fx_requests
-	grep '"path":"/fapi/v1/openAlgoOrders"' "$tmp/requests.jsonl" | head -2 > "$tmp/two"
+	grep -m 2 '"path":"/fapi/v1/openAlgoOrders"' "$tmp/requests.jsonl" > "$tmp/two"
 	grep -q '"status":429,"fault":"rate_limit"' <(head -1 "$tmp/two") \
 		&& grep -q '"status":200' <(tail -1 "$tmp/two") || fail "want a 429 then a 200: $(cat "$tmp/two")"
 	[ "$rk_rc" = 0 ] && [ "$(last_run "$db" $V)" = "1|" ] || fail "a retried 429 should complete"
@@ -93,7 +93,7 @@ test_slow_placement_resolved_by_lookup() {
 	fx_requests
 	[ "$(grep '"method":"POST"' "$tmp/requests.jsonl" | grep -c "newClientOrderId=$cid&")" = 1 ] \
 		|| fail "the timed-out placement was sent again"
-	grep '"method":"GET","path":"/fapi/v1/order"' "$tmp/requests.jsonl" | grep -q "origClientOrderId=$cid&" \
+	grep '"method":"GET","path":"/fapi/v1/order"' "$tmp/requests.jsonl" | grep "origClientOrderId=$cid&" > /dev/null \
 		|| fail "no lookup by client order id"
 	assert_binance_demo_end_state "$db"
 	assert_actions_finished "$db" $V

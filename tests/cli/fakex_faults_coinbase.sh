@@ -23,7 +23,7 @@ test_429_retry_after_is_honoured() {
 	rk $V "$db"
 	[ $(($(now_ms) - t0)) -ge 1000 ] || fail "the client did not wait Retry-After: 1"
 	fx_requests
-	grep "\"path\":\"$OPEN_ORDERS\"" "$tmp/requests.jsonl" | head -2 > "$tmp/two"
+	grep -m 2 "\"path\":\"$OPEN_ORDERS\"" "$tmp/requests.jsonl" > "$tmp/two"
 	grep -q '"status":429,"fault":"rate_limit"' <(head -1 "$tmp/two") \
 		&& grep -q '"status":200' <(tail -1 "$tmp/two") || fail "want a 429 then a 200: $(cat "$tmp/two")"
 	[ "$rk_rc" = 0 ] && [ "$(last_run "$db" $V)" = "1|" ] || fail "a retried 429 should complete"
@@ -134,11 +134,11 @@ test_500_on_a_placement_is_sent_again_not_liquidated() {
 	fx_requests
 	[ "$(grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | grep -c "$cid")" = 2 ] \
 		|| fail "want the same client order id sent twice"
-	grep "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | head -1 | grep -q '"status":500' \
+	grep -m 1 "\"method\":\"POST\",\"path\":\"$PLACE\"," "$tmp/requests.jsonl" | grep -q '"status":500' \
 		|| fail "the first placement was not the one answered 500"
-	grep '"method":"GET","path":"/api/v3/brokerage/orders/historical/batch"' "$tmp/requests.jsonl" \
-		| grep -q 'OPEN' || fail "no lookup by client order id between the sends"
-	grep '"method":"POST"' "$tmp/requests.jsonl" | grep -q market_market_ioc \
+	grep -q '"method":"GET","path":"/api/v3/brokerage/orders/historical/batch".*OPEN' "$tmp/requests.jsonl" \
+		|| fail "no lookup by client order id between the sends"
+	grep '"method":"POST"' "$tmp/requests.jsonl" | grep market_market_ioc > /dev/null \
 		&& fail "a market order was sent after a transient error"
 	[ "$(q "$db" "SELECT count(*) FROM actions WHERE kind = 'emergency_close'")" = 0 ] \
 		|| fail "an emergency close was planned"
@@ -158,7 +158,7 @@ test_placement_failing_every_retry_sells_nothing() {
 	              WHERE kind = 'place_stop' AND status = 'failed'")" = "failed 3" ] \
 		|| fail "want one placement failed after 3 sends: $(cat "$tmp/last.out")"
 	fx_requests
-	grep '"method":"POST"' "$tmp/requests.jsonl" | grep -q market_market_ioc \
+	grep '"method":"POST"' "$tmp/requests.jsonl" | grep market_market_ioc > /dev/null \
 		&& fail "a market order was sent"
 	rk $V "$db"
 	[ "$rk_rc" = 0 ] || fail "next pass exit $rk_rc"

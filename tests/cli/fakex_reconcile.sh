@@ -35,11 +35,11 @@ test_binance_demo_incidents_fixed() {
 	assert_actions_finished "$db" binance-usdm
 	# The gapped stop is cancelled through the algo API, as the exchange knows it.
 	fx_mutations > "$tmp/mut"
-	grep '"method":"DELETE","path":"/fapi/v1/algoOrder"' "$tmp/mut" | grep -q 'algoId=64740263&' \
+	grep '"method":"DELETE","path":"/fapi/v1/algoOrder"' "$tmp/mut" | grep 'algoId=64740263&' > /dev/null \
 		|| fail "the ICXUSDT stop was not cancelled through DELETE /fapi/v1/algoOrder"
 	[ "$(grep -c '"method":"DELETE"' "$tmp/mut")" = 1 ] || fail "want exactly one cancel: $(cat "$tmp/mut")"
 	[ "$(grep -c '"path":"/fapi/v1/order",' "$tmp/mut")" = 1 ] \
-		&& grep '"path":"/fapi/v1/order",' "$tmp/mut" | grep -q 'symbol=ICXUSDT&side=SELL&type=MARKET&quantity=2630&' \
+		&& grep '"path":"/fapi/v1/order",' "$tmp/mut" | grep 'symbol=ICXUSDT&side=SELL&type=MARKET&quantity=2630&' > /dev/null \
 		|| fail "want one ICXUSDT market sell: $(cat "$tmp/mut")"
 }
 

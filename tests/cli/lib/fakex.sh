@@ -265,7 +265,7 @@ assert_protected() {
 	local db=$1 venue=$2 want=$3
 	"$bin" query protection --db "$db" --format csv | tr -d '\r' > "$tmp/prot.csv" \
 		|| fail "query protection"
-	grep "^$venue," "$tmp/prot.csv" | grep -q UNPROTECTED \
+	grep "^$venue," "$tmp/prot.csv" | grep UNPROTECTED > /dev/null \
 		&& fail "unprotected positions: $(grep UNPROTECTED "$tmp/prot.csv")"
 	[ "$(grep -c "^$venue,.*,protected$" "$tmp/prot.csv")" -eq "$want" ] \
 		|| fail "want $want protected positions on $venue: $(cat "$tmp/prot.csv")"
@@ -339,7 +339,7 @@ assert_binance_demo_end_state() {
 	[ "$(q "$db" "SELECT count(*) FROM actions WHERE symbol='ATOMUSDT'")" = 0 ] \
 		|| fail "an action touched ATOMUSDT"
 	fx_requests
-	grep '"method":"DELETE"' "$tmp/requests.jsonl" | grep -q '8389765904' \
+	grep '"method":"DELETE"' "$tmp/requests.jsonl" | grep '8389765904' > /dev/null \
 		&& fail "a cancel was sent for the ATOMUSDT stop"
 	[ "$(fx_orders binance-usdm "order_id = '8389765904'")" = \
 		"8389765904|qt-ATOMUSDT-sl-1763867022|open" ] || fail "ATOMUSDT stop not open on the fake"
