@@ -245,7 +245,10 @@ static void note_breaker(struct worker *w)
 	pthread_mutex_unlock(&w->d->mu);
 }
 
-static void run_pass(struct worker *w, struct pass_ctx *p, const char *why)
+/* Runs one pass. Returns false when another pass of this journal, venue and
+ * account held the pass lock (`reckon reconcile --once` beside the daemon:
+ * RK_ECONFLICT, nothing read or sent), so the caller tries again soon. */
+static bool run_pass(struct worker *w, struct pass_ctx *p, const char *why)
 {
 	struct daemon *d = w->d;
 	struct rk_err err = {0};
@@ -264,6 +267,7 @@ static void run_pass(struct worker *w, struct pass_ctx *p, const char *why)
 	note_breaker(w);
 	if (!rc)
 		report_latencies(p, &o);
+	return rc != RK_ECONFLICT;
 }
 
 static struct timespec mono_now(void)
@@ -329,9 +333,15 @@ static void *worker_main(void *arg)
 		take_handover(w, p);
 		last = mono_now();
 		pthread_mutex_unlock(&d->mu);
-		run_pass(w, p, why);
-		why = "timer";
+		bool ran = run_pass(w, p, why);
 		pthread_mutex_lock(&d->mu);
+		if (!ran) {
+			/* Another pass held the lock: this one (a fill's, perhaps)
+			 * runs again in a second rather than at the next interval. */
+			last.tv_sec += 1 - (time_t)w->sh.interval_s;
+			continue;
+		}
+		why = "timer";
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (!p)
