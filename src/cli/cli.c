@@ -37,6 +37,11 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "                           [--account NAME]"},
 	{"status", cmd_status, "ask the running daemon how it is doing",
 	 "reckon status --config FILE [--json]"},
+	{"report", cmd_report, "the daily report: text, HTML, a mail file, or sent over SMTP",
+	 "reckon report daily --db FILE [--date YYYY-MM-DD] [--tz ZONE]\n"
+	 "                          [--format text|html|eml] [--out FILE]\n"
+	 "       reckon report daily --db FILE --send --config FILE [--date YYYY-MM-DD]\n"
+	 "                          [--tz ZONE] [--ca-file FILE]"},
 	{"audit", cmd_audit, "verify the journal's hash chain and tables",
 	 "reckon audit verify [--full] [--checkpoint] --db FILE"},
 	{"help", cmd_help, "show this help, or a command's help", "reckon help [COMMAND]"},

@@ -50,6 +50,7 @@ int cmd_init(int argc, char **argv);
 int cmd_halt(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Maps an error code to a sysexits.h exit code (the table in `reckon help`
  * and README.md). */

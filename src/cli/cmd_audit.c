@@ -1,11 +1,16 @@
-/* cmd_audit.c — `reckon audit`: journal verification (and, later, post-mortems). */
+/* cmd_audit.c — `reckon audit`: journal verification, and the post-mortem
+ * commands (gaps, state, timeline, export) that answer from the events alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "audit_gaps.h"
+#include "audit_print.h"
 #include "cli.h"
 #include "cli_opts.h"
 #include "events.h"
+#include "rtime.h"
 
 static void help(void)
 {
@@ -67,21 +72,97 @@ static void say_incremental(const char *db, const struct audit_result *res)
 	       (long long)res->from_seq);
 }
 
+/* Every option of every audit sub-command; each checks it was given only
+ * what it takes. */
+struct audit_args {
+	const char *db, *symbol, *order, *out, *export_file;
+	bool full, checkpoint, json;
+	int64_t at, from, to; /* microseconds; 0: not given */
+};
+
+/* A take callback for --at, --from, --to: an RFC 3339 time. */
+static int take_time(const char *command, const char *option, const char *value, void *ctx)
+{
+	struct rk_err err = {0};
+	if (rtime_parse(value, (int64_t *)ctx, &err) || *(int64_t *)ctx == 0)
+		return cli_usage_error(command, "--%s: not an RFC 3339 time: '%s' (%s)", option,
+				       value, err.msg[0] ? err.msg : "the epoch");
+	return -1;
+}
+
+/* Refuses an option the sub-command does not take. */
+static int only(const char *sub, const char *option, bool given)
+{
+	if (!given)
+		return -1;
+	return cli_usage_error("audit", "%s does not take --%s", sub, option);
+}
+
+static int audit_gaps_cmd(const struct audit_args *a)
+{
+	int code = EX_OK;
+	if ((code = only("gaps", "at", a->at)) >= 0 || (code = only("gaps", "order", a->order)) >= 0 ||
+	    (code = only("gaps", "out", a->out)) >= 0 || (code = only("gaps", "full", a->full)) >= 0 ||
+	    (code = only("gaps", "checkpoint", a->checkpoint)) >= 0 ||
+	    (code = only("gaps", "export", a->export_file)) >= 0 ||
+	    (code = cli_require_db("audit", a->db)) >= 0)
+		return code;
+	if (a->from && a->to && a->to <= a->from)
+		return cli_usage_error("audit", "--to must be after --from");
+	code = EX_OK;
+	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code);
+	if (!j)
+		return code;
+	struct audit_gap_filter f = {a->symbol, a->from, a->to};
+	struct audit_gap *g = NULL;
+	size_t n = 0;
+	int64_t until = a->to;
+	struct rk_err err = {0};
+	enum rk_rc rc = audit_gaps(j, &f, &g, &n, &err);
+	if (!rc && !until)
+		rc = audit_last_ts(j, &until, &err);
+	journal_close(j);
+	if (rc)
+		code = cli_fail(&err);
+	else if (!audit_print_gaps(stdout, g, n, until, a->json))
+		code = cli_fail(&(struct rk_err){RK_EIO, "writing the output failed"});
+	free(g);
+	return code;
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	const char *db = NULL;
-	bool full = false, checkpoint = false;
-	const struct cli_opt opts[] = {{"db", .value = &db},
-				       {"full", .flag = &full},
-				       {"checkpoint", .flag = &checkpoint},
+	struct audit_args a = {0};
+	const struct cli_opt opts[] = {{"db", .value = &a.db},
+				       {"full", .flag = &a.full},
+				       {"checkpoint", .flag = &a.checkpoint},
+				       {"symbol", .value = &a.symbol},
+				       {"order", .value = &a.order},
+				       {"at", .take = take_time, .ctx = &a.at},
+				       {"from", .take = take_time, .ctx = &a.from},
+				       {"to", .take = take_time, .ctx = &a.to},
+				       {"json", .flag = &a.json},
+				       {"out", .value = &a.out},
+				       {"export", .value = &a.export_file},
 				       {NULL}};
 	int first, code = cli_opts_parse("audit", argc, argv, opts, help, &first);
 	if (code >= 0)
 		return code;
 	if (first >= argc)
-		return cli_usage_error("audit", "missing subcommand (verify)");
+		return cli_usage_error("audit", "missing subcommand (verify, gaps, state, timeline, export)");
+	if (first + 1 < argc)
+		return cli_usage_error("audit", "unexpected argument '%s'", argv[first + 1]);
+	if (strcmp(argv[first], "gaps") == 0)
+		return audit_gaps_cmd(&a);
 	if (strcmp(argv[first], "verify") != 0)
 		return cli_usage_error("audit", "unknown subcommand '%s'", argv[first]);
+	if ((code = only("verify", "symbol", a.symbol)) >= 0 ||
+	    (code = only("verify", "order", a.order)) >= 0 || (code = only("verify", "at", a.at)) >= 0 ||
+	    (code = only("verify", "from", a.from)) >= 0 || (code = only("verify", "to", a.to)) >= 0 ||
+	    (code = only("verify", "json", a.json)) >= 0 || (code = only("verify", "out", a.out)) >= 0)
+		return code;
+	const char *db = a.db;
+	bool full = a.full, checkpoint = a.checkpoint;
 	if ((code = cli_require_db("audit", db)) >= 0)
 		return code;
 	code = EX_OK;

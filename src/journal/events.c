@@ -31,6 +31,17 @@ static enum rk_rc project_audit_checkpoint(struct journal *j, int64_t seq, const
 	return RK_OK;
 }
 
+/* report_sent (daily.h): a report mail the SMTP server accepted, with its
+ * Message-ID, filed under the dedup key of its kind and date so that a
+ * restart never sends it again. It projects nothing: daily.h reads it back
+ * through its dedup record. */
+static enum rk_rc project_nothing(struct journal *j, int64_t seq, const char *payload, bool *stale,
+				  struct rk_err *err)
+{
+	(void)j, (void)seq, (void)payload, (void)stale, (void)err;
+	return RK_OK;
+}
+
 /* Every event type this reckon knows, with its projection. */
 static const struct event_type {
 	const char *name;
@@ -48,6 +59,7 @@ static const struct event_type {
 	{"exchange_positions", recon_project_exchange_positions},
 	{"halt_released", recon_project_halt_released},
 	{"audit_checkpoint", project_audit_checkpoint},
+	{"report_sent", project_nothing},
 };
 
 const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",

@@ -13,7 +13,8 @@
  * (events_apply): live appends and replays cannot disagree.
  *
  * Event types of the journal itself: `audit_checkpoint` (audit.h) records a
- * verify that passed; it projects nothing.
+ * verify that passed; `report_sent` (daily.h) a report mail sent. Neither
+ * projects anything.
  *
  * Adding an event type: write its projection, a function of the event's seq
  * and payload and of the materialized tables alone (never reading `events`,

@@ -173,6 +173,15 @@ out:
 	return rc;
 }
 
+enum rk_rc secret_load_file(const char *what, const char *path, char **out, struct rk_err *err)
+{
+	if (out)
+		*out = NULL;
+	if (!what || !path || !*path || !out)
+		return rk_err_set(err, RK_EINVAL, "secret_load_file: no file or output");
+	return read_secret_file(what, path, out, err);
+}
+
 void secret_free(char *s)
 {
 	if (!s)

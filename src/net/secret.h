@@ -44,6 +44,16 @@
 enum rk_rc secret_load(const char *name, char **out /* OUT: caller frees with secret_free */,
 		       struct rk_err *err);
 
+/*
+ * Loads a secret from the file `path` itself (a config file's
+ * "password_file"), with the same checks and errors as the NAME_FILE form
+ * above (regular file, mode 0600 or 0400, at most SECRET_FILE_MAX bytes,
+ * trailing newlines dropped, not empty). `what` names it in errors
+ * ("report.password_file").
+ */
+enum rk_rc secret_load_file(const char *what, const char *path,
+			    char **out /* OUT: caller frees with secret_free */, struct rk_err *err);
+
 /* Overwrites the secret with zeros, then frees it. NULL is a no-op. */
 void secret_free(char *s);
 

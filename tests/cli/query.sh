@@ -55,6 +55,10 @@ params_for() {
 	fills_of_day) echo "day=2025-11-22" ;;
 	largest_losers | actions_recent) echo "limit=5" ;;
 	pnl_by_day | pnl_by_symbol | fees_by_day) printf '%s\n' "from=2025-11-21" "to=2025-11-30" ;;
+	pnl_between | pnl_by_symbol_between | closes_extreme | fees_between | \
+		pnl_by_minute | runs_between | findings_between | actions_between | actions_failed_between)
+		printf '%s\n' "from_ts=2025-11-21T23:00:00.000000Z" "to_ts=2025-11-25T00:00:00.000000Z" ;;
+	positions_marked) echo "to_ts=2025-11-23T00:00:00.000000Z" ;;
 	esac
 }
 

@@ -293,6 +293,8 @@ static int suite(const struct opts *o, struct ingest_result *ing, struct recon_r
 		ingest_growth(&ing[0], &ing[o->n_ingest - 1]);
 	if (big && bench_queries(o, big))
 		return -1;
+	if (big && bench_report(o, big))
+		return -1;
 	if (bench_lots(o, o->quick ? 10000 : 100000))
 		return -1;
 	for (size_t i = 0; i < o->n_positions; i++) {

@@ -93,6 +93,9 @@ void ingest_growth(const struct ingest_result *a, const struct ingest_result *b)
 /* Every named query, then audit verify, on a journal bench_ingest made. */
 int bench_queries(const struct opts *o, const struct ingest_result *big);
 
+/* `reckon report daily` on a journal bench_ingest made (suite_report.c). */
+int bench_report(const struct opts *o, const struct ingest_result *big);
+
 /* tools/bench_fifo on `fills` fills, when it was built next to this
  * program: the lot engine against plain inserts. */
 int bench_lots(const struct opts *o, int64_t fills);
