@@ -235,10 +235,16 @@ static void check_message(struct fx *f, const struct daily_mail *m, cJSON *s)
 		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "valid")));
 		assert_int_equal(cJSON_GetObjectItemCaseSensitive(p, "width")->valueint, CHART_WIDTH);
 		assert_int_equal(cJSON_GetObjectItemCaseSensitive(p, "height")->valueint, CHART_HEIGHT);
-		char ref[64];
-		snprintf(ref, sizeof ref, "src=\"cid:%.*s\"", (int)strlen(cids[i - 4]) - 2,
+		/* the HTML shows it by cid: and declares the PNG's own size */
+		char ref[128];
+		snprintf(ref, sizeof ref, "src=\"cid:%.*s\" alt=", (int)strlen(cids[i - 4]) - 2,
 			 cids[i - 4] + 1);
-		assert_non_null(strstr(html, ref));
+		const char *img = strstr(html, ref);
+		assert_non_null(img);
+		snprintf(ref, sizeof ref, "width=\"%d\" height=\"%d\"", CHART_WIDTH, CHART_HEIGHT);
+		const char *end = strchr(img, '>');
+		const char *size = strstr(img, ref);
+		assert_true(size && size < end);
 	}
 }
 

@@ -6,8 +6,10 @@
  * journal it as `report_sent` (journal/daily.h) so that it is never sent
  * twice for a day. Used by `reckon report daily` and by the daemon.
  *
- * The daemon's part, once a minute or so on its loop (never in a venue
- * worker: sending blocks for up to the SMTP timeout):
+ * The daemon's part: at start-up, before its threads, one rk_tz_local of
+ * cfg->report.tz (rk_tz.h: the first call may add TZ to the environment);
+ * then once a minute or so on its loop (never in a venue worker: sending
+ * blocks for up to the SMTP timeout):
  *
  *     struct daily_sent last; bool any;
  *     daily_sent_last(j, "daily", &last, &any, &err);          // journal/daily.h

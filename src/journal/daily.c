@@ -18,11 +18,20 @@
 #include "events.h"
 #include "jsonout.h"
 #include "query.h"
+#include "rk_buf.h"
 #include "rk_tz.h"
 #include "rtime.h"
 #include "sqlx.h"
 
 /* ---- running a named query ------------------------------------------------ */
+
+/* A row of pnl_by_period (the 30 days), kept until the chart's quote is known. */
+struct period_row {
+	int period;
+	char quote[MODEL_SYM_MAX];
+	long closing_fills;
+	char realized[DAILY_AMT_MAX];
+};
 
 struct gather;
 typedef enum rk_rc row_fn(struct gather *g, const struct rk_cell *c, struct rk_err *err);
@@ -31,9 +40,7 @@ struct gather {
 	struct journal *j;
 	struct daily_report *r;
 	const struct daily_opts *o;
-	int day;               /* the chart day being read */
-	char quote_pick[MODEL_SYM_MAX]; /* choosing chart_quote: the best so far */
-	long quote_best;
+	RK_ARRAY(struct period_row) periods; /* pnl_by_period's rows */
 };
 
 struct sink_ctx {
@@ -64,20 +71,21 @@ static enum rk_rc sink_row(void *ctx, const struct rk_cell *cells, struct rk_err
 	return s->row(s->g, cells, err);
 }
 
-/* Runs query `name` with :from_ts / :to_ts / :limit where it has them. */
+/* Runs query `name` with :from_ts / :to_ts / :limit / :bounds where it
+ * has them. */
 static enum rk_rc run_query(struct gather *g, const char *name, const char *const *cols,
 			    size_t ncols, row_fn *row, const char *from_ts, const char *to_ts,
-			    const char *limit, struct rk_err *err)
+			    const char *limit, const char *bounds, struct rk_err *err)
 {
 	struct query_def q;
-	struct query_arg args[3];
+	struct query_arg args[4];
 	size_t n = 0;
 	enum rk_rc rc = query_find(name, &q, err);
 	if (rc)
 		return rc;
-	const char *names[] = {"from_ts", "to_ts", "limit"};
-	const char *values[] = {from_ts, to_ts, limit};
-	for (size_t i = 0; i < 3; i++)
+	const char *names[] = {"from_ts", "to_ts", "limit", "bounds"};
+	const char *values[] = {from_ts, to_ts, limit, bounds};
+	for (size_t i = 0; i < 4; i++)
 		if (values[i] && query_has_param(&q, names[i])) {
 			snprintf(args[n].name, sizeof args[n].name, "%s", names[i]);
 			args[n++].value = values[i];
@@ -88,7 +96,7 @@ static enum rk_rc run_query(struct gather *g, const char *name, const char *cons
 }
 
 #define RUN(g, name, cols, row, from, to, limit, err)                                         \
-	run_query(g, name, cols, sizeof cols / sizeof cols[0], row, from, to, limit, err)
+	run_query(g, name, cols, sizeof cols / sizeof cols[0], row, from, to, limit, NULL, err)
 
 /* ---- reading cells -------------------------------------------------------- */
 
@@ -229,24 +237,44 @@ static enum rk_rc minute_row(struct gather *g, const struct rk_cell *c, struct r
 	return amt(p->realized, sizeof p->realized, &c[5], err);
 }
 
-/* pnl_between over the 30 days: the chart's quote is the one with the most
- * closing fills (ties: the first by name, the query's order). */
-static enum rk_rc pick_quote_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
+/* pnl_by_period over the 30 days: every row is kept (a few per day), then
+ * the chart's quote is the one with the most closing fills (ties: the first
+ * by name) and its rows fill the days. */
+static const char *const PERIOD_COLS[] = {"period", "quote", "closing_fills", "unmatched_fills",
+					  "fees", "realized_pnl"};
+
+static enum rk_rc period_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
 {
-	(void)err;
-	if (c[0].kind != RK_CELL_NULL && num(&c[1]) > g->quote_best) {
-		g->quote_best = num(&c[1]);
-		cp(g->quote_pick, sizeof g->quote_pick, &c[0]);
-	}
-	return RK_OK;
+	long i = num(&c[0]);
+	if (i < 0 || i >= DAILY_DAYS)
+		return rk_err_set(err, RK_ECORRUPT, "pnl_by_period: period %ld of %d", i, DAILY_DAYS);
+	struct period_row *p = rk_array_push(&g->periods);
+	if (!p)
+		return oom(err);
+	p->period = (int)i;
+	cp(p->quote, sizeof p->quote, &c[1]);
+	p->closing_fills = num(&c[2]);
+	return amt(p->realized, sizeof p->realized, &c[5], err);
 }
 
-static enum rk_rc chart_day_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
+static void pick_chart_quote(struct gather *g)
 {
-	if (strcmp(txt(&c[0]), g->r->chart_quote) != 0)
-		return RK_OK;
-	struct daily_day *d = &g->r->days[g->day];
-	return amt(d->realized, sizeof d->realized, &c[4], err);
+	const char *best = "";
+	long best_n = 0;
+	for (size_t i = 0; i < g->periods.n; i++) {
+		long n = 0;
+		const char *q = g->periods.v[i].quote;
+		for (size_t k = 0; k < g->periods.n; k++)
+			if (strcmp(g->periods.v[k].quote, q) == 0)
+				n += g->periods.v[k].closing_fills;
+		if (*q && (n > best_n || (n == best_n && strcmp(q, best) < 0)))
+			best = q, best_n = n;
+	}
+	snprintf(g->r->chart_quote, sizeof g->r->chart_quote, "%s", best);
+	for (size_t i = 0; i < g->periods.n; i++)
+		if (*best && strcmp(g->periods.v[i].quote, best) == 0)
+			snprintf(g->r->days[g->periods.v[i].period].realized, DAILY_AMT_MAX, "%s",
+				 g->periods.v[i].realized);
 }
 
 static const char *const POS_COLS[] = {"venue", "account", "symbol", "quote", "qty",
@@ -445,33 +473,32 @@ static enum rk_rc gather_gaps(struct gather *g, struct rk_err *err)
 	return rc;
 }
 
-/* The 30 days of the chart: which quote, then each day's P&L in it. */
+/* The 30 days of the chart in one statement: their bounds as a JSON array
+ * of 31 instants (each local day's start, then the report day's end). */
 static enum rk_rc gather_days(struct gather *g, struct rk_err *err)
 {
 	struct daily_report *r = g->r;
-	char first[RK_TZ_DATE_MAX], from_ts[RTIME_STR_MAX], to_ts[RTIME_STR_MAX];
-	int64_t a, b;
-	enum rk_rc rc = rk_tz_date_add(r->date, -(DAILY_DAYS - 1), first, err);
-	if (!rc)
-		rc = rk_tz_day(r->tz, first, &a, &b, err);
-	if (rc)
-		return rc;
-	rtime_format(a, from_ts);
-	if ((rc = RUN(g, "pnl_between", PNL_COLS, pick_quote_row, from_ts, r->to_ts, NULL, err)))
-		return rc;
-	snprintf(r->chart_quote, sizeof r->chart_quote, "%s", g->quote_pick);
+	struct rk_buf bounds = {0};
+	char ts[RTIME_STR_MAX];
+	int64_t a, b = 0;
+	enum rk_rc rc = RK_OK;
+	rk_buf_add(&bounds, "[");
 	for (int i = 0; i < DAILY_DAYS && !rc; i++) {
 		struct daily_day *d = &r->days[i];
 		if ((rc = rk_tz_date_add(r->date, i - (DAILY_DAYS - 1), d->date, err)) ||
 		    (rc = rk_tz_day(r->tz, d->date, &a, &b, err)))
 			break;
-		if (!*r->chart_quote)
-			continue;
-		rtime_format(a, from_ts);
-		rtime_format(b, to_ts);
-		g->day = i;
-		rc = RUN(g, "pnl_between", PNL_COLS, chart_day_row, from_ts, to_ts, NULL, err);
+		rk_buf_addf(&bounds, "\"%s\",", rtime_format(a, ts));
 	}
+	rk_buf_addf(&bounds, "\"%s\"]", rtime_format(b, ts));
+	if (!rc && !(rc = rk_buf_status(&bounds, err)))
+		rc = run_query(g, "pnl_by_period", PERIOD_COLS, 6, period_row, NULL, NULL, NULL,
+			       rk_buf_str(&bounds), err);
+	if (!rc)
+		pick_chart_quote(g);
+	rk_buf_free(&bounds);
+	free(g->periods.v);
+	g->periods.v = NULL, g->periods.n = g->periods.cap = 0;
 	return rc;
 }
 

@@ -6,8 +6,8 @@
  *
  * The day is `date` in time zone `tz` (lib/rk_tz.h), as the instants
  * [from, to) in UTC, handed to the queries as :from_ts / :to_ts:
- *   pnl_between             the headline (P&L per quote), the month to date,
- *                           and each of the 30 days charted
+ *   pnl_between             the headline (P&L per quote), the month to date
+ *   pnl_by_period           each of the 30 days charted, in one statement
  *   fees_between            fills of the day and fees per fee currency
  *   pnl_by_symbol_between   P&L by symbol
  *   closes_extreme          the largest winners and losers

@@ -55,12 +55,13 @@ static char *tz_enter(const char *zone)
 	return saved;
 }
 
+/* Puts TZ back. An unset TZ comes back as ":/etc/localtime", which means
+ * the same: TZ is never removed again, because unsetenv moves the entries of
+ * the environment under a getenv in another thread, while replacing the
+ * value of an existing variable does not (glibc keeps old values alive). */
 static void tz_leave(char *saved)
 {
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
+	setenv("TZ", saved ? saved : ":/etc/localtime", 1);
 	free(saved);
 	tzset();
 }

@@ -11,7 +11,13 @@
  * are serialised against each other. Anything else in the process that
  * reads local time (localtime, strftime %Z) while a call runs could see the
  * zone of that call: reckon itself works in UTC everywhere else (rtime.h)
- * and does not.
+ * and does not. The environment: the first call adds TZ if it was unset
+ * (restored as ":/etc/localtime", the same zone) and later calls only
+ * replace its value, which glibc's getenv in another thread survives;
+ * adding a variable could move the environment under such a getenv, so the
+ * first call belongs before threads start, or where no thread reads the
+ * environment at that moment (the daemon: one rk_tz_local of its report
+ * zone at start-up, before its threads).
  *
  * Zone names are checked, never guessed: the C library reads an unknown
  * name as UTC without a word, so a name is accepted only when it is "UTC"

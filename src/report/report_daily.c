@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chart.h"
 #include "rk_tz.h"
 #include "rtime.h"
 
@@ -442,8 +443,9 @@ static void charts(struct doc *d, const char *curve_src, const char *days_src)
 		esc(d->b, srcs[i]);
 		rk_buf_add(d->b, "\" alt=\"");
 		esc(d->b, alts[i]);
-		rk_buf_add(d->b, "\" width=\"620\" style=\"display:block;width:100%;max-width:620px;"
-				 "height:auto;border:0\"></td></tr>\n");
+		rk_buf_addf(d->b, "\" width=\"%d\" height=\"%d\" style=\"display:block;width:100%%;"
+				  "max-width:%dpx;height:auto;border:0\"></td></tr>\n",
+			    CHART_WIDTH, CHART_HEIGHT, CHART_WIDTH);
 	}
 }
 
