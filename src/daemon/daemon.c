@@ -21,6 +21,7 @@
 #include "dlog.h"
 #include "events.h"
 #include "metrics.h"
+#include "rk_tz.h"
 
 /* ---- the single-instance lock ----------------------------------------------------- */
 
@@ -430,6 +431,14 @@ enum rk_rc daemon_run(const char *config_path, bool *in_use, struct rk_err *err)
 	}
 	if ((rc = loaded_read(config_path, &d->cur, err)))
 		goto out;
+	{
+		/* rk_tz.h: its first call may add TZ to the environment, so it is
+		 * made here, before any thread (the mailer's calls only replace
+		 * the value). The zone's own errors are the mailer's to report. */
+		char day[RK_TZ_DATE_MAX];
+		struct rk_err tz_err = {0};
+		(void)rk_tz_local("UTC", now_us(), day, NULL, &tz_err);
+	}
 	if (!(d->loop = ev_default_loop(EVFLAG_AUTO))) {
 		rc = rk_err_set(err, RK_EIO, "libev: no event loop");
 		goto out;
