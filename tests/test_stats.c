@@ -4,7 +4,8 @@
  * where README.md "Status" and "Metrics" say; the exposition is well formed
  * (HELP and TYPE before every family's samples, label values escaped,
  * histogram buckets cumulative with _count equal to the +Inf bucket, seconds
- * written exactly); unprotected time counts the open intervals up to now.
+ * written exactly); unprotected time counts the open intervals up to now;
+ * the daily report's mailer state (README.md "Daily report").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,6 +80,17 @@ static struct daemon_stats *fixture(void)
 	daemon_stats_observe_latency(s, 100);    /* le 0.0001: a boundary belongs to its bucket */
 	daemon_stats_observe_latency(s, 101);    /* le 0.00025 */
 	daemon_stats_observe_latency(s, 5000000); /* +Inf */
+	/* The daily report: yesterday's went out, today's first retry failed. */
+	s->report.configured = true;
+	strcpy(s->report.last_date, "2025-12-01");
+	strcpy(s->report.last_message_id, "<reckon.daily.2025-12-01.1@example.com>");
+	s->report.last_sent_at_us = T0 - 3 * 3600 * SEC; /* 07:40Z */
+	s->report.sent = 1;
+	s->report.failures = 3;
+	s->report.consecutive_failures = 2;
+	strcpy(s->report.last_error, "smtp://127.0.0.1:2525: Couldn't connect to server");
+	s->report.last_error_at_us = T0 + 3540 * SEC;
+	s->report.next_attempt_us = T0 + 3660 * SEC;
 	return s;
 }
 
@@ -177,6 +189,13 @@ static void test_prometheus_has_every_figure(void **state)
 	assert_line(p, "reckon_actions_total{kind=\"cancel_order\",status=\"sent\"} 2");
 	assert_line(p, "reckon_unprotected_positions 2");
 	assert_line(p, "reckon_unprotected_seconds_total 3640");
+	assert_line(p, "reckon_reports_sent_total 1");
+	assert_line(p, "reckon_report_failures_total 3");
+	assert_line(p, "reckon_report_consecutive_failures 2");
+	assert_line(p, "reckon_report_last_sent_time_seconds 1764661200");
+	assert_line(p, "# TYPE reckon_reports_sent_total counter");
+	assert_line(p, "# TYPE reckon_report_failures_total counter");
+	assert_line(p, "# TYPE reckon_report_consecutive_failures gauge");
 	free(p);
 	free(s);
 }
@@ -267,8 +286,10 @@ static void test_prometheus_every_family_has_help_and_type_before_its_samples(vo
 		nsamples++;
 	}
 	/* 5 process + 7 ingest + 13 finding kinds + 7x6 action kinds and statuses
-	 * + 2 unprotected + 15 histogram lines, and 7 per venue: none missing. */
-	assert_int_equal(nsamples, 5 + 7 + FIND_KIND_COUNT + ACT_KIND_COUNT * 6 + 2 + 15 + 7 * 2);
+	 * + 2 unprotected + 15 histogram lines + 4 report, and 7 per venue: none
+	 * missing. */
+	assert_int_equal(nsamples,
+			 5 + 7 + FIND_KIND_COUNT + ACT_KIND_COUNT * 6 + 2 + 15 + 4 + 7 * 2);
 	free(p);
 	free(s);
 }
@@ -283,6 +304,10 @@ static void test_prometheus_of_a_fresh_daemon_has_zeroes_not_gaps(void **state)
 	assert_line(p, "reckon_unprotected_seconds_total 0");
 	assert_line(p, "reckon_protect_latency_seconds_bucket{le=\"+Inf\"} 0");
 	assert_line(p, "reckon_protect_latency_seconds_sum 0");
+	assert_line(p, "reckon_reports_sent_total 0");
+	assert_line(p, "reckon_report_failures_total 0");
+	assert_line(p, "reckon_report_consecutive_failures 0");
+	assert_line(p, "reckon_report_last_sent_time_seconds 0");
 	assert_null(strstr(p, "reckon_passes_total{")); /* no venue, no series */
 	free(p);
 	free(s);
@@ -406,6 +431,34 @@ static void test_status_document_unprotected_counts_and_latency(void **state)
 	free(s);
 }
 
+static void test_status_document_report(void **state)
+{
+	(void)state;
+	struct daemon_stats *s = fixture();
+	cJSON *j = render_json(s);
+	assert_str(j, "report.last_sent.date", "2025-12-01");
+	assert_str(j, "report.last_sent.message_id", "<reckon.daily.2025-12-01.1@example.com>");
+	assert_str(j, "report.last_sent.at", "2025-12-02T07:40:00.000000Z");
+	assert_num(j, "report.sent", 1);
+	assert_num(j, "report.failures", 3);
+	assert_num(j, "report.consecutive_failures", 2);
+	assert_str(j, "report.last_error", "smtp://127.0.0.1:2525: Couldn't connect to server");
+	assert_str(j, "report.last_error_at", "2025-12-02T11:39:00.000000Z");
+	assert_str(j, "report.next_attempt", "2025-12-02T11:41:00.000000Z");
+	cJSON_Delete(j);
+	/* Configured, nothing sent yet, no error: nulls, not empty strings. */
+	memset(&s->report, 0, sizeof s->report);
+	s->report.configured = true;
+	j = render_json(s);
+	assert_true(cJSON_IsNull(at(j, "report.last_sent")));
+	assert_true(cJSON_IsNull(at(j, "report.last_error")));
+	assert_true(cJSON_IsNull(at(j, "report.last_error_at")));
+	assert_true(cJSON_IsNull(at(j, "report.next_attempt")));
+	assert_num(j, "report.consecutive_failures", 0);
+	cJSON_Delete(j);
+	free(s);
+}
+
 static void test_status_of_a_fresh_daemon_says_never(void **state)
 {
 	(void)state;
@@ -418,6 +471,7 @@ static void test_status_of_a_fresh_daemon_says_never(void **state)
 	assert_num(j, "uptime_s", 0);
 	assert_int_equal(cJSON_GetArraySize(at(j, "venues")), 0);
 	assert_int_equal(cJSON_GetArraySize(at(j, "unprotected")), 0);
+	assert_true(cJSON_IsNull(at(j, "report"))); /* no "report" section */
 	cJSON_Delete(j);
 	free(s);
 }
@@ -488,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_status_document_header_and_ingest),
 		cmocka_unit_test(test_status_document_venues_and_last_pass),
 		cmocka_unit_test(test_status_document_unprotected_counts_and_latency),
+		cmocka_unit_test(test_status_document_report),
 		cmocka_unit_test(test_status_of_a_fresh_daemon_says_never),
 		cmocka_unit_test(test_status_refuses_a_counter_json_cannot_carry),
 		cmocka_unit_test(test_status_document_is_the_cli_fixture),

@@ -41,7 +41,8 @@ static void help(void)
 	       "loaded and how reloads went, per venue account the last pass (when, complete\n"
 	       "or not, findings, actions, duration) and the circuit breaker, the positions\n"
 	       "unprotected now and since when, ingest counters, findings and actions since\n"
-	       "start, and the protection latency. The daemon answers while a pass runs.\n\n"
+	       "start, the protection latency, and the daily report (last sent, failures,\n"
+	       "next attempt). The daemon answers while a pass runs.\n\n"
 	       "Options:\n"
 	       "  --config FILE  the daemon's configuration file\n"
 	       "  --json         print the daemon's status document as it sent it (one line;\n"
@@ -342,6 +343,44 @@ static void print_latency(const cJSON *d)
 	printf("\n");
 }
 
+/* The daily report's mailer, when the daemon has a "report" section: the
+ * last report sent, failures, the next attempt. */
+static void print_report(const cJSON *d, int64_t now_us)
+{
+	char b[80], t1[512], t2[512];
+	const cJSON *r = get(d, "report");
+	if (!cJSON_IsObject(r)) {
+		printf("daily report: off (no \"report\" section)\n");
+		return;
+	}
+	const cJSON *last = get(r, "last_sent");
+	if (cJSON_IsObject(last))
+		printf("daily report: last sent %s for %s as %s\n",
+		       when(str(last, "at", NULL), now_us, b), text(last, "date", t1),
+		       text(last, "message_id", t2));
+	else
+		printf("daily report: none sent yet\n");
+	printf("  %.0f sent since start, %.0f failed attempts", num(r, "sent"), num(r, "failures"));
+	double consecutive = num(r, "consecutive_failures");
+	if (consecutive > 0)
+		printf(", FAILING: %.0f in a row", consecutive);
+	printf("\n");
+	if (str(r, "last_error", NULL))
+		printf("  last error %s: %s\n", when(str(r, "last_error_at", NULL), now_us, b),
+		       text(r, "last_error", t1));
+	const char *next = str(r, "next_attempt", NULL);
+	if (next) {
+		char t[32];
+		int64_t us = 0;
+		struct rk_err err = {0};
+		if (rtime_parse(next, &us, &err) == RK_OK && us > now_us)
+			printf("  next attempt %.10s %.8sZ (in %s)\n", next, next + 11,
+			       duration((double)(us - now_us) / 1e6, t));
+		else
+			printf("  next attempt %.10s %.8sZ\n", next, next + 11);
+	}
+}
+
 static void print_status(const cJSON *d)
 {
 	int64_t now_us = 0;
@@ -356,6 +395,7 @@ static void print_status(const cJSON *d)
 	print_unprotected(d, now_us);
 	print_counts(d);
 	print_latency(d);
+	print_report(d, now_us);
 }
 
 int cmd_status(int argc, char **argv)

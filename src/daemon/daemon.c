@@ -16,10 +16,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "daemon_int.h"
 #include "dlog.h"
 #include "events.h"
 #include "metrics.h"
+#include "rk_tz.h"
 
 /* ---- the single-instance lock ----------------------------------------------------- */
 
@@ -235,6 +237,7 @@ static void reload(struct daemon *d)
 	 * next_policy may point at the old config's policy, which refcounts
 	 * keep alive; pending handovers to stopped workers are freed at reap. */
 	apply(d, nl);
+	mailer_apply(d, &nl->cfg->report);
 	struct loaded *old = d->cur;
 	d->cur = nl;
 	stats_set_venues(d, nl);
@@ -281,7 +284,8 @@ static void begin_stop(struct daemon *d, const char *signame)
 		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&d->mu);
 	}
-	if (!d->workers) {
+	mailer_stop(d);
+	if (!d->workers && !d->mailer) {
 		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
@@ -307,7 +311,8 @@ static void async_cb(struct ev_loop *loop, ev_async *w, int revents)
 	struct daemon *d = w->data;
 	(void)revents;
 	worker_reap(d, false);
-	if (d->stopping && !d->workers)
+	mailer_reap(d, false);
+	if (d->stopping && !d->workers && !d->mailer)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -354,6 +359,8 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 	for (size_t k = 0; k < d->cur->nunits; k++)
 		if ((rc = worker_start(d, &d->cur->units[k], d->cur->policy, err)))
 			return rc;
+	if ((rc = mailer_start(d, &cfg->report, err)))
+		return rc;
 	struct dlog l;
 	dlog_begin(&l, DLOG_INFO, "started");
 	dlog_str(&l, "config", d->config_path);
@@ -361,6 +368,7 @@ static enum rk_rc start(struct daemon *d, bool *in_use, struct rk_err *err)
 	dlog_str(&l, "socket", cfg->socket);
 	dlog_str(&l, "control", cfg->control);
 	dlog_int(&l, "venues", (int64_t)d->cur->nunits);
+	dlog_str(&l, "report", d->mailer ? "daily" : "off");
 	if (d->metrics)
 		dlog_int(&l, "metrics_port", metrics_port(d->metrics));
 	dlog_int(&l, "pid", (int64_t)getpid());
@@ -374,6 +382,7 @@ static void finish(struct daemon *d)
 	d->metrics = NULL;
 	sock_close_all(d);
 	worker_reap(d, false);
+	mailer_reap(d, false);
 	const struct rk_config *cfg = d->cur ? d->cur->cfg : NULL;
 	if (d->sock_fd >= 0) {
 		close(d->sock_fd);
@@ -422,6 +431,14 @@ enum rk_rc daemon_run(const char *config_path, bool *in_use, struct rk_err *err)
 	}
 	if ((rc = loaded_read(config_path, &d->cur, err)))
 		goto out;
+	{
+		/* rk_tz.h: its first call may add TZ to the environment, so it is
+		 * made here, before any thread (the mailer's calls only replace
+		 * the value). The zone's own errors are the mailer's to report. */
+		char day[RK_TZ_DATE_MAX];
+		struct rk_err tz_err = {0};
+		(void)rk_tz_local("UTC", now_us(), day, NULL, &tz_err);
+	}
 	if (!(d->loop = ev_default_loop(EVFLAG_AUTO))) {
 		rc = rk_err_set(err, RK_EIO, "libev: no event loop");
 		goto out;
@@ -440,12 +457,15 @@ stop:
 		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&d->mu);
 	}
+	mailer_stop(d);
 	worker_reap(d, true);
+	mailer_reap(d, true);
 out:
-	/* Workers still running after a forced stop keep d (and the process
-	 * exits right after): it is freed only when none is left. */
+	/* Workers or the mailer still running after a forced stop keep d (and
+	 * the process exits right after): it is freed only when none is left. */
 	finish(d);
-	if (!d->workers) {
+	if (!d->workers && !d->mailer) {
+		chart_fonts_release(); /* the mailer's cairo and fontconfig caches */
 		free(d->config_path);
 		pthread_mutex_destroy(&d->mu);
 		free(d);

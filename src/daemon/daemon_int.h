@@ -4,12 +4,14 @@
  *   load.c    reading and validating a config file into a struct loaded
  *   sock.c    the ingest socket: clients, bounded buffers, group commit
  *   worker.c  one thread per venue account running passes
+ *   mailer.c  one thread sending the daily report (with a "report" section)
  *   dlog.c    log lines
  *
- * Locking: d->mu guards d->stats, every worker's `shared` fields and policy
- * reference counts. Nothing else is shared between threads: the loop owns
- * the clients and its journal connection, each worker its venue and its own
- * journal connection.
+ * Locking: d->mu guards d->stats, every worker's and the mailer's `shared`
+ * fields and policy reference counts. Nothing else is shared between
+ * threads: the loop owns the clients and its journal connection, each
+ * worker its venue and its own journal connection, the mailer its copy of
+ * the "report" section and its own journal connection.
  */
 #ifndef RECKON_DAEMON_INT_H
 #define RECKON_DAEMON_INT_H
@@ -87,6 +89,24 @@ struct worker {
 	struct worker *next;
 };
 
+/* The daily report's sender: a thread, so that SMTP (blocking up to its
+ * timeout) never holds the loop or a venue's passes. */
+struct mailer {
+	struct daemon *d;
+	pthread_t th;
+	pthread_cond_t cv;
+	/* Shared, under d->mu. */
+	struct {
+		bool stop;                   /* exit after the attempt in flight */
+		bool exited;                 /* the thread is done: join it */
+		struct config_report *next;  /* a reload's changed section: taken, then tried at once */
+	} sh;
+	/* The thread's own. */
+	struct config_report *cfg;           /* a copy: the loaded config may go at a reload */
+	struct journal *j;
+	int64_t retry_first_us;              /* the backoff's first step */
+};
+
 struct client;
 
 struct daemon {
@@ -107,6 +127,7 @@ struct daemon {
 	bool stopping;
 	bool accept_paused;                  /* out of descriptors: sock_w stopped */
 	struct worker *workers;
+	struct mailer *mailer;               /* NULL without a "report" section */
 	struct client *clients;              /* doubly linked */
 	size_t nclients;
 	/* The lines of this loop iteration, waiting for the group commit. */
@@ -140,6 +161,19 @@ struct worker *worker_find(struct daemon *d, enum venue_kind venue, const char *
 /* The stats slot of a venue account, or NULL (under d->mu). */
 struct stats_venue *stats_venue_of(struct daemon_stats *s, enum venue_kind venue,
 				   const char *account);
+
+/* mailer.c */
+/* Starts the mailer for `cfg` (copied) when cfg->present; RK_ENOMEM, or the
+ * journal's error opening its connection. */
+enum rk_rc mailer_start(struct daemon *d, const struct config_report *cfg, struct rk_err *err);
+/* A reload's "report" section: starts, stops or hands over (a changed
+ * section is tried at once, the backoff starting again) (loop thread). */
+void mailer_apply(struct daemon *d, const struct config_report *cfg);
+/* Asks the mailer to exit after the attempt in flight (loop thread). */
+void mailer_stop(struct daemon *d);
+/* Joins and frees the mailer when it exited, or with `wait` in any case
+ * (after mailer_stop) (loop thread). */
+void mailer_reap(struct daemon *d, bool wait);
 
 int64_t now_us(void);
 

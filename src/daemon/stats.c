@@ -199,6 +199,30 @@ static bool status_latency(cJSON *root, const struct daemon_stats *s)
 	return ok;
 }
 
+/* "report": null without a "report" section, else the mailer's state. */
+static bool status_report(cJSON *root, const struct daemon_stats *s)
+{
+	const struct stats_report *r = &s->report;
+	if (!r->configured)
+		return cJSON_AddNullToObject(root, "report") != NULL;
+	cJSON *o = add_object(root, "report"), *last = NULL;
+	bool ok = o != NULL;
+	if (ok && r->last_date[0])
+		ok = (last = add_object(o, "last_sent")) && jsonout_add_str(last, "date", r->last_date) &&
+		     jsonout_add_str(last, "message_id", r->last_message_id) &&
+		     add_time(last, "at", r->last_sent_at_us);
+	else if (ok)
+		ok = cJSON_AddNullToObject(o, "last_sent") != NULL;
+	ok = ok && add_u64(o, "sent", r->sent) && add_u64(o, "failures", r->failures) &&
+	     add_u64(o, "consecutive_failures", r->consecutive_failures);
+	if (ok && r->last_error[0])
+		ok = jsonout_add_str(o, "last_error", r->last_error);
+	else if (ok)
+		ok = cJSON_AddNullToObject(o, "last_error") != NULL;
+	return ok && add_time(o, "last_error_at", r->last_error_at_us) &&
+	       add_time(o, "next_attempt", r->next_attempt_us);
+}
+
 enum rk_rc daemon_stats_json(const struct daemon_stats *s, int64_t now_us, struct rk_buf *out,
 			     struct rk_err *err)
 {
@@ -209,7 +233,8 @@ enum rk_rc daemon_stats_json(const struct daemon_stats *s, int64_t now_us, struc
 	for (size_t i = 0; ok && i < s->nvenues && i < CONFIG_MAX_VENUES; i++)
 		ok = status_venue(venues, &s->venues[i]);
 	ok = ok && status_unprotected(root, s, now_us) && status_counts(root, s) &&
-	     status_latency(root, s) && (text = cJSON_PrintUnformatted(root));
+	     status_latency(root, s) && status_report(root, s) &&
+	     (text = cJSON_PrintUnformatted(root));
 	cJSON_Delete(root);
 	if (!ok)
 		return rk_err_set(err, RK_ENOMEM,
@@ -396,6 +421,26 @@ static void prom_protection(struct rk_buf *b, const struct daemon_stats *s, int6
 	rk_buf_addf(b, "reckon_protect_latency_seconds_count %" PRIu64 "\n", cum);
 }
 
+static void prom_report(struct rk_buf *b, const struct daemon_stats *s)
+{
+	char t[32];
+	add_help(b, "reckon_reports_sent_total", "counter",
+		 "Daily report mails this daemon sent (and journaled).");
+	rk_buf_addf(b, "reckon_reports_sent_total %" PRIu64 "\n", s->report.sent);
+	add_help(b, "reckon_report_failures_total", "counter",
+		 "Failed attempts to send the daily report (each retried with backoff).");
+	rk_buf_addf(b, "reckon_report_failures_total %" PRIu64 "\n", s->report.failures);
+	add_help(b, "reckon_report_consecutive_failures", "gauge",
+		 "Failed attempts to send the daily report since the last success.");
+	rk_buf_addf(b, "reckon_report_consecutive_failures %" PRIu64 "\n",
+		    s->report.consecutive_failures);
+	add_help(b, "reckon_report_last_sent_time_seconds", "gauge",
+		 "When the latest daily report the journal holds as sent was journaled (Unix "
+		 "time; 0: none).");
+	seconds_text(s->report.last_date[0] ? s->report.last_sent_at_us : 0, t);
+	rk_buf_addf(b, "reckon_report_last_sent_time_seconds %s\n", t);
+}
+
 enum rk_rc daemon_stats_prometheus(const struct daemon_stats *s, int64_t now_us,
 				   struct rk_buf *out, struct rk_err *err)
 {
@@ -404,5 +449,6 @@ enum rk_rc daemon_stats_prometheus(const struct daemon_stats *s, int64_t now_us,
 	prom_passes(out, s);
 	prom_findings_actions(out, s);
 	prom_protection(out, s, now_us);
+	prom_report(out, s);
 	return rk_buf_status(out, err);
 }

@@ -61,6 +61,25 @@ struct stats_unprotected {
 	int64_t since_us;            /* first seen without an acknowledged stop */
 };
 
+/* The daily report mail (daemon/mailer.c; README "Daily report"). */
+#define STATS_MSGID_MAX 256
+struct stats_report {
+	bool configured;             /* the config in force has a "report" section */
+	/* The latest report the journal holds as sent (`report_sent`), by this
+	 * daemon or any other sender: last_date "" when none. */
+	char last_date[11];          /* its local day, YYYY-MM-DD */
+	char last_message_id[STATS_MSGID_MAX];
+	int64_t last_sent_at_us;     /* when it was journaled */
+	uint64_t sent;               /* reports this daemon sent since start */
+	uint64_t failures;           /* failed attempts since start */
+	uint64_t consecutive_failures; /* since the last success; 0 after one */
+	char last_error[STATS_ERR_MAX]; /* the last failed attempt's error, "" after a success */
+	int64_t last_error_at_us;
+	/* When the mailer tries next: the retry after a failure, else when the
+	 * next day's report falls due; 0 = not scheduled (no "report"). */
+	int64_t next_attempt_us;
+};
+
 struct daemon_stats {
 	int64_t started_at_us;
 	int64_t config_loaded_at_us;
@@ -91,6 +110,8 @@ struct daemon_stats {
 	uint64_t latency_buckets[STATS_LATENCY_BUCKETS + 1]; /* non-cumulative; last = +Inf */
 	uint64_t latency_count;
 	int64_t latency_sum_us;
+
+	struct stats_report report;
 };
 
 /* Adds one protection-latency observation. */
@@ -121,7 +142,9 @@ enum rk_rc daemon_stats_json(const struct daemon_stats *s, int64_t now_us, struc
  * {venue,account}), reckon_findings_total{kind},
  * reckon_actions_total{kind,status}, reckon_unprotected_positions,
  * reckon_unprotected_seconds_total, reckon_protect_latency_seconds
- * (histogram). RK_ENOMEM. */
+ * (histogram), reckon_reports_sent_total, reckon_report_failures_total,
+ * reckon_report_consecutive_failures, reckon_report_last_sent_time_seconds.
+ * RK_ENOMEM. */
 enum rk_rc daemon_stats_prometheus(const struct daemon_stats *s, int64_t now_us,
 				   struct rk_buf *out, struct rk_err *err);
 

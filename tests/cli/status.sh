@@ -98,6 +98,13 @@ has "unprotected time since start (all positions): 1h 00m"
 has "findings since start: orphan_exchange_order 1, missing_stop 6"
 has "actions since start: cancel_order sent 2, place_stop succeeded 5, place_stop failed 1"
 has "protection latency: 3 fills, mean 1666.73 ms, median <= 0.25 ms, p99 > 1 s"
+has "daily report: last sent 2025-12-02 07:40:00Z (4h 00m ago) for 2025-12-01 as <reckon.daily.2025-12-01.1@example.com>"
+has "  1 sent since start, 3 failed attempts, FAILING: 2 in a row"
+has "  last error 2025-12-02 11:39:00Z (1m 00s ago): smtp://127.0.0.1:2525: Couldn't connect to server"
+has "  next attempt 2025-12-02 11:41:00Z (in 1m 00s)"
+# Without a "report" section the daemon sends null: said so, not an error.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["report"]=None; print(json.dumps(d))' \
+	"$doc" > "$tmp/noreport.json"
 
 # --json: the document as the daemon sent it.
 expect 0 '"uptime_s":3600' status --config "$tmp/reckon.json" --json
@@ -108,6 +115,13 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || fail "-
 serve slow
 expect 0 '"uptime_s":3600' status --config "$tmp/reckon.json" --json
 cmp -s "$tmp/out" "$doc" || fail "a slow answer was not read whole"
+
+# A daemon without a "report" section.
+full=$doc
+doc=$tmp/noreport.json
+serve ok
+expect 0 'daily report: off (no "report" section)' status --config "$tmp/reckon.json"
+doc=$full
 
 # --- no daemon answers: exit 69, saying why -------------------------------------
 kill "$srv_pid"; wait "$srv_pid" 2> /dev/null || true; srv_pid=
