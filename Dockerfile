@@ -19,10 +19,10 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DRECKON_TESTS=OFF \
     && cmake --build /build -j"$(nproc)" --target reckon
 
 FROM debian:bookworm-slim
-# libcairo2 + libfontconfig1 + fonts-dejavu-core: the daily report's charts and their
+# libcairo2 + libfontconfig1 + libfreetype6 + fonts-dejavu-core: the daily report's charts and their
 # labels (issue 13); tzdata: its time zones.
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libsqlite3-0 libcurl4 libcjson1 libssl3 libev4 libmicrohttpd12 libcairo2 libfontconfig1 fonts-dejavu-core \
+      libsqlite3-0 libcurl4 libcjson1 libssl3 libev4 libmicrohttpd12 libcairo2 libfontconfig1 libfreetype6 fonts-dejavu-core \
       ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /var/lib/reckon --create-home --shell /usr/sbin/nologin reckon \
