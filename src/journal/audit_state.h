@@ -24,8 +24,16 @@
  * event that does not replay is its projection's error prefixed "replaying
  * event SEQ". Reads `j` in one read transaction; writes nothing to it.
  * Memory: with a symbol the scratch is an in-memory database (one symbol's
- * rows); without one a private temporary file, so memory stays bounded by
+ * rows); without one a private temporary database with a 256 MB page cache,
+ * in memory until the cache spills to its file, so memory stays bounded by
  * SQLite's page caches whatever the journal's size.
+ *
+ * Time: every selected event up to T goes through its projection (60 to
+ * 100 us an event, mostly the orders', fills' and lots' index writes), so
+ * without a symbol it grows with the journal: about a minute and a half at
+ * a million events. Answering that in under a second needs a starting
+ * point nearer T than the first event (BENCHMARKS.md, issue 12: saved
+ * states of the tables every N events, replayed from the nearest one).
  */
 #ifndef RECKON_AUDIT_STATE_H
 #define RECKON_AUDIT_STATE_H
