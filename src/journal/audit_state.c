@@ -17,14 +17,6 @@ static const char SQL_ALL[] =
 const char AUDIT_SQL_STATE_SYMBOL[] =
 	"SELECT seq, recorded_at, type, payload FROM events WHERE symbol IN (?1, '') ORDER BY seq";
 
-/* The scratch is disposable: no fsync, its rollback journal in memory (not
- * OFF: a statement that fails must still be undone, as in the journal), and
- * a page cache of 256 MB, so a replay up to a million events stays in
- * memory (the temporary file behind "" is written only when the cache
- * spills: the memory stays bounded whatever the journal's size). */
-static const char SCRATCH_SETTINGS[] =
-	"PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA cache_size=-262144;";
-
 /* Replays the selected events recorded up to `at` into `to`. */
 static enum rk_rc replay(struct journal *j, struct journal *to, const char *at,
 			 const char *symbol, struct audit_state_info *info, struct rk_err *err)
@@ -73,7 +65,8 @@ enum rk_rc audit_state_at(struct journal *j, int64_t at_us, const char *symbol,
 		rk_err_prefix(err, "opening the scratch database");
 		return rc;
 	}
-	if (!(rc = sqlx_exec(journal_db(to), SCRATCH_SETTINGS, err)) &&
+	/* Disposable: no fsync. */
+	if (!(rc = sqlx_exec(journal_db(to), "PRAGMA synchronous=OFF;", err)) &&
 	    !(rc = sqlx_read_begin(journal_db(j), &began, err)) && !(rc = journal_begin(to, err))) {
 		rc = replay(j, to, at, symbol, info, err);
 		if (rc)

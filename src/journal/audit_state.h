@@ -24,9 +24,10 @@
  * event that does not replay is its projection's error prefixed "replaying
  * event SEQ". Reads `j` in one read transaction; writes nothing to it.
  * Memory: with a symbol the scratch is an in-memory database (one symbol's
- * rows); without one a private temporary database with a 256 MB page cache,
- * in memory until the cache spills to its file, so memory stays bounded by
- * SQLite's page caches whatever the journal's size.
+ * rows); without one a private temporary file, so memory stays bounded by
+ * SQLite's page caches whatever the journal's size (a 256 MB cache, the
+ * rollback journal in memory, measured no faster: the time is the
+ * projections' CPU, not I/O).
  *
  * Time: every selected event up to T goes through its projection (60 to
  * 100 us an event, mostly the orders', fills' and lots' index writes), so
