@@ -129,17 +129,21 @@ static uint64_t rng_next(uint64_t *r)
 	return *r >> 33;
 }
 
-/* A reconciler's event; now and then its ts is written with an offset
- * (the same instant), as a venue adapter's record may be. */
+/* A reconciler's event; now and then its ts is written another way (an
+ * offset, a lower-case 't': the same instant), as a venue adapter's record
+ * may be. */
 static int64_t recon(struct tu_gen *g, uint64_t *r, const char *type, const char *sym,
 		     const char *payload)
 {
 	char ts[RTIME_STR_MAX + 8];
 	int64_t us = tu_us("2025-01-01T00:00:00Z") + g->t * 1000000;
+	uint64_t form = rng_next(r) % 6;
 	rtime_format(us, ts);
-	if (rng_next(r) % 5 == 0) { /* the same instant, at +01:00 */
+	if (form == 0) { /* the same instant, at +01:00 */
 		rtime_format(us + 3600 * (int64_t)1000000, ts);
 		snprintf(ts + 19, sizeof ts - 19, "+01:00");
+	} else if (form == 1) { /* a lower-case 't': sorts after the date's other ts */
+		ts[10] = 't';
 	}
 	return tu_recon_event(g->j, type, ts, sym, payload);
 }

@@ -29,13 +29,16 @@ const char AUDIT_SQL_TIMELINE_ORDER[] =
  * A window with no symbol or order: the events whose ts falls in it, through
  * events_ts. Canonical ts (rtime.h) compare as text, so ?3..?4 (the window's
  * canonical bounds) select them exactly; a ts stored in another form (an
- * offset, fewer digits: a record a venue adapter built) is read when its
- * date is within a day of the window's (?1..?2: an offset moves the date by
- * at most a day) and one_event keeps it only if it parses into the window.
+ * offset, another number of digits, a lower-case 't': a record a venue
+ * adapter built) is read when its date is within a day of the window's
+ * (?1..?2: an offset moves the date by at most a day) and one_event keeps
+ * it only if it parses into the window. The shape below is the canonical
+ * form's: rtime_parse reads every field at a fixed width, so a ts of that
+ * shape that parses is canonical (one that does not parse is an error
+ * wherever it is read). A shape, not digit classes: three times cheaper on
+ * the index entries of the days around the window.
  */
-#define TS_CANONICAL_GLOB                                                              \
-	"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]." \
-	"[0-9][0-9][0-9][0-9][0-9][0-9]Z"
+#define TS_CANONICAL_GLOB "??????????T????????.??????Z"
 const char AUDIT_SQL_TIMELINE_WINDOW[] =
 	"SELECT seq, ts, type, source, venue, account, symbol, payload FROM events"
 	" WHERE ts >= ?1 AND ts < ?2 AND ((ts >= ?3 AND ts < ?4) OR NOT ts GLOB '"
