@@ -31,8 +31,8 @@
  *
  * Time: every selected event up to T goes through its projection (60 to
  * 100 us an event, mostly the orders', fills' and lots' index writes), so
- * without a symbol it grows with the journal: about a minute and a half at
- * a million events. Answering that in under a second needs a starting
+ * without a symbol it grows with the journal: nearly two minutes at a
+ * million events. Answering that in under a second needs a starting
  * point nearer T than the first event (BENCHMARKS.md, issue 12: saved
  * states of the tables every N events, replayed from the nearest one).
  */
