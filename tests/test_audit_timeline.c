@@ -306,7 +306,7 @@ static void insert_event(struct journal *j, int64_t seq, const char *ts, const c
 	sqlite3_free(sql);
 }
 
-static void test_inexact_payload_integer_stops_the_walk_naming_the_event(void **state)
+static void test_inexact_integer_or_bad_payload_stops_the_walk_naming_the_event(void **state)
 {
 	struct fixture *fx = *state;
 	const char *const bad[] = {"9007199254740993", "1.5", "-1", "\"7\""};
@@ -329,6 +329,19 @@ static void test_inexact_payload_integer_stops_the_walk_naming_the_event(void **
 		char *del = sqlite3_mprintf("DELETE FROM events WHERE seq = %lld", (long long)seq);
 		sqlite3_exec(journal_db(fx->j), del, 0, 0, 0);
 		sqlite3_free(del);
+	}
+	/* A payload that is not a JSON object, or repeats a member. */
+	const char *const broken[] = {"{\"action_id\":1,", "[1]", "{\"action_id\":1,\"action_id\":2}"};
+	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		insert_event(fx->j, 150, "2025-01-01T00:00:00.000000Z", "action_update", broken[i]);
+		entry_list got = {0};
+		struct rk_err err = {0};
+		struct audit_tl_filter f = {NULL, NULL, tu_us("2025-01-01T00:00:00Z"), 0};
+		assert_int_equal(audit_timeline(fx->j, &f, collect, &got, &err), RK_ECORRUPT);
+		if (!strstr(err.msg, "event 150: action_update payload is not a JSON object"))
+			fail_msg("%s", err.msg);
+		free(got.v);
+		sqlite3_exec(journal_db(fx->j), "DELETE FROM events WHERE seq = 150", 0, 0, 0);
 	}
 	/* The exact limit itself reads. */
 	insert_event(fx->j, 200, "2025-01-01T00:00:00.000000Z", "action_update",
@@ -376,7 +389,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_window_equals_the_full_walk_restricted_to_it_on_random_streams),
 		T(test_window_shows_the_chain_of_a_finding_outside_it),
-		T(test_inexact_payload_integer_stops_the_walk_naming_the_event),
+		T(test_inexact_integer_or_bad_payload_stops_the_walk_naming_the_event),
 		T(test_window_reads_through_events_ts_and_the_primary_key),
 #undef T
 	};

@@ -155,6 +155,7 @@ static const char *js(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* In the say_* functions: a member of entry e's payload. */
 #define ji(o, k) ji_of(w, e->seq, (o), (k))
 
 /* An event's payload: a JSON object, its numbers read exactly (jsonin.h);
@@ -162,9 +163,10 @@ static const char *js(const cJSON *o, const char *k)
 static enum rk_rc payload_of(int64_t seq, const char *type, const char *text, struct jsonin *in,
 			     struct rk_err *err)
 {
-	if (jsonin_parse(text, strlen(text), in, err))
+	struct rk_err why = {0};
+	if (jsonin_parse(text, strlen(text), in, &why))
 		return rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object (%s)",
-				  (long long)seq, type, err->msg);
+				  (long long)seq, type, why.msg);
 	return RK_OK;
 }
 
@@ -193,8 +195,7 @@ static enum rk_rc lookup(struct walk *w, int64_t seq, struct link *out)
 	sqlite3_reset(st); /* before link_get reuses it */
 	if (!rc && action) {
 		struct link c;
-		struct audit_tl_entry at = {.seq = seq}, *e = &at;
-		out->cites = ji(in.root, "finding_id");
+		out->cites = ji_of(w, seq, in.root, "finding_id");
 		if (!w->rc && link_get(w, out->cites, seq, &c))
 			out->depth = c.depth + 1;
 		rc = w->rc;
@@ -221,10 +222,10 @@ static int64_t flight_before(struct walk *w, int64_t seq)
 		rc = sqlx_step_row(st, &row, "reading the action updates before the window", w->err);
 	}
 	if (!rc && row) {
-		struct audit_tl_entry at = {.seq = sqlite3_column_int64(st, 0)}, *e = &at;
-		if (!(rc = payload_of(at.seq, "action_update", sqlx_col_text(st, 1), &in, w->err)))
+		int64_t at = sqlite3_column_int64(st, 0);
+		if (!(rc = payload_of(at, "action_update", sqlx_col_text(st, 1), &in, w->err)))
 			w->flight = strcmp(js(in.root, "status"), "sent") == 0
-					    ? ji(in.root, "action_id") : 0;
+					    ? ji_of(w, at, in.root, "action_id") : 0;
 		sqlite3_reset(st);
 		rc = rc ? rc : w->rc;
 	}
