@@ -250,8 +250,49 @@ static void test_changed_header_fails(void **state)
 	p[strlen("\"first_seq\":")] = '4';
 	expect_refused(bad, "line 1: header fields missing or inconsistent");
 	free(bad);
-	expect_refused("not json\n", "line 1: not JSON");
+	expect_refused("not json\n", "line 1: not a JSON object");
 	expect_refused("", "line 1: empty");
+	free(text);
+}
+
+/* Replaces the first `from` in text by `to` (a new string). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+	assert_non_null(p);
+	char *out = malloc(strlen(text) + strlen(to) + 1);
+	assert_non_null(out);
+	sprintf(out, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+	return out;
+}
+
+/* Header counts and event seqs are exact integers: beyond 2^53 (where a
+ * double would round 2^53 + 1 to 2^53), a fraction, an exponent or a
+ * string is refused, naming the field. */
+static void test_inexact_integers_are_refused_naming_the_field(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = slice(fx);
+	const struct {
+		const char *from, *to, *what;
+	} cases[] = {
+		{"\"last_seq\":7", "\"last_seq\":9007199254740993", "line 1: field 'last_seq'"},
+		{"\"events\":5", "\"events\":5.0", "line 1: field 'events'"},
+		{"\"events\":5", "\"events\":5e0", "line 1: field 'events'"},
+		{"\"first_seq\":3", "\"first_seq\":\"3\"", "line 1: field 'first_seq'"},
+		{"\"first_seq\":3", "\"first_seq\":-3", "line 1: field 'first_seq'"},
+		{"{\"seq\":3,", "{\"seq\":3.5,", "line 2: not an event (field 'seq'"},
+		{"{\"seq\":3,", "{\"seq\":9007199254740995,", "line 2: not an event (field 'seq'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *bad = replaced(text, cases[i].from, cases[i].to);
+		expect_refused(bad, cases[i].what);
+		free(bad);
+	}
+	/* 2^53 itself reads: the seq, then the chain, says what is wrong. */
+	char *big = replaced(text, "{\"seq\":3,", "{\"seq\":9007199254740992,");
+	expect_refused(big, "line 2 (event 9007199254740992): expected event 3");
+	free(big);
 	free(text);
 }
 
@@ -266,6 +307,7 @@ int main(void)
 		T(test_swapped_lines_fail_naming_the_line),
 		T(test_dropped_or_added_line_fails),
 		T(test_changed_header_fails),
+		T(test_inexact_integers_are_refused_naming_the_field),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,7 +65,9 @@ static void help(void)
 	       "timeline  every event of the selection in order, one line each: time, who\n"
 	       "        (bot, venue, reconciler, operator, audit), seq, what happened, indented\n"
 	       "        along the chain finding -> action -> request -> answer -> orders, and\n"
-	       "        the event it follows from '(<- #SEQ)'.\n\n"
+	       "        the event it follows from '(<- #SEQ)'. A window alone (--from/--to,\n"
+	       "        no --symbol or --order) reads the window's events by their ts, and\n"
+	       "        what they cite before it by seq: the same lines as the whole timeline.\n\n"
 	       "export  the events journaled in [--from, --to) with their hashes, and the\n"
 	       "        hash they chain from, as JSON lines to --out (written whole or not\n"
 	       "        at all).\n\n"
@@ -146,16 +148,31 @@ static int take_time(const char *command, const char *option, const char *value,
 	return -1;
 }
 
+/* The preamble of the commands that read a journal (gaps, state, timeline,
+ * export): only the options in `takes`, a --db, what `needs` says is
+ * missing (NULL: nothing), --to after --from; then the journal, opened
+ * read-only and never migrated. NULL: *code (OUT) is the exit code. */
+static struct journal *open_for(const char *sub, const struct audit_args *a, const char *takes,
+				const char *needs, int *code)
+{
+	if ((*code = only_takes(sub, a, takes)) >= 0 || (*code = cli_require_db("audit", a->db)) >= 0)
+		return NULL;
+	if (needs) {
+		*code = cli_usage_error("audit", "%s", needs);
+		return NULL;
+	}
+	if (a->from && a->to && a->to <= a->from) {
+		*code = cli_usage_error("audit", "--to must be after --from");
+		return NULL;
+	}
+	*code = EX_OK;
+	return cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, code);
+}
+
 static int audit_gaps_cmd(const struct audit_args *a)
 {
-	int code = EX_OK;
-	if ((code = only_takes("gaps", a, " db symbol from to json ")) >= 0 ||
-	    (code = cli_require_db("audit", a->db)) >= 0)
-		return code;
-	if (a->from && a->to && a->to <= a->from)
-		return cli_usage_error("audit", "--to must be after --from");
-	code = EX_OK;
-	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code);
+	int code;
+	struct journal *j = open_for("gaps", a, " db symbol from to json ", NULL, &code);
 	if (!j)
 		return code;
 	struct audit_gap_filter f = {a->symbol, a->from, a->to};
@@ -179,14 +196,10 @@ static int audit_gaps_cmd(const struct audit_args *a)
  * queries. */
 static int audit_state_cmd(const struct audit_args *a)
 {
-	int code = EX_OK;
-	if ((code = only_takes("state", a, " db symbol at json ")) >= 0 ||
-	    (code = cli_require_db("audit", a->db)) >= 0)
-		return code;
-	if (!a->at)
-		return cli_usage_error("audit", "state needs --at TIME");
-	code = EX_OK;
-	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code), *s = NULL;
+	int code;
+	struct journal *j = open_for("state", a, " db symbol at json ",
+				     a->at ? NULL : "state needs --at TIME", &code),
+		       *s = NULL;
 	if (!j)
 		return code;
 	struct audit_state_info info;
@@ -219,14 +232,9 @@ static int audit_state_cmd(const struct audit_args *a)
 
 static int audit_timeline_cmd(const struct audit_args *a)
 {
-	int code = EX_OK;
-	if ((code = only_takes("timeline", a, " db symbol order from to json ")) >= 0 ||
-	    (code = cli_require_db("audit", a->db)) >= 0)
-		return code;
-	if (a->from && a->to && a->to <= a->from)
-		return cli_usage_error("audit", "--to must be after --from");
-	code = EX_OK;
-	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code);
+	int code;
+	struct journal *j =
+		open_for("timeline", a, " db symbol order from to json ", NULL, &code);
 	if (!j)
 		return code;
 	struct audit_tl_filter f = {a->symbol, a->order, a->from, a->to};
@@ -243,16 +251,12 @@ static int audit_timeline_cmd(const struct audit_args *a)
  * leaves no partial file behind. */
 static int audit_export_cmd(const struct audit_args *a)
 {
-	int code = EX_OK;
-	if ((code = only_takes("export", a, " db from to out ")) >= 0 ||
-	    (code = cli_require_db("audit", a->db)) >= 0)
-		return code;
-	if (!a->from || !a->to || !a->out)
-		return cli_usage_error("audit", "export needs --from TIME --to TIME --out FILE");
-	if (a->to <= a->from)
-		return cli_usage_error("audit", "--to must be after --from");
-	code = EX_OK;
-	struct journal *j = cli_open_journal(a->db, JOURNAL_READONLY, JOURNAL_ANY, &code);
+	int code;
+	struct journal *j = open_for("export", a, " db from to out ",
+				     a->from && a->to && a->out
+					     ? NULL
+					     : "export needs --from TIME --to TIME --out FILE",
+				     &code);
 	if (!j)
 		return code;
 	char tmp[4200];

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "jsonin.h"
 #include "jsonout.h"
 #include "rtime.h"
 #include "audit_sql.h"
@@ -170,14 +171,13 @@ static const char *str_of(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static bool int_of(const cJSON *o, const char *k, int64_t *out)
+/* A whole number from 0 to 2^53, read from its literal's digits (the line
+ * was parsed by jsonin_parse): a larger value, a fraction, an exponent or a
+ * string is refused, its reason in why. */
+static bool int_of(const cJSON *o, const char *k, int64_t *out, struct rk_err *why)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
-	    (double)(int64_t)v->valuedouble != v->valuedouble)
-		return false;
-	*out = (int64_t)v->valuedouble;
-	return true;
+	struct jsonin_at at = {o, NULL, 0};
+	return jsonin_get_int(&at, k, true, 0, 0, JSONIN_MAX_EXACT_INT, NULL, out, why) == RK_OK;
 }
 
 static bool is_hash(const char *h)
@@ -193,12 +193,14 @@ static bool is_hash(const char *h)
 static enum rk_rc read_header(const cJSON *o, struct audit_export_result *h, struct rk_err *err)
 {
 	int64_t version = 0;
-	if (!cJSON_IsObject(o) || !int_of(o, "reckon_export", &version) || version != 1)
+	struct rk_err why = {0};
+	if (!int_of(o, "reckon_export", &version, &why) || version != 1)
 		return rk_err_set(err, RK_ECORRUPT, "line 1: not a reckon export header");
-	if (!int_of(o, "first_seq", &h->first_seq) || h->first_seq < 1 ||
-	    !int_of(o, "last_seq", &h->last_seq) || !int_of(o, "events", &h->events) ||
-	    h->events != h->last_seq - h->first_seq + 1 || !is_hash(str_of(o, "chain_from")) ||
-	    !is_hash(str_of(o, "head_hash")))
+	if (!int_of(o, "first_seq", &h->first_seq, &why) || !int_of(o, "last_seq", &h->last_seq, &why) ||
+	    !int_of(o, "events", &h->events, &why))
+		return rk_err_set(err, RK_ECORRUPT, "line 1: %s", why.msg);
+	if (h->first_seq < 1 || h->events != h->last_seq - h->first_seq + 1 ||
+	    !is_hash(str_of(o, "chain_from")) || !is_hash(str_of(o, "head_hash")))
 		return rk_err_set(err, RK_ECORRUPT,
 				  "line 1: header fields missing or inconsistent (first_seq, last_seq,"
 				  " events, chain_from, head_hash)");
@@ -217,8 +219,9 @@ static enum rk_rc check_event(const cJSON *o, long line, int64_t *seq, char prev
 	int64_t s = 0;
 	const char *f[12];
 	char hash[JOURNAL_HASH_HEX];
-	if (!cJSON_IsObject(o) || !int_of(o, "seq", &s))
-		return rk_err_set(err, RK_ECORRUPT, "line %ld: not an event (no seq)", line);
+	struct rk_err why = {0};
+	if (!int_of(o, "seq", &s, &why))
+		return rk_err_set(err, RK_ECORRUPT, "line %ld: not an event (%s)", line, why.msg);
 	if (s != *seq + 1)
 		return rk_err_set(err, RK_ECORRUPT,
 				  "line %ld (event %lld): expected event %lld: lines dropped, added"
@@ -254,19 +257,22 @@ enum rk_rc audit_export_verify(FILE *in, struct audit_export_result *res, struct
 	int64_t seq = 0, n = 0;
 	enum rk_rc rc = RK_OK;
 	memset(res, 0, sizeof *res);
-	while (!rc && getline(&buf, &cap, in) >= 0) {
-		cJSON *o = cJSON_Parse(buf);
+	ssize_t len;
+	while (!rc && (len = getline(&buf, &cap, in)) >= 0) {
+		struct jsonin j = {0};
+		struct rk_err why = {0};
 		line++;
-		if (!o)
-			rc = rk_err_set(err, RK_ECORRUPT, "line %ld: not JSON", line);
-		else if (line == 1 && !(rc = read_header(o, &h, err))) {
+		if (jsonin_parse(buf, (size_t)len, &j, &why))
+			rc = rk_err_set(err, RK_ECORRUPT, "line %ld: not a JSON object (%s)", line,
+					why.msg);
+		else if (line == 1 && !(rc = read_header(j.root, &h, err))) {
 			seq = h.first_seq - 1;
 			snprintf(prev, sizeof prev, "%s", h.chain_from);
 		} else if (line > 1) {
-			rc = check_event(o, line, &seq, prev, err);
+			rc = check_event(j.root, line, &seq, prev, err);
 			n++;
 		}
-		cJSON_Delete(o);
+		jsonin_close(&j);
 	}
 	free(buf);
 	if (!rc && ferror(in))

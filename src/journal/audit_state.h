@@ -25,7 +25,16 @@
  * event SEQ". Reads `j` in one read transaction; writes nothing to it.
  * Memory: with a symbol the scratch is an in-memory database (one symbol's
  * rows); without one a private temporary file, so memory stays bounded by
- * SQLite's page caches whatever the journal's size.
+ * SQLite's page caches whatever the journal's size (a 256 MB cache, the
+ * rollback journal in memory, measured no faster: the time is the
+ * projections' CPU, not I/O).
+ *
+ * Time: every selected event up to T goes through its projection (60 to
+ * 100 us an event, mostly the orders', fills' and lots' index writes), so
+ * without a symbol it grows with the journal: nearly two minutes at a
+ * million events. Answering that in under a second needs a starting
+ * point nearer T than the first event (BENCHMARKS.md, issue 12: saved
+ * states of the tables every N events, replayed from the nearest one).
  */
 #ifndef RECKON_AUDIT_STATE_H
 #define RECKON_AUDIT_STATE_H

@@ -19,12 +19,26 @@
  * it, the actions on it or that placed it, their updates and resolutions:
  * the order's venue and symbol are looked up in the orders table, used only
  * as an index, else every event is read); a time window on the events' ts,
- * [from, to). Zeroed: everything.
+ * [from, to) (the instant: a ts written with an offset is compared as UTC).
+ * Zeroed: everything.
+ *
+ * A window alone (no symbol, no order) is read through events_ts, in seq
+ * order, not by walking the journal: what its entries cite before the
+ * window (an action's finding, an update's action, the action whose
+ * request was out when the executor journaled an order or fill) is looked
+ * up by seq, so every entry is exactly what the whole walk gives it (cites,
+ * depth, text). Costs: the window's events; one primary-key read per cited
+ * finding or action; for the executor's orders and fills, a read back by
+ * seq to the action update before the first of them (every event between,
+ * once) and of the events between them; and the index entries (ts only) of
+ * the days around the window, where a ts written with an offset may sort.
  *
  * Entries go to `fn` one at a time (memory stays bounded by the chain's
  * bookkeeping: one small record per action and finding of the selection);
  * a status fn returns stops the walk and is returned. Errors: a failed read
- * aborts (RK_EDB); a payload that is not JSON is RK_ECORRUPT naming its seq.
+ * aborts (RK_EDB); a payload that is not a JSON object, or whose id (the
+ * finding, action or run it names) is not a whole number from 0 to 2^53, is
+ * RK_ECORRUPT naming its seq.
  * Reads one snapshot (a read transaction, or the caller's).
  */
 #ifndef RECKON_AUDIT_TIMELINE_H

@@ -7,8 +7,11 @@
  *
  * Baseline, same run: the floor any per-symbol command stands on, reading
  * that symbol's events (and the events of no symbol) in seq order through
- * events_symbol with libsqlite3, in this process. Checked: exit 0 and the
- * first line each command prints; the export's event count, and its verify.
+ * events_symbol with libsqlite3, in this process. `audit timeline` over a
+ * five-minute window of ts with no symbol (audit.timeline.window) has its
+ * own: the raw read of the window's events through events_ts, in seq
+ * order. Checked: exit 0 and the first line each command prints; the
+ * export's event count, and its verify; the window's line count.
  */
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -28,6 +31,9 @@ struct audit_probe {
 	char from[40], to[40]; /* recorded_at of the middle event and 10,000 later */
 	char at[40];           /* the last event's recorded_at */
 	int64_t window_events; /* events recorded in [from, to) */
+	char tl_from[40], tl_to[40]; /* ts of the middle event and five minutes later */
+	int64_t tl_events;           /* events whose ts is in [tl_from, tl_to) */
+	double tl_read_ms;           /* reading them through events_ts */
 };
 
 static int probe(const char *db, const char *symbol, struct audit_probe *p)
@@ -65,6 +71,25 @@ static int probe(const char *db, const char *symbol, struct audit_probe *p)
 	sqlite3_bind_text(s, 2, p->to, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		p->window_events = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	/* Five minutes of ts from the middle event's (canonical: the fraction kept). */
+	if (sqlite3_prepare_v2(h, "SELECT ts, strftime('%Y-%m-%dT%H:%M:%S', ts, '+5 minutes') ||"
+				  " substr(ts, 20) FROM events WHERE seq = (SELECT max(seq) / 2 FROM events)",
+			       -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW ||
+	    !sqlite3_column_text(s, 1))
+		goto out;
+	snprintf(p->tl_from, sizeof p->tl_from, "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(p->tl_to, sizeof p->tl_to, "%s", (const char *)sqlite3_column_text(s, 1));
+	sqlite3_finalize(s);
+	t0 = now_s();
+	if (sqlite3_prepare_v2(h, "SELECT seq, length(payload) FROM events WHERE ts >= ?1 AND ts < ?2"
+				  " ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(s, 1, p->tl_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->tl_to, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		p->tl_events++;
+	p->tl_read_ms = (now_s() - t0) * 1000.0;
 	rc = 0;
 out:
 	if (rc)
@@ -77,7 +102,7 @@ out:
 /* Runs one audit command; checks exit 0 and that stdout starts with
  * `want`; prints its figure against the goal and the baseline. */
 static int step(const struct opts *o, const char *name, char *const argv[], const char *want,
-		const struct audit_probe *p, bool goal)
+		const struct audit_probe *p, bool goal, bool window)
 {
 	char out[PATH_MAX], err[PATH_MAX], v[32], tail[400];
 	struct run r;
@@ -92,6 +117,13 @@ static int step(const struct opts *o, const char *name, char *const argv[], cons
 		tail_of(err, tail, sizeof tail);
 		bad(name, "exit %d, stdout '%.60s' (want '%s...'): %s", r.exit_code, got ? got : "",
 		    want, tail);
+	} else if (goal && window) {
+		fig(name, num(v, sizeof v, r.wall_s * 1000.0, 1), "ms",
+		    "%.2fx the goal of %.0f ms; %.1fx the raw read of the window's %" PRId64
+		    " events through events_ts (%.1f ms); rss %.1f MB",
+		    r.wall_s * 1000.0 / AUDIT_GOAL_MS, AUDIT_GOAL_MS,
+		    p->tl_read_ms > 0 ? r.wall_s * 1000.0 / p->tl_read_ms : 0.0, p->tl_events,
+		    p->tl_read_ms, (double)r.maxrss_kb / 1024.0);
 	} else if (goal) {
 		fig(name, num(v, sizeof v, r.wall_s * 1000.0, 1), "ms",
 		    "%.2fx the goal of %.0f ms; %.1fx the raw read of the symbol's %" PRId64
@@ -125,6 +157,8 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 	char *gaps_all[] = {rk, "audit", "gaps", "--db", db, NULL};
 	char *state[] = {rk, "audit", "state", "--db", db, "--at", p.at, "--symbol", sym, NULL};
 	char *timeline[] = {rk, "audit", "timeline", "--db", db, "--symbol", sym, NULL};
+	char *window[] = {rk, "audit", "timeline", "--db", db, "--from", p.tl_from, "--to", p.tl_to,
+			  NULL};
 	path_in(slice, sizeof slice, o, "audit-slice.jsonl");
 	char *export[] = {rk, "audit", "export", "--db", db, "--from", p.from, "--to", p.to,
 			  "--out", slice, NULL};
@@ -133,21 +167,34 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 		const char *what;
 		char *const *argv;
 		const char *want;
-		bool goal;
+		bool goal, window;
 	} steps[] = {
-		{"audit.gaps.symbol", gaps_sym, "unprotected: ", true},
-		{"audit.state.symbol", state, "state at ", true},
-		{"audit.timeline.symbol", timeline, "", true},
-		{"audit.gaps.all", gaps_all, "unprotected: ", false},
-		{"audit.export.10k", export, want, true},
-		{"audit.verify_export.10k", verify, "ok: events ", true},
+		{"audit.gaps.symbol", gaps_sym, "unprotected: ", true, false},
+		{"audit.state.symbol", state, "state at ", true, false},
+		{"audit.timeline.symbol", timeline, "", true, false},
+		{"audit.timeline.window", window, "", true, true},
+		{"audit.gaps.all", gaps_all, "unprotected: ", false, false},
+		{"audit.export.10k", export, want, true, false},
+		{"audit.verify_export.10k", verify, "ok: events ", true, false},
 	};
 	snprintf(want, sizeof want, "exported events ");
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		snprintf(name, sizeof name, "%s@%s", steps[i].what, sz);
-		if (step(o, name, steps[i].argv, steps[i].want, &p, steps[i].goal))
+		if (step(o, name, steps[i].argv, steps[i].want, &p, steps[i].goal, steps[i].window))
 			return -1;
 	}
+	/* The window's timeline: a line per event whose ts is in it. */
+	char tl_out[PATH_MAX];
+	snprintf(name, sizeof name, "audit.timeline.window@%s", sz);
+	path_in(tl_out, sizeof tl_out, o, "%s.out", name);
+	char *tl_text = slurp(tl_out);
+	int64_t tl_lines = 0;
+	for (const char *c = tl_text; c && *c; c++)
+		tl_lines += *c == '\n';
+	free(tl_text);
+	if (tl_lines != p.tl_events)
+		bad("audit.timeline.window.lines", "%" PRId64 " lines, want the window's %" PRId64
+		    " events", tl_lines, p.tl_events);
 	/* The slice holds the events recorded in the window, each on a line. */
 	char *text = slurp(slice);
 	int64_t lines = 0;
