@@ -23,6 +23,7 @@
 
 #include "fifo.h"
 #include "lots.h"
+#include "query.h"
 #include "events.h"
 #include "testutil.h"
 
@@ -555,15 +556,15 @@ static int cmp_arrival(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(void **state)
+/* Random fill streams (fills of account "s<N>", one of the MARKETS each),
+ * in arrival order: *n lines of in[] (STREAMS * MAX_FILLS allocated). Their
+ * ts lie in 2025-03-02T00:00:00Z .. 00:00:17.5Z. */
+static struct arrival *random_streams(int STREAMS, uint64_t seed, size_t *n_out)
 {
-	struct fx *f = *state;
-	struct rk_err err = {0};
-	const int STREAMS = stream_count();
 	struct arrival *in = calloc((size_t)STREAMS * MAX_FILLS, sizeof *in);
 	size_t n = 0;
 	assert_non_null(in);
-	rng_state = 424242;
+	rng_state = seed;
 	for (int s = 0; s < STREAMS; s++) {
 		const struct market *m = &MARKETS[s % 3];
 		int nf = 1 + (int)(rnd() % MAX_FILLS);
@@ -601,6 +602,17 @@ static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(
 		}
 	}
 	qsort(in, n, sizeof *in, cmp_arrival);
+	*n_out = n;
+	return in;
+}
+
+static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	const int STREAMS = stream_count();
+	size_t n = 0;
+	struct arrival *in = random_streams(STREAMS, 424242, &n);
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
 	for (size_t i = 0; i < n; i++) {
 		enum ingest_outcome oc;
@@ -640,6 +652,107 @@ static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(
 	assert_rebuild_is_identity(f->j);
 }
 
+
+/* ---- positions at a past moment (queries/positions_marked.sql) ------------ */
+
+/* qty|cost_basis per position (a flat one listed too: neither side may list
+ * one), "venue|account|symbol|qty|cost\n", from the
+ * statement `st` (positions_marked's columns: venue, account, symbol, quote,
+ * qty, cost_basis), the decimals normalized through dec.h so that
+ * "1.50" and "1.5" read alike. */
+static char *positions_text(sqlite3_stmt *st)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = '\0';
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		char q[DEC_STR_MAX], c[DEC_STR_MAX];
+		struct dec qty = col_d(st, 4), cost = col_d(st, 5);
+		if (len + 512 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s|%s|%s|%s|%s\n",
+					sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+					sqlite3_column_text(st, 2), dec_format(qty, q),
+					dec_format(cost, c));
+	}
+	assert_int_equal(step, SQLITE_DONE);
+	return out;
+}
+
+/* The property: positions_marked at a moment T, on the whole journal, holds
+ * exactly the positions (quantity and FIFO cost) of a journal that holds
+ * only the fills before T. The lot engine allocates by fill time whatever
+ * the arrival order (a late fill re-allocates its symbol), so "the whole
+ * journal seen at T" and "the journal of the fills before T" agree. */
+static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **state)
+{
+	struct fx *f = *state;
+	struct rk_err err = {0};
+	const int STREAMS = stream_count() / 10;
+	size_t n = 0;
+	struct arrival *in = random_streams(STREAMS, 777, &n);
+	struct query_def q;
+	assert_int_equal(query_find("positions_marked", &q, &err), RK_OK);
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	for (size_t i = 0; i < n; i++) {
+		enum ingest_outcome oc;
+		assert_int_equal(ingest_line(f->j, in[i].line, strlen(in[i].line), "test", &oc, &err),
+				 RK_OK);
+		assert_int_equal(oc, INGEST_ACCEPTED);
+	}
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+	sqlite3_stmt *marked = NULL, *now = NULL;
+	assert_int_equal(sqlite3_prepare_v2(journal_db(f->j), q.sql, -1, &marked, NULL), SQLITE_OK);
+	int moments = 0, differ_from_now = 0;
+	for (int sec = 0; sec <= 18; sec += 3) {
+		for (int half = 0; half < 2; half++, moments++) {
+			char at[64], path[128];
+			snprintf(at, sizeof at, "2025-03-02T00:00:%02d.%06dZ", sec, half * 500000);
+			/* The journal of the fills before `at`, in their arrival order. */
+			struct journal *p = tu_open_temp_journal(path, sizeof path);
+			sqlite3_exec(journal_db(p), "PRAGMA synchronous=OFF;", NULL, NULL, NULL);
+			assert_int_equal(journal_begin(p, &err), RK_OK);
+			for (size_t i = 0; i < n; i++) {
+				const char *ts = strstr(in[i].line, "\"ts\":\"") + 6;
+				enum ingest_outcome oc;
+				if (strncmp(ts, at, strlen(at)) >= 0)
+					continue;
+				assert_int_equal(ingest_line(p, in[i].line, strlen(in[i].line), "test",
+							     &oc, &err), RK_OK);
+			}
+			assert_int_equal(journal_commit(p, &err), RK_OK);
+			assert_int_equal(sqlite3_prepare_v2(journal_db(p),
+				"SELECT venue, account, symbol, '', qty, cost_basis FROM v_positions"
+				" ORDER BY venue, account, symbol", -1, &now, NULL), SQLITE_OK);
+			char *want = positions_text(now);
+			sqlite3_finalize(now);
+			sqlite3_reset(marked);
+			sqlite3_bind_text(marked, sqlite3_bind_parameter_index(marked, ":to_ts"), at, -1,
+					  SQLITE_TRANSIENT);
+			char *got = positions_text(marked);
+			if (strcmp(got, want) != 0)
+				fail_msg("positions at %s:\n got\n%s want\n%s", at, got, want);
+			assert_int_equal(sqlite3_reset(marked), SQLITE_OK);
+			sqlite3_bind_null(marked, sqlite3_bind_parameter_index(marked, ":to_ts"));
+			char *cur = positions_text(marked);
+			differ_from_now += strcmp(cur, got) != 0;
+			free(cur);
+			free(got);
+			free(want);
+			journal_close(p);
+			tu_remove_db(path);
+		}
+	}
+	/* Most moments are before the last fill: the query did go back in time. */
+	assert_true(differ_from_now >= moments - 2);
+	sqlite3_finalize(marked);
+	free(in);
+}
 
 /* ---- inferred fills superseded by real ones (issue 8, point 7) ------------ */
 
@@ -955,6 +1068,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_buys_then_a_sell_spanning_both_lots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_positions_marked_at_a_moment_equal_the_fills_before_it,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lots_open_index_follows_partial_closes_and_reopens,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_fill_supersedes_an_inferred_fill_of_its_order, setup, teardown),

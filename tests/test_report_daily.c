@@ -172,11 +172,21 @@ static void test_headline_figures_of_a_utc_day(void **state)
 	daily_report_free(&r);
 }
 
+/* gather() with the real gaps (audit_gaps) and the clock at `now`. */
+static void gather_at(struct fx *f, const char *date, const char *now, struct daily_report *r)
+{
+	struct rk_err err = {0};
+	struct daily_opts o = {.date = date, .tz = "UTC", .gaps = audit_gaps, .now_us = us_of(now)};
+	memset(r, 0, sizeof *r);
+	if (daily_gather(f->j, &o, r, &err))
+		fail_msg("daily_gather: %s", err.msg);
+}
+
 static void test_open_positions_with_last_price_and_stop(void **state)
 {
 	struct daily_report r;
-	g_ngaps = 0, g_gaps_fail = 0;
-	gather(*state, "2025-11-22", "UTC", &r);
+	gather_at(*state, "2025-11-22", "2025-11-24T07:00:00Z", &r);
+	assert_true(r.day_over);
 	assert_int_equal(r.positions.n, 2);
 	const struct daily_position *btc = &r.positions.v[1], *eth = &r.positions.v[0];
 	assert_string_equal(btc->symbol, "BTC-USD");
@@ -191,6 +201,75 @@ static void test_open_positions_with_last_price_and_stop(void **state)
 	assert_string_equal(eth->stop_price, "1900");
 	assert_amount(eth->stop_distance, "100");
 	assert_int_equal(r.unprotected_now, 1);
+	daily_report_free(&r);
+}
+
+/* A past day's positions are those of its end, whenever the report is
+ * made: the fills, closes and cancels after it do not show. */
+static void test_a_past_days_positions_and_stops_are_those_of_its_end(void **state)
+{
+	struct fx *f = *state;
+	struct daily_report r;
+	static const char *const LATER[] = {
+		/* the ETH stop is cancelled and the position sold the next day */
+		"{\"type\":\"order\",\"ts\":\"2025-11-23T08:00:00Z\",\"venue\":\"binance-usdm\","
+		"\"symbol\":\"ETHUSDT\",\"order_id\":\"o5\",\"side\":\"sell\",\"order_type\":"
+		"\"stop_market\",\"status\":\"cancelled\",\"qty\":\"2\",\"stop_price\":\"1900\","
+		"\"purpose\":\"stop_loss\",\"reduce_only\":true}",
+		"{\"type\":\"fill\",\"ts\":\"2025-11-23T09:00:00Z\",\"venue\":\"binance-usdm\","
+		"\"symbol\":\"ETHUSDT\",\"fill_id\":\"f7\",\"order_id\":\"o7\",\"side\":\"sell\","
+		"\"qty\":\"2\",\"price\":\"2100\"}",
+		/* and the last BTC */
+		"{\"type\":\"fill\",\"ts\":\"2025-11-23T10:00:00Z\",\"venue\":\"coinbase\","
+		"\"symbol\":\"BTC-USD\",\"fill_id\":\"f8\",\"order_id\":\"o8\",\"side\":\"sell\","
+		"\"qty\":\"0.1\",\"price\":\"33000\"}",
+	};
+	for (size_t i = 0; i < sizeof LATER / sizeof LATER[0]; i++)
+		assert_int_equal(tu_ingest(f->j, LATER[i], NULL, 0), INGEST_ACCEPTED);
+
+	/* 2025-11-21: the first BTC buy only, never protected */
+	gather_at(f, "2025-11-21", "2025-11-24T07:00:00Z", &r);
+	assert_int_equal(r.positions.n, 1);
+	assert_string_equal(r.positions.v[0].symbol, "BTC-USD");
+	assert_amount(r.positions.v[0].qty, "0.5");
+	assert_amount(r.positions.v[0].cost_basis, "15015");
+	assert_amount(r.positions.v[0].last_price, "30000");
+	assert_amount(r.positions.v[0].unrealized, "-15");
+	assert_string_equal(r.positions.v[0].state, "UNPROTECTED");
+	char *t = text_of(&r);
+	assert_non_null(strstr(t, "At the end of the day (FIFO lots)"));
+	free(t);
+	daily_report_free(&r);
+
+	/* 2025-11-22: the ETH stop stood at the day's end, cancelled only later */
+	gather_at(f, "2025-11-22", "2025-11-24T07:00:00Z", &r);
+	assert_int_equal(r.positions.n, 2);
+	const struct daily_position *btc = &r.positions.v[1], *eth = &r.positions.v[0];
+	assert_string_equal(eth->symbol, "ETHUSDT");
+	assert_amount(eth->qty, "2");
+	assert_string_equal(eth->stop_price, "1900");
+	assert_amount(eth->stop_distance, "100");
+	assert_string_equal(eth->state, "protected");
+	assert_string_equal(btc->symbol, "BTC-USD");
+	assert_amount(btc->qty, "0.1");
+	assert_amount(btc->last_price, "32000");
+	assert_string_equal(btc->state, "UNPROTECTED");
+	/* nothing is unprotected now: both positions are closed */
+	assert_int_equal(r.unprotected_now, 0);
+	daily_report_free(&r);
+
+	/* 2025-11-23: flat at its end */
+	gather_at(f, "2025-11-23", "2025-11-24T07:00:00Z", &r);
+	assert_int_equal(r.positions.n, 0);
+	daily_report_free(&r);
+
+	/* a day not over yet is "now" */
+	gather_at(f, "2025-11-24", "2025-11-24T07:00:00Z", &r);
+	assert_false(r.day_over);
+	assert_int_equal(r.positions.n, 0);
+	t = text_of(&r);
+	assert_non_null(strstr(t, "None: flat."));
+	free(t);
 	daily_report_free(&r);
 }
 
@@ -731,6 +810,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_headline_figures_of_a_utc_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_past_days_positions_and_stops_are_those_of_its_end,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_positions_with_last_price_and_stop, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_figures_equal_the_named_query, setup, teardown),

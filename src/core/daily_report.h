@@ -23,6 +23,7 @@
 #define RECKON_DAILY_REPORT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -66,8 +67,8 @@ struct daily_close {
 	char qty[DAILY_AMT_MAX], realized[DAILY_AMT_MAX];
 };
 
-/* An open position at the end of the report (the journal's current state
- * when the report's day is the latest; see journal/daily.h). */
+/* An open position at the end of the report's day (now, when the day is
+ * not over yet; see journal/daily.h). */
 struct daily_position {
 	char venue[MODEL_SYM_MAX], account[MODEL_ID_MAX], symbol[MODEL_SYM_MAX];
 	char quote[MODEL_SYM_MAX];
@@ -79,8 +80,10 @@ struct daily_position {
 	char unrealized[DAILY_AMT_MAX];  /* qty x last_price - cost_basis, "" without a price */
 	char stop_price[DAILY_AMT_MAX];  /* the protecting stops' levels, space separated */
 	char stop_distance[DAILY_AMT_MAX]; /* last_price - first stop level (signed), or "" */
-	char state[16];                  /* protection query: protected, at_risk, dust,
-					    UNPROTECTED; "" when it lists no row */
+	char state[16];                  /* the day not over: the protection query's
+					    protected, at_risk, dust, UNPROTECTED ("" when
+					    it lists no row); a past day: UNPROTECTED (a gap
+					    open at its end), protected, "no gap", unknown */
 };
 
 /* An interval without protection (audit_gaps.h), clipped to the day. */
@@ -140,6 +143,8 @@ struct daily_report {
 	char from_ts[40], to_ts[40]; /* the same, canonical text (rtime.h) */
 	char month_start[11];   /* first day of the month, local */
 	int64_t generated_us;   /* when the report was made (its clock) */
+	bool day_over;          /* the day ended before the report was made: the
+				   positions and their stops are the day's end's */
 
 	RK_ARRAY(struct daily_pnl) day;     /* per quote */
 	RK_ARRAY(struct daily_pnl) month;   /* per quote, month to date incl. the day */

@@ -41,6 +41,7 @@ struct gather {
 	struct daily_report *r;
 	const struct daily_opts *o;
 	RK_ARRAY(struct period_row) periods; /* pnl_by_period's rows */
+	bool day_over;                       /* the day ended before the report was made */
 };
 
 struct sink_ctx {
@@ -324,6 +325,8 @@ static enum rk_rc protection_row(struct gather *g, const struct rk_cell *c, stru
 	const char *state = txt(&c[13]);
 	if (strcmp(state, "UNPROTECTED") == 0 || strcmp(state, "at_risk") == 0)
 		g->r->unprotected_now++;
+	if (g->day_over) /* the positions are the day's end: now's stops are not theirs */
+		return RK_OK;
 	for (size_t i = 0; i < g->r->positions.n; i++) {
 		struct daily_position *p = &g->r->positions.v[i];
 		if (strcmp(p->venue, txt(&c[0])) || strcmp(p->account, txt(&c[1])) ||
@@ -348,6 +351,34 @@ static enum rk_rc protection_row(struct gather *g, const struct rk_cell *c, stru
 	if (!rc)
 		rc = amt(p->avg_entry, sizeof p->avg_entry, &c[4], err);
 	return rc ? rc : amt(p->stop_price, sizeof p->stop_price, &c[8], err);
+}
+
+static const char *const STOP_COLS[] = {"venue", "account", "symbol", "order_id", "side",
+					"order_type", "status", "qty", "filled_qty", "stop_price",
+					"first_seen", "last_seen"};
+
+/* A stop that stood at the end of a past day: its level joins its
+ * position's when it is on the side that reduces it. */
+static enum rk_rc stop_row(struct gather *g, const struct rk_cell *c, struct rk_err *err)
+{
+	for (size_t i = 0; i < g->r->positions.n; i++) {
+		struct daily_position *p = &g->r->positions.v[i];
+		if (strcmp(p->venue, txt(&c[0])) || strcmp(p->account, txt(&c[1])) ||
+		    strcmp(p->symbol, txt(&c[2])))
+			continue;
+		bool is_short = p->qty[0] == '-';
+		if (strcmp(txt(&c[4]), is_short ? "buy" : "sell") != 0 || !*txt(&c[9]))
+			return RK_OK;
+		size_t used = strlen(p->stop_price), add = strlen(txt(&c[9]));
+		if (used + (used ? 1 : 0) + add >= sizeof p->stop_price)
+			return rk_err_set(err, RK_EOVERFLOW,
+					  "stop levels of %s are too long for the report", p->symbol);
+		snprintf(p->stop_price + used, sizeof p->stop_price - used, "%s%s", used ? " " : "",
+			 txt(&c[9]));
+		stop_distance(p);
+		return RK_OK;
+	}
+	return RK_OK;
 }
 
 static const char *const RUN_COLS[] = {"run_id", "venue", "account", "started_at", "finished_at",
@@ -502,6 +533,28 @@ static enum rk_rc gather_days(struct gather *g, struct rk_err *err)
 	return rc;
 }
 
+/* The protection of each position at the end of a past day, from the gaps
+ * (audit_gaps.h's rule, which follows every event): UNPROTECTED when one of
+ * its intervals was still open when the day ended; else "protected" when a
+ * stop stood on its reducing side, "no gap" when none did (dust, or the
+ * exchange held no such position), "unknown" when the gaps could not be read. */
+static void judge_day_end(struct daily_report *r)
+{
+	for (size_t i = 0; i < r->positions.n; i++) {
+		struct daily_position *p = &r->positions.v[i];
+		const char *state = *p->stop_price ? "protected" : "no gap";
+		if (!r->gaps_available)
+			state = "unknown";
+		for (size_t k = 0; r->gaps_available && k < r->gaps.n; k++) {
+			const struct daily_gap *gp = &r->gaps.v[k];
+			if (!gp->end_us && !strcmp(gp->venue, p->venue) &&
+			    !strcmp(gp->account, p->account) && !strcmp(gp->symbol, p->symbol))
+				state = "UNPROTECTED";
+		}
+		snprintf(p->state, sizeof p->state, "%s", state);
+	}
+}
+
 static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 {
 	struct daily_report *r = g->r;
@@ -521,6 +574,7 @@ static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 	    (rc = RUN(g, "closes_extreme", EXTREME_COLS, extreme_row, f, t, limit, err)) ||
 	    (rc = RUN(g, "positions_marked", POS_COLS, position_row, NULL, t, NULL, err)) ||
 	    (rc = RUN(g, "protection", PROT_COLS, protection_row, NULL, NULL, NULL, err)) ||
+	    (g->day_over && (rc = RUN(g, "stops_at", STOP_COLS, stop_row, NULL, t, NULL, err))) ||
 	    (rc = RUN(g, "runs_between", RUN_COLS, run_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "findings_between", FINDING_COLS, finding_row, f, t, NULL, err)) ||
 	    (rc = RUN(g, "actions_between", ACTION_COLS, action_row, f, t, NULL, err)) ||
@@ -528,9 +582,12 @@ static enum rk_rc gather_day(struct gather *g, struct rk_err *err)
 	    (rc = RUN(g, "halts", HALT_COLS, halt_row, NULL, NULL, NULL, err)) ||
 	    (rc = gather_days(g, err)))
 		return rc;
-	if ((rc = RUN(g, "pnl_by_minute", MINUTE_COLS, minute_row, f, t, NULL, err)))
+	if ((rc = RUN(g, "pnl_by_minute", MINUTE_COLS, minute_row, f, t, NULL, err)) ||
+	    (rc = gather_gaps(g, err)))
 		return rc;
-	return gather_gaps(g, err);
+	if (g->day_over)
+		judge_day_end(r);
+	return RK_OK;
 }
 
 enum rk_rc daily_gather(struct journal *j, const struct daily_opts *o, struct daily_report *r,
@@ -545,6 +602,8 @@ enum rk_rc daily_gather(struct journal *j, const struct daily_opts *o, struct da
 	r->generated_us = o->now_us;
 	if ((rc = rk_tz_day(tz, o->date, &r->from_us, &r->to_us, err)))
 		return rc;
+	g.day_over = r->to_us <= o->now_us;
+	r->day_over = g.day_over;
 	rtime_format(r->from_us, r->from_ts);
 	rtime_format(r->to_us, r->to_ts);
 	if ((rc = sqlx_read_begin(journal_db(j), &began, err)))

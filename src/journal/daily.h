@@ -13,14 +13,21 @@
  *   closes_extreme          the largest winners and losers
  *   pnl_by_minute           the day's wins and losses, and its running total
  *                           (chart)
- *   positions_marked        open positions, last fill price, unrealized P&L
- *   protection              their stops and state (and "unprotected now")
+ *   positions_marked        open positions at the day's end (:to_ts; the
+ *                           FIFO lots then), last fill price before it,
+ *                           unrealized P&L
+ *   protection              "unprotected now" (an alert of the moment the
+ *                           report is made); while the day is not over, the
+ *                           positions' stops and state too
+ *   stops_at                a past day: the stops that stood at its end
  *   runs_between, findings_between, actions_between, actions_failed_between,
  *   halts                   reconciliation and the alerts
- * Positions, protection and halts are the journal's current state: they are
- * "at the end of the day" when the report runs after the day, as the daily
- * mail does; a report of an older day says so (journal/daily.c cannot
- * rebuild past positions).
+ * A past day's positions are those of its end, whenever the report is made
+ * (the daily mail runs hours later): their protection state is UNPROTECTED
+ * when a protection gap of theirs was open at the day's end (the gaps
+ * follow every event), else "protected" with the stops that stood then, or
+ * "no gap" without one (dust, or the exchange held no such position).
+ * Halts are the journal's current ones.
  *
  * Everything is read in one read transaction (one snapshot, never blocking
  * a writer). Any failed read aborts with its error: a report never shows an

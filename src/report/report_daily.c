@@ -351,7 +351,12 @@ static void positions(struct doc *d)
 		para(d, NULL, "None: flat.");
 		return;
 	}
-	para(d, "color:#555", "As the journal holds them now; last = price of the latest fill.");
+	if (r->day_over)
+		para(d, "color:#555",
+		     "At the end of the day (FIFO lots); last = price of the latest fill before it; "
+		     "stop = the stops that stood then; protection = whether a gap was open then.");
+	else
+		para(d, "color:#555", "As the journal holds them now; last = price of the latest fill.");
 	table_begin(d, cols, 8);
 	for (size_t i = 0; i < r->positions.n; i++) {
 		const struct daily_position *p = &r->positions.v[i];
@@ -363,7 +368,8 @@ static void positions(struct doc *d)
 				       *p->stop_price ? p->stop_price : "none",
 				       *p->stop_distance ? p->stop_distance : "-",
 				       *p->state ? p->state : "?"};
-		bool bad = strcmp(p->state, "protected") != 0 && strcmp(p->state, "dust") != 0;
+		bool bad = strcmp(p->state, "protected") != 0 && strcmp(p->state, "dust") != 0 &&
+			   strcmp(p->state, "no gap") != 0;
 		table_row(d, cols, 8, cells, bad ? "#b00020" : "#0a7d32");
 	}
 	table_end(d);

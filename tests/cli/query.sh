@@ -58,7 +58,7 @@ params_for() {
 	pnl_between | pnl_by_symbol_between | closes_extreme | fees_between | \
 		pnl_by_minute | runs_between | findings_between | actions_between | actions_failed_between)
 		printf '%s\n' "from_ts=2025-11-21T23:00:00.000000Z" "to_ts=2025-11-25T00:00:00.000000Z" ;;
-	positions_marked) echo "to_ts=2025-11-23T00:00:00.000000Z" ;;
+	positions_marked | stops_at) echo "to_ts=2025-11-23T00:00:00.000000Z" ;;
 	pnl_by_period) echo 'bounds=["2025-11-21T23:00:00.000000Z","2025-11-22T23:00:00.000000Z","2025-11-24T12:00:00.000000Z"]' ;;
 	esac
 }
