@@ -16,7 +16,7 @@
 --             (default: now, the stops open now)
 --
 -- Reads the open orders (a partial index) and the stop orders seen from
--- :to_ts on (orders_stops_seen, migration 0013).
+-- :to_ts on (orders_stops_seen, migration 0014).
 --
 -- Example:
 --   reckon query stops_at --db reckon.db --param to_ts=2025-11-23T00:00:00.000000Z

@@ -1,4 +1,4 @@
--- 0013_stop_orders_seen: the stop orders seen from a moment on, in an index.
+-- 0014_stop_orders_seen: the stop orders seen from a moment on, in an index.
 --
 -- The daily report of a past day shows the stops that stood at the day's end
 -- (queries/stops_at.sql): the ones open now that were seen before it
