@@ -182,7 +182,9 @@ static void test_an_unknown_event_type_is_refused_as_newer(void **state)
 	struct journal_event ev = {"from_the_future", "test", "2025-11-22T10:00:00.000000Z",
 				   "coinbase", "default", "", "{}", NULL, NULL};
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
-	assert_int_equal(events_apply(f->j, 7, "from_the_future", "{}", NULL, &err), RK_EVERSION);
+	assert_int_equal(events_apply(f->j, 7, "2025-11-22T10:00:00.000000Z", "from_the_future",
+				      "{}", NULL, &err),
+			 RK_EVERSION);
 	assert_string_equal(err.msg, "event 7 has type 'from_the_future', unknown to this reckon");
 	assert_int_equal(events_append(f->j, &ev, &res, NULL, &err), RK_EVERSION);
 	journal_rollback(f->j);

@@ -95,14 +95,18 @@ enum rk_rc events_append_fill_seq(struct journal *j, const struct fill_rec *f, c
 				  struct rk_err *err);
 
 /*
- * Applies event `seq` of `type` with canonical `payload` to the materialized
- * tables through the dispatch table, in the caller's transaction. *stale
+ * Applies event `seq` of `type` with canonical `payload`, stamped `ts` (the
+ * event's ts column, read with rtime_parse: the protection-gap projection's
+ * times), to the materialized tables through the dispatch table, in the
+ * caller's transaction. A ts that does not read is RK_EINVAL "event SEQ: ts:
+ * ..." for the types whose projection uses it. *stale
  * (OUT, may be NULL) as project_order says; the projection's refusals are
  * its errors (project.h, recon_project.h). An unknown type is RK_EVERSION:
  * "event SEQ has type 'TYPE', unknown to this reckon".
  */
-enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			bool *stale /* OUT, may be NULL */, struct rk_err *err);
+enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,
+			const char *payload, bool *stale /* OUT, may be NULL */,
+			struct rk_err *err);
 
 /* Empties every materialized table (EVENTS_TABLES) and replays all events
  * in seq order. Must run inside a transaction. An event's error is prefixed
