@@ -6,7 +6,9 @@
  * The store (journal.h) keeps the hash-chained `events` table and knows no
  * event type. Here one dispatch table (events.c) maps each type to its
  * projection: `order` and `fill` to project.h, the reconciler's types to
- * recon_project.h. events_append stores an event and applies it in the
+ * recon_project.h; after `order`, `fill`, `finding`, `recon_run_end` and
+ * `exchange_positions`, the protection-gap projection (protect_project.h)
+ * judges the positions the event moved, at the event's ts. events_append stores an event and applies it in the
  * caller's transaction, so both happen or neither does; events_rebuild
  * replays every event through the same table, and so do the migrations
  * (events_open gives the store events_rebuild) and audit's separate replay
