@@ -8,11 +8,12 @@
  * projection: `order` and `fill` to project.h, the reconciler's types to
  * recon_project.h; after `order`, `fill`, `finding`, `recon_run_end` and
  * `exchange_positions`, the protection-gap projection (protect_project.h)
- * judges the positions the event moved, at the event's ts. events_append stores an event and applies it in the
- * caller's transaction, so both happen or neither does; events_rebuild
- * replays every event through the same table, and so do the migrations
- * (events_open gives the store events_rebuild) and audit's separate replay
- * (events_apply): live appends and replays cannot disagree.
+ * judges the positions the event moved, at the event's ts. events_append
+ * stores an event and applies it in the caller's transaction, so both
+ * happen or neither does; events_rebuild replays every event through the
+ * same table, and so do the migrations (events_open gives the store
+ * events_rebuild) and audit's separate replay (events_apply): live appends
+ * and replays cannot disagree.
  *
  * Event types of the journal itself: `audit_checkpoint` (audit.h) records a
  * verify that passed; `report_sent` (daily.h) a report mail sent. Neither
