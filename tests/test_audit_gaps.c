@@ -187,6 +187,30 @@ static void test_dust_finding_ends_a_gap_until_a_later_run_stops_saying_so(void 
 	free(g);
 }
 
+/* A report that retypes the stop into a plain order unprotects the position
+ * (the projection judges a report of an order that was a stop before it,
+ * not only of one that is a stop after); reports of other orders change
+ * nothing. */
+static void test_a_stop_retyped_to_a_plain_order_opens_a_gap(void **state)
+{
+	struct journal *j = ((struct fixture *)*state)->j;
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "2");
+	tu_order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "2");
+	tu_order(j, "2025-01-01T00:02:00Z", "BTC-USD", "x1", "sell", "limit", "open", "2");
+	tu_order(j, "2025-01-01T00:03:00Z", "BTC-USD", "x1", "sell", "limit", "cancelled", "2");
+	tu_order(j, "2025-01-01T00:04:00Z", "BTC-USD", "s1", "sell", "limit", "open", "2");
+	size_t n;
+	struct audit_gap *g = gaps(j, NULL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].end_us, tu_us("2025-01-01T00:01:00Z"));
+	assert_int_equal(g[1].start_us, tu_us("2025-01-01T00:04:00Z"));
+	assert_string_equal(g[1].start_cause, "order_changed");
+	assert_int_equal(g[1].end_us, 0);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM protection_gaps WHERE end_seq IS NULL"),
+			 1);
+	free(g);
+}
+
 static void test_late_report_never_runs_an_interval_backwards(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
@@ -546,6 +570,7 @@ int main(void)
 		T(test_cancelled_then_triggered_stop_each_open_a_gap),
 		T(test_fully_triggered_stop_closes_the_position_and_the_gap_stays_shut),
 		T(test_dust_finding_ends_a_gap_until_a_later_run_stops_saying_so),
+		T(test_a_stop_retyped_to_a_plain_order_opens_a_gap),
 		T(test_late_report_never_runs_an_interval_backwards),
 		T(test_selection_clips_to_the_window_and_filters_the_symbol),
 		T(test_failed_read_aborts_instead_of_reading_as_no_gaps),

@@ -55,12 +55,15 @@ static enum rk_rc apply_order_event(struct journal *j, int64_t seq, int64_t ts_u
 				    const char *payload, bool *stale, struct rk_err *err)
 {
 	struct order_rec o;
+	bool was_stop = false;
 	enum rk_rc rc = record_order_from_text(payload, &o, err);
+	if (!rc)
+		rc = protect_before_order(j, venue_name(o.venue), o.order_id, &was_stop, err);
 	if (!rc)
 		rc = project_order_rec(j, seq, &o, stale, err);
 	if (!rc)
 		rc = protect_after_order(j, seq, ts_us, venue_name(o.venue), o.account, o.symbol,
-					 o.order_id, err);
+					 o.order_id, was_stop, err);
 	return rc;
 }
 
@@ -206,11 +209,15 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 	if (!ts_canonical(ts, &ts_us)) /* a record made by hand: apply what a replay reads */
 		rc = events_apply(j, seq, ts, type, ev.payload, &stale, err);
 	else if (rec.order) {
-		rc = project_order_rec(j, seq, rec.order, &stale, err);
+		bool was_stop = false;
+		rc = protect_before_order(j, venue_name(rec.order->venue), rec.order->order_id,
+					  &was_stop, err);
+		if (!rc)
+			rc = project_order_rec(j, seq, rec.order, &stale, err);
 		if (!rc)
 			rc = protect_after_order(j, seq, ts_us, venue_name(rec.order->venue),
 						 rec.order->account, rec.order->symbol,
-						 rec.order->order_id, err);
+						 rec.order->order_id, was_stop, err);
 	} else {
 		rc = project_fill_rec(j, seq, rec.fill, err);
 		if (!rc)

@@ -14,20 +14,25 @@
 #include "rk_array.h"
 #include "sqlx.h"
 
-static const char SQL_STATE[] =
-	"SELECT dust, dust_run, last_us, open_start_seq FROM protection_state"
-	" WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
+/* Everything the rule needs of one position but its stops, in one seek on
+ * each table's primary key: the journal's position, the exchange's, and
+ * protection_state (each NULL when it has no row). */
+static const char SQL_LOAD[] =
+	"SELECT p.qty, p.last_seq, e.qty, e.orderable_qty, e.run_id,"
+	" s.dust, s.dust_run, s.last_us, s.open_start_seq"
+	" FROM (SELECT ?1 AS venue, ?2 AS account, ?3 AS symbol) k"
+	" LEFT JOIN positions p"
+	"  ON p.venue = k.venue AND p.account = k.account AND p.symbol = k.symbol"
+	" LEFT JOIN exchange_positions e"
+	"  ON e.venue = k.venue AND e.account = k.account AND e.symbol = k.symbol"
+	" LEFT JOIN protection_state s"
+	"  ON s.venue = k.venue AND s.account = k.account AND s.symbol = k.symbol";
 static const char SQL_STATE_PUT[] =
 	"INSERT INTO protection_state(venue, account, symbol, dust, dust_run, last_us,"
 	" open_start_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	" ON CONFLICT(venue, account, symbol) DO UPDATE SET dust = excluded.dust,"
 	" dust_run = excluded.dust_run, last_us = excluded.last_us,"
 	" open_start_seq = excluded.open_start_seq";
-static const char SQL_POSITION[] =
-	"SELECT qty, last_seq FROM positions WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
-static const char SQL_EXPOS[] =
-	"SELECT qty, orderable_qty, run_id FROM exchange_positions"
-	" WHERE venue = ?1 AND account = ?2 AND symbol = ?3";
 /* The position's open orders: a seek on orders_open (venue, account,
  * symbol, status); which of them are stops is the rule's (order_type_is_stop). */
 static const char SQL_OPEN_ORDERS[] =
@@ -73,26 +78,6 @@ static void bind_pos(sqlite3_stmt *st, struct ppos p)
 	sqlite3_bind_text(st, 3, p.symbol, -1, SQLITE_STATIC);
 }
 
-static enum rk_rc state_get(struct journal *j, struct ppos p, struct pstate *s,
-			    struct rk_err *err)
-{
-	sqlite3_stmt *st;
-	bool row = false;
-	memset(s, 0, sizeof *s);
-	enum rk_rc rc = journal_stmt(j, SQL_STATE, &st, err);
-	if (rc)
-		return rc;
-	bind_pos(st, p);
-	if ((rc = sqlx_step_row(st, &row, "reading protection_state", err)) || !row)
-		return rc;
-	s->dust = sqlite3_column_int(st, 0) != 0;
-	s->dust_run = sqlite3_column_int64(st, 1);
-	s->last_us = sqlite3_column_int64(st, 2);
-	s->open_start_seq = sqlite3_column_int64(st, 3);
-	sqlite3_reset(st);
-	return RK_OK;
-}
-
 static enum rk_rc state_put(struct journal *j, struct ppos p, const struct pstate *s,
 			    struct rk_err *err)
 {
@@ -109,40 +94,36 @@ static enum rk_rc state_put(struct journal *j, struct ppos p, const struct pstat
 	return sqlx_step_done(st, "writing protection_state", err);
 }
 
-/* The rule's inputs from positions and exchange_positions. */
-static enum rk_rc pos_read(struct journal *j, struct ppos p, const struct pstate *s,
-			   struct protect_pos *out, struct rk_err *err)
+/* The position's protection_state (or its defaults) and the rule's inputs
+ * from positions and exchange_positions (in->dust is set by judge). */
+static enum rk_rc pos_load(struct journal *j, struct ppos p, struct pstate *s,
+			   struct protect_pos *in, struct rk_err *err)
 {
 	sqlite3_stmt *st;
-	bool row = false;
-	memset(out, 0, sizeof *out);
-	out->qty = out->ex_qty = out->ex_orderable = dec_zero();
-	out->dust = s->dust;
-	enum rk_rc rc = journal_stmt(j, SQL_POSITION, &st, err);
+	bool row = false, has_pos = false;
+	memset(s, 0, sizeof *s);
+	memset(in, 0, sizeof *in);
+	in->qty = in->ex_qty = in->ex_orderable = dec_zero();
+	enum rk_rc rc = journal_stmt(j, SQL_LOAD, &st, err);
 	if (rc)
 		return rc;
 	bind_pos(st, p);
-	if ((rc = sqlx_step_row(st, &row, "reading positions", err)))
+	if ((rc = sqlx_step_row(st, &row, "reading a position's protection", err)))
 		return rc;
-	if (row) {
-		rc = sqlx_col_dec(st, 0, NULL, &out->qty, err);
-		out->last_fill_seq = sqlite3_column_int64(st, 1);
-		sqlite3_reset(st);
-		if (rc)
-			return rk_err_prefix(err, "positions %s", p.symbol);
-	}
-	if ((rc = journal_stmt(j, SQL_EXPOS, &st, err)))
-		return rc;
-	bind_pos(st, p);
-	if ((rc = sqlx_step_row(st, &row, "reading exchange_positions", err)) || !row)
-		return rc;
-	out->has_ex = true;
-	rc = sqlx_col_dec(st, 0, NULL, &out->ex_qty, err);
-	if (!rc)
-		rc = sqlx_col_dec(st, 1, NULL, &out->ex_orderable, err);
-	out->ex_run = sqlite3_column_int64(st, 2);
+	if (!row) /* the LEFT JOINs always give one */
+		return rk_err_set(err, RK_EDB, "reading a position's protection: no row");
+	rc = sqlx_col_dec(st, 0, &has_pos, &in->qty, err);
+	in->last_fill_seq = sqlite3_column_int64(st, 1);
+	in->has_ex = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	if (!rc && in->has_ex && !(rc = sqlx_col_dec(st, 2, NULL, &in->ex_qty, err)))
+		rc = sqlx_col_dec(st, 3, NULL, &in->ex_orderable, err);
+	in->ex_run = sqlite3_column_int64(st, 4);
+	s->dust = sqlite3_column_int(st, 5) != 0;
+	s->dust_run = sqlite3_column_int64(st, 6);
+	s->last_us = sqlite3_column_int64(st, 7);
+	s->open_start_seq = sqlite3_column_int64(st, 8);
 	sqlite3_reset(st);
-	return rc ? rk_err_prefix(err, "exchange_positions %s", p.symbol) : RK_OK;
+	return rc ? rk_err_prefix(err, "the position %s", p.symbol) : RK_OK;
 }
 
 /* Counts the position's open stop orders into `c`. */
@@ -170,20 +151,19 @@ static enum rk_rc stops_count(struct journal *j, struct ppos p, struct protect_c
 	return rc ? rk_err_prefix(err, "orders of %s", p.symbol) : RK_OK;
 }
 
-/* Judges position `p` (its state `s`, already updated by the event) after
- * event seq at ts_us; opens or closes its interval and stores `s`. The
- * state row is written when it changed (`dirty`) or the interval did. */
-static enum rk_rc judge(struct journal *j, struct ppos p, struct pstate *s, bool dirty,
-			int64_t seq, int64_t ts_us, const char *start_cause, const char *end_cause,
-			struct rk_err *err)
+/* Judges position `p` (its state `s`, already updated by the event, and
+ * the rule's inputs `in` from pos_load) after event seq at ts_us; opens or
+ * closes its interval and stores `s`. The state row is written when it
+ * changed (`dirty`) or the interval did. */
+static enum rk_rc judge(struct journal *j, struct ppos p, struct pstate *s,
+			struct protect_pos in, bool dirty, int64_t seq, int64_t ts_us,
+			const char *start_cause, const char *end_cause, struct rk_err *err)
 {
-	struct protect_pos in;
 	struct protect_cover c;
 	bool has_orderable;
 	struct dec orderable;
-	enum rk_rc rc = pos_read(j, p, s, &in, err);
-	if (rc)
-		return rc;
+	enum rk_rc rc = RK_OK;
+	in.dust = s->dust;
 	struct dec qty = protect_judged_qty(&in, &has_orderable, &orderable);
 	protect_cover_init(&c, qty);
 	if (!dec_is_zero(qty) && (rc = stops_count(j, p, &c, err)))
@@ -223,8 +203,9 @@ static enum rk_rc judge_pos(struct journal *j, struct ppos p, int64_t seq, int64
 			    const char *start_cause, const char *end_cause, struct rk_err *err)
 {
 	struct pstate s;
-	enum rk_rc rc = state_get(j, p, &s, err);
-	return rc ? rc : judge(j, p, &s, false, seq, ts_us, start_cause, end_cause, err);
+	struct protect_pos in;
+	enum rk_rc rc = pos_load(j, p, &s, &in, err);
+	return rc ? rc : judge(j, p, &s, in, false, seq, ts_us, start_cause, end_cause, err);
 }
 
 /* The order's type and status as the orders table holds them now. */
@@ -248,15 +229,26 @@ static enum rk_rc order_now(struct journal *j, const char *venue, const char *or
 	return RK_OK;
 }
 
+enum rk_rc protect_before_order(struct journal *j, const char *venue, const char *order_id,
+				bool *was_stop, struct rk_err *err)
+{
+	enum order_status status;
+	return order_now(j, venue, order_id, was_stop, &status, err);
+}
+
 enum rk_rc protect_after_order(struct journal *j, int64_t seq, int64_t ts_us, const char *venue,
 			       const char *account, const char *symbol, const char *order_id,
-			       struct rk_err *err)
+			       bool was_stop, struct rk_err *err)
 {
 	bool is_stop;
 	enum order_status status;
 	enum rk_rc rc = order_now(j, venue, order_id, &is_stop, &status, err);
 	if (rc)
 		return rc;
+	/* An order that is no stop, before or after, moved no stop: the
+	 * position's state is what it was (most reports: entries, exits). */
+	if (!was_stop && !is_stop)
+		return RK_OK;
 	struct ppos p = {venue, account, symbol};
 	return judge_pos(j, p, seq, ts_us, protect_order_start_cause(is_stop, status),
 			 "stop_acknowledged", err);
@@ -269,15 +261,17 @@ enum rk_rc protect_after_fill(struct journal *j, int64_t seq, int64_t ts_us, con
 	bool is_stop;
 	enum order_status status;
 	struct pstate s;
+	struct protect_pos in;
 	struct ppos p = {venue, account, symbol};
 	enum rk_rc rc = order_now(j, venue, order_id, &is_stop, &status, err);
 	if (!rc)
-		rc = state_get(j, p, &s, err);
+		rc = pos_load(j, p, &s, &in, err);
 	if (rc)
 		return rc;
 	bool dirty = s.dust; /* the venue judged another size */
 	s.dust = false;
-	return judge(j, p, &s, dirty, seq, ts_us, is_stop ? "stop_triggered" : "fill", "fill", err);
+	return judge(j, p, &s, in, dirty, seq, ts_us, is_stop ? "stop_triggered" : "fill", "fill",
+		     err);
 }
 
 /* ---- the reconciler's events ------------------------------------------------------ */
@@ -310,15 +304,16 @@ enum rk_rc protect_after_finding(struct journal *j, int64_t seq, int64_t ts_us,
 {
 	cJSON *o;
 	struct pstate s;
+	struct protect_pos in;
 	if (!strstr(payload, "dust")) /* cheap: most findings are not */
 		return RK_OK;
 	enum rk_rc rc = parse_object(seq, "finding", payload, &o, err);
 	if (!rc && strcmp(js(o, "kind"), "dust") == 0) {
 		struct ppos p = {js(o, "venue"), js(o, "account"), js(o, "symbol")};
-		if (!(rc = state_get(j, p, &s, err))) {
+		if (!(rc = pos_load(j, p, &s, &in, err))) {
 			s.dust = true;
 			s.dust_run = ji(o, "run_id");
-			rc = judge(j, p, &s, true, seq, ts_us, "dust_cleared", "dust", err);
+			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", "dust", err);
 		}
 	}
 	cJSON_Delete(o);
@@ -370,9 +365,10 @@ enum rk_rc protect_after_run_end(struct journal *j, int64_t seq, int64_t ts_us,
 	for (size_t i = 0; !rc && i < syms.n; i++) {
 		struct ppos p = {venue, account, syms.v[i]};
 		struct pstate s;
-		if (!(rc = state_get(j, p, &s, err))) {
+		struct protect_pos in;
+		if (!(rc = pos_load(j, p, &s, &in, err))) {
 			s.dust = false;
-			rc = judge(j, p, &s, true, seq, ts_us, "dust_cleared", "dust", err);
+			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", "dust", err);
 		}
 	}
 	names_free(&syms);

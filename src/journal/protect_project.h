@@ -24,17 +24,28 @@
 #ifndef RECKON_PROTECT_PROJECT_H
 #define RECKON_PROTECT_PROJECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
 #include "journal.h"
 
+/* Before an order report of (venue, order_id) is projected: whether the
+ * order is a stop order now (*was_stop false for an order not yet known),
+ * for protect_after_order. */
+enum rk_rc protect_before_order(struct journal *j, const char *venue, const char *order_id,
+				bool *was_stop /* OUT */, struct rk_err *err);
+
 /* After an order report of (venue, order_id) for the position venue /
  * account / symbol: its start cause is the order's (stop_cancelled,
- * stop_triggered, ..., order_changed), its end "stop_acknowledged". */
+ * stop_triggered, ..., order_changed), its end "stop_acknowledged". The
+ * position is judged only when the order is a stop order now or was one
+ * before the report (`was_stop`, from protect_before_order): a report of
+ * any other order moves no stop, and the position's quantity moves only
+ * by fills. */
 enum rk_rc protect_after_order(struct journal *j, int64_t seq, int64_t ts_us, const char *venue,
 			       const char *account, const char *symbol, const char *order_id,
-			       struct rk_err *err);
+			       bool was_stop, struct rk_err *err);
 
 /* After a fill of (venue, order_id) in the position: clears the position's
  * dust mark; start cause "stop_triggered" when the order is a stop order,
