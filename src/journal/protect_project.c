@@ -151,13 +151,19 @@ static enum rk_rc stops_count(struct journal *j, struct ppos p, struct protect_c
 	return rc ? rk_err_prefix(err, "orders of %s", p.symbol) : RK_OK;
 }
 
+static enum rk_rc order_now(struct journal *j, const char *venue, const char *order_id,
+			    bool *is_stop, enum order_status *status, struct rk_err *err);
+
 /* Judges position `p` (its state `s`, already updated by the event, and
  * the rule's inputs `in` from pos_load) after event seq at ts_us; opens or
  * closes its interval and stores `s`. The state row is written when it
- * changed (`dirty`) or the interval did. */
+ * changed (`dirty`) or the interval did. A fill's start cause (NULL
+ * start_cause) is read only when an interval starts: "stop_triggered" when
+ * its order `fill_order` is a stop order, else "fill". */
 static enum rk_rc judge(struct journal *j, struct ppos p, struct pstate *s,
 			struct protect_pos in, bool dirty, int64_t seq, int64_t ts_us,
-			const char *start_cause, const char *end_cause, struct rk_err *err)
+			const char *start_cause, const char *fill_order, const char *end_cause,
+			struct rk_err *err)
 {
 	struct protect_cover c;
 	bool has_orderable;
@@ -174,6 +180,14 @@ static enum rk_rc judge(struct journal *j, struct ppos p, struct pstate *s,
 		return dirty ? state_put(j, p, s, err) : RK_OK;
 	int64_t t = ts_us > s->last_us ? ts_us : s->last_us;
 	sqlite3_stmt *st;
+	if (bare && !start_cause) {
+		bool is_stop;
+		enum order_status status;
+		if ((rc = order_now(j, p.venue, fill_order ? fill_order : "", &is_stop, &status,
+				    err)))
+			return rc;
+		start_cause = is_stop ? "stop_triggered" : "fill";
+	}
 	if ((rc = journal_stmt(j, bare ? SQL_GAP_OPEN : SQL_GAP_CLOSE, &st, err)))
 		return rc;
 	bind_pos(st, p);
@@ -205,7 +219,7 @@ static enum rk_rc judge_pos(struct journal *j, struct ppos p, int64_t seq, int64
 	struct pstate s;
 	struct protect_pos in;
 	enum rk_rc rc = pos_load(j, p, &s, &in, err);
-	return rc ? rc : judge(j, p, &s, in, false, seq, ts_us, start_cause, end_cause, err);
+	return rc ? rc : judge(j, p, &s, in, false, seq, ts_us, start_cause, NULL, end_cause, err);
 }
 
 /* The order's type and status as the orders table holds them now. */
@@ -258,20 +272,15 @@ enum rk_rc protect_after_fill(struct journal *j, int64_t seq, int64_t ts_us, con
 			      const char *account, const char *symbol, const char *order_id,
 			      struct rk_err *err)
 {
-	bool is_stop;
-	enum order_status status;
 	struct pstate s;
 	struct protect_pos in;
 	struct ppos p = {venue, account, symbol};
-	enum rk_rc rc = order_now(j, venue, order_id, &is_stop, &status, err);
-	if (!rc)
-		rc = pos_load(j, p, &s, &in, err);
+	enum rk_rc rc = pos_load(j, p, &s, &in, err);
 	if (rc)
 		return rc;
 	bool dirty = s.dust; /* the venue judged another size */
 	s.dust = false;
-	return judge(j, p, &s, in, dirty, seq, ts_us, is_stop ? "stop_triggered" : "fill", "fill",
-		     err);
+	return judge(j, p, &s, in, dirty, seq, ts_us, NULL, order_id, "fill", err);
 }
 
 /* ---- the reconciler's events ------------------------------------------------------ */
@@ -313,7 +322,7 @@ enum rk_rc protect_after_finding(struct journal *j, int64_t seq, int64_t ts_us,
 		if (!(rc = pos_load(j, p, &s, &in, err))) {
 			s.dust = true;
 			s.dust_run = ji(o, "run_id");
-			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", "dust", err);
+			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", NULL, "dust", err);
 		}
 	}
 	cJSON_Delete(o);
@@ -368,7 +377,7 @@ enum rk_rc protect_after_run_end(struct journal *j, int64_t seq, int64_t ts_us,
 		struct protect_pos in;
 		if (!(rc = pos_load(j, p, &s, &in, err))) {
 			s.dust = false;
-			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", "dust", err);
+			rc = judge(j, p, &s, in, true, seq, ts_us, "dust_cleared", NULL, "dust", err);
 		}
 	}
 	names_free(&syms);
