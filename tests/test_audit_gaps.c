@@ -1,14 +1,18 @@
 /*
- * test_audit_gaps.c — protection gaps from the events alone
- * (src/journal/audit_gaps.c): a position is unprotected from the fill that
+ * test_audit_gaps.c — protection gaps (src/journal/audit_gaps.c), read from
+ * the projection (protection_gaps, kept by src/journal/protect_project.c)
+ * and replayed from the events alone, which must give the same intervals
+ * with the same causes in every test: a position is unprotected from the fill that
  * opens it until a stop covering it is acknowledged; a cancelled or
  * triggered stop opens a gap again; the venue's dust finding ends one; the
  * selection clips and filters. And the property: over random event streams
  * (orders, fills, stops that come and go, inferred fills, reconciliation runs
  * with dust findings and the exchange's positions, timestamps that go
- * backwards), audit_gaps equals a brute-force recomputation that, after
- * every single event, judges every position from the materialized tables
- * the projections wrote.
+ * backwards), audit_gaps (the projection) equals audit_gaps_replay and a
+ * brute-force recomputation that, after every single event, judges every
+ * position from the materialized tables the projections wrote — and still
+ * does after events_rebuild, in any window. audit verify fails on a
+ * modified, deleted or added protection_gaps row.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +29,7 @@
 #include "audit_sql.h"
 #include "events.h"
 #include "journal.h"
+#include "readfault.h"
 #include "record.h"
 #include "rk_array.h"
 #include "rtime.h"
@@ -54,12 +59,41 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Fails unless the two lists are the same gaps, field by field, in order. */
+static void assert_same_gaps(const struct audit_gap *a, size_t na, const struct audit_gap *b,
+			     size_t nb, const char *what)
+{
+	if (na != nb)
+		fail_msg("%s: %zu gaps, the replay %zu", what, na, nb);
+	for (size_t i = 0; i < na; i++) {
+		const struct audit_gap *x = &a[i], *y = &b[i];
+		if (x->venue != y->venue || strcmp(x->account, y->account) ||
+		    strcmp(x->symbol, y->symbol) || x->start_us != y->start_us ||
+		    x->end_us != y->end_us || x->start_seq != y->start_seq ||
+		    x->end_seq != y->end_seq || strcmp(x->start_cause, y->start_cause) ||
+		    strcmp(x->end_cause, y->end_cause))
+			fail_msg("%s gap %zu: %s #%lld %lld %s .. #%lld %lld %s; the replay %s #%lld"
+				 " %lld %s .. #%lld %lld %s",
+				 what, i, x->symbol, (long long)x->start_seq, (long long)x->start_us,
+				 x->start_cause, (long long)x->end_seq, (long long)x->end_us,
+				 x->end_cause, y->symbol, (long long)y->start_seq,
+				 (long long)y->start_us, y->start_cause, (long long)y->end_seq,
+				 (long long)y->end_us, y->end_cause);
+	}
+}
+
+/* The projection's gaps, after checking that the replay gives the same. */
 static struct audit_gap *gaps(struct journal *j, const struct audit_gap_filter *f, size_t *n)
 {
-	struct audit_gap *g = NULL;
+	struct audit_gap *g = NULL, *r = NULL;
 	struct rk_err err = {0};
+	size_t nr = 0;
 	if (audit_gaps(j, f, &g, n, &err))
 		fail_msg("audit_gaps: %s", err.msg);
+	if (audit_gaps_replay(j, f, &r, &nr, &err))
+		fail_msg("audit_gaps_replay: %s", err.msg);
+	assert_same_gaps(g, *n, r, nr, "projection");
+	free(r);
 	return g;
 }
 
@@ -153,6 +187,30 @@ static void test_dust_finding_ends_a_gap_until_a_later_run_stops_saying_so(void 
 	free(g);
 }
 
+/* A report that retypes the stop into a plain order unprotects the position
+ * (the projection judges a report of an order that was a stop before it,
+ * not only of one that is a stop after); reports of other orders change
+ * nothing. */
+static void test_a_stop_retyped_to_a_plain_order_opens_a_gap(void **state)
+{
+	struct journal *j = ((struct fixture *)*state)->j;
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "2");
+	tu_order(j, "2025-01-01T00:01:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "2");
+	tu_order(j, "2025-01-01T00:02:00Z", "BTC-USD", "x1", "sell", "limit", "open", "2");
+	tu_order(j, "2025-01-01T00:03:00Z", "BTC-USD", "x1", "sell", "limit", "cancelled", "2");
+	tu_order(j, "2025-01-01T00:04:00Z", "BTC-USD", "s1", "sell", "limit", "open", "2");
+	size_t n;
+	struct audit_gap *g = gaps(j, NULL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(g[0].end_us, tu_us("2025-01-01T00:01:00Z"));
+	assert_int_equal(g[1].start_us, tu_us("2025-01-01T00:04:00Z"));
+	assert_string_equal(g[1].start_cause, "order_changed");
+	assert_int_equal(g[1].end_us, 0);
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM protection_gaps WHERE end_seq IS NULL"),
+			 1);
+	free(g);
+}
+
 static void test_late_report_never_runs_an_interval_backwards(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
@@ -192,16 +250,78 @@ static void test_failed_read_aborts_instead_of_reading_as_no_gaps(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
 	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
-	/* An event whose payload is not what its type says. */
+	tu_fill(j, "2025-01-01T00:00:00Z", "ETH-USD", "f2", "e2", "buy", "1");
+	tu_order(j, "2025-01-01T01:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
+	tu_order(j, "2025-01-01T02:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "cancelled", "1");
+	struct audit_gap_filter window = {NULL, tu_us("2025-01-01T00:30:00Z"),
+					  tu_us("2025-01-01T03:00:00Z")};
+	size_t want;
+	free(gaps(j, &window, &want));
+	assert_int_equal(want, 3);
+	/* The projection: whichever of its reads fails, the answer is that
+	 * error, never fewer gaps. */
+	for (long nth = 1;; nth++) {
+		struct audit_gap *g = NULL;
+		size_t n = 99;
+		struct rk_err err = {0};
+		rf_arm(journal_db(j), RF_NTH_READ_FAILS, nth, false);
+		enum rk_rc rc = audit_gaps(j, &window, &g, &n, &err);
+		long failed = rf_reads_failed();
+		rf_disarm(journal_db(j));
+		if (!failed) {
+			assert_int_equal(rc, RK_OK);
+			assert_int_equal(n, want);
+			free(g);
+			assert_true(nth > 3); /* the seam reached several reads */
+			break;
+		}
+		assert_int_equal(rc, RK_EDB);
+		assert_null(g);
+		assert_int_equal(n, 0);
+	}
+	/* The replay: an event whose payload is not what its type says. */
 	sqlite3_exec(journal_db(j), "DROP TRIGGER events_no_update;"
 				    "UPDATE events SET payload = 'x' WHERE seq = 1", NULL, NULL, NULL);
 	struct audit_gap *g = NULL;
 	size_t n = 99;
 	struct rk_err err = {0};
-	assert_int_equal(audit_gaps(j, NULL, &g, &n, &err), RK_ECORRUPT);
+	assert_int_equal(audit_gaps_replay(j, NULL, &g, &n, &err), RK_ECORRUPT);
 	assert_non_null(strstr(err.msg, "event 1"));
 	assert_null(g);
 	assert_int_equal(n, 0);
+}
+
+/* audit verify replays the events into a scratch database and compares
+ * every projection table with it: a gap row changed, deleted or added by
+ * hand (to hide an unprotected interval, say) fails it, naming the table. */
+static void test_verify_fails_on_a_tampered_protection_gap(void **state)
+{
+	struct journal *j = ((struct fixture *)*state)->j;
+	tu_fill(j, "2025-01-01T00:00:00Z", "BTC-USD", "f1", "e1", "buy", "1");
+	tu_order(j, "2025-01-01T01:00:00Z", "BTC-USD", "s1", "sell", "stop_market", "open", "1");
+	tu_fill(j, "2025-01-01T02:00:00Z", "ETH-USD", "f2", "e2", "buy", "1");
+	assert_int_equal(tu_query_int(j, "SELECT count(*) FROM protection_gaps"), 2);
+	struct rk_err err = {0};
+	assert_int_equal(events_verify(j, &err), RK_OK);
+	static const char *const tamper[] = {
+		"UPDATE protection_gaps SET end_us = start_us + 1 WHERE symbol = 'BTC-USD'",
+		"UPDATE protection_gaps SET end_cause = 'stop_acknowledged', end_seq = 3,"
+		" end_us = start_us WHERE symbol = 'ETH-USD'",
+		"DELETE FROM protection_gaps WHERE symbol = 'ETH-USD'",
+		"INSERT INTO protection_gaps VALUES ('coinbase', 'default', 'BTC-USD', 9, 0,"
+		" 'fill', NULL, NULL, NULL)",
+		"UPDATE protection_state SET open_start_seq = NULL WHERE symbol = 'ETH-USD'",
+	};
+	for (size_t i = 0; i < sizeof tamper / sizeof tamper[0]; i++) {
+		assert_int_equal(journal_begin(j, &err), RK_OK);
+		assert_int_equal(sqlite3_exec(journal_db(j), tamper[i], NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_changes(journal_db(j)), 1);
+		assert_int_equal(events_verify(j, &err), RK_ECORRUPT);
+		if (!strstr(err.msg, "protection_"))
+			fail_msg("%s: %s", tamper[i], err.msg);
+		journal_rollback(j);
+	}
+	assert_int_equal(events_verify(j, &err), RK_OK);
 }
 
 /* ---- the property: equal to a brute force over the tables --------------------- */
@@ -375,19 +495,47 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 				k++;
 		assert_int_equal(ns, k);
 		free(one);
+		/* Windows anywhere in the stream, with and without a symbol: the
+		 * projection's seeks clip as the replay does (gaps() compares). */
+		int64_t t0 = tu_us("2025-01-01T00:00:00Z");
+		for (int w = 0; w < 6; w++) {
+			/* The stream spans about 10,000 s. */
+			int64_t a = t0 + (int64_t)((seed * 7919 + (uint64_t)w * 1237) % 9000) * 1000000;
+			int64_t len = (int64_t)((seed * 31 + (uint64_t)w * 577) % 3000 + 1) * 1000000;
+			int64_t from = w % 3 == 2 ? 0 : a, to = w % 3 == 1 ? 0 : a + len;
+			struct audit_gap_filter wf = {w < 3 ? NULL : TU_SYMS[1], from, to};
+			free(gaps(j, &wf, &ns));
+		}
+		/* A rebuild from the events gives the same rows. */
+		struct rk_err err = {0};
+		assert_int_equal(journal_begin(j, &err), RK_OK);
+		assert_int_equal(events_rebuild(j, &err), RK_OK);
+		assert_int_equal(journal_commit(j, &err), RK_OK);
+		size_t nb;
+		struct audit_gap *rebuilt = gaps(j, NULL, &nb);
+		if (nb)
+			qsort(rebuilt, nb, sizeof *rebuilt, gap_order);
+		assert_same_gaps(rebuilt, nb, got, n, "after events_rebuild");
+		free(rebuilt);
 		free(got);
 		free(want.v);
 	}
 }
 
 /* Every statement that answers a selection seeks through an index: no plan
- * line scans the events or orders. */
+ * line scans the events, orders or gaps, or sorts them. The projection's
+ * window is two seeks per position on protection_gaps_start (symbol, venue,
+ * account, start_us): the last gap before `from` read backwards, LIMIT 1,
+ * and those starting in [from, to) — a day in the middle of the history
+ * reads none of the later gaps. */
 static void test_selections_seek_through_indexes_instead_of_scanning(void **state)
 {
 	struct journal *j = ((struct fixture *)*state)->j;
-	const char *const sqls[] = {AUDIT_SQL_GAPS_SYMBOL,     AUDIT_SQL_STATE_SYMBOL,
-				    AUDIT_SQL_TIMELINE_SYMBOL, AUDIT_SQL_TIMELINE_ORDER,
-				    AUDIT_SQL_EXPORT_RECORDED, AUDIT_SQL_EXPORT_SLICE};
+	const char *const sqls[] = {AUDIT_SQL_GAPS_SYMBOL,      AUDIT_SQL_STATE_SYMBOL,
+				    AUDIT_SQL_TIMELINE_SYMBOL,  AUDIT_SQL_TIMELINE_ORDER,
+				    AUDIT_SQL_EXPORT_RECORDED,  AUDIT_SQL_EXPORT_SLICE,
+				    AUDIT_SQL_GAPS_PROJ_SYMBOL, AUDIT_SQL_GAPS_PROJ_BEFORE,
+				    AUDIT_SQL_GAPS_PROJ_WINDOW};
 	for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
 		char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqls[i]);
 		sqlite3_stmt *plan = NULL;
@@ -398,9 +546,12 @@ static void test_selections_seek_through_indexes_instead_of_scanning(void **stat
 			const char *d = (const char *)sqlite3_column_text(plan, 3);
 			if (strncmp(d, "SCAN ", 5) == 0)
 				fail_msg("%s\nscans: %s", sqls[i], d);
+			if (i >= 6 && strstr(d, "TEMP B-TREE")) /* the projection's */
+				fail_msg("%s\nsorts: %s", sqls[i], d);
 			searched = searched || strstr(d, "SEARCH events USING INDEX events_symbol") ||
 				   strstr(d, "USING INTEGER PRIMARY KEY") ||
-				   strstr(d, "SEARCH orders USING INDEX sqlite_autoindex_orders_1");
+				   strstr(d, "SEARCH orders USING INDEX sqlite_autoindex_orders_1") ||
+				   strstr(d, "SEARCH protection_gaps USING INDEX protection_gaps_start");
 		}
 		assert_int_equal(rc, SQLITE_DONE);
 		if (!searched)
@@ -419,9 +570,11 @@ int main(void)
 		T(test_cancelled_then_triggered_stop_each_open_a_gap),
 		T(test_fully_triggered_stop_closes_the_position_and_the_gap_stays_shut),
 		T(test_dust_finding_ends_a_gap_until_a_later_run_stops_saying_so),
+		T(test_a_stop_retyped_to_a_plain_order_opens_a_gap),
 		T(test_late_report_never_runs_an_interval_backwards),
 		T(test_selection_clips_to_the_window_and_filters_the_symbol),
 		T(test_failed_read_aborts_instead_of_reading_as_no_gaps),
+		T(test_verify_fails_on_a_tampered_protection_gap),
 		T(test_gaps_equal_a_brute_force_over_the_tables_on_random_streams),
 		T(test_selections_seek_through_indexes_instead_of_scanning),
 #undef T

@@ -182,11 +182,57 @@ static void test_an_unknown_event_type_is_refused_as_newer(void **state)
 	struct journal_event ev = {"from_the_future", "test", "2025-11-22T10:00:00.000000Z",
 				   "coinbase", "default", "", "{}", NULL, NULL};
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
-	assert_int_equal(events_apply(f->j, 7, "from_the_future", "{}", NULL, &err), RK_EVERSION);
+	assert_int_equal(events_apply(f->j, 7, "2025-11-22T10:00:00.000000Z", "from_the_future",
+				      "{}", NULL, &err),
+			 RK_EVERSION);
 	assert_string_equal(err.msg, "event 7 has type 'from_the_future', unknown to this reckon");
 	assert_int_equal(events_append(f->j, &ev, &res, NULL, &err), RK_EVERSION);
 	journal_rollback(f->j);
 	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 0);
+}
+
+/* The reconciler's ids are event seqs: one that is not a whole number a
+ * double holds exactly (a fraction, beyond 2^53, a string) is refused
+ * naming the member, never read as another id (or as none). */
+static void test_a_reconciler_id_that_is_not_an_exact_integer_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct rk_err err = {0};
+	static const char *const bad[] = {
+		"{\"run_id\": 1.5, \"at\": \"2025-11-22T10:00:00Z\"}",
+		"{\"run_id\": 9007199254740993, \"at\": \"2025-11-22T10:00:00Z\"}",
+		"{\"run_id\": \"7\", \"at\": \"2025-11-22T10:00:00Z\"}",
+	};
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(events_apply(f->j, 9, "2025-11-22T10:00:00.000000Z", "recon_run_end",
+					      bad[i], NULL, &err),
+				 RK_ECORRUPT);
+		if (!strstr(err.msg, "event 9: recon_run_end payload") || !strstr(err.msg, "run_id"))
+			fail_msg("%s: %s", bad[i], err.msg);
+	}
+	/* The same member as a whole number is read. */
+	assert_int_equal(events_apply(f->j, 4, "2025-11-22T10:00:00.000000Z", "recon_run",
+				      "{\"venue\": \"coinbase\", \"account\": \"default\", \"at\": "
+				      "\"2025-11-22T10:00:00Z\"}",
+				      NULL, &err),
+			 RK_OK);
+	err.msg[0] = '\0';
+	enum rk_rc frc = events_apply(f->j, 9, "2025-11-22T10:00:00.000000Z", "finding",
+				      "{\"run_id\": 4, \"kind\": \"orphan_order\", \"venue\": "
+				      "\"coinbase\", \"account\": \"default\", \"detail\": \"{}\", "
+				      "\"at\": \"2025-11-22T10:00:00Z\"}",
+				      NULL, &err);
+	if (frc)
+		fail_msg("%s", err.msg);
+	assert_int_equal(tu_query_int(f->j, "SELECT run_id FROM findings WHERE id = 9"), 4);
+	/* The protection-gap projection needs the event's ts: one that does not
+	 * read is refused, naming the event. */
+	assert_int_equal(events_apply(f->j, 10, "yesterday", "finding", "{\"kind\": \"dust\"}",
+				      NULL, &err),
+			 RK_EINVAL);
+	assert_non_null(strstr(err.msg, "event 10: ts"));
+	journal_rollback(f->j);
 }
 
 static void test_a_rebuild_reproduces_every_table(void **state)
@@ -235,6 +281,7 @@ int main(void)
 		T(test_a_stale_report_is_stored_but_changes_no_state),
 		T(test_a_projection_refusal_is_the_appends_error),
 		T(test_an_unknown_event_type_is_refused_as_newer),
+		T(test_a_reconciler_id_that_is_not_an_exact_integer_is_refused),
 		T(test_a_rebuild_reproduces_every_table),
 		T(test_every_materialized_table_is_named_once),
 	};

@@ -40,7 +40,7 @@ const struct cli_command CLI_COMMANDS[] = {
 	{"audit", cmd_audit, "verify the journal; post-mortems: gaps, state, timeline, export",
 	 "reckon audit verify [--full] [--checkpoint] --db FILE\n"
 	 "       reckon audit verify --export FILE.jsonl\n"
-	 "       reckon audit gaps --db FILE [--symbol S] [--from T] [--to T] [--json]\n"
+	 "       reckon audit gaps --db FILE [--symbol S] [--from T] [--to T] [--json] [--replay]\n"
 	 "       reckon audit state --db FILE --at T [--symbol S] [--json]\n"
 	 "       reckon audit timeline --db FILE [--symbol S] [--order ID] [--from T] [--to T]\n"
 	 "                             [--json]\n"

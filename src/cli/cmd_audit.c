@@ -58,7 +58,9 @@ static void help(void)
 	       "        'still open', duration, what started and what ended it). A position\n"
 	       "        is dust (not counted) only once the venue's pass reported it so; open\n"
 	       "        intervals count until --to or the journal's last event. README\n"
-	       "        'Post-mortems' gives the rules.\n\n"
+	       "        'Post-mortems' gives the rules. Read from the protection-gap\n"
+	       "        projection (index seeks); --replay recomputes them from the events\n"
+	       "        instead (the reference implementation: slow on a long journal).\n\n"
 	       "state   positions, open orders and the stops protecting each position as the\n"
 	       "        journal knew them at --at (events journaled up to then), replayed\n"
 	       "        through the same projections into a scratch database.\n\n"
@@ -93,6 +95,7 @@ static void help(void)
 	       "                window [from, to)\n"
 	       "  --out FILE    (export) where the slice goes\n"
 	       "  --json        (gaps, state, timeline) one JSON document instead of text\n"
+	       "  --replay      (gaps) replay the events instead of reading the projection\n"
 	       "  -h, --help    this help\n");
 }
 
@@ -113,7 +116,7 @@ static void say_incremental(const char *db, const struct audit_result *res)
  * what it takes. */
 struct audit_args {
 	const char *db, *symbol, *order, *out, *export_file;
-	bool full, checkpoint, json;
+	bool full, checkpoint, json, replay;
 	int64_t at, from, to; /* microseconds; 0: not given */
 };
 
@@ -128,7 +131,7 @@ static int only_takes(const char *sub, const struct audit_args *a, const char *t
 		   {"export", a->export_file != NULL}, {"full", a->full},
 		   {"checkpoint", a->checkpoint}, {"json", a->json},
 		   {"at", a->at != 0},           {"from", a->from != 0},
-		   {"to", a->to != 0}};
+		   {"to", a->to != 0},           {"replay", a->replay}};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		char word[24];
 		snprintf(word, sizeof word, " %s ", all[i].name);
@@ -172,7 +175,7 @@ static struct journal *open_for(const char *sub, const struct audit_args *a, con
 static int audit_gaps_cmd(const struct audit_args *a)
 {
 	int code;
-	struct journal *j = open_for("gaps", a, " db symbol from to json ", NULL, &code);
+	struct journal *j = open_for("gaps", a, " db symbol from to json replay ", NULL, &code);
 	if (!j)
 		return code;
 	struct audit_gap_filter f = {a->symbol, a->from, a->to};
@@ -180,7 +183,7 @@ static int audit_gaps_cmd(const struct audit_args *a)
 	size_t n = 0;
 	int64_t until = a->to;
 	struct rk_err err = {0};
-	enum rk_rc rc = audit_gaps(j, &f, &g, &n, &err);
+	enum rk_rc rc = (a->replay ? audit_gaps_replay : audit_gaps)(j, &f, &g, &n, &err);
 	if (!rc && !until)
 		rc = audit_last_ts(j, &until, &err);
 	journal_close(j);
@@ -370,6 +373,7 @@ int cmd_audit(int argc, char **argv)
 				       {"from", .take = take_time, .ctx = &a.from},
 				       {"to", .take = take_time, .ctx = &a.to},
 				       {"json", .flag = &a.json},
+				       {"replay", .flag = &a.replay},
 				       {"out", .value = &a.out},
 				       {"export", .value = &a.export_file},
 				       {NULL}};

@@ -120,7 +120,7 @@ static enum rk_rc check_chain_and_replay(sqlite3 *db, struct journal *replay, in
 		if ((rc = check_link(st, res->events + 1, prev, res, err)))
 			goto out;
 		res->events++;
-		if ((rc = events_apply(replay, seq, col(st, 3), col(st, 8), NULL, err))) {
+		if ((rc = events_apply(replay, seq, col(st, 1), col(st, 3), col(st, 8), NULL, err))) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;
 		}

@@ -1,5 +1,6 @@
-/* audit_gaps.c — protection gaps rebuilt from the events alone (see
- * audit_gaps.h for the rules). One pass over the selected events in seq
+/* audit_gaps.c — protection gaps (see audit_gaps.h for the rules): read
+ * from the projection (audit_gaps, at the end), or rebuilt from the events
+ * alone (audit_gaps_replay, the reference). The replay: one pass over the selected events in seq
  * order keeps, in memory, each position's quantity, the exchange's view of
  * it, its dust mark and its live stop orders, and records every change of
  * "unprotected" as the start or end of an interval. Positions move by
@@ -15,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "protect_rule.h"
 #include "record.h"
 #include "rk_array.h"
 #include "rk_index.h"
@@ -70,11 +72,13 @@ struct gord {
 	bool live;                    /* in its position's stops */
 };
 
+typedef RK_ARRAY(struct audit_gap) gap_array;
+
 struct gaps_run {
 	RK_ARRAY(struct gpos) pos;
 	RK_ARRAY(struct gord) ord;
 	struct rk_index pos_ix, va_ix, ord_ix;
-	RK_ARRAY(struct audit_gap) out;
+	gap_array out;
 	const char *symbol;           /* the filter's, or NULL */
 };
 
@@ -171,51 +175,20 @@ static bool stop_track(struct gaps_run *r, size_t oi)
 
 /* ---- the rule: is a position unprotected now? ------------------------------ */
 
-/* The quantity judged as protection.sql judges it: the exchange's (and its
- * orderable size) when its latest complete pass listed the position and no
- * fill of it was journaled since that pass began; else the journal's. */
-static struct dec judged_qty(const struct gpos *p, bool *has_orderable, struct dec *orderable)
+/* The position's state by core/protect_rule.h, from what the replay holds. */
+static enum protect_state pos_state(const struct gaps_run *r, const struct gpos *p)
 {
-	*has_orderable = p->has_ex && p->last_fill_seq <= p->ex_run;
-	*orderable = p->ex_orderable;
-	return *has_orderable ? p->ex_qty : p->pos.qty;
-}
-
-/* What the position's open stop orders on the reducing side cover: each its
- * qty - filled (0 if negative), a stop of no size the whole position. */
-static bool covered(const struct gaps_run *r, const struct gpos *p, struct dec qty)
-{
-	struct dec sum = dec_zero(), size = dec_abs(qty), rem, orderable;
-	bool has_orderable, any = false;
-	enum side reducing = dec_sign(qty) < 0 ? SIDE_BUY : SIDE_SELL;
+	struct protect_pos in = {p->pos.qty, p->last_fill_seq, p->has_ex, p->ex_qty,
+				 p->ex_orderable, p->ex_run, p->dust};
+	struct protect_cover c;
+	bool has_orderable;
+	struct dec orderable, qty = protect_judged_qty(&in, &has_orderable, &orderable);
+	protect_cover_init(&c, qty);
 	for (size_t k = 0; k < p->stops.n; k++) {
 		const struct gord *o = &r->ord.v[p->stops.v[k]];
-		if (o->side != reducing)
-			continue;
-		any = true;
-		if (!o->has_qty || dec_is_zero(o->qty))
-			rem = size;
-		else if (dec_sub(o->qty, o->filled, &rem) != DEC_OK || dec_sign(rem) < 0)
-			rem = dec_zero();
-		if (dec_add(sum, rem, &sum) != DEC_OK)
-			return true; /* beyond any position */
+		protect_cover_add(&c, o->side, o->has_qty, o->qty, o->filled);
 	}
-	(void)judged_qty(p, &has_orderable, &orderable);
-	return any && (dec_cmp(sum, size) >= 0 ||
-		       (has_orderable && dec_cmp(sum, orderable) >= 0));
-}
-
-enum gstate { G_FLAT, G_PROTECTED, G_DUST, G_BARE };
-
-static enum gstate pos_state(const struct gaps_run *r, const struct gpos *p)
-{
-	bool has_orderable;
-	struct dec orderable, qty = judged_qty(p, &has_orderable, &orderable);
-	if (dec_is_zero(qty))
-		return G_FLAT;
-	if (covered(r, p, qty))
-		return G_PROTECTED;
-	return p->dust ? G_DUST : G_BARE;
+	return protect_judge(&in, &c);
 }
 
 /* ---- intervals ---------------------------------------------------------------- */
@@ -231,8 +204,8 @@ static bool pos_judge(struct gaps_run *r, size_t pi, int64_t seq, int64_t ts_us,
 		      struct gcause c)
 {
 	struct gpos *p = &r->pos.v[pi];
-	enum gstate s = pos_state(r, p);
-	bool bare = s == G_BARE;
+	enum protect_state s = pos_state(r, p);
+	bool bare = s == PROTECT_BARE;
 	if (bare == p->in_gap)
 		return true;
 	int64_t t = ts_us > p->last_us ? ts_us : p->last_us;
@@ -248,7 +221,7 @@ static bool pos_judge(struct gaps_run *r, size_t pi, int64_t seq, int64_t ts_us,
 		p->in_gap = true;
 		return true;
 	}
-	const char *why = s == G_FLAT ? "position_closed" : s == G_DUST ? "dust" : c.end;
+	const char *why = protect_end_cause(s, c.end);
 	p->cur.end_us = t;
 	p->cur.end_seq = seq;
 	snprintf(p->cur.end_cause, sizeof p->cur.end_cause, "%s", why);
@@ -287,18 +260,6 @@ static bool report_stale(enum order_status cur, struct dec cur_filled, const str
 	}
 	return !order_status_is_terminal(cur) && o->has_filled_qty &&
 	       dec_cmp(o->filled_qty, cur_filled) < 0;
-}
-
-static const char *stop_start_cause(enum order_status s)
-{
-	switch (s) {
-	case OSTATUS_CANCELLED: return "stop_cancelled";
-	case OSTATUS_FILLED:
-	case OSTATUS_PARTIALLY_FILLED: return "stop_triggered";
-	case OSTATUS_EXPIRED: return "stop_expired";
-	case OSTATUS_REJECTED: return "stop_rejected";
-	default: return "stop_changed";
-	}
 }
 
 static enum rk_rc apply_order(struct gaps_run *r, int64_t seq, int64_t ts_us, const char *payload,
@@ -342,9 +303,8 @@ static enum rk_rc apply_order(struct gaps_run *r, int64_t seq, int64_t ts_us, co
 		g->status = o.status;
 	if (!stop_track(r, oi))
 		return rk_err_set(err, RK_ENOMEM, "out of memory");
-	struct gcause c = {stop_start_cause(g->status), "stop_acknowledged"};
-	if (!order_type_is_stop(g->type))
-		c.start = "order_changed";
+	struct gcause c = {protect_order_start_cause(order_type_is_stop(g->type), g->status),
+			   "stop_acknowledged"};
 	return pos_judge(r, pi, seq, ts_us, c) ? RK_OK : rk_err_set(err, RK_ENOMEM, "out of memory");
 }
 
@@ -600,8 +560,8 @@ static void run_free(struct gaps_run *r)
 	free(r->out.v);
 }
 
-enum rk_rc audit_gaps(struct journal *j, const struct audit_gap_filter *f,
-		      struct audit_gap **out, size_t *n, struct rk_err *err)
+enum rk_rc audit_gaps_replay(struct journal *j, const struct audit_gap_filter *f,
+			     struct audit_gap **out, size_t *n, struct rk_err *err)
 {
 	struct gaps_run r = {0};
 	sqlite3_stmt *st = NULL;
@@ -631,6 +591,138 @@ enum rk_rc audit_gaps(struct journal *j, const struct audit_gap_filter *f,
 	}
 	run_free(&r);
 	return rc;
+}
+
+/* ---- the projection (migration 0013) ------------------------------------------ */
+
+#define GAP_COLS "venue, account, symbol, start_us, start_seq, start_cause, end_us, end_seq," \
+	" end_cause"
+/* Everything, or one symbol's (a seek on protection_gaps_start). */
+static const char SQL_GAPS_ALL[] = "SELECT " GAP_COLS " FROM protection_gaps";
+const char AUDIT_SQL_GAPS_PROJ_SYMBOL[] =
+	"SELECT " GAP_COLS " FROM protection_gaps WHERE symbol = ?1";
+/* The positions that ever had a gap (or a dust mark). */
+static const char SQL_GAP_POSITIONS[] =
+	"SELECT venue, account, symbol FROM protection_state";
+static const char SQL_GAP_POSITIONS_SYMBOL[] =
+	"SELECT venue, account, symbol FROM protection_state WHERE symbol = ?1";
+/* A position's last gap that started before ?4: the only one of its gaps
+ * that started earlier and can still be open at ?4 (a position's gaps
+ * follow one another). A seek on protection_gaps_start. */
+const char AUDIT_SQL_GAPS_PROJ_BEFORE[] =
+	"SELECT " GAP_COLS " FROM protection_gaps"
+	" WHERE symbol = ?3 AND venue = ?1 AND account = ?2 AND start_us < ?4"
+	" ORDER BY start_us DESC, start_seq DESC LIMIT 1";
+/* A position's gaps that started in [?4, ?5): a range seek. */
+const char AUDIT_SQL_GAPS_PROJ_WINDOW[] =
+	"SELECT " GAP_COLS " FROM protection_gaps"
+	" WHERE symbol = ?3 AND venue = ?1 AND account = ?2 AND start_us >= ?4 AND start_us < ?5";
+
+/* Reads the rows of `st` into `out`. */
+static enum rk_rc gaps_read(sqlite3_stmt *st, gap_array *out, struct rk_err *err)
+{
+	bool row = false;
+	enum rk_rc rc;
+	while (!(rc = sqlx_step_row(st, &row, "reading protection_gaps", err)) && row) {
+		struct audit_gap *g = rk_array_push(out);
+		if (!g) {
+			sqlite3_reset(st);
+			return rk_err_set(err, RK_ENOMEM, "out of memory");
+		}
+		g->venue = venue_parse(sqlx_col_text(st, 0));
+		snprintf(g->account, sizeof g->account, "%s", sqlx_col_text(st, 1));
+		snprintf(g->symbol, sizeof g->symbol, "%s", sqlx_col_text(st, 2));
+		g->start_us = sqlite3_column_int64(st, 3);
+		g->start_seq = sqlite3_column_int64(st, 4);
+		snprintf(g->start_cause, sizeof g->start_cause, "%s", sqlx_col_text(st, 5));
+		g->end_us = sqlite3_column_int64(st, 6); /* NULL reads 0: still open */
+		g->end_seq = sqlite3_column_int64(st, 7);
+		snprintf(g->end_cause, sizeof g->end_cause, "%s", sqlx_col_text(st, 8));
+	}
+	return rc;
+}
+
+/* The gaps of one position that can overlap [from, to): its last gap that
+ * started before `from` and those that started from then until `to`. */
+static enum rk_rc position_gaps(struct journal *j, const char *venue, const char *account,
+				const char *symbol, int64_t from, int64_t to, gap_array *out,
+				struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc = RK_OK;
+	if (from) {
+		if ((rc = journal_stmt_account(j, AUDIT_SQL_GAPS_PROJ_BEFORE, venue, account, &st,
+					       err)))
+			return rc;
+		sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, from);
+		if ((rc = gaps_read(st, out, err)))
+			return rc;
+	}
+	if ((rc = journal_stmt_account(j, AUDIT_SQL_GAPS_PROJ_WINDOW, venue, account, &st, err)))
+		return rc;
+	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, from);
+	sqlite3_bind_int64(st, 5, to ? to : INT64_MAX);
+	return gaps_read(st, out, err);
+}
+
+/* With a window: position by position, two seeks each. */
+static enum rk_rc window_gaps(struct journal *j, const char *symbol, int64_t from, int64_t to,
+			      gap_array *out, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	enum rk_rc rc = journal_stmt(j, symbol ? SQL_GAP_POSITIONS_SYMBOL : SQL_GAP_POSITIONS, &st,
+				     err);
+	if (rc)
+		return rc;
+	if (symbol)
+		sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	while (!(rc = sqlx_step_row(st, &row, "reading protection_state", err)) && row) {
+		/* The statements below are others: this row's text stays valid. */
+		if ((rc = position_gaps(j, sqlx_col_text(st, 0), sqlx_col_text(st, 1),
+					sqlx_col_text(st, 2), from, to, out, err)))
+			break;
+	}
+	if (row)
+		sqlite3_reset(st);
+	return rc;
+}
+
+enum rk_rc audit_gaps(struct journal *j, const struct audit_gap_filter *f,
+		      struct audit_gap **out, size_t *n, struct rk_err *err)
+{
+	gap_array all = {0};
+	sqlite3_stmt *st = NULL;
+	bool began = false;
+	const char *symbol = f && f->symbol && f->symbol[0] ? f->symbol : NULL;
+	int64_t from = f ? f->from_us : 0, to = f ? f->to_us : 0;
+	*out = NULL;
+	*n = 0;
+	enum rk_rc rc = sqlx_read_begin(journal_db(j), &began, err);
+	if (!rc && (from || to))
+		rc = window_gaps(j, symbol, from, to, &all, err);
+	else if (!rc && !(rc = journal_stmt(j, symbol ? AUDIT_SQL_GAPS_PROJ_SYMBOL : SQL_GAPS_ALL,
+					    &st, err))) {
+		if (symbol)
+			sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+		rc = gaps_read(st, &all, err);
+	}
+	sqlx_read_end(journal_db(j), began);
+	size_t k = 0;
+	for (size_t i = 0; !rc && i < all.n; i++)
+		if (clip(&all.v[i], from, to))
+			all.v[k++] = all.v[i];
+	if (!rc && k)
+		qsort(all.v, k, sizeof *all.v, gap_cmp);
+	if (rc) {
+		free(all.v);
+		return rc;
+	}
+	*out = all.v;
+	*n = k;
+	return RK_OK;
 }
 
 static const char SQL_LAST_TS[] = "SELECT max(ts) FROM events";

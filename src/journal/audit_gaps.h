@@ -1,8 +1,18 @@
 /*
  * audit_gaps.h — protection gaps: every interval during which a non-dust
- * position had no acknowledged protective stop on the exchange, rebuilt from
- * the journal's events alone (`reckon audit gaps`, and the daily report's
- * protection section). The materialized tables are not read.
+ * position had no acknowledged protective stop on the exchange (`reckon
+ * audit gaps`, and the daily report's protection section).
+ *
+ * Two implementations of the same rules, which must agree (tests/
+ * test_audit_gaps.c checks both against a brute force over random streams):
+ *   audit_gaps         reads the protection-gap projection (protection_gaps,
+ *                      migration 0013), which journal/protect_project.h
+ *                      keeps as events are applied, and which audit verify
+ *                      checks against a replay like every projection;
+ *   audit_gaps_replay  the reference: rebuilt from the journal's events
+ *                      alone, the materialized tables not read (`reckon
+ *                      audit gaps --replay`).
+ * Both judge a position with core/protect_rule.h.
  *
  * The rules, applied to the events in seq order (the order reckon learned
  * things; a report journaled late cannot rewrite what came before):
@@ -51,11 +61,16 @@
  * cannot make an interval run backwards). An interval still open at the end
  * of the journal (or at `to`) has end_us 0 and `end_cause` "".
  *
- * Cost: one pass over the selected events. With a symbol, an index seek
- * over that symbol's events and the events of no symbol (runs, exchange
- * positions; migration 0012's events_symbol); without one, every order,
- * fill, finding and run event up to the journal's end. Memory: one small
- * record per position and per order seen.
+ * Cost of audit_gaps: without a window, every gap row (or one symbol's,
+ * through protection_gaps_start); with --from / --to, two index seeks per
+ * position that ever had a gap (its last gap started before `from`, and
+ * those that started in [from, to)): a window in the middle of the history
+ * reads no later gap. Memory: the gaps returned.
+ * Cost of audit_gaps_replay: one pass over the selected events. With a
+ * symbol, an index seek over that symbol's events and the events of no
+ * symbol (runs, exchange positions; migration 0012's events_symbol);
+ * without one, every order, fill, finding and run event up to the
+ * journal's end. Memory: one small record per position and per order seen.
  *
  * Ownership: *out is the caller's (free()); n may be 0 with *out NULL.
  * Errors: any failed read aborts (RK_EDB), never reads as "no gaps"; an
@@ -95,9 +110,15 @@ struct audit_gap_filter {
 	int64_t to_us;        /* 0: to the journal's end */
 };
 
-/* Every gap matching `f`, ordered by start time then symbol. */
+/* Every gap matching `f`, ordered by start time then symbol (then start
+ * seq), read from the projection. */
 enum rk_rc audit_gaps(struct journal *j, const struct audit_gap_filter *f,
 		      struct audit_gap **out /* OUT */, size_t *n /* OUT */, struct rk_err *err);
+
+/* The same, replayed from the events (the reference implementation). */
+enum rk_rc audit_gaps_replay(struct journal *j, const struct audit_gap_filter *f,
+			     struct audit_gap **out /* OUT */, size_t *n /* OUT */,
+			     struct rk_err *err);
 
 /* The latest `ts` of any event (0 for an empty journal): where the
  * post-mortem commands count an interval still open until. Errors RK_EDB,

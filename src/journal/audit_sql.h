@@ -10,7 +10,10 @@
 #ifndef RECKON_AUDIT_SQL_H
 #define RECKON_AUDIT_SQL_H
 
-extern const char AUDIT_SQL_GAPS_SYMBOL[];     /* audit_gaps.c: ?1 symbol */
+extern const char AUDIT_SQL_GAPS_SYMBOL[];     /* audit_gaps.c (replay): ?1 symbol */
+extern const char AUDIT_SQL_GAPS_PROJ_SYMBOL[]; /* audit_gaps.c: ?1 symbol */
+extern const char AUDIT_SQL_GAPS_PROJ_BEFORE[]; /* audit_gaps.c: a position, ?4 time */
+extern const char AUDIT_SQL_GAPS_PROJ_WINDOW[]; /* audit_gaps.c: a position, ?4..?5 */
 extern const char AUDIT_SQL_STATE_SYMBOL[];    /* audit_state.c: ?1 symbol */
 extern const char AUDIT_SQL_TIMELINE_SYMBOL[]; /* audit_timeline.c: ?1 symbol */
 extern const char AUDIT_SQL_TIMELINE_ORDER[];  /* audit_timeline.c: ?1 order id */

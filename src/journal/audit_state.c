@@ -12,10 +12,11 @@
 #include "sqlx.h"
 
 static const char SQL_ALL[] =
-	"SELECT seq, recorded_at, type, payload FROM events ORDER BY seq";
+	"SELECT seq, recorded_at, type, payload, ts FROM events ORDER BY seq";
 /* One symbol's events and those of no symbol, through events_symbol. */
 const char AUDIT_SQL_STATE_SYMBOL[] =
-	"SELECT seq, recorded_at, type, payload FROM events WHERE symbol IN (?1, '') ORDER BY seq";
+	"SELECT seq, recorded_at, type, payload, ts FROM events WHERE symbol IN (?1, '')"
+	" ORDER BY seq";
 
 /* Replays the selected events recorded up to `at` into `to`. */
 static enum rk_rc replay(struct journal *j, struct journal *to, const char *at,
@@ -35,8 +36,8 @@ static enum rk_rc replay(struct journal *j, struct journal *to, const char *at,
 			info->next_seq = seq;
 			break;
 		}
-		if ((rc = events_apply(to, seq, sqlx_col_text(st, 2), sqlx_col_text(st, 3), NULL,
-				       err))) {
+		if ((rc = events_apply(to, seq, sqlx_col_text(st, 4), sqlx_col_text(st, 2),
+				       sqlx_col_text(st, 3), NULL, err))) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			break;
 		}

@@ -8,6 +8,7 @@
 
 #include "digest.h"
 #include "project.h"
+#include "protect_project.h"
 #include "recon_project.h"
 #include "record.h"
 #include "rtime.h"
@@ -42,41 +43,97 @@ static enum rk_rc project_nothing(struct journal *j, int64_t seq, const char *pa
 	return RK_OK;
 }
 
-/* Every event type this reckon knows, with its projection. */
+/* What follows an event's projection, with the event's ts (microseconds):
+ * the protection-gap projection (protect_project.h), which judges the
+ * positions the event moved from the tables the projection has just
+ * written. */
+typedef enum rk_rc after_fn(struct journal *j, int64_t seq, int64_t ts_us, const char *payload,
+			    struct rk_err *err);
+
+/* Orders and fills are parsed once for both steps. */
+static enum rk_rc apply_order_event(struct journal *j, int64_t seq, int64_t ts_us,
+				    const char *payload, bool *stale, struct rk_err *err)
+{
+	struct order_rec o;
+	bool was_stop = false;
+	enum rk_rc rc = record_order_from_text(payload, &o, err);
+	if (!rc)
+		rc = protect_before_order(j, venue_name(o.venue), o.order_id, &was_stop, err);
+	if (!rc)
+		rc = project_order_rec(j, seq, &o, stale, err);
+	if (!rc)
+		rc = protect_after_order(j, seq, ts_us, venue_name(o.venue), o.account, o.symbol,
+					 o.order_id, was_stop, err);
+	return rc;
+}
+
+static enum rk_rc apply_fill_event(struct journal *j, int64_t seq, int64_t ts_us,
+				   const char *payload, bool *stale, struct rk_err *err)
+{
+	struct fill_rec f;
+	enum rk_rc rc = record_fill_from_text(payload, &f, err);
+	(void)stale; /* a fill is never stale */
+	if (!rc)
+		rc = project_fill_rec(j, seq, &f, err);
+	if (!rc)
+		rc = protect_after_fill(j, seq, ts_us, venue_name(f.venue), f.account, f.symbol,
+					f.order_id, err);
+	return rc;
+}
+
+/* Every event type this reckon knows, with its projection and what follows
+ * it (NULL: nothing). order and fill have one function that does both
+ * (apply_order_event / apply_fill_event). */
 static const struct event_type {
 	const char *name;
 	apply_fn *apply;
+	after_fn *after;
+	enum rk_rc (*both)(struct journal *j, int64_t seq, int64_t ts_us, const char *payload,
+			   bool *stale, struct rk_err *err);
 } EVENT_TYPES[] = {
-	{"order", project_order},
-	{"fill", project_fill},
-	{"recon_run", recon_project_run},
-	{"recon_run_end", recon_project_run_end},
-	{"finding", recon_project_finding},
-	{"action", recon_project_action},
-	{"action_update", recon_project_action_update},
-	{"halt", recon_project_halt},
-	{"finding_resolved", recon_project_finding_resolved},
-	{"exchange_positions", recon_project_exchange_positions},
-	{"halt_released", recon_project_halt_released},
-	{"audit_checkpoint", project_audit_checkpoint},
-	{"report_sent", project_nothing},
+	{"order", NULL, NULL, apply_order_event},
+	{"fill", NULL, NULL, apply_fill_event},
+	{"recon_run", recon_project_run, NULL, NULL},
+	{"recon_run_end", recon_project_run_end, protect_after_run_end, NULL},
+	{"finding", recon_project_finding, protect_after_finding, NULL},
+	{"action", recon_project_action, NULL, NULL},
+	{"action_update", recon_project_action_update, NULL, NULL},
+	{"halt", recon_project_halt, NULL, NULL},
+	{"finding_resolved", recon_project_finding_resolved, NULL, NULL},
+	{"exchange_positions", recon_project_exchange_positions, protect_after_exchange_positions,
+	 NULL},
+	{"halt_released", recon_project_halt_released, NULL, NULL},
+	{"audit_checkpoint", project_audit_checkpoint, NULL, NULL},
+	{"report_sent", project_nothing, NULL, NULL},
 };
 
 const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lot_closes",
 				     "lot_allocations", "lot_positions", "lot_other_fees",
 				     "recon_runs", "findings", "actions", "halts",
-				     "exchange_positions", "fee_days", "pnl_days", NULL};
+				     "exchange_positions", "fee_days", "pnl_days",
+				     "protection_gaps", "protection_state", NULL};
 
-enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			bool *stale, struct rk_err *err)
+enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,
+			const char *payload, bool *stale, struct rk_err *err)
 {
 	bool ignored;
+	int64_t ts_us = 0;
 	if (!stale)
 		stale = &ignored;
 	*stale = false;
-	for (size_t i = 0; i < sizeof EVENT_TYPES / sizeof EVENT_TYPES[0]; i++)
-		if (strcmp(type, EVENT_TYPES[i].name) == 0)
-			return EVENT_TYPES[i].apply(j, seq, payload, stale, err);
+	for (size_t i = 0; i < sizeof EVENT_TYPES / sizeof EVENT_TYPES[0]; i++) {
+		const struct event_type *t = &EVENT_TYPES[i];
+		enum rk_rc rc;
+		if (strcmp(type, t->name) != 0)
+			continue;
+		if ((t->after || t->both) && rtime_parse(ts, &ts_us, err))
+			return rk_err_prefix(err, "event %lld: ts", (long long)seq);
+		if (t->both)
+			return t->both(j, seq, ts_us, payload, stale, err);
+		if ((rc = t->apply(j, seq, payload, stale, err)) || !t->after)
+			return rc;
+		return t->after(j, seq, ts_us, payload, err);
+	}
 	return rk_err_set(err, RK_EVERSION, "event %lld has type '%s', unknown to this reckon",
 			  (long long)seq, type);
 }
@@ -100,7 +157,7 @@ enum rk_rc events_append(struct journal *j, const struct journal_event *ev,
 		*seq_out = seq;
 	if (rc || duplicate)
 		return rc;
-	if ((rc = events_apply(j, seq, ev->type, ev->payload, &stale, err)))
+	if ((rc = events_apply(j, seq, ev->ts, ev->type, ev->payload, &stale, err)))
 		return rc;
 	if (stale)
 		*res = EVENTS_STALE;
@@ -117,13 +174,12 @@ struct rec_apply {
 /* Is `ts` in the form reading it back gives (record.h reads every ts
  * through rtime_parse_exact and rtime_format)? A record read from a line
  * always is; one a venue adapter built may not be. */
-static bool ts_canonical(const char *ts)
+static bool ts_canonical(const char *ts, int64_t *us)
 {
 	char again[RTIME_STR_MAX];
-	int64_t us;
 	struct rk_err ignored = {0};
-	return rtime_parse_exact(ts, &us, &ignored) == RK_OK &&
-	       strcmp(rtime_format(us, again), ts) == 0;
+	return rtime_parse_exact(ts, us, &ignored) == RK_OK &&
+	       strcmp(rtime_format(*us, again), ts) == 0;
 }
 
 /* Appends a canonical payload under its dedup key and applies the record it
@@ -135,7 +191,7 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 				 int64_t *seq_out, struct rk_err *err)
 {
 	bool duplicate = false, stale = false;
-	int64_t seq = 0;
+	int64_t seq = 0, ts_us = 0;
 	if (seq_out)
 		*seq_out = 0;
 	if (!payload)
@@ -150,12 +206,25 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 		free(payload);
 		return rc;
 	}
-	if (!ts_canonical(ts)) /* a record made by hand: apply what a replay reads */
-		rc = events_apply(j, seq, type, ev.payload, &stale, err);
-	else if (rec.order)
-		rc = project_order_rec(j, seq, rec.order, &stale, err);
-	else
+	if (!ts_canonical(ts, &ts_us)) /* a record made by hand: apply what a replay reads */
+		rc = events_apply(j, seq, ts, type, ev.payload, &stale, err);
+	else if (rec.order) {
+		bool was_stop = false;
+		rc = protect_before_order(j, venue_name(rec.order->venue), rec.order->order_id,
+					  &was_stop, err);
+		if (!rc)
+			rc = project_order_rec(j, seq, rec.order, &stale, err);
+		if (!rc)
+			rc = protect_after_order(j, seq, ts_us, venue_name(rec.order->venue),
+						 rec.order->account, rec.order->symbol,
+						 rec.order->order_id, was_stop, err);
+	} else {
 		rc = project_fill_rec(j, seq, rec.fill, err);
+		if (!rc)
+			rc = protect_after_fill(j, seq, ts_us, venue_name(rec.fill->venue),
+						rec.fill->account, rec.fill->symbol,
+						rec.fill->order_id, err);
+	}
 	free(payload);
 	if (!rc && stale)
 		*res = EVENTS_STALE;
@@ -224,7 +293,7 @@ static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
 	return RK_OK;
 }
 
-static const char SQL_REPLAY[] = "SELECT seq, type, payload FROM events ORDER BY seq";
+static const char SQL_REPLAY[] = "SELECT seq, ts, type, payload FROM events ORDER BY seq";
 
 enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
 {
@@ -239,7 +308,8 @@ enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
 	while (!(rc = sqlx_step_row(st, &row, "reading events", err)) && row) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		rc = events_apply(j, seq, (const char *)sqlite3_column_text(st, 1),
-				  (const char *)sqlite3_column_text(st, 2), NULL, err);
+				  (const char *)sqlite3_column_text(st, 2),
+				  (const char *)sqlite3_column_text(st, 3), NULL, err);
 		if (rc) {
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;

@@ -6,11 +6,14 @@
  * The store (journal.h) keeps the hash-chained `events` table and knows no
  * event type. Here one dispatch table (events.c) maps each type to its
  * projection: `order` and `fill` to project.h, the reconciler's types to
- * recon_project.h. events_append stores an event and applies it in the
- * caller's transaction, so both happen or neither does; events_rebuild
- * replays every event through the same table, and so do the migrations
- * (events_open gives the store events_rebuild) and audit's separate replay
- * (events_apply): live appends and replays cannot disagree.
+ * recon_project.h; after `order`, `fill`, `finding`, `recon_run_end` and
+ * `exchange_positions`, the protection-gap projection (protect_project.h)
+ * judges the positions the event moved, at the event's ts. events_append
+ * stores an event and applies it in the caller's transaction, so both
+ * happen or neither does; events_rebuild replays every event through the
+ * same table, and so do the migrations (events_open gives the store
+ * events_rebuild) and audit's separate replay (events_apply): live appends
+ * and replays cannot disagree.
  *
  * Event types of the journal itself: `audit_checkpoint` (audit.h) records a
  * verify that passed; `report_sent` (daily.h) a report mail sent. Neither
@@ -95,14 +98,18 @@ enum rk_rc events_append_fill_seq(struct journal *j, const struct fill_rec *f, c
 				  struct rk_err *err);
 
 /*
- * Applies event `seq` of `type` with canonical `payload` to the materialized
- * tables through the dispatch table, in the caller's transaction. *stale
+ * Applies event `seq` of `type` with canonical `payload`, stamped `ts` (the
+ * event's ts column, read with rtime_parse: the protection-gap projection's
+ * times), to the materialized tables through the dispatch table, in the
+ * caller's transaction. A ts that does not read is RK_EINVAL "event SEQ: ts:
+ * ..." for the types whose projection uses it. *stale
  * (OUT, may be NULL) as project_order says; the projection's refusals are
  * its errors (project.h, recon_project.h). An unknown type is RK_EVERSION:
  * "event SEQ has type 'TYPE', unknown to this reckon".
  */
-enum rk_rc events_apply(struct journal *j, int64_t seq, const char *type, const char *payload,
-			bool *stale /* OUT, may be NULL */, struct rk_err *err);
+enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,
+			const char *payload, bool *stale /* OUT, may be NULL */,
+			struct rk_err *err);
 
 /* Empties every materialized table (EVENTS_TABLES) and replays all events
  * in seq order. Must run inside a transaction. An event's error is prefixed

@@ -315,10 +315,11 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
 /* Does migration `version` change how events are projected, so that the
  * journal's materialized tables are rebuilt by a replay once it is applied?
  * 0006: an order's reported filled quantity and its fills are kept apart.
- * 0007: an inferred fill is superseded by its order's real fills. */
+ * 0007: an inferred fill is superseded by its order's real fills.
+ * 0013: the protection gaps are projected (protection_gaps, _state). */
 static bool migration_replays(int version)
 {
-	return version == 6 || version == 7;
+	return version == 6 || version == 7 || version == 13;
 }
 
 /* Applies migration number from+1 and its version bump, inside the caller's

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonin.h"
 #include "rk_array.h"
 #include "rk_index.h"
 #include "sqlx.h"
@@ -19,10 +20,28 @@ static const char *get_s(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The integer members of the reconciler's payloads: ids, which are event
+ * seqs. payload_object refuses an event where one is not a whole number of
+ * at most 2^53 read from its literal's digits (core/jsonin's exact reader),
+ * so a fraction or an id beyond a double's integers never reads as another
+ * id. */
+static const char *const INT_KEYS[] = {"run_id", "finding_id", "action_id", "depends_on", NULL};
+
+static struct jsonin_at int_at(const cJSON *o)
+{
+	return (struct jsonin_at){o, NULL, 0};
+}
+
+/* An integer member (one of INT_KEYS, checked by payload_object); 0 when
+ * absent or null. */
 static int64_t get_i(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	struct jsonin_at at = int_at(o);
+	struct rk_err checked = {0};
+	int64_t v = 0;
+	(void)jsonin_get_int(&at, k, false, 0, -JSONIN_MAX_EXACT_INT, JSONIN_MAX_EXACT_INT, NULL,
+			     &v, &checked);
+	return v;
 }
 
 static bool get_b(const cJSON *o, const char *k)
@@ -51,11 +70,28 @@ static void bind_id(sqlite3_stmt *st, int i, int64_t v)
 static enum rk_rc payload_object(int64_t seq, const char *type, const char *payload, cJSON **o,
 				 struct rk_err *err)
 {
-	*o = cJSON_Parse(payload);
-	if (*o && cJSON_IsObject(*o))
-		return RK_OK;
-	return rk_err_set(err, RK_ECORRUPT, "event %lld: %s payload is not a JSON object",
-			  (long long)seq, type);
+	struct jsonin in;
+	struct rk_err why = {0};
+	*o = NULL;
+	/* jsonin_parse keeps each number's literal: ids are read from their
+	 * digits, not from a double. */
+	if (jsonin_parse(payload, strlen(payload), &in, &why))
+		return why.rc == RK_ENOMEM
+			       ? rk_err_set(err, RK_ENOMEM, "out of memory")
+			       : rk_err_set(err, RK_ECORRUPT,
+					    "event %lld: %s payload is not a JSON object (%s)",
+					    (long long)seq, type, why.msg);
+	*o = in.root;
+	struct jsonin_at at = int_at(*o);
+	for (size_t i = 0; INT_KEYS[i]; i++) {
+		int64_t v;
+		if (jsonin_get_int(&at, INT_KEYS[i], false, 0, -JSONIN_MAX_EXACT_INT,
+				   JSONIN_MAX_EXACT_INT, NULL, &v, err)) {
+			err->rc = RK_ECORRUPT;
+			return rk_err_prefix(err, "event %lld: %s payload", (long long)seq, type);
+		}
+	}
+	return RK_OK;
 }
 
 /* ---- the event types that write one row ------------------------------------ */

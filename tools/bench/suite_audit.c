@@ -2,8 +2,11 @@
  * suite_audit.c — the post-mortem commands (issue 12) on the big journal
  * (suite.h): `reckon audit gaps`, `state` and `timeline` with a symbol
  * selected (the issue's goal: under a second on a million events, through
- * an index), gaps over the whole journal, and `audit export` of a slice and
- * `audit verify --export` of it.
+ * an index), gaps over the whole journal and over one day in its middle
+ * (read from the protection-gap projection, migration 0013: the goal of a
+ * second too), the same gaps replayed from the events (`--replay`, the
+ * reference implementation: the cost the projection removes, reported),
+ * and `audit export` of a slice and `audit verify --export` of it.
  *
  * Baseline, same run: the floor any per-symbol command stands on, reading
  * that symbol's events (and the events of no symbol) in seq order through
@@ -30,6 +33,7 @@ struct audit_probe {
 	double read_ms;
 	char from[40], to[40]; /* recorded_at of the middle event and 10,000 later */
 	char at[40];           /* the last event's recorded_at */
+	char day_from[40], day_to[40]; /* the middle event's UTC day, as [from, to) */
 	int64_t window_events; /* events recorded in [from, to) */
 	char tl_from[40], tl_to[40]; /* ts of the middle event and five minutes later */
 	int64_t tl_events;           /* events whose ts is in [tl_from, tl_to) */
@@ -63,6 +67,17 @@ static int probe(const char *db, const char *symbol, struct audit_probe *p)
 	snprintf(p->from, sizeof p->from, "%s", (const char *)sqlite3_column_text(s, 0));
 	snprintf(p->to, sizeof p->to, "%s", (const char *)sqlite3_column_text(s, 1));
 	snprintf(p->at, sizeof p->at, "%s", (const char *)sqlite3_column_text(s, 2));
+	sqlite3_finalize(s);
+	/* The UTC day (of the events' ts, what --from/--to select) of the
+	 * middle event. */
+	if (sqlite3_prepare_v2(h, "SELECT substr(ts, 1, 10), date(substr(ts, 1, 10), '+1 day')"
+				  " FROM events WHERE seq = (SELECT max(seq) / 2 FROM events)",
+			       -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW ||
+	    !sqlite3_column_text(s, 1))
+		goto out;
+	snprintf(p->day_from, sizeof p->day_from, "%sT00:00:00Z",
+		 (const char *)sqlite3_column_text(s, 0));
+	snprintf(p->day_to, sizeof p->day_to, "%sT00:00:00Z", (const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
 	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM events WHERE recorded_at >= ?1"
 				  " AND recorded_at < ?2", -1, &s, NULL) != SQLITE_OK)
@@ -152,9 +167,12 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 	if (probe(db, symbol, &p))
 		return -1;
 	printf("# post-mortem audit on the %s journal: %s has %" PRId64 " events (with those of no"
-	       " symbol)\n", sz, symbol, p.symbol_events);
+	       " symbol); the day in the middle: %.10s\n", sz, symbol, p.symbol_events, p.day_from);
 	char *gaps_sym[] = {rk, "audit", "gaps", "--db", db, "--symbol", sym, NULL};
 	char *gaps_all[] = {rk, "audit", "gaps", "--db", db, NULL};
+	char *gaps_day[] = {rk, "audit", "gaps", "--db", db, "--from", p.day_from, "--to", p.day_to,
+			    NULL};
+	char *gaps_replay[] = {rk, "audit", "gaps", "--db", db, "--replay", NULL};
 	char *state[] = {rk, "audit", "state", "--db", db, "--at", p.at, "--symbol", sym, NULL};
 	char *timeline[] = {rk, "audit", "timeline", "--db", db, "--symbol", sym, NULL};
 	char *window[] = {rk, "audit", "timeline", "--db", db, "--from", p.tl_from, "--to", p.tl_to,
@@ -173,7 +191,9 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 		{"audit.state.symbol", state, "state at ", true, false},
 		{"audit.timeline.symbol", timeline, "", true, false},
 		{"audit.timeline.window", window, "", true, true},
-		{"audit.gaps.all", gaps_all, "unprotected: ", false, false},
+		{"audit.gaps.all", gaps_all, "unprotected: ", true, false},
+		{"audit.gaps.day", gaps_day, "unprotected: ", true, false},
+		{"audit.gaps.all.replay", gaps_replay, "unprotected: ", false, false},
 		{"audit.export.10k", export, want, true, false},
 		{"audit.verify_export.10k", verify, "ok: events ", true, false},
 	};
