@@ -35,18 +35,24 @@ WITH moved AS (
     UNION ALL
     -- less the lots opened at or after :to_ts that are still open
     SELECT venue, account, symbol,
-           CASE side WHEN 'short' THEN qty_remaining ELSE decimal_sub('0', qty_remaining) END,
-           decimal_sub('0', cost_remaining)
-    FROM lots
-    WHERE is_open = 1 AND opened_at >= COALESCE(:to_ts, '9999')
+           CASE side WHEN 'short' THEN q ELSE decimal_sub('0', q) END, decimal_sub('0', c)
+    FROM (SELECT venue, account, symbol, side, decimal_sum(qty_remaining) AS q,
+                 decimal_sum(cost_remaining) AS c
+          FROM lots
+          WHERE is_open = 1 AND opened_at >= COALESCE(:to_ts, '9999')
+          GROUP BY venue, account, symbol, side)
     UNION ALL
     -- plus what the closes at or after :to_ts took from lots opened before it
-    SELECT l.venue, l.account, l.symbol,
-           CASE l.side WHEN 'short' THEN decimal_sub('0', a.qty) ELSE a.qty END, a.cost_basis
-    FROM lot_closes AS c
-    CROSS JOIN lot_allocations AS a ON a.close_seq = c.close_seq
-    CROSS JOIN lots AS l ON l.lot_id = a.lot_id
-    WHERE c.closed_at >= COALESCE(:to_ts, '9999') AND l.opened_at < COALESCE(:to_ts, '9999')
+    -- (summed per position and side first: one sign change per group)
+    SELECT venue, account, symbol,
+           CASE side WHEN 'short' THEN decimal_sub('0', q) ELSE q END, c
+    FROM (SELECT l.venue, l.account, l.symbol, l.side, decimal_sum(a.qty) AS q,
+                 decimal_sum(a.cost_basis) AS c
+          FROM lot_closes AS c
+          CROSS JOIN lot_allocations AS a ON a.close_seq = c.close_seq
+          CROSS JOIN lots AS l ON l.lot_id = a.lot_id
+          WHERE c.closed_at >= COALESCE(:to_ts, '9999') AND l.opened_at < COALESCE(:to_ts, '9999')
+          GROUP BY l.venue, l.account, l.symbol, l.side)
 ),
 held AS (
     SELECT venue, account, symbol, decimal_sum(qty) AS qty, decimal_sum(cost) AS cost_basis
