@@ -256,6 +256,57 @@ static void test_a_rebuild_reproduces_every_table(void **state)
 	free(after);
 }
 
+/* What the progress hook heard: each call's (done, total). */
+static int64_t heard[8][2];
+static int nheard;
+
+static void hear(int64_t done, int64_t total, void *ctx)
+{
+	(void)ctx;
+	if (nheard < 8) {
+		heard[nheard][0] = done;
+		heard[nheard][1] = total;
+	}
+	nheard++;
+}
+
+/* A long replay says how far it is: every `every` events and at its end,
+ * against the journal's total; a journal smaller than `every` says nothing. */
+static void test_a_rebuild_reports_its_progress(void **state)
+{
+	struct fixture *f = *state;
+	struct rk_err err = {0};
+	enum events_result res;
+	struct order_rec o = order("o1", OSTATUS_OPEN, "0"), o2 = order("o2", OSTATUS_OPEN, "0"),
+			 o3 = order("o3", OSTATUS_OPEN, "0");
+	struct fill_rec f1 = fill("f1", SIDE_BUY), f2 = fill("f2", SIDE_BUY);
+	assert_int_equal(append_order(f->j, &o, &res, &err), RK_OK);
+	assert_int_equal(append_fill(f->j, &f1, &res, &err), RK_OK);
+	assert_int_equal(append_fill(f->j, &f2, &res, &err), RK_OK);
+	assert_int_equal(append_order(f->j, &o2, &res, &err), RK_OK);
+	assert_int_equal(append_order(f->j, &o3, &res, &err), RK_OK);
+	assert_int_equal(tu_query_int(f->j, "SELECT count(*) FROM events"), 5);
+	nheard = 0;
+	events_set_progress(hear, 2, NULL);
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(events_rebuild(f->j, &err), RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+	assert_int_equal(nheard, 3); /* 2, 4, then the end: 5 */
+	assert_int_equal(heard[0][0], 2);
+	assert_int_equal(heard[1][0], 4);
+	assert_int_equal(heard[2][0], 5);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(heard[i][1], 5);
+	nheard = 0;
+	events_set_progress(hear, 6, NULL); /* more than the journal holds */
+	assert_int_equal(journal_begin(f->j, &err), RK_OK);
+	assert_int_equal(events_rebuild(f->j, &err), RK_OK);
+	assert_int_equal(journal_commit(f->j, &err), RK_OK);
+	assert_int_equal(nheard, 0);
+	events_set_progress(NULL, 0, NULL);
+	assert_int_equal(events_verify(f->j, &err), RK_OK);
+}
+
 static void test_every_materialized_table_is_named_once(void **state)
 {
 	struct fixture *f = *state;
@@ -283,6 +334,7 @@ int main(void)
 		T(test_an_unknown_event_type_is_refused_as_newer),
 		T(test_a_reconciler_id_that_is_not_an_exact_integer_is_refused),
 		T(test_a_rebuild_reproduces_every_table),
+		T(test_a_rebuild_reports_its_progress),
 		T(test_every_materialized_table_is_named_once),
 	};
 #undef T

@@ -116,8 +116,18 @@ static int cmd_version(int argc, char **argv)
 	return EX_OK;
 }
 
+/* A long replay (a migration that changes the projections) says how far it
+ * is on stderr: the daemon's log, or the terminal of `reckon init`. */
+static void replay_progress(int64_t done, int64_t total, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "reckon: replaying the journal's events: %lld of %lld (%d%%)\n",
+		(long long)done, (long long)total, total ? (int)(done * 100 / total) : 100);
+}
+
 int cli_main(int argc, char **argv)
 {
+	events_set_progress(replay_progress, EVENTS_PROGRESS_EVERY, NULL);
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;

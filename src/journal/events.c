@@ -294,13 +294,48 @@ static enum rk_rc clear_tables(struct journal *j, struct rk_err *err)
 }
 
 static const char SQL_REPLAY[] = "SELECT seq, ts, type, payload FROM events ORDER BY seq";
+/* seq is 1, 2, 3 ... with no gaps: the last one is the count. */
+static const char SQL_TOTAL[] = "SELECT coalesce(max(seq), 0) FROM events";
+
+static events_progress_fn *progress_fn;
+static int64_t progress_every = EVENTS_PROGRESS_EVERY;
+static void *progress_ctx;
+
+void events_set_progress(events_progress_fn *fn, int64_t every, void *ctx)
+{
+	progress_fn = fn;
+	progress_every = every > 0 ? every : EVENTS_PROGRESS_EVERY;
+	progress_ctx = ctx;
+}
+
+/* The journal's event count when a hook wants progress, else 0. */
+static enum rk_rc progress_total(struct journal *j, int64_t *total, struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	bool row = false;
+	*total = 0;
+	if (!progress_fn)
+		return RK_OK;
+	enum rk_rc rc = journal_stmt(j, SQL_TOTAL, &st, err);
+	if (!rc)
+		rc = sqlx_step_row(st, &row, "counting events", err);
+	if (!rc && row)
+		*total = sqlite3_column_int64(st, 0);
+	if (row)
+		sqlite3_reset(st);
+	return rc;
+}
 
 enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t total = 0, done = 0;
 	enum rk_rc rc = clear_tables(j, err);
+	if (!rc)
+		rc = progress_total(j, &total, err);
 	if (rc)
 		return rc;
+	bool report = progress_fn && total >= progress_every;
 	/* Prepared separately: the cached statements are the projections'. */
 	if (sqlite3_prepare_v2(journal_db(j), SQL_REPLAY, -1, &st, NULL) != SQLITE_OK)
 		return sqlx_error(journal_db(j), err, "reading events");
@@ -314,7 +349,11 @@ enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
 			rk_err_prefix(err, "replaying event %lld", (long long)seq);
 			goto out;
 		}
+		if (report && ++done % progress_every == 0)
+			progress_fn(done, total, progress_ctx);
 	}
+	if (!rc && report && done % progress_every)
+		progress_fn(done, total, progress_ctx);
 out:
 	sqlite3_finalize(st);
 	return rc;

@@ -113,8 +113,19 @@ enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const ch
 
 /* Empties every materialized table (EVENTS_TABLES) and replays all events
  * in seq order. Must run inside a transaction. An event's error is prefixed
- * "replaying event SEQ". */
+ * "replaying event SEQ". Reports its progress through the hook below. */
 enum rk_rc events_rebuild(struct journal *j, struct rk_err *err);
+
+/* Progress of a long replay (events_rebuild, e.g. a migration that changes
+ * the projections): `fn` is called with the events replayed so far and the
+ * journal's total every `every` events, and once at the end, when the
+ * journal holds at least `every` events. The hook only reports (it cannot
+ * stop the replay). Process-wide: set it once, before any journal is opened
+ * (the CLI prints it on stderr every EVENTS_PROGRESS_EVERY); NULL, the
+ * default, reports nothing. */
+#define EVENTS_PROGRESS_EVERY 100000
+typedef void events_progress_fn(int64_t done, int64_t total, void *ctx);
+void events_set_progress(events_progress_fn *fn, int64_t every, void *ctx);
 
 /*
  * Checks that the materialized tables equal a fresh replay, changing nothing:
