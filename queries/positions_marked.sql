@@ -2,18 +2,20 @@
 --
 -- Answers: what was held at :to_ts (default: now), at what cost, and what
 -- was it worth at the last price the journal knew then? One row per
--- position not flat at :to_ts, rebuilt from the FIFO lots: the lot engine's
--- position now (lot_positions), less the lots opened at or after :to_ts
--- that are still open, plus what the closes at or after :to_ts took from
--- lots opened before it (lot_allocations). So qty (signed, short < 0) and
--- cost_basis (signed the same way, fees included) are exactly what the lot
--- engine held at that moment, as it allocated the closes. last_price is the
--- price of the symbol's latest fill before :to_ts (the journal keeps no
--- market price: a fill is the last price it saw), and unrealized_pnl =
--- qty x last_price - cost_basis, in the quote currency; both empty when the
--- symbol has no fill before :to_ts. avg_entry (cost_basis / qty) is the lot
--- engine's own when the position is still the same now, else empty: the
--- shell's decimal extension has no division.
+-- position not flat at :to_ts, from the FIFO lots: qty (signed, short < 0)
+-- and cost_basis (signed the same way, fees included) are exactly what the
+-- lot engine held at that moment, as it allocated the closes. They are the
+-- position at the UTC midnight nearest to :to_ts (the roll-up
+-- position_days, migration 0015: the position at the end of each day a lot
+-- opened or a close took from lots) plus the lots opened and the closes
+-- made from that midnight up to :to_ts, or less those from :to_ts up to it.
+-- Without :to_ts, the lot engine's positions now (lot_positions).
+-- last_price is the price of the symbol's latest fill before :to_ts (the
+-- journal keeps no market price: a fill is the last price it saw), and
+-- unrealized_pnl = qty x last_price - cost_basis, in the quote currency;
+-- both empty when the symbol has no fill before :to_ts. avg_entry
+-- (cost_basis / qty) is the lot engine's own when the position is still the
+-- same now, else empty: the shell's decimal extension has no division.
 --
 -- Parameters (optional):
 --   :to_ts    the moment, canonical UTC 'YYYY-MM-DDTHH:MM:SS.ffffffZ'
@@ -21,45 +23,60 @@
 --
 -- Amounts are exact: decimal_sum, decimal_mul and decimal_sub (SQLite's
 -- decimal extension, which reckon registers too), nothing rounded. Reads
--- one row per position, the open lots (a partial index) and the closes
--- from :to_ts on (lot_closes_time): the later the moment, the less it reads.
+-- one roll-up row per position (a seek), the fills and closes of at most
+-- twelve hours around :to_ts (fills_ts, lot_closes_time) and a seek per
+-- position for its last price: the same whatever the journal's length.
 --
 -- Example:
 --   reckon query positions_marked --db reckon.db --param to_ts=2025-11-23T00:00:00.000000Z
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :to_ts "'2025-11-23T00:00:00.000000Z'"
 --     sqlite> .read queries/positions_marked.sql
-WITH moved AS (
-    -- now: the lot engine's positions
+WITH r AS (  -- :to_ts, and the UTC midnight nearest to it (as a day, and as an instant)
+    SELECT t, d0, d0 || 'T00:00:00.000000Z' AS m
+    FROM (SELECT :to_ts AS t,
+                 CASE WHEN substr(:to_ts, 12, 2) < '12' THEN substr(:to_ts, 1, 10)
+                      ELSE date(substr(:to_ts, 1, 10), '+1 day') END AS d0)
+    WHERE t IS NOT NULL
+),
+moved AS (
+    -- now (no :to_ts): the lot engine's positions
     SELECT venue, account, symbol, qty, cost_basis AS cost FROM lot_positions
+    WHERE :to_ts IS NULL
     UNION ALL
-    -- less the lots opened at or after :to_ts that are still open
-    SELECT venue, account, symbol,
-           CASE side WHEN 'short' THEN q ELSE decimal_sub('0', q) END, decimal_sub('0', c)
-    FROM (SELECT venue, account, symbol, side, decimal_sum(qty_remaining) AS q,
-                 decimal_sum(cost_remaining) AS c
-          FROM lots
-          WHERE is_open = 1 AND opened_at >= COALESCE(:to_ts, '9999')
-          GROUP BY venue, account, symbol, side)
+    -- at that midnight: the position at the end of its latest day before
+    SELECT p.venue, p.account, p.symbol, d.qty, d.cost_basis
+    FROM r, lot_positions AS p
+    JOIN position_days AS d
+      ON d.venue = p.venue AND d.account = p.account AND d.symbol = p.symbol
+     AND d.day = (SELECT max(x.day) FROM position_days AS x
+                  WHERE x.venue = p.venue AND x.account = p.account AND x.symbol = p.symbol
+                    AND x.day < r.d0)
     UNION ALL
-    -- plus what the closes at or after :to_ts took from lots opened before it
-    -- (summed per position and side first: one sign change per group)
-    SELECT venue, account, symbol,
-           CASE side WHEN 'short' THEN decimal_sub('0', q) ELSE q END, c
-    FROM (SELECT l.venue, l.account, l.symbol, l.side, decimal_sum(a.qty) AS q,
-                 decimal_sum(a.cost_basis) AS c
-          FROM lot_closes AS c
-          CROSS JOIN lot_allocations AS a ON a.close_seq = c.close_seq
-          CROSS JOIN lots AS l ON l.lot_id = a.lot_id
-          WHERE c.closed_at >= COALESCE(:to_ts, '9999') AND l.opened_at < COALESCE(:to_ts, '9999')
-          GROUP BY l.venue, l.account, l.symbol, l.side)
+    -- plus the lots opened from that midnight to :to_ts, less those opened
+    -- from :to_ts to that midnight (a lot's id is its opening fill's seq)
+    SELECT l.venue, l.account, l.symbol,
+           CASE WHEN (l.side = 'short') = (f.ts >= r.m) THEN decimal_sub('0', l.qty) ELSE l.qty END,
+           CASE WHEN f.ts >= r.m THEN l.cost ELSE decimal_sub('0', l.cost) END
+    FROM r, fills AS f JOIN lots AS l ON l.lot_id = f.seq
+    WHERE (f.ts >= r.m AND f.ts < r.t) OR (f.ts >= r.t AND f.ts < r.m)
+    UNION ALL
+    -- less what the closes from that midnight to :to_ts took from lots,
+    -- plus what those from :to_ts to that midnight took
+    SELECT a.venue, a.account, a.symbol,
+           CASE WHEN (c.side = 'short') = (c.closed_at >= r.m) THEN a.qty
+                ELSE decimal_sub('0', a.qty) END,
+           CASE WHEN c.closed_at >= r.m THEN decimal_sub('0', a.cost_basis) ELSE a.cost_basis END
+    FROM r, lot_closes AS c JOIN lot_allocations AS a ON a.close_seq = c.close_seq
+    WHERE ((c.closed_at >= r.m AND c.closed_at < r.t) OR (c.closed_at >= r.t AND c.closed_at < r.m))
+      AND a.lot_id IS NOT NULL
 ),
 held AS (
     SELECT venue, account, symbol, decimal_sum(qty) AS qty, decimal_sum(cost) AS cost_basis
     FROM moved
     GROUP BY venue, account, symbol
 ),
-marked AS (
+marked AS MATERIALIZED (  -- (so that `last` is read once a row)
     SELECT p.venue, p.account, p.symbol, CASE
          WHEN instr(p.symbol, '-') > 0 THEN substr(p.symbol, instr(p.symbol, '-') + 1)
          WHEN length(p.symbol) > 5 AND substr(p.symbol, -5) = 'FDUSD' THEN 'FDUSD'
@@ -70,8 +87,8 @@ marked AS (
        END AS quote, p.qty, p.cost_basis,
            (SELECT n.avg_entry FROM lot_positions AS n
             WHERE n.venue = p.venue AND n.account = p.account AND n.symbol = p.symbol
-              AND decimal_cmp(n.qty, p.qty) = 0
-              AND decimal_cmp(n.cost_basis, p.cost_basis) = 0) AS avg_entry,
+              AND trim(decimal_sub(n.qty, p.qty), '-0.') = ''  -- equal values, whatever
+              AND trim(decimal_sub(n.cost_basis, p.cost_basis), '-0.') = '') AS avg_entry,  -- their places
            (SELECT f.price || ' ' || f.ts FROM fills AS f
             WHERE f.venue = p.venue AND f.account = p.account AND f.symbol = p.symbol
               AND f.ts < COALESCE(:to_ts, '9999')

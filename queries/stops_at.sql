@@ -15,14 +15,21 @@
 --   :to_ts    the moment, canonical UTC 'YYYY-MM-DDTHH:MM:SS.ffffffZ'
 --             (default: now, the stops open now)
 --
--- Reads the open orders (a partial index) and the stop orders seen from
--- :to_ts on (orders_stops_seen, migration 0014).
+-- Reads the open orders (a partial index), the stop orders first seen in
+-- the day before :to_ts (orders_stops_first, migration 0015) and those that
+-- lived a day or more seen from :to_ts on (orders_stops_long): a closed
+-- stop that stood at :to_ts either started in the day before it or lived
+-- longer than a day. The same ranges whatever the time since :to_ts.
 --
 -- Example:
 --   reckon query stops_at --db reckon.db --param to_ts=2025-11-23T00:00:00.000000Z
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :to_ts "'2025-11-23T00:00:00.000000Z'"
 --     sqlite> .read queries/stops_at.sql
+WITH r AS (  -- :to_ts, and a second before the day before it (to the second)
+    SELECT t, strftime('%Y-%m-%dT%H:%M:%S', t, '-1 day', '-1 second') || '.000000Z' AS b
+    FROM (SELECT COALESCE(:to_ts, '9999') AS t)
+)
 SELECT venue, account, symbol, order_id, side, order_type, status, qty, filled_qty,
        stop_price, first_seen, last_seen
 FROM orders
@@ -30,11 +37,22 @@ WHERE status IN ('open', 'partially_filled')
   AND order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
   AND first_seen < COALESCE(:to_ts, '9999')
 UNION ALL
-SELECT venue, account, symbol, order_id, side, order_type, status, qty, filled_qty,
-       stop_price, first_seen, last_seen
-FROM orders
-WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
-  AND last_seen >= COALESCE(:to_ts, '9999')
-  AND status NOT IN ('open', 'partially_filled')
-  AND first_seen < COALESCE(:to_ts, '9999')
+-- closed since :to_ts, first seen in the day before it
+SELECT o.venue, o.account, o.symbol, o.order_id, o.side, o.order_type, o.status, o.qty,
+       o.filled_qty, o.stop_price, o.first_seen, o.last_seen
+FROM r, orders AS o
+WHERE o.order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
+  AND o.first_seen >= r.b AND o.first_seen < r.t
+  AND o.last_seen >= r.t
+  AND o.status NOT IN ('open', 'partially_filled')
+UNION ALL
+-- closed since :to_ts, first seen before that: it lived longer than a day
+SELECT o.venue, o.account, o.symbol, o.order_id, o.side, o.order_type, o.status, o.qty,
+       o.filled_qty, o.stop_price, o.first_seen, o.last_seen
+FROM r, orders AS o
+WHERE o.order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
+  AND julianday(o.last_seen) - julianday(o.first_seen) >= 0.99
+  AND o.last_seen >= r.t
+  AND o.first_seen < r.b
+  AND o.status NOT IN ('open', 'partially_filled')
 ORDER BY venue, account, symbol, stop_price, order_id;

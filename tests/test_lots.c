@@ -24,6 +24,7 @@
 #include "fifo.h"
 #include "lots.h"
 #include "query.h"
+#include "rtime.h"
 #include "events.h"
 #include "testutil.h"
 
@@ -386,6 +387,8 @@ static uint64_t rnd(void)
 }
 
 enum { MAX_FILLS = 8 };
+/* 2025-03-02T00:00:00Z, the first instant of the random streams. */
+static const int64_t STREAMS_T0_US = INT64_C(1740873600000000);
 
 /* Random streams in the property test: thousands normally, fewer under
  * valgrind (tools/valgrind-tests.sh sets RECKON_TEST_SCALE=small). */
@@ -558,8 +561,9 @@ static int cmp_arrival(const void *a, const void *b)
 
 /* Random fill streams (fills of account "s<N>", one of the MARKETS each),
  * in arrival order: *n lines of in[] (STREAMS * MAX_FILLS allocated). Their
- * ts lie in 2025-03-02T00:00:00Z .. 00:00:17.5Z. */
-static struct arrival *random_streams(int STREAMS, uint64_t seed, size_t *n_out)
+ * ts lie in 2025-03-02T00:00:00Z + [0, 17.5] x unit_us / 1e6 seconds (unit_us
+ * 0: one second, i.e. up to 00:00:17.5Z). */
+static struct arrival *random_streams(int STREAMS, uint64_t seed, int64_t unit_us, size_t *n_out)
 {
 	struct arrival *in = calloc((size_t)STREAMS * MAX_FILLS, sizeof *in);
 	size_t n = 0;
@@ -592,12 +596,16 @@ static struct arrival *random_streams(int STREAMS, uint64_t seed, size_t *n_out)
 			 * one fill in three is delayed past some of its successors. */
 			in[n].key = (start + (uint64_t)i * 10 + (rnd() % 3 ? 0 : rnd() % 40)) << 20 |
 				    (rnd() & 0xfffff);
+			char ts[RTIME_STR_MAX];
+			rtime_format(STREAMS_T0_US + sec * (unit_us ? unit_us : 1000000) +
+					     (int64_t)(rnd() % 2) * 500000,
+				     ts);
 			snprintf(in[n++].line, sizeof in[0].line,
-				 "{\"type\":\"fill\",\"ts\":\"2025-03-02T00:00:%02d.%06dZ\",\"venue\":\"%s\","
+				 "{\"type\":\"fill\",\"ts\":\"%s\",\"venue\":\"%s\","
 				 "\"account\":\"s%d\",\"symbol\":\"%s\",\"fill_id\":\"s%d-%d\","
 				 "\"order_id\":\"o%d-%d\",\"side\":\"%s\",\"qty\":\"%llu.%03llu\","
 				 "\"price\":\"%llu.%02llu\"%s}",
-				 sec, (int)(rnd() % 2) * 500000, m->venue, s, m->symbol, s, i, s, i, side,
+				 ts, m->venue, s, m->symbol, s, i, s, i, side,
 				 q / 1000, q % 1000, px / 100, px % 100, fee);
 		}
 	}
@@ -612,7 +620,7 @@ static void test_random_streams_in_random_order_equal_rebuild_and_conserve_cash(
 	struct rk_err err = {0};
 	const int STREAMS = stream_count();
 	size_t n = 0;
-	struct arrival *in = random_streams(STREAMS, 424242, &n);
+	struct arrival *in = random_streams(STREAMS, 424242, 0, &n);
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
 	for (size_t i = 0; i < n; i++) {
 		enum ingest_outcome oc;
@@ -689,13 +697,13 @@ static char *positions_text(sqlite3_stmt *st)
  * only the fills before T. The lot engine allocates by fill time whatever
  * the arrival order (a late fill re-allocates its symbol), so "the whole
  * journal seen at T" and "the journal of the fills before T" agree. */
-static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **state)
+static void positions_at_moments(void **state, uint64_t seed, int64_t unit_us)
 {
 	struct fx *f = *state;
 	struct rk_err err = {0};
 	const int STREAMS = stream_count() / 10;
 	size_t n = 0;
-	struct arrival *in = random_streams(STREAMS, 777, &n);
+	struct arrival *in = random_streams(STREAMS, seed, unit_us, &n);
 	struct query_def q;
 	assert_int_equal(query_find("positions_marked", &q, &err), RK_OK);
 	assert_int_equal(journal_begin(f->j, &err), RK_OK);
@@ -711,8 +719,9 @@ static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **s
 	int moments = 0, differ_from_now = 0;
 	for (int sec = 0; sec <= 18; sec += 3) {
 		for (int half = 0; half < 2; half++, moments++) {
-			char at[64], path[128];
-			snprintf(at, sizeof at, "2025-03-02T00:00:%02d.%06dZ", sec, half * 500000);
+			char at[RTIME_STR_MAX], path[128];
+			rtime_format(STREAMS_T0_US + sec * (unit_us ? unit_us : 1000000) + half * 500000,
+				     at);
 			/* The journal of the fills before `at`, in their arrival order. */
 			struct journal *p = tu_open_temp_journal(path, sizeof path);
 			sqlite3_exec(journal_db(p), "PRAGMA synchronous=OFF;", NULL, NULL, NULL);
@@ -752,6 +761,22 @@ static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **s
 	assert_true(differ_from_now >= moments - 2);
 	sqlite3_finalize(marked);
 	free(in);
+}
+
+/* Within seconds of a midnight: the position at that midnight (the
+ * roll-up's, position_days) plus the moves since. */
+static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **state)
+{
+	positions_at_moments(state, 777, 0);
+}
+
+/* Fills over three days, 3h07m apart: moments before and after noon (the
+ * nearest midnight is the next one, whose roll-up the moves back to the
+ * moment are taken from, or the previous one), late fills re-counting the
+ * roll-up of earlier days. */
+static void test_positions_marked_over_days_equal_the_fills_before_it(void **state)
+{
+	positions_at_moments(state, 4321, INT64_C(11220000000));
 }
 
 /* ---- inferred fills superseded by real ones (issue 8, point 7) ------------ */
@@ -1069,6 +1094,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_two_buys_then_a_sell_spanning_both_lots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_positions_marked_at_a_moment_equal_the_fills_before_it,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_positions_marked_over_days_equal_the_fills_before_it,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lots_open_index_follows_partial_closes_and_reopens,
 						setup, teardown),

@@ -21,6 +21,7 @@
 #include "query.h"
 #include "render.h"
 #include "rollup.h"
+#include "rtime.h"
 #include "testutil.h"
 
 /* --- fixtures ------------------------------------------------------------- */
@@ -1359,6 +1360,171 @@ static void test_rollups_are_what_a_rebuild_and_a_replay_make(void **state)
 	free(after);
 }
 
+/* pnl_by_minute reads whole minutes from the roll-up pnl_minutes and the
+ * parts of a minute at either end from the closes: over the late fills of
+ * the roll-up journal, for periods on and off the minute (and within one
+ * minute), it gives the full aggregation's rows, each amount in its
+ * shortest form. */
+static const char OLD_PNL_BY_MINUTE[] =
+	"-- old_pnl_by_minute: every close of the period, as before 0015\n"
+	"SELECT minute, quote, closing_fills, wins, losses,\n"
+	"       CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p\n"
+	"            ELSE rtrim(rtrim(p, '0'), '.') END AS realized_pnl\n"
+	"FROM (SELECT substr(closed_at, 1, 16) AS minute, CASE\n"
+	"         WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)\n"
+	"         WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'\n"
+	"         WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')\n"
+	"           THEN substr(symbol, -4)\n"
+	"         WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')\n"
+	"           THEN substr(symbol, -3)\n"
+	"       END AS quote, COUNT(*) AS closing_fills,\n"
+	"       SUM(realized_pnl NOT LIKE '-%' AND ltrim(realized_pnl, '0.') <> '') AS wins,\n"
+	"       SUM(realized_pnl LIKE '-%' AND ltrim(realized_pnl, '-0.') <> '') AS losses,\n"
+	"       decimal_sum(realized_pnl) AS p\n"
+	"      FROM v_realized_pnl\n"
+	"      WHERE closed_at >= COALESCE(:from_ts, '') AND closed_at < COALESCE(:to_ts, '9999')\n"
+	"        AND realized_pnl IS NOT NULL\n"
+	"      GROUP BY minute, quote)\n"
+	"ORDER BY minute, quote;\n";
+
+static void test_pnl_by_minute_is_the_full_aggregation_of_the_closes(void **state)
+{
+	static const char *const SHAPES[][2] = {
+		{NULL, NULL},
+		{"from_ts=2025-11-23T00:00:00.000000Z", "to_ts=2025-11-24T00:00:00.000000Z"},
+		{"from_ts=2025-11-22T23:00:00.000000Z", "to_ts=2025-11-23T23:00:00.000000Z"},
+		{"from_ts=2025-11-22T13:17:31.250000Z", "to_ts=2025-11-24T02:05:00.000001Z"},
+		{"from_ts=2025-11-23T10:48:00.000000Z", "to_ts=2025-11-23T10:48:59.999999Z"},
+		{"from_ts=2025-11-23T10:48:12.000000Z", "to_ts=2025-11-23T10:48:40.000000Z"},
+		{"from_ts=2025-11-24T07:00:00.500000Z", NULL},
+		{NULL, "to_ts=2025-11-23T05:30:30.000000Z"},
+		{"from_ts=2025-11-23", "to_ts=2025-11-24"},
+	};
+	struct journal *j = j_of(state);
+	struct rk_err err = {0};
+	struct query_def now, old = parsed("old_pnl_by_minute", OLD_PNL_BY_MINUTE);
+	assert_int_equal(query_find("pnl_by_minute", &now, &err), RK_OK);
+	/* the minutes have closes of several symbols and were re-counted */
+	assert_true(tu_query_int(j, "SELECT count(*) FROM pnl_minutes") > 50);
+	for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
+		struct query_arg args[2];
+		size_t n = 0;
+		for (size_t k = 0; k < 2; k++)
+			if (SHAPES[s][k])
+				args[n++] = arg(SHAPES[s][k]);
+		char *want = run_to_string(j, &old, args, n, RENDER_CSV, RK_OK, &err);
+		char *got = run_to_string(j, &now, args, n, RENDER_CSV, RK_OK, &err);
+		if (strcmp(want, got) != 0)
+			fail_msg("shape %zu:\nwant\n%s\ngot\n%s", s, want, got);
+		free(want);
+		free(got);
+	}
+	/* Periods that begin or end next to a close, inside its minute: the
+	 * parts of a minute at either end are read from the closes. */
+	static const int64_t AROUND_US[][2] = {{-7000000, 5000000}, {0, 1},  {1, 60000000},
+					       {-61000000, 1},      {-1, 0}, {-30000000, -1}};
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(journal_db(j),
+		"SELECT closed_at FROM lot_closes WHERE realized_pnl IS NOT NULL"
+		" ORDER BY close_seq LIMIT 12", -1, &st, NULL), SQLITE_OK);
+	int periods = 0, with_rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t at;
+		assert_int_equal(rtime_parse((const char *)sqlite3_column_text(st, 0), &at, &err),
+				 RK_OK);
+		for (size_t k = 0; k < sizeof AROUND_US / sizeof AROUND_US[0]; k++, periods++) {
+			char f[RTIME_STR_MAX], t[RTIME_STR_MAX], kv[2][64];
+			snprintf(kv[0], sizeof kv[0], "from_ts=%s", rtime_format(at + AROUND_US[k][0], f));
+			snprintf(kv[1], sizeof kv[1], "to_ts=%s", rtime_format(at + AROUND_US[k][1], t));
+			struct query_arg args[2] = {arg(kv[0]), arg(kv[1])};
+			char *want = run_to_string(j, &old, args, 2, RENDER_CSV, RK_OK, &err);
+			char *got = run_to_string(j, &now, args, 2, RENDER_CSV, RK_OK, &err);
+			if (strcmp(want, got) != 0)
+				fail_msg("%s to %s:\nwant\n%s\ngot\n%s", f, t, want, got);
+			with_rows += strchr(got, '\n') != strrchr(got, '\n');
+			free(want);
+			free(got);
+		}
+	}
+	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+	assert_int_equal(periods, 72);
+	assert_true(with_rows >= periods / 2); /* most of them hold the close */
+}
+
+/* stops_at finds the stops that stood at T through two short ranges (first
+ * seen in the day before T; or lived a day or more and seen since T): over
+ * stops of random lives, from seconds to weeks, it lists exactly those
+ * first seen before T that were open at T (open now, or last seen at or
+ * after T), the brute-force reading. */
+static void test_stops_at_lists_the_stops_standing_at_a_moment(void **state)
+{
+	static const char BRUTE[] =
+		"-- brute_stops_at: the stops standing at :to_ts, by definition\n"
+		"SELECT venue, account, symbol, order_id, side, order_type, status, qty, filled_qty,"
+		" stop_price, first_seen, last_seen FROM orders"
+		" WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')"
+		" AND first_seen < :to_ts"
+		" AND (status IN ('open', 'partially_filled') OR last_seen >= :to_ts)"
+		" ORDER BY venue, account, symbol, stop_price, order_id";
+	static const char *const STATUS[] = {"open", "partially_filled", "filled", "cancelled",
+					     "expired", "rejected"};
+	static const char *const TYPE[] = {"stop_market", "stop_limit", "bracket", "trailing_stop",
+					   "limit"};
+	sqlite3 *db = db_of(state);
+	struct rk_err err = {0};
+	struct query_def now, brute = parsed("brute_stops_at", BRUTE);
+	assert_int_equal(query_find("stops_at", &now, &err), RK_OK);
+	sqlite3_stmt *ins = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"INSERT INTO orders(venue, account, symbol, order_id, side, order_type, qty, filled_qty,"
+		" stop_price, status, first_seen, last_seen, first_seq, last_seq)"
+		" VALUES ('coinbase', 'default', ?1, ?2, 'sell', ?3, '1', '0', ?4, ?5, ?6, ?7, ?8, ?8)",
+		-1, &ins, NULL), SQLITE_OK);
+	uint32_t r = 99991;
+	const int64_t T0 = INT64_C(1763769600000000); /* 2025-11-22T00:00:00Z */
+	for (int i = 0; i < 600; i++) {
+		char sym[16], id[16], px[16], first[RTIME_STR_MAX], last[RTIME_STR_MAX];
+		r = r * 1103515245u + 12345u;
+		/* lives of seconds, hours, about a day (either side of it) and weeks */
+		static const int64_t LIFE_S[] = {7, 3600, 86390, 86400, 86410, 200000, 1900000};
+		int64_t start = T0 + (int64_t)((r >> 4) % 1500000) * 1000000 + (r % 7) * 250000;
+		int64_t life = LIFE_S[(r >> 9) % 7] * 1000000 - (int64_t)((r >> 13) % 3) * 1000;
+		snprintf(sym, sizeof sym, "S%u-USD", (r >> 16) % 5);
+		snprintf(id, sizeof id, "st%d", i);
+		snprintf(px, sizeof px, "%u", 10 + (r >> 20) % 90);
+		rtime_format(start, first);
+		rtime_format(start + life, last);
+		sqlite3_bind_text(ins, 1, sym, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 2, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, TYPE[(r >> 24) % 5], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, px, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 5, STATUS[(r >> 27) % 6], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 6, first, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 7, last, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(ins, 8, i + 1);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	int listed = 0;
+	for (int k = 0; k < 120; k++) {
+		char at[RTIME_STR_MAX], kv[64];
+		rtime_format(T0 + (int64_t)k * 14411 * 1000000 + (k % 4) * 1000, at);
+		snprintf(kv, sizeof kv, "to_ts=%s", at);
+		struct query_arg a = arg(kv);
+		char *want = run_to_string(j_of(state), &brute, &a, 1, RENDER_CSV, RK_OK, &err);
+		char *got = run_to_string(j_of(state), &now, &a, 1, RENDER_CSV, RK_OK, &err);
+		if (strcmp(want, got) != 0)
+			fail_msg("at %s:\nwant\n%s\ngot\n%s", at, want, got);
+		for (const char *p = got; (p = strchr(p, '\n')); p++)
+			listed++;
+		listed--; /* the header */
+		free(want);
+		free(got);
+	}
+	assert_true(listed > 300); /* not a run of empty answers */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1426,6 +1592,10 @@ int main(void)
 						setup_rollup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_rollups_are_what_a_rebuild_and_a_replay_make,
 						setup_rollup_journal, teardown_journal),
+		cmocka_unit_test_setup_teardown(test_pnl_by_minute_is_the_full_aggregation_of_the_closes,
+						setup_rollup_journal, teardown_journal),
+		cmocka_unit_test_setup_teardown(test_stops_at_lists_the_stops_standing_at_a_moment,
+						setup_journal, teardown_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,108 @@
 	" first_close = min(first_close, excluded.first_close),"                            \
 	" last_close = max(last_close, excluded.last_close)"
 
+/* A decimal X in its shortest form: no trailing zeros after the point, no
+ * point without digits after it, no sign on a zero ('-1.500' -> '-1.5',
+ * '2.00' -> '2', '-0.00' -> '0'). The text of a sum is then a function of
+ * its value alone, whatever order its terms were added in. X is evaluated
+ * more than once: a column, not a computation. */
+#define SHORTEST(X)                                                                         \
+	"CASE WHEN ltrim(" X ", '-0.') = '' THEN '0' WHEN instr(" X ", '.') = 0 THEN " X      \
+	" ELSE rtrim(rtrim(" X ", '0'), '.') END"
+
+/* What the lots and closes that COND_LOT / COND_CLOSE select moved each
+ * position by: (venue, account, symbol, ts, q, c), q the signed quantity
+ * (short < 0) and c the cost (signed as lots.cost). A lot adds its qty and
+ * cost when opened; a close takes from the lots what its allocations say.
+ * Lots are reached through their opening fill (lot_id = the fill's seq,
+ * opened_at = its ts), whose indexes (fills_symbol_ts, fills_ts) the lots
+ * table lacks. */
+#define MOVES(FROM_LOT, COND_LOT, COND_CLOSE)                                               \
+	"SELECT l.venue, l.account, l.symbol, l.opened_at AS ts,"                           \
+	" CASE l.side WHEN 'short' THEN decimal_sub('0', l.qty) ELSE l.qty END AS q,"        \
+	" l.cost AS c FROM " FROM_LOT " WHERE " COND_LOT                                     \
+	" UNION ALL SELECT a.venue, a.account, a.symbol, c.closed_at,"                        \
+	" CASE c.side WHEN 'short' THEN a.qty ELSE decimal_sub('0', a.qty) END,"             \
+	" decimal_sub('0', a.cost_basis)"                                                    \
+	" FROM lot_closes AS c JOIN lot_allocations AS a ON a.close_seq = c.close_seq"       \
+	" WHERE a.lot_id IS NOT NULL AND " COND_CLOSE
+
+/* The position of fill ?1 (venue ?2, account ?3, symbol ?4, ts ?5) at the
+ * end of its day: the day's row, else the latest before it, else zero,
+ * plus what the fill moved; nothing when it moved nothing. */
+static const char SQL_POS_ONE[] =
+	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
+	" SELECT ?2, ?3, ?4, substr(?5, 1, 10), " SHORTEST("t.q") ", " SHORTEST("t.c")
+	" FROM (SELECT decimal_add(COALESCE(p.qty, '0'), m.q) AS q,"
+	"              decimal_add(COALESCE(p.cost_basis, '0'), m.c) AS c"
+	"       FROM (SELECT decimal_sum(q) AS q, decimal_sum(c) AS c FROM ("
+	MOVES("lots AS l", "l.lot_id = ?1", "c.close_seq = ?1") ")) AS m"
+	"       LEFT JOIN (SELECT qty, cost_basis FROM position_days"
+	"                  WHERE venue = ?2 AND account = ?3 AND symbol = ?4"
+	"                    AND day <= substr(?5, 1, 10) ORDER BY day DESC LIMIT 1) AS p ON true"
+	"       WHERE m.q IS NOT NULL) AS t"
+	" WHERE true"
+	" ON CONFLICT (venue, account, symbol, day) DO UPDATE SET"
+	" qty = excluded.qty, cost_basis = excluded.cost_basis";
+static const char SQL_POS_DROP_FROM[] =
+	"DELETE FROM position_days WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day >= ?4";
+/* The symbol's rows from day ?4 on: the row before it plus the running sum
+ * of each day's moves. */
+static const char SQL_POS_SYMBOL_FROM[] =
+	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
+	" SELECT ?1, ?2, ?3, day, " SHORTEST("q") ", " SHORTEST("c")
+	" FROM (SELECT d.day, decimal_add(b.q, decimal_sum(d.dq) OVER w) AS q,"
+	"              decimal_add(b.c, decimal_sum(d.dc) OVER w) AS c"
+	"       FROM (SELECT substr(ts, 1, 10) AS day, decimal_sum(q) AS dq, decimal_sum(c) AS dc"
+	"             FROM (" MOVES("fills AS f JOIN lots AS l ON l.lot_id = f.seq",
+				  "f.venue = ?1 AND f.account = ?2 AND f.symbol = ?3 AND f.ts >= ?4",
+				  "c.venue = ?1 AND c.account = ?2 AND c.symbol = ?3 AND c.closed_at >= ?4")
+	")            GROUP BY day) AS d,"
+	"            (SELECT COALESCE(max(qty), '0') AS q, COALESCE(max(cost_basis), '0') AS c"
+	"             FROM (SELECT qty, cost_basis FROM position_days"
+	"                   WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day < ?4"
+	"                   ORDER BY day DESC LIMIT 1)) AS b"
+	"       WINDOW w AS (ORDER BY d.day))";
+
+/* The quote currency of symbol column S, as the named queries derive it
+ * ('BTC-USD' -> 'USD', 'ETHUSDT' -> 'USDT'), '' for none. */
+#define QUOTE_OF(S)                                                                         \
+	"COALESCE(CASE WHEN instr(" S ", '-') > 0 THEN substr(" S ", instr(" S ", '-') + 1)"  \
+	" WHEN length(" S ") > 5 AND substr(" S ", -5) = 'FDUSD' THEN 'FDUSD'"                \
+	" WHEN length(" S ") > 4 AND substr(" S ", -4) IN ('USDT', 'USDC', 'BUSD')"            \
+	" THEN substr(" S ", -4)"                                                            \
+	" WHEN length(" S ") > 3 AND substr(" S ", -3) IN ('BTC', 'ETH', 'BNB')"               \
+	" THEN substr(" S ", -3) END, '')"
+#define IS_WIN(P) "(" P " NOT LIKE '-%' AND ltrim(" P ", '0.') <> '')"
+#define IS_LOSS(P) "(" P " LIKE '-%' AND ltrim(" P ", '-0.') <> '')"
+
+/* Adds close ?1 (when its cost is known) to its minute. */
+static const char SQL_MINUTE_ONE[] =
+	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
+	" SELECT substr(closed_at, 1, 16), " QUOTE_OF("symbol") ", 1, " IS_WIN("realized_pnl")
+	", " IS_LOSS("realized_pnl") ", " SHORTEST("realized_pnl")
+	" FROM lot_closes WHERE close_seq = ?1 AND realized_pnl IS NOT NULL"
+	" ON CONFLICT (minute, quote) DO UPDATE SET closing_fills = closing_fills + 1,"
+	" wins = wins + excluded.wins, losses = losses + excluded.losses,"
+	" realized_pnl = " SHORTEST("decimal_add(realized_pnl, excluded.realized_pnl)");
+/* The minutes of the fills of symbol ?3 from ?4 on: every close the lot
+ * engine re-allocated from ?4 was, and is, one of those fills. */
+#define SYMBOL_MINUTES                                                                      \
+	"SELECT DISTINCT substr(ts, 1, 16) AS minute FROM fills"                             \
+	" WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND ts >= ?4"
+static const char SQL_MINUTE_DROP[] =
+	"DELETE FROM pnl_minutes WHERE quote = " QUOTE_OF("?3") " AND minute IN (" SYMBOL_MINUTES ")";
+/* Those minutes of the symbol's quote counted again from lot_closes (every
+ * symbol of that quote). */
+static const char SQL_MINUTE_COUNT[] =
+	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
+	" SELECT m.minute, " QUOTE_OF("?3") ", count(*), sum" IS_WIN("c.realized_pnl")
+	", sum" IS_LOSS("c.realized_pnl") ", " SHORTEST("decimal_sum(c.realized_pnl)")
+	" FROM (" SYMBOL_MINUTES ") AS m"
+	" JOIN lot_closes AS c ON c.closed_at >= m.minute AND c.closed_at < m.minute || ';'"
+	" WHERE c.realized_pnl IS NOT NULL AND " QUOTE_OF("c.symbol") " = " QUOTE_OF("?3")
+	" GROUP BY m.minute";
+
 static const char SQL_FEE_ONE[] = FEE_ADD("venue = ?1 AND fill_id = ?2");
 static const char SQL_PNL_ONE[] = PNL_ADD("close_seq = ?1");
 /* Is there a fill of the symbol after ts ?4? Then this one came late. */
@@ -53,8 +155,27 @@ static const char SQL_PNL_DROP_FROM[] =
 	"DELETE FROM pnl_days WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day >= ?4";
 static const char SQL_PNL_SYMBOL_FROM[] =
 	PNL_ADD("venue = ?1 AND account = ?2 AND symbol = ?3 AND closed_at >= ?4");
+/* Every position's days, and every minute: the statements of migration 0015. */
+static const char SQL_POS_ALL[] =
+	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
+	" SELECT venue, account, symbol, day, " SHORTEST("q") ", " SHORTEST("c")
+	" FROM (SELECT venue, account, symbol, day,"
+	"              decimal_sum(dq) OVER w AS q, decimal_sum(dc) OVER w AS c"
+	"       FROM (SELECT venue, account, symbol, substr(ts, 1, 10) AS day,"
+	"                    decimal_sum(q) AS dq, decimal_sum(c) AS dc"
+	"             FROM (" MOVES("lots AS l", "true", "true") ")"
+	"             GROUP BY venue, account, symbol, day)"
+	"       WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY day))";
+static const char SQL_MINUTE_ALL[] =
+	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
+	" SELECT minute, quote, n, w, l, " SHORTEST("p")
+	" FROM (SELECT substr(closed_at, 1, 16) AS minute, " QUOTE_OF("symbol") " AS quote,"
+	"              count(*) AS n, sum" IS_WIN("realized_pnl") " AS w,"
+	"              sum" IS_LOSS("realized_pnl") " AS l, decimal_sum(realized_pnl) AS p"
+	"       FROM lot_closes WHERE realized_pnl IS NOT NULL GROUP BY minute, quote)";
 static const char SQL_REBUILD[] =
-	"DELETE FROM fee_days; DELETE FROM pnl_days;" FEE_ADD("true") ";" PNL_ADD("true") ";";
+	"DELETE FROM fee_days; DELETE FROM pnl_days; DELETE FROM position_days;"
+	" DELETE FROM pnl_minutes;" FEE_ADD("true") ";" PNL_ADD("true") ";";
 
 static void bind_symbol(sqlite3_stmt *st, const struct fill_rec *f)
 {
@@ -79,24 +200,63 @@ static enum rk_rc came_late(struct journal *j, const struct fill_rec *f, bool *l
 	return rc;
 }
 
-/* Counts the symbol's pnl_days again from the UTC day of `ts` on. */
+/* Runs `drop` then `add`, each bound to f's symbol and `from` (?4). */
+static enum rk_rc recount(struct journal *j, const struct fill_rec *f, const char *from,
+			  const char *drop_sql, const char *add_sql, const char *what,
+			  struct rk_err *err)
+{
+	sqlite3_stmt *drop, *add;
+	enum rk_rc rc;
+	if ((rc = journal_stmt(j, drop_sql, &drop, err)) || (rc = journal_stmt(j, add_sql, &add, err)))
+		return rc;
+	bind_symbol(drop, f);
+	sqlite3_bind_text(drop, 4, from, -1, SQLITE_STATIC);
+	bind_symbol(add, f);
+	sqlite3_bind_text(add, 4, from, -1, SQLITE_STATIC);
+	if ((rc = sqlx_step_done(drop, what, err)))
+		return rc;
+	return sqlx_step_done(add, what, err);
+}
+
+/* Counts the symbol's pnl_days and position_days again from the UTC day of
+ * `ts` on, and the minutes of its quote in which it has fills from `ts` on. */
 static enum rk_rc recount_symbol(struct journal *j, const struct fill_rec *f, const char *ts,
 				 struct rk_err *err)
 {
 	char day[11];
-	sqlite3_stmt *drop, *add;
 	enum rk_rc rc;
 	snprintf(day, sizeof day, "%s", ts);
-	if ((rc = journal_stmt(j, SQL_PNL_DROP_FROM, &drop, err)) ||
-	    (rc = journal_stmt(j, SQL_PNL_SYMBOL_FROM, &add, err)))
+	if ((rc = recount(j, f, day, SQL_PNL_DROP_FROM, SQL_PNL_SYMBOL_FROM,
+			  "counting the symbol's pnl_days", err)) ||
+	    (rc = recount(j, f, day, SQL_POS_DROP_FROM, SQL_POS_SYMBOL_FROM,
+			  "counting the symbol's position_days", err)))
 		return rc;
-	bind_symbol(drop, f);
-	sqlite3_bind_text(drop, 4, day, -1, SQLITE_STATIC);
-	bind_symbol(add, f);
-	sqlite3_bind_text(add, 4, day, -1, SQLITE_STATIC);
-	if ((rc = sqlx_step_done(drop, "clearing the symbol's pnl_days", err)))
+	return recount(j, f, ts, SQL_MINUTE_DROP, SQL_MINUTE_COUNT,
+		       "counting the pnl_minutes of the symbol's fills", err);
+}
+
+/* In order: the fill's moves and close added to its day and minute. */
+static enum rk_rc add_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
+			   struct rk_err *err)
+{
+	sqlite3_stmt *st;
+	enum rk_rc rc;
+	if ((rc = journal_stmt(j, SQL_PNL_ONE, &st, err)))
 		return rc;
-	return sqlx_step_done(add, "counting the symbol's pnl_days", err);
+	sqlite3_bind_int64(st, 1, seq);
+	if ((rc = sqlx_step_done(st, "adding the fill's close to pnl_days", err)) ||
+	    (rc = journal_stmt(j, SQL_POS_ONE, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, venue_name(f->venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->ts, -1, SQLITE_STATIC);
+	if ((rc = sqlx_step_done(st, "adding the fill to position_days", err)) ||
+	    (rc = journal_stmt(j, SQL_MINUTE_ONE, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	return sqlx_step_done(st, "adding the fill's close to pnl_minutes", err);
 }
 
 enum rk_rc rollup_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
@@ -116,13 +276,13 @@ enum rk_rc rollup_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 		const char *ts = from_ts && strcmp(from_ts, f->ts) < 0 ? from_ts : f->ts;
 		return recount_symbol(j, f, ts, err);
 	}
-	if ((rc = journal_stmt(j, SQL_PNL_ONE, &st, err)))
-		return rc;
-	sqlite3_bind_int64(st, 1, seq);
-	return sqlx_step_done(st, "adding the fill's close to pnl_days", err);
+	return add_fill(j, seq, f, err);
 }
 
 enum rk_rc rollup_rebuild(struct journal *j, struct rk_err *err)
 {
-	return sqlx_exec(journal_db(j), SQL_REBUILD, err);
+	enum rk_rc rc = sqlx_exec(journal_db(j), SQL_REBUILD, err);
+	if (!rc)
+		rc = sqlx_exec(journal_db(j), SQL_POS_ALL, err);
+	return rc ? rc : sqlx_exec(journal_db(j), SQL_MINUTE_ALL, err);
 }
