@@ -69,21 +69,18 @@
 	" FROM lot_closes AS c JOIN lot_allocations AS a ON a.close_seq = c.close_seq"       \
 	" WHERE a.lot_id IS NOT NULL AND " COND_CLOSE
 
-/* The position of fill ?1 (venue ?2, account ?3, symbol ?4, ts ?5) at the
- * end of its day: the day's row, else the latest before it, else zero,
- * plus what the fill moved; nothing when it moved nothing. */
+/* In order, fill ?1 (venue ?2, account ?3, symbol ?4, ts ?5) is the newest
+ * of its symbol: the lot engine's position after it (lot_positions) is the
+ * position at the end of its day so far. Written when the fill moved the
+ * position (opened a lot, or took from one); its value is the running sum
+ * of the moves a rebuild adds up (the lot engine keeps both exact). */
 static const char SQL_POS_ONE[] =
 	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
-	" SELECT ?2, ?3, ?4, substr(?5, 1, 10), " SHORTEST("t.q") ", " SHORTEST("t.c")
-	" FROM (SELECT decimal_add(COALESCE(p.qty, '0'), m.q) AS q,"
-	"              decimal_add(COALESCE(p.cost_basis, '0'), m.c) AS c"
-	"       FROM (SELECT decimal_sum(q) AS q, decimal_sum(c) AS c FROM ("
-	MOVES("lots AS l", "l.lot_id = ?1", "c.close_seq = ?1") ")) AS m"
-	"       LEFT JOIN (SELECT qty, cost_basis FROM position_days"
-	"                  WHERE venue = ?2 AND account = ?3 AND symbol = ?4"
-	"                    AND day <= substr(?5, 1, 10) ORDER BY day DESC LIMIT 1) AS p ON true"
-	"       WHERE m.q IS NOT NULL) AS t"
-	" WHERE true"
+	" SELECT venue, account, symbol, substr(?5, 1, 10), " SHORTEST("qty") ", "
+	SHORTEST("cost_basis")
+	" FROM lot_positions WHERE venue = ?2 AND account = ?3 AND symbol = ?4"
+	"   AND (EXISTS (SELECT 1 FROM lots WHERE lot_id = ?1)"
+	"        OR EXISTS (SELECT 1 FROM lot_allocations WHERE close_seq = ?1 AND lot_id IS NOT NULL))"
 	" ON CONFLICT (venue, account, symbol, day) DO UPDATE SET"
 	" qty = excluded.qty, cost_basis = excluded.cost_basis";
 static const char SQL_POS_DROP_FROM[] =

@@ -9,7 +9,10 @@
  * Run for the journal's last day (its busiest: the generator's lines run up
  * to it) as text in UTC, as a mail (eml) in UTC, and as a mail in
  * Europe/Berlin, whose days are not UTC days, so the 30 days' P&L cannot be
- * read from the daily roll-up alone. Checked: exit 0 and the output's shape
+ * read from the daily roll-up alone; then for the day in the middle of the
+ * journal (half the journal after it: the positions and stops at its end
+ * are a past moment's) as a mail in UTC and in America/Los_Angeles, whose
+ * day ends at 08:00 UTC. Checked: exit 0 and the output's shape
  * (the title, the two inline images).
  */
 #include <inttypes.h>
@@ -44,7 +47,8 @@ static int baseline(const struct opts *o, const struct ingest_result *big, const
 }
 
 static int one(const struct opts *o, const struct ingest_result *big, const char *sz,
-	       const char *day, const char *format, const char *tz, double base_ms)
+	       const char *day, const char *which, const char *format, const char *tz,
+	       double base_ms)
 {
 	char out[PATH_MAX], err[PATH_MAX], name[96], v[32], tail[400];
 	struct run r;
@@ -52,7 +56,7 @@ static int one(const struct opts *o, const struct ingest_result *big, const char
 			(char *)day, "--tz", (char *)tz, "--format", (char *)format, "--out", out, NULL};
 	path_in(out, sizeof out, o, "report-%s-%s.out", format, strcmp(tz, "UTC") ? "tz" : "utc");
 	path_in(err, sizeof err, o, "report-%s-%s.err", format, strcmp(tz, "UTC") ? "tz" : "utc");
-	snprintf(name, sizeof name, "report.daily.%s.%s@%s", format, tz, sz);
+	snprintf(name, sizeof name, "report.daily%s.%s.%s@%s", which, format, tz, sz);
 	if (run_step(argv, NULL, NULL, err, o->timeout, &r))
 		return -1;
 	char *got = slurp(out);
@@ -76,8 +80,36 @@ static int one(const struct opts *o, const struct ingest_result *big, const char
 	return 0;
 }
 
+/* Days since 1970-01-01 of the civil date y-m-d (proleptic Gregorian). */
+static long civil_days(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400, doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* The day halfway between `first` and `last` (YYYY-MM-DD): a past day in
+ * the middle of the journal, whose report reads as much history after it
+ * as before it. */
+static void middle_day(const char *first, const char *last, char out[11])
+{
+	int y1, m1, d1, y2, m2, d2;
+	snprintf(out, 11, "%s", last);
+	if (sscanf(first, "%d-%d-%d", &y1, &m1, &d1) != 3 ||
+	    sscanf(last, "%d-%d-%d", &y2, &m2, &d2) != 3)
+		return;
+	long z = (civil_days(y1, m1, d1) + civil_days(y2, m2, d2)) / 2 + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	snprintf(out, 11, "%04d-%02d-%02d", (int)(yoe + era * 400 + (m <= 2)), m, d);
+}
+
 int bench_report(const struct opts *o, const struct ingest_result *big)
 {
+	char mid[11];
 	struct ingest_meta meta;
 	char sz[16];
 	double base = 0;
@@ -90,9 +122,17 @@ int bench_report(const struct opts *o, const struct ingest_result *big)
 	printf("# the daily report on the %s journal (%" PRId64 " fills): %s\n", sz, meta.fills,
 	       meta.last_day);
 	if (baseline(o, big, meta.last_day, &base) ||
-	    one(o, big, sz, meta.last_day, "text", "UTC", base) ||
-	    one(o, big, sz, meta.last_day, "eml", "UTC", base) ||
-	    one(o, big, sz, meta.last_day, "eml", "Europe/Berlin", base))
+	    one(o, big, sz, meta.last_day, "", "text", "UTC", base) ||
+	    one(o, big, sz, meta.last_day, "", "eml", "UTC", base) ||
+	    one(o, big, sz, meta.last_day, "", "eml", "Europe/Berlin", base))
+		return -1;
+	/* A day in the middle of the journal: its positions, stops and
+	 * P&L are those of a moment half the journal ago; in Los Angeles its
+	 * end is 08:00 UTC, eight hours from the roll-ups' midnight. */
+	middle_day(meta.first_day, meta.last_day, mid);
+	printf("# the daily report of a day in the middle of the journal: %s\n", mid);
+	if (one(o, big, sz, mid, ".middle", "eml", "UTC", base) ||
+	    one(o, big, sz, mid, ".middle", "eml", "America/Los_Angeles", base))
 		return -1;
 	return 0;
 }
