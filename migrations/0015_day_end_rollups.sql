@@ -19,10 +19,17 @@
 --                  row of the latest day before T's day plus the lots and
 --                  closes of T's day before T (queries/positions_marked).
 --   pnl_minutes    one row per UTC minute (of closed_at) and quote currency
---                  with closes of known cost: how many, the winners and the
---                  losers, and the exact sum of their realized P&L
---                  (queries/pnl_by_minute). quote is '' where the symbol
---                  names none (the query shows NULL, as before).
+--                  with closes: how many, those of unknown cost (unmatched
+--                  sells), the sum of their fees, the sum of the known
+--                  realized P&L (NULL when none is known), the winners and
+--                  the losers (queries/pnl_by_minute). quote is '' where the
+--                  symbol names none (the queries show NULL, as before).
+--   pnl_hours      the same per UTC hour, the sum of its minutes: a period
+--                  (a local day, a month, the report's 30 days) is its whole
+--                  hours, the whole minutes left at either end and the
+--                  closes of the seconds left (queries/pnl_between,
+--                  pnl_by_period), a few dozen rows a day whatever the
+--                  number of closes and the time zone.
 -- Every amount is a decimal sum (sqldec.h), exact, never REAL, written in
 -- its shortest form: no trailing zeros after the point, no sign on a zero
 -- ('-1.500' -> '-1.5', '-0.00' -> '0'). Its text is then a function of its
@@ -52,13 +59,27 @@ CREATE TABLE IF NOT EXISTS position_days (
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS pnl_minutes (
-    minute        TEXT    NOT NULL,     -- substr(closed_at, 1, 16), UTC
-    quote         TEXT    NOT NULL,     -- as the named queries derive it; '' for none
-    closing_fills INTEGER NOT NULL,     -- closes with a known realized_pnl
-    wins          INTEGER NOT NULL,     -- of which realized_pnl > 0
-    losses        INTEGER NOT NULL,     -- of which realized_pnl < 0
-    realized_pnl  TEXT    NOT NULL,     -- their exact sum
+    minute          TEXT    NOT NULL,   -- substr(closed_at, 1, 16), UTC
+    quote           TEXT    NOT NULL,   -- as the named queries derive it; '' for none
+    closing_fills   INTEGER NOT NULL,   -- rows of lot_closes
+    unmatched_fills INTEGER NOT NULL,   -- of which realized_pnl IS NULL
+    fees            TEXT    NOT NULL,   -- their fees' sum
+    realized_pnl    TEXT,               -- the known realized_pnl's sum; NULL when none
+    wins            INTEGER NOT NULL,   -- realized_pnl > 0
+    losses          INTEGER NOT NULL,   -- realized_pnl < 0
     PRIMARY KEY (minute, quote)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS pnl_hours (
+    hour            TEXT    NOT NULL,   -- substr(closed_at, 1, 13), UTC
+    quote           TEXT    NOT NULL,
+    closing_fills   INTEGER NOT NULL,   -- the sums of the hour's pnl_minutes
+    unmatched_fills INTEGER NOT NULL,
+    fees            TEXT    NOT NULL,
+    realized_pnl    TEXT,
+    wins            INTEGER NOT NULL,
+    losses          INTEGER NOT NULL,
+    PRIMARY KEY (hour, quote)
 ) WITHOUT ROWID;
 
 DROP INDEX IF EXISTS orders_stops_seen;
@@ -70,6 +91,7 @@ CREATE INDEX IF NOT EXISTS orders_stops_long ON orders(last_seen)
 
 DELETE FROM position_days;
 DELETE FROM pnl_minutes;
+DELETE FROM pnl_hours;
 
 INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)
 SELECT venue, account, symbol, day,
@@ -94,9 +116,14 @@ FROM (SELECT venue, account, symbol, day,
             GROUP BY venue, account, symbol, day)
       WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY day));
 
-INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)
-SELECT minute, quote, n, w, l, CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p
-            ELSE rtrim(rtrim(p, '0'), '.') END
+INSERT INTO pnl_minutes (minute, quote, closing_fills, unmatched_fills, fees, realized_pnl,
+                         wins, losses)
+SELECT minute, quote, n, u,
+       CASE WHEN ltrim(f, '-0.') = '' THEN '0' WHEN instr(f, '.') = 0 THEN f
+            ELSE rtrim(rtrim(f, '0'), '.') END,
+       CASE WHEN k > 0 THEN CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p
+            ELSE rtrim(rtrim(p, '0'), '.') END END,
+       w, l
 FROM (SELECT substr(closed_at, 1, 16) AS minute, COALESCE(CASE
          WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)
          WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'
@@ -105,10 +132,22 @@ FROM (SELECT substr(closed_at, 1, 16) AS minute, COALESCE(CASE
          WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
            THEN substr(symbol, -3)
        END, '') AS quote,
-             count(*) AS n,
-             sum(realized_pnl NOT LIKE '-%' AND ltrim(realized_pnl, '0.') <> '') AS w,
-             sum(realized_pnl LIKE '-%' AND ltrim(realized_pnl, '-0.') <> '') AS l,
-             decimal_sum(realized_pnl) AS p
+             count(*) AS n, sum(realized_pnl IS NULL) AS u, decimal_sum(fees) AS f,
+             count(realized_pnl) AS k, decimal_sum(realized_pnl) AS p,
+             COALESCE(sum(realized_pnl NOT LIKE '-%' AND ltrim(realized_pnl, '0.') <> ''), 0) AS w,
+             COALESCE(sum(realized_pnl LIKE '-%' AND ltrim(realized_pnl, '-0.') <> ''), 0) AS l
       FROM lot_closes
-      WHERE realized_pnl IS NOT NULL
       GROUP BY minute, quote);
+
+INSERT INTO pnl_hours (hour, quote, closing_fills, unmatched_fills, fees, realized_pnl, wins, losses)
+SELECT hour, quote, n, u,
+       CASE WHEN ltrim(f, '-0.') = '' THEN '0' WHEN instr(f, '.') = 0 THEN f
+            ELSE rtrim(rtrim(f, '0'), '.') END,
+       CASE WHEN k > 0 THEN CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p
+            ELSE rtrim(rtrim(p, '0'), '.') END END,
+       w, l
+FROM (SELECT substr(minute, 1, 13) AS hour, quote, sum(closing_fills) AS n,
+             sum(unmatched_fills) AS u, decimal_sum(fees) AS f, count(realized_pnl) AS k,
+             decimal_sum(realized_pnl) AS p, sum(wins) AS w, sum(losses) AS l
+      FROM pnl_minutes
+      GROUP BY hour, quote);

@@ -14,19 +14,18 @@
 -- The daily report passes its local day as these two instants (a day in
 -- Europe/Berlin is e.g. 2025-11-21T23:00:00.000000Z to 2025-11-22T23:00:00.000000Z).
 --
--- Amounts are exact (decimal_sum, decimal_sub: SQLite's decimal extension,
--- which the sqlite3 shell ships and reckon registers). A sum shows as many
--- decimal places as the most precise amount it added or subtracted, and a
--- sum that comes back to exactly zero may show as -0.
+-- Amounts are exact (decimal_sum: SQLite's decimal extension, which the
+-- sqlite3 shell ships and reckon registers), in their shortest form: no
+-- trailing zeros after the point, 0 never -0 (the roll-ups' text does not
+-- depend on the order the fills arrived in).
 --
--- How it reads: the period [from, to) is [from, F0) + [F0, T0) + [T0, to),
--- F0 and T0 being the UTC midnights nearest to from and to. The whole UTC
--- days [F0, T0) come from the roll-up pnl_days (migration 0009, kept
--- exact as fills arrive), the two pieces from lot_closes, added where a
--- piece runs forward and subtracted where it runs back (a day starting at
--- 23:00 UTC is that UTC day's roll-up minus its last hour plus the hour
--- before it). So a day or a month in any zone reads at most twelve hours of
--- rows at each end, whatever the journal's size; in UTC none.
+-- How it reads: the period [from, to) is its whole UTC hours, read from the
+-- roll-up pnl_hours (migration 0015: per hour and quote, kept exact as
+-- fills arrive), the whole minutes left at either end from pnl_minutes, and
+-- the closes of the seconds left (an instant off the minute) from
+-- lot_closes. So a day in any zone is some 24 rows a quote, a month some
+-- 750, whatever the number of closes; a period that starts or ends on the
+-- minute reads no close at all.
 --
 -- Example:
 --   reckon query pnl_between --db reckon.db --param from_ts=2025-11-01T00:00:00.000000Z \
@@ -35,55 +34,58 @@
 --     sqlite> .parameter set :from_ts "'2025-11-01T00:00:00.000000Z'"
 --     sqlite> .parameter set :to_ts "'2025-11-23T00:00:00.000000Z'"
 --     sqlite> .read queries/pnl_between.sql
-WITH b AS (
-    SELECT COALESCE(:from_ts, '2000-01-01T00:00:00.000000Z') AS f,
-           COALESCE(:to_ts, '2200-01-01T00:00:00.000000Z') AS t
+WITH r AS (  -- the period, its first whole minute and hour, the minute and hour it ends in
+    SELECT f, t,
+           CASE WHEN f = '' OR substr(f, 17) = ':00.000000Z' THEN substr(f, 1, 16)
+                ELSE strftime('%Y-%m-%dT%H:%M', substr(f, 1, 16), '+1 minute') END AS fm,
+           CASE WHEN f = '' OR substr(f, 14) = ':00:00.000000Z' THEN substr(f, 1, 13)
+                ELSE strftime('%Y-%m-%dT%H', substr(f, 1, 16), '+1 hour') END AS fh,
+           substr(t, 1, 16) AS tm, substr(t, 1, 13) AS th
+    FROM (SELECT COALESCE(:from_ts, '') AS f, COALESCE(:to_ts, '9999') AS t)
 ),
-r AS (  -- the UTC midnights nearest to f and t, as days and as instants
-    SELECT f, t, f0, t0, f0 || 'T00:00:00.000000Z' AS fm, t0 || 'T00:00:00.000000Z' AS tm
-    FROM (SELECT f, t,
-                 CASE WHEN substr(f, 12, 2) < '12' THEN substr(f, 1, 10)
-                      ELSE date(substr(f, 1, 10), '+1 day') END AS f0,
-                 CASE WHEN substr(t, 12, 2) < '12' THEN substr(t, 1, 10)
-                      ELSE date(substr(t, 1, 10), '+1 day') END AS t0
-          FROM b)
-),
-parts AS (  -- sign 1: added, -1: subtracted
-    SELECT 1 AS sign, p.venue, p.account, p.symbol, p.closing_fills AS n,
-           p.unmatched_fills AS u, p.fees, p.realized_pnl
-    FROM r, pnl_days AS p WHERE p.day >= r.f0 AND p.day < r.t0
+parts AS (
+    -- the whole hours
+    SELECT h.quote, h.closing_fills AS n, h.unmatched_fills AS u, h.fees, h.realized_pnl
+    FROM r, pnl_hours AS h WHERE h.hour >= r.fh AND h.hour < r.th
     UNION ALL
-    SELECT -1, p.venue, p.account, p.symbol, p.closing_fills, p.unmatched_fills, p.fees,
-           p.realized_pnl
-    FROM r, pnl_days AS p WHERE p.day >= r.t0 AND p.day < r.f0
+    -- the whole minutes before the first whole hour, and from the last one on
+    SELECT m.quote, m.closing_fills, m.unmatched_fills, m.fees, m.realized_pnl
+    FROM r, pnl_minutes AS m WHERE m.minute >= r.fm AND m.minute < min(r.fh, r.tm)
     UNION ALL
-    SELECT 1, c.venue, c.account, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < r.fm
+    SELECT m.quote, m.closing_fills, m.unmatched_fills, m.fees, m.realized_pnl
+    FROM r, pnl_minutes AS m WHERE m.minute >= max(r.th, r.fm, r.fh) AND m.minute < r.tm
     UNION ALL
-    SELECT -1, c.venue, c.account, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.fm AND c.closed_at < r.f
+    -- the closes of the seconds before the first whole minute, and from the last one on
+    SELECT COALESCE(CASE
+         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
+         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(c.symbol, -4)
+         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(c.symbol, -3)
+       END, ''),
+           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
+    FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < min(r.fm, r.t)
     UNION ALL
-    SELECT 1, c.venue, c.account, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.tm AND c.closed_at < r.t
-    UNION ALL
-    SELECT -1, c.venue, c.account, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.t AND c.closed_at < r.tm
+    SELECT COALESCE(CASE
+         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
+         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(c.symbol, -4)
+         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(c.symbol, -3)
+       END, ''),
+           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
+    FROM r, lot_closes AS c WHERE c.closed_at >= max(r.tm, r.fm, r.f) AND c.closed_at < r.t
 )
-SELECT CASE
-         WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)
-         WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'
-         WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')
-           THEN substr(symbol, -4)
-         WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
-           THEN substr(symbol, -3)
-       END AS quote,
-       SUM(sign * n)                                 AS closing_fills,
-       SUM(sign * u)                                 AS unmatched_fills,
-       decimal_sum(CASE sign WHEN 1 THEN fees ELSE decimal_sub('0', fees) END) AS fees,
-       CASE WHEN SUM(sign * (n - u)) > 0
-         THEN decimal_sum(CASE sign WHEN 1 THEN realized_pnl
-                                    ELSE decimal_sub('0', realized_pnl) END) END AS realized_pnl
-FROM parts
-GROUP BY quote
-HAVING SUM(sign * n) <> 0
+SELECT quote, closing_fills, unmatched_fills,
+       CASE WHEN ltrim(fees, '-0.') = '' THEN '0' WHEN instr(fees, '.') = 0 THEN fees
+              ELSE rtrim(rtrim(fees, '0'), '.') END AS fees,
+       CASE WHEN k > 0 THEN CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p
+              ELSE rtrim(rtrim(p, '0'), '.') END END AS realized_pnl
+FROM (SELECT NULLIF(quote, '') AS quote, SUM(n) AS closing_fills, SUM(u) AS unmatched_fills,
+             decimal_sum(fees) AS fees, SUM(n - u) AS k, decimal_sum(realized_pnl) AS p
+      FROM parts
+      GROUP BY quote
+      HAVING SUM(n) <> 0)
 ORDER BY quote;

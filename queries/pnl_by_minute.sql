@@ -46,9 +46,11 @@ edges AS (  -- the closes of the parts of a minute at either end
     WHERE c.closed_at >= max(r.tm, r.fm, r.f) AND c.closed_at < r.t
       AND c.realized_pnl IS NOT NULL
 )
-SELECT m.minute, NULLIF(m.quote, '') AS quote, m.closing_fills, m.wins, m.losses, m.realized_pnl
+SELECT m.minute, NULLIF(m.quote, '') AS quote, m.closing_fills - m.unmatched_fills AS closing_fills,
+       m.wins,
+       m.losses, m.realized_pnl
 FROM r, pnl_minutes AS m
-WHERE m.minute >= r.fm AND m.minute < r.tm
+WHERE m.minute >= r.fm AND m.minute < r.tm AND m.closing_fills > m.unmatched_fills
 UNION ALL
 SELECT minute, quote, closing_fills, wins, losses,
        CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p

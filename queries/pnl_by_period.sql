@@ -14,10 +14,11 @@
 --             period i runs from element i (included) to element i+1
 --             (excluded). Not set: no periods, no rows.
 --
--- Amounts are exact (decimal_sum, decimal_sub: SQLite's decimal extension).
--- Each period is read as pnl_between reads one: the whole UTC days inside
--- it from the roll-up pnl_days, the pieces between its ends and the UTC
--- midnights nearest to them from lot_closes, added or subtracted.
+-- Amounts are exact (decimal_sum: SQLite's decimal extension), in their
+-- shortest form, as pnl_between prints them. Each period is read as
+-- pnl_between reads one: its whole UTC hours from the roll-up pnl_hours,
+-- the whole minutes left at either end from pnl_minutes, the closes of the
+-- seconds left from lot_closes. 30 local days are some 720 rows a quote.
 --
 -- Example:
 --   reckon query pnl_by_period --db reckon.db \
@@ -28,51 +29,60 @@
 WITH bounds AS (
     SELECT CAST(key AS INTEGER) AS i, value AS ts FROM json_each(COALESCE(:bounds, '[]'))
 ),
-r AS (  -- each period, and the UTC midnights nearest to its ends
-    SELECT period, f, t, f0, t0, f0 || 'T00:00:00.000000Z' AS fm, t0 || 'T00:00:00.000000Z' AS tm
-    FROM (SELECT a.i AS period, a.ts AS f, b.ts AS t,
-                 CASE WHEN substr(a.ts, 12, 2) < '12' THEN substr(a.ts, 1, 10)
-                      ELSE date(substr(a.ts, 1, 10), '+1 day') END AS f0,
-                 CASE WHEN substr(b.ts, 12, 2) < '12' THEN substr(b.ts, 1, 10)
-                      ELSE date(substr(b.ts, 1, 10), '+1 day') END AS t0
+r AS (  -- each period, its first whole minute and hour, the minute and hour it ends in
+    SELECT period, f, t,
+           CASE WHEN f = '' OR substr(f, 17) = ':00.000000Z' THEN substr(f, 1, 16)
+                ELSE strftime('%Y-%m-%dT%H:%M', substr(f, 1, 16), '+1 minute') END AS fm,
+           CASE WHEN f = '' OR substr(f, 14) = ':00:00.000000Z' THEN substr(f, 1, 13)
+                ELSE strftime('%Y-%m-%dT%H', substr(f, 1, 16), '+1 hour') END AS fh,
+           substr(t, 1, 16) AS tm, substr(t, 1, 13) AS th
+    FROM (SELECT a.i AS period, a.ts AS f, b.ts AS t
           FROM bounds AS a JOIN bounds AS b ON b.i = a.i + 1)
 ),
-parts AS (  -- sign 1: added, -1: subtracted
-    SELECT r.period, 1 AS sign, p.symbol, p.closing_fills AS n, p.unmatched_fills AS u, p.fees,
-           p.realized_pnl
-    FROM r, pnl_days AS p WHERE p.day >= r.f0 AND p.day < r.t0
+parts AS (
+    -- the whole hours
+    SELECT r.period, h.quote, h.closing_fills AS n, h.unmatched_fills AS u, h.fees, h.realized_pnl
+    FROM r, pnl_hours AS h WHERE h.hour >= r.fh AND h.hour < r.th
     UNION ALL
-    SELECT r.period, -1, p.symbol, p.closing_fills, p.unmatched_fills, p.fees, p.realized_pnl
-    FROM r, pnl_days AS p WHERE p.day >= r.t0 AND p.day < r.f0
+    -- the whole minutes before the first whole hour, and from the last one on
+    SELECT r.period, m.quote, m.closing_fills, m.unmatched_fills, m.fees, m.realized_pnl
+    FROM r, pnl_minutes AS m WHERE m.minute >= r.fm AND m.minute < min(r.fh, r.tm)
     UNION ALL
-    SELECT r.period, 1, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < r.fm
+    SELECT r.period, m.quote, m.closing_fills, m.unmatched_fills, m.fees, m.realized_pnl
+    FROM r, pnl_minutes AS m WHERE m.minute >= max(r.th, r.fm, r.fh) AND m.minute < r.tm
     UNION ALL
-    SELECT r.period, -1, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.fm AND c.closed_at < r.f
+    -- the closes of the seconds before the first whole minute, and from the last one on
+    SELECT r.period, COALESCE(CASE
+         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
+         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(c.symbol, -4)
+         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(c.symbol, -3)
+       END, ''),
+           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
+    FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < min(r.fm, r.t)
     UNION ALL
-    SELECT r.period, 1, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.tm AND c.closed_at < r.t
-    UNION ALL
-    SELECT r.period, -1, c.symbol, 1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.t AND c.closed_at < r.tm
+    SELECT r.period, COALESCE(CASE
+         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
+         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(c.symbol, -4)
+         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(c.symbol, -3)
+       END, ''),
+           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
+    FROM r, lot_closes AS c WHERE c.closed_at >= max(r.tm, r.fm, r.f) AND c.closed_at < r.t
 )
-SELECT period,
-       CASE
-         WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)
-         WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'
-         WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')
-           THEN substr(symbol, -4)
-         WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
-           THEN substr(symbol, -3)
-       END AS quote,
-       SUM(sign * n)                                 AS closing_fills,
-       SUM(sign * u)                                 AS unmatched_fills,
-       decimal_sum(CASE sign WHEN 1 THEN fees ELSE decimal_sub('0', fees) END) AS fees,
-       CASE WHEN SUM(sign * (n - u)) > 0
-         THEN decimal_sum(CASE sign WHEN 1 THEN realized_pnl
-                                    ELSE decimal_sub('0', realized_pnl) END) END AS realized_pnl
-FROM parts
-GROUP BY period, quote
-HAVING SUM(sign * n) <> 0
+SELECT period, quote, closing_fills, unmatched_fills,
+       CASE WHEN ltrim(fees, '-0.') = '' THEN '0' WHEN instr(fees, '.') = 0 THEN fees
+              ELSE rtrim(rtrim(fees, '0'), '.') END AS fees,
+       CASE WHEN k > 0 THEN CASE WHEN ltrim(p, '-0.') = '' THEN '0' WHEN instr(p, '.') = 0 THEN p
+              ELSE rtrim(rtrim(p, '0'), '.') END END AS realized_pnl
+FROM (SELECT period, NULLIF(quote, '') AS quote, SUM(n) AS closing_fills,
+             SUM(u) AS unmatched_fills, decimal_sum(fees) AS fees, SUM(n - u) AS k,
+             decimal_sum(realized_pnl) AS p
+      FROM parts
+      GROUP BY period, quote
+      HAVING SUM(n) <> 0)
 ORDER BY period, quote;

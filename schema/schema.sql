@@ -322,13 +322,26 @@ CREATE TABLE position_days (
     PRIMARY KEY (venue, account, symbol, day)
 ) WITHOUT ROWID;
 CREATE TABLE pnl_minutes (
-    minute        TEXT    NOT NULL,     -- substr(closed_at, 1, 16), UTC
-    quote         TEXT    NOT NULL,     -- as the named queries derive it; '' for none
-    closing_fills INTEGER NOT NULL,     -- closes with a known realized_pnl
-    wins          INTEGER NOT NULL,     -- of which realized_pnl > 0
-    losses        INTEGER NOT NULL,     -- of which realized_pnl < 0
-    realized_pnl  TEXT    NOT NULL,     -- their exact sum
+    minute          TEXT    NOT NULL,   -- substr(closed_at, 1, 16), UTC
+    quote           TEXT    NOT NULL,   -- as the named queries derive it; '' for none
+    closing_fills   INTEGER NOT NULL,   -- rows of lot_closes
+    unmatched_fills INTEGER NOT NULL,   -- of which realized_pnl IS NULL
+    fees            TEXT    NOT NULL,   -- their fees' sum
+    realized_pnl    TEXT,               -- the known realized_pnl's sum; NULL when none
+    wins            INTEGER NOT NULL,   -- realized_pnl > 0
+    losses          INTEGER NOT NULL,   -- realized_pnl < 0
     PRIMARY KEY (minute, quote)
+) WITHOUT ROWID;
+CREATE TABLE pnl_hours (
+    hour            TEXT    NOT NULL,   -- substr(closed_at, 1, 13), UTC
+    quote           TEXT    NOT NULL,
+    closing_fills   INTEGER NOT NULL,   -- the sums of the hour's pnl_minutes
+    unmatched_fills INTEGER NOT NULL,
+    fees            TEXT    NOT NULL,
+    realized_pnl    TEXT,
+    wins            INTEGER NOT NULL,
+    losses          INTEGER NOT NULL,
+    PRIMARY KEY (hour, quote)
 ) WITHOUT ROWID;
 CREATE INDEX orders_stops_first ON orders(first_seen)
   WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop');

@@ -1360,11 +1360,12 @@ static void test_rollups_are_what_a_rebuild_and_a_replay_make(void **state)
 	free(after);
 }
 
-/* pnl_by_minute reads whole minutes from the roll-up pnl_minutes and the
- * parts of a minute at either end from the closes: over the late fills of
- * the roll-up journal, for periods on and off the minute (and within one
- * minute), it gives the full aggregation's rows, each amount in its
- * shortest form. */
+/* pnl_by_minute reads whole minutes from the roll-up pnl_minutes,
+ * pnl_between and pnl_by_period whole hours from pnl_hours and the whole
+ * minutes at either end from pnl_minutes; the seconds left come from the
+ * closes. Over the late fills of the roll-up journal, for periods on and
+ * off the hour and the minute (and within one), they give the full
+ * aggregation's rows, each amount in its shortest form. */
 static const char OLD_PNL_BY_MINUTE[] =
 	"-- old_pnl_by_minute: every close of the period, as before 0015\n"
 	"SELECT minute, quote, closing_fills, wins, losses,\n"
@@ -1387,68 +1388,136 @@ static const char OLD_PNL_BY_MINUTE[] =
 	"      GROUP BY minute, quote)\n"
 	"ORDER BY minute, quote;\n";
 
-static void test_pnl_by_minute_is_the_full_aggregation_of_the_closes(void **state)
+/* pnl_between and pnl_by_period by definition: every close of the period,
+ * summed by quote, each amount in its shortest form. */
+#define BRUTE_QUOTE                                                                         \
+	"CASE WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)"       \
+	" WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'"             \
+	" WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')"         \
+	" THEN substr(symbol, -4)"                                                          \
+	" WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')"            \
+	" THEN substr(symbol, -3) END"
+#define BRUTE_SUMS                                                                          \
+	" SUM(n) AS closing_fills, SUM(u) AS unmatched_fills,"                               \
+	" CASE WHEN ltrim(decimal_sum(fees), '-0.') = '' THEN '0'"                           \
+	" WHEN instr(decimal_sum(fees), '.') = 0 THEN decimal_sum(fees)"                     \
+	" ELSE rtrim(rtrim(decimal_sum(fees), '0'), '.') END AS fees,"                       \
+	" CASE WHEN SUM(n - u) = 0 THEN NULL"                                                \
+	" WHEN ltrim(decimal_sum(realized_pnl), '-0.') = '' THEN '0'"                        \
+	" WHEN instr(decimal_sum(realized_pnl), '.') = 0 THEN decimal_sum(realized_pnl)"     \
+	" ELSE rtrim(rtrim(decimal_sum(realized_pnl), '0'), '.') END AS realized_pnl"
+static const char BRUTE_PNL_BETWEEN[] =
+	"-- brute_pnl_between: every close of the period\n"
+	"SELECT quote," BRUTE_SUMS
+	" FROM (SELECT " BRUTE_QUOTE " AS quote, 1 AS n, realized_pnl IS NULL AS u, fees, realized_pnl"
+	"       FROM lot_closes WHERE closed_at >= COALESCE(:from_ts, '')"
+	"       AND closed_at < COALESCE(:to_ts, '9999'))"
+	" GROUP BY quote ORDER BY quote;\n";
+static const char BRUTE_PNL_BY_PERIOD[] =
+	"-- brute_pnl_by_period: every close of each period\n"
+	"SELECT period, quote," BRUTE_SUMS
+	" FROM (SELECT CAST(a.key AS INTEGER) AS period, " BRUTE_QUOTE " AS quote, 1 AS n,"
+	"       realized_pnl IS NULL AS u, fees, realized_pnl"
+	"       FROM json_each(:bounds) AS a JOIN json_each(:bounds) AS b ON b.key = a.key + 1"
+	"       JOIN lot_closes ON closed_at >= a.value AND closed_at < b.value)"
+	" GROUP BY period, quote ORDER BY period, quote;\n";
+
+/* Runs `now` and `old` with args; fails naming `what` when they differ.
+ * Whether the answer has rows. */
+static bool same_answer(struct journal *j, const struct query_def *old,
+			const struct query_def *now, const struct query_arg *args, size_t n,
+			const char *what)
+{
+	struct rk_err err = {0};
+	char *want = run_to_string(j, old, args, n, RENDER_CSV, RK_OK, &err);
+	char *got = run_to_string(j, now, args, n, RENDER_CSV, RK_OK, &err);
+	if (strcmp(want, got) != 0)
+		fail_msg("%s, %s:\nwant\n%s\ngot\n%s", now->name, what, want, got);
+	bool rows = strchr(got, '\n') != strrchr(got, '\n');
+	free(want);
+	free(got);
+	return rows;
+}
+
+static void test_pnl_by_minute_between_and_by_period_are_every_close_of_the_period(void **state)
 {
 	static const char *const SHAPES[][2] = {
 		{NULL, NULL},
 		{"from_ts=2025-11-23T00:00:00.000000Z", "to_ts=2025-11-24T00:00:00.000000Z"},
 		{"from_ts=2025-11-22T23:00:00.000000Z", "to_ts=2025-11-23T23:00:00.000000Z"},
+		{"from_ts=2025-11-22T18:30:00.000000Z", "to_ts=2025-11-23T18:30:00.000000Z"},
 		{"from_ts=2025-11-22T13:17:31.250000Z", "to_ts=2025-11-24T02:05:00.000001Z"},
 		{"from_ts=2025-11-23T10:48:00.000000Z", "to_ts=2025-11-23T10:48:59.999999Z"},
 		{"from_ts=2025-11-23T10:48:12.000000Z", "to_ts=2025-11-23T10:48:40.000000Z"},
+		{"from_ts=2025-11-23T10:48:12.000000Z", "to_ts=2025-11-23T11:20:00.000000Z"},
 		{"from_ts=2025-11-24T07:00:00.500000Z", NULL},
 		{NULL, "to_ts=2025-11-23T05:30:30.000000Z"},
 		{"from_ts=2025-11-23", "to_ts=2025-11-24"},
 	};
 	struct journal *j = j_of(state);
 	struct rk_err err = {0};
-	struct query_def now, old = parsed("old_pnl_by_minute", OLD_PNL_BY_MINUTE);
-	assert_int_equal(query_find("pnl_by_minute", &now, &err), RK_OK);
+	struct query_def old[2] = {parsed("old_pnl_by_minute", OLD_PNL_BY_MINUTE),
+				   parsed("brute_pnl_between", BRUTE_PNL_BETWEEN)},
+			 now[2], period, brute_period = parsed("brute_pnl_by_period",
+							       BRUTE_PNL_BY_PERIOD);
+	assert_int_equal(query_find("pnl_by_minute", &now[0], &err), RK_OK);
+	assert_int_equal(query_find("pnl_between", &now[1], &err), RK_OK);
+	assert_int_equal(query_find("pnl_by_period", &period, &err), RK_OK);
 	/* the minutes have closes of several symbols and were re-counted */
 	assert_true(tu_query_int(j, "SELECT count(*) FROM pnl_minutes") > 50);
+	assert_true(tu_query_int(j, "SELECT count(*) FROM pnl_hours") > 20);
+	assert_true(tu_query_int(j, "SELECT sum(unmatched_fills) FROM pnl_hours") > 0);
 	for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
 		struct query_arg args[2];
 		size_t n = 0;
+		char what[32];
+		snprintf(what, sizeof what, "shape %zu", s);
 		for (size_t k = 0; k < 2; k++)
 			if (SHAPES[s][k])
 				args[n++] = arg(SHAPES[s][k]);
-		char *want = run_to_string(j, &old, args, n, RENDER_CSV, RK_OK, &err);
-		char *got = run_to_string(j, &now, args, n, RENDER_CSV, RK_OK, &err);
-		if (strcmp(want, got) != 0)
-			fail_msg("shape %zu:\nwant\n%s\ngot\n%s", s, want, got);
-		free(want);
-		free(got);
+		for (int q = 0; q < 2; q++)
+			same_answer(j, &old[q], &now[q], args, n, what);
 	}
-	/* Periods that begin or end next to a close, inside its minute: the
-	 * parts of a minute at either end are read from the closes. */
+	/* Periods that begin or end next to a close, inside its minute and its
+	 * hour: the whole hours, the minutes and the seconds at either end. */
 	static const int64_t AROUND_US[][2] = {{-7000000, 5000000}, {0, 1},  {1, 60000000},
-					       {-61000000, 1},      {-1, 0}, {-30000000, -1}};
+					       {-61000000, 1},      {-1, 0}, {-30000000, -1},
+					       {-3700000000, 1},    {-1, 7300000000},
+					       {-600000000, 600000000}, {-1500000000, -120000000}};
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(sqlite3_prepare_v2(journal_db(j),
-		"SELECT closed_at FROM lot_closes WHERE realized_pnl IS NOT NULL"
-		" ORDER BY close_seq LIMIT 12", -1, &st, NULL), SQLITE_OK);
+		"SELECT closed_at FROM lot_closes ORDER BY close_seq LIMIT 12", -1, &st, NULL),
+		SQLITE_OK);
 	int periods = 0, with_rows = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t at;
+		char bounds[10 * (RTIME_STR_MAX + 3) + 16] = "bounds=[";
 		assert_int_equal(rtime_parse((const char *)sqlite3_column_text(st, 0), &at, &err),
 				 RK_OK);
 		for (size_t k = 0; k < sizeof AROUND_US / sizeof AROUND_US[0]; k++, periods++) {
-			char f[RTIME_STR_MAX], t[RTIME_STR_MAX], kv[2][64];
+			char f[RTIME_STR_MAX], t[RTIME_STR_MAX], kv[2][64], what[2 * RTIME_STR_MAX + 8];
 			snprintf(kv[0], sizeof kv[0], "from_ts=%s", rtime_format(at + AROUND_US[k][0], f));
 			snprintf(kv[1], sizeof kv[1], "to_ts=%s", rtime_format(at + AROUND_US[k][1], t));
+			snprintf(what, sizeof what, "%s to %s", f, t);
 			struct query_arg args[2] = {arg(kv[0]), arg(kv[1])};
-			char *want = run_to_string(j, &old, args, 2, RENDER_CSV, RK_OK, &err);
-			char *got = run_to_string(j, &now, args, 2, RENDER_CSV, RK_OK, &err);
-			if (strcmp(want, got) != 0)
-				fail_msg("%s to %s:\nwant\n%s\ngot\n%s", f, t, want, got);
-			with_rows += strchr(got, '\n') != strrchr(got, '\n');
-			free(want);
-			free(got);
+			with_rows += same_answer(j, &old[0], &now[0], args, 2, what);
+			same_answer(j, &old[1], &now[1], args, 2, what);
 		}
+		/* consecutive periods: a minute and a bit, seconds, hours */
+		static const int64_t EDGES_US[] = {-3700000000, -1500000000, -61000000, -7000000, 0,
+						   1, 5000000, 60000000, 600000000, 7300000000};
+		for (size_t k = 0; k < sizeof EDGES_US / sizeof EDGES_US[0]; k++) {
+			char ts[RTIME_STR_MAX];
+			snprintf(bounds + strlen(bounds), sizeof bounds - strlen(bounds), "%s\"%s\"",
+				 k ? "," : "", rtime_format(at + EDGES_US[k], ts));
+		}
+		strcat(bounds, "]");
+		struct query_arg b = arg(bounds);
+		same_answer(j, &brute_period, &period, &b, 1, bounds);
 	}
 	assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
-	assert_int_equal(periods, 72);
-	assert_true(with_rows >= periods / 2); /* most of them hold the close */
+	assert_int_equal(periods, 120);
+	assert_true(with_rows >= periods / 3); /* many of them hold a priced close */
 }
 
 /* stops_at finds the stops that stood at T through two short ranges (first
@@ -1592,7 +1661,7 @@ int main(void)
 						setup_rollup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_rollups_are_what_a_rebuild_and_a_replay_make,
 						setup_rollup_journal, teardown_journal),
-		cmocka_unit_test_setup_teardown(test_pnl_by_minute_is_the_full_aggregation_of_the_closes,
+		cmocka_unit_test_setup_teardown(test_pnl_by_minute_between_and_by_period_are_every_close_of_the_period,
 						setup_rollup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_stops_at_lists_the_stops_standing_at_a_moment,
 						setup_journal, teardown_journal),

@@ -115,32 +115,64 @@ static const char SQL_POS_SYMBOL_FROM[] =
 #define IS_WIN(P) "(" P " NOT LIKE '-%' AND ltrim(" P ", '0.') <> '')"
 #define IS_LOSS(P) "(" P " LIKE '-%' AND ltrim(" P ", '-0.') <> '')"
 
-/* Adds close ?1 (when its cost is known) to its minute. */
-static const char SQL_MINUTE_ONE[] =
-	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
-	" SELECT substr(closed_at, 1, 16), " QUOTE_OF("symbol") ", 1, " IS_WIN("realized_pnl")
-	", " IS_LOSS("realized_pnl") ", " SHORTEST("realized_pnl")
-	" FROM lot_closes WHERE close_seq = ?1 AND realized_pnl IS NOT NULL"
-	" ON CONFLICT (minute, quote) DO UPDATE SET closing_fills = closing_fills + 1,"
-	" wins = wins + excluded.wins, losses = losses + excluded.losses,"
-	" realized_pnl = " SHORTEST("decimal_add(realized_pnl, excluded.realized_pnl)");
-/* The minutes of the fills of symbol ?3 from ?4 on: every close the lot
- * engine re-allocated from ?4 was, and is, one of those fills. */
-#define SYMBOL_MINUTES                                                                      \
-	"SELECT DISTINCT substr(ts, 1, 16) AS minute FROM fills"                             \
+/* The columns of pnl_minutes and pnl_hours, after the period's key. */
+#define BUCKET_COLS "quote, closing_fills, unmatched_fills, fees, realized_pnl, wins, losses"
+/* A sum of the known values of COL only, NULL while none (as pnl_days). */
+#define KNOWN_ADD(COL)                                                                      \
+	" " COL " = CASE WHEN excluded." COL " IS NULL THEN " COL " WHEN " COL " IS NULL"   \
+	" THEN excluded." COL " ELSE " SHORTEST("decimal_add(" COL ", excluded." COL ")") " END"
+/* Adds close ?1 to its minute (LEN 16) or hour (LEN 13) in TABLE (KEY). */
+#define BUCKET_ADD(TABLE, KEY, LEN)                                                         \
+	"INSERT INTO " TABLE " (" KEY ", " BUCKET_COLS ")"                                    \
+	" SELECT substr(closed_at, 1, " LEN "), " QUOTE_OF("symbol") ", 1, realized_pnl IS NULL," \
+	" " SHORTEST("fees") ", CASE WHEN realized_pnl IS NOT NULL THEN " SHORTEST("realized_pnl") \
+	" END, COALESCE(" IS_WIN("realized_pnl") ", 0), COALESCE(" IS_LOSS("realized_pnl") ", 0)"   \
+	" FROM lot_closes WHERE close_seq = ?1"                                             \
+	" ON CONFLICT (" KEY ", quote) DO UPDATE SET closing_fills = closing_fills + 1,"       \
+	" unmatched_fills = unmatched_fills + excluded.unmatched_fills,"                     \
+	" fees = " SHORTEST("decimal_add(fees, excluded.fees)") ","                          \
+	KNOWN_ADD("realized_pnl") ","                                                        \
+	" wins = wins + excluded.wins, losses = losses + excluded.losses"
+static const char SQL_MINUTE_ONE[] = BUCKET_ADD("pnl_minutes", "minute", "16");
+static const char SQL_HOUR_ONE[] = BUCKET_ADD("pnl_hours", "hour", "13");
+
+/* The minutes (LEN 16) or hours (LEN 13) of the fills of symbol ?3 from ?4
+ * on: every close the lot engine re-allocated from ?4 was, and is, one of
+ * those fills. */
+#define SYMBOL_PERIODS(LEN)                                                                 \
+	"SELECT DISTINCT substr(ts, 1, " LEN ") AS k FROM fills"                             \
 	" WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND ts >= ?4"
+/* The sums of a bucket over the rows R (of lot_closes, or of pnl_minutes for
+ * an hour: N is 1 a close, or the minute's count). */
+#define BUCKET_SUMS(N, U, R)                                                                \
+	" sum(" N "), sum(" U "), " SHORTEST("decimal_sum(" R ".fees)")                       \
+	", CASE WHEN count(" R ".realized_pnl) > 0 THEN "                                    \
+	SHORTEST("decimal_sum(" R ".realized_pnl)") " END"
 static const char SQL_MINUTE_DROP[] =
-	"DELETE FROM pnl_minutes WHERE quote = " QUOTE_OF("?3") " AND minute IN (" SYMBOL_MINUTES ")";
+	"DELETE FROM pnl_minutes WHERE quote = " QUOTE_OF("?3") " AND minute IN ("
+	SYMBOL_PERIODS("16") ")";
 /* Those minutes of the symbol's quote counted again from lot_closes (every
  * symbol of that quote). */
 static const char SQL_MINUTE_COUNT[] =
-	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
-	" SELECT m.minute, " QUOTE_OF("?3") ", count(*), sum" IS_WIN("c.realized_pnl")
-	", sum" IS_LOSS("c.realized_pnl") ", " SHORTEST("decimal_sum(c.realized_pnl)")
-	" FROM (" SYMBOL_MINUTES ") AS m"
-	" JOIN lot_closes AS c ON c.closed_at >= m.minute AND c.closed_at < m.minute || ';'"
-	" WHERE c.realized_pnl IS NOT NULL AND " QUOTE_OF("c.symbol") " = " QUOTE_OF("?3")
-	" GROUP BY m.minute";
+	"INSERT INTO pnl_minutes (minute, " BUCKET_COLS ")"
+	" SELECT m.k, " QUOTE_OF("?3") "," BUCKET_SUMS("1", "c.realized_pnl IS NULL", "c")
+	", COALESCE(sum" IS_WIN("c.realized_pnl") ", 0), COALESCE(sum" IS_LOSS("c.realized_pnl") ", 0)"
+	" FROM (" SYMBOL_PERIODS("16") ") AS m"
+	" JOIN lot_closes AS c ON c.closed_at >= m.k AND c.closed_at < m.k || ';'"
+	" WHERE " QUOTE_OF("c.symbol") " = " QUOTE_OF("?3")
+	" GROUP BY m.k";
+static const char SQL_HOUR_DROP[] =
+	"DELETE FROM pnl_hours WHERE quote = " QUOTE_OF("?3") " AND hour IN ("
+	SYMBOL_PERIODS("13") ")";
+/* Those hours of the symbol's quote added up again from their minutes. */
+static const char SQL_HOUR_COUNT[] =
+	"INSERT INTO pnl_hours (hour, " BUCKET_COLS ")"
+	" SELECT h.k, " QUOTE_OF("?3") ","
+	BUCKET_SUMS("m.closing_fills", "m.unmatched_fills", "m") ", sum(m.wins), sum(m.losses)"
+	" FROM (" SYMBOL_PERIODS("13") ") AS h"
+	" JOIN pnl_minutes AS m ON m.minute >= h.k AND m.minute < h.k || ';'"
+	" WHERE m.quote = " QUOTE_OF("?3")
+	" GROUP BY h.k";
 
 static const char SQL_FEE_ONE[] = FEE_ADD("venue = ?1 AND fill_id = ?2");
 static const char SQL_PNL_ONE[] = PNL_ADD("close_seq = ?1");
@@ -164,15 +196,19 @@ static const char SQL_POS_ALL[] =
 	"             GROUP BY venue, account, symbol, day)"
 	"       WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY day))";
 static const char SQL_MINUTE_ALL[] =
-	"INSERT INTO pnl_minutes (minute, quote, closing_fills, wins, losses, realized_pnl)"
-	" SELECT minute, quote, n, w, l, " SHORTEST("p")
-	" FROM (SELECT substr(closed_at, 1, 16) AS minute, " QUOTE_OF("symbol") " AS quote,"
-	"              count(*) AS n, sum" IS_WIN("realized_pnl") " AS w,"
-	"              sum" IS_LOSS("realized_pnl") " AS l, decimal_sum(realized_pnl) AS p"
-	"       FROM lot_closes WHERE realized_pnl IS NOT NULL GROUP BY minute, quote)";
+	"INSERT INTO pnl_minutes (minute, " BUCKET_COLS ")"
+	" SELECT substr(c.closed_at, 1, 16) AS minute, " QUOTE_OF("c.symbol") " AS quote,"
+	BUCKET_SUMS("1", "c.realized_pnl IS NULL", "c")
+	", COALESCE(sum" IS_WIN("c.realized_pnl") ", 0), COALESCE(sum" IS_LOSS("c.realized_pnl") ", 0)"
+	" FROM lot_closes AS c GROUP BY minute, quote";
+static const char SQL_HOUR_ALL[] =
+	"INSERT INTO pnl_hours (hour, " BUCKET_COLS ")"
+	" SELECT substr(m.minute, 1, 13) AS hour, m.quote,"
+	BUCKET_SUMS("m.closing_fills", "m.unmatched_fills", "m") ", sum(m.wins), sum(m.losses)"
+	" FROM pnl_minutes AS m GROUP BY hour, m.quote";
 static const char SQL_REBUILD[] =
 	"DELETE FROM fee_days; DELETE FROM pnl_days; DELETE FROM position_days;"
-	" DELETE FROM pnl_minutes;" FEE_ADD("true") ";" PNL_ADD("true") ";";
+	" DELETE FROM pnl_minutes; DELETE FROM pnl_hours;" FEE_ADD("true") ";" PNL_ADD("true") ";";
 
 static void bind_symbol(sqlite3_stmt *st, const struct fill_rec *f)
 {
@@ -228,8 +264,11 @@ static enum rk_rc recount_symbol(struct journal *j, const struct fill_rec *f, co
 	    (rc = recount(j, f, day, SQL_POS_DROP_FROM, SQL_POS_SYMBOL_FROM,
 			  "counting the symbol's position_days", err)))
 		return rc;
-	return recount(j, f, ts, SQL_MINUTE_DROP, SQL_MINUTE_COUNT,
-		       "counting the pnl_minutes of the symbol's fills", err);
+	if ((rc = recount(j, f, ts, SQL_MINUTE_DROP, SQL_MINUTE_COUNT,
+			  "counting the pnl_minutes of the symbol's fills", err)))
+		return rc;
+	return recount(j, f, ts, SQL_HOUR_DROP, SQL_HOUR_COUNT,
+		       "counting the pnl_hours of the symbol's fills", err);
 }
 
 /* In order: the fill's moves and close added to its day and minute. */
@@ -253,7 +292,11 @@ static enum rk_rc add_fill(struct journal *j, int64_t seq, const struct fill_rec
 	    (rc = journal_stmt(j, SQL_MINUTE_ONE, &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);
-	return sqlx_step_done(st, "adding the fill's close to pnl_minutes", err);
+	if ((rc = sqlx_step_done(st, "adding the fill's close to pnl_minutes", err)) ||
+	    (rc = journal_stmt(j, SQL_HOUR_ONE, &st, err)))
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	return sqlx_step_done(st, "adding the fill's close to pnl_hours", err);
 }
 
 enum rk_rc rollup_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
@@ -281,5 +324,7 @@ enum rk_rc rollup_rebuild(struct journal *j, struct rk_err *err)
 	enum rk_rc rc = sqlx_exec(journal_db(j), SQL_REBUILD, err);
 	if (!rc)
 		rc = sqlx_exec(journal_db(j), SQL_POS_ALL, err);
-	return rc ? rc : sqlx_exec(journal_db(j), SQL_MINUTE_ALL, err);
+	if (!rc)
+		rc = sqlx_exec(journal_db(j), SQL_MINUTE_ALL, err);
+	return rc ? rc : sqlx_exec(journal_db(j), SQL_HOUR_ALL, err);
 }
