@@ -5,10 +5,11 @@
 -- position not flat at :to_ts, from the FIFO lots: qty (signed, short < 0)
 -- and cost_basis (signed the same way, fees included) are exactly what the
 -- lot engine held at that moment, as it allocated the closes. They are the
--- position at the UTC midnight nearest to :to_ts (the roll-up
--- position_days, migration 0015: the position at the end of each day a lot
--- opened or a close took from lots) plus the lots opened and the closes
--- made from that midnight up to :to_ts, or less those from :to_ts up to it.
+-- position at the end of the latest hour before :to_ts's own (the roll-up
+-- position_hours, migration 0015: the position at the end of each UTC hour
+-- in which a lot opened or a close took from lots) plus the lots opened and
+-- the closes made in :to_ts's hour before it (none when :to_ts is on the
+-- hour, as a day's end is in every zone but a few).
 -- Without :to_ts, the lot engine's positions now (lot_positions).
 -- last_price is the price of the symbol's latest fill before :to_ts (the
 -- journal keeps no market price: a fill is the last price it saw), and
@@ -23,20 +24,18 @@
 --
 -- Amounts are exact: decimal_sum, decimal_mul and decimal_sub (SQLite's
 -- decimal extension, which reckon registers too), nothing rounded. Reads
--- one roll-up row per position (a seek), the fills and closes of at most
--- twelve hours around :to_ts (fills_ts, lot_closes_time) and a seek per
--- position for its last price: the same whatever the journal's length.
+-- one roll-up row per position (two seeks), the fills and closes of at most
+-- an hour before :to_ts (fills_ts, lot_closes_time) and a seek per position
+-- for its last price: the same whatever the journal's length.
 --
 -- Example:
 --   reckon query positions_marked --db reckon.db --param to_ts=2025-11-23T00:00:00.000000Z
 --   sqlite3 reckon.db
 --     sqlite> .parameter set :to_ts "'2025-11-23T00:00:00.000000Z'"
 --     sqlite> .read queries/positions_marked.sql
-WITH r AS (  -- :to_ts, and the UTC midnight nearest to it (as a day, and as an instant)
-    SELECT t, d0, d0 || 'T00:00:00.000000Z' AS m
-    FROM (SELECT :to_ts AS t,
-                 CASE WHEN substr(:to_ts, 12, 2) < '12' THEN substr(:to_ts, 1, 10)
-                      ELSE date(substr(:to_ts, 1, 10), '+1 day') END AS d0)
+WITH r AS (  -- :to_ts, its hour, and the hour's first instant
+    SELECT t, h, h || ':00:00.000000Z' AS m
+    FROM (SELECT :to_ts AS t, substr(:to_ts, 1, 13) AS h)
     WHERE t IS NOT NULL
 ),
 moved AS (
@@ -44,32 +43,27 @@ moved AS (
     SELECT venue, account, symbol, qty, cost_basis AS cost FROM lot_positions
     WHERE :to_ts IS NULL
     UNION ALL
-    -- at that midnight: the position at the end of its latest day before
+    -- at the start of :to_ts's hour: the position at the end of its latest hour before
     SELECT p.venue, p.account, p.symbol, d.qty, d.cost_basis
     FROM r, lot_positions AS p
-    JOIN position_days AS d
+    JOIN position_hours AS d
       ON d.venue = p.venue AND d.account = p.account AND d.symbol = p.symbol
-     AND d.day = (SELECT max(x.day) FROM position_days AS x
-                  WHERE x.venue = p.venue AND x.account = p.account AND x.symbol = p.symbol
-                    AND x.day < r.d0)
+     AND d.hour = (SELECT max(x.hour) FROM position_hours AS x
+                   WHERE x.venue = p.venue AND x.account = p.account AND x.symbol = p.symbol
+                     AND x.hour < r.h)
     UNION ALL
-    -- plus the lots opened from that midnight to :to_ts, less those opened
-    -- from :to_ts to that midnight (a lot's id is its opening fill's seq)
+    -- plus the lots opened in that hour before :to_ts (a lot's id is its opening fill's seq)
     SELECT l.venue, l.account, l.symbol,
-           CASE WHEN (l.side = 'short') = (f.ts >= r.m) THEN decimal_sub('0', l.qty) ELSE l.qty END,
-           CASE WHEN f.ts >= r.m THEN l.cost ELSE decimal_sub('0', l.cost) END
+           CASE l.side WHEN 'short' THEN decimal_sub('0', l.qty) ELSE l.qty END, l.cost
     FROM r, fills AS f JOIN lots AS l ON l.lot_id = f.seq
-    WHERE (f.ts >= r.m AND f.ts < r.t) OR (f.ts >= r.t AND f.ts < r.m)
+    WHERE f.ts >= r.m AND f.ts < r.t
     UNION ALL
-    -- less what the closes from that midnight to :to_ts took from lots,
-    -- plus what those from :to_ts to that midnight took
+    -- less what the closes in that hour before :to_ts took from lots
     SELECT a.venue, a.account, a.symbol,
-           CASE WHEN (c.side = 'short') = (c.closed_at >= r.m) THEN a.qty
-                ELSE decimal_sub('0', a.qty) END,
-           CASE WHEN c.closed_at >= r.m THEN decimal_sub('0', a.cost_basis) ELSE a.cost_basis END
+           CASE c.side WHEN 'short' THEN a.qty ELSE decimal_sub('0', a.qty) END,
+           decimal_sub('0', a.cost_basis)
     FROM r, lot_closes AS c JOIN lot_allocations AS a ON a.close_seq = c.close_seq
-    WHERE ((c.closed_at >= r.m AND c.closed_at < r.t) OR (c.closed_at >= r.t AND c.closed_at < r.m))
-      AND a.lot_id IS NOT NULL
+    WHERE c.closed_at >= r.m AND c.closed_at < r.t AND a.lot_id IS NOT NULL
 ),
 held AS (
     SELECT venue, account, symbol, decimal_sum(qty) AS qty, decimal_sum(cost) AS cost_basis

@@ -312,14 +312,14 @@ CREATE TABLE protection_state (
     open_start_seq INTEGER,
     PRIMARY KEY (venue, account, symbol)
 ) WITHOUT ROWID;
-CREATE TABLE position_days (
+CREATE TABLE position_hours (
     venue      TEXT NOT NULL,
     account    TEXT NOT NULL,
     symbol     TEXT NOT NULL,
-    day        TEXT NOT NULL,           -- UTC 'YYYY-MM-DD'
-    qty        TEXT NOT NULL,           -- signed position at the day's end (short < 0)
+    hour       TEXT NOT NULL,           -- UTC 'YYYY-MM-DDTHH'
+    qty        TEXT NOT NULL,           -- signed position at the hour's end (short < 0)
     cost_basis TEXT NOT NULL,           -- its cost, fees included, signed as lots.cost
-    PRIMARY KEY (venue, account, symbol, day)
+    PRIMARY KEY (venue, account, symbol, hour)
 ) WITHOUT ROWID;
 CREATE TABLE pnl_minutes (
     minute          TEXT    NOT NULL,   -- substr(closed_at, 1, 16), UTC

@@ -763,17 +763,16 @@ static void positions_at_moments(void **state, uint64_t seed, int64_t unit_us)
 	free(in);
 }
 
-/* Within seconds of a midnight: the position at that midnight (the
- * roll-up's, position_days) plus the moves since. */
+/* Within seconds of an hour's start: the position at the end of the hour
+ * before (the roll-up's, position_hours) plus the moves since. */
 static void test_positions_marked_at_a_moment_equal_the_fills_before_it(void **state)
 {
 	positions_at_moments(state, 777, 0);
 }
 
-/* Fills over three days, 3h07m apart: moments before and after noon (the
- * nearest midnight is the next one, whose roll-up the moves back to the
- * moment are taken from, or the previous one), late fills re-counting the
- * roll-up of earlier days. */
+/* Fills over three days, 3h07m apart: moments on the hour and inside it,
+ * with hours between them that no fill moved, and late fills re-counting
+ * the roll-up of earlier hours and days. */
 static void test_positions_marked_over_days_equal_the_fills_before_it(void **state)
 {
 	positions_at_moments(state, 4321, INT64_C(11220000000));

@@ -71,37 +71,37 @@
 
 /* In order, fill ?1 (venue ?2, account ?3, symbol ?4, ts ?5) is the newest
  * of its symbol: the lot engine's position after it (lot_positions) is the
- * position at the end of its day so far. Written when the fill moved the
+ * position at the end of its hour so far. Written when the fill moved the
  * position (opened a lot, or took from one); its value is the running sum
  * of the moves a rebuild adds up (the lot engine keeps both exact). */
 static const char SQL_POS_ONE[] =
-	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
-	" SELECT venue, account, symbol, substr(?5, 1, 10), " SHORTEST("qty") ", "
+	"INSERT INTO position_hours (venue, account, symbol, hour, qty, cost_basis)"
+	" SELECT venue, account, symbol, substr(?5, 1, 13), " SHORTEST("qty") ", "
 	SHORTEST("cost_basis")
 	" FROM lot_positions WHERE venue = ?2 AND account = ?3 AND symbol = ?4"
 	"   AND (EXISTS (SELECT 1 FROM lots WHERE lot_id = ?1)"
 	"        OR EXISTS (SELECT 1 FROM lot_allocations WHERE close_seq = ?1 AND lot_id IS NOT NULL))"
-	" ON CONFLICT (venue, account, symbol, day) DO UPDATE SET"
+	" ON CONFLICT (venue, account, symbol, hour) DO UPDATE SET"
 	" qty = excluded.qty, cost_basis = excluded.cost_basis";
 static const char SQL_POS_DROP_FROM[] =
-	"DELETE FROM position_days WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day >= ?4";
-/* The symbol's rows from day ?4 on: the row before it plus the running sum
- * of each day's moves. */
+	"DELETE FROM position_hours WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND hour >= ?4";
+/* The symbol's rows from hour ?4 ('YYYY-MM-DDTHH') on: the row before it
+ * plus the running sum of each hour's moves. */
 static const char SQL_POS_SYMBOL_FROM[] =
-	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
-	" SELECT ?1, ?2, ?3, day, " SHORTEST("q") ", " SHORTEST("c")
-	" FROM (SELECT d.day, decimal_add(b.q, decimal_sum(d.dq) OVER w) AS q,"
+	"INSERT INTO position_hours (venue, account, symbol, hour, qty, cost_basis)"
+	" SELECT ?1, ?2, ?3, hour, " SHORTEST("q") ", " SHORTEST("c")
+	" FROM (SELECT d.hour, decimal_add(b.q, decimal_sum(d.dq) OVER w) AS q,"
 	"              decimal_add(b.c, decimal_sum(d.dc) OVER w) AS c"
-	"       FROM (SELECT substr(ts, 1, 10) AS day, decimal_sum(q) AS dq, decimal_sum(c) AS dc"
+	"       FROM (SELECT substr(ts, 1, 13) AS hour, decimal_sum(q) AS dq, decimal_sum(c) AS dc"
 	"             FROM (" MOVES("fills AS f JOIN lots AS l ON l.lot_id = f.seq",
 				  "f.venue = ?1 AND f.account = ?2 AND f.symbol = ?3 AND f.ts >= ?4",
 				  "c.venue = ?1 AND c.account = ?2 AND c.symbol = ?3 AND c.closed_at >= ?4")
-	")            GROUP BY day) AS d,"
+	")            GROUP BY hour) AS d,"
 	"            (SELECT COALESCE(max(qty), '0') AS q, COALESCE(max(cost_basis), '0') AS c"
-	"             FROM (SELECT qty, cost_basis FROM position_days"
-	"                   WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day < ?4"
-	"                   ORDER BY day DESC LIMIT 1)) AS b"
-	"       WINDOW w AS (ORDER BY d.day))";
+	"             FROM (SELECT qty, cost_basis FROM position_hours"
+	"                   WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND hour < ?4"
+	"                   ORDER BY hour DESC LIMIT 1)) AS b"
+	"       WINDOW w AS (ORDER BY d.hour))";
 
 /* The quote currency of symbol column S, as the named queries derive it
  * ('BTC-USD' -> 'USD', 'ETHUSDT' -> 'USDT'), '' for none. */
@@ -184,17 +184,18 @@ static const char SQL_PNL_DROP_FROM[] =
 	"DELETE FROM pnl_days WHERE venue = ?1 AND account = ?2 AND symbol = ?3 AND day >= ?4";
 static const char SQL_PNL_SYMBOL_FROM[] =
 	PNL_ADD("venue = ?1 AND account = ?2 AND symbol = ?3 AND closed_at >= ?4");
-/* Every position's days, and every minute: the statements of migration 0015. */
+/* Every position's hours, every minute and hour: the statements of
+ * migration 0015. */
 static const char SQL_POS_ALL[] =
-	"INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)"
-	" SELECT venue, account, symbol, day, " SHORTEST("q") ", " SHORTEST("c")
-	" FROM (SELECT venue, account, symbol, day,"
+	"INSERT INTO position_hours (venue, account, symbol, hour, qty, cost_basis)"
+	" SELECT venue, account, symbol, hour, " SHORTEST("q") ", " SHORTEST("c")
+	" FROM (SELECT venue, account, symbol, hour,"
 	"              decimal_sum(dq) OVER w AS q, decimal_sum(dc) OVER w AS c"
-	"       FROM (SELECT venue, account, symbol, substr(ts, 1, 10) AS day,"
+	"       FROM (SELECT venue, account, symbol, substr(ts, 1, 13) AS hour,"
 	"                    decimal_sum(q) AS dq, decimal_sum(c) AS dc"
 	"             FROM (" MOVES("lots AS l", "true", "true") ")"
-	"             GROUP BY venue, account, symbol, day)"
-	"       WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY day))";
+	"             GROUP BY venue, account, symbol, hour)"
+	"       WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY hour))";
 static const char SQL_MINUTE_ALL[] =
 	"INSERT INTO pnl_minutes (minute, " BUCKET_COLS ")"
 	" SELECT substr(c.closed_at, 1, 16) AS minute, " QUOTE_OF("c.symbol") " AS quote,"
@@ -207,7 +208,7 @@ static const char SQL_HOUR_ALL[] =
 	BUCKET_SUMS("m.closing_fills", "m.unmatched_fills", "m") ", sum(m.wins), sum(m.losses)"
 	" FROM pnl_minutes AS m GROUP BY hour, m.quote";
 static const char SQL_REBUILD[] =
-	"DELETE FROM fee_days; DELETE FROM pnl_days; DELETE FROM position_days;"
+	"DELETE FROM fee_days; DELETE FROM pnl_days; DELETE FROM position_hours;"
 	" DELETE FROM pnl_minutes; DELETE FROM pnl_hours;" FEE_ADD("true") ";" PNL_ADD("true") ";";
 
 static void bind_symbol(sqlite3_stmt *st, const struct fill_rec *f)
@@ -251,18 +252,20 @@ static enum rk_rc recount(struct journal *j, const struct fill_rec *f, const cha
 	return sqlx_step_done(add, what, err);
 }
 
-/* Counts the symbol's pnl_days and position_days again from the UTC day of
- * `ts` on, and the minutes of its quote in which it has fills from `ts` on. */
+/* Counts the symbol's pnl_days again from the UTC day of `ts` on, its
+ * position_hours from the hour of `ts` on, and the minutes and hours of its
+ * quote in which it has fills from `ts` on. */
 static enum rk_rc recount_symbol(struct journal *j, const struct fill_rec *f, const char *ts,
 				 struct rk_err *err)
 {
-	char day[11];
+	char day[11], hour[14];
 	enum rk_rc rc;
 	snprintf(day, sizeof day, "%s", ts);
+	snprintf(hour, sizeof hour, "%s", ts);
 	if ((rc = recount(j, f, day, SQL_PNL_DROP_FROM, SQL_PNL_SYMBOL_FROM,
 			  "counting the symbol's pnl_days", err)) ||
-	    (rc = recount(j, f, day, SQL_POS_DROP_FROM, SQL_POS_SYMBOL_FROM,
-			  "counting the symbol's position_days", err)))
+	    (rc = recount(j, f, hour, SQL_POS_DROP_FROM, SQL_POS_SYMBOL_FROM,
+			  "counting the symbol's position_hours", err)))
 		return rc;
 	if ((rc = recount(j, f, ts, SQL_MINUTE_DROP, SQL_MINUTE_COUNT,
 			  "counting the pnl_minutes of the symbol's fills", err)))
@@ -271,7 +274,7 @@ static enum rk_rc recount_symbol(struct journal *j, const struct fill_rec *f, co
 		       "counting the pnl_hours of the symbol's fills", err);
 }
 
-/* In order: the fill's moves and close added to its day and minute. */
+/* In order: the fill's position and close added to its hour and minute. */
 static enum rk_rc add_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 			   struct rk_err *err)
 {
@@ -288,7 +291,7 @@ static enum rk_rc add_fill(struct journal *j, int64_t seq, const struct fill_rec
 	sqlite3_bind_text(st, 3, f->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, f->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, f->ts, -1, SQLITE_STATIC);
-	if ((rc = sqlx_step_done(st, "adding the fill to position_days", err)) ||
+	if ((rc = sqlx_step_done(st, "adding the fill to position_hours", err)) ||
 	    (rc = journal_stmt(j, SQL_MINUTE_ONE, &st, err)))
 		return rc;
 	sqlite3_bind_int64(st, 1, seq);

@@ -1,23 +1,27 @@
--- 0015_day_end_rollups: the daily report of any past day reads roll-ups and
--- short index ranges, not the history since that day.
+-- 0015_report_rollups_hours: the daily report of any day, in any time
+-- zone, reads roll-ups by the hour and short index ranges, not the history
+-- since that day nor the hours between its ends and UTC midnight.
 --
 -- Measured on a journal of one million fills (BENCHMARKS.md, issue 13): a
--- day in the middle of a month took 0.9 s to report, 0.6 s of it rebuilding
--- the positions at the day's end from every close since, 0.12 s listing the
--- stops seen since, 0.07 s adding up the day's closes minute by minute.
+-- day in the middle of a month took 0.9 s to report in UTC, 0.6 s of it
+-- rebuilding the positions at the day's end from every close since, 0.12 s
+-- listing the stops seen since, 0.07 s adding up the day's closes minute by
+-- minute; in Los Angeles 1.1 s, 0.6 s of it reading the ends of the 30 days
+-- of the chart (seven hours of closes each) from lot_closes.
 --
 -- Roll-ups, kept by src/journal/rollup.c in the transaction of each fill
 -- (as fee_days and pnl_days, migration 0009), rebuilt by a replay like
 -- every other projection (EVENTS_TABLES), so audit verify compares them:
---   position_days  one row per venue, account, symbol and UTC day on which
+--   position_hours one row per venue, account, symbol and UTC hour in which
 --                  the lot engine opened a lot or allocated a close of that
---                  symbol: the position at the end of that day, i.e. the
+--                  symbol: the position at the end of that hour, i.e. the
 --                  signed sum (short < 0) of the quantity of every lot
 --                  opened up to then less what every close up to then took
 --                  from lots, and the same for their cost (fees included,
 --                  signed as lots.cost). The position at a moment T is the
---                  row of the latest day before T's day plus the lots and
---                  closes of T's day before T (queries/positions_marked).
+--                  row of the latest hour before T's hour plus the lots and
+--                  closes of T's hour before T (queries/positions_marked):
+--                  none at all when T is on the hour.
 --   pnl_minutes    one row per UTC minute (of closed_at) and quote currency
 --                  with closes: how many, those of unknown cost (unmatched
 --                  sells), the sum of their fees, the sum of the known
@@ -48,14 +52,14 @@
 --
 -- The statements below fill the roll-ups for an existing journal: they are
 -- the ones rollup.c runs, over every row.
-CREATE TABLE IF NOT EXISTS position_days (
+CREATE TABLE IF NOT EXISTS position_hours (
     venue      TEXT NOT NULL,
     account    TEXT NOT NULL,
     symbol     TEXT NOT NULL,
-    day        TEXT NOT NULL,           -- UTC 'YYYY-MM-DD'
-    qty        TEXT NOT NULL,           -- signed position at the day's end (short < 0)
+    hour       TEXT NOT NULL,           -- UTC 'YYYY-MM-DDTHH'
+    qty        TEXT NOT NULL,           -- signed position at the hour's end (short < 0)
     cost_basis TEXT NOT NULL,           -- its cost, fees included, signed as lots.cost
-    PRIMARY KEY (venue, account, symbol, day)
+    PRIMARY KEY (venue, account, symbol, hour)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS pnl_minutes (
@@ -89,19 +93,19 @@ CREATE INDEX IF NOT EXISTS orders_stops_long ON orders(last_seen)
   WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop')
     AND julianday(last_seen) - julianday(first_seen) >= 0.99;
 
-DELETE FROM position_days;
+DELETE FROM position_hours;
 DELETE FROM pnl_minutes;
 DELETE FROM pnl_hours;
 
-INSERT INTO position_days (venue, account, symbol, day, qty, cost_basis)
-SELECT venue, account, symbol, day,
+INSERT INTO position_hours (venue, account, symbol, hour, qty, cost_basis)
+SELECT venue, account, symbol, hour,
        CASE WHEN ltrim(q, '-0.') = '' THEN '0' WHEN instr(q, '.') = 0 THEN q
             ELSE rtrim(rtrim(q, '0'), '.') END,
        CASE WHEN ltrim(c, '-0.') = '' THEN '0' WHEN instr(c, '.') = 0 THEN c
             ELSE rtrim(rtrim(c, '0'), '.') END
-FROM (SELECT venue, account, symbol, day,
+FROM (SELECT venue, account, symbol, hour,
              decimal_sum(dq) OVER w AS q, decimal_sum(dc) OVER w AS c
-      FROM (SELECT venue, account, symbol, substr(ts, 1, 10) AS day,
+      FROM (SELECT venue, account, symbol, substr(ts, 1, 13) AS hour,
                    decimal_sum(q) AS dq, decimal_sum(c) AS dc
             FROM (SELECT venue, account, symbol, opened_at AS ts,
                          CASE side WHEN 'short' THEN decimal_sub('0', qty) ELSE qty END AS q,
@@ -113,8 +117,8 @@ FROM (SELECT venue, account, symbol, day,
                          decimal_sub('0', a.cost_basis)
                   FROM lot_closes AS c JOIN lot_allocations AS a ON a.close_seq = c.close_seq
                   WHERE a.lot_id IS NOT NULL)
-            GROUP BY venue, account, symbol, day)
-      WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY day));
+            GROUP BY venue, account, symbol, hour)
+      WINDOW w AS (PARTITION BY venue, account, symbol ORDER BY hour));
 
 INSERT INTO pnl_minutes (minute, quote, closing_fills, unmatched_fills, fees, realized_pnl,
                          wins, losses)
