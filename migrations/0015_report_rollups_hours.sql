@@ -34,6 +34,10 @@
 --                  closes of the seconds left (queries/pnl_between,
 --                  pnl_by_period), a few dozen rows a day whatever the
 --                  number of closes and the time zone.
+--   fee_hours      fee_days per UTC hour: the fills with a fee currency,
+--                  their count and the sum of their fees, in seq order
+--                  (queries/fees_between: a period's whole hours, and the
+--                  fills of the minutes left at either end).
 -- Every amount is a decimal sum (sqldec.h), exact, never REAL, written in
 -- its shortest form: no trailing zeros after the point, no sign on a zero
 -- ('-1.500' -> '-1.5', '-0.00' -> '0'). Its text is then a function of its
@@ -86,6 +90,16 @@ CREATE TABLE IF NOT EXISTS pnl_hours (
     PRIMARY KEY (hour, quote)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS fee_hours (
+    hour         TEXT    NOT NULL,      -- substr(fills.ts, 1, 13), UTC
+    venue        TEXT    NOT NULL,
+    account      TEXT    NOT NULL,
+    fee_currency TEXT    NOT NULL,      -- never NULL or '' (such fills are left out)
+    fills        INTEGER NOT NULL,      -- fills counted
+    fees         TEXT    NOT NULL,      -- decimal sum of their fee, in seq order
+    PRIMARY KEY (hour, venue, account, fee_currency)
+) WITHOUT ROWID;
+
 DROP INDEX IF EXISTS orders_stops_seen;
 CREATE INDEX IF NOT EXISTS orders_stops_first ON orders(first_seen)
   WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop');
@@ -96,6 +110,7 @@ CREATE INDEX IF NOT EXISTS orders_stops_long ON orders(last_seen)
 DELETE FROM position_hours;
 DELETE FROM pnl_minutes;
 DELETE FROM pnl_hours;
+DELETE FROM fee_hours;
 
 INSERT INTO position_hours (venue, account, symbol, hour, qty, cost_basis)
 SELECT venue, account, symbol, hour,
@@ -155,3 +170,12 @@ FROM (SELECT substr(minute, 1, 13) AS hour, quote, sum(closing_fills) AS n,
              decimal_sum(realized_pnl) AS p, sum(wins) AS w, sum(losses) AS l
       FROM pnl_minutes
       GROUP BY hour, quote);
+
+INSERT INTO fee_hours (hour, venue, account, fee_currency, fills, fees)
+SELECT substr(ts, 1, 13), venue, account, fee_currency, 1, decimal_add('0', fee)
+FROM fills
+WHERE fee_currency IS NOT NULL AND fee_currency <> ''
+ORDER BY seq
+ON CONFLICT (hour, venue, account, fee_currency) DO UPDATE SET
+    fills = fills + 1,
+    fees = decimal_add(fees, excluded.fees);

@@ -343,6 +343,15 @@ CREATE TABLE pnl_hours (
     losses          INTEGER NOT NULL,
     PRIMARY KEY (hour, quote)
 ) WITHOUT ROWID;
+CREATE TABLE fee_hours (
+    hour         TEXT    NOT NULL,      -- substr(fills.ts, 1, 13), UTC
+    venue        TEXT    NOT NULL,
+    account      TEXT    NOT NULL,
+    fee_currency TEXT    NOT NULL,      -- never NULL or '' (such fills are left out)
+    fills        INTEGER NOT NULL,      -- fills counted
+    fees         TEXT    NOT NULL,      -- decimal sum of their fee, in seq order
+    PRIMARY KEY (hour, venue, account, fee_currency)
+) WITHOUT ROWID;
 CREATE INDEX orders_stops_first ON orders(first_seen)
   WHERE order_type IN ('stop_market', 'stop_limit', 'bracket', 'trailing_stop');
 CREATE INDEX orders_stops_long ON orders(last_seen)

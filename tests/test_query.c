@@ -1363,7 +1363,8 @@ static void test_rollups_are_what_a_rebuild_and_a_replay_make(void **state)
 /* pnl_by_minute reads whole minutes from the roll-up pnl_minutes,
  * pnl_between and pnl_by_period whole hours from pnl_hours and the whole
  * minutes at either end from pnl_minutes; the seconds left come from the
- * closes. Over the late fills of the roll-up journal, for periods on and
+ * closes; fees_between reads whole hours from fee_hours and the rest from
+ * the fills. Over the late fills of the roll-up journal, for periods on and
  * off the hour and the minute (and within one), they give the full
  * aggregation's rows, each amount in its shortest form. */
 static const char OLD_PNL_BY_MINUTE[] =
@@ -1422,6 +1423,14 @@ static const char BRUTE_PNL_BY_PERIOD[] =
 	"       JOIN lot_closes ON closed_at >= a.value AND closed_at < b.value)"
 	" GROUP BY period, quote ORDER BY period, quote;\n";
 
+static const char BRUTE_FEES_BETWEEN[] =
+	"-- brute_fees_between: every fill of the period\n"
+	"SELECT cur AS fee_currency, count(*) AS fills,"
+	" CASE cur WHEN '' THEN '0' ELSE decimal_sum(fee) END AS fees"
+	" FROM (SELECT COALESCE(fee_currency, '') AS cur, fee FROM fills"
+	"       WHERE ts >= COALESCE(:from_ts, '') AND ts < COALESCE(:to_ts, '9999'))"
+	" GROUP BY cur ORDER BY cur;\n";
+
 /* Runs `now` and `old` with args; fails naming `what` when they differ.
  * Whether the answer has rows. */
 static bool same_answer(struct journal *j, const struct query_def *old,
@@ -1439,7 +1448,7 @@ static bool same_answer(struct journal *j, const struct query_def *old,
 	return rows;
 }
 
-static void test_pnl_by_minute_between_and_by_period_are_every_close_of_the_period(void **state)
+static void test_pnl_and_fees_of_a_period_are_every_close_and_fill_of_it(void **state)
 {
 	static const char *const SHAPES[][2] = {
 		{NULL, NULL},
@@ -1456,12 +1465,14 @@ static void test_pnl_by_minute_between_and_by_period_are_every_close_of_the_peri
 	};
 	struct journal *j = j_of(state);
 	struct rk_err err = {0};
-	struct query_def old[2] = {parsed("old_pnl_by_minute", OLD_PNL_BY_MINUTE),
-				   parsed("brute_pnl_between", BRUTE_PNL_BETWEEN)},
-			 now[2], period, brute_period = parsed("brute_pnl_by_period",
+	struct query_def old[3] = {parsed("old_pnl_by_minute", OLD_PNL_BY_MINUTE),
+				   parsed("brute_pnl_between", BRUTE_PNL_BETWEEN),
+				   parsed("brute_fees_between", BRUTE_FEES_BETWEEN)},
+			 now[3], period, brute_period = parsed("brute_pnl_by_period",
 							       BRUTE_PNL_BY_PERIOD);
 	assert_int_equal(query_find("pnl_by_minute", &now[0], &err), RK_OK);
 	assert_int_equal(query_find("pnl_between", &now[1], &err), RK_OK);
+	assert_int_equal(query_find("fees_between", &now[2], &err), RK_OK);
 	assert_int_equal(query_find("pnl_by_period", &period, &err), RK_OK);
 	/* the minutes have closes of several symbols and were re-counted */
 	assert_true(tu_query_int(j, "SELECT count(*) FROM pnl_minutes") > 50);
@@ -1475,7 +1486,7 @@ static void test_pnl_by_minute_between_and_by_period_are_every_close_of_the_peri
 		for (size_t k = 0; k < 2; k++)
 			if (SHAPES[s][k])
 				args[n++] = arg(SHAPES[s][k]);
-		for (int q = 0; q < 2; q++)
+		for (int q = 0; q < 3; q++)
 			same_answer(j, &old[q], &now[q], args, n, what);
 	}
 	/* Periods that begin or end next to a close, inside its minute and its
@@ -1502,6 +1513,7 @@ static void test_pnl_by_minute_between_and_by_period_are_every_close_of_the_peri
 			struct query_arg args[2] = {arg(kv[0]), arg(kv[1])};
 			with_rows += same_answer(j, &old[0], &now[0], args, 2, what);
 			same_answer(j, &old[1], &now[1], args, 2, what);
+			same_answer(j, &old[2], &now[2], args, 2, what);
 		}
 		/* consecutive periods: a minute and a bit, seconds, hours */
 		static const int64_t EDGES_US[] = {-3700000000, -1500000000, -61000000, -7000000, 0,
@@ -1661,7 +1673,7 @@ int main(void)
 						setup_rollup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_rollups_are_what_a_rebuild_and_a_replay_make,
 						setup_rollup_journal, teardown_journal),
-		cmocka_unit_test_setup_teardown(test_pnl_by_minute_between_and_by_period_are_every_close_of_the_period,
+		cmocka_unit_test_setup_teardown(test_pnl_and_fees_of_a_period_are_every_close_and_fill_of_it,
 						setup_rollup_journal, teardown_journal),
 		cmocka_unit_test_setup_teardown(test_stops_at_lists_the_stops_standing_at_a_moment,
 						setup_journal, teardown_journal),

@@ -111,7 +111,7 @@ const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lo
 				     "lot_allocations", "lot_positions", "lot_other_fees",
 				     "recon_runs", "findings", "actions", "halts",
 				     "exchange_positions", "fee_days", "pnl_days",
-				     "position_hours", "pnl_minutes", "pnl_hours",
+				     "position_hours", "pnl_minutes", "pnl_hours", "fee_hours",
 				     "protection_gaps", "protection_state", NULL};
 
 enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,

@@ -10,15 +10,17 @@
 
 #include "sqlx.h"
 
-/* Adds the `fills` rows that COND selects (with a fee currency) to fee_days,
- * in seq order. */
-#define FEE_ADD(COND)                                                                      \
-	"INSERT INTO fee_days (day, venue, account, fee_currency, fills, fees)"            \
-	" SELECT substr(ts, 1, 10), venue, account, fee_currency, 1, decimal_add('0', fee)" \
+/* Adds the `fills` rows that COND selects (with a fee currency) to fee_days
+ * (KEY day, LEN 10) or fee_hours (KEY hour, LEN 13), in seq order. */
+#define FEE_ADD_TO(TABLE, KEY, LEN, COND)                                                  \
+	"INSERT INTO " TABLE " (" KEY ", venue, account, fee_currency, fills, fees)"         \
+	" SELECT substr(ts, 1, " LEN "), venue, account, fee_currency, 1, decimal_add('0', fee)" \
 	" FROM fills WHERE " COND " AND fee_currency IS NOT NULL AND fee_currency <> ''"    \
 	" ORDER BY seq"                                                                    \
-	" ON CONFLICT (day, venue, account, fee_currency) DO UPDATE SET"                   \
+	" ON CONFLICT (" KEY ", venue, account, fee_currency) DO UPDATE SET"               \
 	" fills = fills + 1, fees = decimal_add(fees, excluded.fees)"
+#define FEE_ADD(COND) FEE_ADD_TO("fee_days", "day", "10", COND)
+#define FEE_HOUR_ADD(COND) FEE_ADD_TO("fee_hours", "hour", "13", COND)
 
 /* Adds the `lot_closes` rows that COND selects to pnl_days, in (closed_at,
  * close_seq) order: a sum of the known values only, NULL while none. */
@@ -175,6 +177,7 @@ static const char SQL_HOUR_COUNT[] =
 	" GROUP BY h.k";
 
 static const char SQL_FEE_ONE[] = FEE_ADD("venue = ?1 AND fill_id = ?2");
+static const char SQL_FEE_HOUR_ONE[] = FEE_HOUR_ADD("venue = ?1 AND fill_id = ?2");
 static const char SQL_PNL_ONE[] = PNL_ADD("close_seq = ?1");
 /* Is there a fill of the symbol after ts ?4? Then this one came late. */
 static const char SQL_LATER_FILL[] =
@@ -209,7 +212,8 @@ static const char SQL_HOUR_ALL[] =
 	" FROM pnl_minutes AS m GROUP BY hour, m.quote";
 static const char SQL_REBUILD[] =
 	"DELETE FROM fee_days; DELETE FROM pnl_days; DELETE FROM position_hours;"
-	" DELETE FROM pnl_minutes; DELETE FROM pnl_hours;" FEE_ADD("true") ";" PNL_ADD("true") ";";
+	" DELETE FROM pnl_minutes; DELETE FROM pnl_hours; DELETE FROM fee_hours;" FEE_ADD("true")
+	";" FEE_HOUR_ADD("true") ";" PNL_ADD("true") ";";
 
 static void bind_symbol(sqlite3_stmt *st, const struct fill_rec *f)
 {
@@ -313,6 +317,11 @@ enum rk_rc rollup_fill(struct journal *j, int64_t seq, const struct fill_rec *f,
 	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->fill_id, -1, SQLITE_STATIC);
 	if ((rc = sqlx_step_done(st, "adding the fill to fee_days", err)) ||
+	    (rc = journal_stmt(j, SQL_FEE_HOUR_ONE, &st, err)))
+		return rc;
+	sqlite3_bind_text(st, 1, venue_name(f->venue), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->fill_id, -1, SQLITE_STATIC);
+	if ((rc = sqlx_step_done(st, "adding the fill to fee_hours", err)) ||
 	    (rc = came_late(j, f, &late, err)))
 		return rc;
 	if (late || from_ts) {

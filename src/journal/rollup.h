@@ -24,7 +24,8 @@
  *              unknown cost, the sums of fees and of the known realized P&L
  *              (NULL when none), winners and losers (queries/pnl_by_minute);
  *   pnl_hours  (migration 0015) the same per UTC hour, the sums of its
- *              minutes (queries/pnl_between, pnl_by_period).
+ *              minutes (queries/pnl_between, pnl_by_period);
+ *   fee_hours  (migration 0015) fee_days per UTC hour (queries/fees_between).
  *
  * Sums are the decimal extension's (sqldec.h), exact, never REAL; each
  * starts from '0' and adds its terms in the order above, as decimal_sum
