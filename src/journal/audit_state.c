@@ -50,9 +50,15 @@ static enum rk_rc replay(struct journal *j, struct journal *to, const char *at,
 	return rc;
 }
 
-enum rk_rc audit_state_replay(struct journal *j, int64_t at_us, const char *symbol,
-			      struct journal **out, struct audit_state_info *info,
-			      struct rk_err *err)
+/* Fills the scratch `to` with the state at `at` from `j`. */
+typedef enum rk_rc fill_fn(struct journal *j, struct journal *to, const char *at,
+			   const char *symbol, struct audit_state_info *info, struct rk_err *err);
+
+/* A new scratch journal filled by `fill` in one read transaction of `j`:
+ * in memory when `memory`, else a private temporary file. */
+static enum rk_rc scratch_at(struct journal *j, int64_t at_us, const char *symbol, bool memory,
+			     fill_fn *fill, struct journal **out, struct audit_state_info *info,
+			     struct rk_err *err)
 {
 	char at[RTIME_STR_MAX];
 	struct journal *to = NULL;
@@ -62,8 +68,7 @@ enum rk_rc audit_state_replay(struct journal *j, int64_t at_us, const char *symb
 	rtime_format(at_us, at);
 	if (symbol && !symbol[0])
 		symbol = NULL;
-	/* One symbol's rows fit in memory; a whole journal's go to a file. */
-	enum rk_rc rc = events_open(symbol ? ":memory:" : "", JOURNAL_CREATE, JOURNAL_ANY, &to, err);
+	enum rk_rc rc = events_open(memory ? ":memory:" : "", JOURNAL_CREATE, JOURNAL_ANY, &to, err);
 	if (rc) {
 		rk_err_prefix(err, "opening the scratch database");
 		return rc;
@@ -71,7 +76,7 @@ enum rk_rc audit_state_replay(struct journal *j, int64_t at_us, const char *symb
 	/* Disposable: no fsync. */
 	if (!(rc = sqlx_exec(journal_db(to), "PRAGMA synchronous=OFF;", err)) &&
 	    !(rc = sqlx_read_begin(journal_db(j), &began, err)) && !(rc = journal_begin(to, err))) {
-		rc = replay(j, to, at, symbol, info, err);
+		rc = fill(j, to, at, symbol, info, err);
 		if (rc)
 			journal_rollback(to);
 		else
@@ -84,6 +89,14 @@ enum rk_rc audit_state_replay(struct journal *j, int64_t at_us, const char *symb
 	}
 	*out = to;
 	return RK_OK;
+}
+
+enum rk_rc audit_state_replay(struct journal *j, int64_t at_us, const char *symbol,
+			      struct journal **out, struct audit_state_info *info,
+			      struct rk_err *err)
+{
+	/* One symbol's rows fit in memory; a whole journal's go to a file. */
+	return scratch_at(j, at_us, symbol, symbol && symbol[0], replay, out, info, err);
 }
 
 /* ---- from the state history ------------------------------------------------- */
@@ -171,19 +184,13 @@ static enum rk_rc replay_info(struct journal *j, int64_t last, const char *symbo
 	return read_ints(st, &info->next_seq, NULL, err);
 }
 
-enum rk_rc audit_state_at(struct journal *j, int64_t at_us, const char *symbol,
-			  struct journal **out, struct audit_state_info *info, struct rk_err *err)
+/* The rows alive after the last event recorded up to `at`. */
+static enum rk_rc from_history(struct journal *j, struct journal *to, const char *at,
+			       const char *symbol, struct audit_state_info *info,
+			       struct rk_err *err)
 {
-	char at[RTIME_STR_MAX];
-	struct journal *to = NULL;
-	bool began = false;
-	int64_t last = 0;
-	*out = NULL;
-	memset(info, 0, sizeof *info);
-	rtime_format(at_us, at);
-	if (symbol && !symbol[0])
-		symbol = NULL;
 	bool has = false;
+	int64_t last = 0;
 	enum rk_rc rc = state_history_present(j, &has, err);
 	if (rc)
 		return rc;
@@ -192,27 +199,16 @@ enum rk_rc audit_state_at(struct journal *j, int64_t at_us, const char *symbol,
 				  "the journal has no state history (migration 0015, schema %d):"
 				  " migrate it (`reckon init --db FILE`), or use --replay",
 				  journal_schema_version());
+	if ((rc = last_recorded(j, at, &last, err)) ||
+	    (rc = replay_info(j, last, symbol, info, err)))
+		return rc;
+	return state_history_copy(j, last, to, err);
+}
+
+enum rk_rc audit_state_at(struct journal *j, int64_t at_us, const char *symbol,
+			  struct journal **out, struct audit_state_info *info, struct rk_err *err)
+{
 	/* The rows alive at one moment (the open orders, the positions, the
 	 * runs with their findings and actions): in memory. */
-	rc = events_open(":memory:", JOURNAL_CREATE, JOURNAL_ANY, &to, err);
-	if (rc) {
-		rk_err_prefix(err, "opening the scratch database");
-		return rc;
-	}
-	if (!(rc = sqlx_read_begin(journal_db(j), &began, err)) && !(rc = journal_begin(to, err))) {
-		if (!(rc = last_recorded(j, at, &last, err)) &&
-		    !(rc = replay_info(j, last, symbol, info, err)))
-			rc = state_history_copy(j, last, to, err);
-		if (rc)
-			journal_rollback(to);
-		else
-			rc = journal_commit(to, err);
-	}
-	sqlx_read_end(journal_db(j), began);
-	if (rc) {
-		journal_close(to);
-		return rc;
-	}
-	*out = to;
-	return RK_OK;
+	return scratch_at(j, at_us, symbol, true, from_history, out, info, err);
 }
