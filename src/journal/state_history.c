@@ -111,11 +111,14 @@ static void close_version(sqlite3_str *q, const struct hist *h, const char *row)
 /* NEW as a new version from this event on. */
 static void open_version(sqlite3_str *q, const struct hist *h)
 {
-	char cols[512];
-	snprintf(cols, sizeof cols, "%s", h->cols);
 	sqlite3_str_appendf(q, " INSERT INTO %s(%s, from_seq) SELECT ", h->history, h->cols);
-	for (char *c = strtok(cols, ", "); c; c = strtok(NULL, ", "))
-		sqlite3_str_appendf(q, "NEW.%s, ", c);
+	/* Not strtok: journals open on several threads (the daemon's). */
+	for (const char *c = h->cols; *c;) {
+		size_t n = strcspn(c, ",");
+		sqlite3_str_appendf(q, "NEW.%.*s, ", (int)n, c);
+		c += n;
+		c += strspn(c, ", ");
+	}
 	sqlite3_str_appendf(q, "reckon_applying_seq()%s%s;", h->keep ? " WHERE " : "",
 			    h->keep ? h->keep : "");
 }
