@@ -535,7 +535,8 @@ static void test_selections_seek_through_indexes_instead_of_scanning(void **stat
 				    AUDIT_SQL_TIMELINE_SYMBOL,  AUDIT_SQL_TIMELINE_ORDER,
 				    AUDIT_SQL_EXPORT_RECORDED,  AUDIT_SQL_EXPORT_SLICE,
 				    AUDIT_SQL_GAPS_PROJ_SYMBOL, AUDIT_SQL_GAPS_PROJ_BEFORE,
-				    AUDIT_SQL_GAPS_PROJ_WINDOW};
+				    AUDIT_SQL_GAPS_PROJ_WINDOW, AUDIT_SQL_STATE_SYMBOL_COUNT,
+				    AUDIT_SQL_STATE_SYMBOL_NEXT};
 	for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
 		char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqls[i]);
 		sqlite3_stmt *plan = NULL;
@@ -549,6 +550,7 @@ static void test_selections_seek_through_indexes_instead_of_scanning(void **stat
 			if (i >= 6 && strstr(d, "TEMP B-TREE")) /* the projection's */
 				fail_msg("%s\nsorts: %s", sqls[i], d);
 			searched = searched || strstr(d, "SEARCH events USING INDEX events_symbol") ||
+				   strstr(d, "SEARCH events USING COVERING INDEX events_symbol") ||
 				   strstr(d, "USING INTEGER PRIMARY KEY") ||
 				   strstr(d, "SEARCH orders USING INDEX sqlite_autoindex_orders_1") ||
 				   strstr(d, "SEARCH protection_gaps USING INDEX protection_gaps_start");

@@ -41,7 +41,7 @@ const struct cli_command CLI_COMMANDS[] = {
 	 "reckon audit verify [--full] [--checkpoint] --db FILE\n"
 	 "       reckon audit verify --export FILE.jsonl\n"
 	 "       reckon audit gaps --db FILE [--symbol S] [--from T] [--to T] [--json] [--replay]\n"
-	 "       reckon audit state --db FILE --at T [--symbol S] [--json]\n"
+	 "       reckon audit state --db FILE --at T [--symbol S] [--json] [--replay]\n"
 	 "       reckon audit timeline --db FILE [--symbol S] [--order ID] [--from T] [--to T]\n"
 	 "                             [--json]\n"
 	 "       reckon audit export --db FILE --from T --to T --out FILE.jsonl"},

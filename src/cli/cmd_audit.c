@@ -62,8 +62,11 @@ static void help(void)
 	       "        projection (index seeks); --replay recomputes them from the events\n"
 	       "        instead (the reference implementation: slow on a long journal).\n\n"
 	       "state   positions, open orders and the stops protecting each position as the\n"
-	       "        journal knew them at --at (events journaled up to then), replayed\n"
-	       "        through the same projections into a scratch database.\n\n"
+	       "        journal knew them at --at (events journaled up to then): the rows\n"
+	       "        alive after the last of those events, read from the state history\n"
+	       "        (index seeks); --replay replays the events up to then through the\n"
+	       "        same projections instead (the reference implementation: slow on a\n"
+	       "        long journal).\n\n"
 	       "timeline  every event of the selection in order, one line each: time, who\n"
 	       "        (bot, venue, reconciler, operator, audit), seq, what happened, indented\n"
 	       "        along the chain finding -> action -> request -> answer -> orders, and\n"
@@ -95,7 +98,8 @@ static void help(void)
 	       "                window [from, to)\n"
 	       "  --out FILE    (export) where the slice goes\n"
 	       "  --json        (gaps, state, timeline) one JSON document instead of text\n"
-	       "  --replay      (gaps) replay the events instead of reading the projection\n"
+	       "  --replay      (gaps, state) replay the events instead of reading the\n"
+	       "                projection / the state history\n"
 	       "  -h, --help    this help\n");
 }
 
@@ -200,7 +204,7 @@ static int audit_gaps_cmd(const struct audit_args *a)
 static int audit_state_cmd(const struct audit_args *a)
 {
 	int code;
-	struct journal *j = open_for("state", a, " db symbol at json ",
+	struct journal *j = open_for("state", a, " db symbol at json replay ",
 				     a->at ? NULL : "state needs --at TIME", &code),
 		       *s = NULL;
 	if (!j)
@@ -209,7 +213,8 @@ static int audit_state_cmd(const struct audit_args *a)
 	struct rk_err err = {0};
 	char at[RTIME_STR_MAX];
 	enum render_format fmt = a->json ? RENDER_JSON : RENDER_TABLE;
-	enum rk_rc rc = audit_state_at(j, a->at, a->symbol, &s, &info, &err);
+	enum rk_rc rc =
+		(a->replay ? audit_state_replay : audit_state_at)(j, a->at, a->symbol, &s, &info, &err);
 	journal_close(j);
 	if (rc)
 		return cli_fail(&err);

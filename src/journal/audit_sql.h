@@ -15,6 +15,8 @@ extern const char AUDIT_SQL_GAPS_PROJ_SYMBOL[]; /* audit_gaps.c: ?1 symbol */
 extern const char AUDIT_SQL_GAPS_PROJ_BEFORE[]; /* audit_gaps.c: a position, ?4 time */
 extern const char AUDIT_SQL_GAPS_PROJ_WINDOW[]; /* audit_gaps.c: a position, ?4..?5 */
 extern const char AUDIT_SQL_STATE_SYMBOL[];    /* audit_state.c: ?1 symbol */
+extern const char AUDIT_SQL_STATE_SYMBOL_COUNT[]; /* audit_state.c: ?1 symbol, ?2 seq */
+extern const char AUDIT_SQL_STATE_SYMBOL_NEXT[];  /* audit_state.c: ?1 symbol, ?2 seq */
 extern const char AUDIT_SQL_TIMELINE_SYMBOL[]; /* audit_timeline.c: ?1 symbol */
 extern const char AUDIT_SQL_TIMELINE_ORDER[];  /* audit_timeline.c: ?1 order id */
 extern const char AUDIT_SQL_TIMELINE_WINDOW[]; /* audit_timeline.c: ?1..?4 ts bounds */

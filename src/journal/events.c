@@ -13,6 +13,7 @@
 #include "record.h"
 #include "rtime.h"
 #include "sqlx.h"
+#include "state_history.h"
 
 /* ---- the dispatch table ----------------------------------------------------- */
 
@@ -112,10 +113,13 @@ const char *const EVENTS_TABLES[] = {"orders", "fills", "positions", "lots", "lo
 				     "recon_runs", "findings", "actions", "halts",
 				     "exchange_positions", "fee_days", "pnl_days",
 				     "position_hours", "pnl_minutes", "pnl_hours", "fee_hours",
-				     "protection_gaps", "protection_state", NULL};
+				     "protection_gaps", "protection_state", "orders_history",
+				     "positions_history", "exchange_positions_history",
+				     "recon_runs_history", "findings_history", "actions_history",
+				     NULL};
 
-enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,
-			const char *payload, bool *stale, struct rk_err *err)
+static enum rk_rc dispatch(struct journal *j, int64_t seq, const char *ts, const char *type,
+			   const char *payload, bool *stale, struct rk_err *err)
 {
 	bool ignored;
 	int64_t ts_us = 0;
@@ -139,12 +143,30 @@ enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const ch
 			  (long long)seq, type);
 }
 
+/* The event's projection, with the event stamped on the state history's
+ * row versions (state_history.h). */
+enum rk_rc events_apply(struct journal *j, int64_t seq, const char *ts, const char *type,
+			const char *payload, bool *stale, struct rk_err *err)
+{
+	journal_set_applying(j, seq);
+	enum rk_rc rc = dispatch(j, seq, ts, type, payload, stale, err);
+	journal_set_applying(j, 0);
+	return rc;
+}
+
 /* ---- appending ----------------------------------------------------------------- */
 
 enum rk_rc events_open(const char *path, enum journal_mode mode, enum journal_kind kind,
 		       struct journal **out, struct rk_err *err)
 {
-	return journal_open(path, mode, kind, events_rebuild, out, err);
+	enum rk_rc rc = journal_open(path, mode, kind, events_rebuild, out, err);
+	if (rc || mode == JOURNAL_READONLY)
+		return rc;
+	if ((rc = state_history_install(*out, err))) {
+		journal_close(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 enum rk_rc events_append(struct journal *j, const struct journal_event *ev,
@@ -207,6 +229,7 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 		free(payload);
 		return rc;
 	}
+	journal_set_applying(j, seq);
 	if (!ts_canonical(ts, &ts_us)) /* a record made by hand: apply what a replay reads */
 		rc = events_apply(j, seq, ts, type, ev.payload, &stale, err);
 	else if (rec.order) {
@@ -226,6 +249,7 @@ static enum rk_rc append_payload(struct journal *j, const char *type, const char
 						rec.fill->account, rec.fill->symbol,
 						rec.fill->order_id, err);
 	}
+	journal_set_applying(j, 0);
 	free(payload);
 	if (!rc && stale)
 		*res = EVENTS_STALE;
@@ -331,7 +355,11 @@ enum rk_rc events_rebuild(struct journal *j, struct rk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t total = 0, done = 0;
-	enum rk_rc rc = clear_tables(j, err);
+	/* A migration's replay runs inside journal_open, before events_open
+	 * installs the history's triggers. */
+	enum rk_rc rc = state_history_install(j, err);
+	if (!rc)
+		rc = clear_tables(j, err);
 	if (!rc)
 		rc = progress_total(j, &total, err);
 	if (rc)

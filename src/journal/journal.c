@@ -35,6 +35,7 @@ struct journal {
 	struct rk_clock clock;       /* stamps recorded_at; zeroed: the system clock */
 	enum journal_kind kind; /* JOURNAL_REAL or JOURNAL_SIM */
 	int opened_version;     /* user_version before this open wrote anything */
+	int64_t applying;       /* the event being projected, 0: none */
 	/* The hash chain's tail as this connection last read or wrote it, so
 	 * that appending does not read it again for every event. Valid only
 	 * inside the write transaction that set it (chain_tail), while the
@@ -66,6 +67,10 @@ enum journal_kind journal_kind(const struct journal *j) { return j->kind; }
 int journal_opened_version(const struct journal *j) { return j->opened_version; }
 
 void journal_set_clock(struct journal *j, struct rk_clock clock) { j->clock = clock; }
+
+void journal_set_applying(struct journal *j, int64_t seq) { j->applying = seq; }
+
+int64_t journal_applying(const struct journal *j) { return j->applying; }
 
 /* ---- recognising a journal ---------------------------------------------- */
 
@@ -316,10 +321,11 @@ static enum rk_rc check_look(const char *path, const struct look *l, enum journa
  * journal's materialized tables are rebuilt by a replay once it is applied?
  * 0006: an order's reported filled quantity and its fills are kept apart.
  * 0007: an inferred fill is superseded by its order's real fills.
- * 0013: the protection gaps are projected (protection_gaps, _state). */
+ * 0013: the protection gaps are projected (protection_gaps, _state).
+ * 0016: the state history's row versions (state_history.h). */
 static bool migration_replays(int version)
 {
-	return version == 6 || version == 7 || version == 13;
+	return version == 6 || version == 7 || version == 13 || version == 16;
 }
 
 /* Applies migration number from+1 and its version bump, inside the caller's

@@ -133,6 +133,12 @@ enum journal_kind journal_kind(const struct journal *j);
  * upgraded. */
 int journal_opened_version(const struct journal *j);
 
+/* The event whose projection is being written (events.c sets it around each
+ * event's projection; 0 outside one), which the state history's triggers
+ * stamp on the row versions they write (state_history.h). */
+void journal_set_applying(struct journal *j, int64_t seq);
+int64_t journal_applying(const struct journal *j);
+
 #define JOURNAL_ID_HEX 33 /* the journal identity: 32 lowercase hex digits + NUL */
 
 /*

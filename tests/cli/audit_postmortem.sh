@@ -78,6 +78,15 @@ grep -q 'sim-coinbase-4' "$tmp/s3" && ! grep -q 'ELA-USD' "$tmp/s3" || fail "sta
 "$bin" audit state --db "$db" --at 2030-01-01T00:00:00Z --json > "$tmp/end.json"
 "$bin" query protection --db "$db" --format json > "$tmp/tables.json"
 [ "$(py "$tmp/end.json" "json.dumps(d['positions'])")" = "$(py "$tmp/tables.json" "json.dumps(d)")" ] || fail "state at the end differs from the tables"
+# Each of those answers is the replay's (--replay, the reference) byte for byte.
+for args in "--at 2025-11-23T03:05:30Z --json" "--at 2025-11-23T03:06:30Z --json" \
+	"--at 2025-11-23T03:06:30Z --symbol TOWNS-USD" "--at 2030-01-01T00:00:00Z --json"; do
+	# shellcheck disable=SC2086
+	"$bin" audit state --db "$db" $args > "$tmp/fast" || fail "state $args"
+	# shellcheck disable=SC2086
+	"$bin" audit state --db "$db" $args --replay > "$tmp/replay" || fail "state $args --replay"
+	cmp -s "$tmp/fast" "$tmp/replay" || fail "state $args differs from --replay: $(diff "$tmp/fast" "$tmp/replay" | head -5)"
+done
 rc=0; "$bin" audit state --db "$db" 2> "$tmp/err" || rc=$?
 [ $rc = 64 ] && grep -q -- "--at" "$tmp/err" || fail "state without --at: $rc"
 

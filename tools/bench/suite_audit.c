@@ -6,7 +6,10 @@
  * (read from the protection-gap projection, migration 0013: the goal of a
  * second too), the same gaps replayed from the events (`--replay`, the
  * reference implementation: the cost the projection removes, reported),
- * and `audit export` of a slice and `audit verify --export` of it.
+ * `audit state` with no symbol (read from the state history, migration
+ * 0016: the goal of a second too; its --replay takes minutes at a million
+ * events and is measured by hand, BENCHMARKS.md), and `audit export` of a
+ * slice and `audit verify --export` of it.
  *
  * Baseline, same run: the floor any per-symbol command stands on, reading
  * that symbol's events (and the events of no symbol) in seq order through
@@ -174,6 +177,7 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 			    NULL};
 	char *gaps_replay[] = {rk, "audit", "gaps", "--db", db, "--replay", NULL};
 	char *state[] = {rk, "audit", "state", "--db", db, "--at", p.at, "--symbol", sym, NULL};
+	char *state_all[] = {rk, "audit", "state", "--db", db, "--at", p.at, NULL};
 	char *timeline[] = {rk, "audit", "timeline", "--db", db, "--symbol", sym, NULL};
 	char *window[] = {rk, "audit", "timeline", "--db", db, "--from", p.tl_from, "--to", p.tl_to,
 			  NULL};
@@ -189,6 +193,7 @@ int bench_audit(const struct opts *o, const struct ingest_result *res)
 	} steps[] = {
 		{"audit.gaps.symbol", gaps_sym, "unprotected: ", true, false},
 		{"audit.state.symbol", state, "state at ", true, false},
+		{"audit.state.all", state_all, "state at ", true, false},
 		{"audit.timeline.symbol", timeline, "", true, false},
 		{"audit.timeline.window", window, "", true, true},
 		{"audit.gaps.all", gaps_all, "unprotected: ", true, false},
