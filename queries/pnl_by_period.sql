@@ -52,27 +52,20 @@ parts AS (
     FROM r, pnl_minutes AS m WHERE m.minute >= max(r.th, r.fm, r.fh) AND m.minute < r.tm
     UNION ALL
     -- the closes of the seconds before the first whole minute, and from the last one on
-    SELECT r.period, COALESCE(CASE
-         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
-         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
-         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
-           THEN substr(c.symbol, -4)
-         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
-           THEN substr(c.symbol, -3)
+    SELECT period, COALESCE(CASE
+         WHEN instr(symbol, '-') > 0 THEN substr(symbol, instr(symbol, '-') + 1)
+         WHEN length(symbol) > 5 AND substr(symbol, -5) = 'FDUSD' THEN 'FDUSD'
+         WHEN length(symbol) > 4 AND substr(symbol, -4) IN ('USDT', 'USDC', 'BUSD')
+           THEN substr(symbol, -4)
+         WHEN length(symbol) > 3 AND substr(symbol, -3) IN ('BTC', 'ETH', 'BNB')
+           THEN substr(symbol, -3)
        END, ''),
-           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < min(r.fm, r.t)
-    UNION ALL
-    SELECT r.period, COALESCE(CASE
-         WHEN instr(c.symbol, '-') > 0 THEN substr(c.symbol, instr(c.symbol, '-') + 1)
-         WHEN length(c.symbol) > 5 AND substr(c.symbol, -5) = 'FDUSD' THEN 'FDUSD'
-         WHEN length(c.symbol) > 4 AND substr(c.symbol, -4) IN ('USDT', 'USDC', 'BUSD')
-           THEN substr(c.symbol, -4)
-         WHEN length(c.symbol) > 3 AND substr(c.symbol, -3) IN ('BTC', 'ETH', 'BNB')
-           THEN substr(c.symbol, -3)
-       END, ''),
-           1, c.realized_pnl IS NULL, c.fees, c.realized_pnl
-    FROM r, lot_closes AS c WHERE c.closed_at >= max(r.tm, r.fm, r.f) AND c.closed_at < r.t
+           1, realized_pnl IS NULL, fees, realized_pnl
+    FROM (SELECT r.period, c.symbol, c.fees, c.realized_pnl
+          FROM r, lot_closes AS c WHERE c.closed_at >= r.f AND c.closed_at < min(r.fm, r.t)
+          UNION ALL
+          SELECT r.period, c.symbol, c.fees, c.realized_pnl
+          FROM r, lot_closes AS c WHERE c.closed_at >= max(r.tm, r.fm, r.f) AND c.closed_at < r.t)
 )
 SELECT period, quote, closing_fills, unmatched_fills,
        CASE WHEN ltrim(fees, '-0.') = '' THEN '0' WHEN instr(fees, '.') = 0 THEN fees
