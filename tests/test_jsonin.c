@@ -259,6 +259,44 @@ static void test_member_skips_null(void **state)
 	jsonin_close(&in);
 }
 
+/* The lenient readers of the journal's own payloads: "" and 0 for what is
+ * absent, null or of another type; integers exact, the same whether the
+ * object came from jsonin_parse (its digits) or from cJSON_Parse (a double). */
+static void test_member_str_and_int_of_a_payload(void **state)
+{
+	(void)state;
+	static const char TEXT[] =
+		"{\"s\": \"x\", \"n\": 12, \"neg\": -7, \"f\": 1.5, \"e\": 1e3,"
+		" \"big\": 9007199254740993, \"near\": 9007199254740991, \"q\": \"12\","
+		" \"nul\": null, \"t\": true}";
+	struct jsonin in = doc(TEXT);
+	cJSON *plain = cJSON_Parse(TEXT);
+	assert_non_null(plain);
+	const cJSON *objs[] = {in.root, plain};
+	for (int i = 0; i < 2; i++) {
+		const cJSON *o = objs[i];
+		assert_string_equal(jsonin_member_str(o, "s"), "x");
+		assert_string_equal(jsonin_member_str(o, "n"), "");
+		assert_string_equal(jsonin_member_str(o, "nul"), "");
+		assert_string_equal(jsonin_member_str(o, "absent"), "");
+		assert_string_equal(jsonin_member_str(NULL, "s"), "");
+		assert_int_equal(jsonin_member_int(o, "n"), 12);
+		assert_int_equal(jsonin_member_int(o, "neg"), -7);
+		assert_int_equal(jsonin_member_int(o, "near"), INT64_C(9007199254740991));
+		assert_int_equal(jsonin_member_int(o, "f"), 0);
+		assert_int_equal(jsonin_member_int(o, "big"), 0);
+		assert_int_equal(jsonin_member_int(o, "q"), 0);
+		assert_int_equal(jsonin_member_int(o, "t"), 0);
+		assert_int_equal(jsonin_member_int(o, "nul"), 0);
+		assert_int_equal(jsonin_member_int(o, "absent"), 0);
+	}
+	/* 1e3 is a whole number as a double; its digits are not an integer */
+	assert_int_equal(jsonin_member_int(plain, "e"), 1000);
+	assert_int_equal(jsonin_member_int(in.root, "e"), 0);
+	cJSON_Delete(plain);
+	jsonin_close(&in);
+}
+
 static void test_writer_keeps_the_digits(void **state)
 {
 	(void)state;
@@ -288,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_arrays_and_objects),
 		cmocka_unit_test(test_allowed_keys),
 		cmocka_unit_test(test_member_skips_null),
+		cmocka_unit_test(test_member_str_and_int_of_a_payload),
 		cmocka_unit_test(test_writer_keeps_the_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -757,8 +757,12 @@ static void positions_at_moments(void **state, uint64_t seed, int64_t unit_us)
 			tu_remove_db(path);
 		}
 	}
-	/* Most moments are before the last fill: the query did go back in time. */
-	assert_true(differ_from_now >= moments - 2);
+	/* The query did go back in time: at half the moments or more (all those
+	 * before the streams' last fills, which even RECKON_TEST_SCALE=small's
+	 * 20 streams spread past 9 units) the positions were not today's. */
+	if (differ_from_now < moments / 2)
+		fail_msg("only %d of %d moments differ from the journal's end", differ_from_now,
+			 moments);
 	sqlite3_finalize(marked);
 	free(in);
 }

@@ -301,6 +301,28 @@ const cJSON *jsonin_member(const cJSON *obj, const char *key)
 	return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
+const char *jsonin_member_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = jsonin_member(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int64_t jsonin_member_int(const cJSON *obj, const char *key)
+{
+	const cJSON *v = jsonin_member(obj, key);
+	int64_t n = 0;
+	if (!cJSON_IsNumber(v))
+		return 0;
+	if (v->valuestring) /* jsonin_parse keeps the literal */
+		return jsonin_int_text(v->valuestring, strlen(v->valuestring), &n) ? n : 0;
+	/* below 2^53: a double there stands for one integer only */
+	if (!(v->valuedouble > -(double)JSONIN_MAX_EXACT_INT &&
+	      v->valuedouble < (double)JSONIN_MAX_EXACT_INT))
+		return 0;
+	n = (int64_t)v->valuedouble;
+	return (double)n == v->valuedouble ? n : 0;
+}
+
 /* Sets err to "<name of key>: <message>" and returns rc. */
 __attribute__((format(printf, 5, 6))) static enum rk_rc
 fail(const struct jsonin_at *at, const char *key, enum rk_rc rc, struct rk_err *err,

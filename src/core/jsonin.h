@@ -128,6 +128,17 @@ struct jsonin_at {
 /* The member `key` of obj, NULL when absent or null. Borrowed. */
 const cJSON *jsonin_member(const cJSON *obj, const char *key);
 
+/* Lenient readers for the payloads of journal events, which reckon wrote
+ * itself and validated then (audit, projections): the string member `key`
+ * of obj, "" when absent or not a string (borrowed); the integer member
+ * (an event seq, a run id), 0 when absent or not an integer below
+ * JSONIN_MAX_EXACT_INT in magnitude (at most, read from its own digits
+ * when obj came from jsonin_parse; else from cJSON's double, which stands
+ * for one integer only below it).
+ * Never for input from outside: that goes through jsonin_get_*. */
+const char *jsonin_member_str(const cJSON *obj, const char *key);
+int64_t jsonin_member_int(const cJSON *obj, const char *key);
+
 /* Refuses anything but an object whose member names are all in `allowed`
  * (NULL-terminated): "path: must be an object", "path: unknown key 'k'". */
 enum rk_rc jsonin_check_keys(const struct jsonin_at *at, const char *const *allowed,

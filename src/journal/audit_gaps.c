@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "jsonin.h"
 #include "protect_rule.h"
 #include "record.h"
 #include "rk_array.h"
@@ -371,17 +372,10 @@ static enum rk_rc apply_fill(struct gaps_run *r, int64_t seq, int64_t ts_us, con
 	return pos_judge(r, pi, seq, ts_us, c) ? RK_OK : rk_err_set(err, RK_ENOMEM, "out of memory");
 }
 
-static const char *js(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static int64_t ji(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
+/* A payload's string member ("" when absent) and integer member (0 when
+ * absent): the events' own payloads, read leniently (jsonin.h). */
+#define js(o, k) jsonin_member_str((o), (k))
+#define ji(o, k) jsonin_member_int((o), (k))
 
 static bool wanted(const struct gaps_run *r, const char *symbol)
 {

@@ -149,11 +149,8 @@ static int64_t ji_of(struct walk *w, int64_t seq, const cJSON *o, const char *k)
 	return n;
 }
 
-static const char *js(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
+/* A string member of a payload, "" when absent (jsonin.h). */
+#define js(o, k) jsonin_member_str((o), (k))
 
 /* In the say_* functions: a member of entry e's payload. */
 #define ji(o, k) ji_of(w, e->seq, (o), (k))

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "jsonin.h"
 #include "protect_rule.h"
 #include "rk_array.h"
 #include "sqlx.h"
@@ -285,18 +286,10 @@ enum rk_rc protect_after_fill(struct journal *j, int64_t seq, int64_t ts_us, con
 
 /* ---- the reconciler's events ------------------------------------------------------ */
 
-static const char *js(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-/* Run ids are event seqs: integers far below 2^53, exact as doubles. */
-static int64_t ji(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
+/* A payload's string member ("" when absent) and integer member (0 when
+ * absent): the events' own payloads, read leniently (jsonin.h). */
+#define js(o, k) jsonin_member_str((o), (k))
+#define ji(o, k) jsonin_member_int((o), (k))
 
 static enum rk_rc parse_object(int64_t seq, const char *type, const char *payload, cJSON **o,
 			       struct rk_err *err)
