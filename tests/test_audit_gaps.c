@@ -430,7 +430,7 @@ static void test_gaps_equal_a_brute_force_over_the_tables_on_random_streams(void
 {
 	struct journal *j = ((struct fixture *)*state)->j;
 	/* Fewer streams under valgrind (tools/valgrind-tests.sh). */
-	uint64_t seeds = getenv("RECKON_TEST_SCALE") ? 8 : 60;
+	uint64_t seeds = tu_small_scale() ? 8 : 60;
 	for (uint64_t seed = 1; seed <= seeds; seed++) {
 		/* A fresh journal per stream. */
 		journal_close(j);

@@ -209,7 +209,7 @@ static void exec_step(struct tu_gen *g, struct exec *x, uint64_t *r)
 static void test_window_equals_the_full_walk_restricted_to_it_on_random_streams(void **state)
 {
 	struct fixture *fx = *state;
-	uint64_t seeds = getenv("RECKON_TEST_SCALE") ? 3 : 10;
+	uint64_t seeds = tu_small_scale() ? 3 : 10;
 	for (uint64_t seed = 1; seed <= seeds; seed++) {
 		journal_close(fx->j);
 		tu_remove_db(fx->path);

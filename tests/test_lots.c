@@ -394,8 +394,7 @@ static const int64_t STREAMS_T0_US = INT64_C(1740873600000000);
  * valgrind (tools/valgrind-tests.sh sets RECKON_TEST_SCALE=small). */
 static int stream_count(void)
 {
-	const char *scale = getenv("RECKON_TEST_SCALE");
-	return scale && strcmp(scale, "small") == 0 ? 200 : 3000;
+	return tu_small_scale() ? 200 : 3000;
 }
 
 struct market {

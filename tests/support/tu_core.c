@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tu_core.h"
 
@@ -30,4 +32,10 @@ char *tu_read_file(const char *path, size_t *len)
 	if (rk_file_read(path, (size_t)64 << 20, &buf, len, &err))
 		fail_msg("%s", err.msg);
 	return buf;
+}
+
+int tu_small_scale(void)
+{
+	const char *scale = getenv("RECKON_TEST_SCALE");
+	return scale != NULL && strcmp(scale, "small") == 0;
 }

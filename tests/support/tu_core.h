@@ -22,4 +22,9 @@ void tu_check_dec(struct dec d, const char *want, const char *file, int line);
  * its size. Caller frees. A missing file fails the test. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* True when RECKON_TEST_SCALE=small: tools/valgrind-tests.sh asks property
+ * tests with large randomized loops to run fewer of them (valgrind looks for
+ * memory errors on the same paths, about 30x slower). */
+int tu_small_scale(void);
+
 #endif
