@@ -293,6 +293,16 @@ static void test_member_str_and_int_of_a_payload(void **state)
 	/* 1e3 is a whole number as a double; its digits are not an integer */
 	assert_int_equal(jsonin_member_int(plain, "e"), 1000);
 	assert_int_equal(jsonin_member_int(in.root, "e"), 0);
+	/* The strict reader reads a cJSON_Parse'd object alike: 2^53 + 1 came
+	 * as the double 2^53, which is refused, not read as 2^53. */
+	struct rk_err err = {0};
+	int64_t n = -1;
+	struct jsonin_at at = {plain, NULL, 0};
+	assert_int_equal(jsonin_get_int(&at, "big", true, 0, INT64_MIN, INT64_MAX, NULL, &n, &err),
+			 RK_EINVAL);
+	assert_int_equal(jsonin_get_int(&at, "near", true, 0, INT64_MIN, INT64_MAX, NULL, &n, &err),
+			 RK_OK);
+	assert_int_equal(n, INT64_C(9007199254740991));
 	cJSON_Delete(plain);
 	jsonin_close(&in);
 }

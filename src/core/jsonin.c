@@ -307,22 +307,6 @@ const char *jsonin_member_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-int64_t jsonin_member_int(const cJSON *obj, const char *key)
-{
-	const cJSON *v = jsonin_member(obj, key);
-	int64_t n = 0;
-	if (!cJSON_IsNumber(v))
-		return 0;
-	if (v->valuestring) /* jsonin_parse keeps the literal */
-		return jsonin_int_text(v->valuestring, strlen(v->valuestring), &n) ? n : 0;
-	/* below 2^53: a double there stands for one integer only */
-	if (!(v->valuedouble > -(double)JSONIN_MAX_EXACT_INT &&
-	      v->valuedouble < (double)JSONIN_MAX_EXACT_INT))
-		return 0;
-	n = (int64_t)v->valuedouble;
-	return (double)n == v->valuedouble ? n : 0;
-}
-
 /* Sets err to "<name of key>: <message>" and returns rc. */
 __attribute__((format(printf, 5, 6))) static enum rk_rc
 fail(const struct jsonin_at *at, const char *key, enum rk_rc rc, struct rk_err *err,
@@ -451,7 +435,8 @@ bool jsonin_int_text(const char *s, size_t len, int64_t *out)
 }
 
 /* A number node's value: its literal when jsonin_parse attached one, else
- * its double when that is whole and exact. */
+ * its double when that is whole and below 2^53 in magnitude (a double of
+ * 2^53 also stands for 2^53 + 1, so it is refused). */
 static bool int_from_node(const cJSON *v, bool strings, int64_t *out)
 {
 	const char *text = jsonin_number_text(v);
@@ -462,11 +447,17 @@ static bool int_from_node(const cJSON *v, bool strings, int64_t *out)
 	if (!cJSON_IsNumber(v))
 		return false;
 	double d = v->valuedouble;
-	if (!(d >= -(double)JSONIN_MAX_EXACT_INT && d <= (double)JSONIN_MAX_EXACT_INT) ||
+	if (!(d > -(double)JSONIN_MAX_EXACT_INT && d < (double)JSONIN_MAX_EXACT_INT) ||
 	    d != (double)(int64_t)d)
 		return false;
 	*out = (int64_t)d;
 	return true;
+}
+
+int64_t jsonin_member_int(const cJSON *obj, const char *key)
+{
+	int64_t n = 0;
+	return int_from_node(jsonin_member(obj, key), false, &n) ? n : 0;
 }
 
 enum rk_rc jsonin_get_int(const struct jsonin_at *at, const char *key, bool required,

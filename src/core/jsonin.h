@@ -131,10 +131,10 @@ const cJSON *jsonin_member(const cJSON *obj, const char *key);
 /* Lenient readers for the payloads of journal events, which reckon wrote
  * itself and validated then (audit, projections): the string member `key`
  * of obj, "" when absent or not a string (borrowed); the integer member
- * (an event seq, a run id), 0 when absent or not an integer below
- * JSONIN_MAX_EXACT_INT in magnitude (at most, read from its own digits
- * when obj came from jsonin_parse; else from cJSON's double, which stands
- * for one integer only below it).
+ * (an event seq, a run id), 0 when absent or not an integer, read as
+ * jsonin_get_int reads one: from its own digits when obj came from
+ * jsonin_parse (at most JSONIN_MAX_EXACT_INT in magnitude), else from
+ * cJSON's double (below it: a double of 2^53 stands for 2^53 + 1 too).
  * Never for input from outside: that goes through jsonin_get_*. */
 const char *jsonin_member_str(const cJSON *obj, const char *key);
 int64_t jsonin_member_int(const cJSON *obj, const char *key);
